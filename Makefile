@@ -1,0 +1,94 @@
+# The OPI suite: one Makefile for every module. `make help` lists the targets.
+SHELL := /bin/bash
+.SHELLFLAGS := -euo pipefail -c
+.DEFAULT_GOAL := help
+
+ROOT     := $(abspath .)
+TOOLS    := $(ROOT)/.tools
+export GOBIN := $(TOOLS)/bin
+export PATH  := $(TOOLS)/bin:$(TOOLS)/node_modules/.bin:$(PATH)
+export GOFLAGS ?= -mod=mod
+
+# Every Go module of the suite, in dependency order.
+MODULES := opi-api opi-kit opi-provisioning opi-storage-bridge opi-network-bridge \
+           opi-security-bridge opi-ai-bridge opi-cli opi-tools
+
+# Pinned generator tools.
+BUF_VERSION                  := 1.75.0
+PROTOC_GEN_GO_VERSION        := v1.36.12
+PROTOC_GEN_GO_GRPC_VERSION   := v1.6.2
+GRPC_GATEWAY_VERSION         := v2.33.0
+
+# Debian packages the build and the tests need.
+APT_PACKAGES := protobuf-compiler protobuf-compiler-grpc libprotobuf-dev libgrpc++-dev \
+                python3-grpcio python3-protobuf cmake pkg-config g++ git
+
+.PHONY: help
+help: ## Show the targets.
+	@grep -hE '^[a-zA-Z/_-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-18s %s\n", $$1, $$2}'
+
+.PHONY: tools
+tools: ## Install the pinned tools and the Debian packages the build needs (idempotent).
+	@missing=$$(for p in $(APT_PACKAGES); do dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q 'install ok installed' || echo $$p; done); \
+	if [ -n "$$missing" ]; then \
+	  echo "apt: installing $$missing"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; \
+	fi
+	@mkdir -p $(TOOLS)/bin
+	@[ -x $(TOOLS)/node_modules/.bin/buf ] && [ "$$($(TOOLS)/node_modules/.bin/buf --version)" = "$(BUF_VERSION)" ] || \
+	  (cd $(TOOLS) && npm install --silent --no-audit --no-fund --no-save @bufbuild/buf@$(BUF_VERSION))
+	@[ -x $(GOBIN)/protoc-gen-go ] && $(GOBIN)/protoc-gen-go --version | grep -q $(PROTOC_GEN_GO_VERSION) || \
+	  GOFLAGS= go install google.golang.org/protobuf/cmd/protoc-gen-go@$(PROTOC_GEN_GO_VERSION)
+	@[ -x $(GOBIN)/protoc-gen-go-grpc ] && $(GOBIN)/protoc-gen-go-grpc --version | grep -q $(PROTOC_GEN_GO_GRPC_VERSION:v%=%) || \
+	  GOFLAGS= go install google.golang.org/grpc/cmd/protoc-gen-go-grpc@$(PROTOC_GEN_GO_GRPC_VERSION)
+	@[ -x $(GOBIN)/protoc-gen-grpc-gateway ] && $(GOBIN)/protoc-gen-grpc-gateway --version | grep -q $(GRPC_GATEWAY_VERSION:v%=%) || \
+	  GOFLAGS= go install github.com/grpc-ecosystem/grpc-gateway/v2/protoc-gen-grpc-gateway@$(GRPC_GATEWAY_VERSION)
+	@[ -x $(GOBIN)/protoc-gen-openapiv2 ] && $(GOBIN)/protoc-gen-openapiv2 --version | grep -q $(GRPC_GATEWAY_VERSION:v%=%) || \
+	  GOFLAGS= go install github.com/grpc-ecosystem/grpc-gateway/v2/protoc-gen-openapiv2@$(GRPC_GATEWAY_VERSION)
+	@echo "tools: ready in $(TOOLS)"
+
+.PHONY: generate
+generate: ## Regenerate every binding from opi-api/proto.
+	cd opi-api && buf generate
+
+.PHONY: lint
+lint: ## buf lint, buf breaking, go vet and gofmt.
+	cd opi-api && buf lint
+	@$(MAKE) --no-print-directory breaking
+	@for m in $(MODULES); do (cd $$m && go vet ./...); done
+	@out=$$(gofmt -l $(MODULES)); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
+
+# buf breaking against the last released opi-api tag, or against the merge
+# base with origin's main when there is no release yet.
+.PHONY: breaking
+breaking: ## Check the API for breaking changes against its last release.
+	@tag=$$(git tag --list 'opi-api/v*' --sort=-v:refname | head -n1); \
+	if [ -n "$$tag" ]; then ref="tag=$$tag"; else \
+	  base=$$(git merge-base HEAD origin/main 2>/dev/null || git rev-list --max-parents=0 HEAD | tail -n1); ref="ref=$$base"; fi; \
+	echo "buf breaking against $$ref"; \
+	cd opi-api && buf breaking --against "$(ROOT)/.git#$$ref,subdir=opi-api"
+
+.PHONY: check-generated
+check-generated: generate ## Fail when regenerating changes any committed file.
+	@if [ -n "$$(git status --porcelain -- opi-api)" ]; then \
+	  echo "generated code is stale: run 'make generate' and commit"; git status --porcelain -- opi-api; exit 1; fi
+
+.PHONY: build
+build: ## Build every module and put the commands in bin/.
+	@mkdir -p bin
+	@for m in $(MODULES); do (cd $$m && go build ./... && if [ -d cmd ]; then go build -o $(ROOT)/bin/ ./cmd/...; fi); done
+
+.PHONY: test
+test: ## Test every module with -race.
+	@for m in $(MODULES); do echo "== $$m"; (cd $$m && go test -race -count=1 ./...); done
+
+.PHONY: $(MODULES:%=test/%)
+$(MODULES:%=test/%): test/%: ## Test one module, e.g. make test/opi-kit.
+	cd $* && go test -race -count=1 ./...
+
+.PHONY: bench
+bench: ## Run every benchmark, side by side per package.
+	@for m in $(MODULES); do (cd $$m && go test -run '^$$' -bench . -benchmem ./...); done
+
+.PHONY: check
+check: tools lint check-generated build test ## Everything CI runs.

@@ -1,0 +1,3 @@
+module github.com/opi-suite/opi/opi-tools
+
+go 1.26.8
