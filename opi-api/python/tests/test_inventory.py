@@ -35,10 +35,16 @@ class InventoryTest(unittest.TestCase):
         self.assertGreaterEqual(inv.cpu.total_threads, 1)
         self.assertGreater(inv.memory.usable_bytes, 0)
 
-    def test_get_inventory_with_a_wrong_name_is_rejected(self):
-        with self.assertRaises(grpc.RpcError) as caught:
-            self.stub.GetInventory(inventory_pb2.GetInventoryRequest(name="inventories/other"), timeout=TIMEOUT_S)
-        self.assertEqual(caught.exception.code(), grpc.StatusCode.NOT_FOUND, caught.exception.details())
+    def test_get_inventory_with_a_bad_name_fails_with_the_right_code(self):
+        cases = [
+            ("a name other than inventory is not found", "inventories/other", grpc.StatusCode.NOT_FOUND),
+            ("an empty name is invalid", "", grpc.StatusCode.INVALID_ARGUMENT),
+        ]
+        for desc, name, want in cases:
+            with self.subTest(desc):
+                with self.assertRaises(grpc.RpcError) as caught:
+                    self.stub.GetInventory(inventory_pb2.GetInventoryRequest(name=name), timeout=TIMEOUT_S)
+                self.assertEqual(caught.exception.code(), want, caught.exception.details())
 
 
 if __name__ == "__main__":
