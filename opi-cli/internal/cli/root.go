@@ -1,0 +1,105 @@
+// Package cli implements the opi command line: one constructor per command,
+// each taking the streams it writes to, so tests drive commands with buffers
+// instead of a terminal.
+package cli
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"time"
+
+	"github.com/spf13/cobra"
+	"golang.org/x/term"
+	"google.golang.org/grpc"
+
+	"github.com/opi-suite/opi/opi-cli/client"
+)
+
+// Streams are where a command reads and writes.
+type Streams struct {
+	In     io.Reader
+	Out    io.Writer
+	ErrOut io.Writer
+	// Terminal is true when Out is a terminal: tables are aligned for people
+	// then, and tab-separated for programs otherwise.
+	Terminal bool
+}
+
+// SystemStreams returns the process's standard streams.
+func SystemStreams() Streams {
+	return Streams{In: os.Stdin, Out: os.Stdout, ErrOut: os.Stderr, Terminal: term.IsTerminal(int(os.Stdout.Fd()))}
+}
+
+// globals are the flags every command shares.
+type globals struct {
+	streams Streams
+	conn    client.Options
+	output  string
+	timeout time.Duration
+}
+
+// NewRootCmd returns the `opi` command with every subcommand.
+func NewRootCmd(s Streams) *cobra.Command {
+	g := &globals{streams: s}
+	cmd := &cobra.Command{
+		Use:   "opi",
+		Short: "Manage DPUs, IPUs and their hosts through the OPI services",
+		Long: `opi talks to the OPI bridge services over gRPC.
+
+Every flag can also come from the environment: OPI_ADDR, OPI_TLS_CA,
+OPI_TLS_CERT, OPI_TLS_KEY, OPI_INSECURE=1, OPI_OUTPUT.`,
+		SilenceUsage:  true,
+		SilenceErrors: true,
+	}
+	cmd.SetIn(s.In)
+	cmd.SetOut(s.Out)
+	cmd.SetErr(s.ErrOut)
+
+	f := cmd.PersistentFlags()
+	f.StringVar(&g.conn.Addr, "addr", envOr("OPI_ADDR", "localhost:50051"), "address (host:port) of the service")
+	f.StringVar(&g.conn.CAFile, "tls-ca", os.Getenv("OPI_TLS_CA"), "CA certificate (PEM) that signed the service's certificate")
+	f.StringVar(&g.conn.CertFile, "tls-cert", os.Getenv("OPI_TLS_CERT"), "client certificate (PEM), for services that require mutual TLS")
+	f.StringVar(&g.conn.KeyFile, "tls-key", os.Getenv("OPI_TLS_KEY"), "client private key (PEM)")
+	f.StringVar(&g.conn.ServerName, "tls-server-name", os.Getenv("OPI_TLS_SERVER_NAME"), "name to verify in the service's certificate (default: the host in --addr)")
+	f.BoolVar(&g.conn.Insecure, "insecure", os.Getenv("OPI_INSECURE") == "1", "connect without TLS (the service must run with --insecure-plaintext)")
+	f.StringVarP(&g.output, "output", "o", os.Getenv("OPI_OUTPUT"), "output format: table, json or yaml (default: table)")
+	f.DurationVar(&g.timeout, "timeout", 10*time.Second, "how long to wait for an answer")
+	_ = cmd.RegisterFlagCompletionFunc("output", func(*cobra.Command, []string, string) ([]string, cobra.ShellCompDirective) {
+		return []string{"table", "json", "yaml"}, cobra.ShellCompDirectiveNoFileComp
+	})
+
+	cmd.AddCommand(newInventoryCmd(g))
+	return cmd
+}
+
+// Execute runs the command line and returns the process exit code.
+func Execute(ctx context.Context, s Streams, args []string) int {
+	cmd := NewRootCmd(s)
+	cmd.SetArgs(args)
+	if err := cmd.ExecuteContext(ctx); err != nil {
+		fmt.Fprintln(s.ErrOut, "opi:", explain(err, cmd.Flag("addr").Value.String()))
+		return 1
+	}
+	return 0
+}
+
+// call dials the service, runs fn with a deadline, and closes the connection.
+func (g *globals) call(ctx context.Context, fn func(context.Context, *grpc.ClientConn) error) error {
+	conn, err := client.Dial(g.conn)
+	if err != nil {
+		return err
+	}
+	defer conn.Close()
+	ctx, cancel := context.WithTimeout(ctx, g.timeout)
+	defer cancel()
+	return fn(ctx, conn)
+}
+
+func envOr(key, def string) string {
+	if v := os.Getenv(key); v != "" {
+		return v
+	}
+	return def
+}
