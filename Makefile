@@ -7,7 +7,6 @@ ROOT     := $(abspath .)
 TOOLS    := $(ROOT)/.tools
 export GOBIN := $(TOOLS)/bin
 export PATH  := $(TOOLS)/bin:$(TOOLS)/node_modules/.bin:$(PATH)
-export GOFLAGS ?= -mod=mod
 
 # Every Go module of the suite, in dependency order.
 MODULES := opi-api opi-kit opi-provisioning opi-storage-bridge opi-network-bridge \
@@ -21,7 +20,7 @@ GRPC_GATEWAY_VERSION         := v2.33.0
 
 # Debian packages the build and the tests need.
 APT_PACKAGES := protobuf-compiler protobuf-compiler-grpc libprotobuf-dev libgrpc++-dev \
-                python3-grpcio python3-protobuf cmake pkg-config g++ git
+                python3-grpcio python3-protobuf cmake pkg-config g++ git pci.ids
 
 .PHONY: help
 help: ## Show the targets.
