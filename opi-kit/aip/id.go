@@ -3,10 +3,7 @@
 // field-mask updates (AIP-134) and idempotent creation (AIP-133).
 package aip
 
-import (
-	"fmt"
-	"regexp"
-)
+import "regexp"
 
 // MaxIDLength is the longest resource id AIP-122 allows.
 const MaxIDLength = 63
@@ -19,11 +16,11 @@ var idPattern = regexp.MustCompile(`^[a-z]([a-z0-9-]*[a-z0-9])?$`)
 func ValidateID(id string) error {
 	switch {
 	case id == "":
-		return fmt.Errorf("id is empty")
+		return InvalidArgumentf("id is empty")
 	case len(id) > MaxIDLength:
-		return fmt.Errorf("id %q is %d characters long; at most %d are allowed", id, len(id), MaxIDLength)
+		return InvalidArgumentf("id %q is %d characters long; at most %d are allowed", id, len(id), MaxIDLength)
 	case !idPattern.MatchString(id):
-		return fmt.Errorf("id %q is not valid: use lower-case letters, digits and hyphens, start with a letter and do not end with a hyphen", id)
+		return InvalidArgumentf("id %q is not valid: use lower-case letters, digits and hyphens, start with a letter and do not end with a hyphen", id)
 	}
 	return nil
 }

@@ -1,0 +1,42 @@
+package aip_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"testing"
+
+	"github.com/opi-suite/opi/opi-kit/aip"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
+)
+
+func TestStatus(t *testing.T) {
+	tests := []struct {
+		name    string
+		err     error
+		code    codes.Code
+		message string
+	}{
+		{name: "no error stays no error", err: nil, code: codes.OK},
+		{name: "invalid argument keeps its message", err: aip.InvalidArgumentf("bad id %q", "X"), code: codes.InvalidArgument, message: `bad id "X"`},
+		{name: "a wrapped not-found is still not found", err: fmt.Errorf("get: %w", aip.NotFoundf("nvmeSubsystems/s1 does not exist")), code: codes.NotFound, message: "get: nvmeSubsystems/s1 does not exist"},
+		{name: "a bare sentinel maps too", err: fmt.Errorf("x: %w", aip.ErrAlreadyExists), code: codes.AlreadyExists},
+		{name: "failed precondition maps", err: aip.FailedPreconditionf("in use"), code: codes.FailedPrecondition},
+		{name: "unavailable maps", err: aip.Unavailablef("spdk down"), code: codes.Unavailable},
+		{name: "a deadline maps to deadline exceeded", err: fmt.Errorf("call: %w", context.DeadlineExceeded), code: codes.DeadlineExceeded},
+		{name: "a gRPC status passes through", err: status.Error(codes.PermissionDenied, "no"), code: codes.PermissionDenied},
+		{name: "anything else is internal", err: errors.New("disk on fire"), code: codes.Internal},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got := status.Convert(aip.Status(tt.err))
+			if got.Code() != tt.code {
+				t.Fatalf("code = %v, want %v", got.Code(), tt.code)
+			}
+			if tt.message != "" && got.Message() != tt.message {
+				t.Fatalf("message = %q, want %q", got.Message(), tt.message)
+			}
+		})
+	}
+}
