@@ -17,10 +17,11 @@ BUF_VERSION                  := 1.75.0
 PROTOC_GEN_GO_VERSION        := v1.36.12
 PROTOC_GEN_GO_GRPC_VERSION   := v1.6.2
 GRPC_GATEWAY_VERSION         := v2.33.0
+GRPCURL_VERSION              := v1.9.4
 
 # Debian packages the build and the tests need.
 APT_PACKAGES := protobuf-compiler protobuf-compiler-grpc libprotobuf-dev libgrpc++-dev \
-                python3-grpcio python3-protobuf cmake pkg-config g++ git pci.ids
+                python3-grpcio python3-protobuf cmake pkg-config g++ git curl pci.ids
 
 .PHONY: help
 help: ## Show the targets.
@@ -44,6 +45,8 @@ tools: ## Install the pinned tools and the Debian packages the build needs (idem
 	  GOFLAGS= go install github.com/grpc-ecosystem/grpc-gateway/v2/protoc-gen-grpc-gateway@$(GRPC_GATEWAY_VERSION)
 	@[ -x $(GOBIN)/protoc-gen-openapiv2 ] && $(GOBIN)/protoc-gen-openapiv2 --version | grep -q $(GRPC_GATEWAY_VERSION:v%=%) || \
 	  GOFLAGS= go install github.com/grpc-ecosystem/grpc-gateway/v2/protoc-gen-openapiv2@$(GRPC_GATEWAY_VERSION)
+	@[ -x $(GOBIN)/grpcurl ] && $(GOBIN)/grpcurl -version 2>&1 | grep -q $(GRPCURL_VERSION) || \
+	  GOFLAGS= go install github.com/fullstorydev/grpcurl/cmd/grpcurl@$(GRPCURL_VERSION)
 	@echo "tools: ready in $(TOOLS)"
 
 .PHONY: generate
@@ -89,5 +92,9 @@ $(MODULES:%=test/%): test/%: ## Test one module, e.g. make test/opi-kit.
 bench: ## Run every benchmark, side by side per package.
 	@for m in $(MODULES); do (cd $$m && go test -run '^$$' -bench . -benchmem ./...); done
 
+.PHONY: demo
+demo: tools build ## The main job: run the suite's services locally and show them answering.
+	scripts/demo.sh
+
 .PHONY: check
-check: tools lint check-generated build test ## Everything CI runs.
+check: tools lint check-generated build test ## Everything CI runs: the README's test command.
