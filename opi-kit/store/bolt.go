@@ -1,0 +1,167 @@
+package store
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	bolt "go.etcd.io/bbolt"
+	bolterrors "go.etcd.io/bbolt/errors"
+)
+
+// DefaultLockTimeout is how long Open waits for another process to release
+// the file: long enough to ride out a restart where the old process is still
+// exiting, short enough that a second instance fails fast with ErrLocked.
+const DefaultLockTimeout = 2 * time.Second
+
+// Option configures Open.
+type Option interface{ apply(*config) }
+
+type config struct {
+	lockTimeout time.Duration
+}
+
+type optionFunc func(*config)
+
+func (f optionFunc) apply(c *config) { f(c) }
+
+// WithLockTimeout sets how long Open waits for the file lock.
+func WithLockTimeout(d time.Duration) Option {
+	return optionFunc(func(c *config) { c.lockTimeout = d })
+}
+
+// Bolt is the durable Store: one bbolt file, one bucket per kind. Every
+// Update is fsynced before it returns (bbolt's default), so an acknowledged
+// write survives a power cut.
+type Bolt struct {
+	db *bolt.DB
+}
+
+var _ Store = (*Bolt)(nil)
+
+// Open opens (creating it and its directory if missing) the store at path.
+// It holds an exclusive lock on the file until Close; if another process
+// holds it, Open fails with ErrLocked after the lock timeout.
+func Open(path string, opts ...Option) (*Bolt, error) {
+	cfg := config{lockTimeout: DefaultLockTimeout}
+	for _, o := range opts {
+		o.apply(&cfg)
+	}
+	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+		return nil, fmt.Errorf("store: create state directory: %w", err)
+	}
+	db, err := bolt.Open(path, 0o600, &bolt.Options{Timeout: cfg.lockTimeout})
+	if errors.Is(err, bolterrors.ErrTimeout) {
+		return nil, fmt.Errorf("%w: %s (waited %s; is another instance of this bridge running?)", ErrLocked, path, cfg.lockTimeout)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("store: open %s: %w", path, err)
+	}
+	return &Bolt{db: db}, nil
+}
+
+// Path returns the file the store lives in.
+func (b *Bolt) Path() string { return b.db.Path() }
+
+// Close releases the file lock.
+func (b *Bolt) Close() error { return b.db.Close() }
+
+// View implements Store.
+func (b *Bolt) View(ctx context.Context, fn func(Tx) error) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	return b.mapErr(b.db.View(func(tx *bolt.Tx) error { return fn(boltTx{tx}) }))
+}
+
+// Update implements Store.
+func (b *Bolt) Update(ctx context.Context, fn func(Tx) error) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	return b.mapErr(b.db.Update(func(tx *bolt.Tx) error { return fn(boltTx{tx}) }))
+}
+
+func (b *Bolt) mapErr(err error) error {
+	switch {
+	case errors.Is(err, bolterrors.ErrDatabaseNotOpen):
+		return fmt.Errorf("%w: %w", ErrClosed, err)
+	case errors.Is(err, bolterrors.ErrTxNotWritable):
+		return fmt.Errorf("%w: %w", ErrReadOnly, err)
+	}
+	return err
+}
+
+type boltTx struct{ tx *bolt.Tx }
+
+func (t boltTx) bucket(kind string) *bolt.Bucket { return t.tx.Bucket([]byte(kind)) }
+
+func (t boltTx) Get(kind, key string) ([]byte, error) {
+	if kind == "" || key == "" {
+		return nil, ErrInvalidKey
+	}
+	if b := t.bucket(kind); b != nil {
+		// bbolt's slice points into the memory map and dies with the
+		// transaction; the caller gets its own copy.
+		if v := b.Get([]byte(key)); v != nil {
+			return append([]byte{}, v...), nil
+		}
+	}
+	return nil, fmt.Errorf("%w: %s %s", ErrNotFound, kind, key)
+}
+
+func (t boltTx) Put(kind, key string, value []byte) error {
+	if kind == "" || key == "" {
+		return ErrInvalidKey
+	}
+	if !t.tx.Writable() {
+		return ErrReadOnly
+	}
+	b, err := t.tx.CreateBucketIfNotExists([]byte(kind))
+	if err != nil {
+		return err
+	}
+	// bbolt keeps the slice until commit, so it must not alias the caller's.
+	return b.Put([]byte(key), append([]byte{}, value...))
+}
+
+func (t boltTx) Delete(kind, key string) error {
+	if kind == "" || key == "" {
+		return ErrInvalidKey
+	}
+	if !t.tx.Writable() {
+		return ErrReadOnly
+	}
+	if b := t.bucket(kind); b != nil {
+		return b.Delete([]byte(key))
+	}
+	return nil
+}
+
+func (t boltTx) List(kind, prefix, after string, limit int) ([]Item, error) {
+	if kind == "" {
+		return nil, ErrInvalidKey
+	}
+	b := t.bucket(kind)
+	if b == nil {
+		return nil, nil
+	}
+	seek, skipEqual := startKey(prefix, after)
+	c := b.Cursor()
+	k, v := c.Seek([]byte(seek))
+	if skipEqual && k != nil && string(k) == seek {
+		k, v = c.Next()
+	}
+	var items []Item
+	for ; k != nil && strings.HasPrefix(string(k), prefix); k, v = c.Next() {
+		if limit > 0 && len(items) == limit {
+			break
+		}
+		items = append(items, Item{Key: string(k), Value: append([]byte{}, v...)})
+	}
+	return items, nil
+}
