@@ -46,9 +46,11 @@ func TestVerify(t *testing.T) {
 	}{
 		{name: "a consistent repository has no problems"},
 		{
-			name:   "a module directory missing from release.yaml is reported",
-			mutate: func(t *testing.T, dir string) { releasetest.WriteFile(t, dir, "extra/go.mod", "module example.com/repo/extra\n\ngo 1.26\n") },
-			want:   []string{"extra/go.mod: this module is not listed in release.yaml"},
+			name: "a module directory missing from release.yaml is reported",
+			mutate: func(t *testing.T, dir string) {
+				releasetest.WriteFile(t, dir, "extra/go.mod", "module example.com/repo/extra\n\ngo 1.26\n")
+			},
+			want: []string{"extra/go.mod: this module is not listed in release.yaml"},
 		},
 		{
 			name: "a module listed twice is reported",
@@ -65,19 +67,25 @@ func TestVerify(t *testing.T) {
 			want:   []string{"svc/go.mod does not exist"},
 		},
 		{
-			name:   "a version that is not full semver is reported",
-			mutate: func(t *testing.T, dir string) { edit(t, dir, "release.yaml", "version: v0.1.0\n    depends: [api, kit]", "version: v0.1\n    depends: [api, kit]") },
-			want:   []string{`version "v0.1" is not a full semantic version`},
+			name: "a version that is not full semver is reported",
+			mutate: func(t *testing.T, dir string) {
+				edit(t, dir, "release.yaml", "version: v0.1.0\n    depends: [api, kit]", "version: v0.1\n    depends: [api, kit]")
+			},
+			want: []string{`version "v0.1" is not a full semantic version`},
 		},
 		{
-			name:   "a v2 module path without /v2 is reported",
-			mutate: func(t *testing.T, dir string) { edit(t, dir, "release.yaml", "version: v0.1.0\n    depends: [api, kit]", "version: v2.0.0\n    depends: [api, kit]") },
-			want:   []string{`must have path "example.com/repo/svc/v2"`},
+			name: "a v2 module path without /v2 is reported",
+			mutate: func(t *testing.T, dir string) {
+				edit(t, dir, "release.yaml", "version: v0.1.0\n    depends: [api, kit]", "version: v2.0.0\n    depends: [api, kit]")
+			},
+			want: []string{`must have path "example.com/repo/svc/v2"`},
 		},
 		{
-			name:   "a go.mod module line that differs from release.yaml is reported",
-			mutate: func(t *testing.T, dir string) { edit(t, dir, "kit/go.mod", "module example.com/repo/kit", "module example.com/repo/kit2") },
-			want:   []string{`kit/go.mod: module path is "example.com/repo/kit2"`},
+			name: "a go.mod module line that differs from release.yaml is reported",
+			mutate: func(t *testing.T, dir string) {
+				edit(t, dir, "kit/go.mod", "module example.com/repo/kit", "module example.com/repo/kit2")
+			},
+			want: []string{`kit/go.mod: module path is "example.com/repo/kit2"`},
 		},
 		{
 			name:   "a require missing from depends is reported",
@@ -93,14 +101,18 @@ func TestVerify(t *testing.T) {
 			want: []string{"release.yaml says kit depends on api, but go.mod does not require example.com/repo/api"},
 		},
 		{
-			name:   "a require at another version than release.yaml's is reported",
-			mutate: func(t *testing.T, dir string) { edit(t, dir, "svc/go.mod", "example.com/repo/kit v0.1.0", "example.com/repo/kit v0.0.9") },
-			want:   []string{"requires example.com/repo/kit v0.0.9, but release.yaml has kit at v0.1.0", "go mod edit -require=example.com/repo/kit@v0.1.0"},
+			name: "a require at another version than release.yaml's is reported",
+			mutate: func(t *testing.T, dir string) {
+				edit(t, dir, "svc/go.mod", "example.com/repo/kit v0.1.0", "example.com/repo/kit v0.0.9")
+			},
+			want: []string{"requires example.com/repo/kit v0.0.9, but release.yaml has kit at v0.1.0", "go mod edit -require=example.com/repo/kit@v0.1.0"},
 		},
 		{
-			name:   "a require without replace is reported",
-			mutate: func(t *testing.T, dir string) { edit(t, dir, "svc/go.mod", "replace example.com/repo/kit => ../kit", "") },
-			want:   []string{"requires example.com/repo/kit without replacing it by its folder ../kit", "-replace=example.com/repo/kit=../kit"},
+			name: "a require without replace is reported",
+			mutate: func(t *testing.T, dir string) {
+				edit(t, dir, "svc/go.mod", "replace example.com/repo/kit => ../kit", "")
+			},
+			want: []string{"requires example.com/repo/kit without replacing it by its folder ../kit", "-replace=example.com/repo/kit=../kit"},
 		},
 		{
 			name:   "a replace by another directory is reported",
@@ -108,9 +120,11 @@ func TestVerify(t *testing.T) {
 			want:   []string{"replaces example.com/repo/kit by ../../kit, not by its folder ../kit"},
 		},
 		{
-			name:   "an in-repository require release.yaml does not list is reported",
-			mutate: func(t *testing.T, dir string) { edit(t, dir, "kit/go.mod", "go 1.26\n", "go 1.26\n\nrequire example.com/repo/ghost v0.1.0\n") },
-			want:   []string{"requires example.com/repo/ghost, an in-repository path release.yaml does not list"},
+			name: "an in-repository require release.yaml does not list is reported",
+			mutate: func(t *testing.T, dir string) {
+				edit(t, dir, "kit/go.mod", "go 1.26\n", "go 1.26\n\nrequire example.com/repo/ghost v0.1.0\n")
+			},
+			want: []string{"requires example.com/repo/ghost, an in-repository path release.yaml does not list"},
 		},
 		{
 			name:   "go.work missing a module is reported",
@@ -118,9 +132,11 @@ func TestVerify(t *testing.T) {
 			want:   []string{"go.work: does not use svc", "go work use ./svc"},
 		},
 		{
-			name:   "a released module depending on an internal one is reported",
-			mutate: func(t *testing.T, dir string) { edit(t, dir, "release.yaml", "depends: [api, kit]", "depends: [api, kit, tools]") },
-			want:   []string{"depends on tools, which is internal and never tagged"},
+			name: "a released module depending on an internal one is reported",
+			mutate: func(t *testing.T, dir string) {
+				edit(t, dir, "release.yaml", "depends: [api, kit]", "depends: [api, kit, tools]")
+			},
+			want: []string{"depends on tools, which is internal and never tagged"},
 		},
 		{
 			name: "a dependency cycle is reported with its path",
