@@ -1,0 +1,309 @@
+// Package server is the runtime every OPI bridge runs in: one gRPC server
+// with health, reflection, panic recovery, logging, metrics, tracing,
+// request validation, secret redaction and (under mutual TLS) per-method
+// authorization, plus an HTTP port with /metrics, /healthz and the REST
+// gateway. A bridge's main is one call to Main; tests use New and Run.
+package server
+
+import (
+	"context"
+	"crypto/tls"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"sync"
+	"time"
+
+	grpcprom "github.com/grpc-ecosystem/go-grpc-middleware/providers/prometheus"
+	"github.com/grpc-ecosystem/grpc-gateway/v2/runtime"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+	"go.opentelemetry.io/contrib/instrumentation/google.golang.org/grpc/otelgrpc"
+	"go.opentelemetry.io/otel/propagation"
+	sdktrace "go.opentelemetry.io/otel/sdk/trace"
+	"google.golang.org/grpc"
+	healthpb "google.golang.org/grpc/health/grpc_health_v1"
+	"google.golang.org/grpc/reflection"
+	"google.golang.org/grpc/test/bufconn"
+)
+
+// Service is one gRPC service a bridge serves.
+type Service struct {
+	// Desc is the generated grpc.ServiceDesc, for example
+	// &inventoryv1.InventoryService_ServiceDesc.
+	Desc *grpc.ServiceDesc
+	// Impl implements Desc.HandlerType.
+	Impl any
+	// Gateway registers the service's REST handlers, for example
+	// inventoryv1.RegisterInventoryServiceHandler. Optional.
+	Gateway func(context.Context, *runtime.ServeMux, *grpc.ClientConn) error
+	// Probe reports whether the service's backend is usable. While it fails
+	// the service's health is NOT_SERVING. Optional: without it the service
+	// is SERVING while the server runs.
+	Probe func(context.Context) error
+}
+
+// Server is a configured bridge server. Create it with New, add services
+// with AddService, then call Run once.
+type Server struct {
+	cfg     Config
+	opts    options
+	logger  *slog.Logger
+	tls     *tls.Config
+	grpc    *grpc.Server
+	health  *healthState
+	metrics *grpcprom.ServerMetrics
+	tracer  *sdktrace.TracerProvider // nil without --otlp-endpoint
+
+	mu       sync.Mutex
+	services []Service
+	started  bool
+
+	ready          chan struct{} // closed once Run listens, or fails to
+	addr, httpAddr string
+}
+
+// New validates cfg and builds the server; nothing listens until Run.
+func New(cfg Config, opts ...Option) (*Server, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	o := defaultOptions()
+	for _, opt := range opts {
+		opt.apply(&o)
+	}
+	if o.logger == nil {
+		l, err := NewLogger(os.Stderr, cfg.LogLevel)
+		if err != nil {
+			return nil, err
+		}
+		o.logger = l
+	}
+	if o.registry == nil {
+		o.registry = prometheus.NewRegistry()
+		o.registry.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	}
+	if cfg.StateDir != "" {
+		if err := os.MkdirAll(cfg.StateDir, 0o700); err != nil {
+			return nil, fmt.Errorf("--state-dir: %w", err)
+		}
+	}
+	tc, err := loadTLS(&cfg)
+	if err != nil {
+		return nil, err
+	}
+	s := &Server{cfg: cfg, opts: o, logger: o.logger, tls: tc, ready: make(chan struct{})}
+
+	s.metrics = grpcprom.NewServerMetrics(grpcprom.WithServerHandlingTimeHistogram())
+	if err := o.registry.Register(s.metrics); err != nil {
+		return nil, fmt.Errorf("registering gRPC metrics: %w", err)
+	}
+	var authorize = o.authorizer
+	if !cfg.mutualTLS() {
+		authorize = nil // no verified identity to authorize
+	}
+	unary, stream := interceptors(s.metrics, s.logger, authorize)
+	serverOpts := []grpc.ServerOption{
+		grpc.Creds(newServerCreds(tc)),
+		grpc.ChainUnaryInterceptor(unary...),
+		grpc.ChainStreamInterceptor(stream...),
+	}
+	if cfg.OTLPEndpoint != "" {
+		s.tracer, err = newTracerProvider(context.Background(), cfg.OTLPEndpoint, o.name)
+		if err != nil {
+			return nil, err
+		}
+		serverOpts = append(serverOpts, grpc.StatsHandler(otelgrpc.NewServerHandler(
+			otelgrpc.WithTracerProvider(s.tracer),
+			otelgrpc.WithPropagators(propagation.TraceContext{}),
+		)))
+	}
+	s.grpc = grpc.NewServer(serverOpts...)
+	s.health = newHealthState(s.logger)
+	healthpb.RegisterHealthServer(s.grpc, s.health.grpc)
+	reflection.Register(s.grpc)
+	return s, nil
+}
+
+// AddService registers svc. Call it before Run; like grpc.Server it panics
+// on misuse, which is a programming error found by the first test run.
+func (s *Server) AddService(svc Service) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	switch {
+	case s.started:
+		panic("server: AddService called after Run")
+	case svc.Desc == nil || svc.Impl == nil:
+		panic("server: AddService needs a Service with Desc and Impl")
+	}
+	s.grpc.RegisterService(svc.Desc, svc.Impl)
+	s.services = append(s.services, svc)
+}
+
+// Addr returns the gRPC listen address once Run listens ("" if Run failed
+// before). It waits for Run, so call it after starting Run.
+func (s *Server) Addr() string {
+	<-s.ready
+	return s.addr
+}
+
+// HTTPAddr returns the HTTP listen address once Run listens; "" when HTTP
+// is disabled or Run failed. It waits for Run, like Addr.
+func (s *Server) HTTPAddr() string {
+	<-s.ready
+	return s.httpAddr
+}
+
+// Run serves until ctx ends, then shuts down gracefully: health turns
+// NOT_SERVING, HTTP and gRPC calls in flight get the shutdown timeout to
+// finish before they are cut off, and traces are flushed. It returns nil
+// after a shutdown that ctx asked for.
+func (s *Server) Run(ctx context.Context) error {
+	s.mu.Lock()
+	if s.started {
+		s.mu.Unlock()
+		return errors.New("server: Run called twice")
+	}
+	s.started = true
+	services := append([]Service(nil), s.services...)
+	s.mu.Unlock()
+
+	lis, httpSrv, httpLis, gw, err := s.listen(ctx, services)
+	if err != nil {
+		close(s.ready)
+		s.flushTraces()
+		return err
+	}
+	s.metrics.InitializeMetrics(s.grpc)
+	close(s.ready)
+	s.logger.Info("serving", "name", s.opts.name, "grpc", s.addr, "http", s.httpAddr,
+		"tls", s.tls != nil, "authorization", s.cfg.mutualTLS())
+
+	errc := make(chan error, 3)
+	go func() { errc <- s.grpc.Serve(lis) }()
+	if httpSrv != nil {
+		go func() { errc <- s.grpc.Serve(gw.lis) }()
+		go func() {
+			if s.tls != nil {
+				errc <- httpSrv.ServeTLS(httpLis, "", "")
+			} else {
+				errc <- httpSrv.Serve(httpLis)
+			}
+		}()
+	}
+	probeCtx, stopProbes := context.WithCancel(ctx)
+	probesDone := make(chan struct{})
+	go func() {
+		defer close(probesDone)
+		s.health.watch(probeCtx, services, s.opts.probeInterval, s.opts.probeTimeout)
+	}()
+
+	var serveErr error
+	select {
+	case <-ctx.Done():
+	case serveErr = <-errc:
+		serveErr = fmt.Errorf("serving: %w", serveErr)
+	}
+	stopProbes()
+	<-probesDone
+	s.shutdown(httpSrv, gw)
+	return serveErr
+}
+
+// gateway is the HTTP side's in-process connection to the gRPC server.
+type gateway struct {
+	lis  inProcessListener
+	conn *grpc.ClientConn
+}
+
+func (s *Server) listen(ctx context.Context, services []Service) (net.Listener, *http.Server, net.Listener, *gateway, error) {
+	lis, err := net.Listen("tcp", s.cfg.Listen)
+	if err != nil {
+		return nil, nil, nil, nil, fmt.Errorf("--listen %s: %w", s.cfg.Listen, err)
+	}
+	s.addr = lis.Addr().String()
+	if s.cfg.HTTPListen == "" {
+		return lis, nil, nil, nil, nil
+	}
+	httpLis, err := net.Listen("tcp", s.cfg.HTTPListen)
+	if err != nil {
+		lis.Close()
+		return nil, nil, nil, nil, fmt.Errorf("--http-listen %s: %w", s.cfg.HTTPListen, err)
+	}
+	gw := &gateway{lis: inProcessListener{bufconn.Listen(inProcessBuffer)}}
+	if gw.conn, err = dialInProcess(gw.lis); err != nil {
+		lis.Close()
+		httpLis.Close()
+		return nil, nil, nil, nil, fmt.Errorf("connecting the REST gateway: %w", err)
+	}
+	mux := newGatewayMux()
+	for _, svc := range services {
+		if svc.Gateway == nil {
+			continue
+		}
+		if err := svc.Gateway(ctx, mux, gw.conn); err != nil {
+			lis.Close()
+			httpLis.Close()
+			gw.conn.Close()
+			return nil, nil, nil, nil, fmt.Errorf("registering the REST gateway of %s: %w", svc.Desc.ServiceName, err)
+		}
+	}
+	s.httpAddr = httpLis.Addr().String()
+	root := http.NewServeMux()
+	root.Handle("/metrics", promhttp.HandlerFor(s.opts.registry, promhttp.HandlerOpts{}))
+	root.Handle("/healthz", s.health)
+	root.Handle("/", mux)
+	httpSrv := &http.Server{
+		Handler:           root,
+		ReadHeaderTimeout: 10 * time.Second,
+		ErrorLog:          slog.NewLogLogger(s.logger.Handler(), slog.LevelWarn),
+	}
+	if s.tls != nil {
+		// The same certificates and client-certificate policy as gRPC.
+		httpSrv.TLSConfig = s.tls.Clone()
+	}
+	return lis, httpSrv, httpLis, gw, nil
+}
+
+func (s *Server) shutdown(httpSrv *http.Server, gw *gateway) {
+	s.logger.Info("shutting down", "timeout", s.opts.shutdownTimeout)
+	s.health.stop()
+	deadline := time.Now().Add(s.opts.shutdownTimeout)
+	if httpSrv != nil {
+		ctx, cancel := context.WithDeadline(context.Background(), deadline)
+		if err := httpSrv.Shutdown(ctx); err != nil {
+			s.logger.Warn("HTTP requests cut off at shutdown", "error", err)
+			httpSrv.Close()
+		}
+		cancel()
+		gw.conn.Close()
+	}
+	stopped := make(chan struct{})
+	go func() {
+		s.grpc.GracefulStop()
+		close(stopped)
+	}()
+	select {
+	case <-stopped:
+	case <-time.After(time.Until(deadline)):
+		s.logger.Warn("gRPC calls cut off at shutdown: they outlived the shutdown timeout")
+		s.grpc.Stop()
+		<-stopped
+	}
+	s.flushTraces()
+}
+
+func (s *Server) flushTraces() {
+	if s.tracer == nil {
+		return
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if err := s.tracer.Shutdown(ctx); err != nil {
+		s.logger.Warn("flushing traces", "error", err)
+	}
+}
