@@ -1813,9 +1813,10 @@ const file_opi_storage_v1_backend_nvme_proto_rawDesc = "" +
 	"\vblock_count\x18\a \x01(\x04B\x03\xe0A\x03R\n" +
 	"blockCount\x12:\n" +
 	"\x06status\x18\b \x01(\v2\x1d.opi.common.v1.ResourceStatusB\x03\xe0A\x03R\x06status:\xb1\x01\xeaA\xad\x01\n" +
-	"#storage.opi.dev/NvmeRemoteNamespace\x12[nvmeRemoteControllers/{nvme_remote_controller}/nvmeRemoteNamespaces/{nvme_remote_namespace}*\x14nvmeRemoteNamespaces2\x13nvmeRemoteNamespace\"\x8a\x02\n" +
-	"\rNvmePathState\x12\x17\n" +
-	"\x04path\x18\x01 \x01(\tB\x03\xe0A\x03R\x04path\x12A\n" +
+	"#storage.opi.dev/NvmeRemoteNamespace\x12[nvmeRemoteControllers/{nvme_remote_controller}/nvmeRemoteNamespaces/{nvme_remote_namespace}*\x14nvmeRemoteNamespaces2\x13nvmeRemoteNamespace\"\x90\x02\n" +
+	"\rNvmePathState\x12\x1d\n" +
+	"\x04path\x18\x01 \x01(\tB\t\xe0A\x03\xfaA\x03\n" +
+	"\x01*R\x04path\x12A\n" +
 	"\aaddress\x18\x02 \x01(\v2\".opi.storage.v1.NvmeFabricsAddressB\x03\xe0A\x03R\aaddress\x12!\n" +
 	"\tconnected\x18\x03 \x01(\bB\x03\xe0A\x03R\tconnected\x12\x1d\n" +
 	"\acurrent\x18\x04 \x01(\bB\x03\xe0A\x03R\acurrent\x12#\n" +

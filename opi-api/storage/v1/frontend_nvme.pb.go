@@ -474,7 +474,8 @@ type NvmeNamespace struct {
 	// `nvmeSubsystems/{nvme_subsystem}/nvmeNamespaces/{nvme_namespace}`.
 	Name string `protobuf:"bytes,1,opt,name=name,proto3" json:"name,omitempty"`
 	// The volume to expose: the full resource name of a volume of any kind
-	// (see types.proto for the accepted patterns). Fixed at creation.
+	// (see "Referencing a volume" in the package overview for the accepted
+	// patterns). Fixed at creation.
 	Volume string `protobuf:"bytes,2,opt,name=volume,proto3" json:"volume,omitempty"`
 	// The namespace id hosts see, from 1 to the subsystem's `max_namespaces`
 	// (and at most 4294967294), unique in the subsystem (ALREADY_EXISTS

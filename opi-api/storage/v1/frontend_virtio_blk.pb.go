@@ -73,7 +73,8 @@ type VirtioBlk struct {
 	// The resource name, `virtioBlks/{virtio_blk}`.
 	Name string `protobuf:"bytes,1,opt,name=name,proto3" json:"name,omitempty"`
 	// The volume to expose: the full resource name of a volume of any kind
-	// (see types.proto for the accepted patterns). Fixed at creation.
+	// (see "Referencing a volume" in the package overview for the accepted
+	// patterns). Fixed at creation.
 	Volume string `protobuf:"bytes,2,opt,name=volume,proto3" json:"volume,omitempty"`
 	// How the host reaches the device. Exactly one is required. Fixed at
 	// creation.

@@ -94,7 +94,9 @@ type LogicalVolumeStore struct {
 	// The resource name, `logicalVolumeStores/{logical_volume_store}`.
 	Name string `protobuf:"bytes,1,opt,name=name,proto3" json:"name,omitempty"`
 	// The base volume, the full resource name of a volume of any kind (see
-	// types.proto for the accepted patterns). Fixed at creation.
+	// "Referencing a volume" in the package overview for the accepted
+	// patterns). It is claimed by the store and cannot back anything else.
+	// Fixed at creation.
 	Volume string `protobuf:"bytes,2,opt,name=volume,proto3" json:"volume,omitempty"`
 	// The cluster size in bytes: the unit in which logical volumes are
 	// allocated and grow. A multiple of the base volume's block size and of

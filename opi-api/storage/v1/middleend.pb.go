@@ -160,8 +160,9 @@ type EncryptedVolume struct {
 	// The resource name, `encryptedVolumes/{encrypted_volume}`.
 	Name string `protobuf:"bytes,1,opt,name=name,proto3" json:"name,omitempty"`
 	// The base volume that receives the ciphertext: the full resource name of
-	// a volume of any kind (see types.proto for the accepted patterns). It is
-	// claimed by this volume and cannot back anything else. Fixed at creation.
+	// a volume of any kind (see "Referencing a volume" in the package overview
+	// for the accepted patterns). It is claimed by this volume and cannot back
+	// anything else. Fixed at creation.
 	Volume string `protobuf:"bytes,2,opt,name=volume,proto3" json:"volume,omitempty"`
 	// The cipher. Fixed at creation.
 	Cipher EncryptionCipher `protobuf:"varint,3,opt,name=cipher,proto3,enum=opi.storage.v1.EncryptionCipher" json:"cipher,omitempty"`
@@ -346,8 +347,9 @@ type QosVolume struct {
 	// The resource name, `qosVolumes/{qos_volume}`.
 	Name string `protobuf:"bytes,1,opt,name=name,proto3" json:"name,omitempty"`
 	// The base volume: the full resource name of a volume of any kind (see
-	// types.proto for the accepted patterns). It is claimed by this volume and
-	// cannot back anything else. Fixed at creation.
+	// "Referencing a volume" in the package overview for the accepted
+	// patterns). It is claimed by this volume and cannot back anything else.
+	// Fixed at creation.
 	Volume string `protobuf:"bytes,2,opt,name=volume,proto3" json:"volume,omitempty"`
 	// The rate limits. Can be changed at any time.
 	Limits *QosLimits `protobuf:"bytes,3,opt,name=limits,proto3" json:"limits,omitempty"`

@@ -4,6 +4,30 @@
 // 	protoc        (unknown)
 // source: opi/storage/v1/types.proto
 
+// The OPI storage API: the volumes a DPU builds (in memory, on local files,
+// carved from a logical volume store, or imported from remote NVMe over
+// Fabrics subsystems), the middle-end functions stacked on them (encryption,
+// QoS), and their exposure to hosts as NVMe (over fabrics or as a PCIe
+// function) or as virtio-blk devices.
+//
+// Referencing a volume. Every field that names a volume (the `volume` field
+// of NvmeNamespace, VirtioBlk, EncryptedVolume, QosVolume and
+// LogicalVolumeStore) holds the full resource name of a volume of any kind.
+// The accepted patterns are:
+//
+// - `mallocVolumes/{malloc_volume}`
+// - `nullVolumes/{null_volume}`
+// - `aioVolumes/{aio_volume}`
+// - `logicalVolumeStores/{logical_volume_store}/logicalVolumes/{logical_volume}`
+// - `encryptedVolumes/{encrypted_volume}`
+// - `qosVolumes/{qos_volume}`
+// - `nvmeRemoteControllers/{nvme_remote_controller}/nvmeRemoteNamespaces/{nvme_remote_namespace}`
+//
+// A name that matches none of them is rejected with INVALID_ARGUMENT. The
+// referenced volume does not have to exist yet: the referring resource waits
+// in PENDING until it does. A volume cannot be deleted while another resource
+// refers to it (FAILED_PRECONDITION).
+
 package storagev1
 
 import (

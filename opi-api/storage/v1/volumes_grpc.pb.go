@@ -49,7 +49,8 @@ const (
 // tests and benchmarks), and volumes backed by a local file or block device
 // through Linux asynchronous I/O (AIO). Any volume can back an NVMe namespace,
 // a virtio-blk device, a logical volume store or a middle-end volume; see
-// types.proto for how volumes are referenced.
+// "Referencing a volume" in the package overview for how volumes are
+// referenced.
 type VolumeServiceClient interface {
 	// Creates a malloc volume. The memory is allocated at once, from the
 	// backend's hugepage memory.
@@ -298,7 +299,8 @@ func (c *volumeServiceClient) StatsAioVolume(ctx context.Context, in *StatsAioVo
 // tests and benchmarks), and volumes backed by a local file or block device
 // through Linux asynchronous I/O (AIO). Any volume can back an NVMe namespace,
 // a virtio-blk device, a logical volume store or a middle-end volume; see
-// types.proto for how volumes are referenced.
+// "Referencing a volume" in the package overview for how volumes are
+// referenced.
 type VolumeServiceServer interface {
 	// Creates a malloc volume. The memory is allocated at once, from the
 	// backend's hugepage memory.

@@ -1174,7 +1174,7 @@ class NvmePathState final :
     kCurrentFieldNumber = 4,
     kAccessibleFieldNumber = 5,
   };
-  // string path = 1 [json_name = "path", (.google.api.field_behavior) = OUTPUT_ONLY];
+  // string path = 1 [json_name = "path", (.google.api.field_behavior) = OUTPUT_ONLY, (.google.api.resource_reference) = {
   void clear_path();
   const std::string& path() const;
   template <typename ArgT0 = const std::string&, typename... ArgT>
@@ -5667,7 +5667,7 @@ inline void NvmeRemoteNamespace::set_allocated_status(::opi::common::v1::Resourc
 
 // NvmePathState
 
-// string path = 1 [json_name = "path", (.google.api.field_behavior) = OUTPUT_ONLY];
+// string path = 1 [json_name = "path", (.google.api.field_behavior) = OUTPUT_ONLY, (.google.api.resource_reference) = {
 inline void NvmePathState::clear_path() {
   _impl_.path_.ClearToEmpty();
 }

@@ -34,7 +34,8 @@ namespace v1 {
 // tests and benchmarks), and volumes backed by a local file or block device
 // through Linux asynchronous I/O (AIO). Any volume can back an NVMe namespace,
 // a virtio-blk device, a logical volume store or a middle-end volume; see
-// types.proto for how volumes are referenced.
+// "Referencing a volume" in the package overview for how volumes are
+// referenced.
 class VolumeService final {
  public:
   static constexpr char const* service_full_name() {

@@ -12,7 +12,8 @@ class VolumeServiceStub(object):
     tests and benchmarks), and volumes backed by a local file or block device
     through Linux asynchronous I/O (AIO). Any volume can back an NVMe namespace,
     a virtio-blk device, a logical volume store or a middle-end volume; see
-    types.proto for how volumes are referenced.
+    "Referencing a volume" in the package overview for how volumes are
+    referenced.
     """
 
     def __init__(self, channel):
@@ -119,7 +120,8 @@ class VolumeServiceServicer(object):
     tests and benchmarks), and volumes backed by a local file or block device
     through Linux asynchronous I/O (AIO). Any volume can back an NVMe namespace,
     a virtio-blk device, a logical volume store or a middle-end volume; see
-    types.proto for how volumes are referenced.
+    "Referencing a volume" in the package overview for how volumes are
+    referenced.
     """
 
     def CreateMallocVolume(self, request, context):
@@ -366,7 +368,8 @@ class VolumeService(object):
     tests and benchmarks), and volumes backed by a local file or block device
     through Linux asynchronous I/O (AIO). Any volume can back an NVMe namespace,
     a virtio-blk device, a logical volume store or a middle-end volume; see
-    types.proto for how volumes are referenced.
+    "Referencing a volume" in the package overview for how volumes are
+    referenced.
     """
 
     @staticmethod
