@@ -47,6 +47,7 @@ tools: ## Install the pinned tools and the Debian packages the build needs (idem
 	  GOFLAGS= go install github.com/grpc-ecosystem/grpc-gateway/v2/protoc-gen-openapiv2@$(GRPC_GATEWAY_VERSION)
 	@[ -x $(GOBIN)/grpcurl ] && $(GOBIN)/grpcurl -version 2>&1 | grep -q $(GRPCURL_VERSION) || \
 	  GOFLAGS= go install github.com/fullstorydev/grpcurl/cmd/grpcurl@$(GRPCURL_VERSION)
+	@cd $(ROOT)/opi-tools && go build -o $(GOBIN)/protoc-gen-opidoc ./cmd/protoc-gen-opidoc
 	@echo "tools: ready in $(TOOLS)"
 
 .PHONY: generate
@@ -92,9 +93,17 @@ $(MODULES:%=test/%): test/%: ## Test one module, e.g. make test/opi-kit.
 bench: ## Run every benchmark, side by side per package.
 	@for m in $(MODULES); do (cd $$m && go test -run '^$$' -bench . -benchmem ./...); done
 
+.PHONY: release-verify release-plan release-tag
+release-verify: ## Check release.yaml against the go.mod files and go.work.
+	go run ./opi-tools/cmd/opi-release verify
+release-plan: ## Show what changed since each module's last tag and the bump it needs.
+	go run ./opi-tools/cmd/opi-release plan
+release-tag: ## Print the tags a release creates; EXECUTE=1 creates them (never pushes).
+	go run ./opi-tools/cmd/opi-release tag $(if $(EXECUTE),--execute)
+
 .PHONY: demo
 demo: tools build ## The main job: run the suite's services locally and show them answering.
 	scripts/demo.sh
 
 .PHONY: check
-check: tools lint check-generated build test ## Everything CI runs: the README's test command.
+check: tools lint check-generated release-verify build test ## Everything CI runs: the README's test command.
