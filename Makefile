@@ -21,7 +21,9 @@ GRPCURL_VERSION              := v1.9.4
 
 # Debian packages the build and the tests need.
 APT_PACKAGES := protobuf-compiler protobuf-compiler-grpc libprotobuf-dev libgrpc++-dev \
-                python3-grpcio python3-protobuf cmake pkg-config g++ git curl pci.ids
+                python3-grpcio python3-protobuf python3-pip python3-setuptools python3-wheel \
+                cmake pkg-config g++ git curl pci.ids \
+                cargo librust-prost-dev librust-prost-types-dev librust-prost-build-dev
 
 .PHONY: help
 help: ## Show the targets.
@@ -89,6 +91,14 @@ test: ## Test every module with -race.
 $(MODULES:%=test/%): test/%: ## Test one module, e.g. make test/opi-kit.
 	cd $* && go test -race -count=1 ./...
 
+.PHONY: test/bindings
+test/bindings: ## Run the Python and C++ clients against the Go inventory service.
+	cd opi-provisioning && go test -race -count=1 -v -run TestBindings ./internal/bindingstest/
+
+.PHONY: test/rust
+test/rust: ## Build the Rust messages (prost, offline from Debian's crates) and test them.
+	cd opi-api/rust && cargo test --offline
+
 .PHONY: bench
 bench: ## Run every benchmark, side by side per package.
 	@for m in $(MODULES); do (cd $$m && go test -run '^$$' -bench . -benchmem ./...); done
@@ -106,4 +116,4 @@ demo: tools build ## The main job: run the suite's services locally and show the
 	scripts/demo.sh
 
 .PHONY: check
-check: tools lint check-generated release-verify build test ## Everything CI runs: the README's test command.
+check: tools lint check-generated release-verify build test test/rust ## Everything CI runs: the README's test command.
