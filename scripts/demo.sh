@@ -6,6 +6,7 @@
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 bin=$root/bin
+export PATH=$root/.tools/bin:$PATH
 grpc_addr=127.0.0.1:50151
 http_addr=127.0.0.1:8182
 
@@ -41,14 +42,14 @@ grpcurl -plaintext -d '{"service":"opi.inventory.v1.InventoryService"}' "$grpc_a
 step "opi inventory get (table)"
 "$bin/opi" --insecure --addr "$grpc_addr" inventory get
 
-step "opi inventory get -o yaml (first lines)"
-"$bin/opi" --insecure --addr "$grpc_addr" inventory get -o yaml | head -n 12
+step "opi inventory get -o yaml (hostname and memory)"
+"$bin/opi" --insecure --addr "$grpc_addr" inventory get -o yaml | grep -E -A2 '^(hostname|memory):' 
 
 step "REST through the gateway: GET http://$http_addr/v1/inventory (first bytes)"
 curl -fsS "http://$http_addr/v1/inventory" | head -c 300; echo
 
 step "Prometheus: per-method counters and latency histogram on http://$http_addr/metrics"
-curl -fsS "http://$http_addr/metrics" | grep -E '^grpc_server_(handled_total|handling_seconds_count)\{.*GetInventory' || true
+curl -fsS "http://$http_addr/metrics" | grep -E '^grpc_server_(handled_total|handling_seconds_count)\{.*GetInventory' | grep -v ' 0$' || true
 
 step "The other bridges (their issues are open)"
 for b in opi-storage-bridge opi-security-bridge opi-network-bridge opi-ai-bridge; do

@@ -7,7 +7,6 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
-	"os"
 
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
@@ -51,7 +50,7 @@ func WithLogger(l *slog.Logger) Option {
 
 // NewService returns an inventory service reading this machine's hardware.
 func NewService(opts ...Option) *Service {
-	c := config{root: "/", logger: slog.New(slog.NewTextHandler(os.Stderr, nil))}
+	c := config{root: "/", logger: slog.Default()}
 	for _, o := range opts {
 		o.apply(&c)
 	}
