@@ -53,7 +53,9 @@ func newGatewayMux() *runtime.ServeMux {
 }
 
 // headerMatcher is the gateway's default header mapping, except that no
-// HTTP header may become an identity metadata key: otherwise a REST client
+// HTTP header may ever become an identity metadata key. grpc-gateway v2.33's
+// default matcher forwards no Grpc-Metadata-* headers anyway; this keeps
+// the guarantee if the mapping is widened, since otherwise a REST client
 // could send "Grpc-Metadata-X-Opi-Gateway-Client-Ou: admin".
 func headerMatcher(key string) (string, bool) {
 	md, ok := runtime.DefaultHeaderMatcher(key)
@@ -68,9 +70,11 @@ func forwardIdentity(_ context.Context, r *http.Request) metadata.MD {
 		return nil
 	}
 	subject := r.TLS.VerifiedChains[0][0].Subject
-	md := metadata.Pairs(identityCNKey, subject.CommonName)
-	for _, ou := range subject.OrganizationalUnit {
-		md.Append(identityOUKey, ou)
+	// Always set both keys, even to "", because the gateway lets an
+	// annotator's keys replace whatever the request headers put there.
+	md := metadata.Pairs(identityCNKey, subject.CommonName, identityOUKey, "")
+	if len(subject.OrganizationalUnit) > 0 {
+		md.Set(identityOUKey, subject.OrganizationalUnit...)
 	}
 	return md
 }

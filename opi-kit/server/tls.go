@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"net"
 	"os"
+	"slices"
 
 	"github.com/opi-suite/opi/opi-kit/authz"
 	"google.golang.org/grpc/codes"
@@ -120,7 +121,8 @@ func callerIdentity(ctx context.Context) (authz.Identity, error) {
 	case gatewayAuthInfo:
 		md, _ := metadata.FromIncomingContext(ctx)
 		if cn := md.Get(identityCNKey); len(cn) == 1 {
-			return authz.Identity{CommonName: cn[0], OrganizationalUnits: md.Get(identityOUKey)}, nil
+			ous := slices.DeleteFunc(slices.Clone(md.Get(identityOUKey)), func(ou string) bool { return ou == "" })
+			return authz.Identity{CommonName: cn[0], OrganizationalUnits: ous}, nil
 		}
 	}
 	return authz.Identity{}, status.Error(codes.Unauthenticated, "no verified client certificate: connect with a certificate signed by the server's --tls-ca")
