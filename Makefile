@@ -81,7 +81,7 @@ check-generated: generate ## Fail when regenerating changes any committed file.
 .PHONY: build
 build: ## Build every module and put the commands in bin/.
 	@mkdir -p bin
-	@for m in $(MODULES); do (cd $$m && go build ./... && if [ -d cmd ]; then go build -o $(ROOT)/bin/ ./cmd/...; fi); done
+	@for m in $(MODULES); do (cd $$m && go build -o /dev/null ./... && if [ -d cmd ]; then go build -o $(ROOT)/bin/ ./cmd/...; fi); done
 
 .PHONY: test
 test: ## Test every module with -race.
