@@ -144,6 +144,10 @@ func (s *Server) AddService(svc Service) {
 	s.services = append(s.services, svc)
 }
 
+// Logger returns the server's logger, for the bridge's own log lines, so
+// that they share the server's format and level.
+func (s *Server) Logger() *slog.Logger { return s.logger }
+
 // Addr returns the gRPC listen address once Run listens ("" if Run failed
 // before). It waits for Run, so call it after starting Run.
 func (s *Server) Addr() string {

@@ -16,7 +16,7 @@ func main() {
 		func(_ context.Context, s *server.Server, _ server.Config) error {
 			s.AddService(server.Service{
 				Desc:    &inventoryv1.InventoryService_ServiceDesc,
-				Impl:    inventory.NewService(),
+				Impl:    inventory.NewService(inventory.WithLogger(s.Logger())),
 				Gateway: inventoryv1.RegisterInventoryServiceHandler,
 			})
 			return nil
