@@ -23,7 +23,9 @@ GRPCURL_VERSION              := v1.9.4
 APT_PACKAGES := protobuf-compiler protobuf-compiler-grpc libprotobuf-dev libgrpc++-dev \
                 python3-grpcio python3-protobuf python3-pip python3-setuptools python3-wheel \
                 cmake pkg-config g++ git curl pci.ids \
-                cargo librust-prost-dev librust-prost-types-dev librust-prost-build-dev
+                cargo librust-prost-dev librust-prost-types-dev librust-prost-build-dev \
+                strongswan-charon strongswan-swanctl libcharon-extra-plugins libstrongswan-extra-plugins \
+                clang llvm libbpf-dev bpftool nftables iproute2 iputils-ping
 
 .PHONY: help
 help: ## Show the targets.
