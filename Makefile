@@ -59,10 +59,11 @@ generate: ## Regenerate every binding from opi-api/proto.
 	cd opi-api && buf generate
 
 .PHONY: lint
-lint: ## buf lint, buf breaking, go vet and gofmt.
+lint: ## buf lint, buf breaking, go vet of each module on its own (GOWORK=off), gofmt.
 	cd opi-api && buf lint
 	@$(MAKE) --no-print-directory breaking
-	@for m in $(MODULES); do (cd $$m && go vet ./...); done
+	@# Each module on its own (GOWORK=off): its go.mod and go.sum must be complete.
+	@for m in $(MODULES); do (cd $$m && GOWORK=off go vet ./...); done
 	@out=$$(gofmt -l $(MODULES)); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
 
 # buf breaking against the last released opi-api tag, or against the merge
