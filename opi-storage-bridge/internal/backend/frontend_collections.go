@@ -1,0 +1,166 @@
+package backend
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"path/filepath"
+
+	commonv1 "github.com/opi-suite/opi/opi-api/common/v1"
+	pb "github.com/opi-suite/opi/opi-api/storage/v1"
+	"github.com/opi-suite/opi/opi-kit/aip"
+	"github.com/opi-suite/opi/opi-kit/resource"
+	"github.com/opi-suite/opi/opi-kit/store"
+	"github.com/opi-suite/opi/opi-storage-bridge/spdk"
+	"google.golang.org/protobuf/proto"
+)
+
+// FrontendCollections holds the stored intent of the NVMe and virtio-blk
+// frontends, each collection wired to its SPDK backend, and reconciles
+// them with SPDK.
+type FrontendCollections struct {
+	Subsystems  *resource.Collection[*pb.NvmeSubsystem]
+	Controllers *resource.Collection[*pb.NvmeController]
+	Namespaces  *resource.Collection[*pb.NvmeNamespace]
+	VirtioBlks  *resource.Collection[*pb.VirtioBlk]
+	// Transports caches the NVMe-oF transports made in SPDK; Reset it when
+	// SPDK may have restarted.
+	Transports *Transports
+
+	spdk        spdk.Caller
+	subsystems  *NvmeSubsystems
+	controllers *NvmeControllers
+	namespaces  *NvmeNamespaces
+	virtioBlks  *VirtioBlks
+}
+
+// NewFrontendCollections builds the frontend collections on st. PSK files
+// go to <stateDir>/keys and vfio-user sockets to <stateDir>/vfio-user.
+func NewFrontendCollections(st store.Store, c spdk.Caller, stateDir string) (*FrontendCollections, error) {
+	f := &FrontendCollections{spdk: c, Transports: NewTransports(c)}
+	f.subsystems = NewNvmeSubsystems(c, filepath.Join(stateDir, "keys"))
+	f.namespaces = NewNvmeNamespaces(c, f.nqnOf)
+	f.controllers = NewNvmeControllers(c, f.nqnOf, f.Transports, filepath.Join(stateDir, "vfio-user"))
+	f.virtioBlks = NewVirtioBlks(c)
+	var err error
+	if f.Subsystems, err = resource.New[*pb.NvmeSubsystem](st, KindNvmeSubsystems, NvmeSubsystemPattern,
+		resource.WithBackend[*pb.NvmeSubsystem](f.subsystems)); err != nil {
+		return nil, err
+	}
+	if f.Controllers, err = resource.New[*pb.NvmeController](st, KindNvmeControllers, NvmeControllerPattern,
+		resource.WithParentKind(KindNvmeSubsystems),
+		resource.WithBackend[*pb.NvmeController](f.controllers)); err != nil {
+		return nil, err
+	}
+	if f.Namespaces, err = resource.New[*pb.NvmeNamespace](st, KindNvmeNamespaces, NvmeNamespacePattern,
+		resource.WithParentKind(KindNvmeSubsystems),
+		resource.WithReferences(func(m *pb.NvmeNamespace) []resource.Ref { return baseRefs(m.GetVolume()) }),
+		resource.WithBackend[*pb.NvmeNamespace](f.namespaces)); err != nil {
+		return nil, err
+	}
+	if f.VirtioBlks, err = resource.New[*pb.VirtioBlk](st, KindVirtioBlks, VirtioBlkPattern,
+		resource.WithReferences(func(m *pb.VirtioBlk) []resource.Ref { return baseRefs(m.GetVolume()) }),
+		resource.WithBackend[*pb.VirtioBlk](f.virtioBlks)); err != nil {
+		return nil, err
+	}
+	return f, nil
+}
+
+// nqnOf is the NQNLookup of the namespace and controller backends.
+func (f *FrontendCollections) nqnOf(ctx context.Context, subsystem string) (string, error) {
+	s, err := f.Subsystems.Get(ctx, subsystem)
+	if err != nil {
+		return "", err
+	}
+	return s.GetNqn(), nil
+}
+
+// ReconcileNvme finishes interrupted operations and replays the NVMe intent
+// into SPDK, parents first: subsystems (with hosts and keys), namespaces,
+// controllers (transports first). Each resource's status says how it went.
+// It fails, to be retried, only when SPDK cannot be reached.
+func (f *FrontendCollections) ReconcileNvme(ctx context.Context) error {
+	if err := f.Subsystems.Recover(ctx); err != nil {
+		return err
+	}
+	nqns := map[string]string{}
+	if err := replay(ctx, f.Subsystems, f.subsystems, func(m *pb.NvmeSubsystem) bool {
+		nqns[m.GetName()] = m.GetNqn()
+		return false // Create is cheap and also repairs the host list
+	}); err != nil {
+		return err
+	}
+	if err := f.Namespaces.Recover(ctx); err != nil {
+		return err
+	}
+	subs, err := ListSubsystems(ctx, f.spdk)
+	if err != nil {
+		return err
+	}
+	if err := replay(ctx, f.Namespaces, f.namespaces, func(m *pb.NvmeNamespace) bool {
+		sub, ok := subs[nqns[subsystemOf(m.GetName())]]
+		return ok && f.namespaces.Present(sub, m)
+	}); err != nil {
+		return err
+	}
+	if err := f.Controllers.Recover(ctx); err != nil {
+		return err
+	}
+	return replay(ctx, f.Controllers, f.controllers, func(m *pb.NvmeController) bool {
+		sub, ok := subs[nqns[subsystemOf(m.GetName())]]
+		return ok && f.controllers.Present(sub, m)
+	})
+}
+
+// ReconcileVirtioBlk does the same for virtio-blk devices.
+func (f *FrontendCollections) ReconcileVirtioBlk(ctx context.Context) error {
+	if err := f.VirtioBlks.Recover(ctx); err != nil {
+		return err
+	}
+	have, err := ListVhostControllers(ctx, f.spdk)
+	if err != nil {
+		return err
+	}
+	return replay(ctx, f.VirtioBlks, f.virtioBlks, func(m *pb.VirtioBlk) bool {
+		return m.GetPcie() == nil && have[VirtioBlkCtrlr(m.GetName())]
+	})
+}
+
+// statusful is every frontend resource: it reports its status.
+type statusful interface {
+	proto.Message
+	GetName() string
+	GetStatus() *commonv1.ResourceStatus
+}
+
+// replay walks one collection and makes SPDK hold each resource that
+// present says it lacks, recording READY or ERROR (with SPDK's reason) per
+// resource. SPDK being unreachable stops the pass with an error.
+func replay[T statusful](ctx context.Context, c *resource.Collection[T], b resource.Backend[T], present func(T) bool) error {
+	return c.Walk(ctx, func(m T) error {
+		state, msg := commonv1.ResourceState_RESOURCE_STATE_READY, ""
+		if !present(m) {
+			in := proto.Clone(m).(T)
+			if err := b.Create(ctx, in); err != nil {
+				if Unreachable(err) {
+					return err
+				}
+				state, msg = commonv1.ResourceState_RESOURCE_STATE_ERROR, fmt.Sprintf("SPDK refused to recreate it: %v", err)
+			}
+		}
+		if st := m.GetStatus(); st.GetState() == state && st.GetMessage() == msg {
+			return nil // unchanged: no write
+		}
+		err := c.SetStatus(ctx, m.GetName(), state, msg)
+		if errors.Is(err, aip.ErrNotFound) {
+			return nil // deleted meanwhile
+		}
+		return err
+	})
+}
+
+// Unreachable reports whether err means SPDK could not be reached (or the
+// pass was cancelled), rather than SPDK refusing a request.
+func Unreachable(err error) bool {
+	return errors.Is(err, spdk.ErrUnavailable) || errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded)
+}
