@@ -1,0 +1,283 @@
+package backend
+
+import (
+	"context"
+	"errors"
+	"strings"
+
+	storagev1 "github.com/opi-suite/opi/opi-api/storage/v1"
+	"github.com/opi-suite/opi/opi-kit/aip"
+	"github.com/opi-suite/opi/opi-kit/resource"
+	"github.com/opi-suite/opi/opi-kit/store"
+	"github.com/opi-suite/opi/opi-storage-bridge/spdk"
+)
+
+// LogicalVolumeCollections holds the stored intent of logical volume stores
+// and their logical volumes.
+type LogicalVolumeCollections struct {
+	Stores  *resource.Collection[*storagev1.LogicalVolumeStore]
+	Volumes *resource.Collection[*storagev1.LogicalVolume]
+}
+
+// NewLogicalVolumeCollections creates the logical volume store and logical
+// volume collections on st, backed by SPDK through c. A store references
+// its base volume; a logical volume is a child of its store.
+func NewLogicalVolumeCollections(st store.Store, c spdk.Caller) (*LogicalVolumeCollections, error) {
+	stores, err := resource.New[*storagev1.LogicalVolumeStore](st, KindLogicalVolumeStores, LogicalVolumeStorePattern,
+		resource.WithReferences(func(s *storagev1.LogicalVolumeStore) []resource.Ref { return baseRefs(s.GetVolume()) }),
+		resource.WithBackend[*storagev1.LogicalVolumeStore](LvsBackend{c}))
+	if err != nil {
+		return nil, err
+	}
+	vols, err := resource.New[*storagev1.LogicalVolume](st, KindLogicalVolumes, LogicalVolumePattern,
+		resource.WithParentKind(KindLogicalVolumeStores),
+		resource.WithBackend[*storagev1.LogicalVolume](LvolBackend{c}))
+	if err != nil {
+		return nil, err
+	}
+	return &LogicalVolumeCollections{Stores: stores, Volumes: vols}, nil
+}
+
+// Recover finishes the operations a crash interrupted, stores first.
+func (l *LogicalVolumeCollections) Recover(ctx context.Context) error {
+	return errors.Join(l.Stores.Recover(ctx), l.Volumes.Recover(ctx))
+}
+
+// baseRefs is the reference list of a resource stacked on one volume. A
+// malformed name yields none: the API layer has refused it already.
+func baseRefs(volumeName string) []resource.Ref {
+	ref, err := VolumeRef(volumeName)
+	if err != nil {
+		return nil
+	}
+	return []resource.Ref{ref}
+}
+
+// ClearMethodName is SPDK's name of a clear method; "" leaves SPDK's
+// default (unmap).
+func ClearMethodName(m storagev1.LogicalVolumeClearMethod) string {
+	switch m {
+	case storagev1.LogicalVolumeClearMethod_LOGICAL_VOLUME_CLEAR_METHOD_NONE:
+		return "none"
+	case storagev1.LogicalVolumeClearMethod_LOGICAL_VOLUME_CLEAR_METHOD_UNMAP:
+		return "unmap"
+	case storagev1.LogicalVolumeClearMethod_LOGICAL_VOLUME_CLEAR_METHOD_WRITE_ZEROES:
+		return "write_zeroes"
+	}
+	return ""
+}
+
+// LvsBackend makes logical volume stores exist in SPDK (bdev_lvol_*_lvstore).
+type LvsBackend struct{ C spdk.Caller }
+
+type lvsParams struct {
+	BdevName    string `json:"bdev_name"`
+	LvsName     string `json:"lvs_name"`
+	ClusterSize uint32 `json:"cluster_sz,omitempty"`
+	ClearMethod string `json:"clear_method,omitempty"`
+}
+
+type lvsNameParam struct {
+	LvsName string `json:"lvs_name"`
+}
+
+type lvsInfo struct {
+	UUID              string `json:"uuid"`
+	Name              string `json:"name"`
+	BaseBdev          string `json:"base_bdev"`
+	FreeClusters      uint64 `json:"free_clusters"`
+	ClusterSize       uint64 `json:"cluster_size"`
+	TotalDataClusters uint64 `json:"total_data_clusters"`
+	BlockSize         uint32 `json:"block_size"`
+}
+
+// Create formats the base volume as store lvs-<id> and records the store's
+// UUID and geometry. An existing store of that name on the same base bdev
+// (a replay, or a store SPDK found again on a persistent base) is success.
+func (b LvsBackend) Create(ctx context.Context, s *storagev1.LogicalVolumeStore) error {
+	lvs, err := LvsName(s.GetName())
+	if err != nil {
+		return err
+	}
+	base, err := BdevName(s.GetVolume())
+	if err != nil {
+		return err
+	}
+	info, err := getLvs(ctx, b.C, lvs)
+	if err != nil {
+		return err
+	}
+	if info == nil {
+		if _, err := requireFreeBase(ctx, b.C, s.GetVolume()); err != nil {
+			return err
+		}
+		p := lvsParams{BdevName: base, LvsName: lvs, ClusterSize: s.GetClusterSizeBytes(), ClearMethod: ClearMethodName(s.GetClearMethod())}
+		if err := b.C.Call(ctx, "bdev_lvol_create_lvstore", p, nil); err != nil {
+			return spdk.Status(err)
+		}
+		if info, err = getLvs(ctx, b.C, lvs); err != nil {
+			return err
+		}
+		if info == nil {
+			return aip.Unavailablef("SPDK created logical volume store %s but does not list it", lvs)
+		}
+	}
+	if info.BaseBdev != base && !b.isAlias(ctx, info.BaseBdev, base) {
+		return aip.AlreadyExistsf("SPDK already has logical volume store %s on bdev %s, not on %s; delete it in SPDK or choose another id", lvs, info.BaseBdev, base)
+	}
+	fillLvs(s, info)
+	return nil
+}
+
+// isAlias reports whether bdev name is also known as alias (an lvol base
+// is listed by its UUID name).
+func (b LvsBackend) isAlias(ctx context.Context, name, alias string) bool {
+	info, err := getBdev(ctx, b.C, alias)
+	return err == nil && info != nil && info.Name == name
+}
+
+// Update has nothing to do: every field of a store is immutable.
+func (LvsBackend) Update(context.Context, *storagev1.LogicalVolumeStore, *storagev1.LogicalVolumeStore) error {
+	return nil
+}
+
+// Delete destroys the store; a missing one is success.
+func (b LvsBackend) Delete(ctx context.Context, s *storagev1.LogicalVolumeStore) error {
+	lvs, err := LvsName(s.GetName())
+	if err != nil {
+		return err
+	}
+	info, err := getLvs(ctx, b.C, lvs)
+	if err != nil || info == nil {
+		return err
+	}
+	if err := b.C.Call(ctx, "bdev_lvol_delete_lvstore", lvsNameParam{lvs}, nil); err != nil && !isGone(err) {
+		return spdk.Status(err)
+	}
+	return nil
+}
+
+// RefreshStore fills the store's output fields (free clusters change as
+// volumes are allocated) from SPDK. A store SPDK does not have is left as
+// stored: its status tells the caller.
+func RefreshStore(ctx context.Context, c spdk.Caller, s *storagev1.LogicalVolumeStore) {
+	lvs, err := LvsName(s.GetName())
+	if err != nil {
+		return
+	}
+	if info, err := getLvs(ctx, c, lvs); err == nil && info != nil {
+		fillLvs(s, info)
+	}
+}
+
+func fillLvs(s *storagev1.LogicalVolumeStore, info *lvsInfo) {
+	s.Uuid = info.UUID
+	s.BlockSize = info.BlockSize
+	s.TotalClusters = info.TotalDataClusters
+	s.FreeClusters = info.FreeClusters
+}
+
+// getLvs returns the store named lvs, or nil when SPDK has none.
+func getLvs(ctx context.Context, c spdk.Caller, lvs string) (*lvsInfo, error) {
+	var out []lvsInfo
+	err := c.Call(ctx, "bdev_lvol_get_lvstores", lvsNameParam{lvs}, &out)
+	if isGone(err) || (err == nil && len(out) == 0) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, spdk.Status(err)
+	}
+	return &out[0], nil
+}
+
+// isGone reports SPDK saying an object does not exist: -19/-2, or the
+// lvol and keyring handlers' -32602 with that text.
+func isGone(err error) bool {
+	if spdk.IsNotFound(err) {
+		return true
+	}
+	var e *spdk.Error
+	if !errors.As(err, &e) || e.Code != spdk.CodeInvalidParams {
+		return false
+	}
+	msg := strings.ToLower(e.Message)
+	return strings.Contains(msg, "no such device") || strings.Contains(msg, "not found") || strings.Contains(msg, "no key object found")
+}
+
+// LvolBackend makes logical volumes exist in SPDK (bdev_lvol_*).
+type LvolBackend struct{ C spdk.Caller }
+
+type lvolCreateParams struct {
+	LvolName      string `json:"lvol_name"`
+	SizeInMiB     uint64 `json:"size_in_mib"`
+	ThinProvision bool   `json:"thin_provision,omitempty"`
+	LvsName       string `json:"lvs_name"`
+	ClearMethod   string `json:"clear_method,omitempty"`
+}
+
+type lvolResizeParams struct {
+	Name      string `json:"name"`
+	SizeInMiB uint64 `json:"size_in_mib"`
+}
+
+// Create creates lvol <id> in store lvs-<store> (bdev alias
+// lvs-<store>/<id>) and records its UUID. An existing lvol of that alias is
+// success, grown to the asked size when smaller.
+func (b LvolBackend) Create(ctx context.Context, v *storagev1.LogicalVolume) error {
+	alias, err := BdevName(v.GetName())
+	if err != nil {
+		return err
+	}
+	lvs, lvol, _ := strings.Cut(alias, "/")
+	info, err := getBdev(ctx, b.C, alias)
+	if err != nil {
+		return err
+	}
+	if info != nil {
+		if info.NumBlocks*uint64(info.BlockSize) < v.GetSizeMib()<<20 {
+			if err := b.resize(ctx, alias, v.GetSizeMib()); err != nil {
+				return err
+			}
+		}
+		v.Uuid = info.UUID
+		return nil
+	}
+	p := lvolCreateParams{LvolName: lvol, SizeInMiB: v.GetSizeMib(), ThinProvision: v.GetThinProvisioned(), LvsName: lvs, ClearMethod: ClearMethodName(v.GetClearMethod())}
+	var uuid string
+	if err := b.C.Call(ctx, "bdev_lvol_create", p, &uuid); err != nil {
+		if isGone(err) {
+			return aip.FailedPreconditionf("logical volume store %s is not ready in SPDK; check its status", strings.TrimPrefix(lvs, lvsPrefix))
+		}
+		return spdk.Status(err)
+	}
+	v.Uuid = uuid
+	return nil
+}
+
+// Update resizes the lvol when size_mib changed; nothing else can change.
+func (b LvolBackend) Update(ctx context.Context, old, v *storagev1.LogicalVolume) error {
+	if old.GetSizeMib() == v.GetSizeMib() {
+		return nil
+	}
+	alias, err := BdevName(v.GetName())
+	if err != nil {
+		return err
+	}
+	return b.resize(ctx, alias, v.GetSizeMib())
+}
+
+func (b LvolBackend) resize(ctx context.Context, alias string, mib uint64) error {
+	return spdk.Status(b.C.Call(ctx, "bdev_lvol_resize", lvolResizeParams{Name: alias, SizeInMiB: mib}, nil))
+}
+
+// Delete destroys the lvol; a missing one is success.
+func (b LvolBackend) Delete(ctx context.Context, v *storagev1.LogicalVolume) error {
+	alias, err := BdevName(v.GetName())
+	if err != nil {
+		return err
+	}
+	if err := b.C.Call(ctx, "bdev_lvol_delete", nameParam{alias}, nil); err != nil && !isGone(err) {
+		return spdk.Status(err)
+	}
+	return nil
+}
