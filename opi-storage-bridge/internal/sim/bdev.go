@@ -1,0 +1,225 @@
+package sim
+
+import (
+	"time"
+)
+
+// rateLimits is a bdev's QoS as bdev_get_bdevs reports it; 0 = no limit.
+type rateLimits struct {
+	RWIOsPerSec    uint64 `json:"rw_ios_per_sec"`
+	RWMBytesPerSec uint64 `json:"rw_mbytes_per_sec"`
+	RMBytesPerSec  uint64 `json:"r_mbytes_per_sec"`
+	WMBytesPerSec  uint64 `json:"w_mbytes_per_sec"`
+}
+
+// ioTypes is the supported_io_types object of bdev_get_bdevs.
+type ioTypes struct {
+	Read        bool `json:"read"`
+	Write       bool `json:"write"`
+	Unmap       bool `json:"unmap"`
+	WriteZeroes bool `json:"write_zeroes"`
+	Flush       bool `json:"flush"`
+	Reset       bool `json:"reset"`
+	Compare     bool `json:"compare"`
+	NVMeAdmin   bool `json:"nvme_admin"`
+	NVMeIO      bool `json:"nvme_io"`
+}
+
+var (
+	memoryIOTypes = ioTypes{Read: true, Write: true, Unmap: true, WriteZeroes: true, Flush: true, Reset: true}
+	nullIOTypes   = ioTypes{Read: true, Write: true, WriteZeroes: true, Flush: true, Reset: true}
+	fileIOTypes   = ioTypes{Read: true, Write: true, Unmap: true, WriteZeroes: true, Flush: true, Reset: true}
+	nvmeIOTypes   = ioTypes{Read: true, Write: true, Unmap: true, WriteZeroes: true, Flush: true, Reset: true, Compare: true, NVMeAdmin: true, NVMeIO: true}
+)
+
+type bdevInfo struct {
+	Name               string         `json:"name"`
+	Aliases            []string       `json:"aliases"`
+	ProductName        string         `json:"product_name"`
+	BlockSize          uint32         `json:"block_size"`
+	NumBlocks          uint64         `json:"num_blocks"`
+	UUID               string         `json:"uuid"`
+	MDSize             *uint32        `json:"md_size,omitempty"`
+	MDInterleave       *bool          `json:"md_interleave,omitempty"`
+	DIFType            *int64         `json:"dif_type,omitempty"`
+	AssignedRateLimits rateLimits     `json:"assigned_rate_limits"`
+	Claimed            bool           `json:"claimed"`
+	ClaimType          string         `json:"claim_type,omitempty"`
+	Zoned              bool           `json:"zoned"`
+	OptimalIOBoundary  uint32         `json:"optimal_io_boundary"`
+	SupportedIOTypes   ioTypes        `json:"supported_io_types"`
+	DriverSpecific     map[string]any `json:"driver_specific"`
+}
+
+func (b *bdev) info() bdevInfo {
+	in := bdevInfo{
+		Name:               b.name,
+		Aliases:            append([]string{}, b.aliases...),
+		ProductName:        b.product,
+		BlockSize:          b.blockSize,
+		NumBlocks:          b.numBlocks,
+		UUID:               b.uuid,
+		AssignedRateLimits: b.qos,
+		Claimed:            b.claim != nil,
+		OptimalIOBoundary:  b.optimalIOBnd,
+		SupportedIOTypes:   b.ioTypes,
+		DriverSpecific:     map[string]any{},
+	}
+	if b.mdSize != 0 {
+		md, il, dt := b.mdSize, b.mdInterleave, b.difType
+		in.MDSize, in.MDInterleave, in.DIFType = &md, &il, &dt
+	}
+	if b.claim != nil {
+		in.ClaimType = "exclusive_write"
+	}
+	if b.driver != nil {
+		in.DriverSpecific = b.driver()
+	}
+	return in
+}
+
+func (s *Sim) registerBdevMethods() {
+	st := s.st
+	s.register(&method{
+		name:           "bdev_get_bdevs",
+		fields:         []field{opt("name", kString), opt("timeout", kU64)},
+		optionalParams: true,
+		decodeErr:      errDecodeInternal,
+		handle: func(a args) (any, error) {
+			name := a.str("name")
+			if name == "" {
+				out := []bdevInfo{}
+				for _, b := range st.bdevs {
+					out = append(out, b.info())
+				}
+				return out, nil
+			}
+			b := st.lookupBdev(name)
+			if b == nil && a.u64("timeout") > 0 {
+				b = s.waitBdev(name, time.Duration(a.u64("timeout"))*time.Millisecond)
+			}
+			if b == nil {
+				return nil, errnoErr(eNODEV)
+			}
+			return []bdevInfo{b.info()}, nil
+		},
+	})
+	s.register(&method{
+		name: "bdev_get_iostat",
+		fields: []field{
+			{name: "names", kind: kArray, items: kString, maxItems: 1024},
+			opt("per_channel", kBool),
+			{name: "reset_mode", kind: kEnum, enum: []string{"all", "maxmin", "error", "none"}},
+		},
+		optionalParams: true,
+		decodeErr:      errDecodeInternal,
+		handle: func(a args) (any, error) {
+			var list []*bdev
+			if a.has("names") && len(a.strs("names")) > 0 {
+				for _, n := range a.strs("names") {
+					b := st.lookupBdev(n)
+					if b == nil {
+						return nil, errnoErr(eNODEV)
+					}
+					list = append(list, b)
+				}
+			} else {
+				list = st.bdevs
+			}
+			out := iostatResult{TickRate: tickRate, Ticks: st.ticks(), Bdevs: []bdevStat{}}
+			for _, b := range list {
+				out.Bdevs = append(out.Bdevs, bdevStat{Name: b.name, QueueDepthPollingPeriod: 0})
+			}
+			return out, nil
+		},
+	})
+	s.register(&method{
+		name: "bdev_set_qos_limit",
+		fields: []field{
+			req("name", kString), opt("rw_ios_per_sec", kU64), opt("rw_mbytes_per_sec", kU64),
+			opt("r_mbytes_per_sec", kU64), opt("w_mbytes_per_sec", kU64),
+		},
+		decodeErr: errDecodeInternal,
+		handle: func(a args) (any, error) {
+			b := st.lookupBdev(a.str("name"))
+			if b == nil {
+				return nil, errnoErr(eNODEV)
+			}
+			if !a.has("rw_ios_per_sec") && !a.has("rw_mbytes_per_sec") && !a.has("r_mbytes_per_sec") && !a.has("w_mbytes_per_sec") {
+				return nil, errnoMsg(eINVAL, "No rate limits specified")
+			}
+			if a.has("rw_ios_per_sec") {
+				// SPDK rounds IOPS limits up to a multiple of 1000.
+				v := a.u64("rw_ios_per_sec")
+				if r := v % 1000; r != 0 {
+					v += 1000 - r
+				}
+				b.qos.RWIOsPerSec = v
+			}
+			if a.has("rw_mbytes_per_sec") {
+				b.qos.RWMBytesPerSec = a.u64("rw_mbytes_per_sec")
+			}
+			if a.has("r_mbytes_per_sec") {
+				b.qos.RMBytesPerSec = a.u64("r_mbytes_per_sec")
+			}
+			if a.has("w_mbytes_per_sec") {
+				b.qos.WMBytesPerSec = a.u64("w_mbytes_per_sec")
+			}
+			return true, nil
+		},
+	})
+	s.registerMallocNull()
+	s.registerAio()
+}
+
+// waitBdev waits up to d for a bdev to appear, releasing the state lock
+// meanwhile, as bdev_get_bdevs' timeout does.
+func (s *Sim) waitBdev(name string, d time.Duration) *bdev {
+	deadline := time.Now().Add(d)
+	for time.Now().Before(deadline) {
+		s.mu.Unlock()
+		time.Sleep(time.Millisecond)
+		s.mu.Lock()
+		if b := s.st.lookupBdev(name); b != nil {
+			return b
+		}
+	}
+	return nil
+}
+
+// tickRate is the sim's tick frequency: one tick per nanosecond.
+const tickRate = 1_000_000_000
+
+func (st *state) ticks() uint64 { return uint64(time.Since(st.started)) }
+
+type iostatResult struct {
+	TickRate uint64     `json:"tick_rate"`
+	Ticks    uint64     `json:"ticks"`
+	Bdevs    []bdevStat `json:"bdevs"`
+}
+
+// bdevStat is a bdev's I/O statistics; the sim moves no data, so all
+// counters stay zero.
+type bdevStat struct {
+	Name                    string `json:"name"`
+	BytesRead               uint64 `json:"bytes_read"`
+	NumReadOps              uint64 `json:"num_read_ops"`
+	BytesWritten            uint64 `json:"bytes_written"`
+	NumWriteOps             uint64 `json:"num_write_ops"`
+	BytesUnmapped           uint64 `json:"bytes_unmapped"`
+	NumUnmapOps             uint64 `json:"num_unmap_ops"`
+	BytesCopied             uint64 `json:"bytes_copied"`
+	NumCopyOps              uint64 `json:"num_copy_ops"`
+	ReadLatencyTicks        uint64 `json:"read_latency_ticks"`
+	MaxReadLatencyTicks     uint64 `json:"max_read_latency_ticks"`
+	MinReadLatencyTicks     uint64 `json:"min_read_latency_ticks"`
+	WriteLatencyTicks       uint64 `json:"write_latency_ticks"`
+	MaxWriteLatencyTicks    uint64 `json:"max_write_latency_ticks"`
+	MinWriteLatencyTicks    uint64 `json:"min_write_latency_ticks"`
+	UnmapLatencyTicks       uint64 `json:"unmap_latency_ticks"`
+	CopyLatencyTicks        uint64 `json:"copy_latency_ticks"`
+	QueueDepthPollingPeriod uint64 `json:"queue_depth_polling_period"`
+	QueueDepth              uint64 `json:"queue_depth"`
+	IOTime                  uint64 `json:"io_time"`
+	WeightedIOTime          uint64 `json:"weighted_io_time"`
+}
