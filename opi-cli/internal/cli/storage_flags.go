@@ -1,0 +1,267 @@
+package cli
+
+import (
+	"bytes"
+	"fmt"
+	"io"
+	"os"
+	"slices"
+	"strings"
+
+	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
+	"google.golang.org/protobuf/reflect/protoreflect"
+
+	storagev1 "github.com/opi-suite/opi/opi-api/storage/v1"
+)
+
+// specFlags binds a command's flags to the fields of a resource message and
+// remembers which field each flag sets, so that update can send a mask of
+// exactly the flags given.
+type specFlags struct {
+	cmd   *cobra.Command
+	paths map[string]string // flag name -> field path in the resource
+	names []string          // flag names in the order they were bound
+	// required lists flags create needs beyond the top-level REQUIRED
+	// fields it finds itself, such as the parts of a required address.
+	required []string
+	// finishers run once the flags are parsed, for values that need more
+	// than a flag's own parsing: secrets read from files, oneof choices.
+	finishers []func(in *stdin) error
+}
+
+func newSpecFlags(cmd *cobra.Command) *specFlags {
+	return &specFlags{cmd: cmd, paths: map[string]string{}}
+}
+
+// bind records that flag name sets the field at path; the flag itself is
+// already registered.
+func (s *specFlags) bind(name, path string) {
+	s.paths[name] = path
+	s.names = append(s.names, name)
+}
+
+func (s *specFlags) flags() *pflag.FlagSet { return s.cmd.Flags() }
+
+func (s *specFlags) str(p *string, name, path, usage string) {
+	s.flags().StringVar(p, name, "", usage)
+	s.bind(name, path)
+}
+
+func (s *specFlags) u32(p *uint32, name, path, usage string) {
+	s.flags().Uint32Var(p, name, 0, usage)
+	s.bind(name, path)
+}
+
+func (s *specFlags) u64(p *uint64, name, path, usage string) {
+	s.flags().Uint64Var(p, name, 0, usage)
+	s.bind(name, path)
+}
+
+func (s *specFlags) i32(p *int32, name, path, usage string) {
+	s.flags().Int32Var(p, name, 0, usage)
+	s.bind(name, path)
+}
+
+func (s *specFlags) boolean(p *bool, name, path, usage string) {
+	s.flags().BoolVar(p, name, false, usage)
+	s.bind(name, path)
+}
+
+// then adds a step to run once the flags are parsed.
+func (s *specFlags) then(f func(in *stdin) error) { s.finishers = append(s.finishers, f) }
+
+// changed says whether the user gave flag name.
+func (s *specFlags) changed(name string) bool { return s.flags().Changed(name) }
+
+// anyChanged says whether the user gave any of the flags.
+func (s *specFlags) anyChanged(names ...string) bool {
+	return slices.ContainsFunc(names, s.changed)
+}
+
+// finish runs the steps that need the parsed flags.
+func (s *specFlags) finish(in io.Reader) error {
+	src := &stdin{r: in}
+	for _, f := range s.finishers {
+		if err := f(src); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// given returns the flags the user set, in the order they were bound.
+func (s *specFlags) given() []string {
+	var out []string
+	for _, name := range s.names {
+		if s.changed(name) {
+			out = append(out, name)
+		}
+	}
+	return out
+}
+
+// mask returns the field paths of the flags the user set, each once.
+func (s *specFlags) mask() []string {
+	var out []string
+	for _, name := range s.given() {
+		if p := s.paths[name]; !slices.Contains(out, p) {
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
+// secretFile registers --name, a file (or "-" for stdin) whose contents set
+// a secret field. Secrets never come from a flag's value, which would stay
+// in the shell's history and in the process list.
+func (s *specFlags) secretFile(name, path, usage string, set func([]byte)) {
+	var file string
+	s.flags().StringVar(&file, name, "", usage+` (a file, or "-" for stdin; never the secret itself)`)
+	s.bind(name, path)
+	s.then(func(in *stdin) error {
+		if !s.changed(name) {
+			return nil
+		}
+		b, err := in.readSecret(name, file)
+		if err != nil {
+			return err
+		}
+		set(b)
+		return nil
+	})
+}
+
+// stdin hands standard input to at most one secret.
+type stdin struct {
+	r    io.Reader
+	used string
+}
+
+// readSecret reads the secret for flag from file, or from stdin for "-".
+func (in *stdin) readSecret(flag, file string) ([]byte, error) {
+	var b []byte
+	var err error
+	if file == "-" {
+		if in.used != "" {
+			return nil, fmt.Errorf("--%s and --%s both read stdin: put one secret in a file", in.used, flag)
+		}
+		in.used = flag
+		b, err = io.ReadAll(in.r)
+	} else {
+		b, err = os.ReadFile(file)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("--%s: %w", flag, err)
+	}
+	if len(bytes.TrimSpace(b)) == 0 {
+		return nil, fmt.Errorf("--%s: %s is empty", flag, orStdin(file))
+	}
+	return b, nil
+}
+
+func orStdin(file string) string {
+	if file == "-" {
+		return "stdin"
+	}
+	return file
+}
+
+// protoEnum is a generated enum type.
+type protoEnum interface {
+	~int32
+	Descriptor() protoreflect.EnumDescriptor
+}
+
+// enumFlag binds --name to an enum field; the user writes a value as its
+// lowercase short form ("tcp" for NVME_TRANSPORT_TYPE_TCP).
+func enumFlag[E protoEnum](s *specFlags, p *E, name, path, usage string) {
+	v := enumValue[E]{p}
+	s.flags().Var(v, name, usage)
+	s.bind(name, path)
+	_ = s.cmd.RegisterFlagCompletionFunc(name, func(*cobra.Command, []string, string) ([]string, cobra.ShellCompDirective) {
+		return v.words(), cobra.ShellCompDirectiveNoFileComp
+	})
+}
+
+// enumValue is a pflag.Value over a generated enum.
+type enumValue[E protoEnum] struct{ p *E }
+
+func (v enumValue[E]) String() string { return enumWord(*v.p) }
+
+func (v enumValue[E]) Set(s string) error {
+	values := (*v.p).Descriptor().Values()
+	for i := range values.Len() {
+		if n := values.Get(i).Number(); n != 0 && enumWord(E(n)) == strings.ToLower(s) {
+			*v.p = E(n)
+			return nil
+		}
+	}
+	return fmt.Errorf("%q is not one of %s", s, strings.Join(v.words(), ", "))
+}
+
+func (v enumValue[E]) Type() string { return strings.Join(v.words(), "|") }
+
+// words lists the values a user can write, without the unspecified one.
+func (v enumValue[E]) words() []string {
+	values := (*v.p).Descriptor().Values()
+	var out []string
+	for i := 1; i < values.Len(); i++ {
+		out = append(out, enumWord(E(values.Get(i).Number())))
+	}
+	return out
+}
+
+// enumWord is the short form of an enum value: NVME_TRANSPORT_TYPE_TCP is
+// "tcp" and ENCRYPTION_CIPHER_AES_XTS is "aes-xts"; the unspecified value
+// is "".
+func enumWord[E protoEnum](e E) string {
+	values := e.Descriptor().Values()
+	v := values.ByNumber(protoreflect.EnumNumber(e))
+	if v == nil || v.Number() == 0 {
+		return ""
+	}
+	prefix := strings.TrimSuffix(string(values.ByNumber(0).Name()), "UNSPECIFIED")
+	return strings.ReplaceAll(strings.ToLower(strings.TrimPrefix(string(v.Name()), prefix)), "_", "-")
+}
+
+// fabricsFlags binds --trtype, --traddr, --adrfam and --trsvcid to the
+// address at path, and returns the address and its flag names.
+func fabricsFlags(s *specFlags, path string) (*storagev1.NvmeFabricsAddress, []string) {
+	a := &storagev1.NvmeFabricsAddress{}
+	enumFlag(s, &a.Trtype, "trtype", path+".trtype", "NVMe over Fabrics transport")
+	s.str(&a.Traddr, "traddr", path+".traddr", `IP address ("0.0.0.0" or "::" listens on every local address)`)
+	enumFlag(s, &a.Adrfam, "adrfam", path+".adrfam", "address family (default: from --traddr)")
+	s.u32(&a.Trsvcid, "trsvcid", path+".trsvcid", "TCP or RDMA port (default 4420)")
+	return a, []string{"trtype", "traddr", "adrfam", "trsvcid"}
+}
+
+// pcieFlags binds --port-id, --physical-function and --virtual-function to
+// the PCIe endpoint at path, and returns the endpoint and its flag names.
+func pcieFlags(s *specFlags, path string) (*storagev1.PcieEndpoint, []string) {
+	e := &storagev1.PcieEndpoint{}
+	s.u32(&e.PortId, "port-id", path+".port_id", "PCIe: host-facing port of the DPU")
+	s.u32(&e.PhysicalFunction, "physical-function", path+".physical_function", "PCIe: physical function on that port")
+	s.u32(&e.VirtualFunction, "virtual-function", path+".virtual_function", "PCIe: virtual function (0: the physical function itself)")
+	return e, []string{"port-id", "physical-function", "virtual-function"}
+}
+
+// pickEndpoint runs once the flags are parsed: it calls useA or useB after
+// whichever group of flags the user gave, and refuses both.
+func pickEndpoint(s *specFlags, a, b []string, useA, useB func()) {
+	s.then(func(*stdin) error {
+		switch gotA, gotB := s.anyChanged(a...), s.anyChanged(b...); {
+		case gotA && gotB:
+			return fmt.Errorf("%s and %s choose different endpoints: give one or the other", flagList(a), flagList(b))
+		case gotA:
+			useA()
+		case gotB:
+			useB()
+		}
+		return nil
+	})
+}
+
+func flagList(names []string) string {
+	return "--" + strings.Join(names, ", --")
+}
