@@ -45,6 +45,10 @@ type Module struct {
 	// Image is the container image the module ships, without a tag; empty
 	// when it ships none.
 	Image string `yaml:"image,omitempty"`
+	// Images are further images the module ships beside Image (a backend
+	// daemon it is deployed with, say), without tags; a release publishes
+	// each with the module's version.
+	Images []string `yaml:"images,omitempty"`
 	// API marks the module whose protos are checked by buf breaking instead
 	// of the Go API check. At most one module is the API module.
 	API bool `yaml:"api,omitempty"`
@@ -167,4 +171,13 @@ func joinArrow(list []string) string {
 		b.WriteString(s)
 	}
 	return b.String()
+}
+
+// AllImages returns Image followed by Images: every image the module ships.
+func (m *Module) AllImages() []string {
+	var all []string
+	if m.Image != "" {
+		all = append(all, m.Image)
+	}
+	return append(all, m.Images...)
 }

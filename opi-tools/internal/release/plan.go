@@ -64,6 +64,9 @@ type ModulePlan struct {
 	Tag string `json:"tag,omitempty"`
 	// Image is the image reference the release publishes, if any.
 	Image string `json:"image,omitempty"`
+	// MoreImages are the references of the module's further images
+	// (release.yaml's images) the release publishes.
+	MoreImages []string `json:"more_images,omitempty"`
 }
 
 // Releases reports whether the plan releases the module or should: its
@@ -97,6 +100,7 @@ func MakePlan(root string, m *Manifest, opts PlanOptions) (*Plan, error) {
 		if mp.Image != "" {
 			plan.Images = append(plan.Images, mp.Image)
 		}
+		plan.Images = append(plan.Images, mp.MoreImages...)
 		plan.Satisfied = plan.Satisfied && mp.Satisfied
 	}
 	return plan, nil
@@ -130,6 +134,9 @@ func (p *planner) module(mod *Module) (*ModulePlan, error) {
 		mp.Tag = mod.TagName(mod.Version)
 		if mod.Image != "" {
 			mp.Image = mod.Image + ":" + mod.Version
+		}
+		for _, img := range mod.Images {
+			mp.MoreImages = append(mp.MoreImages, img+":"+mod.Version)
 		}
 	}
 	if len(versions) == 0 {
@@ -172,7 +179,7 @@ func (p *planner) module(mod *Module) (*ModulePlan, error) {
 		}
 	}
 	if !mp.Satisfied {
-		mp.Tag, mp.Image = "", ""
+		mp.Tag, mp.Image, mp.MoreImages = "", "", nil
 	}
 	return mp, nil
 }

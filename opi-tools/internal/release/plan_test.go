@@ -99,6 +99,17 @@ func TestPlan(t *testing.T) {
 			satisfy: true,
 		},
 		{
+			name: "a module's further images are published with its version after its image",
+			mods: []releasetest.Module{
+				{Folder: "kit", Version: "v0.1.0"},
+				{Folder: "svc", Version: "v0.2.0", Depends: []string{"kit"}, Image: "example.com/svc", Images: []string{"example.com/svc-daemon", "example.com/svc-tool"}},
+			},
+			wants:   map[string]want{"svc": {minimum: "v0.2.0", satisfied: true, tag: "svc/v0.2.0", deps: nil}},
+			tags:    []string{"kit/v0.1.0", "svc/v0.2.0"},
+			images:  []string{"example.com/svc:v0.2.0", "example.com/svc-daemon:v0.2.0", "example.com/svc-tool:v0.2.0"},
+			satisfy: true,
+		},
+		{
 			name:    "unchanged tagged modules have nothing to release",
 			mods:    chainModules(),
 			tagged:  true,

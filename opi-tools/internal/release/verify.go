@@ -99,8 +99,10 @@ func (v *verifier) manifest() {
 			apis = append(apis, mod.Folder)
 		}
 		v.depends(where, mod)
-		if mod.Image != "" && (strings.ContainsAny(mod.Image, ":@ ") || strings.ToLower(mod.Image) != mod.Image) {
-			v.add(where, fmt.Sprintf("image %q must be a lower-case repository name without tag or digest", mod.Image), "")
+		for _, img := range mod.AllImages() {
+			if img == "" || strings.ContainsAny(img, ":@ ") || strings.ToLower(img) != img {
+				v.add(where, fmt.Sprintf("image %q must be a lower-case repository name without tag or digest", img), "")
+			}
 		}
 	}
 	if len(apis) > 1 {

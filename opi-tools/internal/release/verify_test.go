@@ -46,6 +46,13 @@ func TestVerify(t *testing.T) {
 	}{
 		{name: "a consistent repository has no problems"},
 		{
+			name: "a further image with a tag is reported",
+			mutate: func(t *testing.T, dir string) {
+				edit(t, dir, "release.yaml", "    image: example.com/svc\n", "    image: example.com/svc\n    images: [example.com/svc-daemon:v1]\n")
+			},
+			want: []string{`image "example.com/svc-daemon:v1" must be a lower-case repository name without tag or digest`},
+		},
+		{
 			name: "a module directory missing from release.yaml is reported",
 			mutate: func(t *testing.T, dir string) {
 				releasetest.WriteFile(t, dir, "extra/go.mod", "module example.com/repo/extra\n\ngo 1.26\n")

@@ -23,8 +23,9 @@ type Module struct {
 	Version string
 	// Depends lists the folders it requires, at their release.yaml versions.
 	Depends []string
-	// Image is its release.yaml image.
-	Image string
+	// Image is its release.yaml image; Images its further images.
+	Image  string
+	Images []string
 	// API and Internal are its release.yaml flags.
 	API, Internal bool
 	// Source is the module's Go file <folder>.go; empty writes a package
@@ -114,6 +115,9 @@ func WriteModules(t *testing.T, dir string, mods []Module) {
 		}
 		if m.Image != "" {
 			fmt.Fprintf(&manifest, "    image: %s\n", m.Image)
+		}
+		if len(m.Images) > 0 {
+			fmt.Fprintf(&manifest, "    images: [%s]\n", strings.Join(m.Images, ", "))
 		}
 		if m.API {
 			manifest.WriteString("    api: true\n")
