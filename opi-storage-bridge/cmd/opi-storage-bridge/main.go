@@ -1,12 +1,43 @@
-// Command opi-storage-bridge will serve the storage API; it is not implemented yet.
+// Command opi-storage-bridge serves the OPI storage API (opi.storage.v1) on
+// SPDK: it keeps the user's intent in its state directory, turns it into
+// SPDK JSON-RPC calls on SPDK's unix socket, and replays it whenever SPDK
+// or the bridge restarts.
 package main
 
 import (
-	"fmt"
+	"context"
+	"flag"
 	"os"
+
+	"github.com/opi-suite/opi/opi-kit/server"
+	"github.com/opi-suite/opi/opi-storage-bridge/internal/bridge"
+	"github.com/opi-suite/opi/opi-storage-bridge/spdk"
 )
 
 func main() {
-	fmt.Fprintln(os.Stderr, "opi-storage-bridge: not implemented yet: the storage API (opi.storage.v1) served on SPDK comes in a later release")
-	os.Exit(2)
+	def := spdk.DefaultSocketPath
+	if v := os.Getenv("OPI_SPDK_SOCKET"); v != "" {
+		def = v // the flag still wins over the environment
+	}
+	socket := flag.String("spdk-socket", def, "SPDK JSON-RPC unix socket (env OPI_SPDK_SOCKET)")
+	server.Main("opi-storage-bridge", "Serves the storage API on SPDK (NVMe-oF and virtio-blk frontends, volumes, encryption, QoS).",
+		func(ctx context.Context, s *server.Server, cfg server.Config) error {
+			b, err := bridge.New(bridge.Config{StateDir: cfg.StateDir, SPDKSocket: *socket, Logger: s.Logger()})
+			if err != nil {
+				return err
+			}
+			for _, svc := range b.Services() {
+				s.AddService(svc)
+			}
+			go func() { _ = b.Run(ctx) }()
+			// Serve only once SPDK holds the stored intent, so clients never
+			// see resources SPDK lacks; health follows SPDK meanwhile.
+			s.Logger().Info("replaying the stored intent into SPDK before serving", "spdk_socket", *socket)
+			select {
+			case <-b.Synced():
+				return nil
+			case <-ctx.Done():
+				return ctx.Err()
+			}
+		})
 }

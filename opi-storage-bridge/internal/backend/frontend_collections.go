@@ -78,68 +78,69 @@ func (f *FrontendCollections) nqnOf(ctx context.Context, subsystem string) (stri
 // ReconcileNvme finishes interrupted operations and replays the NVMe intent
 // into SPDK, parents first: subsystems (with hosts and keys), namespaces,
 // controllers (transports first). Each resource's status says how it went.
-// It fails, to be retried, only when SPDK cannot be reached.
-func (f *FrontendCollections) ReconcileNvme(ctx context.Context) error {
-	if err := f.Subsystems.Recover(ctx); err != nil {
+// It fails, to be retried, only when SPDK cannot be reached; other errors
+// go to report.
+func (f *FrontendCollections) ReconcileNvme(ctx context.Context, report func(error)) error {
+	if err := RecoverAll(ctx, report, f.Subsystems); err != nil {
 		return err
 	}
 	nqns := map[string]string{}
-	if err := replay(ctx, f.Subsystems, f.subsystems, func(m *pb.NvmeSubsystem) bool {
+	if err := Replay(ctx, f.Subsystems, f.subsystems, func(m *pb.NvmeSubsystem) bool {
 		nqns[m.GetName()] = m.GetNqn()
 		return false // Create is cheap and also repairs the host list
 	}); err != nil {
 		return err
 	}
-	if err := f.Namespaces.Recover(ctx); err != nil {
+	if err := RecoverAll(ctx, report, f.Namespaces); err != nil {
 		return err
 	}
 	subs, err := ListSubsystems(ctx, f.spdk)
 	if err != nil {
 		return err
 	}
-	if err := replay(ctx, f.Namespaces, f.namespaces, func(m *pb.NvmeNamespace) bool {
+	if err := Replay(ctx, f.Namespaces, f.namespaces, func(m *pb.NvmeNamespace) bool {
 		sub, ok := subs[nqns[subsystemOf(m.GetName())]]
 		return ok && f.namespaces.Present(sub, m)
 	}); err != nil {
 		return err
 	}
-	if err := f.Controllers.Recover(ctx); err != nil {
+	if err := RecoverAll(ctx, report, f.Controllers); err != nil {
 		return err
 	}
-	return replay(ctx, f.Controllers, f.controllers, func(m *pb.NvmeController) bool {
+	return Replay(ctx, f.Controllers, f.controllers, func(m *pb.NvmeController) bool {
 		sub, ok := subs[nqns[subsystemOf(m.GetName())]]
 		return ok && f.controllers.Present(sub, m)
 	})
 }
 
 // ReconcileVirtioBlk does the same for virtio-blk devices.
-func (f *FrontendCollections) ReconcileVirtioBlk(ctx context.Context) error {
-	if err := f.VirtioBlks.Recover(ctx); err != nil {
+func (f *FrontendCollections) ReconcileVirtioBlk(ctx context.Context, report func(error)) error {
+	if err := RecoverAll(ctx, report, f.VirtioBlks); err != nil {
 		return err
 	}
 	have, err := ListVhostControllers(ctx, f.spdk)
 	if err != nil {
 		return err
 	}
-	return replay(ctx, f.VirtioBlks, f.virtioBlks, func(m *pb.VirtioBlk) bool {
+	return Replay(ctx, f.VirtioBlks, f.virtioBlks, func(m *pb.VirtioBlk) bool {
 		return m.GetPcie() == nil && have[VirtioBlkCtrlr(m.GetName())]
 	})
 }
 
-// statusful is every frontend resource: it reports its status.
-type statusful interface {
+// Statusful is every stored storage resource: named, with a status.
+type Statusful interface {
 	proto.Message
 	GetName() string
 	GetStatus() *commonv1.ResourceStatus
 }
 
-// replay walks one collection and makes SPDK hold each resource that
-// present says it lacks, recording READY or ERROR (with SPDK's reason) per
+// Replay walks one collection and makes SPDK hold each resource that
+// present (nil: none) says it lacks, through the backend's idempotent Create, recording READY or ERROR (with SPDK's reason) per
 // resource. SPDK being unreachable stops the pass with an error.
-func replay[T statusful](ctx context.Context, c *resource.Collection[T], b resource.Backend[T], present func(T) bool) error {
+func Replay[T Statusful](ctx context.Context, c *resource.Collection[T], b resource.Backend[T], present func(T) bool) error {
 	return c.Walk(ctx, func(m T) error {
 		state, msg := commonv1.ResourceState_RESOURCE_STATE_READY, ""
-		if !present(m) {
+		if present == nil || !present(m) {
 			in := proto.Clone(m).(T)
 			if err := b.Create(ctx, in); err != nil {
 				if Unreachable(err) {
@@ -163,4 +164,27 @@ func replay[T statusful](ctx context.Context, c *resource.Collection[T], b resou
 // pass was cancelled), rather than SPDK refusing a request.
 func Unreachable(err error) bool {
 	return errors.Is(err, spdk.ErrUnavailable) || errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded)
+}
+
+// Recoverer is what RecoverAll runs: a collection, or an area's set of them.
+type Recoverer interface {
+	Recover(ctx context.Context) error
+}
+
+// RecoverAll runs Recover on each, in order. Only SPDK being unreachable
+// stops it; other failures (SPDK refusing to finish an interrupted
+// operation) go to report and stay in the journal for the next pass, so
+// one stuck resource cannot keep the bridge from serving.
+func RecoverAll(ctx context.Context, report func(error), rs ...Recoverer) error {
+	for _, r := range rs {
+		if err := r.Recover(ctx); err != nil {
+			if Unreachable(err) {
+				return err
+			}
+			if report != nil {
+				report(err)
+			}
+		}
+	}
+	return nil
 }
