@@ -56,7 +56,7 @@ type Bridge struct {
 	logger   *slog.Logger
 	stateDir string
 	loop     *reconcile.Loop
-	owned  bool // Store was opened here
+	owned    bool // Store was opened here
 }
 
 // New opens the store (failing fast when another bridge holds it), builds
