@@ -69,6 +69,8 @@ func strerror(e syscall.Errno) string {
 		return "Connection refused"
 	case syscall.EALREADY:
 		return "Operation already in progress"
+	case syscall.ENOKEY:
+		return "Required key not available"
 	case syscall.ELOOP:
 		return "Too many levels of symbolic links"
 	case syscall.ENAMETOOLONG:

@@ -123,6 +123,14 @@ func (st *state) removeBdev(b *bdev) {
 		return
 	}
 	st.bdevs = append(st.bdevs[:idx], st.bdevs[idx+1:]...)
+	if v := st.lvolOf(b); v != nil {
+		for i, x := range v.lvs.lvols {
+			if x == v {
+				v.lvs.lvols = append(v.lvs.lvols[:i], v.lvs.lvols[i+1:]...)
+				break
+			}
+		}
+	}
 	for _, ss := range st.subsystems {
 		for _, ns := range ss.namespaces {
 			if ns.bdev == b {

@@ -1,0 +1,141 @@
+package sim
+
+import (
+	"encoding/hex"
+	"syscall"
+)
+
+// cryptoKey is an accel crypto key (DEK). The sim models spdk_tgt with only
+// the software accel module, which does AES-XTS with 128- or 256-bit keys
+// and the SIMPLE_LBA tweak mode.
+type cryptoKey struct {
+	name   string
+	cipher string
+	key    string
+	key2   string
+	tweak  string
+}
+
+// validate applies the checks of spdk_accel_crypto_key_create with the
+// software module; it returns the errno SPDK reports.
+func (k *cryptoKey) validate() error {
+	key, err1 := hex.DecodeString(k.key)
+	if err1 != nil || len(key) == 0 {
+		return syscall.EINVAL
+	}
+	var key2 []byte
+	if k.key2 != "" {
+		var err error
+		if key2, err = hex.DecodeString(k.key2); err != nil {
+			return syscall.EINVAL
+		}
+	}
+	switch k.cipher {
+	case "AES_XTS":
+		if len(key2) == 0 || len(key2) != len(key) || k.key == k.key2 {
+			return syscall.EINVAL
+		}
+		if len(key) != 16 && len(key) != 32 {
+			return syscall.EINVAL
+		}
+	default:
+		// AES_CBC: the software module does not support it.
+		return syscall.EINVAL
+	}
+	if k.tweak != "SIMPLE_LBA" {
+		return syscall.EINVAL
+	}
+	return nil
+}
+
+func (st *state) findKey(name string) *cryptoKey {
+	for _, k := range st.keys {
+		if k.name == name {
+			return k
+		}
+	}
+	return nil
+}
+
+type cryptoKeyInfo struct {
+	Name      string `json:"name"`
+	Cipher    string `json:"cipher"`
+	Key       string `json:"key"`
+	Key2      string `json:"key2,omitempty"`
+	TweakMode string `json:"tweak_mode"`
+}
+
+var tweakModes = []string{"SIMPLE_LBA", "JOIN_NEG_LBA_WITH_LBA", "INCR_512_FULL_LBA", "INCR_512_UPPER_LBA"}
+
+func (s *Sim) registerCrypto() {
+	st := s.st
+	s.register(&method{
+		name: "accel_crypto_key_create",
+		fields: []field{
+			{name: "cipher", kind: kEnum, required: true, enum: []string{"AES_CBC", "AES_XTS"}},
+			req("key", kString), opt("key2", kString),
+			{name: "tweak_mode", kind: kEnum, enum: tweakModes},
+			req("name", kString),
+		},
+		decodeErr: errDecodeParse,
+		handle: func(a args) (any, error) {
+			k := &cryptoKey{name: a.str("name"), cipher: a.str("cipher"), key: a.str("key"), key2: a.str("key2"), tweak: a.str("tweak_mode")}
+			if k.tweak == "" {
+				k.tweak = "SIMPLE_LBA"
+			}
+			if st.findKey(k.name) != nil {
+				return nil, newErr(codeInvalidParams, "failed to create DEK, rc %d", -int(eEXIST))
+			}
+			if err := k.validate(); err != nil {
+				return nil, newErr(codeInvalidParams, "failed to create DEK, rc %d", -int(err.(syscall.Errno)))
+			}
+			st.keys = append(st.keys, k)
+			return true, nil
+		},
+	})
+	s.register(&method{
+		name:      "accel_crypto_key_destroy",
+		fields:    []field{req("key_name", kString)},
+		decodeErr: errDecodeParse,
+		handle: func(a args) (any, error) {
+			k := st.findKey(a.str("key_name"))
+			if k == nil {
+				return nil, newErr(codeInvalidParams, "No key object found")
+			}
+			for _, c := range st.cryptos {
+				if c.keyName == k.name {
+					return nil, newErr(codeInvalidParams, "Failed to destroy key, rc %d", -int(eBUSY))
+				}
+			}
+			for i, x := range st.keys {
+				if x == k {
+					st.keys = append(st.keys[:i], st.keys[i+1:]...)
+					break
+				}
+			}
+			return true, nil
+		},
+	})
+	s.register(&method{
+		name:           "accel_crypto_keys_get",
+		fields:         []field{opt("key_name", kString)},
+		optionalParams: true,
+		decodeErr:      errDecodeParse,
+		handle: func(a args) (any, error) {
+			list := st.keys
+			if a.has("key_name") {
+				k := st.findKey(a.str("key_name"))
+				if k == nil {
+					return nil, newErr(codeInvalidParams, "key was not found")
+				}
+				list = []*cryptoKey{k}
+			}
+			// SPDK returns the key material itself.
+			out := []cryptoKeyInfo{}
+			for _, k := range list {
+				out = append(out, cryptoKeyInfo{Name: k.name, Cipher: k.cipher, Key: k.key, Key2: k.key2, TweakMode: k.tweak})
+			}
+			return out, nil
+		},
+	})
+}

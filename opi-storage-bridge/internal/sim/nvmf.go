@@ -1,0 +1,303 @@
+package sim
+
+import (
+	"os"
+	"strings"
+)
+
+const discoveryNQN = "nqn.2014-08.org.nvmexpress.discovery"
+
+// nvmfTransport is a created NVMe-oF target transport with its options.
+type nvmfTransport struct {
+	opts map[string]any // type first, then options, as nvmf_get_transports
+	keys []string
+}
+
+// subsystem is an NVMe-oF subsystem of the sim's one target.
+type subsystem struct {
+	nqn          string
+	subtype      string
+	serial       string
+	model        string
+	maxNS        uint32
+	minCntlid    uint16
+	maxCntlid    uint16
+	allowAnyHost bool
+	anaReporting bool
+	listeners    []*listener
+	hosts        []*host
+	namespaces   []*namespace
+	controllers  []*targetCtrlr
+}
+
+type listenAddr struct {
+	Trtype  string `json:"trtype"`
+	Adrfam  string `json:"adrfam,omitempty"`
+	Traddr  string `json:"traddr"`
+	Trsvcid string `json:"trsvcid,omitempty"`
+}
+
+type listener struct {
+	addr     listenAddr
+	anaState string
+	secure   bool
+}
+
+type host struct {
+	nqn            string
+	psk            string
+	dhchapKey      string
+	dhchapCtrlrKey string
+}
+
+type namespace struct {
+	nsid     uint32
+	bdev     *bdev
+	uuid     string
+	nguid    string
+	eui64    string
+	anagrpid uint32
+}
+
+// targetCtrlr is a controller connected to a subsystem; in the sim only the
+// sim's own NVMe-oF initiator (bdev_nvme loopback) connects.
+type targetCtrlr struct {
+	cntlid   uint16
+	hostnqn  string
+	hostid   string
+	ioQueues uint32
+	addr     listenAddr
+}
+
+func (st *state) findSubsystem(nqn string) *subsystem {
+	for _, ss := range st.subsystems {
+		if ss.nqn == nqn {
+			return ss
+		}
+	}
+	return nil
+}
+
+func (st *state) findTransport(trtype string) *nvmfTransport {
+	for _, t := range st.transports {
+		if strings.EqualFold(t.opts["trtype"].(string), trtype) {
+			return t
+		}
+	}
+	return nil
+}
+
+// validNQN applies the NVMe NQN format checks of spdk_nvmf_subsystem_create.
+func validNQN(nqn string) bool {
+	if len(nqn) > 223 || len(nqn) < 11 || !strings.HasPrefix(nqn, "nqn.") {
+		return false
+	}
+	if strings.HasPrefix(nqn, "nqn.2014-08.org.nvmexpress:uuid:") {
+		return validUUID(strings.TrimPrefix(nqn, "nqn.2014-08.org.nvmexpress:uuid:"))
+	}
+	d := nqn[4:]
+	if len(d) < 8 || d[4] != '-' || d[7] != '.' {
+		return false
+	}
+	for _, i := range []int{0, 1, 2, 3, 5, 6} {
+		if d[i] < '0' || d[i] > '9' {
+			return false
+		}
+	}
+	return len(d) > 8
+}
+
+func printableASCII(s string, max int) bool {
+	if len(s) > max {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		if s[i] < 0x20 || s[i] > 0x7e {
+			return false
+		}
+	}
+	return true
+}
+
+var trtypes = map[string]string{"tcp": "TCP", "rdma": "RDMA", "vfiouser": "VFIOUSER", "fc": "FC", "pcie": "PCIe"}
+var adrfams = map[string]string{"ipv4": "IPv4", "ipv6": "IPv6", "ib": "IB", "fc": "FC", "intra_host": "INTRA_HOST"}
+
+var listenAddressFields = []field{req("trtype", kString), opt("adrfam", kString), req("traddr", kString), opt("trsvcid", kString)}
+
+// parseListenAddress normalises a listen_address as SPDK's decoder does:
+// trtype and adrfam are matched without regard to case, adrfam defaults to
+// IPv4 for IP transports.
+func parseListenAddress(a args) (listenAddr, bool) {
+	tr, ok := trtypes[strings.ToLower(a.str("trtype"))]
+	if !ok || tr == "PCIe" {
+		return listenAddr{}, false
+	}
+	la := listenAddr{Trtype: tr, Traddr: a.str("traddr"), Trsvcid: a.str("trsvcid")}
+	if a.has("adrfam") {
+		af, ok := adrfams[strings.ToLower(a.str("adrfam"))]
+		if !ok {
+			return listenAddr{}, false
+		}
+		la.Adrfam = af
+	} else if tr == "TCP" || tr == "RDMA" {
+		la.Adrfam = "IPv4"
+	}
+	if len(la.Traddr) > 256 || len(la.Trsvcid) > 32 {
+		return listenAddr{}, false
+	}
+	return la, true
+}
+
+func (s *Sim) registerNvmf() {
+	st := s.st
+	tgt := opt("tgt_name", kString)
+	s.register(&method{
+		name: "nvmf_create_transport",
+		fields: []field{
+			req("trtype", kString), tgt, opt("max_queue_depth", kU16), opt("max_io_qpairs_per_ctrlr", kU16),
+			opt("in_capsule_data_size", kU32), opt("max_io_size", kU32), opt("io_unit_size", kU32),
+			opt("max_aq_depth", kU32), opt("num_shared_buffers", kU32), opt("buf_cache_size", kU32),
+			opt("iobuf_small_cache_size", kU32), opt("iobuf_large_cache_size", kU32), opt("zcopy", kBool),
+			opt("num_cqe", kI32), opt("max_srq_depth", kU32), opt("no_srq", kBool), opt("c2h_success", kBool),
+			opt("dif_insert_or_strip", kBool), opt("sock_priority", kU32), opt("acceptor_backlog", kI32),
+			opt("abort_timeout_sec", kU32), opt("no_wr_batching", kBool), opt("control_msg_num", kU16),
+			opt("disable_mappable_bar0", kBool), opt("disable_adaptive_irq", kBool),
+			opt("disable_shadow_doorbells", kBool), opt("acceptor_poll_rate", kU32), opt("ack_timeout", kU32),
+			opt("data_wr_pool_size", kU32), opt("disable_command_passthru", kBool), opt("kas", kU16),
+			opt("min_kato", kU32),
+			{name: "masked_oncs", kind: kArray, items: kEnum, enum: []string{"nvmcmps", "nvmdsmsv", "nvmwzsv", "reservs", "nvmcpys"}, maxItems: 16},
+			{name: "masked_fuses", kind: kArray, items: kEnum, enum: []string{"fcws"}, maxItems: 16},
+			opt("enable_intr_mode_sq_spreading", kBool),
+		},
+		relaxed:   true,
+		decodeErr: errInvalidParams,
+		handle: func(a args) (any, error) {
+			if a.has("tgt_name") {
+				return nil, newErr(codeInternalError, "Unable to find a target.")
+			}
+			raw := a.str("trtype")
+			tr, ok := trtypes[strings.ToLower(raw)]
+			if !ok || tr == "PCIe" {
+				return nil, newErr(codeInvalidParams, "Invalid transport type '%s'", raw)
+			}
+			if st.findTransport(tr) != nil {
+				return nil, newErr(codeInternalError, "Transport type '%s' already exists", raw)
+			}
+			if tr == "RDMA" || tr == "FC" {
+				// No RDMA devices or FC ports on this host: the transport's
+				// create fails in its asynchronous callback.
+				return nil, newErr(codeInternalError, "Failed to create transport.")
+			}
+			t := &nvmfTransport{opts: map[string]any{}}
+			t.set("trtype", tr)
+			t.set("max_queue_depth", uint64(128))
+			t.set("max_io_qpairs_per_ctrlr", uint64(127))
+			t.set("in_capsule_data_size", uint64(4096))
+			t.set("max_io_size", uint64(131072))
+			t.set("io_unit_size", uint64(131072))
+			t.set("max_aq_depth", uint64(128))
+			t.set("num_shared_buffers", uint64(511))
+			t.set("buf_cache_size", uint64(4294967295))
+			t.set("dif_insert_or_strip", false)
+			t.set("zcopy", false)
+			t.set("abort_timeout_sec", uint64(1))
+			if tr == "TCP" {
+				t.set("c2h_success", true)
+				t.set("sock_priority", uint64(0))
+				t.set("control_msg_num", uint64(32))
+			}
+			for _, f := range []string{"max_queue_depth", "max_io_qpairs_per_ctrlr", "in_capsule_data_size", "max_io_size",
+				"io_unit_size", "max_aq_depth", "num_shared_buffers", "buf_cache_size", "abort_timeout_sec", "sock_priority", "control_msg_num"} {
+				if a.has(f) {
+					t.set(f, a.u64(f))
+				}
+			}
+			for _, f := range []string{"zcopy", "dif_insert_or_strip", "c2h_success"} {
+				if a.has(f) {
+					t.set(f, a.boolean(f))
+				}
+			}
+			st.transports = append(st.transports, t)
+			return true, nil
+		},
+	})
+	s.register(&method{
+		name:           "nvmf_get_transports",
+		fields:         []field{tgt, opt("trtype", kString)},
+		optionalParams: true,
+		decodeErr:      errInvalidParams,
+		handle: func(a args) (any, error) {
+			if a.has("tgt_name") {
+				return nil, newErr(codeInternalError, "Unable to find a target.")
+			}
+			out := []orderedObject{}
+			for _, t := range st.transports {
+				if a.has("trtype") && !strings.EqualFold(a.str("trtype"), t.opts["trtype"].(string)) {
+					continue
+				}
+				out = append(out, t.object())
+			}
+			if a.has("trtype") && len(out) == 0 {
+				return nil, errnoErr(eNODEV)
+			}
+			return out, nil
+		},
+	})
+	s.registerSubsystems()
+	s.registerNamespaces()
+	s.registerListenersHosts()
+}
+
+func (t *nvmfTransport) set(k string, v any) {
+	if _, ok := t.opts[k]; !ok {
+		t.keys = append(t.keys, k)
+	}
+	t.opts[k] = v
+}
+
+// object renders the transport with "trtype" as "type", SPDK's key order.
+func (t *nvmfTransport) object() orderedObject {
+	o := orderedObject{}
+	for _, k := range t.keys {
+		if k == "trtype" {
+			// Older releases named it "type"; both are sent.
+			o = append(o, kv{"type", t.opts[k]})
+		}
+		o = append(o, kv{k, t.opts[k]})
+	}
+	return o
+}
+
+type kv struct {
+	k string
+	v any
+}
+
+// orderedObject marshals its members in order.
+type orderedObject []kv
+
+// MarshalJSON implements json.Marshaler.
+func (o orderedObject) MarshalJSON() ([]byte, error) {
+	var b strings.Builder
+	b.WriteByte('{')
+	for i, m := range o {
+		if i > 0 {
+			b.WriteByte(',')
+		}
+		k, _ := jsonMarshal(m.k)
+		v, err := jsonMarshal(m.v)
+		if err != nil {
+			return nil, err
+		}
+		b.Write(k)
+		b.WriteByte(':')
+		b.Write(v)
+	}
+	b.WriteByte('}')
+	return []byte(b.String()), nil
+}
+
+func dirExists(p string) bool {
+	fi, err := os.Stat(p)
+	return err == nil && fi.IsDir()
+}

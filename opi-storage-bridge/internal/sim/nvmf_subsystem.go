@@ -1,0 +1,378 @@
+package sim
+
+import (
+	"encoding/json"
+	"strings"
+)
+
+func jsonMarshal(v any) ([]byte, error) { return json.Marshal(v) }
+
+type nsInfo struct {
+	NSID     uint32 `json:"nsid"`
+	BdevName string `json:"bdev_name"`
+	Name     string `json:"name"`
+	NGUID    string `json:"nguid"`
+	UUID     string `json:"uuid"`
+	Anagrpid uint32 `json:"anagrpid"`
+}
+
+type hostInfo struct {
+	NQN string `json:"nqn"`
+	PSK string `json:"psk,omitempty"`
+}
+
+type subsystemInfo struct {
+	NQN             string       `json:"nqn"`
+	Subtype         string       `json:"subtype"`
+	ListenAddresses []listenAddr `json:"listen_addresses"`
+	AllowAnyHost    bool         `json:"allow_any_host"`
+	Hosts           []hostInfo   `json:"hosts"`
+	SerialNumber    string       `json:"serial_number,omitempty"`
+	ModelNumber     string       `json:"model_number,omitempty"`
+	MaxNamespaces   *uint32      `json:"max_namespaces,omitempty"`
+	MinCntlid       *uint16      `json:"min_cntlid,omitempty"`
+	MaxCntlid       *uint16      `json:"max_cntlid,omitempty"`
+	Namespaces      *[]nsInfo    `json:"namespaces,omitempty"`
+}
+
+func (ss *subsystem) info() subsystemInfo {
+	in := subsystemInfo{NQN: ss.nqn, Subtype: ss.subtype, ListenAddresses: []listenAddr{}, AllowAnyHost: ss.allowAnyHost, Hosts: []hostInfo{}}
+	for _, l := range ss.listeners {
+		in.ListenAddresses = append(in.ListenAddresses, l.addr)
+	}
+	for _, h := range ss.hosts {
+		in.Hosts = append(in.Hosts, hostInfo{NQN: h.nqn, PSK: h.psk})
+	}
+	if ss.subtype == "NVMe" {
+		maxNS, minC, maxC := ss.maxNS, ss.minCntlid, ss.maxCntlid
+		in.SerialNumber, in.ModelNumber = ss.serial, ss.model
+		in.MaxNamespaces, in.MinCntlid, in.MaxCntlid = &maxNS, &minC, &maxC
+		nss := []nsInfo{}
+		for _, ns := range ss.namespaces {
+			nss = append(nss, nsInfo{NSID: ns.nsid, BdevName: ns.bdev.name, Name: ns.bdev.name, NGUID: ns.nguid, UUID: ns.uuid, Anagrpid: ns.anagrpid})
+		}
+		in.Namespaces = &nss
+	}
+	return in
+}
+
+func (s *Sim) registerSubsystems() {
+	st := s.st
+	tgt := opt("tgt_name", kString)
+	s.register(&method{
+		name: "nvmf_create_subsystem",
+		fields: []field{
+			req("nqn", kString), tgt, opt("serial_number", kString), opt("model_number", kString),
+			opt("max_namespaces", kU32), opt("allow_any_host", kBool), opt("ana_reporting", kBool),
+			opt("min_cntlid", kU16), opt("max_cntlid", kU16), opt("max_discard_size_kib", kU64),
+			opt("max_write_zeroes_size_kib", kU64), opt("dmrsl", kU32), opt("wzsl", kU8),
+			opt("passthrough", kBool), opt("enable_nssr", kBool),
+		},
+		decodeErr: errInvalidParams,
+		handle: func(a args) (any, error) {
+			nqn := a.str("nqn")
+			if !printableASCII(a.str("serial_number"), 20) || !printableASCII(a.str("model_number"), 40) {
+				return nil, errInvalidParams
+			}
+			if a.has("tgt_name") {
+				return nil, newErr(codeInternalError, "Unable to find target %s", a.str("tgt_name"))
+			}
+			minC, maxC := uint16(1), uint16(0xffef)
+			if a.has("min_cntlid") {
+				minC = uint16(a.u64("min_cntlid"))
+			}
+			if a.has("max_cntlid") {
+				maxC = uint16(a.u64("max_cntlid"))
+			}
+			if minC < 1 || maxC > 0xffef || minC > maxC {
+				return nil, newErr(codeInvalidParams, "Invalid cntlid range [%d-%d]", minC, maxC)
+			}
+			if !validNQN(nqn) || st.findSubsystem(nqn) != nil {
+				return nil, newErr(codeInternalError, "Unable to create subsystem %s", nqn)
+			}
+			ss := &subsystem{
+				nqn: nqn, subtype: "NVMe", serial: "00000000000000000000", model: "SPDK bdev Controller",
+				maxNS: 32, minCntlid: minC, maxCntlid: maxC, allowAnyHost: a.boolean("allow_any_host"),
+				anaReporting: a.boolean("ana_reporting"),
+			}
+			if a.has("serial_number") {
+				ss.serial = a.str("serial_number")
+			}
+			if a.has("model_number") {
+				ss.model = a.str("model_number")
+			}
+			if a.u64("max_namespaces") != 0 {
+				ss.maxNS = uint32(a.u64("max_namespaces"))
+			}
+			st.subsystems = append(st.subsystems, ss)
+			return true, nil
+		},
+	})
+	s.register(&method{
+		name:      "nvmf_delete_subsystem",
+		fields:    []field{req("nqn", kString), tgt},
+		decodeErr: errInvalidParams,
+		handle: func(a args) (any, error) {
+			if a.has("tgt_name") {
+				return nil, newErr(codeInternalError, "Unable to find a target.")
+			}
+			ss := st.findSubsystem(a.str("nqn"))
+			if ss == nil || ss.subtype != "NVMe" {
+				return nil, errInvalidParams
+			}
+			for _, ns := range append([]*namespace(nil), ss.namespaces...) {
+				st.removeNamespace(ss, ns)
+			}
+			st.disconnectAll(ss, nil)
+			for i, x := range st.subsystems {
+				if x == ss {
+					st.subsystems = append(st.subsystems[:i], st.subsystems[i+1:]...)
+					break
+				}
+			}
+			return true, nil
+		},
+	})
+	s.register(&method{
+		name:           "nvmf_get_subsystems",
+		fields:         []field{opt("nqn", kString), tgt},
+		optionalParams: true,
+		decodeErr:      errInvalidParams,
+		handle: func(a args) (any, error) {
+			if a.has("tgt_name") {
+				return nil, newErr(codeInternalError, "Unable to find a target.")
+			}
+			out := []subsystemInfo{}
+			for _, ss := range st.subsystems {
+				if a.has("nqn") && ss.nqn != a.str("nqn") {
+					continue
+				}
+				out = append(out, ss.info())
+			}
+			if a.has("nqn") && len(out) == 0 {
+				return nil, errnoErr(eNODEV)
+			}
+			return out, nil
+		},
+	})
+	s.register(&method{
+		name:      "nvmf_subsystem_allow_any_host",
+		fields:    []field{req("nqn", kString), req("allow_any_host", kBool), tgt},
+		decodeErr: errInvalidParams,
+		handle: func(a args) (any, error) {
+			ss, err := st.querySubsystem(a)
+			if err != nil {
+				return nil, err
+			}
+			ss.allowAnyHost = a.boolean("allow_any_host")
+			return true, nil
+		},
+	})
+	s.registerQueries()
+}
+
+// querySubsystem resolves the nqn of a subsystem-scoped request; unknown
+// NQNs are -32602 "Invalid parameters" as in SPDK's nvmf RPCs.
+func (st *state) querySubsystem(a args) (*subsystem, error) {
+	if a.has("tgt_name") {
+		return nil, newErr(codeInternalError, "Unable to find a target.")
+	}
+	ss := st.findSubsystem(a.str("nqn"))
+	if ss == nil {
+		return nil, errInvalidParams
+	}
+	return ss, nil
+}
+
+func (s *Sim) registerQueries() {
+	st := s.st
+	q := []field{req("nqn", kString), opt("tgt_name", kString)}
+	s.register(&method{
+		name: "nvmf_subsystem_get_controllers", fields: q, decodeErr: errInvalidParams,
+		handle: func(a args) (any, error) {
+			ss, err := st.querySubsystem(a)
+			if err != nil {
+				return nil, err
+			}
+			type ctrlr struct {
+				Cntlid      uint16 `json:"cntlid"`
+				Cntrltype   string `json:"cntrltype"`
+				Hostnqn     string `json:"hostnqn"`
+				Hostid      string `json:"hostid"`
+				NumIOQpairs uint32 `json:"num_io_qpairs"`
+			}
+			out := []ctrlr{}
+			for _, c := range ss.controllers {
+				out = append(out, ctrlr{c.cntlid, "io", c.hostnqn, c.hostid, c.ioQueues})
+			}
+			return out, nil
+		},
+	})
+	s.register(&method{
+		name: "nvmf_subsystem_get_qpairs", fields: q, decodeErr: errInvalidParams,
+		handle: func(a args) (any, error) {
+			ss, err := st.querySubsystem(a)
+			if err != nil {
+				return nil, err
+			}
+			type qpair struct {
+				Cntlid        uint16     `json:"cntlid"`
+				QID           uint32     `json:"qid"`
+				State         string     `json:"state"`
+				ListenAddress listenAddr `json:"listen_address"`
+			}
+			out := []qpair{}
+			for _, c := range ss.controllers {
+				for q := uint32(0); q <= c.ioQueues; q++ {
+					out = append(out, qpair{c.cntlid, q, "active", c.addr})
+				}
+			}
+			return out, nil
+		},
+	})
+	s.register(&method{
+		name: "nvmf_subsystem_get_listeners", fields: q, decodeErr: errInvalidParams,
+		handle: func(a args) (any, error) {
+			ss, err := st.querySubsystem(a)
+			if err != nil {
+				return nil, err
+			}
+			type li struct {
+				Address  listenAddr `json:"address"`
+				AnaState string     `json:"ana_state"`
+			}
+			out := []li{}
+			for _, l := range ss.listeners {
+				out = append(out, li{l.addr, l.anaState})
+			}
+			return out, nil
+		},
+	})
+}
+
+var nsFields = []field{
+	opt("nsid", kU32), req("bdev_name", kString), opt("nguid", kString), opt("eui64", kString),
+	opt("uuid", kUUID), opt("ptpl_file", kString), opt("anagrpid", kU32), opt("no_auto_visible", kBool),
+	opt("hide_metadata", kBool),
+}
+
+func (s *Sim) registerNamespaces() {
+	st := s.st
+	s.register(&method{
+		name:      "nvmf_subsystem_add_ns",
+		fields:    []field{req("nqn", kString), {name: "namespace", kind: kObject, required: true, fields: nsFields}, opt("tgt_name", kString)},
+		relaxed:   true,
+		decodeErr: errInvalidParams,
+		handle: func(a args) (any, error) {
+			ss, err := st.querySubsystem(a)
+			if err != nil {
+				return nil, err
+			}
+			n := a.obj("namespace")
+			nguid := strings.ToUpper(strings.ReplaceAll(n.str("nguid"), "-", ""))
+			eui := strings.ToUpper(strings.ReplaceAll(n.str("eui64"), "-", ""))
+			if (nguid != "" && !isHexLen(nguid, 32)) || (eui != "" && !isHexLen(eui, 16)) {
+				return nil, errInvalidParams
+			}
+			b := st.lookupBdev(n.str("bdev_name"))
+			if b == nil || b.claim != nil || ss.subtype != "NVMe" {
+				return nil, errInvalidParams
+			}
+			nsid := uint32(n.u64("nsid"))
+			if nsid == 0 {
+				for id := uint32(1); id <= ss.maxNS; id++ {
+					if ss.ns(id) == nil {
+						nsid = id
+						break
+					}
+				}
+			}
+			if nsid == 0 || nsid > ss.maxNS || ss.ns(nsid) != nil {
+				return nil, errInvalidParams
+			}
+			uuid := n.str("uuid")
+			if uuid == "" {
+				uuid = b.uuid
+			}
+			for _, o := range ss.namespaces {
+				if equalFoldASCII(o.uuid, uuid) || (nguid != "" && o.nguid == nguid) || (eui != "" && o.eui64 == eui) {
+					return nil, errInvalidParams
+				}
+			}
+			if nguid == "" {
+				nguid = strings.ToUpper(strings.ReplaceAll(uuid, "-", ""))
+			}
+			ana := uint32(n.u64("anagrpid"))
+			if ana == 0 {
+				ana = nsid
+			}
+			_ = b.claimBy("NVMe-oF Target")
+			ns := &namespace{nsid: nsid, bdev: b, uuid: uuid, nguid: nguid, eui64: eui, anagrpid: ana}
+			ss.namespaces = append(ss.namespaces, ns)
+			sortNamespaces(ss.namespaces)
+			st.namespaceAdded(ss, ns)
+			return nsid, nil
+		},
+	})
+	s.register(&method{
+		name:      "nvmf_subsystem_remove_ns",
+		fields:    []field{req("nqn", kString), req("nsid", kU32), opt("tgt_name", kString)},
+		decodeErr: errInvalidParams,
+		handle: func(a args) (any, error) {
+			ss, err := st.querySubsystem(a)
+			if err != nil {
+				return nil, err
+			}
+			ns := ss.ns(uint32(a.u64("nsid")))
+			if ns == nil {
+				return nil, errInvalidParams
+			}
+			st.removeNamespace(ss, ns)
+			return true, nil
+		},
+	})
+}
+
+func (ss *subsystem) ns(id uint32) *namespace {
+	for _, n := range ss.namespaces {
+		if n.nsid == id {
+			return n
+		}
+	}
+	return nil
+}
+
+func sortNamespaces(nss []*namespace) {
+	for i := 1; i < len(nss); i++ {
+		for j := i; j > 0 && nss[j].nsid < nss[j-1].nsid; j-- {
+			nss[j], nss[j-1] = nss[j-1], nss[j]
+		}
+	}
+}
+
+// removeNamespace drops ns from ss, releases its bdev claim and tells the
+// attached loopback initiators, whose namespace bdev goes away.
+func (st *state) removeNamespace(ss *subsystem, ns *namespace) {
+	for i, x := range ss.namespaces {
+		if x == ns {
+			ss.namespaces = append(ss.namespaces[:i], ss.namespaces[i+1:]...)
+			break
+		}
+	}
+	if ns.bdev.claim != nil && ns.bdev.claim.module == "NVMe-oF Target" {
+		ns.bdev.release()
+	}
+	st.namespaceRemoved(ss, ns)
+}
+
+func isHexLen(s string, n int) bool {
+	if len(s) != n {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		if !isHex(s[i]) {
+			return false
+		}
+	}
+	return true
+}

@@ -1,0 +1,185 @@
+package sim
+
+import (
+	"slices"
+)
+
+// vbdevConfig is a passthru or crypto bdev as configured: SPDK keeps the
+// configuration even while the base bdev is missing and builds the bdev
+// when the base appears (examine), so base and bdev may be nil.
+type vbdevConfig struct {
+	module   string // "passthru" or "crypto"
+	name     string
+	baseName string
+	uuid     string
+	keyName  string
+	base     *bdev
+	bdev     *bdev
+}
+
+func (st *state) configs(module string) *[]*vbdevConfig {
+	if module == "crypto" {
+		return &st.cryptos
+	}
+	return &st.passthrus
+}
+
+// examine builds the pending virtual bdevs that wait for b.
+func (st *state) examine(b *bdev) {
+	for _, cfgs := range [][]*vbdevConfig{st.passthrus, st.cryptos} {
+		for _, c := range cfgs {
+			if c.bdev == nil && (c.baseName == b.name || slices.Contains(b.aliases, c.baseName)) {
+				_ = st.buildVbdev(c, b)
+			}
+		}
+	}
+}
+
+// buildVbdev claims the base and registers the virtual bdev on it.
+func (st *state) buildVbdev(c *vbdevConfig, base *bdev) error {
+	if err := base.claimBy(c.module); err != nil {
+		return err
+	}
+	product := "passthru"
+	if c.module == "crypto" {
+		product = "crypto"
+	}
+	vb := &bdev{
+		name: c.name, uuid: c.uuid, product: product, module: c.module,
+		blockSize: base.blockSize, numBlocks: base.numBlocks, physBlock: base.physBlock,
+		optimalIOBnd: base.optimalIOBnd, ioTypes: base.ioTypes,
+		driver: func() map[string]any {
+			if c.module == "crypto" {
+				return map[string]any{"crypto": map[string]any{
+					"base_bdev_name": c.baseName, "name": c.name, "key_name": c.keyName,
+				}}
+			}
+			return map[string]any{"passthru": map[string]any{"name": c.name, "base_bdev_name": c.baseName}}
+		},
+	}
+	vb.ioTypes.NVMeAdmin, vb.ioTypes.NVMeIO = false, false
+	c.base, c.bdev = base, vb
+	if err := st.addBdev(vb); err != nil {
+		base.release()
+		c.base, c.bdev = nil, nil
+		return err
+	}
+	return nil
+}
+
+// createVbdev adds a configuration and builds it at once when its base
+// exists; a missing base is not an error (creation is deferred).
+func (st *state) createVbdev(c *vbdevConfig) error {
+	cfgs := st.configs(c.module)
+	for _, x := range *cfgs {
+		if x.name == c.name {
+			return errnoErr(eEXIST)
+		}
+	}
+	if st.lookupBdev(c.name) != nil {
+		return errnoErr(eEXIST)
+	}
+	if base := st.lookupBdev(c.baseName); base != nil {
+		if err := st.buildVbdev(c, base); err != nil {
+			return err
+		}
+	}
+	*cfgs = append(*cfgs, c)
+	return nil
+}
+
+// deleteVbdev removes the configuration and the bdev, releasing the base.
+func (st *state) deleteVbdev(module, name string) error {
+	cfgs := st.configs(module)
+	for i, c := range *cfgs {
+		if c.name != name {
+			continue
+		}
+		*cfgs = append((*cfgs)[:i], (*cfgs)[i+1:]...)
+		if c.bdev != nil {
+			vb, base := c.bdev, c.base
+			c.bdev, c.base = nil, nil
+			st.removeBdev(vb)
+			base.release()
+		}
+		return nil
+	}
+	return errnoErr(eNODEV)
+}
+
+func (s *Sim) registerVbdevs() {
+	st := s.st
+	s.register(&method{
+		name:      "bdev_passthru_create",
+		fields:    []field{req("name", kString), req("base_bdev_name", kString), opt("uuid", kUUID)},
+		decodeErr: errDecodeInternal,
+		handle: func(a args) (any, error) {
+			c := &vbdevConfig{module: "passthru", name: a.str("name"), baseName: a.str("base_bdev_name"), uuid: a.str("uuid")}
+			for _, x := range st.passthrus {
+				if x.baseName == c.baseName {
+					return nil, errnoErr(eEXIST)
+				}
+			}
+			if err := st.createVbdev(c); err != nil {
+				return nil, err
+			}
+			return c.name, nil
+		},
+	})
+	s.register(&method{
+		name:      "bdev_passthru_delete",
+		fields:    []field{req("name", kString)},
+		decodeErr: errDecodeInternal,
+		handle: func(a args) (any, error) {
+			if err := st.deleteVbdev("passthru", a.str("name")); err != nil {
+				return nil, err
+			}
+			return true, nil
+		},
+	})
+	s.register(&method{
+		name: "bdev_crypto_create",
+		fields: []field{
+			req("base_bdev_name", kString), req("name", kString), opt("crypto_pmd", kString),
+			opt("key", kString), opt("cipher", kString), opt("key2", kString), opt("key_name", kString),
+		},
+		decodeErr: &rpcError{Code: codeParseError, Message: "Failed to decode crypto disk create parameters."},
+		handle: func(a args) (any, error) {
+			keyName := a.str("key_name")
+			if keyName != "" {
+				if st.findKey(keyName) == nil {
+					return nil, newErr(codeInvalidParams, "Key was not found")
+				}
+			} else {
+				// Legacy form: the key material itself; SPDK registers it as
+				// an accel key named after the bdev and cipher.
+				cipher := a.str("cipher")
+				if cipher == "" {
+					cipher = "AES_CBC"
+				}
+				k := &cryptoKey{name: a.str("name") + "_" + cipher, cipher: cipher, key: a.str("key"), key2: a.str("key2"), tweak: "SIMPLE_LBA"}
+				if a.str("key") == "" || k.validate() != nil || st.findKey(k.name) != nil {
+					return nil, newErr(codeInternalError, "No key was found")
+				}
+				st.keys = append(st.keys, k)
+				keyName = k.name
+			}
+			c := &vbdevConfig{module: "crypto", name: a.str("name"), baseName: a.str("base_bdev_name"), keyName: keyName}
+			if err := st.createVbdev(c); err != nil {
+				return nil, err
+			}
+			return c.name, nil
+		},
+	})
+	s.register(&method{
+		name:      "bdev_crypto_delete",
+		fields:    []field{req("name", kString)},
+		decodeErr: errInvalidParams,
+		handle: func(a args) (any, error) {
+			if err := st.deleteVbdev("crypto", a.str("name")); err != nil {
+				return nil, err
+			}
+			return true, nil
+		},
+	})
+}

@@ -1,0 +1,199 @@
+package sim
+
+import (
+	"os"
+	"runtime"
+	"strconv"
+	"strings"
+)
+
+// vhostCtrlr is a vhost-user-blk controller. The sim creates no vhost-user
+// socket; it only keeps the controller.
+type vhostCtrlr struct {
+	name      string
+	bdev      *bdev
+	bdevName  string
+	readonly  bool
+	packed    bool
+	cpumask   string
+	transport string
+}
+
+// vfuEndpoint is a vfio-user virtio-blk endpoint.
+type vfuEndpoint struct {
+	name      string
+	bdev      *bdev
+	cpumask   string
+	numQueues uint64
+	qsize     uint64
+	packed    bool
+}
+
+// appCoreMask is the sim's reactor mask: every CPU of the host.
+func appCoreMask() uint64 {
+	n := runtime.NumCPU()
+	if n >= 64 {
+		return ^uint64(0)
+	}
+	return 1<<uint(n) - 1
+}
+
+// parseCpumask accepts a hex mask (with or without 0x) that is a non-empty
+// subset of the app's cores, or an empty string for all of them.
+func parseCpumask(s string) (string, bool) {
+	if s == "" {
+		return "0x" + strconv.FormatUint(appCoreMask(), 16), true
+	}
+	v, err := strconv.ParseUint(strings.TrimPrefix(strings.ToLower(s), "0x"), 16, 64)
+	if err != nil || v == 0 || v&^appCoreMask() != 0 {
+		return "", false
+	}
+	return "0x" + strconv.FormatUint(v, 16), true
+}
+
+func (s *Sim) registerVhost() {
+	st := s.st
+	s.register(&method{
+		name: "vhost_create_blk_controller",
+		fields: []field{
+			req("ctrlr", kString), req("dev_name", kString), opt("readonly", kBool),
+			opt("packed_ring", kBool), opt("cpumask", kString), opt("transport", kString),
+		},
+		relaxed:   true,
+		decodeErr: errParamsEINVAL,
+		handle: func(a args) (any, error) {
+			name := a.str("ctrlr")
+			for _, v := range st.vhosts {
+				if v.name == name {
+					return nil, newErr(codeInvalidParams, "%s", strerror(eEXIST))
+				}
+			}
+			mask, ok := parseCpumask(a.str("cpumask"))
+			tr := a.str("transport")
+			if !ok || (tr != "" && tr != "vhost_user_blk") {
+				return nil, newErr(codeInvalidParams, "%s", strerror(eINVAL))
+			}
+			b := st.lookupBdev(a.str("dev_name"))
+			if b == nil {
+				return nil, newErr(codeInvalidParams, "%s", strerror(eNODEV))
+			}
+			st.vhosts = append(st.vhosts, &vhostCtrlr{
+				name: name, bdev: b, bdevName: b.name, readonly: a.boolean("readonly"),
+				packed: a.boolean("packed_ring"), cpumask: mask, transport: "vhost_user_blk",
+			})
+			return true, nil
+		},
+	})
+	s.register(&method{
+		name:      "vhost_delete_controller",
+		fields:    []field{req("ctrlr", kString)},
+		decodeErr: errParamsEINVAL,
+		handle: func(a args) (any, error) {
+			for i, v := range st.vhosts {
+				if v.name == a.str("ctrlr") {
+					st.vhosts = append(st.vhosts[:i], st.vhosts[i+1:]...)
+					return true, nil
+				}
+			}
+			return nil, newErr(codeInvalidParams, "%s", strerror(eNODEV))
+		},
+	})
+	s.register(&method{
+		name:           "vhost_get_controllers",
+		fields:         []field{opt("name", kString)},
+		optionalParams: true,
+		decodeErr:      &rpcError{Code: codeInternalError, Message: strerror(eINVAL)},
+		handle: func(a args) (any, error) {
+			type block struct {
+				Readonly  bool   `json:"readonly"`
+				Bdev      string `json:"bdev"`
+				Transport string `json:"transport"`
+			}
+			type info struct {
+				Ctrlr           string           `json:"ctrlr"`
+				Cpumask         string           `json:"cpumask"`
+				DelayBaseUs     uint32           `json:"delay_base_us"`
+				IopsThreshold   uint32           `json:"iops_threshold"`
+				Socket          string           `json:"socket"`
+				Sessions        []any            `json:"sessions"`
+				BackendSpecific map[string]block `json:"backend_specific"`
+			}
+			out := []info{}
+			for _, v := range st.vhosts {
+				if a.has("name") && v.name != a.str("name") {
+					continue
+				}
+				bname := ""
+				if v.bdev != nil {
+					bname = v.bdev.name
+				}
+				out = append(out, info{
+					Ctrlr: v.name, Cpumask: v.cpumask, IopsThreshold: 60000, Socket: vhostSocket(v.name),
+					Sessions: []any{}, BackendSpecific: map[string]block{"block": {v.readonly, bname, v.transport}},
+				})
+			}
+			if a.has("name") && len(out) == 0 {
+				return nil, newErr(codeInternalError, "%s", strerror(eNODEV))
+			}
+			return out, nil
+		},
+	})
+	s.register(&method{
+		name: "vfu_virtio_create_blk_endpoint",
+		fields: []field{
+			req("name", kString), req("bdev_name", kString), opt("cpumask", kString),
+			opt("num_queues", kU16), opt("qsize", kU16), opt("packed_ring", kBool),
+		},
+		decodeErr: errParamsEINVAL,
+		handle: func(a args) (any, error) {
+			name := a.str("name")
+			for _, v := range st.vfuEndpoints {
+				if v.name == name {
+					return nil, newErr(codeInvalidParams, "%s", strerror(eEXIST))
+				}
+			}
+			mask, ok := parseCpumask(a.str("cpumask"))
+			if !ok {
+				return nil, newErr(codeInvalidParams, "%s", strerror(eINVAL))
+			}
+			b := st.lookupBdev(a.str("bdev_name"))
+			if b == nil {
+				return nil, newErr(codeInvalidParams, "%s", strerror(eNODEV))
+			}
+			st.vfuEndpoints = append(st.vfuEndpoints, &vfuEndpoint{
+				name: name, bdev: b, cpumask: mask, numQueues: a.u64("num_queues"),
+				qsize: a.u64("qsize"), packed: a.boolean("packed_ring"),
+			})
+			return true, nil
+		},
+	})
+	s.register(&method{
+		name:      "vfu_virtio_delete_endpoint",
+		fields:    []field{req("name", kString)},
+		decodeErr: errParamsEINVAL,
+		handle: func(a args) (any, error) {
+			for i, v := range st.vfuEndpoints {
+				if v.name == a.str("name") {
+					st.vfuEndpoints = append(st.vfuEndpoints[:i], st.vfuEndpoints[i+1:]...)
+					return true, nil
+				}
+			}
+			return nil, newErr(codeInvalidParams, "%s", strerror(eNODEV))
+		},
+	})
+}
+
+// vhostSocket is where spdk_tgt would put the controller's socket: its
+// working directory unless -S is given.
+func vhostSocket(name string) string {
+	wd, _ := os.Getwd()
+	return wd + "/" + name
+}
+
+func readFile(p string) string {
+	b, err := os.ReadFile(p)
+	if err != nil {
+		return ""
+	}
+	return string(b)
+}
