@@ -1,0 +1,412 @@
+// Package xdp is the firewall's data plane: BPF C of our own (bpf/), the
+// compiler that turns an ordered rule list into the tables the program
+// reads, and the loader that pins maps and XDP links on bpffs, re-adopts
+// them after a restart and replaces rule sets atomically.
+package xdp
+
+import (
+	"crypto/sha256"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"math/bits"
+	"net/netip"
+	"slices"
+	"unsafe"
+)
+
+// Limits of the data plane, fixed by the map sizes in bpf/firewall.c.
+const (
+	// MaxRules is the most rules a policy may have.
+	MaxRules = 16384
+	// MaxCountRules is the most COUNT rules one packet may match before a
+	// deciding rule.
+	MaxCountRules = 8
+	// MaxTableEntries is the most entries any one combination table may
+	// hold for a rule set (half of its map, the other half is the other
+	// generation).
+	MaxTableEntries = 1 << 19
+
+	slotDefault = MaxRules
+	slots       = MaxRules + 2
+	portSpan    = 65537
+	portNone    = 65536
+	portOther   = 3 * portSpan
+	portSlots   = 3*portSpan + 3
+)
+
+// ErrTooComplex says a rule set needs more table entries than the data
+// plane holds. It is a property of the rule set, not of the system.
+var ErrTooComplex = errors.New("rule set too complex for the data plane")
+
+// Action is what a rule does with a packet; the values are the data plane's.
+type Action uint32
+
+// Actions.
+const (
+	ActionAllow Action = 1 // pass the packet up the stack
+	ActionDrop  Action = 2 // drop it
+	ActionCount Action = 3 // count it and go on with the next matching rule
+)
+
+// Protocol is an IP protocol number; 0 means any.
+type Protocol uint8
+
+// Protocols a rule can name.
+const (
+	ProtoAny    Protocol = 0
+	ProtoICMP   Protocol = 1
+	ProtoTCP    Protocol = 6
+	ProtoUDP    Protocol = 17
+	ProtoICMPv6 Protocol = 58
+	ProtoSCTP   Protocol = 132
+)
+
+// PortRange is an inclusive port range; {0, 65535} matches any port.
+type PortRange struct{ First, Last uint16 }
+
+// AnyPort matches every port.
+var AnyPort = PortRange{0, 65535}
+
+func (r PortRange) any() bool { return r == AnyPort }
+
+// Rule is one validated rule. Src and Dst hold masked prefixes; an empty
+// list matches any address of the families the other list allows.
+type Rule struct {
+	Src, Dst           []netip.Prefix
+	Protocol           Protocol
+	SrcPorts, DstPorts PortRange
+	Action             Action
+}
+
+// Families reports which address families r can match.
+func (r Rule) Families() (v4, v6 bool) {
+	has := func(ps []netip.Prefix) (a, b bool) {
+		if len(ps) == 0 {
+			return true, true
+		}
+		for _, p := range ps {
+			a, b = a || p.Addr().Is4(), b || p.Addr().Is6()
+		}
+		return a, b
+	}
+	s4, s6 := has(r.Src)
+	d4, d6 := has(r.Dst)
+	return s4 && d4, s6 && d6
+}
+
+func (r Rule) catchAll() bool {
+	return len(r.Src) == 0 && len(r.Dst) == 0 && r.Protocol == ProtoAny &&
+		r.SrcPorts.any() && r.DstPorts.any() && r.Action != ActionCount
+}
+
+// Tables is a compiled rule set: the contents of the data plane's maps for
+// one generation.
+type Tables struct {
+	// Fingerprint identifies the rule set, so a restarted bridge can tell
+	// whether the pinned maps already hold it. Never 0.
+	Fingerprint   uint64
+	NumRules      int
+	DefaultAction Action
+	DefaultSlot   uint32
+	Src, Dst      []PrefixClass
+	SrcPorts      []uint32 // class per port slot
+	DstPorts      []uint32
+	AddrPairs     map[[2]uint32]uint32
+	PortPairs     map[[2]uint32]uint32
+	Verdicts      map[[2]uint32]firewallVerdict
+}
+
+// PrefixClass maps a prefix to the class of rules whose prefixes contain it.
+type PrefixClass struct {
+	Prefix netip.Prefix
+	Class  uint32
+}
+
+// Compile turns rules, in evaluation order (the index is the rule's counter
+// slot), and the default action into tables. Per-packet work in the data
+// plane is then a fixed number of lookups whatever the number of rules:
+//
+//   - each dimension (source prefix, destination prefix, protocol and source
+//     port, protocol and destination port) maps a packet to a class, the set
+//     of rules that match it in that dimension, deduplicated;
+//   - AddrPairs and PortPairs map pairs of classes to the class of their
+//     intersection, and Verdicts maps (address class, port class) to the
+//     decision: the COUNT rules and the first deciding rule of the
+//     intersection. Only non-empty intersections are stored; a miss means no
+//     rule matched.
+//
+// A terminal catch-all rule ends the list: later rules can never match,
+// and the catch-all becomes the miss decision instead of joining every class.
+func Compile(rules []Rule, def Action) (*Tables, error) {
+	if len(rules) > MaxRules {
+		return nil, fmt.Errorf("%w: %d rules, the most is %d", ErrTooComplex, len(rules), MaxRules)
+	}
+	t := &Tables{NumRules: len(rules), DefaultAction: def, DefaultSlot: slotDefault}
+	live := len(rules)
+	for i, r := range rules {
+		if r.catchAll() {
+			live, t.DefaultAction, t.DefaultSlot = i, r.Action, uint32(i)
+			break
+		}
+	}
+	n := live
+	var src, dst classes
+	t.Src = addrClasses(rules[:n], func(r Rule) []netip.Prefix { return r.Src }, &src)
+	t.Dst = addrClasses(rules[:n], func(r Rule) []netip.Prefix { return r.Dst }, &dst)
+	var sp, dp classes
+	t.SrcPorts = portClasses(rules[:n], func(r Rule) PortRange { return r.SrcPorts }, &sp)
+	t.DstPorts = portClasses(rules[:n], func(r Rule) PortRange { return r.DstPorts }, &dp)
+	var addr, port classes
+	var err error
+	if t.AddrPairs, err = pairs(&src, &dst, &addr, n, "address"); err != nil {
+		return nil, err
+	}
+	if t.PortPairs, err = pairs(&sp, &dp, &port, n, "port"); err != nil {
+		return nil, err
+	}
+	var final classes
+	both, err := pairs(&addr, &port, &final, n, "decision")
+	if err != nil {
+		return nil, err
+	}
+	t.Verdicts = make(map[[2]uint32]firewallVerdict, len(both))
+	decided := make([]firewallVerdict, len(final.sets))
+	for id := 1; id < len(final.sets); id++ {
+		v := firewallVerdict{Action: uint32(t.DefaultAction), Slot: t.DefaultSlot}
+		var err error
+		final.sets[id].each(func(i int) bool {
+			if rules[i].Action != ActionCount {
+				v.Action, v.Slot = uint32(rules[i].Action), uint32(i)
+				return false
+			}
+			if v.Ncount == MaxCountRules {
+				err = fmt.Errorf("%w: a packet can match more than %d COUNT rules before a deciding rule (rule %d)", ErrTooComplex, MaxCountRules, i)
+				return false
+			}
+			v.Count[v.Ncount] = uint32(i)
+			v.Ncount++
+			return true
+		})
+		if err != nil {
+			return nil, err
+		}
+		decided[id] = v
+	}
+	for k, id := range both {
+		t.Verdicts[k] = decided[id]
+	}
+	t.Fingerprint = fingerprint(rules, def)
+	return t, nil
+}
+
+func fingerprint(rules []Rule, def Action) uint64 {
+	h := sha256.Sum256(fmt.Appendf(nil, "%v|%v", rules, def))
+	return binary.LittleEndian.Uint64(h[:]) | 1
+}
+
+// bitset is a set of rule indexes.
+type bitset []uint64
+
+func newBitset(n int) bitset { return make(bitset, (n+63)/64) }
+func (b bitset) set(i int)   { b[i/64] |= 1 << (i % 64) }
+func (b bitset) clear(i int) { b[i/64] &^= 1 << (i % 64) }
+func (b bitset) or(o bitset) {
+	for i := range b {
+		b[i] |= o[i]
+	}
+}
+func (b bitset) clone() bitset { return slices.Clone(b) }
+func (b bitset) key() string {
+	return unsafe.String((*byte)(unsafe.Pointer(unsafe.SliceData(b))), len(b)*8)
+}
+func (b bitset) empty() bool { return !slices.ContainsFunc(b, func(w uint64) bool { return w != 0 }) }
+func (b bitset) and(o bitset) bitset {
+	out := make(bitset, len(b))
+	for i := range b {
+		out[i] = b[i] & o[i]
+	}
+	return out
+}
+
+// each calls fn for every member in increasing order until fn returns false.
+func (b bitset) each(fn func(int) bool) {
+	for w, word := range b {
+		for word != 0 {
+			i := w*64 + bits.TrailingZeros64(word)
+			if !fn(i) {
+				return
+			}
+			word &= word - 1
+		}
+	}
+}
+
+// classes numbers distinct non-empty rule sets from 1; 0 is the empty set.
+type classes struct {
+	ids  map[string]uint32
+	sets []bitset
+}
+
+func (c *classes) id(b bitset) uint32 {
+	if b.empty() {
+		return 0
+	}
+	if c.ids == nil {
+		c.ids = map[string]uint32{}
+		c.sets = []bitset{nil}
+	}
+	k := b.key()
+	if id, ok := c.ids[k]; ok {
+		return id
+	}
+	id := uint32(len(c.sets))
+	c.sets = append(c.sets, b)
+	c.ids[k] = id
+	return id
+}
+
+// addrClasses gives every prefix named in the dimension (with /0 for rules
+// that name none) the class of rules matching all its addresses. The trie's
+// longest match then finds, for an address, the most specific named prefix,
+// whose class includes every less specific one containing it.
+func addrClasses(rules []Rule, pick func(Rule) []netip.Prefix, c *classes) []PrefixClass {
+	exact := map[netip.Prefix]bitset{}
+	add := func(p netip.Prefix, i int) {
+		b, ok := exact[p]
+		if !ok {
+			b = newBitset(len(rules))
+			exact[p] = b
+		}
+		b.set(i)
+	}
+	for i, r := range rules {
+		v4, v6 := r.Families()
+		ps := pick(r)
+		if len(ps) == 0 {
+			if v4 {
+				add(netip.PrefixFrom(netip.IPv4Unspecified(), 0), i)
+			}
+			if v6 {
+				add(netip.PrefixFrom(netip.IPv6Unspecified(), 0), i)
+			}
+			continue
+		}
+		for _, p := range ps {
+			if (p.Addr().Is4() && v4) || (p.Addr().Is6() && v6) {
+				add(p, i)
+			}
+		}
+	}
+	out := make([]PrefixClass, 0, len(exact))
+	for p, b := range exact {
+		set := b.clone()
+		for l := p.Bits() - 1; l >= 0; l-- {
+			if up, ok := exact[netip.PrefixFrom(p.Addr(), l).Masked()]; ok {
+				set.or(up)
+			}
+		}
+		out = append(out, PrefixClass{Prefix: p, Class: c.id(set)})
+	}
+	slices.SortFunc(out, func(a, b PrefixClass) int {
+		if x := a.Prefix.Addr().Compare(b.Prefix.Addr()); x != 0 {
+			return x
+		}
+		return a.Prefix.Bits() - b.Prefix.Bits()
+	})
+	return out
+}
+
+// portClasses fills the port slots of one dimension by sweeping the range
+// boundaries of each port-carrying protocol.
+func portClasses(rules []Rule, pick func(Rule) PortRange, c *classes) []uint32 {
+	out := make([]uint32, portSlots)
+	applies := func(r Rule, p Protocol) bool { return r.Protocol == ProtoAny || r.Protocol == p }
+	for pi, proto := range []Protocol{ProtoTCP, ProtoUDP, ProtoSCTP} {
+		base := pi * portSpan
+		type event struct {
+			at   int
+			rule int
+			add  bool
+		}
+		var events []event
+		none := newBitset(len(rules))
+		for i, r := range rules {
+			if !applies(r, proto) {
+				continue
+			}
+			pr := pick(r)
+			events = append(events, event{int(pr.First), i, true}, event{int(pr.Last) + 1, i, false})
+			if pr.any() {
+				none.set(i)
+			}
+		}
+		slices.SortFunc(events, func(a, b event) int { return a.at - b.at })
+		cur := newBitset(len(rules))
+		for j := 0; j < len(events); {
+			at := events[j].at
+			for ; j < len(events) && events[j].at == at; j++ {
+				if events[j].add {
+					cur.set(events[j].rule)
+				} else {
+					cur.clear(events[j].rule)
+				}
+			}
+			next := 65536
+			if j < len(events) {
+				next = events[j].at
+			}
+			id := c.id(cur.clone())
+			for p := at; p < next && p < 65536; p++ {
+				out[base+p] = id
+			}
+		}
+		out[base+portNone] = c.id(none)
+	}
+	for k, proto := range []Protocol{ProtoAny, ProtoICMP, ProtoICMPv6} {
+		set := newBitset(len(rules))
+		for i, r := range rules {
+			if r.Protocol == ProtoAny || (proto != ProtoAny && r.Protocol == proto) {
+				set.set(i)
+			}
+		}
+		out[portOther+k] = c.id(set)
+	}
+	return out
+}
+
+// pairs maps every pair of classes (one of a, one of b) with a non-empty
+// intersection to the class of that intersection in out. It finds the
+// pairs through the rules, never by trying all of a × b.
+func pairs(a, b, out *classes, n int, what string) (map[[2]uint32]uint32, error) {
+	byRule := make([][]uint32, n)
+	for id := 1; id < len(b.sets); id++ {
+		b.sets[id].each(func(r int) bool {
+			byRule[r] = append(byRule[r], uint32(id))
+			return true
+		})
+	}
+	res := map[[2]uint32]uint32{}
+	seen := make([]int, len(b.sets))
+	for aid := 1; aid < len(a.sets); aid++ {
+		var err error
+		a.sets[aid].each(func(r int) bool {
+			for _, bid := range byRule[r] {
+				if seen[bid] == aid {
+					continue
+				}
+				seen[bid] = aid
+				res[[2]uint32{uint32(aid), bid}] = out.id(a.sets[aid].and(b.sets[bid]))
+				if len(res) > MaxTableEntries {
+					err = fmt.Errorf("%w: more than %d %s combinations; use fewer overlapping prefixes or port ranges", ErrTooComplex, MaxTableEntries, what)
+					return false
+				}
+			}
+			return true
+		})
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}

@@ -1,0 +1,266 @@
+package xdp
+
+import (
+	"errors"
+	"fmt"
+	"net/netip"
+	"os"
+	"path/filepath"
+
+	"github.com/cilium/ebpf"
+)
+
+// Dataplane is one policy's maps and program, its maps pinned in a bpffs
+// directory so that they, and the XDP links pinned beside them, outlive the
+// process: the kernel keeps enforcing while the bridge is down, and Open
+// re-adopts them.
+type Dataplane struct {
+	dir  string
+	objs firewallObjects
+}
+
+// Open loads the program and adopts the maps pinned in dir, creating
+// (and pinning) those that are missing. dir must be on a bpffs.
+func Open(dir string) (*Dataplane, error) {
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return nil, fmt.Errorf("xdp: %w", err)
+	}
+	spec, err := loadFirewall()
+	if err != nil {
+		return nil, fmt.Errorf("xdp: %w", err)
+	}
+	d := &Dataplane{dir: dir}
+	err = spec.LoadAndAssign(&d.objs, &ebpf.CollectionOptions{Maps: ebpf.MapOptions{PinPath: dir}})
+	if errors.Is(err, ebpf.ErrMapIncompatible) {
+		return nil, fmt.Errorf("xdp: the maps pinned in %s belong to an incompatible version of the program; remove the directory to start over: %w", dir, err)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("xdp: loading the firewall program: %w", err)
+	}
+	return d, nil
+}
+
+// Program returns the loaded XDP program (for attaching and for tests).
+func (d *Dataplane) Program() *ebpf.Program { return d.objs.Firewall }
+
+// Dir returns the bpffs directory holding the pins.
+func (d *Dataplane) Dir() string { return d.dir }
+
+// Close releases this process's handles; the pins, and so the enforcement,
+// stay.
+func (d *Dataplane) Close() error { return d.objs.Close() }
+
+// activeGen returns the generation packets are judged by now.
+func (d *Dataplane) activeGen() (uint32, error) {
+	var gen uint32
+	if err := d.objs.Active.Lookup(uint32(0), &gen); err != nil {
+		return 0, fmt.Errorf("xdp: reading the active generation: %w", err)
+	}
+	return gen & 1, nil
+}
+
+// Fingerprint returns the fingerprint of the rule set packets are judged
+// by, 0 when none was ever loaded.
+func (d *Dataplane) Fingerprint() (uint64, error) {
+	gen, err := d.activeGen()
+	if err != nil {
+		return 0, err
+	}
+	var s firewallGenSettings
+	if err := d.objs.Settings.Lookup(gen, &s); err != nil {
+		return 0, fmt.Errorf("xdp: reading settings: %w", err)
+	}
+	return s.Fingerprint, nil
+}
+
+// Load replaces the rule set atomically: it writes t under the inactive
+// generation, then flips the one word every packet reads first. A packet
+// is judged wholly by the old set or wholly by the new one. If writing
+// fails the old set keeps enforcing. The counters of t start at zero.
+//
+// The entries of the old generation stay until the next Load clears them
+// before writing: packets already inside the program finish their lookups
+// in microseconds, long before that.
+func (d *Dataplane) Load(t *Tables) error {
+	cur, err := d.activeGen()
+	if err != nil {
+		return err
+	}
+	next := cur ^ 1
+	if err := d.clearGen(next); err != nil {
+		return err
+	}
+	if err := d.write(next, t); err != nil {
+		return fmt.Errorf("xdp: writing the rule set (the previous one still enforces): %w", err)
+	}
+	if err := d.objs.Active.Update(uint32(0), next, ebpf.UpdateExist); err != nil {
+		return fmt.Errorf("xdp: switching to the new rule set: %w", err)
+	}
+	return nil
+}
+
+func (d *Dataplane) write(gen uint32, t *Tables) error {
+	m := &d.objs.firewallMaps
+	for _, dim := range []struct {
+		entries []PrefixClass
+		v4, v6  *ebpf.Map
+	}{{t.Src, m.Src4, m.Src6}, {t.Dst, m.Dst4, m.Dst6}} {
+		for _, e := range dim.entries {
+			var err error
+			if e.Prefix.Addr().Is4() {
+				err = dim.v4.Update(lpm4(gen, e.Prefix), e.Class, ebpf.UpdateAny)
+			} else {
+				err = dim.v6.Update(lpm6(gen, e.Prefix), e.Class, ebpf.UpdateAny)
+			}
+			if err != nil {
+				return fmt.Errorf("prefix %s: %w", e.Prefix, err)
+			}
+		}
+	}
+	keys := make([]uint32, portSlots)
+	for i := range keys {
+		keys[i] = gen*portSlots + uint32(i)
+	}
+	if _, err := m.Sports.BatchUpdate(keys, t.SrcPorts, nil); err != nil {
+		return fmt.Errorf("source ports: %w", err)
+	}
+	if _, err := m.Dports.BatchUpdate(keys, t.DstPorts, nil); err != nil {
+		return fmt.Errorf("destination ports: %w", err)
+	}
+	if err := writePairs(m.AddrPairs, gen, t.AddrPairs); err != nil {
+		return fmt.Errorf("address pairs: %w", err)
+	}
+	if err := writePairs(m.PortPairs, gen, t.PortPairs); err != nil {
+		return fmt.Errorf("port pairs: %w", err)
+	}
+	if err := writePairs(m.Verdicts, gen, t.Verdicts); err != nil {
+		return fmt.Errorf("verdicts: %w", err)
+	}
+	if err := d.zeroCounters(gen); err != nil {
+		return err
+	}
+	s := firewallGenSettings{DefaultAction: uint32(t.DefaultAction), DefaultSlot: t.DefaultSlot, Fingerprint: t.Fingerprint}
+	return m.Settings.Update(gen, &s, ebpf.UpdateAny)
+}
+
+func writePairs[V any](m *ebpf.Map, gen uint32, pairs map[[2]uint32]V) error {
+	if len(pairs) == 0 {
+		return nil
+	}
+	keys := make([]firewallPairKey, 0, len(pairs))
+	vals := make([]V, 0, len(pairs))
+	for k, v := range pairs {
+		keys = append(keys, firewallPairKey{Gen: gen, A: k[0], B: k[1]})
+		vals = append(vals, v)
+	}
+	_, err := m.BatchUpdate(keys, vals, nil)
+	return err
+}
+
+func (d *Dataplane) zeroCounters(gen uint32) error {
+	ncpu, err := ebpf.PossibleCPU()
+	if err != nil {
+		return err
+	}
+	keys := make([]uint32, slots)
+	for i := range keys {
+		keys[i] = gen*slots + uint32(i)
+	}
+	if _, err := d.objs.Counters.BatchUpdate(keys, make([]firewallCounter, slots*ncpu), nil); err != nil {
+		return fmt.Errorf("zeroing counters: %w", err)
+	}
+	return nil
+}
+
+// clearGen deletes every table entry of generation gen.
+func (d *Dataplane) clearGen(gen uint32) error {
+	m := &d.objs.firewallMaps
+	var errs []error
+	errs = append(errs, clearMap(m.Src4, func(k *firewallLpm4Key) bool { return k.Gen == gen }))
+	errs = append(errs, clearMap(m.Dst4, func(k *firewallLpm4Key) bool { return k.Gen == gen }))
+	errs = append(errs, clearMap(m.Src6, func(k *firewallLpm6Key) bool { return k.Gen == gen }))
+	errs = append(errs, clearMap(m.Dst6, func(k *firewallLpm6Key) bool { return k.Gen == gen }))
+	for _, pm := range []*ebpf.Map{m.AddrPairs, m.PortPairs, m.Verdicts} {
+		errs = append(errs, clearMap(pm, func(k *firewallPairKey) bool { return k.Gen == gen }))
+	}
+	if err := errors.Join(errs...); err != nil {
+		return fmt.Errorf("xdp: clearing the inactive generation: %w", err)
+	}
+	return nil
+}
+
+func clearMap[K any](m *ebpf.Map, stale func(*K) bool) error {
+	var doomed []K
+	var k K
+	var v []byte
+	it := m.Iterate()
+	for it.Next(&k, &v) {
+		if stale(&k) {
+			doomed = append(doomed, k)
+		}
+	}
+	if err := it.Err(); err != nil {
+		return err
+	}
+	for i := range doomed {
+		if err := m.Delete(&doomed[i]); err != nil && !errors.Is(err, ebpf.ErrKeyNotExist) {
+			return err
+		}
+	}
+	return nil
+}
+
+// Counters are a packet and byte count.
+type Counters struct{ Packets, Bytes uint64 }
+
+// Stats are the counters of the active rule set.
+type Stats struct {
+	Rules     []Counters // by rule index
+	Default   Counters
+	Malformed Counters
+}
+
+// Stats sums the per-CPU counters of the active generation's first n rules,
+// the default action and the malformed packets.
+func (d *Dataplane) Stats(n int) (*Stats, error) {
+	gen, err := d.activeGen()
+	if err != nil {
+		return nil, err
+	}
+	read := func(slot int) (Counters, error) {
+		var per []firewallCounter
+		if err := d.objs.Counters.Lookup(gen*slots+uint32(slot), &per); err != nil {
+			return Counters{}, fmt.Errorf("xdp: reading counters: %w", err)
+		}
+		var c Counters
+		for _, p := range per {
+			c.Packets += p.Packets
+			c.Bytes += p.Bytes
+		}
+		return c, nil
+	}
+	s := &Stats{Rules: make([]Counters, n)}
+	for i := range n {
+		if s.Rules[i], err = read(i); err != nil {
+			return nil, err
+		}
+	}
+	if s.Default, err = read(slotDefault); err != nil {
+		return nil, err
+	}
+	if s.Malformed, err = read(slotDefault + 1); err != nil {
+		return nil, err
+	}
+	return s, nil
+}
+
+func lpm4(gen uint32, p netip.Prefix) *firewallLpm4Key {
+	return &firewallLpm4Key{Prefixlen: 32 + uint32(p.Bits()), Gen: gen, Addr: p.Addr().As4()}
+}
+
+func lpm6(gen uint32, p netip.Prefix) *firewallLpm6Key {
+	return &firewallLpm6Key{Prefixlen: 32 + uint32(p.Bits()), Gen: gen, Addr: p.Addr().As16()}
+}
+
+// pinPath returns where the link for ifname is pinned.
+func (d *Dataplane) pinPath(ifname string) string { return filepath.Join(d.dir, "link_"+ifname) }

@@ -1,0 +1,5 @@
+package xdp
+
+// The generated loader and object are committed, so building needs no clang;
+// run `go generate ./internal/xdp` after changing bpf/firewall.c.
+//go:generate go run github.com/cilium/ebpf/cmd/bpf2go -target bpfel -cc clang -cflags "-O2 -g -Wall -Werror" -type verdict -type gen_settings -type counter -type lpm4_key -type lpm6_key -type pair_key firewall bpf/firewall.c -- -I/usr/include/x86_64-linux-gnu

@@ -1,0 +1,126 @@
+package xdp
+
+import (
+	"testing"
+
+	"github.com/cilium/ebpf"
+)
+
+const (
+	xdpDrop = 1
+	xdpPass = 2
+)
+
+// verdictRules is the rule set the verdict table runs against, by priority.
+var verdictRules = []Rule{
+	// 0: count everything from 10.0.0.0/8, then go on
+	{Src: pfx("10.0.0.0/8"), SrcPorts: AnyPort, DstPorts: AnyPort, Action: ActionCount},
+	// 1: drop TCP to port 22 from 10.1.0.0/16
+	{Src: pfx("10.1.0.0/16"), Protocol: ProtoTCP, SrcPorts: AnyPort, DstPorts: PortRange{22, 22}, Action: ActionDrop},
+	// 2: allow TCP 20-30 from anywhere
+	{Protocol: ProtoTCP, SrcPorts: AnyPort, DstPorts: PortRange{20, 30}, Action: ActionAllow},
+	// 3: drop UDP 53 to 192.0.2.1
+	{Dst: pfx("192.0.2.1/32"), Protocol: ProtoUDP, SrcPorts: AnyPort, DstPorts: PortRange{53, 53}, Action: ActionDrop},
+	// 4: drop ICMP from 198.51.100.0/24
+	{Src: pfx("198.51.100.0/24"), Protocol: ProtoICMP, SrcPorts: AnyPort, DstPorts: AnyPort, Action: ActionDrop},
+	// 5: drop everything from 2001:db8:bad::/48
+	{Src: pfx("2001:db8:bad::/48"), SrcPorts: AnyPort, DstPorts: AnyPort, Action: ActionDrop},
+	// 6: drop UDP from source ports 1000-2000 to 2001:db8::/32
+	{Dst: pfx("2001:db8::/32"), Protocol: ProtoUDP, SrcPorts: PortRange{1000, 2000}, DstPorts: AnyPort, Action: ActionDrop},
+	// 7: drop ICMPv6 from fd00::/8
+	{Src: pfx("fd00::/8"), Protocol: ProtoICMPv6, SrcPorts: AnyPort, DstPorts: AnyPort, Action: ActionDrop},
+	// 8: drop anything from 203.0.113.0/24 (fragments included)
+	{Src: pfx("203.0.113.0/24"), SrcPorts: AnyPort, DstPorts: AnyPort, Action: ActionDrop},
+}
+
+func TestVerdicts(t *testing.T) {
+	d := openLoaded(t, verdictRules, ActionAllow)
+	cases := []struct {
+		name string
+		f    frame
+		want uint32
+		slot int // counter slot expected to count it; -1 the default
+	}{
+		{"IPv4 TCP to port 22 from 10.1/16 is dropped", frame{src: addr("10.1.2.3"), dst: addr("192.0.2.9"), proto: 6, sport: 40000, dport: 22}, xdpDrop, 1},
+		{"IPv4 TCP to port 22 from 10.2/16 falls to the allow rule", frame{src: addr("10.2.2.3"), dst: addr("192.0.2.9"), proto: 6, sport: 40000, dport: 22}, xdpPass, 2},
+		{"IPv4 TCP to port 80 from 10/8 takes the default", frame{src: addr("10.2.2.3"), dst: addr("192.0.2.9"), proto: 6, sport: 40000, dport: 80}, xdpPass, -1},
+		{"IPv4 UDP to port 53 of 192.0.2.1 is dropped", frame{src: addr("172.16.0.1"), dst: addr("192.0.2.1"), proto: 17, sport: 5000, dport: 53}, xdpDrop, 3},
+		{"IPv4 UDP to port 53 of 192.0.2.2 passes", frame{src: addr("172.16.0.1"), dst: addr("192.0.2.2"), proto: 17, sport: 5000, dport: 53}, xdpPass, -1},
+		{"IPv4 TCP to port 53 of 192.0.2.1 is not the UDP rule", frame{src: addr("172.16.0.1"), dst: addr("192.0.2.1"), proto: 6, sport: 5000, dport: 53}, xdpPass, -1},
+		{"ICMP from 198.51.100.7 is dropped", frame{src: addr("198.51.100.7"), dst: addr("192.0.2.1"), proto: 1}, xdpDrop, 4},
+		{"UDP from 198.51.100.7 is not the ICMP rule", frame{src: addr("198.51.100.7"), dst: addr("192.0.2.1"), proto: 17, dport: 9}, xdpPass, -1},
+		{"IPv6 TCP from 2001:db8:bad::1 is dropped", frame{src: addr("2001:db8:bad::1"), dst: addr("2001:db8::1"), proto: 6, dport: 443}, xdpDrop, 5},
+		{"IPv6 UDP from port 1500 into 2001:db8::/32 is dropped", frame{src: addr("2001:db9::1"), dst: addr("2001:db8::1"), proto: 17, sport: 1500, dport: 9}, xdpDrop, 6},
+		{"IPv6 UDP from port 2001 into 2001:db8::/32 passes", frame{src: addr("2001:db9::1"), dst: addr("2001:db8::1"), proto: 17, sport: 2001, dport: 9}, xdpPass, -1},
+		{"ICMPv6 from fd00::1 is dropped", frame{src: addr("fd00::1"), dst: addr("2001:db8::1"), proto: 58}, xdpDrop, 7},
+		{"IPv4 TCP in two VLAN tags is still judged", frame{src: addr("10.1.2.3"), dst: addr("192.0.2.9"), proto: 6, dport: 22, vlans: 2}, xdpDrop, 1},
+		{"IPv4 with options (IHL 6) is parsed past them", frame{src: addr("10.1.2.3"), dst: addr("192.0.2.9"), proto: 6, dport: 22, ihl: 6}, xdpDrop, 1},
+		{"a first IPv4 fragment with ports is judged by its ports", frame{src: addr("10.1.2.3"), dst: addr("192.0.2.9"), proto: 6, dport: 22, fragOffset: 0x2000}, xdpDrop, 1},
+		{"a non-first IPv4 fragment skips rules with ports", frame{src: addr("10.1.2.3"), dst: addr("192.0.2.9"), proto: 6, fragOffset: 100, l4len: -2, payload: 16}, xdpPass, -1},
+		{"a non-first IPv4 fragment matches a portless rule", frame{src: addr("203.0.113.5"), dst: addr("192.0.2.9"), proto: 6, fragOffset: 100, l4len: -2, payload: 16}, xdpDrop, 8},
+		{"a non-first IPv6 fragment skips rules with ports", frame{src: addr("2001:db9::1"), dst: addr("2001:db8::1"), proto: 17, fragOffset: 10, l4len: -2, payload: 16}, xdpPass, -1},
+		{"a non-first IPv6 fragment matches a portless rule", frame{src: addr("2001:db8:bad::1"), dst: addr("2001:db8::1"), proto: 17, fragOffset: 10, l4len: -2, payload: 16}, xdpDrop, 5},
+		{"a truncated TCP header is dropped as malformed", frame{src: addr("192.0.2.50"), dst: addr("192.0.2.9"), proto: 6, dport: 80, l4len: 10}, xdpDrop, slotDefault + 1},
+		{"a truncated UDP header is dropped as malformed", frame{src: addr("2001:db9::1"), dst: addr("2001:db8::1"), proto: 17, l4len: 4}, xdpDrop, slotDefault + 1},
+		{"an IPv4 header length below 5 is dropped as malformed", frame{src: addr("192.0.2.50"), dst: addr("192.0.2.9"), proto: 17, ihl: 4}, xdpDrop, slotDefault + 1},
+		{"other protocols match only protocol-less rules", frame{src: addr("192.0.2.50"), dst: addr("192.0.2.9"), proto: 47, l4len: -2, payload: 8}, xdpPass, -1},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			before, err := d.Stats(len(verdictRules))
+			if err != nil {
+				t.Fatal(err)
+			}
+			got, err := d.Program().Run(&ebpf.RunOptions{Data: tc.f.bytes()})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got != tc.want {
+				t.Fatalf("verdict %d, want %d", got, tc.want)
+			}
+			after, _ := d.Stats(len(verdictRules))
+			slot := tc.slot
+			if slot < 0 {
+				slot = slotDefault
+			}
+			if delta := slotCount(after, slot) - slotCount(before, slot); delta != 1 {
+				t.Errorf("counter slot %d grew by %d, want 1", slot, delta)
+			}
+		})
+	}
+}
+
+func slotCount(s *Stats, slot int) uint64 {
+	switch slot {
+	case slotDefault:
+		return s.Default.Packets
+	case slotDefault + 1:
+		return s.Malformed.Packets
+	}
+	return s.Rules[slot].Packets
+}
+
+func TestShortFrames(t *testing.T) {
+	d := openLoaded(t, verdictRules, ActionDrop)
+	full := frame{src: addr("10.1.2.3"), dst: addr("192.0.2.9"), proto: 6, dport: 22}.bytes()
+	for _, tc := range []struct {
+		name string
+		data []byte
+		want uint32
+	}{
+		{"an Ethernet header alone with the IPv4 type is malformed", full[:14], xdpDrop},
+		{"an IPv4 header cut short is malformed", full[:14+12], xdpDrop},
+		{"an ARP frame passes untouched", append(append([]byte{}, full[:12]...), 0x08, 0x06, 0, 1, 8, 0, 6, 4, 0, 1), xdpPass},
+		{"an IPv6 header cut short is malformed", frame{src: addr("fd00::1"), dst: addr("fd00::2"), proto: 17}.bytes()[:14+30], xdpDrop},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			got, err := d.Program().Run(&ebpf.RunOptions{Data: tc.data})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got != tc.want {
+				t.Fatalf("verdict %d, want %d", got, tc.want)
+			}
+		})
+	}
+}
