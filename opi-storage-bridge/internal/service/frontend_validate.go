@@ -33,6 +33,7 @@ const (
 	maxCpumaskLength  = 64
 	defaultModel      = "SPDK bdev Controller"
 	discoveryNQN      = "nqn.2014-08.org.nvmexpress.discovery"
+	uuidNQNPrefix     = "nqn.2014-08.org.nvmexpress:uuid:"
 )
 
 var (
@@ -69,6 +70,8 @@ func validateNQN(field, nqn string) error {
 		return aip.InvalidArgumentf("%s is %d bytes long; an NQN has at most %d", field, len(nqn), maxNQNLength)
 	case !nqnRE.MatchString(nqn) || strings.ContainsAny(nqn, " \t\n"):
 		return aip.InvalidArgumentf("%s %q is not an NQN: use \"nqn.\", a year and month, a reversed domain name, \":\" and a unique string, such as \"nqn.2022-09.io.opiproject:subsystem1\"", field, nqn)
+	case strings.HasPrefix(nqn, uuidNQNPrefix) && !uuidRE.MatchString(strings.TrimPrefix(nqn, uuidNQNPrefix)):
+		return aip.InvalidArgumentf("%s %q: after %q a UUID must follow", field, nqn, uuidNQNPrefix)
 	}
 	return nil
 }
