@@ -85,7 +85,9 @@ func statsTable(t *table, resp proto.Message) {
 			t.row(u64(uint64(c.GetControllerId())), c.GetHostNqn(), c.GetHostId(), u64(uint64(c.GetIoQueuePairs())))
 		}
 	}
-	if r, ok := resp.(interface{ GetPaths() []*storagev1.NvmePathState }); ok {
+	if r, ok := resp.(interface {
+		GetPaths() []*storagev1.NvmePathState
+	}); ok {
 		t.section("PATHS", "PATH", "ADDRESS", "CONNECTED", "CURRENT", "ACCESSIBLE", "READ OPS", "WRITE OPS")
 		for _, p := range r.GetPaths() {
 			t.row(p.GetPath(), fabricsText(p.GetAddress()), yes(p.GetConnected()), yes(p.GetCurrent()), yes(p.GetAccessible()),

@@ -45,8 +45,7 @@ func serveStorage(t *testing.T) (*fakeStorage, string) {
 	return f, lis.Addr().String()
 }
 
-// requests returns the requests received, as their type's short names and
-// the messages.
+// requests returns the requests received so far, oldest first.
 func (f *fakeStorage) requests() []proto.Message {
 	f.mu.Lock()
 	defer f.mu.Unlock()

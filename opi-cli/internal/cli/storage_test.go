@@ -397,3 +397,36 @@ func TestEveryStorageCallIsAMethodOfTheAPI(t *testing.T) {
 		})
 	}
 }
+
+func TestStorageStatsAndCompletion(t *testing.T) {
+	f, addr := serveStorage(t)
+	f.put(&storagev1.NvmeSubsystem{Name: "nvmeSubsystems/s1"})
+	f.put(&storagev1.NvmeRemoteController{Name: "nvmeRemoteControllers/r1"})
+	conn := []string{"--insecure", "--addr", addr}
+	for _, tc := range []struct {
+		name string
+		args []string
+		want []string
+	}{
+		{"subsystem stats show I/O and host connections", append(conn, "storage", "nvme-subsystem", "stats", "s1"),
+			[]string{"I/O", "read", "HOST CONNECTIONS", "CONTROLLER ID"}},
+		{"remote controller stats show its paths", append(conn, "storage", "nvme-remote-controller", "stats", "r1"),
+			[]string{"PATHS", "CONNECTED"}},
+		{"names complete from the service", append(append([]string{"__complete"}, conn...), "storage", "nvme-subsystem", "get", ""),
+			[]string{"nvmeSubsystems/s1\n"}},
+		{"enum flags complete with their values", []string{"__complete", "storage", "encrypted-volume", "create", "e1", "--cipher", ""},
+			[]string{"aes-cbc\naes-xts\n"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			code, out, errOut := runWith(t, "", true, tc.args...)
+			if code != 0 {
+				t.Fatalf("exit %d: %s", code, errOut)
+			}
+			for _, w := range tc.want {
+				if !strings.Contains(out, w) {
+					t.Errorf("stdout lacks %q:\n%s", w, out)
+				}
+			}
+		})
+	}
+}

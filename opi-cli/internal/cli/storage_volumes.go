@@ -4,18 +4,12 @@ import (
 	storagev1 "github.com/opi-suite/opi/opi-api/storage/v1"
 )
 
-// blockVolume is a volume sized in blocks: malloc, null and AIO volumes.
+// blockVolume is a volume sized in blocks: malloc and null volumes.
 type blockVolume interface {
 	storageResource
 	GetBlockSize() uint32
 	GetBlockCount() uint64
 	GetUuid() string
-}
-
-var blockColumns = []string{"SIZE", "BLOCK SIZE", "UUID"}
-
-func blockRow[T blockVolume](v T) []string {
-	return []string{volumeSize(v.GetBlockSize(), v.GetBlockCount()), nonZero(v.GetBlockSize()), v.GetUuid()}
 }
 
 // volumeSize is block size times count, counting an unset block size as
@@ -30,36 +24,35 @@ func volumeSize(blockSize uint32, count uint64) string {
 	return byteSize(int64(uint64(blockSize) * count))
 }
 
-// blockFlags binds the fields malloc and null volumes share.
-func blockFlags(s *specFlags, blockSize *uint32, blockCount *uint64, uuid *string) {
-	s.u32(blockSize, "block-size", "block_size", "logical block size in bytes, a multiple of 512 (default 512)")
-	s.u64(blockCount, "block-count", "block_count", "number of blocks")
-	s.str(uuid, "uuid", "uuid", "UUID of the volume (default: the service picks one)")
+// memoryVolumeKind describes malloc and null volumes, which have the same
+// fields: fields returns where v keeps them.
+func memoryVolumeKind[T blockVolume](use, noun, example string, fields func(v T) (blockSize *uint32, blockCount *uint64, uuid *string)) storageKind[T] {
+	return storageKind[T]{
+		use: use, noun: noun, group: "volumes", example: example,
+		columns: []string{"SIZE", "BLOCK SIZE", "UUID"},
+		row: func(v T) []string {
+			return []string{volumeSize(v.GetBlockSize(), v.GetBlockCount()), nonZero(v.GetBlockSize()), v.GetUuid()}
+		},
+		spec: func(s *specFlags, v T) {
+			blockSize, blockCount, uuid := fields(v)
+			s.u32(blockSize, "block-size", "block_size", "logical block size in bytes, a multiple of 512 (default 512)")
+			s.u64(blockCount, "block-count", "block_count", "number of blocks")
+			s.str(uuid, "uuid", "uuid", "UUID of the volume (default: the service picks one)")
+		},
+	}
 }
 
 func mallocVolumeKind() storageKind[*storagev1.MallocVolume] {
-	return storageKind[*storagev1.MallocVolume]{
-		use: "malloc-volume", noun: "malloc volume", group: "volumes",
-		example: `  opi storage malloc-volume create m1 --block-count 262144    # 128 MiB in the backend's memory
+	return memoryVolumeKind("malloc-volume", "malloc volume", `  opi storage malloc-volume create m1 --block-count 262144    # 128 MiB in the backend's memory
   opi storage malloc-volume stats m1`,
-		columns: blockColumns,
-		row:     blockRow[*storagev1.MallocVolume],
-		spec: func(s *specFlags, v *storagev1.MallocVolume) {
-			blockFlags(s, &v.BlockSize, &v.BlockCount, &v.Uuid)
-		},
-	}
+		func(v *storagev1.MallocVolume) (*uint32, *uint64, *string) {
+			return &v.BlockSize, &v.BlockCount, &v.Uuid
+		})
 }
 
 func nullVolumeKind() storageKind[*storagev1.NullVolume] {
-	return storageKind[*storagev1.NullVolume]{
-		use: "null-volume", noun: "null volume", group: "volumes",
-		example: `  opi storage null-volume create bench --block-count 2097152 --block-size 4096`,
-		columns: blockColumns,
-		row:     blockRow[*storagev1.NullVolume],
-		spec: func(s *specFlags, v *storagev1.NullVolume) {
-			blockFlags(s, &v.BlockSize, &v.BlockCount, &v.Uuid)
-		},
-	}
+	return memoryVolumeKind("null-volume", "null volume", `  opi storage null-volume create bench --block-count 2097152 --block-size 4096`,
+		func(v *storagev1.NullVolume) (*uint32, *uint64, *string) { return &v.BlockSize, &v.BlockCount, &v.Uuid })
 }
 
 func aioVolumeKind() storageKind[*storagev1.AioVolume] {
