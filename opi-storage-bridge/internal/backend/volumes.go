@@ -131,6 +131,12 @@ func (b AioBackend) Create(ctx context.Context, v *storagev1.AioVolume) error {
 	}
 	p := aioParams{Name: name, Filename: v.GetFilename(), BlockSize: v.GetBlockSize(), Readonly: v.GetReadOnly(), UUID: v.GetUuid()}
 	err = b.C.Call(ctx, "bdev_aio_create", p, nil)
+	if spdk.IsCode(err, spdk.CodeEINVAL) && p.BlockSize == 0 {
+		// SPDK cannot detect the block size of a regular file; the API
+		// documents 512 for those.
+		p.BlockSize = DefaultBlockSize
+		err = b.C.Call(ctx, "bdev_aio_create", p, nil)
+	}
 	if err != nil && !spdk.IsAlreadyExists(err) {
 		return spdk.Status(err)
 	}

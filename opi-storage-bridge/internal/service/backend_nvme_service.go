@@ -33,23 +33,23 @@ func NewBackendNvmeService(n *backend.NvmeRemoteCollections, c spdk.Caller) *Bac
 // CreateNvmeRemoteController connects to a remote subsystem.
 func (s *BackendNvmeService) CreateNvmeRemoteController(ctx context.Context, r *pb.CreateNvmeRemoteControllerRequest) (*pb.NvmeRemoteController, error) {
 	if err := validateRemoteController(r.GetNvmeRemoteController()); err != nil {
-		return nil, aip.Status(err)
+		return nil, apiStatus(err)
 	}
 	out, err := s.n.Controllers.Create(ctx, "", r.GetNvmeRemoteControllerId(), r.GetNvmeRemoteController())
-	return withoutPSK(out), aip.Status(err)
+	return withoutPSK(out), apiStatus(err)
 }
 
 // GetNvmeRemoteController returns one remote controller (without its PSK).
 func (s *BackendNvmeService) GetNvmeRemoteController(ctx context.Context, r *pb.GetNvmeRemoteControllerRequest) (*pb.NvmeRemoteController, error) {
 	out, err := s.n.Controllers.Get(ctx, r.GetName())
-	return withoutPSK(out), aip.Status(err)
+	return withoutPSK(out), apiStatus(err)
 }
 
 // ListNvmeRemoteControllers lists remote controllers by name.
 func (s *BackendNvmeService) ListNvmeRemoteControllers(ctx context.Context, r *pb.ListNvmeRemoteControllersRequest) (*pb.ListNvmeRemoteControllersResponse, error) {
 	items, next, err := s.n.Controllers.List(ctx, "", r.GetPageSize(), r.GetPageToken())
 	if err != nil {
-		return nil, aip.Status(err)
+		return nil, apiStatus(err)
 	}
 	for _, c := range items {
 		withoutPSK(c)
@@ -64,15 +64,15 @@ func (s *BackendNvmeService) UpdateNvmeRemoteController(ctx context.Context, r *
 	if r.GetAllowMissing() {
 		if _, err := s.n.Controllers.Get(ctx, in.GetName()); errors.Is(err, aip.ErrNotFound) {
 			if err := validateRemoteController(in); err != nil {
-				return nil, aip.Status(err)
+				return nil, apiStatus(err)
 			}
 		}
 	}
 	if err := validatePolicy(in); err != nil {
-		return nil, aip.Status(err)
+		return nil, apiStatus(err)
 	}
 	out, err := s.n.Controllers.Update(ctx, in, r.GetUpdateMask(), r.GetAllowMissing())
-	return withoutPSK(out), aip.Status(err)
+	return withoutPSK(out), apiStatus(err)
 }
 
 // DeleteNvmeRemoteController disconnects a remote controller; with force
@@ -80,10 +80,10 @@ func (s *BackendNvmeService) UpdateNvmeRemoteController(ctx context.Context, r *
 func (s *BackendNvmeService) DeleteNvmeRemoteController(ctx context.Context, r *pb.DeleteNvmeRemoteControllerRequest) (*emptypb.Empty, error) {
 	if r.GetForce() {
 		if err := s.deletePathsOf(ctx, r.GetName()); err != nil {
-			return nil, aip.Status(err)
+			return nil, apiStatus(err)
 		}
 	}
-	return &emptypb.Empty{}, aip.Status(s.n.Controllers.Delete(ctx, r.GetName(), r.GetAllowMissing()))
+	return &emptypb.Empty{}, apiStatus(s.n.Controllers.Delete(ctx, r.GetName(), r.GetAllowMissing()))
 }
 
 func (s *BackendNvmeService) deletePathsOf(ctx context.Context, controller string) error {
@@ -108,11 +108,11 @@ func (s *BackendNvmeService) deletePathsOf(ctx context.Context, controller strin
 func (s *BackendNvmeService) StatsNvmeRemoteController(ctx context.Context, r *pb.StatsNvmeRemoteControllerRequest) (*pb.StatsNvmeRemoteControllerResponse, error) {
 	c, err := s.n.Controllers.Get(ctx, r.GetName())
 	if err != nil {
-		return nil, aip.Status(err)
+		return nil, apiStatus(err)
 	}
 	nss, err := backend.RemoteNamespaces(ctx, s.c, c.GetName())
 	if err != nil {
-		return nil, aip.Status(err)
+		return nil, apiStatus(err)
 	}
 	bdevs := make([]string, 0, len(nss))
 	for _, ns := range nss {
@@ -121,11 +121,11 @@ func (s *BackendNvmeService) StatsNvmeRemoteController(ctx context.Context, r *p
 	}
 	st, err := backend.BdevStats(ctx, s.c, bdevs...)
 	if err != nil {
-		return nil, aip.Status(err)
+		return nil, apiStatus(err)
 	}
 	connected, err := backend.ControllerPaths(ctx, s.c, c.GetName())
 	if err != nil {
-		return nil, aip.Status(err)
+		return nil, apiStatus(err)
 	}
 	state := func(name string, a *pb.NvmeFabricsAddress) *pb.NvmePathState {
 		up := connected[a.GetTraddr()+":"+backend.ServiceID(a)]
@@ -136,7 +136,7 @@ func (s *BackendNvmeService) StatsNvmeRemoteController(ctx context.Context, r *p
 	for {
 		paths, next, err := s.n.Paths.List(ctx, c.GetName(), aip.MaxPageSize, token)
 		if err != nil {
-			return nil, aip.Status(err)
+			return nil, apiStatus(err)
 		}
 		for _, p := range paths {
 			out.Paths = append(out.Paths, state(p.GetName(), p.GetAddress()))
@@ -150,23 +150,23 @@ func (s *BackendNvmeService) StatsNvmeRemoteController(ctx context.Context, r *p
 // CreateNvmePath adds a path to a remote controller.
 func (s *BackendNvmeService) CreateNvmePath(ctx context.Context, r *pb.CreateNvmePathRequest) (*pb.NvmePath, error) {
 	if err := s.validatePath(ctx, r.GetParent(), r.GetNvmePathId(), r.GetNvmePath()); err != nil {
-		return nil, aip.Status(err)
+		return nil, apiStatus(err)
 	}
 	out, err := s.n.Paths.Create(ctx, r.GetParent(), r.GetNvmePathId(), r.GetNvmePath())
-	return out, aip.Status(err)
+	return out, apiStatus(err)
 }
 
 // GetNvmePath returns one path.
 func (s *BackendNvmeService) GetNvmePath(ctx context.Context, r *pb.GetNvmePathRequest) (*pb.NvmePath, error) {
 	out, err := s.n.Paths.Get(ctx, r.GetName())
-	return out, aip.Status(err)
+	return out, apiStatus(err)
 }
 
 // ListNvmePaths lists the paths of a remote controller by name.
 func (s *BackendNvmeService) ListNvmePaths(ctx context.Context, r *pb.ListNvmePathsRequest) (*pb.ListNvmePathsResponse, error) {
 	items, next, err := s.n.Paths.List(ctx, r.GetParent(), r.GetPageSize(), r.GetPageToken())
 	if err != nil {
-		return nil, aip.Status(err)
+		return nil, apiStatus(err)
 	}
 	return &pb.ListNvmePathsResponse{NvmePaths: items, NextPageToken: next}, nil
 }
@@ -180,58 +180,58 @@ func (s *BackendNvmeService) UpdateNvmePath(ctx context.Context, r *pb.UpdateNvm
 			parent, perr := backend.NvmePathPattern.Parent(in.GetName())
 			id, ierr := backend.NvmePathPattern.ID(in.GetName())
 			if err := errors.Join(perr, ierr); err != nil {
-				return nil, aip.Status(err)
+				return nil, apiStatus(err)
 			}
 			if err := s.validatePath(ctx, parent, id, in); err != nil {
-				return nil, aip.Status(err)
+				return nil, apiStatus(err)
 			}
 		}
 	}
 	out, err := s.n.Paths.Update(ctx, in, r.GetUpdateMask(), r.GetAllowMissing())
-	return out, aip.Status(err)
+	return out, apiStatus(err)
 }
 
 // DeleteNvmePath disconnects one path.
 func (s *BackendNvmeService) DeleteNvmePath(ctx context.Context, r *pb.DeleteNvmePathRequest) (*emptypb.Empty, error) {
-	return &emptypb.Empty{}, aip.Status(s.n.Paths.Delete(ctx, r.GetName(), r.GetAllowMissing()))
+	return &emptypb.Empty{}, apiStatus(s.n.Paths.Delete(ctx, r.GetName(), r.GetAllowMissing()))
 }
 
 // GetNvmeRemoteNamespace returns one namespace SPDK has attached.
 func (s *BackendNvmeService) GetNvmeRemoteNamespace(ctx context.Context, r *pb.GetNvmeRemoteNamespaceRequest) (*pb.NvmeRemoteNamespace, error) {
 	ctrl, _, err := backend.ParseRemoteNamespace(r.GetName())
 	if err != nil {
-		return nil, aip.Status(err)
+		return nil, apiStatus(err)
 	}
 	if _, err := s.n.Controllers.Get(ctx, ctrl); err != nil {
-		return nil, aip.Status(err)
+		return nil, apiStatus(err)
 	}
 	out, err := backend.RemoteNamespace(ctx, s.c, r.GetName())
-	return out, aip.Status(err)
+	return out, apiStatus(err)
 }
 
 // ListNvmeRemoteNamespaces lists a controller's namespaces by namespace id.
 func (s *BackendNvmeService) ListNvmeRemoteNamespaces(ctx context.Context, r *pb.ListNvmeRemoteNamespacesRequest) (*pb.ListNvmeRemoteNamespacesResponse, error) {
 	if _, err := s.n.Controllers.Get(ctx, r.GetParent()); err != nil {
-		return nil, aip.Status(err)
+		return nil, apiStatus(err)
 	}
 	size, err := aip.PageSize(r.GetPageSize())
 	if err != nil {
-		return nil, aip.Status(err)
+		return nil, apiStatus(err)
 	}
 	fp := []string{backend.KindNvmeRemoteNamespaces, r.GetParent()}
 	after, err := aip.DecodePageToken(r.GetPageToken(), fp...)
 	if err != nil {
-		return nil, aip.Status(err)
+		return nil, apiStatus(err)
 	}
 	var afterID uint64
 	if after != "" {
 		if afterID, err = strconv.ParseUint(after, 10, 32); err != nil {
-			return nil, aip.Status(aip.InvalidArgumentf("page_token is not valid"))
+			return nil, apiStatus(aip.InvalidArgumentf("page_token is not valid"))
 		}
 	}
 	all, err := backend.RemoteNamespaces(ctx, s.c, r.GetParent())
 	if err != nil {
-		return nil, aip.Status(err)
+		return nil, apiStatus(err)
 	}
 	out := &pb.ListNvmeRemoteNamespacesResponse{}
 	for _, ns := range all {
@@ -255,7 +255,7 @@ func (s *BackendNvmeService) StatsNvmeRemoteNamespace(ctx context.Context, r *pb
 	}
 	st, err := backend.VolumeStats(ctx, s.c, r.GetName())
 	if err != nil {
-		return nil, aip.Status(err)
+		return nil, apiStatus(err)
 	}
 	return &pb.StatsNvmeRemoteNamespaceResponse{Stats: st}, nil
 }

@@ -31,10 +31,10 @@ func NewLogicalVolumeService(l *backend.LogicalVolumeCollections, c spdk.Caller)
 // CreateLogicalVolumeStore formats a base volume as a store.
 func (s *LogicalVolumeService) CreateLogicalVolumeStore(ctx context.Context, r *pb.CreateLogicalVolumeStoreRequest) (*pb.LogicalVolumeStore, error) {
 	if err := validateStore(r.GetLogicalVolumeStore()); err != nil {
-		return nil, aip.Status(err)
+		return nil, apiStatus(err)
 	}
 	out, err := s.l.Stores.Create(ctx, "", r.GetLogicalVolumeStoreId(), r.GetLogicalVolumeStore())
-	return out, aip.Status(err)
+	return out, apiStatus(err)
 }
 
 // GetLogicalVolumeStore returns one store, with SPDK's current cluster
@@ -42,7 +42,7 @@ func (s *LogicalVolumeService) CreateLogicalVolumeStore(ctx context.Context, r *
 func (s *LogicalVolumeService) GetLogicalVolumeStore(ctx context.Context, r *pb.GetLogicalVolumeStoreRequest) (*pb.LogicalVolumeStore, error) {
 	out, err := s.l.Stores.Get(ctx, r.GetName())
 	if err != nil {
-		return nil, aip.Status(err)
+		return nil, apiStatus(err)
 	}
 	backend.RefreshStore(ctx, s.c, out)
 	return out, nil
@@ -52,7 +52,7 @@ func (s *LogicalVolumeService) GetLogicalVolumeStore(ctx context.Context, r *pb.
 func (s *LogicalVolumeService) ListLogicalVolumeStores(ctx context.Context, r *pb.ListLogicalVolumeStoresRequest) (*pb.ListLogicalVolumeStoresResponse, error) {
 	items, next, err := s.l.Stores.List(ctx, "", r.GetPageSize(), r.GetPageToken())
 	if err != nil {
-		return nil, aip.Status(err)
+		return nil, apiStatus(err)
 	}
 	return &pb.ListLogicalVolumeStoresResponse{LogicalVolumeStores: items, NextPageToken: next}, nil
 }
@@ -64,12 +64,12 @@ func (s *LogicalVolumeService) UpdateLogicalVolumeStore(ctx context.Context, r *
 	if r.GetAllowMissing() {
 		if _, err := s.l.Stores.Get(ctx, in.GetName()); errors.Is(err, aip.ErrNotFound) {
 			if err := validateStore(in); err != nil {
-				return nil, aip.Status(err)
+				return nil, apiStatus(err)
 			}
 		}
 	}
 	out, err := s.l.Stores.Update(ctx, in, r.GetUpdateMask(), r.GetAllowMissing())
-	return out, aip.Status(err)
+	return out, apiStatus(err)
 }
 
 // DeleteLogicalVolumeStore deletes a store; with force its logical volumes
@@ -77,10 +77,10 @@ func (s *LogicalVolumeService) UpdateLogicalVolumeStore(ctx context.Context, r *
 func (s *LogicalVolumeService) DeleteLogicalVolumeStore(ctx context.Context, r *pb.DeleteLogicalVolumeStoreRequest) (*emptypb.Empty, error) {
 	if r.GetForce() {
 		if err := s.deleteVolumesOf(ctx, r.GetName()); err != nil {
-			return nil, aip.Status(err)
+			return nil, apiStatus(err)
 		}
 	}
-	return &emptypb.Empty{}, aip.Status(s.l.Stores.Delete(ctx, r.GetName(), r.GetAllowMissing()))
+	return &emptypb.Empty{}, apiStatus(s.l.Stores.Delete(ctx, r.GetName(), r.GetAllowMissing()))
 }
 
 // deleteVolumesOf deletes every logical volume of a store, page by page; one
@@ -105,23 +105,23 @@ func (s *LogicalVolumeService) deleteVolumesOf(ctx context.Context, store string
 // CreateLogicalVolume allocates a logical volume in a store.
 func (s *LogicalVolumeService) CreateLogicalVolume(ctx context.Context, r *pb.CreateLogicalVolumeRequest) (*pb.LogicalVolume, error) {
 	if err := validateLvol(r.GetLogicalVolume(), true); err != nil {
-		return nil, aip.Status(err)
+		return nil, apiStatus(err)
 	}
 	out, err := s.l.Volumes.Create(ctx, r.GetParent(), r.GetLogicalVolumeId(), r.GetLogicalVolume())
-	return out, aip.Status(err)
+	return out, apiStatus(err)
 }
 
 // GetLogicalVolume returns one logical volume.
 func (s *LogicalVolumeService) GetLogicalVolume(ctx context.Context, r *pb.GetLogicalVolumeRequest) (*pb.LogicalVolume, error) {
 	out, err := s.l.Volumes.Get(ctx, r.GetName())
-	return out, aip.Status(err)
+	return out, apiStatus(err)
 }
 
 // ListLogicalVolumes lists the logical volumes of a store by name.
 func (s *LogicalVolumeService) ListLogicalVolumes(ctx context.Context, r *pb.ListLogicalVolumesRequest) (*pb.ListLogicalVolumesResponse, error) {
 	items, next, err := s.l.Volumes.List(ctx, r.GetParent(), r.GetPageSize(), r.GetPageToken())
 	if err != nil {
-		return nil, aip.Status(err)
+		return nil, apiStatus(err)
 	}
 	return &pb.ListLogicalVolumesResponse{LogicalVolumes: items, NextPageToken: next}, nil
 }
@@ -137,16 +137,16 @@ func (s *LogicalVolumeService) UpdateLogicalVolume(ctx context.Context, r *pb.Up
 	}
 	if maskHas(r.GetUpdateMask(), "size_mib", in.GetSizeMib() != 0) || full {
 		if err := validateLvol(in, full); err != nil {
-			return nil, aip.Status(err)
+			return nil, apiStatus(err)
 		}
 	}
 	out, err := s.l.Volumes.Update(ctx, in, r.GetUpdateMask(), r.GetAllowMissing())
-	return out, aip.Status(err)
+	return out, apiStatus(err)
 }
 
 // DeleteLogicalVolume deletes a logical volume and its data.
 func (s *LogicalVolumeService) DeleteLogicalVolume(ctx context.Context, r *pb.DeleteLogicalVolumeRequest) (*emptypb.Empty, error) {
-	return &emptypb.Empty{}, aip.Status(s.l.Volumes.Delete(ctx, r.GetName(), r.GetAllowMissing()))
+	return &emptypb.Empty{}, apiStatus(s.l.Volumes.Delete(ctx, r.GetName(), r.GetAllowMissing()))
 }
 
 // StatsLogicalVolume returns a logical volume's I/O counters.

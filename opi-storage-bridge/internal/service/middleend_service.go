@@ -33,23 +33,23 @@ func NewMiddleendService(m *backend.MiddleendCollections, c spdk.Caller) *Middle
 // CreateEncryptedVolume stacks an encrypted volume on a base volume.
 func (s *MiddleendService) CreateEncryptedVolume(ctx context.Context, r *pb.CreateEncryptedVolumeRequest) (*pb.EncryptedVolume, error) {
 	if err := validateEncrypted(r.GetEncryptedVolume()); err != nil {
-		return nil, aip.Status(err)
+		return nil, apiStatus(err)
 	}
 	out, err := s.m.Encrypted.Create(ctx, "", r.GetEncryptedVolumeId(), r.GetEncryptedVolume())
-	return out, aip.Status(err)
+	return out, apiStatus(err)
 }
 
 // GetEncryptedVolume returns one encrypted volume (without its keys).
 func (s *MiddleendService) GetEncryptedVolume(ctx context.Context, r *pb.GetEncryptedVolumeRequest) (*pb.EncryptedVolume, error) {
 	out, err := s.m.Encrypted.Get(ctx, r.GetName())
-	return withoutKeys(out), aip.Status(err)
+	return withoutKeys(out), apiStatus(err)
 }
 
 // ListEncryptedVolumes lists encrypted volumes by name (without keys).
 func (s *MiddleendService) ListEncryptedVolumes(ctx context.Context, r *pb.ListEncryptedVolumesRequest) (*pb.ListEncryptedVolumesResponse, error) {
 	items, next, err := s.m.Encrypted.List(ctx, "", r.GetPageSize(), r.GetPageToken())
 	if err != nil {
-		return nil, aip.Status(err)
+		return nil, apiStatus(err)
 	}
 	for _, v := range items {
 		withoutKeys(v)
@@ -64,17 +64,17 @@ func (s *MiddleendService) UpdateEncryptedVolume(ctx context.Context, r *pb.Upda
 	if r.GetAllowMissing() {
 		if _, err := s.m.Encrypted.Get(ctx, in.GetName()); errors.Is(err, aip.ErrNotFound) {
 			if err := validateEncrypted(in); err != nil {
-				return nil, aip.Status(err)
+				return nil, apiStatus(err)
 			}
 		}
 	}
 	out, err := s.m.Encrypted.Update(ctx, in, r.GetUpdateMask(), r.GetAllowMissing())
-	return withoutKeys(out), aip.Status(err)
+	return withoutKeys(out), apiStatus(err)
 }
 
 // DeleteEncryptedVolume deletes an encrypted volume and its SPDK key.
 func (s *MiddleendService) DeleteEncryptedVolume(ctx context.Context, r *pb.DeleteEncryptedVolumeRequest) (*emptypb.Empty, error) {
-	return &emptypb.Empty{}, aip.Status(s.m.Encrypted.Delete(ctx, r.GetName(), r.GetAllowMissing()))
+	return &emptypb.Empty{}, apiStatus(s.m.Encrypted.Delete(ctx, r.GetName(), r.GetAllowMissing()))
 }
 
 // StatsEncryptedVolume returns an encrypted volume's I/O counters.
@@ -90,26 +90,26 @@ func (s *MiddleendService) StatsEncryptedVolume(ctx context.Context, r *pb.Stats
 func (s *MiddleendService) CreateQosVolume(ctx context.Context, r *pb.CreateQosVolumeRequest) (*pb.QosVolume, error) {
 	v := r.GetQosVolume()
 	if err := validateVolume(v.GetVolume()); err != nil {
-		return nil, aip.Status(err)
+		return nil, apiStatus(err)
 	}
 	if err := validateLimits(v.GetLimits()); err != nil {
-		return nil, aip.Status(err)
+		return nil, apiStatus(err)
 	}
 	out, err := s.m.Qos.Create(ctx, "", r.GetQosVolumeId(), v)
-	return out, aip.Status(err)
+	return out, apiStatus(err)
 }
 
 // GetQosVolume returns one QoS volume.
 func (s *MiddleendService) GetQosVolume(ctx context.Context, r *pb.GetQosVolumeRequest) (*pb.QosVolume, error) {
 	out, err := s.m.Qos.Get(ctx, r.GetName())
-	return out, aip.Status(err)
+	return out, apiStatus(err)
 }
 
 // ListQosVolumes lists QoS volumes by name.
 func (s *MiddleendService) ListQosVolumes(ctx context.Context, r *pb.ListQosVolumesRequest) (*pb.ListQosVolumesResponse, error) {
 	items, next, err := s.m.Qos.List(ctx, "", r.GetPageSize(), r.GetPageToken())
 	if err != nil {
-		return nil, aip.Status(err)
+		return nil, apiStatus(err)
 	}
 	return &pb.ListQosVolumesResponse{QosVolumes: items, NextPageToken: next}, nil
 }
@@ -121,20 +121,20 @@ func (s *MiddleendService) UpdateQosVolume(ctx context.Context, r *pb.UpdateQosV
 	if r.GetAllowMissing() {
 		if _, err := s.m.Qos.Get(ctx, in.GetName()); errors.Is(err, aip.ErrNotFound) {
 			if err := validateVolume(in.GetVolume()); err != nil {
-				return nil, aip.Status(err)
+				return nil, apiStatus(err)
 			}
 		}
 	}
 	if err := validateLimits(in.GetLimits()); err != nil {
-		return nil, aip.Status(err)
+		return nil, apiStatus(err)
 	}
 	out, err := s.m.Qos.Update(ctx, in, r.GetUpdateMask(), r.GetAllowMissing())
-	return out, aip.Status(err)
+	return out, apiStatus(err)
 }
 
 // DeleteQosVolume deletes a QoS volume; the base volume stays.
 func (s *MiddleendService) DeleteQosVolume(ctx context.Context, r *pb.DeleteQosVolumeRequest) (*emptypb.Empty, error) {
-	return &emptypb.Empty{}, aip.Status(s.m.Qos.Delete(ctx, r.GetName(), r.GetAllowMissing()))
+	return &emptypb.Empty{}, apiStatus(s.m.Qos.Delete(ctx, r.GetName(), r.GetAllowMissing()))
 }
 
 // StatsQosVolume returns a QoS volume's I/O counters.

@@ -15,6 +15,7 @@ import (
 	"github.com/opi-suite/opi/opi-kit/resource"
 	"github.com/opi-suite/opi/opi-storage-bridge/internal/backend"
 	"github.com/opi-suite/opi/opi-storage-bridge/spdk"
+	"google.golang.org/grpc/status"
 	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/types/known/emptypb"
 	"google.golang.org/protobuf/types/known/fieldmaskpb"
@@ -43,27 +44,27 @@ func NewVolumeService(v *backend.VolumeCollections, c spdk.Caller) *VolumeServic
 func (s *VolumeService) CreateMallocVolume(ctx context.Context, r *pb.CreateMallocVolumeRequest) (*pb.MallocVolume, error) {
 	in := proto.Clone(r.GetMallocVolume()).(*pb.MallocVolume)
 	if err := validateSized(in.GetBlockSize(), in.GetBlockCount(), in.GetUuid()); err != nil {
-		return nil, aip.Status(err)
+		return nil, apiStatus(err)
 	}
 	var err error
 	if in.Uuid, err = pickUUID(ctx, s.v.Malloc, "", r.GetMallocVolumeId(), in.GetUuid()); err != nil {
-		return nil, aip.Status(err)
+		return nil, apiStatus(err)
 	}
 	out, err := s.v.Malloc.Create(ctx, "", r.GetMallocVolumeId(), in)
-	return out, aip.Status(err)
+	return out, apiStatus(err)
 }
 
 // GetMallocVolume returns one malloc volume.
 func (s *VolumeService) GetMallocVolume(ctx context.Context, r *pb.GetMallocVolumeRequest) (*pb.MallocVolume, error) {
 	out, err := s.v.Malloc.Get(ctx, r.GetName())
-	return out, aip.Status(err)
+	return out, apiStatus(err)
 }
 
 // ListMallocVolumes lists malloc volumes by name.
 func (s *VolumeService) ListMallocVolumes(ctx context.Context, r *pb.ListMallocVolumesRequest) (*pb.ListMallocVolumesResponse, error) {
 	items, next, err := s.v.Malloc.List(ctx, "", r.GetPageSize(), r.GetPageToken())
 	if err != nil {
-		return nil, aip.Status(err)
+		return nil, apiStatus(err)
 	}
 	return &pb.ListMallocVolumesResponse{MallocVolumes: items, NextPageToken: next}, nil
 }
@@ -75,15 +76,15 @@ func (s *VolumeService) UpdateMallocVolume(ctx context.Context, r *pb.UpdateMall
 	if err := prepareMissing(ctx, s.v.Malloc, in.GetName(), &in.Uuid, r.GetAllowMissing(), func() error {
 		return validateSized(in.GetBlockSize(), in.GetBlockCount(), in.GetUuid())
 	}); err != nil {
-		return nil, aip.Status(err)
+		return nil, apiStatus(err)
 	}
 	out, err := s.v.Malloc.Update(ctx, in, r.GetUpdateMask(), r.GetAllowMissing())
-	return out, aip.Status(err)
+	return out, apiStatus(err)
 }
 
 // DeleteMallocVolume deletes a malloc volume.
 func (s *VolumeService) DeleteMallocVolume(ctx context.Context, r *pb.DeleteMallocVolumeRequest) (*emptypb.Empty, error) {
-	return &emptypb.Empty{}, aip.Status(s.v.Malloc.Delete(ctx, r.GetName(), r.GetAllowMissing()))
+	return &emptypb.Empty{}, apiStatus(s.v.Malloc.Delete(ctx, r.GetName(), r.GetAllowMissing()))
 }
 
 // StatsMallocVolume returns a malloc volume's I/O counters.
@@ -99,27 +100,27 @@ func (s *VolumeService) StatsMallocVolume(ctx context.Context, r *pb.StatsMalloc
 func (s *VolumeService) CreateNullVolume(ctx context.Context, r *pb.CreateNullVolumeRequest) (*pb.NullVolume, error) {
 	in := proto.Clone(r.GetNullVolume()).(*pb.NullVolume)
 	if err := validateSized(in.GetBlockSize(), in.GetBlockCount(), in.GetUuid()); err != nil {
-		return nil, aip.Status(err)
+		return nil, apiStatus(err)
 	}
 	var err error
 	if in.Uuid, err = pickUUID(ctx, s.v.Null, "", r.GetNullVolumeId(), in.GetUuid()); err != nil {
-		return nil, aip.Status(err)
+		return nil, apiStatus(err)
 	}
 	out, err := s.v.Null.Create(ctx, "", r.GetNullVolumeId(), in)
-	return out, aip.Status(err)
+	return out, apiStatus(err)
 }
 
 // GetNullVolume returns one null volume.
 func (s *VolumeService) GetNullVolume(ctx context.Context, r *pb.GetNullVolumeRequest) (*pb.NullVolume, error) {
 	out, err := s.v.Null.Get(ctx, r.GetName())
-	return out, aip.Status(err)
+	return out, apiStatus(err)
 }
 
 // ListNullVolumes lists null volumes by name.
 func (s *VolumeService) ListNullVolumes(ctx context.Context, r *pb.ListNullVolumesRequest) (*pb.ListNullVolumesResponse, error) {
 	items, next, err := s.v.Null.List(ctx, "", r.GetPageSize(), r.GetPageToken())
 	if err != nil {
-		return nil, aip.Status(err)
+		return nil, apiStatus(err)
 	}
 	return &pb.ListNullVolumesResponse{NullVolumes: items, NextPageToken: next}, nil
 }
@@ -131,15 +132,15 @@ func (s *VolumeService) UpdateNullVolume(ctx context.Context, r *pb.UpdateNullVo
 	if err := prepareMissing(ctx, s.v.Null, in.GetName(), &in.Uuid, r.GetAllowMissing(), func() error {
 		return validateSized(in.GetBlockSize(), in.GetBlockCount(), in.GetUuid())
 	}); err != nil {
-		return nil, aip.Status(err)
+		return nil, apiStatus(err)
 	}
 	out, err := s.v.Null.Update(ctx, in, r.GetUpdateMask(), r.GetAllowMissing())
-	return out, aip.Status(err)
+	return out, apiStatus(err)
 }
 
 // DeleteNullVolume deletes a null volume.
 func (s *VolumeService) DeleteNullVolume(ctx context.Context, r *pb.DeleteNullVolumeRequest) (*emptypb.Empty, error) {
-	return &emptypb.Empty{}, aip.Status(s.v.Null.Delete(ctx, r.GetName(), r.GetAllowMissing()))
+	return &emptypb.Empty{}, apiStatus(s.v.Null.Delete(ctx, r.GetName(), r.GetAllowMissing()))
 }
 
 // StatsNullVolume returns a null volume's I/O counters.
@@ -155,27 +156,27 @@ func (s *VolumeService) StatsNullVolume(ctx context.Context, r *pb.StatsNullVolu
 func (s *VolumeService) CreateAioVolume(ctx context.Context, r *pb.CreateAioVolumeRequest) (*pb.AioVolume, error) {
 	in := proto.Clone(r.GetAioVolume()).(*pb.AioVolume)
 	if err := validateAio(in); err != nil {
-		return nil, aip.Status(err)
+		return nil, apiStatus(err)
 	}
 	var err error
 	if in.Uuid, err = pickUUID(ctx, s.v.Aio, "", r.GetAioVolumeId(), in.GetUuid()); err != nil {
-		return nil, aip.Status(err)
+		return nil, apiStatus(err)
 	}
 	out, err := s.v.Aio.Create(ctx, "", r.GetAioVolumeId(), in)
-	return out, aip.Status(err)
+	return out, apiStatus(err)
 }
 
 // GetAioVolume returns one AIO volume.
 func (s *VolumeService) GetAioVolume(ctx context.Context, r *pb.GetAioVolumeRequest) (*pb.AioVolume, error) {
 	out, err := s.v.Aio.Get(ctx, r.GetName())
-	return out, aip.Status(err)
+	return out, apiStatus(err)
 }
 
 // ListAioVolumes lists AIO volumes by name.
 func (s *VolumeService) ListAioVolumes(ctx context.Context, r *pb.ListAioVolumesRequest) (*pb.ListAioVolumesResponse, error) {
 	items, next, err := s.v.Aio.List(ctx, "", r.GetPageSize(), r.GetPageToken())
 	if err != nil {
-		return nil, aip.Status(err)
+		return nil, apiStatus(err)
 	}
 	return &pb.ListAioVolumesResponse{AioVolumes: items, NextPageToken: next}, nil
 }
@@ -185,15 +186,15 @@ func (s *VolumeService) ListAioVolumes(ctx context.Context, r *pb.ListAioVolumes
 func (s *VolumeService) UpdateAioVolume(ctx context.Context, r *pb.UpdateAioVolumeRequest) (*pb.AioVolume, error) {
 	in := proto.Clone(r.GetAioVolume()).(*pb.AioVolume)
 	if err := prepareMissing(ctx, s.v.Aio, in.GetName(), &in.Uuid, r.GetAllowMissing(), func() error { return validateAio(in) }); err != nil {
-		return nil, aip.Status(err)
+		return nil, apiStatus(err)
 	}
 	out, err := s.v.Aio.Update(ctx, in, r.GetUpdateMask(), r.GetAllowMissing())
-	return out, aip.Status(err)
+	return out, apiStatus(err)
 }
 
 // DeleteAioVolume deletes an AIO volume; the file stays.
 func (s *VolumeService) DeleteAioVolume(ctx context.Context, r *pb.DeleteAioVolumeRequest) (*emptypb.Empty, error) {
-	return &emptypb.Empty{}, aip.Status(s.v.Aio.Delete(ctx, r.GetName(), r.GetAllowMissing()))
+	return &emptypb.Empty{}, apiStatus(s.v.Aio.Delete(ctx, r.GetName(), r.GetAllowMissing()))
 }
 
 // StatsAioVolume returns an AIO volume's I/O counters.
@@ -317,10 +318,10 @@ type namedStatus interface {
 // stats returns the I/O counters of a stored volume.
 func stats[T namedStatus](ctx context.Context, c spdk.Caller, col *resource.Collection[T], name string) (*pb.VolumeStats, error) {
 	if _, err := col.Get(ctx, name); err != nil {
-		return nil, aip.Status(err)
+		return nil, apiStatus(err)
 	}
 	st, err := backend.VolumeStats(ctx, c, name)
-	return st, aip.Status(err)
+	return st, apiStatus(err)
 }
 
 // maskHas reports whether an update mask touches field: explicitly, by
@@ -335,4 +336,16 @@ func maskHas(mask *fieldmaskpb.FieldMask, field string, set bool) bool {
 		}
 	}
 	return false
+}
+
+// apiStatus is how this area's handlers turn an error into the status the
+// client gets: an SPDK error the backend already mapped (spdk.Status) keeps
+// its code and message even when the domain layer joined it with another
+// error; everything else goes through aip.Status.
+func apiStatus(err error) error {
+	var se interface{ GRPCStatus() *status.Status }
+	if errors.As(err, &se) {
+		return se.GRPCStatus().Err()
+	}
+	return aip.Status(err)
 }
