@@ -1,0 +1,113 @@
+package bridge
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	commonv1 "github.com/opi-suite/opi/opi-api/common/v1"
+	pb "github.com/opi-suite/opi/opi-api/storage/v1"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
+)
+
+func TestVirtioBlkLifecycleOverVhostUser(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	f.malloc("vol1")
+	blk, err := f.virtio.CreateVirtioBlk(ctx, &pb.CreateVirtioBlkRequest{VirtioBlkId: "blk1", VirtioBlk: &pb.VirtioBlk{
+		Volume: "mallocVolumes/vol1", Endpoint: &pb.VirtioBlk_VhostUser{VhostUser: &pb.VhostUserEndpoint{}}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if blk.GetStatus().GetState() != commonv1.ResourceState_RESOURCE_STATE_READY {
+		t.Errorf("status = %v", blk.GetStatus())
+	}
+	wantCode(t, "deleting the volume under the device", codes.FailedPrecondition)(f.vols.DeleteMallocVolume(ctx, &pb.DeleteMallocVolumeRequest{Name: "mallocVolumes/vol1"}))
+	blk.CoalescingDelayUs, blk.CoalescingIopsThreshold = 40, 60000
+	switch _, err := f.virtio.UpdateVirtioBlk(ctx, &pb.UpdateVirtioBlkRequest{VirtioBlk: blk}); {
+	case status.Code(err) == codes.Unimplemented:
+		t.Logf("coalescing not checked: this spdk-sim lacks vhost_controller_set_coalescing (%v)", err)
+	case err != nil:
+		t.Fatalf("updating coalescing: %v", err)
+	}
+	if !f.vhost()["blk1"] {
+		t.Fatal("SPDK has no vhost controller blk1")
+	}
+	mustOK(t)(f.virtio.DeleteVirtioBlk(ctx, &pb.DeleteVirtioBlkRequest{Name: "virtioBlks/blk1"}))
+	if f.vhost()["blk1"] {
+		t.Error("the vhost controller is still in SPDK after its delete")
+	}
+}
+
+func TestSPDKRestartedEmptyGetsTheIntentReplayed(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	f.malloc("vol1")
+	f.malloc("vol2")
+	f.subsystem("sub1", &pb.NvmeSubsystemHost{HostNqn: hostNQN, Psk: testPSK})
+	mustCreateNS(t, f, "sub1", "ns1", "mallocVolumes/vol1")
+	if _, err := f.nvme.CreateNvmeController(ctx, &pb.CreateNvmeControllerRequest{Parent: "nvmeSubsystems/sub1", NvmeControllerId: "tcp1",
+		NvmeController: &pb.NvmeController{Endpoint: &pb.NvmeController_Fabrics{Fabrics: &pb.NvmeFabricsAddress{
+			Trtype: pb.NvmeTransportType_NVME_TRANSPORT_TYPE_TCP, Traddr: "127.0.0.1"}}}}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.virtio.CreateVirtioBlk(ctx, &pb.CreateVirtioBlkRequest{VirtioBlkId: "blk1", VirtioBlk: &pb.VirtioBlk{
+		Volume: "mallocVolumes/vol2", Endpoint: &pb.VirtioBlk_VhostUser{VhostUser: &pb.VhostUserEndpoint{}}}}); err != nil {
+		t.Fatal(err)
+	}
+
+	f.restartSim()
+	// The next call reconnects; the reconnect notification kicks the loop.
+	_ = f.b.Probe(ctx)
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		sub, ok := f.subsystems()[nqn("sub1")]
+		if ok && len(sub.Namespaces) == 1 && len(sub.ListenAddresses) == 1 && len(sub.Hosts) == 1 && f.bdevs()["malloc-vol1"] && f.vhost()["blk1"] {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("SPDK was not rebuilt within 10s: subsystem %+v, bdevs %v, vhost %v", sub, f.bdevs(), f.vhost())
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	for _, name := range []string{"nvmeSubsystems/sub1/nvmeNamespaces/ns1", "nvmeSubsystems/sub1/nvmeControllers/tcp1"} {
+		var st *commonv1.ResourceStatus
+		if ns, err := f.nvme.GetNvmeNamespace(ctx, &pb.GetNvmeNamespaceRequest{Name: name}); err == nil {
+			st = ns.GetStatus()
+		} else if c, err := f.nvme.GetNvmeController(ctx, &pb.GetNvmeControllerRequest{Name: name}); err == nil {
+			st = c.GetStatus()
+		}
+		if st.GetState() != commonv1.ResourceState_RESOURCE_STATE_READY {
+			t.Errorf("%s status after the replay = %v, want READY", name, st)
+		}
+	}
+}
+
+func TestASecondBridgeOnTheSameStateDirectoryIsRefused(t *testing.T) {
+	f := newFixture(t)
+	f.malloc("vol1")
+	f.subsystem("sub1")
+	mustCreateNS(t, f, "sub1", "ns1", "mallocVolumes/vol1")
+	// A second bridge on the same state directory is refused while the
+	// first holds the store.
+	if _, err := New(Config{StateDir: f.dir, SPDKSocket: f.sock}); err == nil {
+		t.Fatal("a second bridge opened a state directory in use")
+	}
+}
+
+// vhost returns the names of SPDK's vhost controllers.
+func (f *fixture) vhost() map[string]bool {
+	f.t.Helper()
+	var out []struct {
+		Ctrlr string `json:"ctrlr"`
+	}
+	if err := f.direct.Call(context.Background(), "vhost_get_controllers", nil, &out); err != nil {
+		f.t.Fatal(err)
+	}
+	m := map[string]bool{}
+	for _, c := range out {
+		m[c.Ctrlr] = true
+	}
+	return m
+}
