@@ -1,0 +1,244 @@
+package firewall
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"slices"
+	"sync"
+
+	commonv1 "github.com/opi-suite/opi/opi-api/common/v1"
+	securityv1 "github.com/opi-suite/opi/opi-api/security/v1"
+	"github.com/opi-suite/opi/opi-kit/aip"
+	"github.com/opi-suite/opi/opi-kit/resource"
+	"github.com/opi-suite/opi/opi-kit/store"
+	"google.golang.org/protobuf/proto"
+	"google.golang.org/protobuf/types/known/fieldmaskpb"
+
+	"github.com/opi-suite/opi/opi-security-bridge/internal/xdp"
+)
+
+// Backend is the kernel side, one policy per id; xdp.Host is the real one.
+// Every method is idempotent.
+type Backend interface {
+	// Apply makes policy id enforce t on exactly these interfaces.
+	Apply(ctx context.Context, id string, t *xdp.Tables, interfaces []string, mode xdp.Mode) error
+	// Remove takes policy id out of the kernel.
+	Remove(ctx context.Context, id string) error
+	// Stats returns the counters of the first n rules of policy id.
+	Stats(ctx context.Context, id string, n int) (*xdp.Stats, error)
+	// Policies lists the ids the kernel holds.
+	Policies(ctx context.Context) ([]string, error)
+}
+
+// Pattern is the resource name pattern of firewall policies.
+var Pattern = aip.MustCompile("firewallPolicies/{firewall_policy}")
+
+// Policies is the stored intent of firewall policies and the component that
+// keeps the kernel in line with it.
+type Policies struct {
+	coll    *resource.Collection[*securityv1.FirewallPolicy]
+	backend Backend
+	logger  *slog.Logger
+	// mu serializes mutations, so the one-policy-per-interface check and
+	// the change it guards are one step.
+	mu sync.Mutex
+}
+
+// New returns the firewall policies kept in st and enforced through b.
+func New(st store.Store, b Backend, logger *slog.Logger) (*Policies, error) {
+	p := &Policies{backend: b, logger: logger}
+	coll, err := resource.New[*securityv1.FirewallPolicy](st, "firewallPolicies", Pattern,
+		resource.WithBackend[*securityv1.FirewallPolicy](hooks{p}))
+	if err != nil {
+		return nil, err
+	}
+	p.coll = coll
+	return p, nil
+}
+
+// Create stores and enforces a new policy. Nothing is stored or attached
+// when it fails.
+func (p *Policies) Create(ctx context.Context, id string, pol *securityv1.FirewallPolicy) (*securityv1.FirewallPolicy, error) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	name, err := Pattern.Format(id)
+	if err != nil {
+		return nil, err
+	}
+	if err := p.check(ctx, name, pol); err != nil {
+		return nil, err
+	}
+	return p.coll.Create(ctx, "", id, pol)
+}
+
+// Get returns one policy.
+func (p *Policies) Get(ctx context.Context, name string) (*securityv1.FirewallPolicy, error) {
+	return p.coll.Get(ctx, name)
+}
+
+// List returns one page of policies.
+func (p *Policies) List(ctx context.Context, size int32, token string) ([]*securityv1.FirewallPolicy, string, error) {
+	return p.coll.List(ctx, "", size, token)
+}
+
+// Update changes a policy per mask. A new rule set replaces the old one
+// atomically in the kernel; if it is refused, the old one keeps enforcing
+// and the stored policy is unchanged.
+func (p *Policies) Update(ctx context.Context, pol *securityv1.FirewallPolicy, mask *fieldmaskpb.FieldMask, allowMissing bool) (*securityv1.FirewallPolicy, error) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	name := pol.GetName()
+	cur, err := p.coll.Get(ctx, name)
+	switch {
+	case errors.Is(err, aip.ErrNotFound) && allowMissing:
+		cur = &securityv1.FirewallPolicy{Name: name}
+		mask = nil
+	case err != nil:
+		return nil, err
+	}
+	next := proto.Clone(cur).(*securityv1.FirewallPolicy)
+	if err := aip.ApplyFieldMask(next, pol, mask); err != nil {
+		return nil, err
+	}
+	if err := p.check(ctx, name, next); err != nil {
+		return nil, err
+	}
+	return p.coll.Update(ctx, pol, mask, allowMissing)
+}
+
+// Delete detaches and removes a policy.
+func (p *Policies) Delete(ctx context.Context, name string, allowMissing bool) error {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.coll.Delete(ctx, name, allowMissing)
+}
+
+// RuleStats are a rule's counters with its priority.
+type RuleStats struct {
+	Priority uint32
+	xdp.Counters
+}
+
+// Stats are a policy's counters.
+type Stats struct {
+	Rules              []RuleStats
+	Default, Malformed xdp.Counters
+}
+
+// Stats returns the counters of a policy's active rule set.
+func (p *Policies) Stats(ctx context.Context, name string) (*Stats, error) {
+	pol, err := p.coll.Get(ctx, name)
+	if err != nil {
+		return nil, err
+	}
+	_, prios, err := convert(pol)
+	if err != nil {
+		return nil, err
+	}
+	id, _ := Pattern.ID(name)
+	s, err := p.backend.Stats(ctx, id, len(prios))
+	if err != nil {
+		return nil, aip.Unavailablef("reading the counters of %s: %v", name, err)
+	}
+	out := &Stats{Default: s.Default, Malformed: s.Malformed}
+	for i, c := range s.Rules {
+		out.Rules = append(out.Rules, RuleStats{Priority: prios[i], Counters: c})
+	}
+	return out, nil
+}
+
+// check validates pol and its interfaces: each must exist (NotFound) and
+// belong to no other policy (FailedPrecondition).
+func (p *Policies) check(ctx context.Context, name string, pol *securityv1.FirewallPolicy) error {
+	if err := Validate(pol); err != nil {
+		return err
+	}
+	for i, ifname := range pol.GetInterfaces() {
+		if _, err := net.InterfaceByName(ifname); err != nil {
+			return aip.NotFoundf("interfaces[%d]: interface %q not found", i, ifname)
+		}
+	}
+	return p.coll.Walk(ctx, func(other *securityv1.FirewallPolicy) error {
+		if other.GetName() == name {
+			return nil
+		}
+		for _, i := range pol.GetInterfaces() {
+			if slices.Contains(other.GetInterfaces(), i) {
+				return aip.FailedPreconditionf("interface %q already has policy %s; an interface takes one policy", i, other.GetName())
+			}
+		}
+		return nil
+	})
+}
+
+// Converge finishes operations a crash interrupted, makes the kernel enforce
+// every stored policy (re-adopting pinned maps and links, so enforcement
+// has no gap), records each policy's status, and removes pinned policies
+// that are no longer wanted.
+func (p *Policies) Converge(ctx context.Context) error {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	errs := []error{p.coll.Recover(ctx)}
+	want := map[string]bool{}
+	err := p.coll.Walk(ctx, func(pol *securityv1.FirewallPolicy) error {
+		id, _ := Pattern.ID(pol.GetName())
+		want[id] = true
+		state, msg := commonv1.ResourceState_RESOURCE_STATE_READY, ""
+		if err := p.apply(ctx, id, pol); err != nil {
+			state, msg = commonv1.ResourceState_RESOURCE_STATE_ERROR, err.Error()
+			errs = append(errs, fmt.Errorf("%s: %w", pol.GetName(), err))
+		}
+		return p.coll.SetStatus(ctx, pol.GetName(), state, msg)
+	})
+	errs = append(errs, err)
+	pinned, err := p.backend.Policies(ctx)
+	errs = append(errs, err)
+	for _, id := range pinned {
+		if !want[id] {
+			p.logger.InfoContext(ctx, "removing a pinned firewall policy that is no longer stored", "policy", id)
+			errs = append(errs, p.backend.Remove(ctx, id))
+		}
+	}
+	return errors.Join(errs...)
+}
+
+func (p *Policies) apply(ctx context.Context, id string, pol *securityv1.FirewallPolicy) error {
+	c, err := Compile(pol)
+	if err != nil {
+		return err
+	}
+	err = p.backend.Apply(ctx, id, c.Tables, c.Interfaces, c.Mode)
+	if errors.Is(err, xdp.ErrNoInterface) {
+		return aip.NotFoundf("%v", err)
+	}
+	return err
+}
+
+// hooks run the kernel side of each stored change (resource.Backend).
+type hooks struct{ p *Policies }
+
+func (h hooks) Create(ctx context.Context, pol *securityv1.FirewallPolicy) error {
+	id, _ := Pattern.ID(pol.GetName())
+	if err := h.p.apply(ctx, id, pol); err != nil {
+		return errors.Join(err, h.p.backend.Remove(context.WithoutCancel(ctx), id))
+	}
+	return nil
+}
+
+func (h hooks) Update(ctx context.Context, old, pol *securityv1.FirewallPolicy) error {
+	id, _ := Pattern.ID(pol.GetName())
+	if err := h.p.apply(ctx, id, pol); err != nil {
+		// The rule set switch is atomic, but interfaces may have changed
+		// before the failure: put the old policy back whole.
+		return errors.Join(err, h.p.apply(context.WithoutCancel(ctx), id, old))
+	}
+	return nil
+}
+
+func (h hooks) Delete(ctx context.Context, pol *securityv1.FirewallPolicy) error {
+	id, _ := Pattern.ID(pol.GetName())
+	return h.p.backend.Remove(ctx, id)
+}

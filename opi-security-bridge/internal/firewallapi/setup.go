@@ -1,0 +1,63 @@
+package firewallapi
+
+import (
+	"context"
+	"flag"
+	"log/slog"
+	"os"
+	"time"
+
+	securityv1 "github.com/opi-suite/opi/opi-api/security/v1"
+	"github.com/opi-suite/opi/opi-kit/reconcile"
+	"github.com/opi-suite/opi/opi-kit/server"
+	"github.com/opi-suite/opi/opi-kit/store"
+
+	"github.com/opi-suite/opi/opi-security-bridge/internal/firewall"
+	"github.com/opi-suite/opi/opi-security-bridge/internal/xdp"
+)
+
+// DefaultBPFFS is where the firewall pins its maps and links by default.
+const DefaultBPFFS = "/sys/fs/bpf/opi"
+
+// BindFlags adds --bpffs (environment OPI_BPFFS) to fs and returns where its
+// value lands.
+func BindFlags(fs *flag.FlagSet) *string {
+	def := DefaultBPFFS
+	if v := os.Getenv("OPI_BPFFS"); v != "" {
+		def = v
+	}
+	return fs.String("bpffs", def, "bpffs directory for the firewall's pinned maps and XDP links (env OPI_BPFFS); mounted if it is not on a bpffs")
+}
+
+// Setup adds the firewall service to s: policies kept in st, enforced in
+// XDP with maps and links pinned under bpffsDir. Before it returns, every
+// stored policy is enforced again (pinned ones are re-adopted without a
+// gap); a policy the kernel refuses is served with status ERROR and
+// retried by a reconcile loop that runs until ctx ends. When ctx ends the
+// process's handles are closed and the pins stay, so the kernel keeps
+// enforcing while the bridge is down.
+func Setup(ctx context.Context, s *server.Server, st store.Store, bpffsDir string, logger *slog.Logger) error {
+	if err := xdp.MountBPFFS(bpffsDir); err != nil {
+		return err
+	}
+	host := xdp.NewHost(bpffsDir)
+	policies, err := firewall.New(st, host, logger)
+	if err != nil {
+		return err
+	}
+	if err := policies.Converge(ctx); err != nil {
+		logger.WarnContext(ctx, "firewall: not every policy could be enforced; retrying in the background", "error", err)
+	}
+	loop := reconcile.New(reconcile.Func(policies.Converge), reconcile.WithInterval(time.Minute), reconcile.WithLogger(logger))
+	go func() {
+		_ = loop.Run(ctx)
+		_ = host.Close()
+	}()
+	s.AddService(server.Service{
+		Desc:    &securityv1.FirewallService_ServiceDesc,
+		Impl:    NewService(policies),
+		Gateway: securityv1.RegisterFirewallServiceHandler,
+		Probe:   host.Probe,
+	})
+	return nil
+}

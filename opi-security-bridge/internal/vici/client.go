@@ -1,0 +1,285 @@
+// Package vici is the IPsec bridge's backend: a small client of strongSwan's
+// VICI interface (charon's control socket) over github.com/strongswan/govici.
+//
+// govici's CallStreaming can lose the trailing events of a streamed command
+// (list-sas, list-conns) and leave the session answering later calls with
+// "unexpected response type". This package never uses it. Streamed commands
+// run on a session of their own that subscribed to the list events once
+// (Subscribe + NotifyEvents); each call is a plain Call while a collector
+// drains the event channel. govici's reader goroutine hands every event to
+// the channel before it hands over the command's response, so once Call
+// returns every event of that command is in the channel, and draining what
+// is left ends the listing exactly. Commands that can block for long
+// (initiate, terminate, rekey) get a session of their own per call, so they
+// never hold up the others.
+package vici
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/opi-suite/opi/opi-kit/aip"
+	govici "github.com/strongswan/govici/vici"
+)
+
+// DefaultSocket is charon's VICI socket in a default installation.
+const DefaultSocket = "unix:///var/run/charon.vici"
+
+// CommandError is charon's refusal of a command: the command ran and
+// answered success = no. Msg is charon's own error text.
+type CommandError struct {
+	Cmd string
+	Msg string
+}
+
+func (e *CommandError) Error() string { return fmt.Sprintf("strongSwan %s: %s", e.Cmd, e.Msg) }
+
+// Client talks to one charon over VICI. It is safe for concurrent use and
+// reconnects by itself when charon restarts. The zero value is not usable;
+// call New.
+type Client struct {
+	network, addr string
+	dialTimeout   time.Duration
+
+	mu  sync.Mutex // guards cmd
+	cmd *govici.Session
+
+	listMu sync.Mutex // serializes streamed commands; guards list, listCh
+	list   *govici.Session
+	listCh chan govici.Event
+}
+
+// listEvents are the events streamed commands produce.
+var listEvents = []string{"list-sa", "list-conn"}
+
+// New returns a client of the VICI socket at uri: "unix:///path/charon.vici",
+// a plain path, or "tcp://host:port". Nothing is dialled until the first
+// call.
+func New(uri string) (*Client, error) {
+	network, addr, err := ParseURI(uri)
+	if err != nil {
+		return nil, err
+	}
+	return &Client{network: network, addr: addr, dialTimeout: 2 * time.Second}, nil
+}
+
+// ParseURI splits a VICI URI as swanctl --uri takes it into network and
+// address.
+func ParseURI(uri string) (network, addr string, err error) {
+	switch {
+	case strings.HasPrefix(uri, "unix://"):
+		network, addr = "unix", strings.TrimPrefix(uri, "unix://")
+	case strings.HasPrefix(uri, "tcp://"):
+		network, addr = "tcp", strings.TrimPrefix(uri, "tcp://")
+	case strings.HasPrefix(uri, "/"):
+		network, addr = "unix", uri
+	default:
+		return "", "", fmt.Errorf("vici: socket %q is neither unix://PATH, tcp://HOST:PORT nor an absolute path", uri)
+	}
+	if addr == "" {
+		return "", "", fmt.Errorf("vici: socket %q has no address", uri)
+	}
+	return network, addr, nil
+}
+
+// URI returns the socket as swanctl --uri takes it.
+func (c *Client) URI() string { return c.network + "://" + c.addr }
+
+// Close closes the client's sessions.
+func (c *Client) Close() error {
+	c.mu.Lock()
+	if c.cmd != nil {
+		c.cmd.Close()
+		c.cmd = nil
+	}
+	c.mu.Unlock()
+	c.listMu.Lock()
+	c.dropList()
+	c.listMu.Unlock()
+	return nil
+}
+
+func (c *Client) dial() (*govici.Session, error) {
+	s, err := govici.NewSession(govici.WithAddr(c.network, c.addr), govici.WithDialContext(
+		func(ctx context.Context, network, addr string) (net.Conn, error) {
+			d := net.Dialer{Timeout: c.dialTimeout}
+			return d.DialContext(ctx, network, addr)
+		}))
+	if err != nil {
+		return nil, aip.Unavailablef("strongSwan is not reachable at %s: %v", c.URI(), err)
+	}
+	return s, nil
+}
+
+// call runs a plain command on the shared command session. A session that
+// broke (charon restarted) is replaced and the command tried once more:
+// every command sent this way is idempotent.
+func (c *Client) call(ctx context.Context, cmd string, in *govici.Message) (*govici.Message, error) {
+	var lastErr error
+	for attempt := 0; attempt < 2; attempt++ {
+		c.mu.Lock()
+		if c.cmd == nil {
+			s, err := c.dial()
+			if err != nil {
+				c.mu.Unlock()
+				return nil, err
+			}
+			c.cmd = s
+		}
+		s := c.cmd
+		c.mu.Unlock()
+		out, err := s.Call(ctx, cmd, in)
+		if out != nil {
+			return out, commandError(cmd, out)
+		}
+		if ctx.Err() != nil {
+			return nil, ctx.Err()
+		}
+		lastErr = err
+		c.mu.Lock()
+		if c.cmd == s {
+			c.cmd.Close()
+			c.cmd = nil
+		}
+		c.mu.Unlock()
+	}
+	return nil, aip.Unavailablef("strongSwan %s at %s: %v", cmd, c.URI(), lastErr)
+}
+
+// callOnce runs a command that may block for long on a session of its own.
+func (c *Client) callOnce(ctx context.Context, cmd string, in *govici.Message) (*govici.Message, error) {
+	s, err := c.dial()
+	if err != nil {
+		return nil, err
+	}
+	defer s.Close()
+	out, err := s.Call(ctx, cmd, in)
+	if out != nil {
+		return out, commandError(cmd, out)
+	}
+	if ctx.Err() != nil {
+		return nil, ctx.Err()
+	}
+	return nil, aip.Unavailablef("strongSwan %s at %s: %v", cmd, c.URI(), err)
+}
+
+func commandError(cmd string, out *govici.Message) error {
+	if v, ok := out.Get("success").(string); ok && v != "yes" {
+		msg, _ := out.Get("errmsg").(string)
+		if msg == "" {
+			msg = "failed without a message"
+		}
+		return &CommandError{Cmd: cmd, Msg: msg}
+	}
+	return nil
+}
+
+// stream runs a streamed command (list-sas, list-conns) and returns the
+// messages of its event, in order. See the package documentation for why
+// this is race-free.
+func (c *Client) stream(ctx context.Context, cmd, event string, in *govici.Message) ([]*govici.Message, error) {
+	c.listMu.Lock()
+	defer c.listMu.Unlock()
+	var lastErr error
+	for attempt := 0; attempt < 2; attempt++ {
+		if c.list == nil {
+			if err := c.openList(); err != nil {
+				return nil, err
+			}
+		}
+		msgs, out, broken, err := c.collect(ctx, cmd, event, in)
+		if broken || out == nil {
+			c.dropList()
+		}
+		if out != nil {
+			return msgs, commandError(cmd, out)
+		}
+		if ctx.Err() != nil {
+			return nil, ctx.Err()
+		}
+		lastErr = err
+	}
+	return nil, aip.Unavailablef("strongSwan %s at %s: %v", cmd, c.URI(), lastErr)
+}
+
+func (c *Client) openList() error {
+	s, err := c.dial()
+	if err != nil {
+		return err
+	}
+	if err := s.Subscribe(listEvents...); err != nil {
+		s.Close()
+		return aip.Unavailablef("strongSwan at %s: subscribing to %v: %v", c.URI(), listEvents, err)
+	}
+	// Large enough that the collector, which runs while charon streams,
+	// never lets it fill up: govici drops events sent to a full channel.
+	ch := make(chan govici.Event, 4096)
+	s.NotifyEvents(ch)
+	c.list, c.listCh = s, ch
+	return nil
+}
+
+func (c *Client) dropList() {
+	if c.list != nil {
+		c.list.Close()
+	}
+	c.list, c.listCh = nil, nil
+}
+
+// collect runs with listMu held. broken reports that the session's event
+// channel closed (charon went away), so the session must be replaced.
+func (c *Client) collect(ctx context.Context, cmd, event string, in *govici.Message) (msgs []*govici.Message, out *govici.Message, broken bool, err error) {
+	ch := c.listCh
+	take := func(ev govici.Event, ok bool) {
+		switch {
+		case !ok:
+			broken = true
+		case ev.Name == event:
+			msgs = append(msgs, ev.Message)
+		}
+	}
+	// Leftovers of an earlier call abandoned by its context.
+	for drained := false; !drained && !broken; {
+		select {
+		case _, ok := <-ch:
+			broken = !ok
+		default:
+			drained = true
+		}
+	}
+	if broken {
+		return nil, nil, true, errors.New("session closed")
+	}
+	stop := make(chan struct{})
+	finished := make(chan struct{})
+	go func() {
+		defer close(finished)
+		for !broken {
+			select {
+			case ev, ok := <-ch:
+				take(ev, ok)
+			case <-stop:
+				for !broken {
+					select {
+					case ev, ok := <-ch:
+						take(ev, ok)
+					default:
+						return
+					}
+				}
+			}
+		}
+	}()
+	out, err = c.list.Call(ctx, cmd, in)
+	close(stop)
+	<-finished
+	if out == nil && err == nil {
+		err = errors.New("no response")
+	}
+	return msgs, out, broken, err
+}
