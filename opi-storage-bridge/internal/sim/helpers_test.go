@@ -106,3 +106,5 @@ func keyFile(t *testing.T, mode os.FileMode) string {
 	}
 	return p
 }
+
+func newDecoder(c net.Conn) *json.Decoder { return json.NewDecoder(c) }

@@ -129,6 +129,9 @@ func (s *Sim) registerLvol() {
 					return nil, errnoErr(eEXIST)
 				}
 			}
+			if base.claim != nil {
+				return nil, newErr(codeInvalidParams, "%s", strerror(eBUSY))
+			}
 			cs := uint64(defaultClusterSize)
 			if a.has("cluster_sz") && a.u64("cluster_sz") != 0 {
 				cs = a.u64("cluster_sz")
@@ -148,9 +151,6 @@ func (s *Sim) registerLvol() {
 			mdClusters := (mdPages*blobPageSize + cs - 1) / cs
 			if total <= mdClusters {
 				return nil, newErr(codeInvalidParams, "%s", strerror(eNOSPC))
-			}
-			if base.claim != nil {
-				return nil, newErr(codeInvalidParams, "%s", strerror(eBUSY))
 			}
 			_ = base.claimBy("lvol")
 			l := &lvstore{
