@@ -111,7 +111,6 @@ func Start(t testing.TB, ns string) *Daemon {
 	d := &Daemon{NS: ns, dir: dir, Socket: "unix://" + filepath.Join(dir, "charon.vici"), t: t}
 	conf := fmt.Sprintf(`charon {
   load = %s
-  threads = 8
   filelog {
     log { path = %s
       default = 1
