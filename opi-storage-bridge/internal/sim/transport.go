@@ -157,6 +157,7 @@ func (s *Sim) Close() error {
 	s.tmu.Unlock()
 	if lf != nil {
 		os.Remove(path)
+		os.Remove(path + ".lock")
 		lf.Close()
 	}
 	if errors.Is(err, net.ErrClosed) {
