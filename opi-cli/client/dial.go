@@ -41,7 +41,11 @@ func Dial(o Options, extra ...grpc.DialOption) (*grpc.ClientConn, error) {
 	if err != nil {
 		return nil, err
 	}
-	conn, err := grpc.NewClient(o.Addr, append([]grpc.DialOption{grpc.WithTransportCredentials(creds)}, extra...)...)
+	// No service config from DNS: the suite publishes none, and the TXT
+	// lookup that fetches it stalls name resolution for seconds where DNS
+	// drops queries for outside names (a container network with no way
+	// out, as in the compose stack on an isolated machine).
+	conn, err := grpc.NewClient(o.Addr, append([]grpc.DialOption{grpc.WithTransportCredentials(creds), grpc.WithDisableServiceConfig()}, extra...)...)
 	if err != nil {
 		return nil, fmt.Errorf("connecting to %s: %w", o.Addr, err)
 	}
