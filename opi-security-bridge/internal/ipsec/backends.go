@@ -1,0 +1,173 @@
+package ipsec
+
+import (
+	"context"
+	"crypto/ecdsa"
+	"crypto/ed25519"
+	"crypto/rsa"
+	"crypto/x509"
+	"encoding/pem"
+	"errors"
+
+	securityv1 "github.com/opi-suite/opi/opi-api/security/v1"
+	"github.com/opi-suite/opi/opi-kit/aip"
+	"google.golang.org/protobuf/types/known/timestamppb"
+)
+
+// connBackend makes charon hold a connection (resource.Backend).
+type connBackend struct{ m *Manager }
+
+// Create loads the connection and its shared key.
+func (b connBackend) Create(ctx context.Context, c *securityv1.IkeConnection) error {
+	return b.m.load(ctx, c, nil)
+}
+
+// Update reloads the connection; charon replaces one of the same name.
+func (b connBackend) Update(ctx context.Context, old, c *securityv1.IkeConnection) error {
+	return b.m.load(ctx, c, old)
+}
+
+// Delete closes the connection's SAs and unloads it and its shared key.
+func (b connBackend) Delete(ctx context.Context, c *securityv1.IkeConnection) error {
+	id, err := ConnPattern.ID(c.GetName())
+	if err != nil {
+		return err
+	}
+	if _, err := b.m.backend.Terminate(ctx, id, "", true, 2000); err != nil {
+		return err
+	}
+	return errors.Join(b.m.backend.UnloadConn(ctx, id), b.m.backend.UnloadShared(ctx, sharedKeyID(id)))
+}
+
+// pskBackend: a pre-shared key reaches charon only through the connections
+// that use it, loaded with their identities.
+type pskBackend struct{ m *Manager }
+
+// Create checks the key; nothing uses it yet.
+func (b pskBackend) Create(_ context.Context, k *securityv1.PreSharedKey) error {
+	if len(k.GetSecret()) < MinPSKLength {
+		return aip.InvalidArgumentf("secret: a pre-shared key needs at least %d bytes", MinPSKLength)
+	}
+	return nil
+}
+
+// Update loads the new secret for every connection using the key.
+func (b pskBackend) Update(ctx context.Context, _, k *securityv1.PreSharedKey) error {
+	if err := b.Create(ctx, k); err != nil {
+		return err
+	}
+	return b.m.Conns.Walk(ctx, func(c *securityv1.IkeConnection) error {
+		if c.GetLocalAuth().GetPreSharedKey() != k.GetName() && c.GetRemoteAuth().GetPreSharedKey() != k.GetName() {
+			return nil
+		}
+		_, key, err := b.m.toVici(ctx, c)
+		if err != nil || key == nil {
+			return err
+		}
+		key.Data = k.GetSecret() // the store still holds the old secret until the commit
+		return refused("the pre-shared key of "+c.GetName(), b.m.backend.LoadShared(ctx, *key))
+	})
+}
+
+// Delete has nothing to do: no connection uses the key (references stop
+// the delete otherwise).
+func (pskBackend) Delete(context.Context, *securityv1.PreSharedKey) error { return nil }
+
+// certBackend loads certificates into charon.
+type certBackend struct{ m *Manager }
+
+// Create parses the certificate, fills its OUTPUT_ONLY fields and loads it.
+func (b certBackend) Create(ctx context.Context, c *securityv1.Certificate) error {
+	cert, err := ParseCertificate(c.GetPem())
+	if err != nil {
+		return err
+	}
+	c.Subject, c.Issuer, c.IsCa = cert.Subject.String(), cert.Issuer.String(), cert.IsCA
+	c.NotAfter = timestamppb.New(cert.NotAfter)
+	return refused("certificate "+c.GetName(), b.m.backend.LoadCert(ctx, []byte(c.GetPem()), cert.IsCA))
+}
+
+// Update has nothing to do: every field is immutable.
+func (certBackend) Update(context.Context, *securityv1.Certificate, *securityv1.Certificate) error {
+	return nil
+}
+
+// Delete leaves charon as it is: VICI cannot unload one certificate, and no
+// connection uses it any more.
+func (certBackend) Delete(context.Context, *securityv1.Certificate) error { return nil }
+
+// ParseCertificate decodes one PEM X.509 certificate.
+func ParseCertificate(p string) (*x509.Certificate, error) {
+	block, _ := pem.Decode([]byte(p))
+	if block == nil || block.Type != "CERTIFICATE" {
+		return nil, aip.InvalidArgumentf("pem: not a PEM CERTIFICATE block")
+	}
+	cert, err := x509.ParseCertificate(block.Bytes)
+	if err != nil {
+		return nil, aip.InvalidArgumentf("pem: %v", err)
+	}
+	return cert, nil
+}
+
+// keyBackend loads private keys into charon.
+type keyBackend struct{ m *Manager }
+
+// Create checks the key, loads it and records charon's key id.
+func (b keyBackend) Create(ctx context.Context, k *securityv1.PrivateKey) error {
+	alg, err := keyAlgorithm(k.GetPem())
+	if err != nil {
+		return err
+	}
+	id, err := b.m.backend.LoadKey(ctx, k.GetPem())
+	if err != nil {
+		return refused("private key "+k.GetName(), err)
+	}
+	k.Algorithm, k.KeyId = alg, id
+	return nil
+}
+
+// Update has nothing to do: the key is immutable.
+func (keyBackend) Update(context.Context, *securityv1.PrivateKey, *securityv1.PrivateKey) error {
+	return nil
+}
+
+// Delete unloads the key.
+func (b keyBackend) Delete(ctx context.Context, k *securityv1.PrivateKey) error {
+	if k.GetKeyId() == "" {
+		return nil
+	}
+	return b.m.backend.UnloadKey(ctx, k.GetKeyId())
+}
+
+// keyAlgorithm checks a PEM private key and names its algorithm. Errors
+// never quote the key.
+func keyAlgorithm(p []byte) (string, error) {
+	block, _ := pem.Decode(p)
+	if block == nil {
+		return "", aip.InvalidArgumentf("pem: not a PEM block")
+	}
+	var key any
+	var err error
+	switch block.Type {
+	case "RSA PRIVATE KEY":
+		key, err = x509.ParsePKCS1PrivateKey(block.Bytes)
+	case "EC PRIVATE KEY":
+		key, err = x509.ParseECPrivateKey(block.Bytes)
+	case "PRIVATE KEY":
+		key, err = x509.ParsePKCS8PrivateKey(block.Bytes)
+	default:
+		return "", aip.InvalidArgumentf("pem: a %q block is not a private key", block.Type)
+	}
+	if err != nil {
+		return "", aip.InvalidArgumentf("pem: the private key does not parse")
+	}
+	switch key.(type) {
+	case *rsa.PrivateKey:
+		return "RSA", nil
+	case *ecdsa.PrivateKey:
+		return "ECDSA", nil
+	case ed25519.PrivateKey:
+		return "ED25519", nil
+	}
+	return "", aip.InvalidArgumentf("pem: unsupported private key type %T", key)
+}

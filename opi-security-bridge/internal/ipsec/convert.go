@@ -1,0 +1,231 @@
+package ipsec
+
+import (
+	"context"
+	"errors"
+	"net/netip"
+
+	securityv1 "github.com/opi-suite/opi/opi-api/security/v1"
+	"github.com/opi-suite/opi/opi-kit/aip"
+	"github.com/opi-suite/opi/opi-security-bridge/internal/vici"
+)
+
+// MinPSKLength is the shortest pre-shared key accepted, in bytes.
+const MinPSKLength = 16
+
+// sharedKeyID is the id under which a connection's pre-shared key is
+// loaded into charon.
+func sharedKeyID(connID string) string { return "opi-" + connID }
+
+// ValidateConnection checks what can be checked without charon or the
+// store: required fields, names of the credentials, child names, and that
+// each authentication method names what it needs.
+func ValidateConnection(c *securityv1.IkeConnection) error {
+	if len(c.GetChildren()) == 0 {
+		return aip.InvalidArgumentf("children: a connection needs at least one child SA")
+	}
+	seen := map[string]bool{}
+	for i, ch := range c.GetChildren() {
+		if err := aip.ValidateID(ch.GetName()); err != nil {
+			return aip.InvalidArgumentf("children[%d].name: %v", i, err)
+		}
+		if seen[ch.GetName()] {
+			return aip.InvalidArgumentf("children[%d].name: %q appears twice", i, ch.GetName())
+		}
+		seen[ch.GetName()] = true
+	}
+	local, remote := c.GetLocalAuth(), c.GetRemoteAuth()
+	if local == nil || remote == nil {
+		return aip.InvalidArgumentf("local_auth and remote_auth are required")
+	}
+	for _, side := range []struct {
+		field string
+		auth  *securityv1.Authentication
+		local bool
+	}{{"local_auth", local, true}, {"remote_auth", remote, false}} {
+		if err := validateAuth(side.field, side.auth, side.local); err != nil {
+			return err
+		}
+	}
+	lp, rp := local.GetPreSharedKey(), remote.GetPreSharedKey()
+	if lp != "" && rp != "" && lp != rp {
+		return aip.InvalidArgumentf("local_auth.pre_shared_key and remote_auth.pre_shared_key name different keys; a PSK connection uses one key")
+	}
+	if (local.GetMethod() == securityv1.AuthMethod_AUTH_METHOD_PSK || remote.GetMethod() == securityv1.AuthMethod_AUTH_METHOD_PSK) && lp == "" && rp == "" {
+		return aip.InvalidArgumentf("local_auth.pre_shared_key: PSK authentication needs a pre-shared key")
+	}
+	return nil
+}
+
+func validateAuth(field string, a *securityv1.Authentication, local bool) error {
+	refs := []struct {
+		name, value string
+		pattern     *aip.Pattern
+	}{
+		{"pre_shared_key", a.GetPreSharedKey(), PSKPattern},
+		{"certificate", a.GetCertificate(), CertPattern},
+		{"private_key", a.GetPrivateKey(), KeyPattern},
+		{"ca_certificate", a.GetCaCertificate(), CertPattern},
+	}
+	for _, r := range refs {
+		if r.value == "" {
+			continue
+		}
+		if err := r.pattern.Validate(r.value); err != nil {
+			return aip.InvalidArgumentf("%s.%s: %v", field, r.name, err)
+		}
+	}
+	switch a.GetMethod() {
+	case securityv1.AuthMethod_AUTH_METHOD_PSK:
+		if a.GetCertificate() != "" || a.GetPrivateKey() != "" || a.GetCaCertificate() != "" {
+			return aip.InvalidArgumentf("%s: PSK authentication takes no certificate or private key", field)
+		}
+	case securityv1.AuthMethod_AUTH_METHOD_PUBKEY:
+		if a.GetPreSharedKey() != "" {
+			return aip.InvalidArgumentf("%s.pre_shared_key: PUBKEY authentication takes no pre-shared key", field)
+		}
+		if local && (a.GetCertificate() == "" || a.GetPrivateKey() == "") {
+			return aip.InvalidArgumentf("%s: local PUBKEY authentication needs certificate and private_key", field)
+		}
+		if local && a.GetCaCertificate() != "" {
+			return aip.InvalidArgumentf("%s.ca_certificate: only the remote side names a CA", field)
+		}
+		if !local && a.GetPrivateKey() != "" {
+			return aip.InvalidArgumentf("%s.private_key: the remote side has no private key here", field)
+		}
+		if !local && a.GetCertificate() == "" && a.GetCaCertificate() == "" {
+			return aip.InvalidArgumentf("%s: remote PUBKEY authentication needs ca_certificate or certificate", field)
+		}
+	default:
+		return aip.InvalidArgumentf("%s.method: must be PSK or PUBKEY", field)
+	}
+	return nil
+}
+
+// toVici builds what charon loads for c: the connection and, for PSK
+// connections, its shared key (nil otherwise). It reads the credentials c
+// names from the store.
+func (m *Manager) toVici(ctx context.Context, c *securityv1.IkeConnection) (vici.Conn, *vici.SharedKey, error) {
+	if err := ValidateConnection(c); err != nil {
+		return vici.Conn{}, nil, err
+	}
+	id, err := ConnPattern.ID(c.GetName())
+	if err != nil {
+		return vici.Conn{}, nil, err
+	}
+	vc := vici.Conn{
+		Name: id, Version: int(c.GetVersion()),
+		LocalAddrs: c.GetLocalAddrs(), RemoteAddrs: c.GetRemoteAddrs(),
+		LocalPort: int(c.GetLocalPort()), RemotePort: int(c.GetRemotePort()),
+		Proposals: c.GetProposals(), Encap: c.GetForceUdpEncapsulation(),
+		DPDSeconds: int64(c.GetDpdDelay().AsDuration().Seconds()),
+		RekeySeconds: int64(c.GetRekeyTime().AsDuration().Seconds()),
+	}
+	if vc.Local, err = m.auth(ctx, c.GetLocalAuth()); err != nil {
+		return vc, nil, err
+	}
+	if vc.Remote, err = m.auth(ctx, c.GetRemoteAuth()); err != nil {
+		return vc, nil, err
+	}
+	for _, ch := range c.GetChildren() {
+		vc.Children = append(vc.Children, vici.Child{
+			Name: ch.GetName(), LocalTS: ch.GetLocalTs(), RemoteTS: ch.GetRemoteTs(),
+			ESPProposals: ch.GetEspProposals(),
+			Mode:         map[securityv1.IpsecMode]string{securityv1.IpsecMode_IPSEC_MODE_TRANSPORT: "transport", securityv1.IpsecMode_IPSEC_MODE_TUNNEL: "tunnel"}[ch.GetMode()],
+			StartAction:  map[securityv1.StartAction]string{securityv1.StartAction_START_ACTION_TRAP: "trap", securityv1.StartAction_START_ACTION_START: "start"}[ch.GetStartAction()],
+			DPDAction:    map[securityv1.DpdAction]string{securityv1.DpdAction_DPD_ACTION_TRAP: "trap", securityv1.DpdAction_DPD_ACTION_RESTART: "restart"}[ch.GetDpdAction()],
+			RekeySeconds: int64(ch.GetRekeyTime().AsDuration().Seconds()),
+		})
+	}
+	pskName := c.GetLocalAuth().GetPreSharedKey()
+	if pskName == "" {
+		pskName = c.GetRemoteAuth().GetPreSharedKey()
+	}
+	if pskName == "" {
+		return vc, nil, nil
+	}
+	psk, err := m.PSKs.Get(ctx, pskName)
+	if err != nil {
+		return vc, nil, err
+	}
+	key := &vici.SharedKey{ID: sharedKeyID(id), Data: psk.GetSecret()}
+	for _, owner := range []string{identity(c.GetLocalAuth(), c.GetLocalAddrs()), identity(c.GetRemoteAuth(), c.GetRemoteAddrs())} {
+		if owner != "" {
+			key.Owners = append(key.Owners, owner)
+		}
+	}
+	return vc, key, nil
+}
+
+// identity is the IKE identity a side presents: its id, or else its single
+// IP address; "" when neither is known (the key then serves any identity).
+func identity(a *securityv1.Authentication, addrs []string) string {
+	if a.GetId() != "" {
+		return a.GetId()
+	}
+	if len(addrs) == 1 {
+		if _, err := netip.ParseAddr(addrs[0]); err == nil {
+			return addrs[0]
+		}
+	}
+	return ""
+}
+
+func (m *Manager) auth(ctx context.Context, a *securityv1.Authentication) (vici.Auth, error) {
+	out := vici.Auth{ID: a.GetId(), Method: "psk"}
+	if a.GetMethod() == securityv1.AuthMethod_AUTH_METHOD_PUBKEY {
+		out.Method = "pubkey"
+	}
+	if name := a.GetCertificate(); name != "" {
+		cert, err := m.Certs.Get(ctx, name)
+		if err != nil {
+			return out, err
+		}
+		out.Certs = [][]byte{[]byte(cert.GetPem())}
+	}
+	if name := a.GetCaCertificate(); name != "" {
+		cert, err := m.Certs.Get(ctx, name)
+		if err != nil {
+			return out, err
+		}
+		if !cert.GetIsCa() {
+			return out, aip.InvalidArgumentf("%s is not a CA certificate", name)
+		}
+		out.CACerts = [][]byte{[]byte(cert.GetPem())}
+	}
+	if name := a.GetPrivateKey(); name != "" {
+		if _, err := m.Keys.Get(ctx, name); err != nil {
+			return out, err
+		}
+	}
+	return out, nil
+}
+
+// load makes charon hold connection c (and its shared key). When charon
+// refuses, it unloads what this call loaded and returns InvalidArgument
+// with charon's text. prev, when not nil, is what charon held before (an
+// update): it is put back on failure.
+func (m *Manager) load(ctx context.Context, c, prev *securityv1.IkeConnection) error {
+	vc, key, err := m.toVici(ctx, c)
+	if err != nil {
+		return err
+	}
+	if err := m.backend.LoadConn(ctx, vc); err != nil {
+		// Charon discards a connection it refuses: it still holds prev.
+		return refused("connection "+vc.Name, err)
+	}
+	if key != nil {
+		err = m.backend.LoadShared(ctx, *key)
+	} else {
+		err = m.backend.UnloadShared(ctx, sharedKeyID(vc.Name))
+	}
+	if err == nil {
+		return nil
+	}
+	err = refused("the pre-shared key of connection "+vc.Name, err)
+	undo := context.WithoutCancel(ctx)
+	if prev != nil {
+		return errors.Join(err, m.load(undo, prev, nil))
+	}
+	return errors.Join(err, m.backend.UnloadConn(undo, vc.Name))
+}

@@ -1,0 +1,149 @@
+// Package ipsec is the IPsec bridge's domain layer: the stored intent (IKE
+// connections, pre-shared keys, certificates, private keys) in opi-kit
+// resource collections, the backend calls that make charon hold it, the
+// reconcile pass that loads everything again when charon restarts empty,
+// and the fan-out of charon's SA events to watchers.
+//
+// Charon names: a connection is loaded under its resource id (what
+// `swanctl --list-conns` shows); the pre-shared key of a connection is
+// loaded as shared key "opi-<connection id>" for exactly that connection's
+// identities. Connections whose names are not in the store were loaded by
+// someone else and are never touched.
+package ipsec
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"sync"
+
+	securityv1 "github.com/opi-suite/opi/opi-api/security/v1"
+	"github.com/opi-suite/opi/opi-kit/aip"
+	"github.com/opi-suite/opi/opi-kit/resource"
+	"github.com/opi-suite/opi/opi-kit/store"
+	"github.com/opi-suite/opi/opi-security-bridge/internal/vici"
+)
+
+// Collection kinds in the store, and the kind of the desired up/down
+// records of connections.
+const (
+	KindConnections  = "ikeConnections"
+	KindPreShared    = "preSharedKeys"
+	KindCertificates = "certificates"
+	KindPrivateKeys  = "privateKeys"
+	kindDesired      = "ikeConnections.desired"
+)
+
+// Name patterns of the resources.
+var (
+	ConnPattern = aip.MustCompile("ikeConnections/{ike_connection}")
+	PSKPattern  = aip.MustCompile("preSharedKeys/{pre_shared_key}")
+	CertPattern = aip.MustCompile("certificates/{certificate}")
+	KeyPattern  = aip.MustCompile("privateKeys/{private_key}")
+)
+
+// Manager is the IPsec domain: it owns the collections and the backend.
+type Manager struct {
+	st      store.Store
+	backend vici.Backend
+	log     *slog.Logger
+
+	// The stored intent, one collection per resource kind. The API layer
+	// reads them directly; mutations go through the Manager's methods.
+	Conns *resource.Collection[*securityv1.IkeConnection]
+	PSKs  *resource.Collection[*securityv1.PreSharedKey]
+	Certs *resource.Collection[*securityv1.Certificate]
+	Keys  *resource.Collection[*securityv1.PrivateKey]
+
+	hub hub
+
+	mu          sync.Mutex // guards the fields below
+	lastSince   string     // charon's start time at the last complete reload
+	forceReload bool       // set when the event session lost charon
+	kick        func()     // asks the reconcile loop for a pass
+}
+
+// New builds the domain on st and backend. Call SetKick with the reconcile
+// loop's Kick, and run Reconcile from that loop.
+func New(st store.Store, backend vici.Backend, logger *slog.Logger) (*Manager, error) {
+	if logger == nil {
+		logger = slog.Default()
+	}
+	m := &Manager{st: st, backend: backend, log: logger, kick: func() {}}
+	var err error
+	if m.PSKs, err = resource.New[*securityv1.PreSharedKey](st, KindPreShared, PSKPattern,
+		resource.WithBackend[*securityv1.PreSharedKey](pskBackend{m})); err != nil {
+		return nil, err
+	}
+	if m.Certs, err = resource.New[*securityv1.Certificate](st, KindCertificates, CertPattern,
+		resource.WithBackend[*securityv1.Certificate](certBackend{m})); err != nil {
+		return nil, err
+	}
+	if m.Keys, err = resource.New[*securityv1.PrivateKey](st, KindPrivateKeys, KeyPattern,
+		resource.WithBackend[*securityv1.PrivateKey](keyBackend{m})); err != nil {
+		return nil, err
+	}
+	if m.Conns, err = resource.New[*securityv1.IkeConnection](st, KindConnections, ConnPattern,
+		resource.WithReferences(connRefs),
+		resource.WithBackend[*securityv1.IkeConnection](connBackend{m})); err != nil {
+		return nil, err
+	}
+	return m, nil
+}
+
+// SetKick gives the Manager the reconcile loop's Kick, called when charon
+// (re)connects.
+func (m *Manager) SetKick(kick func()) {
+	m.mu.Lock()
+	m.kick = kick
+	m.mu.Unlock()
+}
+
+// Probe reports whether charon answers; the service is NOT_SERVING while it
+// does not.
+func (m *Manager) Probe(ctx context.Context) error {
+	_, err := m.backend.Version(ctx)
+	return err
+}
+
+// connRefs lists the credentials a connection uses, so that they cannot be
+// deleted while it exists and it cannot be created without them.
+func connRefs(c *securityv1.IkeConnection) []resource.Ref {
+	var refs []resource.Ref
+	for _, a := range []*securityv1.Authentication{c.GetLocalAuth(), c.GetRemoteAuth()} {
+		if a.GetPreSharedKey() != "" {
+			refs = append(refs, resource.Ref{Kind: KindPreShared, Name: a.GetPreSharedKey()})
+		}
+		for _, cert := range []string{a.GetCertificate(), a.GetCaCertificate()} {
+			if cert != "" {
+				refs = append(refs, resource.Ref{Kind: KindCertificates, Name: cert})
+			}
+		}
+		if a.GetPrivateKey() != "" {
+			refs = append(refs, resource.Ref{Kind: KindPrivateKeys, Name: a.GetPrivateKey()})
+		}
+	}
+	return uniqueRefs(refs)
+}
+
+func uniqueRefs(refs []resource.Ref) []resource.Ref {
+	seen := map[resource.Ref]bool{}
+	out := refs[:0]
+	for _, r := range refs {
+		if !seen[r] {
+			seen[r] = true
+			out = append(out, r)
+		}
+	}
+	return out
+}
+
+// refused turns charon's refusal of a load into InvalidArgument carrying
+// charon's own text; other errors (charon unreachable) pass unchanged.
+func refused(what string, err error) error {
+	var ce *vici.CommandError
+	if errors.As(err, &ce) {
+		return aip.InvalidArgumentf("strongSwan refused %s: %s", what, ce.Msg)
+	}
+	return err
+}
