@@ -154,6 +154,12 @@ func (b *Bridge) Services() []server.Service {
 	return []server.Service{
 		{Desc: &pb.VolumeService_ServiceDesc, Impl: service.NewVolumeService(b.Volumes, b.SPDK),
 			Gateway: pb.RegisterVolumeServiceHandler, Probe: b.Probe},
+		{Desc: &pb.LogicalVolumeService_ServiceDesc, Impl: service.NewLogicalVolumeService(b.Lvols, b.SPDK),
+			Gateway: pb.RegisterLogicalVolumeServiceHandler, Probe: b.Probe},
+		{Desc: &pb.MiddleendService_ServiceDesc, Impl: service.NewMiddleendService(b.Middle, b.SPDK),
+			Gateway: pb.RegisterMiddleendServiceHandler, Probe: b.Probe},
+		{Desc: &pb.BackendNvmeService_ServiceDesc, Impl: service.NewBackendNvmeService(b.Remote, b.SPDK),
+			Gateway: pb.RegisterBackendNvmeServiceHandler, Probe: b.Probe},
 		{Desc: &pb.FrontendNvmeService_ServiceDesc, Impl: service.NewFrontendNvmeService(b.Frontend, b.SPDK, pcie),
 			Gateway: pb.RegisterFrontendNvmeServiceHandler, Probe: b.Probe},
 		{Desc: &pb.FrontendVirtioBlkService_ServiceDesc, Impl: service.NewFrontendVirtioBlkService(b.Frontend, pcie),

@@ -58,10 +58,12 @@ func TestSPDKRestartedEmptyGetsTheIntentReplayed(t *testing.T) {
 	}
 
 	f.restartSim()
-	// The next call reconnects; the reconnect notification kicks the loop.
-	_ = f.b.Probe(ctx)
 	deadline := time.Now().Add(10 * time.Second)
 	for {
+		// The health probe (every 5s in production) reconnects; the
+		// reconnect notification kicks the loop. The first call may only
+		// find the old connection dead, so probe on every round.
+		_ = f.b.Probe(ctx)
 		sub, ok := f.subsystems()[nqn("sub1")]
 		if ok && len(sub.Namespaces) == 1 && len(sub.ListenAddresses) == 1 && len(sub.Hosts) == 1 && f.bdevs()["malloc-vol1"] && f.vhost()["blk1"] {
 			break
