@@ -169,6 +169,10 @@ func sendUDPUntil(t testing.TB, port, size int, stop <-chan struct{}) int {
 	return n
 }
 
+func dialUDP(port int) (net.Conn, error) {
+	return net.Dial("udp4", net.JoinHostPort(addrA, fmt.Sprint(port)))
+}
+
 // udpSink counts datagrams received on A's port.
 type udpSink struct {
 	conn *net.UDPConn

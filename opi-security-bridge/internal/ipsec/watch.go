@@ -1,0 +1,121 @@
+package ipsec
+
+import (
+	"context"
+	"sync"
+
+	securityv1 "github.com/opi-suite/opi/opi-api/security/v1"
+	"github.com/opi-suite/opi/opi-kit/aip"
+	"github.com/opi-suite/opi/opi-security-bridge/internal/vici"
+	"google.golang.org/protobuf/types/known/timestamppb"
+)
+
+// watchBuffer is how many events a watcher may fall behind before its
+// stream is ended (rather than silently losing events).
+const watchBuffer = 256
+
+// hub fans SA events out to watchers.
+type hub struct {
+	mu       sync.Mutex
+	watchers map[*watcher]struct{}
+}
+
+type watcher struct {
+	conn    string // filter: API connection name, or "" for all
+	ch      chan *securityv1.SaEvent
+	overrun chan struct{}
+}
+
+func (h *hub) add(w *watcher) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if h.watchers == nil {
+		h.watchers = map[*watcher]struct{}{}
+	}
+	h.watchers[w] = struct{}{}
+}
+
+func (h *hub) remove(w *watcher) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	delete(h.watchers, w)
+}
+
+func (h *hub) publish(ev *securityv1.SaEvent) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	for w := range h.watchers {
+		if w.conn != "" && ev.GetIkeConnection() != "" && w.conn != ev.GetIkeConnection() {
+			continue
+		}
+		select {
+		case w.ch <- ev:
+		default:
+			close(w.overrun)
+			delete(h.watchers, w)
+		}
+	}
+}
+
+// HandleEvent takes an event from the backend's Watch: it kicks a
+// reconcile pass when charon (re)connects (a full reload when the
+// connection had been lost) and passes SA events on to watchers.
+func (m *Manager) HandleEvent(e vici.Event) {
+	if e.Kind == vici.Connected {
+		m.mu.Lock()
+		if e.Reconnect {
+			m.forceReload = true
+		}
+		kick := m.kick
+		m.mu.Unlock()
+		kick()
+		if e.Reconnect {
+			m.hub.publish(&securityv1.SaEvent{Type: securityv1.SaEventType_SA_EVENT_TYPE_DAEMON_RECONNECTED, EventTime: timestamppb.New(e.Time)})
+		}
+		return
+	}
+	types := map[vici.EventKind]securityv1.SaEventType{
+		vici.IkeUp: securityv1.SaEventType_SA_EVENT_TYPE_IKE_UP, vici.IkeDown: securityv1.SaEventType_SA_EVENT_TYPE_IKE_DOWN,
+		vici.ChildUp: securityv1.SaEventType_SA_EVENT_TYPE_CHILD_UP, vici.ChildDown: securityv1.SaEventType_SA_EVENT_TYPE_CHILD_DOWN,
+		vici.IkeRekeyed: securityv1.SaEventType_SA_EVENT_TYPE_IKE_REKEYED, vici.ChildRekeyed: securityv1.SaEventType_SA_EVENT_TYPE_CHILD_REKEYED,
+	}
+	sa := m.ikeSA(context.Background(), e.SA)
+	m.hub.publish(&securityv1.SaEvent{Type: types[e.Kind], IkeConnection: sa.GetIkeConnection(), IkeSa: sa, EventTime: timestamppb.New(e.Time)})
+}
+
+// Watch calls send with every SA event (of connection name, or all when
+// empty) until ctx ends or send fails. A watcher that falls more than
+// watchBuffer events behind is ended with an Unavailable error rather
+// than silently losing events.
+func (m *Manager) Watch(ctx context.Context, name string, send func(*securityv1.SaEvent) error) error {
+	if name != "" {
+		if _, err := m.Conns.Get(ctx, name); err != nil {
+			return err
+		}
+	}
+	w := &watcher{conn: name, ch: make(chan *securityv1.SaEvent, watchBuffer), overrun: make(chan struct{})}
+	m.hub.add(w)
+	defer m.hub.remove(w)
+	for {
+		select {
+		case <-ctx.Done():
+			return nil
+		case ev := <-w.ch:
+			if err := send(ev); err != nil {
+				return err
+			}
+		case <-w.overrun:
+			// Deliver what was queued before saying the stream broke.
+			for {
+				select {
+				case ev := <-w.ch:
+					if err := send(ev); err != nil {
+						return err
+					}
+				default:
+					return aip.Unavailablef("the watcher fell more than %d events behind; watch again and list the SAs to resynchronize", watchBuffer)
+				}
+			}
+		}
+	}
+}
