@@ -73,6 +73,7 @@ OPI_TLS_CERT, OPI_TLS_KEY, OPI_INSECURE=1, OPI_OUTPUT.`,
 	cmd.AddCommand(newInventoryCmd(g))
 	cmd.AddCommand(newStorageCmd(g))
 	cmd.AddCommand(newHealthCmd(g))
+	cmd.AddCommand(newFirewallCmd(g))
 	return cmd
 }
 
