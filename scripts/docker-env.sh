@@ -1,0 +1,167 @@
+#!/usr/bin/env bash
+# docker-env.sh: a Docker engine for the compose stack and the end-to-end
+# tests, on a machine that may have none and that reaches no registry.
+#
+#   scripts/docker-env.sh up     install docker.io, docker-compose and debootstrap (apt, once);
+#                                start a private dockerd in its own network namespace;
+#                                make the Debian base image (debootstrap, cached) if missing
+#   scripts/docker-env.sh down   stop the private dockerd (by its pid file) and remove its namespace
+#   scripts/docker-env.sh env    print the DOCKER_HOST line for the private engine (eval it)
+#   scripts/docker-env.sh status say whether the engine answers
+#
+# With DOCKER_HOST already set, or OPI_DOCKER=system, the engine you have is
+# used as it is (a laptop's Docker, a CI runner's): nothing is started or
+# stopped, and the Debian base is imported only when debian:bookworm-slim is
+# missing and cannot be pulled.
+#
+# The private engine: dockerd runs under nsenter in a network namespace made
+# fresh for it (containers reach nothing outside it, and the host cannot reach
+# them: clients run as containers on the compose network). Its data, exec
+# root, socket and pid file live under $OPI_DOCKER_DIR (default .docker/ in
+# the repository, gitignored). `ip netns exec` breaks dockerd's cgroup
+# detection; nsenter does not. Names outside the compose network do not
+# resolve there: a lookup of one times out (the opi CLI skips the gRPC
+# service-config TXT lookup that would otherwise stall every dial).
+set -euo pipefail
+
+root=$(cd "$(dirname "$0")/.." && pwd)
+dir=${OPI_DOCKER_DIR:-$root/.docker}
+# One namespace per checkout, so two checkouts' engines never share one.
+netns=${OPI_DOCKER_NETNS:-opi-docker-$(printf %s "$dir" | sha256sum | cut -c1-8)}
+sock=$dir/docker.sock
+pidfile=$dir/dockerd.pid
+cache=${OPI_CACHE_DIR:-$root/.cache}
+base_tar=$cache/debian-bookworm-base.tar
+base_image=debian:bookworm-slim
+# Packages the Debian base carries so that images built on it need no apt
+# at build time: minbase plus what deploy/strongswan/Dockerfile installs
+# (the Dockerfile skips apt when they are present). Change the list and the
+# cached tarball is rebuilt (its name carries a hash of the list).
+base_packages=ca-certificates,strongswan-charon,strongswan-swanctl,libstrongswan-standard-plugins,libstrongswan-extra-plugins,libcharon-extra-plugins,iproute2
+base_tar=$cache/debian-bookworm-base-$(printf %s "$base_packages" | sha256sum | cut -c1-12).tar
+
+# The docker.io package's own client (a newer docker first on PATH may lack
+# the legacy builder's defaults or buildx).
+DOCKER=/usr/bin/docker
+
+say() { printf 'docker-env: %s\n' "$*" >&2; }
+die() { say "$*"; exit 1; }
+
+external() { { [ -n "${DOCKER_HOST:-}" ] && [ "$DOCKER_HOST" != "unix://$sock" ]; } || [ "${OPI_DOCKER:-}" = system ]; }
+
+install_packages() {
+  local want=(docker.io docker-compose debootstrap iptables) missing=()
+  for p in "${want[@]}"; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+  done
+  if [ ${#missing[@]} -gt 0 ]; then
+    say "installing ${missing[*]} (apt)"
+    apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
+  fi
+  # The package starts its own dockerd on the host network through systemd
+  # where there is one; this script never uses or stops that one.
+}
+
+running() {
+  [ -f "$pidfile" ] && kill -0 "$(cat "$pidfile")" 2>/dev/null
+}
+
+answers() {
+  DOCKER_HOST=unix://$sock "$DOCKER" version --format '{{.Server.Version}}' >/dev/null 2>&1
+}
+
+start_engine() {
+  if running && answers; then
+    say "private dockerd already running (pid $(cat "$pidfile"), DOCKER_HOST=unix://$sock)"
+    return
+  fi
+  running && die "dockerd pid $(cat "$pidfile") runs but does not answer on $sock; run '$0 down' first"
+  mkdir -p "$dir/data" "$dir/exec"
+  # A fresh namespace each time: a reused one can keep a FORWARD DROP rule.
+  ip netns delete "$netns" 2>/dev/null || true
+  ip netns add "$netns"
+  ip -n "$netns" link set lo up
+  say "starting dockerd in network namespace $netns (log: $dir/dockerd.log)"
+  nsenter --net=/run/netns/"$netns" /usr/sbin/dockerd \
+    --data-root "$dir/data" --exec-root "$dir/exec" \
+    -H "unix://$sock" --pidfile "$pidfile" \
+    --bip 172.31.255.1/24 --default-address-pool base=172.30.0.0/16,size=24 \
+    >"$dir/dockerd.log" 2>&1 &
+  local pid=$!
+  for _ in $(seq 1 150); do
+    answers && { say "dockerd $("$DOCKER" -H "unix://$sock" version --format '{{.Server.Version}}') ready (pid $pid)"; return; }
+    kill -0 "$pid" 2>/dev/null || { tail -n 30 "$dir/dockerd.log" >&2; die "dockerd exited"; }
+    sleep 0.2
+  done
+  tail -n 30 "$dir/dockerd.log" >&2
+  die "dockerd did not answer within 30 s"
+}
+
+stop_engine() {
+  if running; then
+    local pid; pid=$(cat "$pidfile")
+    say "stopping dockerd (pid $pid)"
+    kill -TERM "$pid"
+    for _ in $(seq 1 150); do kill -0 "$pid" 2>/dev/null || break; sleep 0.2; done
+    if kill -0 "$pid" 2>/dev/null; then say "dockerd still running after 30 s; sending SIGKILL"; kill -KILL "$pid"; fi
+  else
+    say "private dockerd not running"
+  fi
+  rm -f "$pidfile"
+  # containerd-shims outlive a dockerd killed hard; they are in our exec root.
+  ip netns delete "$netns" 2>/dev/null || true
+}
+
+# make_base builds the Debian base with debootstrap once (about a minute),
+# caches it as a tarball and imports it. It runs only when the engine lacks
+# the image: where a registry is reachable, `docker pull debian:bookworm-slim`
+# beforehand makes it unnecessary (then the strongSwan Dockerfile installs
+# its packages with apt as usual).
+make_base() {
+  if "$DOCKER" image inspect "$base_image" >/dev/null 2>&1; then
+    return
+  fi
+  if [ ! -s "$base_tar" ]; then
+    local tmp; tmp=$(mktemp -d "$cache/debootstrap.XXXXXX" 2>/dev/null || { mkdir -p "$cache"; mktemp -d "$cache/debootstrap.XXXXXX"; })
+    say "debootstrap bookworm (minbase + $base_packages) into $tmp; cached as $base_tar"
+    debootstrap --variant=minbase --include="$base_packages" bookworm "$tmp" http://deb.debian.org/debian >"$cache/debootstrap.log" 2>&1 ||
+      { tail -n 20 "$cache/debootstrap.log" >&2; rm -rf "$tmp"; die "debootstrap failed"; }
+    # Keep images small: no package cache, no lists, no docs.
+    rm -rf "$tmp"/var/cache/apt/archives/*.deb "$tmp"/var/lib/apt/lists/* "$tmp"/usr/share/doc/* "$tmp"/usr/share/man/* "$tmp"/usr/share/locale/*
+    tar -C "$tmp" --numeric-owner -cf "$base_tar.tmp" .
+    mv "$base_tar.tmp" "$base_tar"
+    rm -rf "$tmp"
+  fi
+  say "importing $base_tar as $base_image"
+  "$DOCKER" import -c 'CMD ["bash"]' "$base_tar" "$base_image" >/dev/null
+}
+
+cmd=${1:-up}
+case $cmd in
+  up)
+    install_packages
+    if external; then
+      say "using the engine at ${DOCKER_HOST:-the default socket}"
+      "$DOCKER" version --format 'docker-env: engine {{.Server.Version}}' >&2 || die "the Docker engine does not answer"
+    else
+      start_engine
+      export DOCKER_HOST=unix://$sock
+    fi
+    make_base
+    ;;
+  down)
+    if external; then say "external engine: nothing to stop"; else stop_engine; fi
+    ;;
+  env)
+    if external; then echo "export DOCKER_HOST=${DOCKER_HOST:-}"; else echo "export DOCKER_HOST=unix://$sock"; fi
+    ;;
+  status)
+    if external; then "$DOCKER" version --format 'engine {{.Server.Version}}'
+    elif running && answers; then echo "private dockerd running: DOCKER_HOST=unix://$sock (pid $(cat "$pidfile"), netns $netns)"
+    else echo "private dockerd not running"; exit 1; fi
+    ;;
+  *)
+    die "usage: $0 up|down|env|status"
+    ;;
+esac

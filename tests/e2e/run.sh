@@ -1,0 +1,122 @@
+#!/usr/bin/env bash
+# End-to-end suite: the compose stack as users run it, driven by the opi
+# command line from a container on the compose network.
+#
+#   tests/e2e/run.sh        (make e2e; make check runs it)
+#
+# Brings up a Docker engine if none answers (scripts/docker-env.sh), builds
+# the images offline (scripts/images.sh), starts the stack as its own compose
+# project (opi-e2e, random host ports, so a `make up` stack keeps running
+# beside it), waits for every healthcheck, then checks each service through
+# the CLI, including a storage bridge whose container is replaced mid-run and
+# keeps its state through its volume. On failure it prints `ps` and the logs.
+# It always removes the project and its volumes, and stops the engine if it
+# started it. COMPOSE="docker compose" runs it with Compose v2.
+set -euo pipefail
+root=$(cd "$(dirname "$0")/../.." && pwd)
+cd "$root"
+DOCKER=${DOCKER:-/usr/bin/docker}
+[ -x "$DOCKER" ] || DOCKER=docker
+read -r -a compose_cmd <<<"${COMPOSE:-docker-compose}"
+export COMPOSE_PROJECT_NAME=opi-e2e
+# Empty host ports: Docker picks free ones.
+export OPI_PROVISIONING_PORT= OPI_STORAGE_PORT= OPI_SECURITY_PORT=
+t0=$SECONDS
+
+step() { printf '\n\033[1m== e2e: %s\033[0m (%ss)\n' "$*" $((SECONDS - t0)); }
+fail() { printf '\033[31me2e: FAIL: %s\033[0m\n' "$*" >&2; exit 1; }
+compose() { "${compose_cmd[@]}" "$@"; }
+
+started_engine=
+if ! scripts/docker-env.sh status >/dev/null 2>&1 && [ -z "${DOCKER_HOST:-}" ] && [ "${OPI_DOCKER:-}" != system ]; then
+  started_engine=1
+fi
+step "Docker engine"
+scripts/docker-env.sh up
+eval "$(scripts/docker-env.sh env)"
+
+finish() {
+  local rc=$?
+  set +e
+  if [ $rc -ne 0 ]; then
+    printf '\n\033[1m== e2e: failed; the stack as it stood\033[0m\n'
+    compose ps
+    compose logs --no-color --tail=100
+  fi
+  compose down -v --remove-orphans >/dev/null 2>&1
+  [ -n "$started_engine" ] && scripts/docker-env.sh down
+  if [ $rc -eq 0 ]; then printf '\n\033[32me2e: PASS\033[0m in %ss\n' $((SECONDS - t0)); fi
+  exit $rc
+}
+trap finish EXIT
+
+step "images (offline build, tags from release.yaml)"
+scripts/images.sh
+set -a; . ./.env; set +a
+
+step "compose up"
+compose down -v --remove-orphans >/dev/null 2>&1 || true
+compose up -d
+
+# wait_healthy SERVICE...: until each service's container reports healthy.
+wait_healthy() {
+  local svc id state
+  for svc in "$@"; do
+    for i in $(seq 1 90); do
+      id=$(compose ps -q "$svc")
+      state=$([ -n "$id" ] && "$DOCKER" inspect -f '{{if .State.Health}}{{.State.Health.Status}}{{else}}{{.State.Status}}{{end}}' "$id" 2>/dev/null || echo missing)
+      [ "$state" = healthy ] && break
+      [ "$i" -eq 90 ] && fail "$svc is $state after 45 s"
+      sleep 0.5
+    done
+    echo "$svc: healthy"
+  done
+}
+
+# opi ARGS...: the CLI from its image, on the project's network.
+opi() {
+  "$DOCKER" run --rm --network "${COMPOSE_PROJECT_NAME}_default" -e OPI_INSECURE=1 "$OPI_IMAGE" "$@"
+}
+
+# expect WHAT NEEDLE -- ARGS...: run the CLI and require NEEDLE in its output.
+expect() {
+  local what=$1 needle=$2 out
+  shift 3
+  echo "\$ opi $*"
+  if ! out=$(opi "$@" 2>&1); then echo "$out"; fail "$what: opi $* failed"; fi
+  echo "$out" | head -n 12
+  grep -qF -- "$needle" <<<"$out" || fail "$what: no '$needle' in the output of opi $*"
+}
+
+step "wait for health"
+wait_healthy provisioning storage-bridge
+
+step "provisioning: inventory"
+expect "inventory" '"hostname"' -- --addr provisioning:50051 inventory get -o json
+expect "health of the inventory service" SERVING -- --addr provisioning:50051 health opi.inventory.v1.InventoryService
+
+step "storage: volume, NVMe subsystem, namespace, controller"
+st=(--addr storage-bridge:50051 storage)
+expect "malloc volume" mallocVolumes/m1 -- "${st[@]}" malloc-volume create m1 --block-count 2048 --block-size 512 -o json
+expect "subsystem" nvmeSubsystems/s1 -- "${st[@]}" nvme-subsystem create s1 --nqn nqn.2022-09.io.opiproject:e2e-s1 --allow-any-host -o json
+expect "namespace" mallocVolumes/m1 -- "${st[@]}" nvme-namespace create ns1 --subsystem s1 --volume mallocVolumes/m1 -o json
+expect "controller" READY -- "${st[@]}" nvme-controller create tcp1 --subsystem s1 --trtype tcp --traddr 127.0.0.1 --trsvcid 4420 -o json
+
+step "storage: the bridge's container is replaced; its state survives in its volume"
+old=$(compose ps -q storage-bridge)
+compose rm -s -f storage-bridge
+compose up -d storage-bridge
+[ "$(compose ps -q storage-bridge)" != "$old" ] || fail "the storage bridge container was not replaced"
+wait_healthy storage-bridge
+expect "subsystem after restart" READY -- "${st[@]}" nvme-subsystem get s1 -o json
+expect "namespace after restart" mallocVolumes/m1 -- "${st[@]}" nvme-namespace list --subsystem s1 -o json
+expect "controller after restart" READY -- "${st[@]}" nvme-controller get tcp1 --subsystem s1 -o json
+
+step "storage: delete in dependency order"
+for args in "nvme-controller delete tcp1 --subsystem s1" "nvme-namespace delete ns1 --subsystem s1" "nvme-subsystem delete s1" "malloc-volume delete m1"; do
+  # shellcheck disable=SC2086
+  opi "${st[@]}" $args >/dev/null || fail "opi storage $args"
+done
+echo "deleted"
+
+step "compose down"
