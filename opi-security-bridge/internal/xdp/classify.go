@@ -49,7 +49,9 @@ const (
 	ActionCount Action = 3 // count it and go on with the next matching rule
 )
 
-// Protocol is an IP protocol number; 0 means any.
+// Protocol is an IP protocol number; 0 means any. Rules may name only the
+// constants below: every other protocol shares one slot in the data plane
+// and is matched only by rules for any protocol.
 type Protocol uint8
 
 // Protocols a rule can name.

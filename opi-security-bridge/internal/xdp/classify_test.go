@@ -1,0 +1,185 @@
+package xdp
+
+import (
+	"math/rand/v2"
+	"net/netip"
+	"slices"
+	"testing"
+)
+
+// packet is what the classifier looks at.
+type packet struct {
+	src, dst     netip.Addr
+	proto        Protocol
+	sport, dport int // -1: no ports (non-first fragment)
+}
+
+// reference judges p by walking the rules in order: the meaning the tables
+// must reproduce. It returns the deciding slot, the action and the COUNT
+// slots before it.
+func reference(rules []Rule, def Action, p packet) (uint32, Action, []uint32) {
+	var counts []uint32
+	for i, r := range rules {
+		if !matches(r, p) {
+			continue
+		}
+		if r.Action == ActionCount {
+			counts = append(counts, uint32(i))
+			continue
+		}
+		return uint32(i), r.Action, counts
+	}
+	return slotDefault, def, counts
+}
+
+func matches(r Rule, p packet) bool {
+	v4, v6 := r.Families()
+	if (p.src.Is4() && !v4) || (p.src.Is6() && !v6) {
+		return false
+	}
+	in := func(ps []netip.Prefix, a netip.Addr) bool {
+		return len(ps) == 0 || slices.ContainsFunc(ps, func(q netip.Prefix) bool { return q.Contains(a) })
+	}
+	portIn := func(pr PortRange, port int) bool {
+		if port < 0 {
+			return pr.any()
+		}
+		return int(pr.First) <= port && port <= int(pr.Last)
+	}
+	if !in(r.Src, p.src) || !in(r.Dst, p.dst) || (r.Protocol != ProtoAny && r.Protocol != p.proto) {
+		return false
+	}
+	hasPorts := p.proto == ProtoTCP || p.proto == ProtoUDP || p.proto == ProtoSCTP
+	return !hasPorts || (portIn(r.SrcPorts, p.sport) && portIn(r.DstPorts, p.dport))
+}
+
+// lookup judges p through the tables as the BPF program does.
+func (t *Tables) lookup(p packet) (uint32, Action, []uint32) {
+	miss := func() (uint32, Action, []uint32) { return t.DefaultSlot, t.DefaultAction, nil }
+	lpm := func(entries []PrefixClass, a netip.Addr) uint32 {
+		best, class := -1, uint32(0)
+		for _, e := range entries {
+			if e.Prefix.Contains(a) && e.Prefix.Bits() > best {
+				best, class = e.Prefix.Bits(), e.Class
+			}
+		}
+		return class
+	}
+	slot := func(port int) int {
+		switch p.proto {
+		case ProtoTCP, ProtoUDP, ProtoSCTP:
+			base := map[Protocol]int{ProtoTCP: 0, ProtoUDP: portSpan, ProtoSCTP: 2 * portSpan}[p.proto]
+			if port < 0 {
+				return base + portNone
+			}
+			return base + port
+		case ProtoICMP:
+			return portOther + 1
+		case ProtoICMPv6:
+			return portOther + 2
+		}
+		return portOther
+	}
+	s, d := lpm(t.Src, p.src), lpm(t.Dst, p.dst)
+	sp, dp := t.SrcPorts[slot(p.sport)], t.DstPorts[slot(p.dport)]
+	if s == 0 || d == 0 || sp == 0 || dp == 0 {
+		return miss()
+	}
+	a, ok := t.AddrPairs[[2]uint32{s, d}]
+	if !ok {
+		return miss()
+	}
+	pp, ok := t.PortPairs[[2]uint32{sp, dp}]
+	if !ok {
+		return miss()
+	}
+	v, ok := t.Verdicts[[2]uint32{a, pp}]
+	if !ok {
+		return miss()
+	}
+	return v.Slot, Action(v.Action), append([]uint32(nil), v.Count[:v.Ncount]...)
+}
+
+func TestCompiledTablesAgreeWithALinearScan(t *testing.T) {
+	rng := rand.New(rand.NewPCG(1, 2))
+	v4 := []string{"0.0.0.0/0", "10.0.0.0/8", "10.1.0.0/16", "10.1.2.0/24", "10.1.2.3/32", "192.0.2.0/24", "10.200.0.0/16"}
+	v6 := []string{"::/0", "2001:db8::/32", "2001:db8:1::/48", "2001:db8:1::1/128", "fd00::/8"}
+	protos := []Protocol{ProtoAny, ProtoTCP, ProtoUDP, ProtoSCTP, ProtoICMP, ProtoICMPv6, 47}
+	randPrefixes := func() []netip.Prefix {
+		var out []netip.Prefix
+		pool := v4
+		if rng.IntN(3) == 0 {
+			pool = v6
+		}
+		for range rng.IntN(3) {
+			out = append(out, netip.MustParsePrefix(pool[rng.IntN(len(pool))]))
+		}
+		return out
+	}
+	randRange := func() PortRange {
+		if rng.IntN(2) == 0 {
+			return AnyPort
+		}
+		a := uint16(rng.IntN(100))
+		return PortRange{a, a + uint16(rng.IntN(20))}
+	}
+	addrs := []string{"10.1.2.3", "10.1.2.4", "10.1.9.9", "10.200.3.4", "192.0.2.7", "8.8.8.8", "2001:db8:1::1", "2001:db8:1::2", "2001:db8:2::1", "fd00::5", "2002::1"}
+	for round := range 50 {
+		var rules []Rule
+		for range 1 + rng.IntN(30) {
+			r := Rule{Src: randPrefixes(), Dst: randPrefixes(), Protocol: protos[rng.IntN(4)], SrcPorts: AnyPort, DstPorts: AnyPort,
+				Action: []Action{ActionAllow, ActionDrop, ActionCount}[rng.IntN(3)]}
+			if v4, v6 := r.Families(); !v4 && !v6 {
+				continue
+			}
+			if r.Protocol == ProtoTCP || r.Protocol == ProtoUDP || r.Protocol == ProtoSCTP {
+				r.SrcPorts, r.DstPorts = randRange(), randRange()
+			} else if rng.IntN(2) == 0 {
+				r.Protocol = protos[4+rng.IntN(2)] // rules name only the protocols the API offers
+			}
+			rules = append(rules, r)
+		}
+		def := []Action{ActionAllow, ActionDrop}[round%2]
+		tb, err := Compile(rules, def)
+		if err != nil {
+			continue // more than 8 COUNT rules on one packet: refused, as documented
+		}
+		for range 400 {
+			src := netip.MustParseAddr(addrs[rng.IntN(len(addrs))])
+			dst := netip.MustParseAddr(addrs[rng.IntN(len(addrs))])
+			if src.Is4() != dst.Is4() {
+				continue
+			}
+			p := packet{src: src, dst: dst, proto: protos[rng.IntN(len(protos))], sport: rng.IntN(130), dport: rng.IntN(130)}
+			if rng.IntN(10) == 0 {
+				p.sport, p.dport = -1, -1
+			}
+			ws, wa, wc := reference(rules, def, p)
+			gs, ga, gc := tb.lookup(p)
+			if ws != gs || wa != ga || !slices.Equal(wc, gc) {
+				t.Fatalf("round %d, packet %+v: tables say slot %d %v counts %v; a linear scan says slot %d %v counts %v\nrules %+v",
+					round, p, gs, ga, gc, ws, wa, wc, rules)
+			}
+		}
+	}
+}
+
+func TestCompileRefusesWhatTheDataPlaneCannotHold(t *testing.T) {
+	var counts []Rule
+	for range MaxCountRules + 1 {
+		counts = append(counts, Rule{SrcPorts: AnyPort, DstPorts: AnyPort, Action: ActionCount})
+	}
+	for _, tc := range []struct {
+		name  string
+		rules []Rule
+	}{
+		{"more COUNT rules on one packet than the program follows are refused", counts},
+		{"more rules than the counter slots are refused", make([]Rule, MaxRules+1)},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			if _, err := Compile(tc.rules, ActionAllow); err == nil {
+				t.Fatal("compiled")
+			}
+		})
+	}
+}
