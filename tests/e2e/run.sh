@@ -58,38 +58,26 @@ step "compose up"
 compose down -v --remove-orphans >/dev/null 2>&1 || true
 compose up -d
 
-# wait_healthy SERVICE...: until each service's container reports healthy.
-wait_healthy() {
-  local svc id state
-  for svc in "$@"; do
-    for i in $(seq 1 90); do
-      id=$(compose ps -q "$svc")
-      state=$([ -n "$id" ] && "$DOCKER" inspect -f '{{if .State.Health}}{{.State.Health.Status}}{{else}}{{.State.Status}}{{end}}' "$id" 2>/dev/null || echo missing)
-      [ "$state" = healthy ] && break
-      [ "$i" -eq 90 ] && fail "$svc is $state after 45 s"
-      sleep 0.5
-    done
-    echo "$svc: healthy"
-  done
-}
+wait_healthy() { scripts/stack.sh wait "$@"; }
 
 # opi ARGS...: the CLI from its image, on the project's network.
-opi() {
-  "$DOCKER" run --rm --network "${COMPOSE_PROJECT_NAME}_default" -e OPI_INSECURE=1 "$OPI_IMAGE" "$@"
-}
+opi() { scripts/stack.sh opi "$@"; }
+
+# serves ADDR SERVICE: the bridge at ADDR serves that gRPC service.
+serves() { opi --addr "$1" health "$2" </dev/null >/dev/null 2>&1; }
 
 # expect WHAT NEEDLE -- ARGS...: run the CLI and require NEEDLE in its output.
 expect() {
   local what=$1 needle=$2 out
   shift 3
   echo "\$ opi $*"
-  if ! out=$(opi "$@" 2>&1); then echo "$out"; fail "$what: opi $* failed"; fi
+  if ! out=$(opi "$@" 2>&1 <"${stdin:-/dev/null}"); then echo "$out"; fail "$what: opi $* failed"; fi
   echo "$out" | head -n 12
   grep -qF -- "$needle" <<<"$out" || fail "$what: no '$needle' in the output of opi $*"
 }
 
 step "wait for health"
-wait_healthy provisioning storage-bridge
+wait_healthy provisioning storage-bridge strongswan security-bridge
 
 step "provisioning: inventory"
 expect "inventory" '"hostname"' -- --addr provisioning:50051 inventory get -o json
@@ -118,5 +106,25 @@ for args in "nvme-controller delete tcp1 --subsystem s1" "nvme-namespace delete 
   opi "${st[@]}" $args >/dev/null || fail "opi storage $args"
 done
 echo "deleted"
+
+step "security: IPsec on strongSwan over VICI"
+expect "IPsec service (charon answering over VICI)" SERVING -- --addr security-bridge:50051 health opi.security.v1.IpsecService
+if opi ipsec --help </dev/null >/dev/null 2>&1; then
+  expect "IPsec connections" "" -- --addr security-bridge:50051 ipsec connection list -o json
+else
+  echo "skipped: this opi has no ipsec command yet"
+fi
+
+step "security: XDP firewall policy and rules"
+if serves security-bridge:50051 opi.security.v1.FirewallService; then
+  rules=$(mktemp)
+  echo '{"rules": [{"priority": 10, "protocol": "IP_PROTOCOL_TCP", "destination_ports": {"first": 2222}, "action": "FIREWALL_ACTION_DROP"}]}' >"$rules"
+  stdin=$rules expect "firewall policy" firewallPolicies/edge -- --addr security-bridge:50051 firewall policy create edge --interface eth0 --attach-mode generic --default-action allow --rules-file - -o json
+  expect "firewall policy stats" edge -- --addr security-bridge:50051 firewall policy stats edge -o json
+  opi --addr security-bridge:50051 firewall policy delete edge </dev/null >/dev/null || fail "firewall policy delete"
+  rm -f "$rules"
+else
+  echo "skipped: the security bridge does not serve opi.security.v1.FirewallService yet"
+fi
 
 step "compose down"
