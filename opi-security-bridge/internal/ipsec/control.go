@@ -104,9 +104,19 @@ func (m *Manager) connection(ctx context.Context, name, child string) (*security
 // Initiate brings a connection (or one child) up and records that it
 // should stay up.
 func (m *Manager) Initiate(ctx context.Context, name, child string, timeout time.Duration) ([]*securityv1.IkeSa, error) {
-	_, id, err := m.connection(ctx, name, child)
+	c, id, err := m.connection(ctx, name, child)
 	if err != nil {
 		return nil, err
+	}
+	children := []string{child}
+	if child == "" {
+		// Initiating only the IKE SA would bring up no child (charon
+		// 5.9.6+ initiates it childless); the first child brings the IKE
+		// SA up, the others join it.
+		children = children[:0]
+		for _, ch := range c.GetChildren() {
+			children = append(children, ch.GetName())
+		}
 	}
 	if timeout <= 0 {
 		timeout = DefaultInitiateTimeout
@@ -116,12 +126,14 @@ func (m *Manager) Initiate(ctx context.Context, name, child string, timeout time
 	}
 	ctx, cancel := context.WithTimeout(ctx, timeout+5*time.Second)
 	defer cancel()
-	if err := m.backend.Initiate(ctx, id, child, int(timeout.Milliseconds())); err != nil {
-		var ce *vici.CommandError
-		if errors.As(err, &ce) {
-			return nil, aip.FailedPreconditionf("initiating %s: strongSwan: %s", name, ce.Msg)
+	for _, child := range children {
+		if err := m.backend.Initiate(ctx, id, child, int(timeout.Milliseconds())); err != nil {
+			var ce *vici.CommandError
+			if errors.As(err, &ce) {
+				return nil, aip.FailedPreconditionf("initiating %s child %s: strongSwan: %s", name, child, ce.Msg)
+			}
+			return nil, err
 		}
-		return nil, err
 	}
 	return m.ListIkeSas(ctx, name)
 }
