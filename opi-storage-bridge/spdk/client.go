@@ -52,6 +52,7 @@ type Client struct {
 	dialing  chan struct{} // non-nil while one caller dials; closed when it is done
 	lost     bool          // an established connection was lost since the last dial
 	closed   bool
+	done     chan struct{} // closed by Close: ends dial backoff waits
 	failures int       // consecutive failed dial attempts
 	retryAt  time.Time // no dial before this (backoff after a failure)
 	dialErr  error     // the last dial error, until a dial succeeds
@@ -66,7 +67,7 @@ func New(socketPath string, opts ...Option) *Client {
 	for _, opt := range opts {
 		opt.apply(&o)
 	}
-	return &Client{path: socketPath, opts: o}
+	return &Client{path: socketPath, opts: o, done: make(chan struct{})}
 }
 
 // request is the wire form of a request. SPDK rejects unknown top-level
@@ -165,7 +166,10 @@ func (c *Client) Healthy(ctx context.Context) error {
 // ErrClosed.
 func (c *Client) Close() error {
 	c.mu.Lock()
-	c.closed = true
+	if !c.closed {
+		c.closed = true
+		close(c.done)
+	}
 	cn := c.conn
 	c.conn = nil
 	c.mu.Unlock()
@@ -257,7 +261,13 @@ func (c *Client) dialWithBackoff(ctx context.Context) (*conn, error) {
 			case <-ctx.Done():
 				t.Stop()
 				return giveUp(ctx.Err())
+			case <-c.done:
+				t.Stop()
+				return nil, ErrClosed
 			}
+		}
+		if ctx.Err() != nil {
+			return giveUp(ctx.Err())
 		}
 		if !time.Now().Before(deadline) {
 			return giveUp(nil)
@@ -266,6 +276,13 @@ func (c *Client) dialWithBackoff(ctx context.Context) (*conn, error) {
 		var d net.Dialer
 		nc, err := d.DialContext(dctx, "unix", c.path)
 		cancel()
+		// The dialer reports its deadline as a timeout, sometimes before the
+		// context itself reads as done.
+		if err != nil && isTimeout(err) && lastErr != nil {
+			// The deadline interrupted this attempt: the previous
+			// attempt's error says better why SPDK is unreachable.
+			return giveUp(ctx.Err())
+		}
 		c.mu.Lock()
 		if err == nil {
 			c.failures = 0

@@ -401,3 +401,19 @@ func waitFor(t *testing.T, cond func() bool) {
 		time.Sleep(time.Millisecond)
 	}
 }
+
+func TestCloseEndsACallWaitingToReconnect(t *testing.T) {
+	c := New("/nonexistent/spdk.sock", WithBackoff(time.Second, time.Second), WithDialTimeout(10*time.Second))
+	done := make(chan error, 1)
+	go func() { done <- c.Call(context.Background(), "spdk_get_version", nil, nil) }()
+	time.Sleep(20 * time.Millisecond) // first dial failed, now in a 1s backoff
+	c.Close()
+	select {
+	case err := <-done:
+		if !errors.Is(err, ErrClosed) {
+			t.Errorf("Call = %v, want ErrClosed", err)
+		}
+	case <-time.After(500 * time.Millisecond):
+		t.Fatal("Close did not end the backoff wait")
+	}
+}
