@@ -118,5 +118,16 @@ release-tag: ## Print the tags a release creates; EXECUTE=1 creates them (never 
 demo: tools build ## The main job: run the suite's services locally and show them answering.
 	scripts/demo.sh
 
+.PHONY: images up down e2e
+images: ## Build the container images offline, tagged from release.yaml (starts a Docker engine if none answers).
+	scripts/docker-env.sh up
+	eval "$$(scripts/docker-env.sh env)" && export DOCKER_HOST && scripts/images.sh
+up: ## Run the compose stack (docker-compose.yml) and wait until it is healthy.
+	scripts/stack.sh up
+down: ## Stop the compose stack (volumes kept) and the private Docker engine.
+	scripts/stack.sh down
+e2e: ## End-to-end suite: the compose stack driven by the opi CLI in a container.
+	tests/e2e/run.sh
+
 .PHONY: check
-check: tools lint check-generated release-verify build test test/rust ## Everything CI runs: the README's test command.
+check: tools lint check-generated release-verify build test test/rust e2e ## Everything CI runs: the README's test command.

@@ -1,59 +1,67 @@
 #!/usr/bin/env bash
-# The suite's main job until the compose stack exists: build the services,
-# run them on this machine (loopback only), and show them answering through
-# every surface a user has: the opi command line, gRPC reflection and health,
-# REST, and Prometheus metrics. Everything it starts it stops.
+# The suite's main job: run the whole stack with docker-compose (every
+# bridge, its backend) and show it working through the opi command line, run
+# from a container on the compose network: inventory, a volume, an NVMe
+# subsystem, namespace and controller, IPsec, the firewall.
+#
+# The stack keeps running afterwards, for you to explore
+# (scripts/stack.sh opi --addr storage-bridge:50051 storage nvme-subsystem list);
+# `make down` stops it. The demo removes the resources it made, so it can
+# run again.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
-bin=$root/bin
-export PATH=$root/.tools/bin:$PATH
-grpc_addr=127.0.0.1:50151
-http_addr=127.0.0.1:8182
+cd "$root"
 
 step() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
+opi() { printf '\033[2m$ opi %s\033[0m\n' "$*"; scripts/stack.sh opi "$@"; }
+quiet() { scripts/stack.sh opi "$@" </dev/null >/dev/null 2>&1 || true; }
 
-state=$(mktemp -d)
-pid=
-cleanup() {
-  if [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null; then
-    kill -TERM "$pid"; wait "$pid" 2>/dev/null || true
-  fi
-  rm -rf "$state"
-}
-trap cleanup EXIT
+step "the stack: Docker engine, images (built offline), docker-compose up, health"
+scripts/stack.sh up
+eval "$(scripts/docker-env.sh env)"
+export DOCKER_HOST
+${COMPOSE:-docker-compose} ps
 
-step "opi-provisioning: host inventory on $grpc_addr (gRPC) and $http_addr (HTTP)"
-"$bin/opi-provisioning" --listen "$grpc_addr" --http-listen "$http_addr" \
-  --state-dir "$state" --insecure-plaintext --log-level info 2>"$state/provisioning.log" &
-pid=$!
-for _ in $(seq 1 100); do
-  curl -fsS "http://$http_addr/healthz" >/dev/null 2>&1 && break
-  kill -0 "$pid" 2>/dev/null || { cat "$state/provisioning.log"; exit 1; }
-  sleep 0.1
-done
-curl -fsS "http://$http_addr/healthz"; echo
+st=(--addr storage-bridge:50051 storage)
+sec=(--addr security-bridge:50051)
+# A previous run that was interrupted may have left these.
+quiet "${st[@]}" nvme-controller delete demo-tcp --subsystem demo-subsys
+quiet "${st[@]}" nvme-namespace delete demo-ns --subsystem demo-subsys
+quiet "${st[@]}" nvme-subsystem delete demo-subsys
+quiet "${st[@]}" malloc-volume delete demo-vol
+quiet "${sec[@]}" firewall policy delete demo-edge
 
-step "gRPC reflection: grpcurl -plaintext $grpc_addr list"
-grpcurl -plaintext "$grpc_addr" list
+step "provisioning: the inventory of the machine (as the container sees it)"
+opi --addr provisioning:50051 inventory get </dev/null | head -n 12
 
-step "gRPC health: grpcurl -plaintext $grpc_addr grpc.health.v1.Health/Check"
-grpcurl -plaintext -d '{"service":"opi.inventory.v1.InventoryService"}' "$grpc_addr" grpc.health.v1.Health/Check
+step "storage: a volume, an NVMe subsystem, a namespace on the volume, an NVMe/TCP controller (SPDK JSON-RPC, here spdk-sim)"
+opi "${st[@]}" malloc-volume create demo-vol --block-count 2048 --block-size 512 </dev/null
+opi "${st[@]}" nvme-subsystem create demo-subsys --nqn nqn.2022-09.io.opiproject:demo --allow-any-host </dev/null
+opi "${st[@]}" nvme-namespace create demo-ns --subsystem demo-subsys --volume mallocVolumes/demo-vol </dev/null
+opi "${st[@]}" nvme-controller create demo-tcp --subsystem demo-subsys --trtype tcp --traddr 127.0.0.1 --trsvcid 4420 </dev/null
+opi "${st[@]}" nvme-namespace list --subsystem demo-subsys </dev/null
 
-step "opi inventory get (table)"
-"$bin/opi" --insecure --addr "$grpc_addr" inventory get
+step "security: IPsec on strongSwan's charon over VICI"
+opi "${sec[@]}" health opi.security.v1.IpsecService </dev/null
+if scripts/stack.sh opi ipsec --help </dev/null >/dev/null 2>&1; then
+  opi "${sec[@]}" ipsec connection list </dev/null
+else
+  echo "(this opi has no ipsec command yet)"
+fi
 
-step "opi inventory get -o yaml (hostname and memory)"
-"$bin/opi" --insecure --addr "$grpc_addr" inventory get -o yaml | grep -E -A2 '^(hostname|memory):' 
+step "security: an XDP firewall policy with a rule"
+if scripts/stack.sh opi "${sec[@]}" health opi.security.v1.FirewallService </dev/null >/dev/null 2>&1; then
+  echo '{"rules": [{"priority": 10, "protocol": "IP_PROTOCOL_TCP", "destination_ports": {"first": 2222}, "action": "FIREWALL_ACTION_DROP"}]}' |
+    opi "${sec[@]}" firewall policy create demo-edge --interface eth0 --attach-mode generic --default-action allow --rules-file -
+  opi "${sec[@]}" firewall policy stats demo-edge </dev/null
+else
+  echo "(the security bridge does not serve the firewall yet)"
+fi
 
-step "REST through the gateway: GET http://$http_addr/v1/inventory (first bytes)"
-curl -fsS "http://$http_addr/v1/inventory" | head -c 300; echo
-
-step "Prometheus: per-method counters and latency histogram on http://$http_addr/metrics"
-curl -fsS "http://$http_addr/metrics" | grep -E '^grpc_server_(handled_total|handling_seconds_count)\{.*GetInventory' | grep -v ' 0$' || true
-
-step "The other bridges (their issues are open)"
-for b in opi-storage-bridge opi-security-bridge opi-network-bridge opi-ai-bridge; do
-  "$bin/$b" 2>&1 || true
-done
-
-step "done: stopping opi-provisioning (SIGTERM, graceful)"
+step "clean up the demo's resources (the stack keeps running)"
+quiet "${sec[@]}" firewall policy delete demo-edge
+quiet "${st[@]}" nvme-controller delete demo-tcp --subsystem demo-subsys
+quiet "${st[@]}" nvme-namespace delete demo-ns --subsystem demo-subsys
+quiet "${st[@]}" nvme-subsystem delete demo-subsys
+quiet "${st[@]}" malloc-volume delete demo-vol
+echo "done. The stack is still up: scripts/stack.sh opi --addr provisioning:50051 inventory get; make down stops it."

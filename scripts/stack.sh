@@ -74,7 +74,8 @@ case ${1:-} in
     eval "$(scripts/docker-env.sh env)"
     export DOCKER_HOST
     image=$(sed -n 's/^OPI_IMAGE=//p' .env)
-    exec "$DOCKER" run --rm -i --network "$(project)_default" -e OPI_INSECURE=1 "$image" "$@"
+    tty=(); if [ -t 0 ] && [ -t 1 ]; then tty=(-t); fi  # aligned tables on a terminal
+    exec "$DOCKER" run --rm -i "${tty[@]}" --network "$(project)_default" -e OPI_INSECURE=1 "$image" "$@"
     ;;
   *)
     echo "usage: $0 up|down|wait SERVICE...|opi ARGS..." >&2

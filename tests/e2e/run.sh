@@ -27,6 +27,11 @@ step() { printf '\n\033[1m== e2e: %s\033[0m (%ss)\n' "$*" $((SECONDS - t0)); }
 fail() { printf '\033[31me2e: FAIL: %s\033[0m\n' "$*" >&2; exit 1; }
 compose() { "${compose_cmd[@]}" "$@"; }
 
+# "When Docker can be started": it needs root (apt, namespaces) or an engine of its own.
+if [ "$(id -u)" -ne 0 ] && [ -z "${DOCKER_HOST:-}" ] && [ "${OPI_DOCKER:-}" != system ]; then
+  echo "e2e: skipped: starting a Docker engine needs root; set DOCKER_HOST or OPI_DOCKER=system to use yours" >&2
+  exit 0
+fi
 started_engine=
 if ! scripts/docker-env.sh status >/dev/null 2>&1 && [ -z "${DOCKER_HOST:-}" ] && [ "${OPI_DOCKER:-}" != system ]; then
   started_engine=1
