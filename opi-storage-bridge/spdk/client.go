@@ -53,9 +53,9 @@ type Client struct {
 	lost     bool          // an established connection was lost since the last dial
 	closed   bool
 	done     chan struct{} // closed by Close: ends dial backoff waits
-	failures int       // consecutive failed dial attempts
-	retryAt  time.Time // no dial before this (backoff after a failure)
-	dialErr  error     // the last dial error, until a dial succeeds
+	failures int           // consecutive failed dial attempts
+	retryAt  time.Time     // no dial before this (backoff after a failure)
+	dialErr  error         // the last dial error, until a dial succeeds
 }
 
 var _ Caller = (*Client)(nil)
