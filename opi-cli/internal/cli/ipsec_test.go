@@ -1,0 +1,61 @@
+package cli
+
+import (
+	"strings"
+	"testing"
+)
+
+func TestIPsecCommands(t *testing.T) {
+	spec := writeFile(t, "site.yaml", `version: IKE_VERSION_IKEV2
+local_addrs: [192.0.2.1]
+remote_addrs: [192.0.2.2]
+local_auth: {method: AUTH_METHOD_PSK, pre_shared_key: preSharedKeys/site}
+remote_auth: {method: AUTH_METHOD_PSK, pre_shared_key: preSharedKeys/site}
+children:
+  - {name: net, local_ts: [10.1.0.0/16], remote_ts: [10.2.0.0/16], esp_proposals: [aes128gcm16]}
+`)
+	badSpec := writeFile(t, "bad.yaml", "colour: red\n")
+	key := writeFile(t, "site.key", "a-secret-of-at-least-16-bytes\n")
+	for _, tc := range []struct {
+		name, stdin string
+		args        []string
+		code        int
+		want, never []string
+	}{
+		{name: "creating a connection sends the whole spec file", args: []string{"ipsec", "connection", "create", "site", "--file", spec, "--dry-run"},
+			want: []string{`"ike_connection_id": "site"`, `"IKE_VERSION_IKEV2"`, `"preSharedKeys/site"`, `"10.2.0.0/16"`}},
+		{name: "a connection spec with an unknown field is refused", args: []string{"ipsec", "connection", "create", "site", "--file", badSpec, "--dry-run"}, code: 1,
+			want: []string{"colour"}},
+		{name: "updating a connection sends the file with an empty mask", args: []string{"ipsec", "connection", "update", "site", "--file", spec, "--dry-run", "-o", "json"},
+			want: []string{`"name": "ikeConnections/site"`, `"aes128gcm16"`}, never: []string{"update_mask"}},
+		{name: "a pre-shared key is read from a file and never printed", args: []string{"ipsec", "psk", "create", "site", "--secret-file", key, "--dry-run"},
+			want: []string{`pre_shared_key_id`, "secret fields left out"}, never: []string{"a-secret-of"}},
+		{name: "a pre-shared key can come from stdin", stdin: "another-secret-from-stdin", args: []string{"ipsec", "psk", "update", "site", "--secret-file", "-", "--dry-run"},
+			want: []string{`update_mask`, `"secret"`}, never: []string{"another-secret"}},
+		{name: "a pre-shared key cannot be given as a flag value", args: []string{"ipsec", "psk", "create", "site", "--secret", "x"}, code: 1,
+			want: []string{"unknown flag"}},
+		{name: "initiate, terminate and rekey are verbs of a connection", args: []string{"ipsec", "connection", "--help"},
+			want: []string{"initiate", "terminate", "rekey", "create", "delete"}},
+		{name: "the SA listing, version, stats and watch are offered", args: []string{"ipsec", "--help"},
+			want: []string{"sas", "version", "stats", "watch", "private-key", "certificate", "psk"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			code, out, errOut := runWith(t, tc.stdin, false, tc.args...)
+			// protojson varies its spacing from build to build on purpose.
+			out = strings.ReplaceAll(out, ":  ", ": ")
+			if code != tc.code {
+				t.Fatalf("exit %d, want %d; stdout %q stderr %q", code, tc.code, out, errOut)
+			}
+			for _, w := range tc.want {
+				if !strings.Contains(out+errOut, w) {
+					t.Errorf("output lacks %q:\n%s%s", w, out, errOut)
+				}
+			}
+			for _, n := range tc.never {
+				if strings.Contains(out+errOut, n) {
+					t.Errorf("output shows the secret %q:\n%s%s", n, out, errOut)
+				}
+			}
+		})
+	}
+}
