@@ -74,6 +74,7 @@ OPI_TLS_CERT, OPI_TLS_KEY, OPI_INSECURE=1, OPI_OUTPUT.`,
 	cmd.AddCommand(newStorageCmd(g))
 	cmd.AddCommand(newHealthCmd(g))
 	cmd.AddCommand(newFirewallCmd(g))
+	cmd.AddCommand(newIPsecCmd(g))
 	return cmd
 }
 
