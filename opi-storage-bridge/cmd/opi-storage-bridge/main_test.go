@@ -57,19 +57,19 @@ func build(t *testing.T) {
 
 // proc is a started command whose output is shown when the test fails.
 type proc struct {
-	cmd  *exec.Cmd
-	out  bytes.Buffer
-	done chan error
+	cmd    *exec.Cmd
+	out    bytes.Buffer
+	exited chan struct{} // closed once Wait returned
 }
 
 func start(t *testing.T, bin string, args ...string) *proc {
 	t.Helper()
-	p := &proc{cmd: exec.Command(bin, args...), done: make(chan error, 1)}
+	p := &proc{cmd: exec.Command(bin, args...), exited: make(chan struct{})}
 	p.cmd.Stdout, p.cmd.Stderr = &p.out, &p.out
 	if err := p.cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
-	go func() { p.done <- p.cmd.Wait() }()
+	go func() { _ = p.cmd.Wait(); close(p.exited) }()
 	t.Cleanup(func() {
 		p.stop(syscall.SIGKILL)
 		if t.Failed() {
@@ -80,15 +80,17 @@ func start(t *testing.T, bin string, args ...string) *proc {
 }
 
 func (p *proc) stop(sig syscall.Signal) {
-	if p.cmd.ProcessState != nil {
+	select {
+	case <-p.exited:
 		return
+	default:
 	}
 	_ = p.cmd.Process.Signal(sig)
 	select {
-	case <-p.done:
+	case <-p.exited:
 	case <-time.After(15 * time.Second):
 		_ = p.cmd.Process.Kill()
-		<-p.done
+		<-p.exited
 	}
 }
 

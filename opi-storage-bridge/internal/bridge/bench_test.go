@@ -86,29 +86,30 @@ func prepareBenchVolumes(b *testing.B, f *fixture, n int) []string {
 //	go test -run '^$' -bench ListNvmeNamespaces ./internal/bridge/
 func BenchmarkListNvmeNamespaces(b *testing.B) {
 	for _, total := range []int{1000, 10000} {
+		// Populated once, outside b.Run, which calls its function again for
+		// every b.N it tries.
+		f := newFixture(b, fixtureConfig{memoryStore: true})
+		ctx := context.Background()
+		// Straight through the collections: the API caps max_namespaces
+		// at 1024, which a 10,000-namespace subsystem exceeds.
+		if _, err := f.b.Frontend.Subsystems.Create(ctx, "", "big", &pb.NvmeSubsystem{Nqn: nqn("big"), MaxNamespaces: uint32(total)}); err != nil {
+			b.Fatal(err)
+		}
+		for i := 0; i < total; i++ {
+			if _, err := f.b.Volumes.Null.Create(ctx, "", fmt.Sprintf("n%05d", i), &pb.NullVolume{BlockSize: 512, BlockCount: 2048}); err != nil {
+				b.Fatal(err)
+			}
+			if _, err := f.b.Frontend.Namespaces.Create(ctx, "nvmeSubsystems/big", fmt.Sprintf("ns%05d", i),
+				&pb.NvmeNamespace{Volume: fmt.Sprintf("nullVolumes/n%05d", i)}); err != nil {
+				b.Fatal(err)
+			}
+		}
+		// A page from the middle, reached through a real token.
+		first, err := f.nvme.ListNvmeNamespaces(ctx, &pb.ListNvmeNamespacesRequest{Parent: "nvmeSubsystems/big", PageSize: 100})
+		if err != nil {
+			b.Fatal(err)
+		}
 		b.Run(fmt.Sprintf("total=%d", total), func(b *testing.B) {
-			f := newFixture(b, fixtureConfig{memoryStore: true})
-			ctx := context.Background()
-			// Straight through the collections: the API caps max_namespaces
-			// at 1024, which a 10,000-namespace subsystem exceeds.
-			if _, err := f.b.Frontend.Subsystems.Create(ctx, "", "big", &pb.NvmeSubsystem{Nqn: nqn("big"), MaxNamespaces: uint32(total)}); err != nil {
-				b.Fatal(err)
-			}
-			for i := 0; i < total; i++ {
-				if _, err := f.b.Volumes.Null.Create(ctx, "", fmt.Sprintf("n%05d", i), &pb.NullVolume{BlockSize: 512, BlockCount: 2048}); err != nil {
-					b.Fatal(err)
-				}
-				if _, err := f.b.Frontend.Namespaces.Create(ctx, "nvmeSubsystems/big", fmt.Sprintf("ns%05d", i),
-					&pb.NvmeNamespace{Volume: fmt.Sprintf("nullVolumes/n%05d", i)}); err != nil {
-					b.Fatal(err)
-				}
-			}
-			// A page from the middle, reached through a real token.
-			first, err := f.nvme.ListNvmeNamespaces(ctx, &pb.ListNvmeNamespacesRequest{Parent: "nvmeSubsystems/big", PageSize: 100})
-			if err != nil {
-				b.Fatal(err)
-			}
-			b.ResetTimer()
 			for i := 0; i < b.N; i++ {
 				res, err := f.nvme.ListNvmeNamespaces(ctx, &pb.ListNvmeNamespacesRequest{Parent: "nvmeSubsystems/big", PageSize: 100, PageToken: first.GetNextPageToken()})
 				if err != nil || len(res.GetNvmeNamespaces()) != 100 {
