@@ -213,8 +213,8 @@ func (m *Manager) ikeSA(ctx context.Context, sa vici.IkeSA) *securityv1.IkeSa {
 	for _, ch := range sa.Children {
 		out.ChildSas = append(out.ChildSas, &securityv1.ChildSa{
 			IkeConnection: conn, Name: ch.Name, UniqueId: ch.UniqueID, IkeSaUniqueId: sa.UniqueID,
-			State: securityv1.ChildSaState(securityv1.ChildSaState_value["CHILD_SA_STATE_"+ch.State]),
-			Mode:  securityv1.IpsecMode(securityv1.IpsecMode_value["IPSEC_MODE_"+ch.Mode]),
+			State:    securityv1.ChildSaState(securityv1.ChildSaState_value["CHILD_SA_STATE_"+ch.State]),
+			Mode:     securityv1.IpsecMode(securityv1.IpsecMode_value["IPSEC_MODE_"+ch.Mode]),
 			Proposal: ch.Proposal, SpiIn: ch.SPIIn, SpiOut: ch.SPIOut,
 			BytesIn: ch.BytesIn, PacketsIn: ch.PacketsIn, BytesOut: ch.BytesOut, PacketsOut: ch.PacketsOut,
 			LocalTs: ch.LocalTS, RemoteTs: ch.RemoteTS, Installed: durationpb.New(ch.Installed),

@@ -118,7 +118,7 @@ func (m *Manager) toVici(ctx context.Context, c *securityv1.IkeConnection) (vici
 		LocalAddrs: c.GetLocalAddrs(), RemoteAddrs: c.GetRemoteAddrs(),
 		LocalPort: int(c.GetLocalPort()), RemotePort: int(c.GetRemotePort()),
 		Proposals: c.GetProposals(), Encap: c.GetForceUdpEncapsulation(),
-		DPDSeconds: int64(c.GetDpdDelay().AsDuration().Seconds()),
+		DPDSeconds:   int64(c.GetDpdDelay().AsDuration().Seconds()),
 		RekeySeconds: int64(c.GetRekeyTime().AsDuration().Seconds()),
 	}
 	if vc.Local, err = m.auth(ctx, c.GetLocalAuth()); err != nil {

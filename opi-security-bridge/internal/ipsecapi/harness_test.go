@@ -153,9 +153,9 @@ func ping(t testing.TB, s side) {
 
 // pki is a CA and one certificate and key per side, made in the test.
 type pki struct {
-	caPEM            string
-	certA, certB     string
-	keyA, keyB       []byte
+	caPEM        string
+	certA, certB string
+	keyA, keyB   []byte
 }
 
 func newPKI(t testing.TB) pki {

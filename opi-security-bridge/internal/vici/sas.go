@@ -28,20 +28,20 @@ type IkeSA struct {
 
 // ChildSA is a live CHILD_SA with its counters.
 type ChildSA struct {
-	Name        string
-	UniqueID    uint32
-	State       string // "INSTALLED", "ROUTED", ...
-	Mode        string // "TUNNEL" or "TRANSPORT"
-	Proposal    string
-	SPIIn       string
-	SPIOut      string
-	BytesIn     uint64
-	PacketsIn   uint64
-	BytesOut    uint64
-	PacketsOut  uint64
-	LocalTS     []string
-	RemoteTS    []string
-	Installed   time.Duration
+	Name       string
+	UniqueID   uint32
+	State      string // "INSTALLED", "ROUTED", ...
+	Mode       string // "TUNNEL" or "TRANSPORT"
+	Proposal   string
+	SPIIn      string
+	SPIOut     string
+	BytesIn    uint64
+	PacketsIn  uint64
+	BytesOut   uint64
+	PacketsOut uint64
+	LocalTS    []string
+	RemoteTS   []string
+	Installed  time.Duration
 }
 
 // Version identifies charon.
