@@ -1,6 +1,8 @@
 package cli
 
 import (
+	"bytes"
+	"encoding/json"
 	"fmt"
 	"io"
 	"strings"
@@ -32,10 +34,17 @@ func (g *globals) printer() (*printer, error) {
 func (p *printer) print(msg proto.Message, fill func(*table)) error {
 	switch p.format {
 	case "json", "yaml":
-		b, err := protojson.MarshalOptions{Multiline: true, Indent: "  ", UseProtoNames: true}.Marshal(msg)
+		compact, err := protojson.MarshalOptions{UseProtoNames: true}.Marshal(msg)
 		if err != nil {
 			return err
 		}
+		// protojson varies its whitespace on purpose; re-indent so the same
+		// message always prints the same bytes (for diffs, scripts and tests).
+		var indented bytes.Buffer
+		if err := json.Indent(&indented, compact, "", "  "); err != nil {
+			return err
+		}
+		b := indented.Bytes()
 		if p.format == "yaml" {
 			if b, err = yaml.JSONToYAML(b); err != nil {
 				return err
