@@ -30,6 +30,8 @@ quiet "${st[@]}" nvme-namespace delete demo-ns --subsystem demo-subsys
 quiet "${st[@]}" nvme-subsystem delete demo-subsys
 quiet "${st[@]}" malloc-volume delete demo-vol
 quiet "${sec[@]}" firewall policy delete demo-edge
+quiet "${sec[@]}" ipsec connection delete demo-site
+quiet "${sec[@]}" ipsec psk delete demo-site
 
 step "provisioning: the inventory of the machine (as the container sees it)"
 opi --addr provisioning:50051 inventory get </dev/null | head -n 12
@@ -41,13 +43,16 @@ opi "${st[@]}" nvme-namespace create demo-ns --subsystem demo-subsys --volume ma
 opi "${st[@]}" nvme-controller create demo-tcp --subsystem demo-subsys --trtype tcp --traddr 127.0.0.1 --trsvcid 4420 </dev/null
 opi "${st[@]}" nvme-namespace list --subsystem demo-subsys </dev/null
 
-step "security: IPsec on strongSwan's charon over VICI"
+step "security: a pre-shared key and an IPsec connection, loaded into strongSwan's charon over VICI"
 opi "${sec[@]}" health opi.security.v1.IpsecService </dev/null
-if scripts/stack.sh opi ipsec --help </dev/null >/dev/null 2>&1; then
-  opi "${sec[@]}" ipsec connection list </dev/null
-else
-  echo "(this opi has no ipsec command yet)"
-fi
+printf 'demo-pre-shared-key-0123456789' | opi "${sec[@]}" ipsec psk create demo-site --secret-file -
+printf '%s\n' 'local_addrs: [0.0.0.0]' 'remote_addrs: [192.0.2.2]' \
+  'local_auth: {method: AUTH_METHOD_PSK, pre_shared_key: preSharedKeys/demo-site}' \
+  'remote_auth: {method: AUTH_METHOD_PSK, pre_shared_key: preSharedKeys/demo-site}' \
+  'children: [{name: net, local_ts: [10.1.0.0/16], remote_ts: [10.2.0.0/16]}]' |
+  opi "${sec[@]}" ipsec connection create demo-site --file -
+echo "charon's view (swanctl --list-conns in the strongswan container):"
+"${DOCKER:-/usr/bin/docker}" exec "$(${COMPOSE:-docker-compose} ps -q strongswan)" swanctl --list-conns --uri unix:///var/run/charon/charon.vici
 
 step "security: an XDP firewall policy with a rule"
 if scripts/stack.sh opi "${sec[@]}" health opi.security.v1.FirewallService </dev/null >/dev/null 2>&1; then
@@ -60,6 +65,8 @@ fi
 
 step "clean up the demo's resources (the stack keeps running)"
 quiet "${sec[@]}" firewall policy delete demo-edge
+quiet "${sec[@]}" ipsec connection delete demo-site
+quiet "${sec[@]}" ipsec psk delete demo-site
 quiet "${st[@]}" nvme-controller delete demo-tcp --subsystem demo-subsys
 quiet "${st[@]}" nvme-namespace delete demo-ns --subsystem demo-subsys
 quiet "${st[@]}" nvme-subsystem delete demo-subsys
