@@ -1,32 +1,64 @@
 // Command opi-security-bridge serves the OPI security API: IPsec on
-// strongSwan through VICI (opi.security.v1.IpsecService). Its intent is
-// kept in --state-dir and loaded into charon again whenever charon
-// restarts.
+// strongSwan through VICI (opi.security.v1.IpsecService) and a firewall in
+// XDP (opi.security.v1.FirewallService). Both keep their intent in one
+// store under --state-dir: IPsec is loaded into charon again whenever
+// charon restarts, and the firewall's pinned XDP programs keep enforcing
+// while the bridge is down and are re-adopted when it starts.
 package main
 
 import (
 	"context"
 	"errors"
 	"flag"
+	"os"
 	"path/filepath"
 
 	"github.com/opi-suite/opi/opi-kit/server"
 	"github.com/opi-suite/opi/opi-kit/store"
+	"github.com/opi-suite/opi/opi-security-bridge/internal/firewallapi"
 	"github.com/opi-suite/opi/opi-security-bridge/internal/ipsecapi"
 )
 
 func main() {
 	viciSocket := ipsecapi.BindFlags(flag.CommandLine)
-	server.Main("opi-security-bridge", "Serves IPsec on strongSwan (VICI).",
+	bpffs := firewallapi.BindFlags(flag.CommandLine)
+	ipsecOn := flag.Bool("ipsec", envBool("OPI_IPSEC", true), "serve IPsec on strongSwan (env OPI_IPSEC)")
+	firewallOn := flag.Bool("firewall", envBool("OPI_FIREWALL", true), "serve the XDP firewall; needs CAP_NET_ADMIN and CAP_SYS_ADMIN (env OPI_FIREWALL)")
+	server.Main("opi-security-bridge", "Serves IPsec on strongSwan (VICI) and a firewall in XDP (eBPF).",
 		func(ctx context.Context, s *server.Server, cfg server.Config) error {
+			if !*ipsecOn && !*firewallOn {
+				return errors.New("both --ipsec and --firewall are off: nothing to serve")
+			}
 			if cfg.StateDir == "" {
-				return errors.New("--state-dir is required: the bridge keeps its intent there")
+				return errors.New("--state-dir (OPI_STATE_DIR) is required: the bridge keeps its intent there")
 			}
 			st, err := store.Open(filepath.Join(cfg.StateDir, "intent.db"))
 			if err != nil {
 				return err
 			}
 			go func() { <-ctx.Done(); st.Close() }()
-			return ipsecapi.Setup(ctx, s, st, *viciSocket, s.Logger())
+			if *ipsecOn {
+				if err := ipsecapi.Setup(ctx, s, st, *viciSocket, s.Logger()); err != nil {
+					return err
+				}
+			}
+			if *firewallOn {
+				if err := firewallapi.Setup(ctx, s, st, *bpffs, s.Logger()); err != nil {
+					return err
+				}
+			}
+			return nil
 		})
+}
+
+// envBool reads a boolean environment variable, falling back to def when
+// it is unset or not a boolean.
+func envBool(key string, def bool) bool {
+	switch os.Getenv(key) {
+	case "1", "true", "TRUE", "True":
+		return true
+	case "0", "false", "FALSE", "False":
+		return false
+	}
+	return def
 }
