@@ -127,8 +127,9 @@ stdin=$ipsec_files/psk expect "pre-shared key" preSharedKeys/site -- --addr secu
 stdin=$ipsec_files/site.yaml expect "IKE connection" RESOURCE_STATE_READY -- --addr security-bridge:50051 ipsec connection create site --file - -o json
 rm -rf "$ipsec_files"
 # charon itself holds it: ask strongSwan, not the bridge.
-"$DOCKER" exec "$(compose ps -q strongswan)" swanctl --list-conns --uri unix:///var/run/charon/charon.vici | tee /dev/stderr | grep -q '^site:' ||
-  fail "charon does not hold the connection site"
+conns=$("$DOCKER" exec "$(compose ps -q strongswan)" swanctl --list-conns --uri unix:///var/run/charon/charon.vici)
+echo "$conns"
+grep -q '^site:' <<<"$conns" || fail "charon does not hold the connection site"
 opi --addr security-bridge:50051 ipsec connection delete site </dev/null >/dev/null || fail "ipsec connection delete"
 opi --addr security-bridge:50051 ipsec psk delete site </dev/null >/dev/null || fail "ipsec psk delete"
 
