@@ -134,15 +134,12 @@ opi --addr security-bridge:50051 ipsec connection delete site </dev/null >/dev/n
 opi --addr security-bridge:50051 ipsec psk delete site </dev/null >/dev/null || fail "ipsec psk delete"
 
 step "security: XDP firewall policy and rules"
-if serves security-bridge:50051 opi.security.v1.FirewallService; then
-  rules=$(mktemp)
-  echo '{"rules": [{"priority": 10, "protocol": "IP_PROTOCOL_TCP", "destination_ports": {"first": 2222}, "action": "FIREWALL_ACTION_DROP"}]}' >"$rules"
-  stdin=$rules expect "firewall policy" firewallPolicies/edge -- --addr security-bridge:50051 firewall policy create edge --interface eth0 --attach-mode generic --default-action allow --rules-file - -o json
-  expect "firewall policy stats" edge -- --addr security-bridge:50051 firewall policy stats edge -o json
-  opi --addr security-bridge:50051 firewall policy delete edge </dev/null >/dev/null || fail "firewall policy delete"
-  rm -f "$rules"
-else
-  echo "skipped: the security bridge does not serve opi.security.v1.FirewallService yet"
-fi
+serves security-bridge:50051 opi.security.v1.FirewallService || fail "the security bridge does not serve opi.security.v1.FirewallService"
+rules=$(mktemp)
+echo '{"rules": [{"priority": 10, "protocol": "IP_PROTOCOL_TCP", "destination_ports": {"first": 2222}, "action": "FIREWALL_ACTION_DROP"}]}' >"$rules"
+stdin=$rules expect "firewall policy" firewallPolicies/edge -- --addr security-bridge:50051 firewall policy create edge --interface eth0 --attach-mode generic --default-action allow --rules-file - -o json
+expect "firewall policy stats" default_action -- --addr security-bridge:50051 firewall policy stats edge -o json
+opi --addr security-bridge:50051 firewall policy delete edge </dev/null >/dev/null || fail "firewall policy delete"
+rm -f "$rules"
 
 step "compose down"
