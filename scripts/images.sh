@@ -65,6 +65,9 @@ say "go build (static) into $out/bin"
 rm -rf "$out"
 mkdir -p "$out/bin" "$out/etc/ssl/certs" "$out/empty"
 cp /etc/ssl/certs/ca-certificates.crt "$out/etc/ssl/certs/"
+# PCI names for the inventory (Debian's pci.ids, installed by make tools).
+mkdir -p "$out/share/misc"
+if [ -f /usr/share/misc/pci.ids ]; then cp /usr/share/misc/pci.ids "$out/share/misc/"; fi
 CGO_ENABLED=0 go build -trimpath -ldflags='-s -w' -o "$out/bin/" \
   ./opi-cli/cmd/opi ./opi-provisioning/cmd/opi-provisioning \
   ./opi-storage-bridge/cmd/opi-storage-bridge ./opi-storage-bridge/cmd/spdk-sim \
