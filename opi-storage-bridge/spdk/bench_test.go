@@ -90,7 +90,7 @@ func serveSim(b *testing.B) string {
 	if err != nil {
 		b.Fatal(err)
 	}
-	s := sim.New(sim.WithAcceptInterval(4 * time.Millisecond))
+	s := sim.New(sim.WithPollInterval(4 * time.Millisecond))
 	done := make(chan error, 1)
 	go func() { done <- s.Serve(l) }()
 	b.Cleanup(func() {

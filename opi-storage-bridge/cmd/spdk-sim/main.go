@@ -33,7 +33,8 @@ func run(argv []string, stderr io.Writer) int {
 	)
 	fs.StringVar(&socket, "r", "/var/tmp/spdk.sock", "RPC listen address (unix socket path), as spdk_tgt's -r")
 	fs.StringVar(&socket, "rpc-socket", "/var/tmp/spdk.sock", "RPC listen address (unix socket path), as spdk_tgt's --rpc-socket")
-	fs.DurationVar(&interval, "accept-interval", 4*time.Millisecond, "accept at most one connection per interval, as SPDK's RPC poller (0: no limit)")
+	fs.DurationVar(&interval, "poll-interval", 4*time.Millisecond, "period of the RPC poller, as SPDK's 4 ms: each tick accepts at most one connection, sends queued responses and reads requests (0: no poller, answer at once)")
+	fs.DurationVar(&interval, "accept-interval", 4*time.Millisecond, "former name of --poll-interval")
 	fs.StringVar(&level, "log-level", "info", "log level: debug, info, warn or error")
 	if err := fs.Parse(argv); err != nil {
 		return 2
@@ -44,13 +45,13 @@ func run(argv []string, stderr io.Writer) int {
 		return 2
 	}
 	logger := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: lv}))
-	s := sim.New(sim.WithAcceptInterval(interval), sim.WithLogger(logger))
+	s := sim.New(sim.WithPollInterval(interval), sim.WithLogger(logger))
 
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, syscall.SIGINT)
 	defer stop()
 	errc := make(chan error, 1)
 	go func() { errc <- s.ListenAndServe(socket) }()
-	logger.Info("spdk-sim serving SPDK JSON-RPC (a stand-in, not SPDK)", "socket", socket, "accept_interval", interval)
+	logger.Info("spdk-sim serving SPDK JSON-RPC (a stand-in, not SPDK)", "socket", socket, "poll_interval", interval)
 	select {
 	case err := <-errc:
 		logger.Error("serve", "err", err)

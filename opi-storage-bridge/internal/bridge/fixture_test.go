@@ -163,7 +163,7 @@ func newFixture(t testing.TB, cfgs ...fixtureConfig) *fixture {
 // restarted spdk_tgt would be.
 func (f *fixture) startSim() {
 	f.t.Helper()
-	f.sim = sim.New(sim.WithAcceptInterval(0))
+	f.sim = sim.New(sim.WithPollInterval(0))
 	l, err := net.Listen("unix", f.sock)
 	if err != nil {
 		f.t.Fatal(err)

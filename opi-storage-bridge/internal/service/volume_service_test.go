@@ -43,7 +43,7 @@ func newVolHarness(t *testing.T) *volHarness {
 	}
 	t.Cleanup(func() { os.RemoveAll(dir) })
 	sock := filepath.Join(dir, "spdk.sock")
-	s := sim.New(sim.WithAcceptInterval(time.Millisecond))
+	s := sim.New(sim.WithPollInterval(time.Millisecond))
 	l, err := net.Listen("unix", sock)
 	if err != nil {
 		t.Fatal(err)

@@ -10,7 +10,7 @@ import (
 )
 
 // startSim serves a new Sim on a socket in a temporary directory; by
-// default without the accept poller, so tests connect at once.
+// default without the poller, so tests get answers at once.
 func startSim(t *testing.T, opts ...Option) (*Sim, string) {
 	t.Helper()
 	path := filepath.Join(t.TempDir(), "spdk.sock")
@@ -18,7 +18,7 @@ func startSim(t *testing.T, opts ...Option) (*Sim, string) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	s := New(append([]Option{WithAcceptInterval(0)}, opts...)...)
+	s := New(append([]Option{WithPollInterval(0)}, opts...)...)
 	done := make(chan error, 1)
 	go func() { done <- s.Serve(l) }()
 	t.Cleanup(func() {
@@ -28,6 +28,18 @@ func startSim(t *testing.T, opts ...Option) (*Sim, string) {
 		}
 	})
 	return s, path
+}
+
+// forEachMode runs fn as a subtest named name, once without the poller
+// and once with a 2 ms poller: the transport's rules hold either way.
+func forEachMode(t *testing.T, name string, fn func(t *testing.T, mode Option)) {
+	t.Helper()
+	for _, m := range []struct {
+		label    string
+		interval time.Duration
+	}{{"without the poller", 0}, {"with the poller", 2 * time.Millisecond}} {
+		t.Run(name+" "+m.label, func(t *testing.T) { fn(t, WithPollInterval(m.interval)) })
+	}
 }
 
 // client is a minimal SPDK JSON-RPC client for tests.

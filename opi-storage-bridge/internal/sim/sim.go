@@ -5,8 +5,10 @@
 // It speaks SPDK v26.05's JSON-RPC over a unix socket the way spdk_tgt does:
 // the same method names and parameter decoding (strict, typed), the same
 // error codes and messages, the same result shapes, and the transport's
-// quirks (one accept per 4 ms poller tick, 64 connections, unframed
-// requests, responses in completion order, 256 KiB request limit). It keeps
+// quirks (one poller every 4 ms that accepts at most one connection per
+// tick, reads requests and sends queued responses, so every round trip waits
+// for it; 64 connections, unframed requests, responses in completion order,
+// 256 KiB request limit). It keeps
 // real in-memory state for the methods the storage bridge uses: bdevs and
 // their claims, logical volumes, crypto keys, keyring, NVMe-oF transports,
 // subsystems, namespaces, listeners and hosts, NVMe-oF initiator
@@ -19,6 +21,7 @@ import (
 	"net"
 	"os"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -35,18 +38,21 @@ type Sim struct {
 
 	tmu      sync.Mutex // guards the transport fields below
 	listener net.Listener
-	conns    map[*conn]struct{}
+	conns    map[net.Conn]struct{}
 	closed   bool
+	done     chan struct{} // closed by Close: stops the poller
 	lockFile *os.File
 	sockPath string
-	wg       sync.WaitGroup // connection goroutines
+	wg       sync.WaitGroup // connection goroutines (no poller)
+
+	ticks atomic.Int64 // poller ticks so far, for tests
 }
 
 type config struct {
-	acceptInterval time.Duration
-	maxConns       int
-	logger         *slog.Logger
-	delays         map[string]time.Duration
+	pollInterval time.Duration
+	maxConns     int
+	logger       *slog.Logger
+	delays       map[string]time.Duration
 }
 
 // Option configures a Sim.
@@ -56,16 +62,27 @@ type optionFunc func(*config)
 
 func (f optionFunc) apply(c *config) { f(c) }
 
-// WithAcceptInterval sets the period of the accept poller: at most one new
-// connection is accepted per period, as SPDK's RPC poller (4 ms) does.
-// Zero accepts connections as soon as they arrive.
-func WithAcceptInterval(d time.Duration) Option {
+// WithPollInterval sets the period of the RPC poller (SPDK: 4 ms). Each
+// tick accepts at most one new connection, sends every connection's queued
+// responses and reads what each connection has sent, dispatching every
+// complete request, so a round trip takes one to two periods (the wait for
+// the reading tick, then one tick to the sending one) and new connections
+// are taken one per period. Zero runs no poller: connections are accepted,
+// requests read and responses written as soon as possible, for tests that
+// do not care about timing.
+func WithPollInterval(d time.Duration) Option {
 	return optionFunc(func(c *config) {
 		if d >= 0 {
-			c.acceptInterval = d
+			c.pollInterval = d
 		}
 	})
 }
+
+// WithAcceptInterval is the former name of WithPollInterval, from when
+// the poller paced only accepts.
+//
+// Deprecated: use WithPollInterval.
+func WithAcceptInterval(d time.Duration) Option { return WithPollInterval(d) }
 
 // WithLogger sets the logger for connection and request events.
 func WithLogger(l *slog.Logger) Option {
@@ -100,14 +117,14 @@ func withMethodDelay(method string, d time.Duration) Option {
 // New returns a Sim with empty state.
 func New(opts ...Option) *Sim {
 	cfg := config{
-		acceptInterval: 4 * time.Millisecond,
-		maxConns:       64,
-		logger:         slog.New(slog.DiscardHandler),
+		pollInterval: 4 * time.Millisecond,
+		maxConns:     64,
+		logger:       slog.New(slog.DiscardHandler),
 	}
 	for _, o := range opts {
 		o.apply(&cfg)
 	}
-	s := &Sim{cfg: cfg, st: newState(), conns: map[*conn]struct{}{}}
+	s := &Sim{cfg: cfg, st: newState(), conns: map[net.Conn]struct{}{}, done: make(chan struct{})}
 	s.registerMethods()
 	return s
 }

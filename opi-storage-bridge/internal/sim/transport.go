@@ -10,7 +10,6 @@ import (
 	"os"
 	"sync"
 	"syscall"
-	"time"
 )
 
 // Limits of SPDK's JSON-RPC server (lib/jsonrpc/jsonrpc_internal.h).
@@ -53,9 +52,13 @@ func (s *Sim) ListenAndServe(socketPath string) error {
 	return s.Serve(l)
 }
 
-// Serve accepts connections on l, one per accept-interval tick and at most
-// the configured number at once, and serves each until the client closes or
-// the Sim is closed. It returns nil after Close.
+// Serve serves connections accepted on l until Close, and returns nil
+// after Close. With a poll interval (the default, SPDK's 4 ms) one poller
+// goroutine drives every connection as SPDK's RPC poller does (see
+// poller.go); with interval zero each connection is served by its own
+// goroutine without waiting for ticks. Either way at most the configured
+// number of connections are served at once; further clients wait in the
+// listen backlog.
 func (s *Sim) Serve(l net.Listener) error {
 	s.tmu.Lock()
 	if s.closed {
@@ -65,9 +68,16 @@ func (s *Sim) Serve(l net.Listener) error {
 	}
 	s.listener = l
 	s.tmu.Unlock()
+	if s.cfg.pollInterval > 0 {
+		return s.servePolled(l)
+	}
+	return s.serveImmediate(l)
+}
 
+// serveImmediate accepts every connection as it arrives and serves each on
+// its own goroutine, answering each request as soon as it completes.
+func (s *Sim) serveImmediate(l net.Listener) error {
 	slots := make(chan struct{}, s.cfg.maxConns)
-	var lastTick time.Time
 	for {
 		slots <- struct{}{} // wait for a free connection slot
 		c, err := l.Accept()
@@ -77,15 +87,13 @@ func (s *Sim) Serve(l net.Listener) error {
 				s.wg.Wait()
 				return nil
 			}
-			var ne net.Error
-			if errors.As(err, &ne) && ne.Timeout() {
+			if isTimeout(err) {
 				continue
 			}
 			return fmt.Errorf("spdk-sim: accept: %w", err)
 		}
-		lastTick = s.waitTick(lastTick)
 		cc := &conn{s: s, c: c}
-		if !s.track(cc) {
+		if !s.track(c) {
 			c.Close()
 			<-slots
 			continue
@@ -99,20 +107,9 @@ func (s *Sim) Serve(l net.Listener) error {
 	}
 }
 
-// waitTick holds a just-accepted connection until the next poller tick after
-// last, so that one connection is taken per tick as SPDK's poller does.
-func (s *Sim) waitTick(last time.Time) time.Time {
-	iv := s.cfg.acceptInterval
-	if iv <= 0 {
-		return time.Now()
-	}
-	now := time.Now()
-	next := now.Truncate(iv).Add(iv)
-	if !last.IsZero() && next.Before(last.Add(iv)) {
-		next = last.Add(iv)
-	}
-	time.Sleep(time.Until(next))
-	return next
+func isTimeout(err error) bool {
+	var ne net.Error
+	return errors.As(err, &ne) && ne.Timeout()
 }
 
 func (s *Sim) isClosed() bool {
@@ -121,7 +118,7 @@ func (s *Sim) isClosed() bool {
 	return s.closed
 }
 
-func (s *Sim) track(c *conn) bool {
+func (s *Sim) track(c net.Conn) bool {
 	s.tmu.Lock()
 	defer s.tmu.Unlock()
 	if s.closed {
@@ -131,7 +128,7 @@ func (s *Sim) track(c *conn) bool {
 	return true
 }
 
-func (s *Sim) untrack(c *conn) {
+func (s *Sim) untrack(c net.Conn) {
 	s.tmu.Lock()
 	defer s.tmu.Unlock()
 	delete(s.conns, c)
@@ -150,8 +147,9 @@ func (s *Sim) Close() error {
 	if s.listener != nil {
 		err = s.listener.Close()
 	}
+	close(s.done)
 	for c := range s.conns {
-		c.c.Close()
+		c.Close()
 	}
 	lf, path := s.lockFile, s.sockPath
 	s.tmu.Unlock()
@@ -166,8 +164,9 @@ func (s *Sim) Close() error {
 	return err
 }
 
-// conn is one client connection: requests are read as a stream of JSON
-// values, responses written whole under wmu, in completion order.
+// conn is one client connection served without the poller: requests are
+// read as a stream of JSON values, responses written whole under wmu, in
+// completion order.
 type conn struct {
 	s           *Sim
 	c           net.Conn
@@ -176,7 +175,7 @@ type conn struct {
 }
 
 func (c *conn) serve() {
-	defer c.s.untrack(c)
+	defer c.s.untrack(c.c)
 	defer c.c.Close()
 	buf := make([]byte, 0, 4096)
 	chunk := make([]byte, 64*1024)
@@ -212,23 +211,15 @@ func (c *conn) serve() {
 // (parse error).
 func (c *conn) consume(buf []byte) ([]byte, bool) {
 	for {
-		buf = bytes.TrimLeft(buf, " \t\r\n")
-		if len(buf) == 0 {
-			return buf[:0], true
-		}
-		dec := json.NewDecoder(bytes.NewReader(buf))
-		var raw json.RawMessage
-		err := dec.Decode(&raw)
-		if errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, io.EOF) {
-			return buf, true // incomplete: wait for more bytes
-		}
-		if err != nil || countValues(raw) > maxJSONValues {
-			c.write(errorResponse(nil, &rpcError{Code: codeParseError, Message: "Parse error"}))
+		value, rest, err := nextValue(buf)
+		if err != nil {
+			c.write(parseErrorResponse())
 			return nil, false
 		}
-		used := int(dec.InputOffset())
-		value := append(json.RawMessage(nil), raw...)
-		buf = buf[used:]
+		if value == nil {
+			return rest, true
+		}
+		buf = rest
 		c.outstanding.Add(1)
 		c.s.process(value, func(resp []byte) {
 			if resp != nil {
@@ -237,6 +228,35 @@ func (c *conn) consume(buf []byte) ([]byte, bool) {
 			c.outstanding.Done()
 		})
 	}
+}
+
+// nextValue takes the first complete JSON value off buf, as SPDK's
+// incremental parser consumes one value at a time. It returns the value (a
+// copy) and the bytes after it; a nil value means buf holds no complete one
+// yet (rest is buf without leading whitespace). An error is a parse error,
+// including a value of more than SPDK's 8192 JSON tokens.
+func nextValue(buf []byte) (value json.RawMessage, rest []byte, err error) {
+	buf = bytes.TrimLeft(buf, " \t\r\n")
+	if len(buf) == 0 {
+		return nil, buf[:0], nil
+	}
+	dec := json.NewDecoder(bytes.NewReader(buf))
+	var raw json.RawMessage
+	err = dec.Decode(&raw)
+	if errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, io.EOF) {
+		return nil, buf, nil // incomplete: wait for more bytes
+	}
+	if err != nil {
+		return nil, nil, err
+	}
+	if countValues(raw) > maxJSONValues {
+		return nil, nil, errors.New("more than 8192 JSON values")
+	}
+	return append(json.RawMessage(nil), raw...), buf[dec.InputOffset():], nil
+}
+
+func parseErrorResponse() []byte {
+	return errorResponse(nil, &rpcError{Code: codeParseError, Message: "Parse error"})
 }
 
 func (c *conn) write(resp []byte) {

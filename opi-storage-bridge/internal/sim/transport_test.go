@@ -34,8 +34,8 @@ func TestTransportFollowsSPDK(t *testing.T) {
 			`[{"jsonrpc":"2.0","id":1,"result":true},{"jsonrpc":"2.0","id":null,"error":{"code":-32600,"message":"Invalid request"}}]` + "\n"},
 	}
 	for _, tc := range cases {
-		t.Run(tc.name, func(t *testing.T) {
-			_, path := startSim(t)
+		forEachMode(t, tc.name, func(t *testing.T, mode Option) {
+			_, path := startSim(t, mode)
 			c := dial(t, path)
 			for _, part := range strings.SplitAfter(tc.send, "\n") {
 				c.send(part)
@@ -68,57 +68,63 @@ func expectClosed(t *testing.T, c net.Conn) {
 }
 
 func TestAParseErrorIsAnsweredThenTheConnectionCloses(t *testing.T) {
-	_, path := startSim(t)
-	c := dial(t, path)
-	c.send(`{"id":1,"method":}`)
-	want := `{"jsonrpc":"2.0","id":null,"error":{"code":-32700,"message":"Parse error"}}` + "\n"
-	if got := readN(t, c.c, len(want)); got != want {
-		t.Fatalf("got %q", got)
-	}
-	expectClosed(t, c.c)
+	forEachMode(t, "a parse error is answered then the connection closes", func(t *testing.T, mode Option) {
+		_, path := startSim(t, mode)
+		c := dial(t, path)
+		c.send(`{"id":1,"method":}`)
+		want := `{"jsonrpc":"2.0","id":null,"error":{"code":-32700,"message":"Parse error"}}` + "\n"
+		if got := readN(t, c.c, len(want)); got != want {
+			t.Fatalf("got %q", got)
+		}
+		expectClosed(t, c.c)
+	})
 }
 
 func TestARequestOver256KiBClosesTheConnection(t *testing.T) {
-	_, path := startSim(t)
-	c := dial(t, path)
-	big := `{"id":1,"method":"bdev_get_bdevs","params":{"name":"` + strings.Repeat("x", 300*1024) + `"}}`
-	go func() { _, _ = c.c.Write([]byte(big)) }()
-	_ = c.c.SetReadDeadline(time.Now().Add(3 * time.Second))
-	b, err := io.ReadAll(c.c)
-	if errors.Is(err, syscall.ECONNRESET) {
-		err = nil // closed with our bytes unread
-	}
-	if err != nil || len(b) != 0 {
-		t.Fatalf("got %q, %v; want a close with no response", b, err)
-	}
+	forEachMode(t, "a request over 256 KiB closes the connection", func(t *testing.T, mode Option) {
+		_, path := startSim(t, mode)
+		c := dial(t, path)
+		big := `{"id":1,"method":"bdev_get_bdevs","params":{"name":"` + strings.Repeat("x", 300*1024) + `"}}`
+		go func() { _, _ = c.c.Write([]byte(big)) }()
+		_ = c.c.SetReadDeadline(time.Now().Add(3 * time.Second))
+		b, err := io.ReadAll(c.c)
+		if errors.Is(err, syscall.ECONNRESET) {
+			err = nil // closed with our bytes unread
+		}
+		if err != nil || len(b) != 0 {
+			t.Fatalf("got %q, %v; want a close with no response", b, err)
+		}
+	})
 }
 
 func TestPipelinedRequestsAreAnsweredInCompletionOrder(t *testing.T) {
-	_, path := startSim(t, withMethodDelay("bdev_malloc_create", 50*time.Millisecond))
-	c := dial(t, path)
-	c.send(`{"id":1,"method":"bdev_malloc_create","params":{"name":"M","block_size":512,"num_blocks":8}}` +
-		`{"id":2,"method":"spdk_get_version"}{"id":3,"method":"framework_wait_init"}`)
-	var ids []string
-	for range 3 {
-		ids = append(ids, string(c.read().ID))
-	}
-	if got := strings.Join(ids, ","); got != "2,3,1" {
-		t.Fatalf("completion order %s, want 2,3,1", got)
-	}
+	forEachMode(t, "pipelined requests are answered in completion order", func(t *testing.T, mode Option) {
+		_, path := startSim(t, mode, withMethodDelay("bdev_malloc_create", 50*time.Millisecond))
+		c := dial(t, path)
+		c.send(`{"id":1,"method":"bdev_malloc_create","params":{"name":"M","block_size":512,"num_blocks":8}}` +
+			`{"id":2,"method":"spdk_get_version"}{"id":3,"method":"framework_wait_init"}`)
+		var ids []string
+		for range 3 {
+			ids = append(ids, string(c.read().ID))
+		}
+		if got := strings.Join(ids, ","); got != "2,3,1" {
+			t.Fatalf("completion order %s, want 2,3,1", got)
+		}
+	})
 }
 
-func TestTheAcceptPollerTakesOneConnectionPerTick(t *testing.T) {
+func TestThePollerTakesOneConnectionPerTick(t *testing.T) {
 	cases := []struct {
 		name     string
 		interval time.Duration
 		min, max time.Duration
 	}{
 		{"ten connections take about ten 4 ms ticks", 4 * time.Millisecond, 36 * time.Millisecond, 400 * time.Millisecond},
-		{"with interval zero they are accepted at once", 0, 0, 30 * time.Millisecond},
+		{"without the poller they are served at once", 0, 0, 30 * time.Millisecond},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			_, path := startSim(t, WithAcceptInterval(tc.interval))
+			_, path := startSim(t, WithPollInterval(tc.interval))
 			var conns []*client
 			for range 10 {
 				conns = append(conns, dial(t, path))
@@ -138,30 +144,32 @@ func TestTheAcceptPollerTakesOneConnectionPerTick(t *testing.T) {
 }
 
 func TestConnectionsBeyondTheCapWaitForAFreeSlot(t *testing.T) {
-	_, path := startSim(t, WithMaxConnections(3))
-	var first []*client
-	for range 3 {
-		c := dial(t, path)
-		c.must("framework_wait_init", "")
-		first = append(first, c)
-	}
-	late := dial(t, path)
-	late.send(`{"id":9,"method":"framework_wait_init"}`)
-	_ = late.c.SetReadDeadline(time.Now().Add(50 * time.Millisecond))
-	if n, _ := late.c.Read(make([]byte, 1)); n != 0 {
-		t.Fatal("a fourth connection was served while three were open")
-	}
-	first[0].c.Close()
-	_ = late.c.SetReadDeadline(time.Time{})
-	late.dec = newDecoder(late.c)
-	if r := late.read(); string(r.ID) != "9" {
-		t.Fatalf("got %+v", r)
-	}
+	forEachMode(t, "connections beyond the cap wait for a free slot", func(t *testing.T, mode Option) {
+		_, path := startSim(t, mode, WithMaxConnections(3))
+		var first []*client
+		for range 3 {
+			c := dial(t, path)
+			c.must("framework_wait_init", "")
+			first = append(first, c)
+		}
+		late := dial(t, path)
+		late.send(`{"id":9,"method":"framework_wait_init"}`)
+		_ = late.c.SetReadDeadline(time.Now().Add(50 * time.Millisecond))
+		if n, _ := late.c.Read(make([]byte, 1)); n != 0 {
+			t.Fatal("a fourth connection was served while three were open")
+		}
+		first[0].c.Close()
+		_ = late.c.SetReadDeadline(time.Time{})
+		late.dec = newDecoder(late.c)
+		if r := late.read(); string(r.ID) != "9" {
+			t.Fatalf("got %+v", r)
+		}
+	})
 }
 
 func TestListenAndServeTakesTheSocketLikeSPDK(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "spdk.sock")
-	a := New(WithAcceptInterval(0))
+	a := New(WithPollInterval(0))
 	errc := make(chan error, 1)
 	go func() { errc <- a.ListenAndServe(path) }()
 	deadline := time.Now().Add(2 * time.Second)
