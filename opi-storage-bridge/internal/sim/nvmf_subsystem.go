@@ -1,7 +1,9 @@
 package sim
 
 import (
+	"cmp"
 	"encoding/json"
+	"slices"
 	"strings"
 )
 
@@ -280,12 +282,7 @@ func (s *Sim) registerNamespaces() {
 			}
 			nsid := uint32(n.u64("nsid"))
 			if nsid == 0 {
-				for id := uint32(1); id <= ss.maxNS; id++ {
-					if ss.ns(id) == nil {
-						nsid = id
-						break
-					}
-				}
+				nsid = ss.lowestFreeNSID()
 			}
 			if nsid == 0 || nsid > ss.maxNS || ss.ns(nsid) != nil {
 				return nil, errInvalidParams
@@ -308,8 +305,8 @@ func (s *Sim) registerNamespaces() {
 			}
 			_ = b.claimBy("NVMe-oF Target")
 			ns := &namespace{nsid: nsid, bdev: b, uuid: uuid, nguid: nguid, eui64: eui, anagrpid: ana}
-			ss.namespaces = append(ss.namespaces, ns)
-			sortNamespaces(ss.namespaces)
+			i, _ := ss.nsIndex(nsid)
+			ss.namespaces = slices.Insert(ss.namespaces, i, ns)
 			st.namespaceAdded(ss, ns)
 			return nsid, nil
 		},
@@ -333,21 +330,34 @@ func (s *Sim) registerNamespaces() {
 	})
 }
 
+// ns returns the namespace with id.
 func (ss *subsystem) ns(id uint32) *namespace {
-	for _, n := range ss.namespaces {
-		if n.nsid == id {
-			return n
-		}
+	if i, ok := ss.nsIndex(id); ok {
+		return ss.namespaces[i]
 	}
 	return nil
 }
 
-func sortNamespaces(nss []*namespace) {
-	for i := 1; i < len(nss); i++ {
-		for j := i; j > 0 && nss[j].nsid < nss[j-1].nsid; j-- {
-			nss[j], nss[j-1] = nss[j-1], nss[j]
+// nsIndex finds id in the namespaces, which are kept sorted by nsid (as
+// nvmf_get_subsystems lists them), or where it would go.
+func (ss *subsystem) nsIndex(id uint32) (int, bool) {
+	return slices.BinarySearchFunc(ss.namespaces, id, func(n *namespace, id uint32) int { return cmp.Compare(n.nsid, id) })
+}
+
+// lowestFreeNSID is the id SPDK gives a namespace added without one, or 0
+// when all max_namespaces ids are taken.
+func (ss *subsystem) lowestFreeNSID() uint32 {
+	id := uint32(1)
+	for _, n := range ss.namespaces { // sorted: the first gap is the answer
+		if n.nsid != id {
+			break
 		}
+		id++
 	}
+	if id > ss.maxNS {
+		return 0
+	}
+	return id
 }
 
 // removeNamespace drops ns from ss, releases its bdev claim and tells the
