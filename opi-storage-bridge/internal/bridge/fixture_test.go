@@ -40,6 +40,13 @@ func (r *recorder) observe(method string, params json.RawMessage) {
 	r.mu.Unlock()
 }
 
+// count is how many requests were sent so far.
+func (r *recorder) count() int {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return len(r.reqs)
+}
+
 // check validates every recorded request against SPDK's contract.
 func (r *recorder) check(t testing.TB) {
 	t.Helper()
