@@ -43,7 +43,7 @@ func newVolHarness(t *testing.T) *volHarness {
 	}
 	t.Cleanup(func() { os.RemoveAll(dir) })
 	sock := filepath.Join(dir, "spdk.sock")
-	s := sim.New(sim.WithPollInterval(time.Millisecond))
+	s := sim.New(sim.WithPollInterval(0)) // no poller: these tests are not about timing
 	l, err := net.Listen("unix", sock)
 	if err != nil {
 		t.Fatal(err)
