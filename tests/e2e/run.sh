@@ -24,7 +24,8 @@ export OPI_PROVISIONING_PORT= OPI_STORAGE_PORT= OPI_SECURITY_PORT=
 t0=$SECONDS
 
 step() { printf '\n\033[1m== e2e: %s\033[0m (%ss)\n' "$*" $((SECONDS - t0)); }
-fail() { printf '\033[31me2e: FAIL: %s\033[0m\n' "$*" >&2; exit 1; }
+passed=0
+fail() { printf '\033[31me2e: FAIL: %s\033[0m\n' "$*" >&2; failed=1; exit 1; }
 compose() { "${compose_cmd[@]}" "$@"; }
 
 # "When Docker can be started": it needs root (apt, namespaces) or an engine of its own.
@@ -51,6 +52,8 @@ finish() {
   compose down -v --remove-orphans >/dev/null 2>&1
   [ -n "$started_engine" ] && scripts/docker-env.sh down
   if [ $rc -eq 0 ]; then printf '\n\033[32me2e: PASS\033[0m in %ss\n' $((SECONDS - t0)); fi
+  # The closing line CI reads: checks passed and failed.
+  printf 'e2e: %d passed, %d failed\n' "$passed" "${failed:-$(( rc != 0 ))}"
   exit $rc
 }
 trap finish EXIT
@@ -78,6 +81,7 @@ expect() {
   if ! out=$(opi "$@" 2>&1 <"${stdin:-/dev/null}"); then echo "$out"; fail "$what: opi $* failed"; fi
   echo "$out" | head -n 12
   grep -qF -- "$needle" <<<"$out" || fail "$what: no '$needle' in the output of opi $*"
+  passed=$((passed + 1))
 }
 
 step "wait for health"
