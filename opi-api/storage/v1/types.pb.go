@@ -24,9 +24,9 @@
 // - `nvmeRemoteControllers/{nvme_remote_controller}/nvmeRemoteNamespaces/{nvme_remote_namespace}`
 //
 // A name that matches none of them is rejected with INVALID_ARGUMENT. The
-// referenced volume does not have to exist yet: the referring resource waits
-// in PENDING until it does. A volume cannot be deleted while another resource
-// refers to it (FAILED_PRECONDITION).
+// referenced volume must exist: creating a resource on a volume that does not
+// is NOT_FOUND (create the volume first). A volume cannot be deleted while
+// another resource refers to it (FAILED_PRECONDITION).
 
 package storagev1
 
