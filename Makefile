@@ -115,7 +115,7 @@ release-tag: ## Print the tags a release creates; EXECUTE=1 creates them (never 
 	go run ./opi-tools/cmd/opi-release tag $(if $(EXECUTE),--execute)
 
 .PHONY: demo
-demo: tools build ## The main job: run the suite's services locally and show them answering.
+demo: tools build ## The main job: the compose stack up, driven by the opi CLI (make down stops it).
 	scripts/demo.sh
 
 .PHONY: images up down e2e
