@@ -44,6 +44,7 @@ func run(ctx context.Context, name, description string, fs *flag.FlagSet, args [
 		return err
 	}
 	if err := setup(ctx, s, cfg); err != nil {
+		s.abandon() // setup may have started a goroutine waiting on s.Addr
 		return fmt.Errorf("setting up %s: %w", name, err)
 	}
 	return s.Run(ctx)

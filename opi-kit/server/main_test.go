@@ -2,9 +2,11 @@ package server
 
 import (
 	"context"
+	"errors"
 	"flag"
 	"strings"
 	"testing"
+	"time"
 
 	inventoryv1 "github.com/opi-suite/opi/opi-api/inventory/v1"
 )
@@ -46,5 +48,27 @@ func TestHelpNamesTheBridge(t *testing.T) {
 		if !strings.Contains(out.String(), want) {
 			t.Errorf("help lacks %q:\n%s", want, out.String())
 		}
+	}
+}
+
+func TestAddrReturnsWhenSetupFails(t *testing.T) {
+	fs := flag.NewFlagSet("opi-test", flag.ContinueOnError)
+	addr := make(chan string, 1)
+	err := run(context.Background(), "opi-test", "Serves tests.", fs,
+		[]string{"--listen=127.0.0.1:0", "--http-listen=", "--insecure-plaintext", "--log-level=error"},
+		func(_ context.Context, s *Server, _ Config) error {
+			go func() { addr <- s.Addr() }()
+			return errors.New("backend missing")
+		}, nil)
+	if err == nil || !strings.Contains(err.Error(), "backend missing") {
+		t.Fatalf("run: %v, want the setup error", err)
+	}
+	select {
+	case a := <-addr:
+		if a != "" {
+			t.Errorf("Addr = %q for a server that never ran, want \"\"", a)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("Addr still blocks after setup failed: the goroutine waiting on it leaks")
 	}
 }

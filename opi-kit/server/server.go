@@ -63,7 +63,8 @@ type Server struct {
 	services []Service
 	started  bool
 
-	ready          chan struct{} // closed once Run listens, or fails to
+	ready          chan struct{} // closed once Run listens, fails to, or will never run
+	readyOnce      sync.Once
 	addr, httpAddr string
 }
 
@@ -86,6 +87,11 @@ func New(cfg Config, opts ...Option) (*Server, error) {
 	if o.registry == nil {
 		o.registry = prometheus.NewRegistry()
 		o.registry.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	}
+	if o.probeInterval <= 0 || o.probeTimeout <= 0 || o.shutdownTimeout <= 0 {
+		// A zero interval would panic in time.NewTicker once Run starts.
+		return nil, fmt.Errorf("server: probe interval (%s), probe timeout (%s) and shutdown timeout (%s) must be positive",
+			o.probeInterval, o.probeTimeout, o.shutdownTimeout)
 	}
 	if cfg.StateDir != "" {
 		if err := os.MkdirAll(cfg.StateDir, 0o700); err != nil {
@@ -148,8 +154,9 @@ func (s *Server) AddService(svc Service) {
 // that they share the server's format and level.
 func (s *Server) Logger() *slog.Logger { return s.logger }
 
-// Addr returns the gRPC listen address once Run listens ("" if Run failed
-// before). It waits for Run, so call it after starting Run.
+// Addr returns the gRPC listen address once Run listens; "" if Run failed
+// before, or if Main's setup failed so that Run never starts. It waits for
+// Run, so call it after starting Run.
 func (s *Server) Addr() string {
 	<-s.ready
 	return s.addr
@@ -178,12 +185,16 @@ func (s *Server) Run(ctx context.Context) error {
 
 	lis, httpSrv, httpLis, gw, err := s.listen(ctx, services)
 	if err != nil {
-		close(s.ready)
+		s.markReady("", "")
 		s.flushTraces()
 		return err
 	}
 	s.metrics.InitializeMetrics(s.grpc)
-	close(s.ready)
+	httpAddr := ""
+	if httpLis != nil {
+		httpAddr = httpLis.Addr().String()
+	}
+	s.markReady(lis.Addr().String(), httpAddr)
 	s.logger.Info("serving", "name", s.opts.name, "grpc", s.addr, "http", s.httpAddr,
 		"tls", s.tls != nil, "authorization", s.cfg.mutualTLS())
 
@@ -218,6 +229,27 @@ func (s *Server) Run(ctx context.Context) error {
 	return serveErr
 }
 
+// markReady publishes the listen addresses and releases Addr and HTTPAddr.
+// Only the first call counts: the addresses never change once published,
+// so Addr cannot report a listener that a failing Run already closed.
+func (s *Server) markReady(addr, httpAddr string) {
+	s.readyOnce.Do(func() {
+		s.addr, s.httpAddr = addr, httpAddr
+		close(s.ready)
+	})
+}
+
+// abandon releases Addr and HTTPAddr (with "") when Run will never be
+// called, so that a goroutine waiting on them does not leak.
+func (s *Server) abandon() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if !s.started {
+		s.started = true
+		s.markReady("", "")
+	}
+}
+
 // gateway is the HTTP side's in-process connection to the gRPC server.
 type gateway struct {
 	lis  inProcessListener
@@ -229,7 +261,6 @@ func (s *Server) listen(ctx context.Context, services []Service) (net.Listener, 
 	if err != nil {
 		return nil, nil, nil, nil, fmt.Errorf("--listen %s: %w", s.cfg.Listen, err)
 	}
-	s.addr = lis.Addr().String()
 	if s.cfg.HTTPListen == "" {
 		return lis, nil, nil, nil, nil
 	}
@@ -256,7 +287,6 @@ func (s *Server) listen(ctx context.Context, services []Service) (net.Listener, 
 			return nil, nil, nil, nil, fmt.Errorf("registering the REST gateway of %s: %w", svc.Desc.ServiceName, err)
 		}
 	}
-	s.httpAddr = httpLis.Addr().String()
 	root := http.NewServeMux()
 	root.Handle("/metrics", promhttp.HandlerFor(s.opts.registry, promhttp.HandlerOpts{}))
 	root.Handle("/healthz", s.health)

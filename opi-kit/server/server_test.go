@@ -6,11 +6,13 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"net"
 	"net/http"
 	"slices"
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	inventoryv1 "github.com/opi-suite/opi/opi-api/inventory/v1"
 	"github.com/opi-suite/opi/opi-kit/redact"
@@ -270,4 +272,41 @@ func (b *syncBuffer) String() string {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	return b.b.String()
+}
+
+func TestRunThatCannotListenReportsNoAddress(t *testing.T) {
+	taken, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer taken.Close()
+	cfg := plaintextConfig()
+	cfg.HTTPListen = taken.Addr().String() // gRPC listens, then HTTP fails
+	logger, _ := server.NewLogger(t.Output(), "error")
+	s, err := server.New(cfg, server.WithLogger(logger))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Run(context.Background()); err == nil || !strings.Contains(err.Error(), "--http-listen") {
+		t.Fatalf("Run = %v, want the --http-listen error", err)
+	}
+	if s.Addr() != "" || s.HTTPAddr() != "" {
+		t.Errorf("Addr = %q, HTTPAddr = %q after Run failed; want both empty (the listeners are closed)", s.Addr(), s.HTTPAddr())
+	}
+}
+
+func TestNewRefusesNonPositiveDurations(t *testing.T) {
+	for _, tt := range []struct {
+		name string
+		opt  server.Option
+	}{
+		{"a zero probe interval", server.WithProbeInterval(0)},
+		{"a negative shutdown timeout", server.WithShutdownTimeout(-time.Second)},
+	} {
+		t.Run(tt.name+" is refused by New, not a panic in Run", func(t *testing.T) {
+			if _, err := server.New(plaintextConfig(), tt.opt); err == nil || !strings.Contains(err.Error(), "must be positive") {
+				t.Errorf("New = %v, want an error saying durations must be positive", err)
+			}
+		})
+	}
 }
