@@ -10,6 +10,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -33,12 +34,14 @@ func TestCommandServesInventory(t *testing.T) {
 	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
 		t.Fatalf("go build: %v\n%s", err, out)
 	}
-	grpcAddr, httpAddr := freeAddr(t), freeAddr(t)
-	var logs bytes.Buffer
-	cmd := exec.Command(bin, "--listen", grpcAddr, "--state-dir", filepath.Join(dir, "state"), "--insecure-plaintext")
-	// The HTTP address comes from the environment, to check that path too.
-	cmd.Env = append(os.Environ(), "OPI_HTTP_LISTEN="+httpAddr)
-	cmd.Stdout, cmd.Stderr = &logs, &logs
+	// The kernel picks both ports, and the command's "serving" log line says
+	// which: a port picked here and handed over could be taken in between.
+	logs := &serveLog{listening: make(chan serveAddrs, 1)}
+	cmd := exec.Command(bin, "--listen", "127.0.0.1:0", "--state-dir", filepath.Join(dir, "state"), "--insecure-plaintext")
+	// The HTTP address comes from the environment, to check that path too:
+	// without it the command would listen on the default :8082.
+	cmd.Env = append(os.Environ(), "OPI_HTTP_LISTEN=127.0.0.1:0")
+	cmd.Stdout, cmd.Stderr = logs, logs
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
@@ -54,6 +57,18 @@ func TestCommandServesInventory(t *testing.T) {
 		}
 	})
 
+	var grpcAddr, httpAddr string
+	select {
+	case a := <-logs.listening:
+		grpcAddr, httpAddr = a.GRPC, a.HTTP
+	case err := <-exited:
+		t.Fatalf("the command exited before serving: %v", err)
+	case <-time.After(20 * time.Second):
+		t.Fatal("no \"serving\" log line within 20s")
+	}
+	if host, _, _ := net.SplitHostPort(httpAddr); host != "127.0.0.1" {
+		t.Fatalf("HTTP listens on %q, not on OPI_HTTP_LISTEN=127.0.0.1:0", httpAddr)
+	}
 	waitHealthy(t, httpAddr)
 
 	conn, err := grpc.NewClient(grpcAddr, grpc.WithTransportCredentials(insecure.NewCredentials()))
@@ -132,7 +147,7 @@ func TestCommandRefusesPlaintextUnlessAsked(t *testing.T) {
 	if testing.Short() {
 		t.Skip("runs the command")
 	}
-	out, err := exec.Command("go", "run", ".", "--listen", freeAddr(t), "--http-listen", "").CombinedOutput()
+	out, err := exec.Command("go", "run", ".", "--listen", "127.0.0.1:0", "--http-listen", "").CombinedOutput()
 	if err == nil {
 		t.Fatalf("started without TLS and without --insecure-plaintext:\n%s", out)
 	}
@@ -141,14 +156,49 @@ func TestCommandRefusesPlaintextUnlessAsked(t *testing.T) {
 	}
 }
 
-func freeAddr(t *testing.T) string {
-	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
+// serveAddrs are the addresses in the command's "serving" log line.
+type serveAddrs struct {
+	GRPC string `json:"grpc"`
+	HTTP string `json:"http"`
+}
+
+// serveLog collects the command's output, safe for the two copying
+// goroutines of exec, and sends the addresses of the first "serving" line.
+type serveLog struct {
+	mu        sync.Mutex
+	all       bytes.Buffer
+	partial   []byte
+	listening chan serveAddrs
+	sent      bool
+}
+
+func (l *serveLog) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.all.Write(p)
+	l.partial = append(l.partial, p...)
+	for {
+		i := bytes.IndexByte(l.partial, '\n')
+		if i < 0 {
+			return len(p), nil
+		}
+		line := l.partial[:i]
+		l.partial = l.partial[i+1:]
+		var entry struct {
+			Msg string `json:"msg"`
+			serveAddrs
+		}
+		if !l.sent && json.Unmarshal(line, &entry) == nil && entry.Msg == "serving" {
+			l.listening <- entry.serveAddrs
+			l.sent = true
+		}
 	}
-	defer l.Close()
-	return l.Addr().String()
+}
+
+func (l *serveLog) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.all.String()
 }
 
 func waitHealthy(t *testing.T, httpAddr string) {
