@@ -44,7 +44,7 @@ func (h *hardware) read(ctx context.Context) (*inventoryv1.Inventory, error) {
 	var errs []error
 	note := func(part string, err error) {
 		if err != nil {
-			h.logger.DebugContext(ctx, "inventory part unavailable", "part", part, "err", err)
+			h.logger.DebugContext(ctx, "inventory part unavailable", "part", part, "error", err)
 			errs = append(errs, err)
 		}
 	}
@@ -183,7 +183,7 @@ func (h *hardware) pciNames() *pcidb.PCIDB {
 	h.pciOnce.Do(func() {
 		db, err := pcidb.New(pcidb.WithChroot(h.root))
 		if err != nil {
-			h.logger.Warn("no PCI id database: PCI devices are listed without names", "err", err)
+			h.logger.Warn("no PCI id database: PCI devices are listed without names", "error", err)
 			return
 		}
 		h.pciDB = db

@@ -5,7 +5,6 @@ package inventory
 
 import (
 	"context"
-	"fmt"
 	"log/slog"
 
 	"google.golang.org/grpc/codes"
@@ -43,9 +42,13 @@ func WithRoot(root string) Option {
 }
 
 // WithLogger sets the logger for the parts of the inventory that could not be
-// read (they are left empty, not fatal).
+// read (they are left empty, not fatal). A nil logger keeps the default.
 func WithLogger(l *slog.Logger) Option {
-	return optionFunc(func(c *config) { c.logger = l })
+	return optionFunc(func(c *config) {
+		if l != nil {
+			c.logger = l
+		}
+	})
 }
 
 // NewService returns an inventory service reading this machine's hardware.
@@ -68,7 +71,7 @@ func (s *Service) GetInventory(ctx context.Context, req *inventoryv1.GetInventor
 	}
 	inv, err := s.hw.read(ctx)
 	if err != nil {
-		return nil, status.Error(codes.Unavailable, fmt.Sprintf("reading the hardware inventory: %v", err))
+		return nil, status.Errorf(codes.Unavailable, "reading the hardware inventory: %v", err)
 	}
 	inv.Name = ResourceName
 	return inv, nil
