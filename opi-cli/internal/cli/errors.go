@@ -19,13 +19,15 @@ func explain(err error, addr string) string {
 	msg := st.Message()
 	switch st.Code() {
 	case codes.Unavailable:
+		// Most specific first: a plaintext server's reply to a TLS hello is
+		// itself a "tls:" handshake error, and must not read as a CA problem.
 		switch {
+		case strings.Contains(msg, "first record does not look like a TLS handshake"), strings.Contains(msg, "EOF"):
+			return fmt.Sprintf("the service at %s did not speak TLS: %s\n  if it runs with --insecure-plaintext, pass --insecure", addr, msg)
 		case strings.Contains(msg, "certificate"), strings.Contains(msg, "tls:"), strings.Contains(msg, "handshake"):
 			return fmt.Sprintf("TLS with %s failed: %s\n  check --tls-ca (the CA that signed the service's certificate), --tls-cert/--tls-key (if the service requires client certificates), or --insecure (if the service runs plaintext)", addr, msg)
 		case strings.Contains(msg, "connection refused"), strings.Contains(msg, "no such host"), strings.Contains(msg, "i/o timeout"):
 			return fmt.Sprintf("cannot reach a service at %s: %s\n  is it running? check --addr or OPI_ADDR", addr, msg)
-		case strings.Contains(msg, "first record does not look like a TLS handshake"), strings.Contains(msg, "EOF"):
-			return fmt.Sprintf("the service at %s did not speak TLS: %s\n  if it runs with --insecure-plaintext, pass --insecure", addr, msg)
 		}
 		return fmt.Sprintf("the service at %s is unavailable: %s", addr, msg)
 	case codes.DeadlineExceeded:
