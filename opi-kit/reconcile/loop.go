@@ -7,6 +7,7 @@ package reconcile
 
 import (
 	"context"
+	"errors"
 	"log/slog"
 	"sync"
 	"time"
@@ -47,13 +48,15 @@ type optionFunc func(*config)
 
 func (f optionFunc) apply(c *config) { f(c) }
 
-// WithInterval sets the time between passes after a successful one.
+// WithInterval sets the time between passes after a successful one; a
+// non-positive d keeps DefaultInterval.
 func WithInterval(d time.Duration) Option {
 	return optionFunc(func(c *config) { c.interval = d })
 }
 
 // WithBackoff sets the first retry delay after a failed pass; each further
-// failure doubles it, up to max.
+// failure doubles it, up to max. A non-positive min keeps DefaultMinBackoff:
+// a zero delay would retry a failing backend in a tight loop.
 func WithBackoff(min, max time.Duration) Option {
 	return optionFunc(func(c *config) { c.minBackoff, c.maxBackoff = min, max })
 }
@@ -72,6 +75,7 @@ type Loop struct {
 
 	mu      sync.Mutex
 	lastErr error
+	running bool
 }
 
 // New returns a loop for r; call Run to start it.
@@ -79,6 +83,15 @@ func New(r Reconciler, opts ...Option) *Loop {
 	cfg := config{interval: DefaultInterval, minBackoff: DefaultMinBackoff, maxBackoff: DefaultMaxBackoff, logger: slog.Default()}
 	for _, o := range opts {
 		o.apply(&cfg)
+	}
+	if cfg.interval <= 0 {
+		cfg.interval = DefaultInterval
+	}
+	if cfg.minBackoff <= 0 {
+		cfg.minBackoff = DefaultMinBackoff
+	}
+	if cfg.logger == nil {
+		cfg.logger = slog.Default()
 	}
 	cfg.maxBackoff = max(cfg.maxBackoff, cfg.minBackoff)
 	return &Loop{r: r, cfg: cfg, kick: make(chan struct{}, 1), synced: make(chan struct{})}
@@ -105,8 +118,16 @@ func (l *Loop) Err() error {
 	return l.lastErr
 }
 
-// Run runs passes until ctx is done, then returns ctx's error.
+// Run runs passes until ctx is done, then returns ctx's error. Call it
+// once: a second Run fails at once, since two would overlap passes.
 func (l *Loop) Run(ctx context.Context) error {
+	l.mu.Lock()
+	if l.running {
+		l.mu.Unlock()
+		return errors.New("reconcile: Run called twice")
+	}
+	l.running = true
+	l.mu.Unlock()
 	var backoff time.Duration
 	syncedOnce := sync.OnceFunc(func() { close(l.synced) })
 	for {

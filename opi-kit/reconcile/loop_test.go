@@ -161,3 +161,36 @@ func TestSyncedWaitsForTheFirstSuccess(t *testing.T) {
 		}
 	})
 }
+
+func TestRunTwiceFailsInsteadOfOverlappingPasses(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		f := &fake{start: time.Now()}
+		l := reconcile.New(f, quiet)
+		ctx, cancel := context.WithCancel(t.Context())
+		defer cancel()
+		go l.Run(ctx)
+		synctest.Wait()
+		if err := l.Run(ctx); err == nil || errors.Is(err, context.Canceled) {
+			t.Fatalf("second Run = %v, want an error saying Run was called twice", err)
+		}
+		if got := f.calls(); len(got) != 1 {
+			t.Errorf("passes at %v, want only the first Run's one", got)
+		}
+	})
+}
+
+func TestZeroBackoffDoesNotSpin(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		f := &fake{start: time.Now(), failing: true}
+		l := reconcile.New(f, reconcile.WithBackoff(0, 0), reconcile.WithInterval(0), quiet)
+		ctx, cancel := context.WithCancel(t.Context())
+		go l.Run(ctx)
+		time.Sleep(2500 * time.Millisecond)
+		cancel()
+		synctest.Wait()
+		// DefaultMinBackoff (1 s) applies: passes at 0, 1 and 2 s.
+		if got := f.calls(); len(got) != 3 {
+			t.Errorf("%d passes in 2.5 s with a zero backoff, want 3 (the default backoff)", len(got))
+		}
+	})
+}
