@@ -10,6 +10,7 @@ import (
 	"context"
 	"errors"
 	"flag"
+	"fmt"
 	"os"
 	"path/filepath"
 
@@ -24,6 +25,11 @@ func main() {
 	bpffs := firewallapi.BindFlags(flag.CommandLine)
 	ipsecOn := flag.Bool("ipsec", envBool("OPI_IPSEC", true), "serve IPsec on strongSwan (env OPI_IPSEC)")
 	firewallOn := flag.Bool("firewall", envBool("OPI_FIREWALL", true), "serve the XDP firewall; needs CAP_NET_ADMIN and CAP_SYS_ADMIN (env OPI_FIREWALL)")
+	// What Setup opened, released in reverse order only after server.Main
+	// returns. The ctx given to setup ends when shutdown starts, while
+	// calls are still draining (GracefulStop): closing the store or the
+	// backends then would fail calls that were about to succeed.
+	var release []func() error
 	server.Main("opi-security-bridge", "Serves IPsec on strongSwan (VICI) and a firewall in XDP (eBPF).",
 		func(ctx context.Context, s *server.Server, cfg server.Config) error {
 			if !*ipsecOn && !*firewallOn {
@@ -36,19 +42,33 @@ func main() {
 			if err != nil {
 				return err
 			}
-			go func() { <-ctx.Done(); st.Close() }()
+			release = append(release, st.Close)
 			if *ipsecOn {
-				if err := ipsecapi.Setup(ctx, s, st, *viciSocket, s.Logger()); err != nil {
+				done, err := ipsecapi.Setup(ctx, s, st, *viciSocket, s.Logger())
+				if err != nil {
 					return err
 				}
+				release = append(release, done)
 			}
 			if *firewallOn {
-				if err := firewallapi.Setup(ctx, s, st, *bpffs, s.Logger()); err != nil {
+				done, err := firewallapi.Setup(ctx, s, st, *bpffs, s.Logger())
+				if err != nil {
 					return err
 				}
+				release = append(release, done)
 			}
 			return nil
 		})
+	// server.Main returns (it exits on errors) once the server stopped
+	// serving: the backends first, then the store they write to.
+	var errs []error
+	for i := len(release) - 1; i >= 0; i-- {
+		errs = append(errs, release[i]())
+	}
+	if err := errors.Join(errs...); err != nil {
+		fmt.Fprintf(os.Stderr, "opi-security-bridge: closing: %v\n", err)
+		os.Exit(1)
+	}
 }
 
 // envBool reads a boolean environment variable, falling back to def when

@@ -33,31 +33,33 @@ func BindFlags(fs *flag.FlagSet) *string {
 // XDP with maps and links pinned under bpffsDir. Before it returns, every
 // stored policy is enforced again (pinned ones are re-adopted without a
 // gap); a policy the kernel refuses is served with status ERROR and
-// retried by a reconcile loop that runs until ctx ends. When ctx ends the
-// process's handles are closed and the pins stay, so the kernel keeps
-// enforcing while the bridge is down.
-func Setup(ctx context.Context, s *server.Server, st store.Store, bpffsDir string, logger *slog.Logger) error {
+// retried by a reconcile loop that runs until ctx ends.
+//
+// The returned release waits for that loop to end and then closes the
+// process's handles; the pins stay, so the kernel keeps enforcing while
+// the bridge is down. Call it only after the server has stopped serving:
+// ctx ends when shutdown starts, and calls still draining during the
+// graceful stop need the handles.
+func Setup(ctx context.Context, s *server.Server, st store.Store, bpffsDir string, logger *slog.Logger) (release func() error, err error) {
 	if err := xdp.MountBPFFS(bpffsDir); err != nil {
-		return err
+		return nil, err
 	}
 	host := xdp.NewHost(bpffsDir)
 	policies, err := firewall.New(st, host, logger)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	if err := policies.Converge(ctx); err != nil {
 		logger.WarnContext(ctx, "firewall: not every policy could be enforced; retrying in the background", "error", err)
 	}
 	loop := reconcile.New(reconcile.Func(policies.Converge), reconcile.WithInterval(time.Minute), reconcile.WithLogger(logger))
-	go func() {
-		_ = loop.Run(ctx)
-		_ = host.Close()
-	}()
+	loopDone := make(chan struct{})
+	go func() { defer close(loopDone); _ = loop.Run(ctx) }()
 	s.AddService(server.Service{
 		Desc:    &securityv1.FirewallService_ServiceDesc,
 		Impl:    NewService(policies),
 		Gateway: securityv1.RegisterFirewallServiceHandler,
 		Probe:   host.Probe,
 	})
-	return nil
+	return func() error { <-loopDone; return host.Close() }, nil
 }

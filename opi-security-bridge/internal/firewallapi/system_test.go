@@ -39,7 +39,8 @@ func startBridge(t testing.TB, stateDir, bpffsDir string) *bridge {
 		t.Fatal(err)
 	}
 	ctx, cancel := context.WithCancel(context.Background())
-	if err := Setup(ctx, s, st, bpffsDir, logger); err != nil {
+	release, err := Setup(ctx, s, st, bpffsDir, logger)
+	if err != nil {
 		t.Fatal(err)
 	}
 	done := make(chan error, 1)
@@ -61,7 +62,9 @@ func startBridge(t testing.TB, stateDir, bpffsDir string) *bridge {
 		conn.Close()
 		cancel()
 		<-done
-		time.Sleep(50 * time.Millisecond) // let Setup's goroutine close the handles
+		if err := release(); err != nil {
+			t.Errorf("releasing the firewall: %v", err)
+		}
 		st.Close()
 	}
 	t.Cleanup(b.stop)

@@ -42,12 +42,22 @@ func startBridge(t testing.TB, d *vicitest.Daemon) securityv1.IpsecServiceClient
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := ipsecapi.Setup(ctx, s, st, d.Socket, logger); err != nil {
+	release, err := ipsecapi.Setup(ctx, s, st, d.Socket, logger)
+	if err != nil {
 		t.Fatal(err)
 	}
 	done := make(chan struct{})
 	go func() { _ = s.Run(ctx); close(done) }()
-	t.Cleanup(func() { cancel(); <-done; st.Close() })
+	// The reconcile loop and the event watch end before the store closes:
+	// neither may touch a closed store or log through t after the test.
+	t.Cleanup(func() {
+		cancel()
+		<-done
+		if err := release(); err != nil {
+			t.Errorf("releasing the IPsec service: %v", err)
+		}
+		st.Close()
+	})
 	deadline := time.Now().Add(5 * time.Second)
 	for s.Addr() == "" && time.Now().Before(deadline) {
 		time.Sleep(5 * time.Millisecond)

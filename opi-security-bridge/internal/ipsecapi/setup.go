@@ -5,6 +5,7 @@ import (
 	"flag"
 	"log/slog"
 	"os"
+	"sync"
 	"time"
 
 	securityv1 "github.com/opi-suite/opi/opi-api/security/v1"
@@ -37,31 +38,35 @@ const ReconcileInterval = 30 * time.Second
 // ctx, and a health probe that follows charon. It does not wait for
 // charon: the service is NOT_SERVING until charon answers, and the first
 // reconcile pass loads the stored intent as soon as it does.
-func Setup(ctx context.Context, s *server.Server, st store.Store, viciSocket string, logger *slog.Logger) error {
+//
+// The returned release waits for the loop and the watch to end (they end
+// with ctx) and then closes the VICI sessions. Call it only after the
+// server has stopped serving: ctx ends when shutdown starts, and calls
+// still draining during the graceful stop need the sessions.
+func Setup(ctx context.Context, s *server.Server, st store.Store, viciSocket string, logger *slog.Logger) (release func() error, err error) {
 	if logger == nil {
 		logger = s.Logger()
 	}
 	logger = logger.With("service", "ipsec")
 	client, err := vici.New(viciSocket)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	m, err := ipsec.New(st, client, logger)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	loop := reconcile.New(m, reconcile.WithInterval(ReconcileInterval), reconcile.WithLogger(logger))
 	m.SetKick(loop.Kick)
-	go func() {
-		_ = loop.Run(ctx)
-		client.Close()
-	}()
-	go client.Watch(ctx, m.HandleEvent)
+	var wg sync.WaitGroup
+	wg.Add(2)
+	go func() { defer wg.Done(); _ = loop.Run(ctx) }()
+	go func() { defer wg.Done(); client.Watch(ctx, m.HandleEvent) }()
 	s.AddService(server.Service{
 		Desc:    &securityv1.IpsecService_ServiceDesc,
 		Impl:    NewService(m),
 		Gateway: securityv1.RegisterIpsecServiceHandler,
 		Probe:   m.Probe,
 	})
-	return nil
+	return func() error { wg.Wait(); return client.Close() }, nil
 }
