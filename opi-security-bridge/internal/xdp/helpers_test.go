@@ -58,6 +58,9 @@ type frame struct {
 	ihl          int    // IPv4 header length in words; 0 means 5
 	l4len        int    // bytes of transport header; -1 means the full one
 	payload      int
+	dstOpts      int // IPv6: 8-byte destination options headers before the transport (or fragment) header
+	tcpDoff      int // TCP data offset in words; 0 means 5
+	totLen       int // IPv4 total length; 0 means the real one
 }
 
 func (f frame) bytes() []byte {
@@ -77,7 +80,11 @@ func (f frame) bytes() []byte {
 		b = binary.BigEndian.AppendUint16(b, 0x0800)
 		ip := make([]byte, hl)
 		ip[0] = 0x40 | byte(ihl)
-		binary.BigEndian.PutUint16(ip[2:], uint16(hl+len(l4)))
+		tot := hl + len(l4)
+		if f.totLen != 0 {
+			tot = f.totLen
+		}
+		binary.BigEndian.PutUint16(ip[2:], uint16(tot))
 		binary.BigEndian.PutUint16(ip[6:], f.fragOffset)
 		ip[8] = 64
 		ip[9] = f.proto
@@ -97,6 +104,12 @@ func (f frame) bytes() []byte {
 		binary.BigEndian.PutUint16(ext[2:], f.fragOffset<<3)
 		next = 44
 	}
+	for range f.dstOpts {
+		h := make([]byte, 8) // length 0: 8 bytes, padding only
+		h[0] = next
+		ext = append(h, ext...)
+		next = 60
+	}
 	binary.BigEndian.PutUint16(ip[4:], uint16(len(ext)+len(l4)))
 	ip[6] = next
 	ip[7] = 64
@@ -111,7 +124,11 @@ func (f frame) l4() []byte {
 	switch f.proto {
 	case 6:
 		h = make([]byte, 20)
-		h[12] = 5 << 4
+		doff := f.tcpDoff
+		if doff == 0 {
+			doff = 5
+		}
+		h[12] = byte(doff) << 4
 	case 17:
 		h = make([]byte, 8)
 	case 132:

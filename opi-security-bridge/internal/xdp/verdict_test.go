@@ -39,31 +39,39 @@ func TestVerdicts(t *testing.T) {
 		name string
 		f    frame
 		want uint32
-		slot int // counter slot expected to count it; -1 the default
+		slot int   // counter slot expected to count it; -1 the default
+		also []int // COUNT rules expected to count it too
 	}{
-		{"IPv4 TCP to port 22 from 10.1/16 is dropped", frame{src: addr("10.1.2.3"), dst: addr("192.0.2.9"), proto: 6, sport: 40000, dport: 22}, xdpDrop, 1},
-		{"IPv4 TCP to port 22 from 10.2/16 falls to the allow rule", frame{src: addr("10.2.2.3"), dst: addr("192.0.2.9"), proto: 6, sport: 40000, dport: 22}, xdpPass, 2},
-		{"IPv4 TCP to port 80 from 10/8 takes the default", frame{src: addr("10.2.2.3"), dst: addr("192.0.2.9"), proto: 6, sport: 40000, dport: 80}, xdpPass, -1},
-		{"IPv4 UDP to port 53 of 192.0.2.1 is dropped", frame{src: addr("172.16.0.1"), dst: addr("192.0.2.1"), proto: 17, sport: 5000, dport: 53}, xdpDrop, 3},
-		{"IPv4 UDP to port 53 of 192.0.2.2 passes", frame{src: addr("172.16.0.1"), dst: addr("192.0.2.2"), proto: 17, sport: 5000, dport: 53}, xdpPass, -1},
-		{"IPv4 TCP to port 53 of 192.0.2.1 is not the UDP rule", frame{src: addr("172.16.0.1"), dst: addr("192.0.2.1"), proto: 6, sport: 5000, dport: 53}, xdpPass, -1},
-		{"ICMP from 198.51.100.7 is dropped", frame{src: addr("198.51.100.7"), dst: addr("192.0.2.1"), proto: 1}, xdpDrop, 4},
-		{"UDP from 198.51.100.7 is not the ICMP rule", frame{src: addr("198.51.100.7"), dst: addr("192.0.2.1"), proto: 17, dport: 9}, xdpPass, -1},
-		{"IPv6 TCP from 2001:db8:bad::1 is dropped", frame{src: addr("2001:db8:bad::1"), dst: addr("2001:db8::1"), proto: 6, dport: 443}, xdpDrop, 5},
-		{"IPv6 UDP from port 1500 into 2001:db8::/32 is dropped", frame{src: addr("2001:db9::1"), dst: addr("2001:db8::1"), proto: 17, sport: 1500, dport: 9}, xdpDrop, 6},
-		{"IPv6 UDP from port 2001 into 2001:db8::/32 passes", frame{src: addr("2001:db9::1"), dst: addr("2001:db8::1"), proto: 17, sport: 2001, dport: 9}, xdpPass, -1},
-		{"ICMPv6 from fd00::1 is dropped", frame{src: addr("fd00::1"), dst: addr("2001:db8::1"), proto: 58}, xdpDrop, 7},
-		{"IPv4 TCP in two VLAN tags is still judged", frame{src: addr("10.1.2.3"), dst: addr("192.0.2.9"), proto: 6, dport: 22, vlans: 2}, xdpDrop, 1},
-		{"IPv4 with options (IHL 6) is parsed past them", frame{src: addr("10.1.2.3"), dst: addr("192.0.2.9"), proto: 6, dport: 22, ihl: 6}, xdpDrop, 1},
-		{"a first IPv4 fragment with ports is judged by its ports", frame{src: addr("10.1.2.3"), dst: addr("192.0.2.9"), proto: 6, dport: 22, fragOffset: 0x2000}, xdpDrop, 1},
-		{"a non-first IPv4 fragment skips rules with ports", frame{src: addr("10.1.2.3"), dst: addr("192.0.2.9"), proto: 6, fragOffset: 100, l4len: -2, payload: 16}, xdpPass, -1},
-		{"a non-first IPv4 fragment matches a portless rule", frame{src: addr("203.0.113.5"), dst: addr("192.0.2.9"), proto: 6, fragOffset: 100, l4len: -2, payload: 16}, xdpDrop, 8},
-		{"a non-first IPv6 fragment skips rules with ports", frame{src: addr("2001:db9::1"), dst: addr("2001:db8::1"), proto: 17, fragOffset: 10, l4len: -2, payload: 16}, xdpPass, -1},
-		{"a non-first IPv6 fragment matches a portless rule", frame{src: addr("2001:db8:bad::1"), dst: addr("2001:db8::1"), proto: 17, fragOffset: 10, l4len: -2, payload: 16}, xdpDrop, 5},
-		{"a truncated TCP header is dropped as malformed", frame{src: addr("192.0.2.50"), dst: addr("192.0.2.9"), proto: 6, dport: 80, l4len: 10}, xdpDrop, slotDefault + 1},
-		{"a truncated UDP header is dropped as malformed", frame{src: addr("2001:db9::1"), dst: addr("2001:db8::1"), proto: 17, l4len: 4}, xdpDrop, slotDefault + 1},
-		{"an IPv4 header length below 5 is dropped as malformed", frame{src: addr("192.0.2.50"), dst: addr("192.0.2.9"), proto: 17, ihl: 4}, xdpDrop, slotDefault + 1},
-		{"other protocols match only protocol-less rules", frame{src: addr("192.0.2.50"), dst: addr("192.0.2.9"), proto: 47, l4len: -2, payload: 8}, xdpPass, -1},
+		{"IPv4 TCP to port 22 from 10.1/16 is dropped", frame{src: addr("10.1.2.3"), dst: addr("192.0.2.9"), proto: 6, sport: 40000, dport: 22}, xdpDrop, 1, []int{0}},
+		{"IPv4 TCP to port 22 from 10.2/16 falls to the allow rule", frame{src: addr("10.2.2.3"), dst: addr("192.0.2.9"), proto: 6, sport: 40000, dport: 22}, xdpPass, 2, []int{0}},
+		{"IPv4 TCP to port 80 from 10/8 takes the default", frame{src: addr("10.2.2.3"), dst: addr("192.0.2.9"), proto: 6, sport: 40000, dport: 80}, xdpPass, -1, []int{0}},
+		{"IPv4 UDP to port 53 of 192.0.2.1 is dropped", frame{src: addr("172.16.0.1"), dst: addr("192.0.2.1"), proto: 17, sport: 5000, dport: 53}, xdpDrop, 3, nil},
+		{"IPv4 UDP to port 53 of 192.0.2.2 passes", frame{src: addr("172.16.0.1"), dst: addr("192.0.2.2"), proto: 17, sport: 5000, dport: 53}, xdpPass, -1, nil},
+		{"IPv4 TCP to port 53 of 192.0.2.1 is not the UDP rule", frame{src: addr("172.16.0.1"), dst: addr("192.0.2.1"), proto: 6, sport: 5000, dport: 53}, xdpPass, -1, nil},
+		{"ICMP from 198.51.100.7 is dropped", frame{src: addr("198.51.100.7"), dst: addr("192.0.2.1"), proto: 1}, xdpDrop, 4, nil},
+		{"UDP from 198.51.100.7 is not the ICMP rule", frame{src: addr("198.51.100.7"), dst: addr("192.0.2.1"), proto: 17, dport: 9}, xdpPass, -1, nil},
+		{"IPv6 TCP from 2001:db8:bad::1 is dropped", frame{src: addr("2001:db8:bad::1"), dst: addr("2001:db8::1"), proto: 6, dport: 443}, xdpDrop, 5, nil},
+		{"IPv6 UDP from port 1500 into 2001:db8::/32 is dropped", frame{src: addr("2001:db9::1"), dst: addr("2001:db8::1"), proto: 17, sport: 1500, dport: 9}, xdpDrop, 6, nil},
+		{"IPv6 UDP from port 2001 into 2001:db8::/32 passes", frame{src: addr("2001:db9::1"), dst: addr("2001:db8::1"), proto: 17, sport: 2001, dport: 9}, xdpPass, -1, nil},
+		{"ICMPv6 from fd00::1 is dropped", frame{src: addr("fd00::1"), dst: addr("2001:db8::1"), proto: 58}, xdpDrop, 7, nil},
+		{"IPv4 TCP in two VLAN tags is still judged", frame{src: addr("10.1.2.3"), dst: addr("192.0.2.9"), proto: 6, dport: 22, vlans: 2}, xdpDrop, 1, []int{0}},
+		{"IPv4 with options (IHL 6) is parsed past them", frame{src: addr("10.1.2.3"), dst: addr("192.0.2.9"), proto: 6, dport: 22, ihl: 6}, xdpDrop, 1, []int{0}},
+		{"a first IPv4 fragment with ports is judged by its ports", frame{src: addr("10.1.2.3"), dst: addr("192.0.2.9"), proto: 6, dport: 22, fragOffset: 0x2000}, xdpDrop, 1, []int{0}},
+		{"a non-first IPv4 fragment skips rules with ports", frame{src: addr("10.1.2.3"), dst: addr("192.0.2.9"), proto: 6, fragOffset: 100, l4len: -2, payload: 16}, xdpPass, -1, []int{0}},
+		{"a non-first IPv4 fragment matches a portless rule", frame{src: addr("203.0.113.5"), dst: addr("192.0.2.9"), proto: 6, fragOffset: 100, l4len: -2, payload: 16}, xdpDrop, 8, nil},
+		{"a non-first IPv6 fragment skips rules with ports", frame{src: addr("2001:db9::1"), dst: addr("2001:db8::1"), proto: 17, fragOffset: 10, l4len: -2, payload: 16}, xdpPass, -1, nil},
+		{"a non-first IPv6 fragment matches a portless rule", frame{src: addr("2001:db8:bad::1"), dst: addr("2001:db8::1"), proto: 17, fragOffset: 10, l4len: -2, payload: 16}, xdpDrop, 5, nil},
+		{"a truncated TCP header is dropped as malformed", frame{src: addr("192.0.2.50"), dst: addr("192.0.2.9"), proto: 6, dport: 80, l4len: 10}, xdpDrop, slotDefault + 1, nil},
+		{"a truncated UDP header is dropped as malformed", frame{src: addr("2001:db9::1"), dst: addr("2001:db8::1"), proto: 17, l4len: 4}, xdpDrop, slotDefault + 1, nil},
+		{"an IPv4 header length below 5 is dropped as malformed", frame{src: addr("192.0.2.50"), dst: addr("192.0.2.9"), proto: 17, ihl: 4}, xdpDrop, slotDefault + 1, nil},
+		{"a non-first IPv6 fragment is not parsed past the fragment header", frame{src: addr("2001:db9::1"), dst: addr("2001:db8::1"), proto: 60, fragOffset: 10, l4len: -2, payload: 4}, xdpPass, -1, nil},
+		{"IPv6 extension headers are followed to the transport header", frame{src: addr("2001:db9::1"), dst: addr("2001:db8::1"), proto: 17, sport: 1500, dport: 9, dstOpts: 2}, xdpDrop, 6, nil},
+		{"six IPv6 extension headers are followed", frame{src: addr("2001:db9::1"), dst: addr("2001:db8::1"), proto: 17, sport: 1500, dport: 9, dstOpts: 6}, xdpDrop, 6, nil},
+		{"a seventh IPv6 extension header is dropped as malformed", frame{src: addr("2001:db9::1"), dst: addr("2001:db8::1"), proto: 17, sport: 1500, dport: 9, dstOpts: 7}, xdpDrop, slotDefault + 1, nil},
+		{"a truncated IPv6 extension header is dropped as malformed", frame{src: addr("2001:db9::1"), dst: addr("2001:db8::1"), proto: 60, l4len: -2, payload: 4}, xdpDrop, slotDefault + 1, nil},
+		{"a TCP data offset below 5 is dropped as malformed", frame{src: addr("192.0.2.50"), dst: addr("192.0.2.9"), proto: 6, dport: 80, tcpDoff: 4}, xdpDrop, slotDefault + 1, nil},
+		{"an IPv4 total length below the header length is dropped as malformed", frame{src: addr("192.0.2.50"), dst: addr("192.0.2.9"), proto: 17, totLen: 19}, xdpDrop, slotDefault + 1, nil},
+		{"other protocols match only protocol-less rules", frame{src: addr("192.0.2.50"), dst: addr("192.0.2.9"), proto: 47, l4len: -2, payload: 8}, xdpPass, -1, nil},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -78,13 +86,27 @@ func TestVerdicts(t *testing.T) {
 			if got != tc.want {
 				t.Fatalf("verdict %d, want %d", got, tc.want)
 			}
-			after, _ := d.Stats(len(verdictRules))
+			after, err := d.Stats(len(verdictRules))
+			if err != nil {
+				t.Fatal(err)
+			}
 			slot := tc.slot
 			if slot < 0 {
 				slot = slotDefault
 			}
-			if delta := slotCount(after, slot) - slotCount(before, slot); delta != 1 {
-				t.Errorf("counter slot %d grew by %d, want 1", slot, delta)
+			want := map[int]uint64{slot: 1}
+			for _, c := range tc.also {
+				want[c] = 1
+			}
+			// Every slot is checked, so a packet counted twice or in a
+			// wrong slot fails too.
+			for s := range len(verdictRules) + 2 {
+				if s >= len(verdictRules) {
+					s = slotDefault + s - len(verdictRules)
+				}
+				if delta := slotCount(after, s) - slotCount(before, s); delta != want[s] {
+					t.Errorf("counter slot %d grew by %d, want %d", s, delta, want[s])
+				}
 			}
 		})
 	}
@@ -114,12 +136,32 @@ func TestShortFrames(t *testing.T) {
 		{"an IPv6 header cut short is malformed", frame{src: addr("fd00::1"), dst: addr("fd00::2"), proto: 17}.bytes()[:14+30], xdpDrop},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
+			before, err := d.Stats(0)
+			if err != nil {
+				t.Fatal(err)
+			}
 			got, err := d.Program().Run(&ebpf.RunOptions{Data: tc.data})
 			if err != nil {
 				t.Fatal(err)
 			}
 			if got != tc.want {
 				t.Fatalf("verdict %d, want %d", got, tc.want)
+			}
+			after, err := d.Stats(0)
+			if err != nil {
+				t.Fatal(err)
+			}
+			// Malformed frames are counted as such; frames passed
+			// unjudged are counted nowhere.
+			var want uint64
+			if tc.want == xdpDrop {
+				want = 1
+			}
+			if n := after.Malformed.Packets - before.Malformed.Packets; n != want {
+				t.Errorf("malformed counter grew by %d, want %d", n, want)
+			}
+			if n := after.Default.Packets - before.Default.Packets; n != 0 {
+				t.Errorf("default counter grew by %d, want 0", n)
 			}
 		})
 	}

@@ -235,9 +235,10 @@ static __always_inline int parse_ipv6(struct flow *f, void *l3, void *end)
 	__builtin_memcpy(f->daddr, &ip->daddr, 16);
 	__u8 next = ip->nexthdr;
 	void *p = (void *)(ip + 1);
-	int fragment = 0;
 
-	for (int i = 0; i < MAX_EXT_HEADERS; i++) {
+	/* One pass per extension header followed, plus the pass that reaches
+	 * the transport header. */
+	for (int i = 0; i <= MAX_EXT_HEADERS; i++) {
 		__u8 *h = p;
 		switch (next) {
 		case IPPROTO_HOPOPTS:
@@ -258,12 +259,16 @@ static __always_inline int parse_ipv6(struct flow *f, void *l3, void *end)
 			if (p + 8 > end)
 				return -1;
 			next = h[0];
-			if ((bpf_ntohs(*(__be16 *)(h + 2)) & 0xfff8) != 0)
-				fragment = 1;
 			p += 8;
+			/* A non-first fragment carries payload, not the headers
+			 * that follow the fragment header in the first one:
+			 * parsing on would read data as headers (and drop
+			 * well-formed fragments as malformed). */
+			if ((bpf_ntohs(*(__be16 *)(h + 2)) & 0xfff8) != 0)
+				return parse_l4(f, next, p, end, 1);
 			continue;
 		}
-		return parse_l4(f, next, p, end, fragment);
+		return parse_l4(f, next, p, end, 0);
 	}
 	return -1; /* a longer extension header chain than we follow */
 }
