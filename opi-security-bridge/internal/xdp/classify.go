@@ -26,6 +26,10 @@ const (
 	// hold for a rule set (half of its map, the other half is the other
 	// generation).
 	MaxTableEntries = 1 << 19
+	// MaxPrefixes is the most distinct prefixes of one address family a
+	// rule set may name in one direction (source or destination): half of
+	// that family's trie, the other half is the other generation.
+	MaxPrefixes = 1 << 16
 
 	slotDefault = MaxRules
 	slots       = MaxRules + 2
@@ -156,6 +160,22 @@ func Compile(rules []Rule, def Action) (*Tables, error) {
 	var src, dst classes
 	t.Src = addrClasses(rules[:n], func(r Rule) []netip.Prefix { return r.Src }, &src)
 	t.Dst = addrClasses(rules[:n], func(r Rule) []netip.Prefix { return r.Dst }, &dst)
+	for _, dim := range []struct {
+		name    string
+		entries []PrefixClass
+	}{{"source", t.Src}, {"destination", t.Dst}} {
+		v4 := 0
+		for _, e := range dim.entries {
+			if e.Prefix.Addr().Is4() {
+				v4++
+			}
+		}
+		// Checked here, not left to the map: a set that fits while the
+		// other generation is empty would fail on the next replacement.
+		if n := max(v4, len(dim.entries)-v4); n > MaxPrefixes {
+			return nil, fmt.Errorf("%w: %d distinct %s prefixes of one address family, the most is %d", ErrTooComplex, n, dim.name, MaxPrefixes)
+		}
+	}
 	var sp, dp classes
 	t.SrcPorts = portClasses(rules[:n], func(r Rule) PortRange { return r.SrcPorts }, &sp)
 	t.DstPorts = portClasses(rules[:n], func(r Rule) PortRange { return r.DstPorts }, &dp)

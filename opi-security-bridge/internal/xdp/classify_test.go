@@ -1,6 +1,7 @@
 package xdp
 
 import (
+	"errors"
 	"math/rand/v2"
 	"net/netip"
 	"slices"
@@ -175,11 +176,41 @@ func TestCompileRefusesWhatTheDataPlaneCannotHold(t *testing.T) {
 	}{
 		{"more COUNT rules on one packet than the program follows are refused", counts},
 		{"more rules than the counter slots are refused", make([]Rule, MaxRules+1)},
+		{"more source prefixes than a generation's half of the trie are refused", []Rule{hostsRule(MaxPrefixes + 1)}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			if _, err := Compile(tc.rules, ActionAllow); err == nil {
-				t.Fatal("compiled")
+			if _, err := Compile(tc.rules, ActionAllow); !errors.Is(err, ErrTooComplex) {
+				t.Fatalf("got %v, want ErrTooComplex", err)
 			}
 		})
+	}
+}
+
+// hostsRule drops n distinct IPv4 /32 sources.
+func hostsRule(n int) Rule {
+	r := Rule{SrcPorts: AnyPort, DstPorts: AnyPort, Action: ActionDrop}
+	for i := range n {
+		r.Src = append(r.Src, netip.PrefixFrom(netip.AddrFrom4([4]byte{10, byte(i >> 16), byte(i >> 8), byte(i)}), 32))
+	}
+	return r
+}
+
+// TestLargestPrefixSetReplacesItself loads a rule set at MaxPrefixes
+// twice, so both generations hold it at once during the second load: the
+// limit Compile enforces is one the maps really hold.
+func TestLargestPrefixSetReplacesItself(t *testing.T) {
+	d, err := Open(bpffs(t) + "/p")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { d.Close() })
+	for _, def := range []Action{ActionAllow, ActionDrop} {
+		tb, err := Compile([]Rule{hostsRule(MaxPrefixes)}, def)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := d.Load(tb); err != nil {
+			t.Fatalf("loading %d prefixes with default %v: %v", MaxPrefixes, def, err)
+		}
 	}
 }
