@@ -85,7 +85,7 @@ func (f *FrontendCollections) ReconcileNvme(ctx context.Context, report func(err
 		return err
 	}
 	nqns := map[string]string{}
-	if err := Replay(ctx, f.Subsystems, f.subsystems, func(m *pb.NvmeSubsystem) bool {
+	if _, err := Replay(ctx, f.Subsystems, f.subsystems, func(m *pb.NvmeSubsystem) bool {
 		nqns[m.GetName()] = m.GetNqn()
 		return false // Create is cheap and also repairs the host list
 	}); err != nil {
@@ -98,7 +98,7 @@ func (f *FrontendCollections) ReconcileNvme(ctx context.Context, report func(err
 	if err != nil {
 		return err
 	}
-	if err := Replay(ctx, f.Namespaces, f.namespaces, func(m *pb.NvmeNamespace) bool {
+	if _, err := Replay(ctx, f.Namespaces, f.namespaces, func(m *pb.NvmeNamespace) bool {
 		sub, ok := subs[nqns[subsystemOf(m.GetName())]]
 		return ok && f.namespaces.Present(sub, m)
 	}); err != nil {
@@ -107,10 +107,11 @@ func (f *FrontendCollections) ReconcileNvme(ctx context.Context, report func(err
 	if err := RecoverAll(ctx, report, f.Controllers); err != nil {
 		return err
 	}
-	return Replay(ctx, f.Controllers, f.controllers, func(m *pb.NvmeController) bool {
+	_, err = Replay(ctx, f.Controllers, f.controllers, func(m *pb.NvmeController) bool {
 		sub, ok := subs[nqns[subsystemOf(m.GetName())]]
 		return ok && f.controllers.Present(sub, m)
 	})
+	return err
 }
 
 // ReconcileVirtioBlk does the same for virtio-blk devices.
@@ -122,9 +123,10 @@ func (f *FrontendCollections) ReconcileVirtioBlk(ctx context.Context, report fun
 	if err != nil {
 		return err
 	}
-	return Replay(ctx, f.VirtioBlks, f.virtioBlks, func(m *pb.VirtioBlk) bool {
+	_, err = Replay(ctx, f.VirtioBlks, f.virtioBlks, func(m *pb.VirtioBlk) bool {
 		return m.GetPcie() == nil && have[VirtioBlkCtrlr(m.GetName())]
 	})
+	return err
 }
 
 // Statusful is every stored storage resource: named, with a status.
@@ -135,10 +137,13 @@ type Statusful interface {
 }
 
 // Replay walks one collection and makes SPDK hold each resource that
-// present (nil: none) says it lacks, through the backend's idempotent Create, recording READY or ERROR (with SPDK's reason) per
-// resource. SPDK being unreachable stops the pass with an error.
-func Replay[T Statusful](ctx context.Context, c *resource.Collection[T], b resource.Backend[T], present func(T) bool) error {
-	return c.Walk(ctx, func(m T) error {
+// present (nil: none) says it lacks, through the backend's idempotent
+// Create, recording READY or ERROR (with SPDK's reason) per resource. It
+// returns how many resources SPDK refused, so a caller replaying stacked
+// volumes can tell whether another round would help. SPDK being
+// unreachable stops the pass with an error.
+func Replay[T Statusful](ctx context.Context, c *resource.Collection[T], b resource.Backend[T], present func(T) bool) (refused int, err error) {
+	err = c.Walk(ctx, func(m T) error {
 		state, msg := commonv1.ResourceState_RESOURCE_STATE_READY, ""
 		if present == nil || !present(m) {
 			in := proto.Clone(m).(T)
@@ -146,6 +151,7 @@ func Replay[T Statusful](ctx context.Context, c *resource.Collection[T], b resou
 				if Unreachable(err) {
 					return err
 				}
+				refused++
 				state, msg = commonv1.ResourceState_RESOURCE_STATE_ERROR, fmt.Sprintf("SPDK refused to recreate it: %v", err)
 			}
 		}
@@ -158,6 +164,7 @@ func Replay[T Statusful](ctx context.Context, c *resource.Collection[T], b resou
 		}
 		return err
 	})
+	return refused, err
 }
 
 // Unreachable reports whether err means SPDK could not be reached (or the

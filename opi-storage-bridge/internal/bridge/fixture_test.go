@@ -101,6 +101,8 @@ type fixture struct {
 	nvme   pb.FrontendNvmeServiceClient
 	virtio pb.FrontendVirtioBlkServiceClient
 	vols   pb.VolumeServiceClient
+	lvols  pb.LogicalVolumeServiceClient
+	mid    pb.MiddleendServiceClient
 	ctx    context.Context
 	poll   time.Duration // spdk-sim's poll interval
 }
@@ -166,6 +168,8 @@ func newFixture(t testing.TB, cfgs ...fixtureConfig) *fixture {
 	f.nvme = pb.NewFrontendNvmeServiceClient(conn)
 	f.virtio = pb.NewFrontendVirtioBlkServiceClient(conn)
 	f.vols = pb.NewVolumeServiceClient(conn)
+	f.lvols = pb.NewLogicalVolumeServiceClient(conn)
+	f.mid = pb.NewMiddleendServiceClient(conn)
 	f.direct = spdk.New(f.sock)
 	t.Cleanup(func() { f.direct.Close() })
 	return f
