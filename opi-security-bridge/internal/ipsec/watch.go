@@ -84,10 +84,12 @@ func (m *Manager) HandleEvent(e vici.Event) {
 }
 
 // Watch calls send with every SA event (of connection name, or all when
-// empty) until ctx ends or send fails. A watcher that falls more than
+// empty) until ctx ends or send fails. registered runs once the watcher
+// receives events, before any is sent, so that a caller can tell its
+// client from when on no event is missed. A watcher that falls more than
 // watchBuffer events behind is ended with an Unavailable error rather
 // than silently losing events.
-func (m *Manager) Watch(ctx context.Context, name string, send func(*securityv1.SaEvent) error) error {
+func (m *Manager) Watch(ctx context.Context, name string, registered func() error, send func(*securityv1.SaEvent) error) error {
 	if name != "" {
 		if _, err := m.Conns.Get(ctx, name); err != nil {
 			return err
@@ -96,6 +98,9 @@ func (m *Manager) Watch(ctx context.Context, name string, send func(*securityv1.
 	w := &watcher{conn: name, ch: make(chan *securityv1.SaEvent, watchBuffer), overrun: make(chan struct{})}
 	m.hub.add(w)
 	defer m.hub.remove(w)
+	if err := registered(); err != nil {
+		return err
+	}
 	for {
 		select {
 		case <-ctx.Done():

@@ -12,6 +12,7 @@ import (
 	"github.com/opi-suite/opi/opi-kit/redact"
 	"github.com/opi-suite/opi/opi-security-bridge/internal/ipsec"
 	"google.golang.org/grpc"
+	"google.golang.org/grpc/metadata"
 	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/types/known/emptypb"
 )
@@ -198,7 +199,10 @@ func (s *Service) GetIpsecStats(ctx context.Context, _ *securityv1.GetIpsecStats
 	return out(s.m.Stats(ctx))
 }
 
-// WatchSaEvents streams SA events until the client goes away.
+// WatchSaEvents streams SA events until the client goes away. The
+// response headers are sent once the watch is registered: a client that
+// waits for them (stream.Header) misses no event after that point.
 func (s *Service) WatchSaEvents(r *securityv1.WatchSaEventsRequest, stream grpc.ServerStreamingServer[securityv1.SaEvent]) error {
-	return aip.Status(s.m.Watch(stream.Context(), r.GetIkeConnection(), stream.Send))
+	registered := func() error { return stream.SendHeader(metadata.MD{}) }
+	return aip.Status(s.m.Watch(stream.Context(), r.GetIkeConnection(), registered, stream.Send))
 }

@@ -32,7 +32,11 @@ func events(t *testing.T, ctx context.Context, s side) func(securityv1.SaEventTy
 			ch <- ev
 		}
 	}()
-	time.Sleep(100 * time.Millisecond) // the stream is registered once the server has the call
+	// The server sends the headers once the watch is registered: no
+	// event after this is missed, however slow the machine.
+	if _, err := stream.Header(); err != nil {
+		t.Fatal(err)
+	}
 	// Events waited for are taken out of the order they came in (charon
 	// reports a child up before or after its IKE SA), the others kept.
 	var pending []*securityv1.SaEvent
