@@ -130,6 +130,11 @@ type Stats struct {
 
 // Stats returns the counters of a policy's active rule set.
 func (p *Policies) Stats(ctx context.Context, name string) (*Stats, error) {
+	// Under mu, so the stored rules (which name the counter slots) and the
+	// kernel's active rule set are the same: an update switches the kernel
+	// before it commits the store.
+	p.mu.Lock()
+	defer p.mu.Unlock()
 	pol, err := p.coll.Get(ctx, name)
 	if err != nil {
 		return nil, err
