@@ -9,6 +9,10 @@ import (
 	"github.com/opi-suite/opi/opi-storage-bridge/spdk"
 )
 
+// DefaultCoalescingIopsThreshold is SPDK's IOPS threshold of a new vhost
+// controller, sent when the resource leaves the threshold 0.
+const DefaultCoalescingIopsThreshold = 60000
+
 // vhostController is one entry of vhost_get_controllers.
 type vhostController struct {
 	Ctrlr           string `json:"ctrlr"`
@@ -119,7 +123,10 @@ func (b *VirtioBlks) Update(ctx context.Context, old, m *pb.VirtioBlk) error {
 func (b *VirtioBlks) setCoalescing(ctx context.Context, m *pb.VirtioBlk) error {
 	threshold := m.GetCoalescingIopsThreshold()
 	if threshold == 0 {
-		threshold = 1 // SPDK wants > 0 even when coalescing is off (delay 0)
+		// SPDK wants a threshold even when coalescing is off (delay 0),
+		// and refuses one under 100 IOPS (its rate is checked per 10 ms):
+		// send SPDK's own default.
+		threshold = DefaultCoalescingIopsThreshold
 	}
 	return b.spdk.Call(ctx, "vhost_controller_set_coalescing", map[string]any{
 		"ctrlr": VirtioBlkCtrlr(m.GetName()), "delay_base_us": m.GetCoalescingDelayUs(), "iops_threshold": threshold,

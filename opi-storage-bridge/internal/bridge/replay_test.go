@@ -9,7 +9,6 @@ import (
 	commonv1 "github.com/opi-suite/opi/opi-api/common/v1"
 	pb "github.com/opi-suite/opi/opi-api/storage/v1"
 	"google.golang.org/grpc/codes"
-	"google.golang.org/grpc/status"
 )
 
 func TestVirtioBlkLifecycleOverVhostUser(t *testing.T) {
@@ -26,15 +25,21 @@ func TestVirtioBlkLifecycleOverVhostUser(t *testing.T) {
 	}
 	wantCode(t, "deleting the volume under the device", codes.FailedPrecondition)(f.vols.DeleteMallocVolume(ctx, &pb.DeleteMallocVolumeRequest{Name: "mallocVolumes/vol1"}))
 	blk.CoalescingDelayUs, blk.CoalescingIopsThreshold = 40, 60000
-	switch _, err := f.virtio.UpdateVirtioBlk(ctx, &pb.UpdateVirtioBlkRequest{VirtioBlk: blk}); {
-	case status.Code(err) == codes.Unimplemented:
-		t.Logf("coalescing not checked: this spdk-sim lacks vhost_controller_set_coalescing (%v)", err)
-	case err != nil:
+	if _, err := f.virtio.UpdateVirtioBlk(ctx, &pb.UpdateVirtioBlkRequest{VirtioBlk: blk}); err != nil {
 		t.Fatalf("updating coalescing: %v", err)
 	}
-	if !f.vhost()["blk1"] {
-		t.Fatal("SPDK has no vhost controller blk1")
+	var ctrlrs []struct {
+		DelayBaseUs   uint32 `json:"delay_base_us"`
+		IopsThreshold uint32 `json:"iops_threshold"`
 	}
+	if err := f.direct.Call(ctx, "vhost_get_controllers", map[string]any{"name": "blk1"}, &ctrlrs); err != nil {
+		t.Fatalf("SPDK has no vhost controller blk1: %v", err)
+	}
+	if len(ctrlrs) != 1 || ctrlrs[0].DelayBaseUs != 40 || ctrlrs[0].IopsThreshold != 60000 {
+		t.Errorf("SPDK's coalescing of blk1 = %+v, want delay 40 us, threshold 60000", ctrlrs)
+	}
+	blk.CoalescingIopsThreshold = 99
+	wantCode(t, "a threshold SPDK would refuse", codes.InvalidArgument)(f.virtio.UpdateVirtioBlk(ctx, &pb.UpdateVirtioBlkRequest{VirtioBlk: blk}))
 	mustOK(t)(f.virtio.DeleteVirtioBlk(ctx, &pb.DeleteVirtioBlkRequest{Name: "virtioBlks/blk1"}))
 	if f.vhost()["blk1"] {
 		t.Error("the vhost controller is still in SPDK after its delete")

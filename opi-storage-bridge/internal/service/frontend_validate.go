@@ -30,10 +30,15 @@ const (
 	maxNSID           = 4294967294
 	maxHosts          = 256
 	maxVirtioQueues   = 64
-	maxCpumaskLength  = 64
-	defaultModel      = "SPDK bdev Controller"
-	discoveryNQN      = "nqn.2014-08.org.nvmexpress.discovery"
-	uuidNQNPrefix     = "nqn.2014-08.org.nvmexpress:uuid:"
+	// SPDK's vhost coalescing: the IOPS rate is checked per 10 ms, so under
+	// 100 it rounds to 0 and is refused; the delay limit is ours, far above
+	// any useful value (SPDK's advice is well under 150 us).
+	minCoalescingIops    = 100
+	maxCoalescingDelayUs = 1000000
+	maxCpumaskLength     = 64
+	defaultModel         = "SPDK bdev Controller"
+	discoveryNQN         = "nqn.2014-08.org.nvmexpress.discovery"
+	uuidNQNPrefix        = "nqn.2014-08.org.nvmexpress:uuid:"
 )
 
 var (

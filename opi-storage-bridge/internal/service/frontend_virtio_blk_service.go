@@ -76,8 +76,12 @@ func validateVirtioBlk(m *pb.VirtioBlk) error {
 	case pcie && (m.GetCoalescingDelayUs() != 0 || m.GetCoalescingIopsThreshold() != 0):
 		return aip.InvalidArgumentf("coalescing_delay_us and coalescing_iops_threshold are for vhost_user endpoints only")
 	case m.GetCoalescingDelayUs() != 0 && m.GetCoalescingIopsThreshold() == 0:
-		return aip.InvalidArgumentf("coalescing_iops_threshold must be more than 0 when coalescing_delay_us is set")
-	case m.GetCoalescingDelayUs() > 1000000:
+		return aip.InvalidArgumentf("coalescing_iops_threshold must be set when coalescing_delay_us is set")
+	case m.GetCoalescingIopsThreshold() != 0 && m.GetCoalescingIopsThreshold() < minCoalescingIops:
+		// SPDK checks the rate per 10 ms interval and refuses one that
+		// rounds to 0.
+		return aip.InvalidArgumentf("coalescing_iops_threshold %d is too low: SPDK needs at least %d", m.GetCoalescingIopsThreshold(), minCoalescingIops)
+	case m.GetCoalescingDelayUs() > maxCoalescingDelayUs:
 		return aip.InvalidArgumentf("coalescing_delay_us %d is too large: keep it well under 150", m.GetCoalescingDelayUs())
 	}
 	return nil

@@ -147,3 +147,37 @@ func TestARestartedSimIsEmpty(t *testing.T) {
 		t.Fatalf("new sim has bdevs: %s", got)
 	}
 }
+
+func TestVhostCoalescingIsCheckedAsSPDKChecksIt(t *testing.T) {
+	_, path := startSim(t)
+	c := dial(t, path)
+	c.must("bdev_malloc_create", `{"name":"m0","num_blocks":256,"block_size":512}`)
+	c.must("vhost_create_blk_controller", `{"ctrlr":"vh0","dev_name":"m0"}`)
+	cases := []struct {
+		name, params string
+		want         *rpcError // nil: accepted
+	}{
+		{"100 IOPS, one per 10 ms stats interval, is accepted", `{"ctrlr":"vh0","delay_base_us":80,"iops_threshold":100}`, nil},
+		{"99 IOPS round to 0 per interval and are refused", `{"ctrlr":"vh0","delay_base_us":80,"iops_threshold":99}`, &rpcError{Code: -32602, Message: "Invalid argument"}},
+		{"a delay over 2^32 ticks is refused", `{"ctrlr":"vh0","delay_base_us":4294968,"iops_threshold":60000}`, &rpcError{Code: -32602, Message: "Invalid argument"}},
+		{"an unknown controller is No such device", `{"ctrlr":"vh9","delay_base_us":0,"iops_threshold":60000}`, &rpcError{Code: -32602, Message: "No such device"}},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			r := c.call("vhost_controller_set_coalescing", tc.params)
+			if (r.Error == nil) != (tc.want == nil) || (r.Error != nil && *r.Error != *tc.want) {
+				t.Fatalf("got error %+v, want %+v", r.Error, tc.want)
+			}
+		})
+	}
+	var ctrlrs []struct {
+		DelayBaseUs   uint32 `json:"delay_base_us"`
+		IopsThreshold uint32 `json:"iops_threshold"`
+	}
+	if err := json.Unmarshal(c.must("vhost_get_controllers", `{"name":"vh0"}`), &ctrlrs); err != nil {
+		t.Fatal(err)
+	}
+	if len(ctrlrs) != 1 || ctrlrs[0].DelayBaseUs != 80 || ctrlrs[0].IopsThreshold != 100 {
+		t.Errorf("vhost_get_controllers = %+v, want the accepted setting (80 us, 100 IOPS)", ctrlrs)
+	}
+}

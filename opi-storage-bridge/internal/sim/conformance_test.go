@@ -93,6 +93,8 @@ func fixtures(t *testing.T) map[string]fixture {
 		"vhost_create_blk_controller":    {params: `{"ctrlr":"vh0","dev_name":"Malloc0"}`},
 		"vhost_delete_controller":        {setup: [][2]string{{"vhost_create_blk_controller", `{"ctrlr":"vh0","dev_name":"Malloc0"}`}}, params: `{"ctrlr":"vh0"}`},
 		"vhost_get_controllers":          {params: `{}`},
+		"vhost_controller_set_coalescing": {setup: [][2]string{{"vhost_create_blk_controller", `{"ctrlr":"vh0","dev_name":"Malloc0"}`}},
+			params: `{"ctrlr":"vh0","delay_base_us":80,"iops_threshold":100000}`},
 		"vfu_virtio_create_blk_endpoint": {params: `{"name":"vfu0","bdev_name":"Malloc0","num_queues":2}`},
 		"vfu_virtio_delete_endpoint":     {setup: [][2]string{{"vfu_virtio_create_blk_endpoint", `{"name":"vfu0","bdev_name":"Malloc0"}`}}, params: `{"name":"vfu0"}`},
 	}

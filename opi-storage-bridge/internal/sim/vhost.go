@@ -17,7 +17,20 @@ type vhostCtrlr struct {
 	packed    bool
 	cpumask   string
 	transport string
+	// Interrupt coalescing, as vhost_controller_set_coalescing set it.
+	delayBaseUs   uint32
+	iopsThreshold uint32
 }
+
+// Coalescing limits of SPDK's vhost_dev_set_coalescing (lib/vhost): the
+// IOPS threshold is checked per 10 ms stats interval, so below 100 IOPS
+// the rate rounds to 0 and is refused; the base delay is converted to CPU
+// ticks (tickRate) and must stay under 2^32-1 of them. A new controller
+// has SPDK's defaults: no delay, 60000 IOPS.
+const (
+	vhostStatsIntervalMs      = 10
+	vhostDefaultIopsThreshold = 60000
+)
 
 // vfuEndpoint is a vfio-user virtio-blk endpoint.
 type vfuEndpoint struct {
@@ -80,8 +93,28 @@ func (s *Sim) registerVhost() {
 			st.vhosts = append(st.vhosts, &vhostCtrlr{
 				name: name, bdev: b, bdevName: b.name, readonly: a.boolean("readonly"),
 				packed: a.boolean("packed_ring"), cpumask: mask, transport: "vhost_user_blk",
+				iopsThreshold: vhostDefaultIopsThreshold,
 			})
 			return true, nil
+		},
+	})
+	s.register(&method{
+		name:      "vhost_controller_set_coalescing",
+		fields:    []field{req("ctrlr", kString), req("delay_base_us", kU32), req("iops_threshold", kU32)},
+		decodeErr: errParamsEINVAL,
+		handle: func(a args) (any, error) {
+			for _, v := range st.vhosts {
+				if v.name != a.str("ctrlr") {
+					continue
+				}
+				delay, iops := a.u64("delay_base_us"), a.u64("iops_threshold")
+				if delay*tickRate/1_000_000 >= 1<<32-1 || iops*vhostStatsIntervalMs/1000 == 0 {
+					return nil, newErr(codeInvalidParams, "%s", strerror(eINVAL))
+				}
+				v.delayBaseUs, v.iopsThreshold = uint32(delay), uint32(iops)
+				return true, nil
+			}
+			return nil, newErr(codeInvalidParams, "%s", strerror(eNODEV))
 		},
 	})
 	s.register(&method{
@@ -128,7 +161,7 @@ func (s *Sim) registerVhost() {
 					bname = v.bdev.name
 				}
 				out = append(out, info{
-					Ctrlr: v.name, Cpumask: v.cpumask, IopsThreshold: 60000, Socket: vhostSocket(v.name),
+					Ctrlr: v.name, Cpumask: v.cpumask, DelayBaseUs: v.delayBaseUs, IopsThreshold: v.iopsThreshold, Socket: vhostSocket(v.name),
 					Sessions: []any{}, BackendSpecific: map[string]block{"block": {v.readonly, bname, v.transport}},
 				})
 			}
