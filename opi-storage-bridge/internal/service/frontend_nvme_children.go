@@ -16,7 +16,7 @@ import (
 // its other controllers, then creates the listener.
 func (s *FrontendNvmeService) CreateNvmeController(ctx context.Context, r *pb.CreateNvmeControllerRequest) (*pb.NvmeController, error) {
 	out, err := s.createController(ctx, r.GetParent(), r.GetNvmeControllerId(), r.GetNvmeController())
-	return out, frontendStatus(err)
+	return out, apiStatus(err)
 }
 
 func (s *FrontendNvmeService) createController(ctx context.Context, parent, id string, in *pb.NvmeController) (*pb.NvmeController, error) {
@@ -94,14 +94,14 @@ func validateController(m *pb.NvmeController, sub *pb.NvmeSubsystem) error {
 // GetNvmeController returns one controller.
 func (s *FrontendNvmeService) GetNvmeController(ctx context.Context, r *pb.GetNvmeControllerRequest) (*pb.NvmeController, error) {
 	out, err := s.f.Controllers.Get(ctx, r.GetName())
-	return out, frontendStatus(err)
+	return out, apiStatus(err)
 }
 
 // ListNvmeControllers returns one page of a subsystem's controllers.
 func (s *FrontendNvmeService) ListNvmeControllers(ctx context.Context, r *pb.ListNvmeControllersRequest) (*pb.ListNvmeControllersResponse, error) {
 	items, next, err := s.f.Controllers.List(ctx, r.GetParent(), r.GetPageSize(), r.GetPageToken())
 	if err != nil {
-		return nil, frontendStatus(err)
+		return nil, apiStatus(err)
 	}
 	return &pb.ListNvmeControllersResponse{NvmeControllers: items, NextPageToken: next}, nil
 }
@@ -110,52 +110,52 @@ func (s *FrontendNvmeService) ListNvmeControllers(ctx context.Context, r *pb.Lis
 func (s *FrontendNvmeService) UpdateNvmeController(ctx context.Context, r *pb.UpdateNvmeControllerRequest) (*pb.NvmeController, error) {
 	m := r.GetNvmeController()
 	if m == nil {
-		return nil, frontendStatus(aip.InvalidArgumentf("nvme_controller is required"))
+		return nil, apiStatus(aip.InvalidArgumentf("nvme_controller is required"))
 	}
 	cur, err := s.f.Controllers.Get(ctx, m.GetName())
 	if errors.Is(err, aip.ErrNotFound) && r.GetAllowMissing() {
 		parent, _ := backend.NvmeControllerPattern.Parent(m.GetName())
 		id, _ := backend.NvmeControllerPattern.ID(m.GetName())
 		out, err := s.createController(ctx, parent, id, m)
-		return out, frontendStatus(err)
+		return out, apiStatus(err)
 	}
 	if err != nil {
-		return nil, frontendStatus(err)
+		return nil, apiStatus(err)
 	}
 	next := proto.Clone(cur).(*pb.NvmeController)
 	if err := aip.ApplyFieldMask(next, m, r.GetUpdateMask()); err != nil {
-		return nil, frontendStatus(err)
+		return nil, apiStatus(err)
 	}
 	parent, _ := backend.NvmeControllerPattern.Parent(m.GetName())
 	sub, err := s.f.Subsystems.Get(ctx, parent)
 	if err != nil {
-		return nil, frontendStatus(err)
+		return nil, apiStatus(err)
 	}
 	if err := validateController(next, sub); err != nil {
-		return nil, frontendStatus(err)
+		return nil, apiStatus(err)
 	}
 	out, err := s.f.Controllers.Update(ctx, m, r.GetUpdateMask(), false)
-	return out, frontendStatus(err)
+	return out, apiStatus(err)
 }
 
 // DeleteNvmeController removes the listener.
 func (s *FrontendNvmeService) DeleteNvmeController(ctx context.Context, r *pb.DeleteNvmeControllerRequest) (*emptypb.Empty, error) {
-	return &emptypb.Empty{}, frontendStatus(s.f.Controllers.Delete(ctx, r.GetName(), r.GetAllowMissing()))
+	return &emptypb.Empty{}, apiStatus(s.f.Controllers.Delete(ctx, r.GetName(), r.GetAllowMissing()))
 }
 
 // StatsNvmeController lists the hosts connected through this controller.
 func (s *FrontendNvmeService) StatsNvmeController(ctx context.Context, r *pb.StatsNvmeControllerRequest) (*pb.StatsNvmeControllerResponse, error) {
 	c, err := s.f.Controllers.Get(ctx, r.GetName())
 	if err != nil {
-		return nil, frontendStatus(err)
+		return nil, apiStatus(err)
 	}
 	parent, _ := backend.NvmeControllerPattern.Parent(c.GetName())
 	sub, err := s.f.Subsystems.Get(ctx, parent)
 	if err != nil {
-		return nil, frontendStatus(err)
+		return nil, apiStatus(err)
 	}
 	conns, err := s.connections(ctx, sub.GetNqn(), c)
-	return &pb.StatsNvmeControllerResponse{Connections: conns}, frontendStatus(err)
+	return &pb.StatsNvmeControllerResponse{Connections: conns}, apiStatus(err)
 }
 
 // hostController is one entry of nvmf_subsystem_get_controllers.
@@ -194,7 +194,7 @@ func (s *FrontendNvmeService) connections(ctx context.Context, nqn string, ctrl 
 // volume, then adds it.
 func (s *FrontendNvmeService) CreateNvmeNamespace(ctx context.Context, r *pb.CreateNvmeNamespaceRequest) (*pb.NvmeNamespace, error) {
 	out, err := s.createNamespace(ctx, r.GetParent(), r.GetNvmeNamespaceId(), r.GetNvmeNamespace())
-	return out, frontendStatus(err)
+	return out, apiStatus(err)
 }
 
 func (s *FrontendNvmeService) createNamespace(ctx context.Context, parent, id string, m *pb.NvmeNamespace) (*pb.NvmeNamespace, error) {
@@ -249,14 +249,14 @@ func volumeHint(err error, volume string) error {
 // GetNvmeNamespace returns one namespace.
 func (s *FrontendNvmeService) GetNvmeNamespace(ctx context.Context, r *pb.GetNvmeNamespaceRequest) (*pb.NvmeNamespace, error) {
 	out, err := s.f.Namespaces.Get(ctx, r.GetName())
-	return out, frontendStatus(err)
+	return out, apiStatus(err)
 }
 
 // ListNvmeNamespaces returns one page of a subsystem's namespaces.
 func (s *FrontendNvmeService) ListNvmeNamespaces(ctx context.Context, r *pb.ListNvmeNamespacesRequest) (*pb.ListNvmeNamespacesResponse, error) {
 	items, next, err := s.f.Namespaces.List(ctx, r.GetParent(), r.GetPageSize(), r.GetPageToken())
 	if err != nil {
-		return nil, frontendStatus(err)
+		return nil, apiStatus(err)
 	}
 	return &pb.ListNvmeNamespacesResponse{NvmeNamespaces: items, NextPageToken: next}, nil
 }
@@ -266,19 +266,19 @@ func (s *FrontendNvmeService) ListNvmeNamespaces(ctx context.Context, r *pb.List
 func (s *FrontendNvmeService) UpdateNvmeNamespace(ctx context.Context, r *pb.UpdateNvmeNamespaceRequest) (*pb.NvmeNamespace, error) {
 	m := r.GetNvmeNamespace()
 	if m == nil {
-		return nil, frontendStatus(aip.InvalidArgumentf("nvme_namespace is required"))
+		return nil, apiStatus(aip.InvalidArgumentf("nvme_namespace is required"))
 	}
 	if _, err := s.f.Namespaces.Get(ctx, m.GetName()); errors.Is(err, aip.ErrNotFound) && r.GetAllowMissing() {
 		parent, _ := backend.NvmeNamespacePattern.Parent(m.GetName())
 		id, _ := backend.NvmeNamespacePattern.ID(m.GetName())
 		out, err := s.createNamespace(ctx, parent, id, m)
-		return out, frontendStatus(err)
+		return out, apiStatus(err)
 	}
 	out, err := s.f.Namespaces.Update(ctx, m, r.GetUpdateMask(), false)
-	return out, frontendStatus(err)
+	return out, apiStatus(err)
 }
 
 // DeleteNvmeNamespace removes the namespace; the volume stays.
 func (s *FrontendNvmeService) DeleteNvmeNamespace(ctx context.Context, r *pb.DeleteNvmeNamespaceRequest) (*emptypb.Empty, error) {
-	return &emptypb.Empty{}, frontendStatus(s.f.Namespaces.Delete(ctx, r.GetName(), r.GetAllowMissing()))
+	return &emptypb.Empty{}, apiStatus(s.f.Namespaces.Delete(ctx, r.GetName(), r.GetAllowMissing()))
 }

@@ -39,7 +39,7 @@ func NewFrontendNvmeService(f *backend.FrontendCollections, c spdk.Caller, pcie 
 // numbers when empty, and creates it.
 func (s *FrontendNvmeService) CreateNvmeSubsystem(ctx context.Context, r *pb.CreateNvmeSubsystemRequest) (*pb.NvmeSubsystem, error) {
 	out, err := s.createSubsystem(ctx, r.GetNvmeSubsystemId(), r.GetNvmeSubsystem())
-	return out, frontendStatus(err)
+	return out, apiStatus(err)
 }
 
 func (s *FrontendNvmeService) createSubsystem(ctx context.Context, id string, in *pb.NvmeSubsystem) (*pb.NvmeSubsystem, error) {
@@ -108,14 +108,14 @@ func (s *FrontendNvmeService) nqnFree(ctx context.Context, name, nqn string) err
 // GetNvmeSubsystem returns one subsystem.
 func (s *FrontendNvmeService) GetNvmeSubsystem(ctx context.Context, r *pb.GetNvmeSubsystemRequest) (*pb.NvmeSubsystem, error) {
 	out, err := s.f.Subsystems.Get(ctx, r.GetName())
-	return subsystemOut(out), frontendStatus(err)
+	return subsystemOut(out), apiStatus(err)
 }
 
 // ListNvmeSubsystems returns one page of subsystems.
 func (s *FrontendNvmeService) ListNvmeSubsystems(ctx context.Context, r *pb.ListNvmeSubsystemsRequest) (*pb.ListNvmeSubsystemsResponse, error) {
 	items, next, err := s.f.Subsystems.List(ctx, "", r.GetPageSize(), r.GetPageToken())
 	if err != nil {
-		return nil, frontendStatus(err)
+		return nil, apiStatus(err)
 	}
 	for i, m := range items {
 		items[i] = subsystemOut(m)
@@ -126,7 +126,7 @@ func (s *FrontendNvmeService) ListNvmeSubsystems(ctx context.Context, r *pb.List
 // UpdateNvmeSubsystem changes allow_any_host or the host list.
 func (s *FrontendNvmeService) UpdateNvmeSubsystem(ctx context.Context, r *pb.UpdateNvmeSubsystemRequest) (*pb.NvmeSubsystem, error) {
 	out, err := s.updateSubsystem(ctx, r.GetNvmeSubsystem(), r.GetUpdateMask(), r.GetAllowMissing())
-	return out, frontendStatus(err)
+	return out, apiStatus(err)
 }
 
 func (s *FrontendNvmeService) updateSubsystem(ctx context.Context, m *pb.NvmeSubsystem, mask *fieldmaskpb.FieldMask, allowMissing bool) (*pb.NvmeSubsystem, error) {
@@ -177,14 +177,14 @@ func (s *FrontendNvmeService) secureController(ctx context.Context, subsystem st
 func (s *FrontendNvmeService) DeleteNvmeSubsystem(ctx context.Context, r *pb.DeleteNvmeSubsystemRequest) (*emptypb.Empty, error) {
 	if r.GetForce() {
 		if err := s.deleteChildren(ctx, r.GetName()); err != nil {
-			return nil, frontendStatus(err)
+			return nil, apiStatus(err)
 		}
 	}
 	err := s.f.Subsystems.Delete(ctx, r.GetName(), r.GetAllowMissing())
 	if errors.Is(err, aip.ErrFailedPrecondition) && !r.GetForce() {
 		err = aip.FailedPreconditionf("%w (or set force to delete its controllers and namespaces with it)", err)
 	}
-	return &emptypb.Empty{}, frontendStatus(err)
+	return &emptypb.Empty{}, apiStatus(err)
 }
 
 func (s *FrontendNvmeService) deleteChildren(ctx context.Context, subsystem string) error {
@@ -239,13 +239,13 @@ func (s *FrontendNvmeService) eachChild(ctx context.Context, subsystem string, f
 func (s *FrontendNvmeService) StatsNvmeSubsystem(ctx context.Context, r *pb.StatsNvmeSubsystemRequest) (*pb.StatsNvmeSubsystemResponse, error) {
 	sub, err := s.f.Subsystems.Get(ctx, r.GetName())
 	if err != nil {
-		return nil, frontendStatus(err)
+		return nil, apiStatus(err)
 	}
 	var bdevs []string
 	for token := ""; ; {
 		page, next, err := s.f.Namespaces.List(ctx, r.GetName(), 1000, token)
 		if err != nil {
-			return nil, frontendStatus(err)
+			return nil, apiStatus(err)
 		}
 		for _, ns := range page {
 			if b, err := backend.BdevName(ns.GetVolume()); err == nil {
@@ -259,12 +259,12 @@ func (s *FrontendNvmeService) StatsNvmeSubsystem(ctx context.Context, r *pb.Stat
 	stats := &pb.VolumeStats{}
 	if len(bdevs) > 0 {
 		if stats, err = backend.BdevStats(ctx, s.spdk, bdevs...); err != nil {
-			return nil, frontendStatus(err)
+			return nil, apiStatus(err)
 		}
 	}
 	conns, err := s.connections(ctx, sub.GetNqn(), nil)
 	if err != nil {
-		return nil, frontendStatus(err)
+		return nil, apiStatus(err)
 	}
 	return &pb.StatsNvmeSubsystemResponse{Stats: stats, Connections: conns}, nil
 }

@@ -15,7 +15,6 @@ import (
 	pb "github.com/opi-suite/opi/opi-api/storage/v1"
 	"github.com/opi-suite/opi/opi-kit/aip"
 	"github.com/opi-suite/opi/opi-storage-bridge/internal/backend"
-	"github.com/opi-suite/opi/opi-storage-bridge/spdk"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
 )
@@ -50,21 +49,6 @@ var (
 	pskRE    = regexp.MustCompile(`^NVMeTLSkey-1:(01|02):([A-Za-z0-9+/=]+):$`)
 	pskBytes = map[string]int{"01": 32 + 4, "02": 48 + 4} // key and CRC-32
 )
-
-// frontendStatus maps an error of the domain or backend layer to the gRPC
-// status the client gets: the domain's classes through aip.Status, SPDK's
-// errors through spdk.Status (the one table of SPDK codes).
-func frontendStatus(err error) error {
-	if err == nil {
-		return nil
-	}
-	for _, class := range []error{aip.ErrInvalidArgument, aip.ErrNotFound, aip.ErrAlreadyExists, aip.ErrFailedPrecondition, aip.ErrUnavailable} {
-		if errors.Is(err, class) {
-			return aip.Status(err)
-		}
-	}
-	return spdk.Status(err)
-}
 
 // validateNQN checks an NVMe Qualified Name; field names it in the message.
 func validateNQN(field, nqn string) error {

@@ -31,7 +31,7 @@ func NewFrontendVirtioBlkService(f *backend.FrontendCollections, pcie *PcieEndpo
 // CreateVirtioBlk validates the device and creates it.
 func (s *FrontendVirtioBlkService) CreateVirtioBlk(ctx context.Context, r *pb.CreateVirtioBlkRequest) (*pb.VirtioBlk, error) {
 	out, err := s.create(ctx, r.GetVirtioBlkId(), r.GetVirtioBlk())
-	return out, frontendStatus(err)
+	return out, apiStatus(err)
 }
 
 func (s *FrontendVirtioBlkService) create(ctx context.Context, id string, in *pb.VirtioBlk) (*pb.VirtioBlk, error) {
@@ -90,14 +90,14 @@ func validateVirtioBlk(m *pb.VirtioBlk) error {
 // GetVirtioBlk returns one device.
 func (s *FrontendVirtioBlkService) GetVirtioBlk(ctx context.Context, r *pb.GetVirtioBlkRequest) (*pb.VirtioBlk, error) {
 	out, err := s.f.VirtioBlks.Get(ctx, r.GetName())
-	return out, frontendStatus(err)
+	return out, apiStatus(err)
 }
 
 // ListVirtioBlks returns one page of devices.
 func (s *FrontendVirtioBlkService) ListVirtioBlks(ctx context.Context, r *pb.ListVirtioBlksRequest) (*pb.ListVirtioBlksResponse, error) {
 	items, next, err := s.f.VirtioBlks.List(ctx, "", r.GetPageSize(), r.GetPageToken())
 	if err != nil {
-		return nil, frontendStatus(err)
+		return nil, apiStatus(err)
 	}
 	return &pb.ListVirtioBlksResponse{VirtioBlks: items, NextPageToken: next}, nil
 }
@@ -106,29 +106,29 @@ func (s *FrontendVirtioBlkService) ListVirtioBlks(ctx context.Context, r *pb.Lis
 func (s *FrontendVirtioBlkService) UpdateVirtioBlk(ctx context.Context, r *pb.UpdateVirtioBlkRequest) (*pb.VirtioBlk, error) {
 	m := r.GetVirtioBlk()
 	if m == nil {
-		return nil, frontendStatus(aip.InvalidArgumentf("virtio_blk is required"))
+		return nil, apiStatus(aip.InvalidArgumentf("virtio_blk is required"))
 	}
 	cur, err := s.f.VirtioBlks.Get(ctx, m.GetName())
 	if errors.Is(err, aip.ErrNotFound) && r.GetAllowMissing() {
 		id, _ := backend.VirtioBlkPattern.ID(m.GetName())
 		out, err := s.create(ctx, id, m)
-		return out, frontendStatus(err)
+		return out, apiStatus(err)
 	}
 	if err != nil {
-		return nil, frontendStatus(err)
+		return nil, apiStatus(err)
 	}
 	next := proto.Clone(cur).(*pb.VirtioBlk)
 	if err := aip.ApplyFieldMask(next, m, r.GetUpdateMask()); err != nil {
-		return nil, frontendStatus(err)
+		return nil, apiStatus(err)
 	}
 	if err := validateVirtioBlk(next); err != nil {
-		return nil, frontendStatus(err)
+		return nil, apiStatus(err)
 	}
 	out, err := s.f.VirtioBlks.Update(ctx, m, r.GetUpdateMask(), false)
-	return out, frontendStatus(err)
+	return out, apiStatus(err)
 }
 
 // DeleteVirtioBlk removes the device; the volume stays.
 func (s *FrontendVirtioBlkService) DeleteVirtioBlk(ctx context.Context, r *pb.DeleteVirtioBlkRequest) (*emptypb.Empty, error) {
-	return &emptypb.Empty{}, frontendStatus(s.f.VirtioBlks.Delete(ctx, r.GetName(), r.GetAllowMissing()))
+	return &emptypb.Empty{}, apiStatus(s.f.VirtioBlks.Delete(ctx, r.GetName(), r.GetAllowMissing()))
 }

@@ -15,7 +15,6 @@ import (
 	"github.com/opi-suite/opi/opi-kit/resource"
 	"github.com/opi-suite/opi/opi-storage-bridge/internal/backend"
 	"github.com/opi-suite/opi/opi-storage-bridge/spdk"
-	"google.golang.org/grpc/status"
 	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/types/known/emptypb"
 	"google.golang.org/protobuf/types/known/fieldmaskpb"
@@ -338,14 +337,19 @@ func maskHas(mask *fieldmaskpb.FieldMask, field string, set bool) bool {
 	return false
 }
 
-// apiStatus is how this area's handlers turn an error into the status the
-// client gets: an SPDK error the backend already mapped (spdk.Status) keeps
-// its code and message even when the domain layer joined it with another
-// error; everything else goes through aip.Status.
+// apiStatus is the one way every handler of the bridge turns an error into
+// the status the client gets: the domain layer's class (aip) when it has
+// one, even when it wraps SPDK's error as its cause; otherwise
+// spdk.Status, which keeps a status the backend already made (also when
+// joined with a cleanup error) and maps a raw SPDK error by its code.
 func apiStatus(err error) error {
-	var se interface{ GRPCStatus() *status.Status }
-	if errors.As(err, &se) {
-		return se.GRPCStatus().Err()
+	if err == nil {
+		return nil
 	}
-	return aip.Status(err)
+	for _, class := range []error{aip.ErrInvalidArgument, aip.ErrNotFound, aip.ErrAlreadyExists, aip.ErrFailedPrecondition, aip.ErrUnavailable} {
+		if errors.Is(err, class) {
+			return aip.Status(err)
+		}
+	}
+	return spdk.Status(err)
 }
