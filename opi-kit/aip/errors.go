@@ -86,20 +86,22 @@ var classCodes = []struct {
 }
 
 // Status turns a domain error into the gRPC status error a handler returns:
-// this is the one place where error classes become codes. nil stays nil, an
-// error that already is a gRPC status keeps its code, and anything
-// unclassified becomes Internal.
+// this is the one place where error classes become codes. nil stays nil; an
+// error of a class keeps the class's code even when it wraps a backend's
+// gRPC status (the layer that classified it knew better than the cause); an
+// error that is, or wraps, a gRPC status keeps that status's code; anything
+// else becomes Internal.
 func Status(err error) error {
 	if err == nil {
 		return nil
-	}
-	if s, ok := status.FromError(err); ok {
-		return s.Err()
 	}
 	for _, cc := range classCodes {
 		if errors.Is(err, cc.class) {
 			return status.Error(cc.code, err.Error())
 		}
+	}
+	if s, ok := status.FromError(err); ok {
+		return s.Err()
 	}
 	return status.Error(codes.Internal, err.Error())
 }

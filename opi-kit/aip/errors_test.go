@@ -26,6 +26,8 @@ func TestStatus(t *testing.T) {
 		{name: "unavailable maps", err: aip.Unavailablef("spdk down"), code: codes.Unavailable},
 		{name: "a deadline maps to deadline exceeded", err: fmt.Errorf("call: %w", context.DeadlineExceeded), code: codes.DeadlineExceeded},
 		{name: "a gRPC status passes through", err: status.Error(codes.PermissionDenied, "no"), code: codes.PermissionDenied},
+		{name: "a wrapped gRPC status keeps its code", err: fmt.Errorf("calling spdk: %w", status.Error(codes.Unavailable, "down")), code: codes.Unavailable},
+		{name: "a class wins over the gRPC status it wraps", err: aip.FailedPreconditionf("subsystem not in SPDK yet: %w", status.Error(codes.NotFound, "no such device")), code: codes.FailedPrecondition},
 		{name: "anything else is internal", err: errors.New("disk on fire"), code: codes.Internal},
 	}
 	for _, tt := range tests {

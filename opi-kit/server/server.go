@@ -128,6 +128,10 @@ func New(cfg Config, opts ...Option) (*Server, error) {
 			otelgrpc.WithPropagators(propagation.TraceContext{}),
 		)))
 	}
+	// Stop (after the graceful-stop timeout) then also waits for handlers
+	// still running, so that when Run returns no handler can touch what a
+	// bridge closes next (its store, its backend connections).
+	serverOpts = append(serverOpts, grpc.WaitForHandlers(true))
 	s.grpc = grpc.NewServer(serverOpts...)
 	s.health = newHealthState(s.logger)
 	healthpb.RegisterHealthServer(s.grpc, s.health.grpc)
