@@ -256,6 +256,11 @@ func withoutSecrets(m proto.Message) (proto.Message, []string) {
 				for i := range v.List().Len() {
 					walk(v.List().Get(i).Message(), path+".")
 				}
+			case fd.IsMap() && fd.MapValue().Message() != nil:
+				v.Map().Range(func(k protoreflect.MapKey, mv protoreflect.Value) bool {
+					walk(mv.Message(), path+"["+k.String()+"].")
+					return true
+				})
 			case fd.Message() != nil && !fd.IsMap():
 				walk(v.Message(), path+".")
 			}
