@@ -272,14 +272,8 @@ func oldKey(old *pb.NvmeSubsystem, id, host string) string {
 // addKey writes the PSK to a 0600 file and registers it; a key already
 // registered under the name holds the same PSK (the name is derived from it).
 func (b *NvmeSubsystems) addKey(ctx context.Context, name, psk string) error {
-	if err := os.MkdirAll(b.keyDir, 0o700); err != nil {
-		return fmt.Errorf("key directory: %w", err)
-	}
-	path, err := filepath.Abs(filepath.Join(b.keyDir, name))
+	path, err := writeKeyFile(b.keyDir, name, psk)
 	if err != nil {
-		return err
-	}
-	if err := writeSecret(path, psk); err != nil {
 		return err
 	}
 	err = b.spdk.Call(ctx, "keyring_file_add_key", map[string]any{"name": name, "path": path}, nil)
@@ -295,6 +289,20 @@ func (b *NvmeSubsystems) addKey(ctx context.Context, name, psk string) error {
 func (b *NvmeSubsystems) removeKey(ctx context.Context, name string) {
 	_ = b.spdk.Call(ctx, "keyring_file_remove_key", map[string]any{"name": name}, nil)
 	_ = os.Remove(filepath.Join(b.keyDir, name))
+}
+
+// writeKeyFile writes a PSK to the file named name in dir (created 0700 if
+// missing) and returns the file's absolute path, which SPDK's keyring_file
+// module requires.
+func writeKeyFile(dir, name, psk string) (string, error) {
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return "", fmt.Errorf("key directory: %w", err)
+	}
+	path, err := filepath.Abs(filepath.Join(dir, name))
+	if err != nil {
+		return "", err
+	}
+	return path, writeSecret(path, psk)
 }
 
 // writeSecret writes data to path with mode 0600 through a temporary file,

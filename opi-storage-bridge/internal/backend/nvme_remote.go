@@ -218,14 +218,8 @@ func (b RemoteControllerBackend) addKey(ctx context.Context, name, psk string) e
 	if b.KeyDir == "" {
 		return aip.FailedPreconditionf("this bridge has no key directory configured, so it cannot use a PSK")
 	}
-	if err := os.MkdirAll(b.KeyDir, 0o700); err != nil {
-		return fmt.Errorf("key directory: %w", err)
-	}
-	path, err := filepath.Abs(filepath.Join(b.KeyDir, name))
+	path, err := writeKeyFile(b.KeyDir, name, psk)
 	if err != nil {
-		return err
-	}
-	if err := writeSecret(path, psk); err != nil {
 		return err
 	}
 	// The file may hold a different PSK than a key registered before under
