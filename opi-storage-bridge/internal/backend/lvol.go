@@ -10,6 +10,8 @@ import (
 	"github.com/opi-suite/opi/opi-kit/resource"
 	"github.com/opi-suite/opi/opi-kit/store"
 	"github.com/opi-suite/opi/opi-storage-bridge/spdk"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
 )
 
 // LogicalVolumeCollections holds the stored intent of logical volume stores
@@ -248,10 +250,25 @@ func (b LvolBackend) Create(ctx context.Context, v *storagev1.LogicalVolume) err
 		if isGone(err) {
 			return aip.FailedPreconditionf("logical volume store %s is not ready in SPDK; check its status", strings.TrimPrefix(lvs, lvsPrefix))
 		}
-		return spdk.Status(err)
+		return lvolStatus(err, lvs, v.GetSizeMib())
 	}
 	v.Uuid = uuid
 	return nil
+}
+
+// lvolStatus maps an SPDK error of bdev_lvol_create or bdev_lvol_resize.
+// SPDK reports a store without enough free clusters as -32602 "No space
+// left on device" (from the create callback), which the shared mapping would
+// call InvalidArgument: the request is fine, the store is full, so it is
+// ResourceExhausted, with what to do about it.
+func lvolStatus(err error, lvs string, mib uint64) error {
+	var e *spdk.Error
+	if errors.As(err, &e) && e.Code == spdk.CodeInvalidParams && e.Message == "No space left on device" {
+		return status.Errorf(codes.ResourceExhausted,
+			"logical volume store %s has too few free clusters for %d MiB: free space in the store, grow its base volume, or make the volume thin-provisioned",
+			strings.TrimPrefix(lvs, lvsPrefix), mib)
+	}
+	return spdk.Status(err)
 }
 
 // Update resizes the lvol when size_mib changed; nothing else can change.
@@ -267,7 +284,12 @@ func (b LvolBackend) Update(ctx context.Context, old, v *storagev1.LogicalVolume
 }
 
 func (b LvolBackend) resize(ctx context.Context, alias string, mib uint64) error {
-	return spdk.Status(b.C.Call(ctx, "bdev_lvol_resize", lvolResizeParams{Name: alias, SizeInMiB: mib}, nil))
+	err := b.C.Call(ctx, "bdev_lvol_resize", lvolResizeParams{Name: alias, SizeInMiB: mib}, nil)
+	if err == nil {
+		return nil
+	}
+	lvs, _, _ := strings.Cut(alias, "/")
+	return lvolStatus(err, lvs, mib)
 }
 
 // Delete destroys the lvol; a missing one is success.

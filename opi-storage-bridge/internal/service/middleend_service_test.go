@@ -171,11 +171,30 @@ func TestLvolStoreAndVolumeLifecycle(t *testing.T) {
 	})
 	t.Run("a logical volume can grow", func(t *testing.T) {
 		u, err := lv.UpdateLogicalVolume(ctx, &pb.UpdateLogicalVolumeRequest{LogicalVolume: &pb.LogicalVolume{Name: "logicalVolumeStores/s1/logicalVolumes/v1", SizeMib: 8}})
-		if status.Code(err) == codes.Unimplemented {
-			t.Skip("spdk-sim has no bdev_lvol_resize yet")
-		}
 		if err != nil || u.GetSizeMib() != 8 {
 			t.Fatalf("resize = %v, %v", u, err)
+		}
+		var bdevs []struct {
+			NumBlocks uint64 `json:"num_blocks"`
+			BlockSize uint64 `json:"block_size"`
+		}
+		if err := h.spdk.Call(ctx, "bdev_get_bdevs", map[string]any{"name": "lvs-s1/v1"}, &bdevs); err != nil || len(bdevs) != 1 {
+			t.Fatalf("bdev_get_bdevs = %v, %v", bdevs, err)
+		}
+		if got := bdevs[0].NumBlocks * bdevs[0].BlockSize; got != 8<<20 {
+			t.Errorf("SPDK holds %d bytes after the resize, want %d", got, 8<<20)
+		}
+	})
+	t.Run("more than the store holds is resource exhausted, and changes nothing", func(t *testing.T) {
+		_, err := lv.CreateLogicalVolume(ctx, &pb.CreateLogicalVolumeRequest{Parent: "logicalVolumeStores/s1", LogicalVolumeId: "huge", LogicalVolume: &pb.LogicalVolume{SizeMib: 1 << 20}})
+		wantCode(t, err, codes.ResourceExhausted)
+		if _, err := lv.GetLogicalVolume(ctx, &pb.GetLogicalVolumeRequest{Name: "logicalVolumeStores/s1/logicalVolumes/huge"}); status.Code(err) != codes.NotFound {
+			t.Errorf("the refused volume was stored: %v", err)
+		}
+		_, err = lv.UpdateLogicalVolume(ctx, &pb.UpdateLogicalVolumeRequest{LogicalVolume: &pb.LogicalVolume{Name: "logicalVolumeStores/s1/logicalVolumes/v1", SizeMib: 1 << 20}})
+		wantCode(t, err, codes.ResourceExhausted)
+		if got, err := lv.GetLogicalVolume(ctx, &pb.GetLogicalVolumeRequest{Name: "logicalVolumeStores/s1/logicalVolumes/v1"}); err != nil || got.GetSizeMib() != 8 {
+			t.Errorf("after a refused resize the volume is %v, %v; want 8 MiB", got, err)
 		}
 	})
 	t.Run("a size of zero is refused", func(t *testing.T) {

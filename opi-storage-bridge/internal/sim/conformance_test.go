@@ -61,6 +61,7 @@ func fixtures(t *testing.T) map[string]fixture {
 		"bdev_lvol_create":               {params: `{"lvol_name":"v1","size_in_mib":4,"lvs_name":"lvs0"}`},
 		"bdev_lvol_delete":               {setup: [][2]string{{"bdev_lvol_create", `{"lvol_name":"v0","size_in_mib":4,"lvs_name":"lvs0"}`}}, params: `{"name":"lvs0/v0"}`},
 		"bdev_lvol_get_lvols":            {params: `{"lvs_name":"lvs0"}`},
+		"bdev_lvol_resize":               {setup: [][2]string{{"bdev_lvol_create", `{"lvol_name":"v2","size_in_mib":4,"lvs_name":"lvs0"}`}}, params: `{"name":"lvs0/v2","size_in_mib":8}`},
 		"bdev_passthru_create":           {params: `{"name":"pt0","base_bdev_name":"Malloc0"}`},
 		"bdev_passthru_delete":           {setup: [][2]string{{"bdev_passthru_create", `{"name":"pt0","base_bdev_name":"Malloc0"}`}}, params: `{"name":"pt0"}`},
 		"bdev_set_qos_limit":             {params: `{"name":"Malloc0","rw_ios_per_sec":1000}`},

@@ -251,6 +251,33 @@ func (s *Sim) registerLvol() {
 		},
 	})
 	s.register(&method{
+		// As SPDK: an unknown bdev is -19, a bdev that is not an lvol -22,
+		// and a resize the store cannot back is reported by the resize
+		// callback as -32602 with strerror (thin volumes only reserve
+		// clusters when written, so they always fit). Shrinking is allowed.
+		name:      "bdev_lvol_resize",
+		fields:    []field{req("name", kString), req("size_in_mib", kU64)},
+		decodeErr: errDecodeInternal,
+		handle: func(a args) (any, error) {
+			b := st.lookupBdev(a.str("name"))
+			if b == nil {
+				return nil, errnoErr(eNODEV)
+			}
+			v := st.lvolOf(b)
+			if v == nil {
+				return nil, errnoErr(eINVAL)
+			}
+			l := v.lvs
+			clusters := (a.u64("size_in_mib")*mib + l.clusterSize - 1) / l.clusterSize
+			if !v.thin && clusters > v.clusters && clusters-v.clusters > l.freeClusters() {
+				return nil, newErr(codeInvalidParams, "%s", strerror(eNOSPC))
+			}
+			v.clusters = clusters
+			b.numBlocks = clusters * l.clusterSize / uint64(l.blockSize)
+			return true, nil
+		},
+	})
+	s.register(&method{
 		name:      "bdev_lvol_delete",
 		fields:    []field{req("name", kString)},
 		decodeErr: errDecodeInternal,
