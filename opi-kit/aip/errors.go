@@ -85,6 +85,19 @@ var classCodes = []struct {
 	{context.DeadlineExceeded, codes.DeadlineExceeded},
 }
 
+// Classified reports whether err carries one of the classes above (or a
+// context error), so that Status maps it by class. A layer with its own
+// mapping for unclassified causes (a backend's error codes) uses it to
+// decide which mapping applies.
+func Classified(err error) bool {
+	for _, cc := range classCodes {
+		if errors.Is(err, cc.class) {
+			return true
+		}
+	}
+	return false
+}
+
 // Status turns a domain error into the gRPC status error a handler returns:
 // this is the one place where error classes become codes. nil stays nil; an
 // error of a class keeps the class's code even when it wraps a backend's

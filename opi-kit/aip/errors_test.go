@@ -42,3 +42,23 @@ func TestStatus(t *testing.T) {
 		})
 	}
 }
+
+func TestClassifiedTellsWhetherStatusMapsByClass(t *testing.T) {
+	for _, tt := range []struct {
+		name string
+		err  error
+		want bool
+	}{
+		{"a class is classified", aip.NotFoundf("gone"), true},
+		{"a wrapped class is classified", fmt.Errorf("x: %w", aip.ErrFailedPrecondition), true},
+		{"a context error is classified", fmt.Errorf("x: %w", context.Canceled), true},
+		{"a gRPC status is not", status.Error(codes.NotFound, "no"), false},
+		{"a plain error is not", errors.New("backend said -19"), false},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := aip.Classified(tt.err); got != tt.want {
+				t.Fatalf("Classified = %v, want %v", got, tt.want)
+			}
+		})
+	}
+}

@@ -346,10 +346,8 @@ func apiStatus(err error) error {
 	if err == nil {
 		return nil
 	}
-	for _, class := range []error{aip.ErrInvalidArgument, aip.ErrNotFound, aip.ErrAlreadyExists, aip.ErrFailedPrecondition, aip.ErrUnavailable} {
-		if errors.Is(err, class) {
-			return aip.Status(err)
-		}
+	if aip.Classified(err) {
+		return aip.Status(err)
 	}
 	return spdk.Status(err)
 }
