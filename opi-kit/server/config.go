@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"strings"
+	"sync"
 )
 
 // Config holds the settings every bridge shares. Bridges fill it from the
@@ -81,18 +82,52 @@ func (c *Config) Load(fs *flag.FlagSet, args []string) error {
 	}
 	given := map[string]bool{}
 	fs.Visit(func(f *flag.Flag) { given[f.Name] = true })
+	bindings := make(map[string]string, len(flagSpecs))
 	for _, s := range flagSpecs {
-		v, ok := os.LookupEnv(s.env)
-		if !ok || given[s.name] {
+		bindings[s.name] = s.env
+	}
+	envMu.Lock()
+	for name, env := range envBindings[fs] {
+		bindings[name] = env
+	}
+	envMu.Unlock()
+	for name, env := range bindings {
+		v, ok := os.LookupEnv(env)
+		if !ok || given[name] {
 			continue
 		}
 		// fs.Set parses the value as the flag would, so a bad boolean in the
 		// environment is reported like a bad flag.
-		if err := fs.Set(s.name, v); err != nil {
-			return fmt.Errorf("environment variable %s=%q: %w", s.env, v, err)
+		if err := fs.Set(name, v); err != nil {
+			return fmt.Errorf("environment variable %s=%q: %w", env, v, err)
 		}
 	}
 	return c.Validate()
+}
+
+var (
+	envMu       sync.Mutex
+	envBindings = map[*flag.FlagSet]map[string]string{}
+)
+
+// EnvVar ties a bridge's own flag, already registered on fs, to the
+// environment variable env: Load then treats it as it treats the shared
+// flags (the command line beats the environment, which beats the default,
+// and a value the flag cannot parse is an error naming the variable), and
+// the flag's help names the variable. This is the one way a bridge gives a
+// flag of its own an OPI_* variable.
+func EnvVar(fs *flag.FlagSet, name, env string) {
+	f := fs.Lookup(name)
+	if f == nil {
+		panic("server.EnvVar: no flag --" + name + " on the FlagSet; register it first")
+	}
+	f.Usage = fmt.Sprintf("%s (env %s)", f.Usage, env)
+	envMu.Lock()
+	defer envMu.Unlock()
+	if envBindings[fs] == nil {
+		envBindings[fs] = map[string]string{}
+	}
+	envBindings[fs][name] = env
 }
 
 // Validate reports every setting that cannot work, each with the flag (and

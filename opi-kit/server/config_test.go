@@ -112,3 +112,48 @@ func unsetenv(t *testing.T, name string) {
 	t.Setenv(name, "") // registers the restore, and forbids t.Parallel
 	os.Unsetenv(name)
 }
+
+func TestABridgeFlagTiedToAnEnvironmentVariableFollowsTheSharedRules(t *testing.T) {
+	for _, tc := range []struct {
+		name, env string
+		args      []string
+		want      string
+		wantErr   string
+	}{
+		{name: "the default stands when neither is given", want: "/var/tmp/spdk.sock"},
+		{name: "the environment beats the default", env: "/run/spdk.sock", want: "/run/spdk.sock"},
+		{name: "the command line beats the environment", env: "/run/spdk.sock", args: []string{"--spdk-socket", "/tmp/x.sock"}, want: "/tmp/x.sock"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			if tc.env != "" {
+				t.Setenv("OPI_TEST_SPDK_SOCKET", tc.env)
+			}
+			fs := flag.NewFlagSet("opi-test", flag.ContinueOnError)
+			var cfg server.Config
+			cfg.BindFlags(fs)
+			sock := fs.String("spdk-socket", "/var/tmp/spdk.sock", "SPDK socket")
+			server.EnvVar(fs, "spdk-socket", "OPI_TEST_SPDK_SOCKET")
+			if err := cfg.Load(fs, append([]string{"--insecure-plaintext"}, tc.args...)); err != nil {
+				t.Fatal(err)
+			}
+			if *sock != tc.want {
+				t.Errorf("--spdk-socket = %q, want %q", *sock, tc.want)
+			}
+			if u := fs.Lookup("spdk-socket").Usage; !strings.Contains(u, "(env OPI_TEST_SPDK_SOCKET)") {
+				t.Errorf("help %q does not name the variable", u)
+			}
+		})
+	}
+	t.Run("a value the flag cannot parse is an error naming the variable", func(t *testing.T) {
+		t.Setenv("OPI_TEST_FIREWALL", "maybe")
+		fs := flag.NewFlagSet("opi-test", flag.ContinueOnError)
+		var cfg server.Config
+		cfg.BindFlags(fs)
+		fs.Bool("firewall", true, "serve the firewall")
+		server.EnvVar(fs, "firewall", "OPI_TEST_FIREWALL")
+		err := cfg.Load(fs, []string{"--insecure-plaintext"})
+		if err == nil || !strings.Contains(err.Error(), "OPI_TEST_FIREWALL") {
+			t.Fatalf("Load = %v, want an error naming OPI_TEST_FIREWALL", err)
+		}
+	})
+}

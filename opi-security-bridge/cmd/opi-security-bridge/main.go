@@ -23,8 +23,10 @@ import (
 func main() {
 	viciSocket := ipsecapi.BindFlags(flag.CommandLine)
 	bpffs := firewallapi.BindFlags(flag.CommandLine)
-	ipsecOn := flag.Bool("ipsec", envBool("OPI_IPSEC", true), "serve IPsec on strongSwan (env OPI_IPSEC)")
-	firewallOn := flag.Bool("firewall", envBool("OPI_FIREWALL", true), "serve the XDP firewall; needs CAP_NET_ADMIN and CAP_SYS_ADMIN (env OPI_FIREWALL)")
+	ipsecOn := flag.Bool("ipsec", true, "serve IPsec on strongSwan")
+	server.EnvVar(flag.CommandLine, "ipsec", "OPI_IPSEC")
+	firewallOn := flag.Bool("firewall", true, "serve the XDP firewall; needs CAP_NET_ADMIN and CAP_SYS_ADMIN")
+	server.EnvVar(flag.CommandLine, "firewall", "OPI_FIREWALL")
 	// What Setup opened, released in reverse order only after server.Main
 	// returns. The ctx given to setup ends when shutdown starts, while
 	// calls are still draining (GracefulStop): closing the store or the
@@ -69,16 +71,4 @@ func main() {
 		fmt.Fprintf(os.Stderr, "opi-security-bridge: closing: %v\n", err)
 		os.Exit(1)
 	}
-}
-
-// envBool reads a boolean environment variable, falling back to def when
-// it is unset or not a boolean.
-func envBool(key string, def bool) bool {
-	switch os.Getenv(key) {
-	case "1", "true", "TRUE", "True":
-		return true
-	case "0", "false", "FALSE", "False":
-		return false
-	}
-	return def
 }

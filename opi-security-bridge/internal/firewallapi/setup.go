@@ -4,7 +4,6 @@ import (
 	"context"
 	"flag"
 	"log/slog"
-	"os"
 	"time"
 
 	securityv1 "github.com/opi-suite/opi/opi-api/security/v1"
@@ -22,11 +21,9 @@ const DefaultBPFFS = "/sys/fs/bpf/opi"
 // BindFlags adds --bpffs (environment OPI_BPFFS) to fs and returns where its
 // value lands.
 func BindFlags(fs *flag.FlagSet) *string {
-	def := DefaultBPFFS
-	if v := os.Getenv("OPI_BPFFS"); v != "" {
-		def = v
-	}
-	return fs.String("bpffs", def, "bpffs directory for the firewall's pinned maps and XDP links (env OPI_BPFFS); mounted if it is not on a bpffs")
+	dir := fs.String("bpffs", DefaultBPFFS, "bpffs directory for the firewall's pinned maps and XDP links; mounted if it is not on a bpffs")
+	server.EnvVar(fs, "bpffs", "OPI_BPFFS")
+	return dir
 }
 
 // Setup adds the firewall service to s: policies kept in st, enforced in

@@ -4,7 +4,6 @@ import (
 	"context"
 	"flag"
 	"log/slog"
-	"os"
 	"sync"
 	"time"
 
@@ -22,11 +21,9 @@ const SocketEnv = "OPI_VICI_SOCKET"
 // BindFlags registers --vici-socket on fs and returns where its value
 // lands. The flag beats $OPI_VICI_SOCKET, which beats vici.DefaultSocket.
 func BindFlags(fs *flag.FlagSet) *string {
-	def := vici.DefaultSocket
-	if v, ok := os.LookupEnv(SocketEnv); ok {
-		def = v
-	}
-	return fs.String("vici-socket", def, "strongSwan VICI socket: unix:///path, an absolute path or tcp://host:port (env "+SocketEnv+")")
+	socket := fs.String("vici-socket", vici.DefaultSocket, "strongSwan VICI socket: unix:///path, an absolute path or tcp://host:port")
+	server.EnvVar(fs, "vici-socket", SocketEnv)
+	return socket
 }
 
 // ReconcileInterval is how often the IPsec reconcile pass runs besides the

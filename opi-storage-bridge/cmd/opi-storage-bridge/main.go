@@ -7,7 +7,6 @@ package main
 import (
 	"context"
 	"flag"
-	"os"
 
 	"github.com/opi-suite/opi/opi-kit/server"
 	"github.com/opi-suite/opi/opi-storage-bridge/internal/bridge"
@@ -15,11 +14,8 @@ import (
 )
 
 func main() {
-	def := spdk.DefaultSocketPath
-	if v := os.Getenv("OPI_SPDK_SOCKET"); v != "" {
-		def = v // the flag still wins over the environment
-	}
-	socket := flag.String("spdk-socket", def, "SPDK JSON-RPC unix socket (env OPI_SPDK_SOCKET)")
+	socket := flag.String("spdk-socket", spdk.DefaultSocketPath, "SPDK JSON-RPC unix socket")
+	server.EnvVar(flag.CommandLine, "spdk-socket", "OPI_SPDK_SOCKET")
 	server.Main("opi-storage-bridge", "Serves the storage API on SPDK (NVMe-oF and virtio-blk frontends, volumes, encryption, QoS).",
 		func(ctx context.Context, s *server.Server, cfg server.Config) error {
 			b, err := bridge.New(bridge.Config{StateDir: cfg.StateDir, SPDKSocket: *socket, Logger: s.Logger()})
