@@ -176,6 +176,22 @@ func (c *Collection[T]) Status(ctx context.Context, name string) (*commonv1.Reso
 // matches the intent, ERROR (with the reason) when it refused, PENDING while
 // it is unreachable. update_time changes only when state or message do.
 func (c *Collection[T]) SetStatus(ctx context.Context, name string, state commonv1.ResourceState, message string) error {
+	// Reconcile passes confirm the same status over and over; a read-write
+	// transaction costs an fsync even when it writes nothing, so look first.
+	unchanged := false
+	if err := c.store.View(ctx, func(tx store.Tx) error {
+		if _, ok, err := c.read(tx, name); err != nil || !ok {
+			return err
+		}
+		cur, err := c.readStatus(tx, name)
+		unchanged = err == nil && cur != nil && cur.GetState() == state && cur.GetMessage() == message
+		return err
+	}); err != nil {
+		return err
+	}
+	if unchanged {
+		return nil
+	}
 	return c.store.Update(ctx, func(tx store.Tx) error {
 		if _, ok, err := c.read(tx, name); err != nil || !ok {
 			if err == nil {
