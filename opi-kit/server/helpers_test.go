@@ -2,6 +2,7 @@ package server_test
 
 import (
 	"context"
+	"errors"
 	"io"
 	"net/http"
 	"strings"
@@ -11,7 +12,9 @@ import (
 
 	"github.com/grpc-ecosystem/grpc-gateway/v2/runtime"
 	inventoryv1 "github.com/opi-suite/opi/opi-api/inventory/v1"
+	"github.com/opi-suite/opi/opi-kit/errdefs"
 	"github.com/opi-suite/opi/opi-kit/server"
+	"github.com/opi-suite/opi/opi-kit/server/servertest"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/credentials"
@@ -23,7 +26,8 @@ import (
 )
 
 // inventoryServer is a small stand-in for the provisioning bridge's
-// inventory service. Names steer it: "panic" panics, "slow" takes a while
+// inventory service. Names steer it: "panic" panics, "missing" returns a
+// domain NotFound, "broken" an unclassified error, "slow" takes a while
 // (and says when it has started), anything else succeeds.
 type inventoryServer struct {
 	inventoryv1.UnimplementedInventoryServiceServer
@@ -34,6 +38,10 @@ func (s *inventoryServer) GetInventory(_ context.Context, req *inventoryv1.GetIn
 	switch req.GetName() {
 	case "panic":
 		panic("the inventory backend fell over")
+	case "missing":
+		return nil, errdefs.NotFoundf("inventories/%s does not exist", req.GetName())
+	case "broken":
+		return nil, errors.New("the disk is on fire")
 	case "slow":
 		close(s.slowStarted)
 		time.Sleep(300 * time.Millisecond)
@@ -108,31 +116,7 @@ func plaintextConfig() server.Config {
 // that it then shuts down cleanly.
 func startServer(t *testing.T, cfg server.Config, services []server.Service, opts ...server.Option) *server.Server {
 	t.Helper()
-	logger, err := server.NewLogger(t.Output(), "info")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defaults := []server.Option{server.WithLogger(logger), server.WithProbeInterval(50 * time.Millisecond), server.WithShutdownTimeout(2 * time.Second)}
-	s, err := server.New(cfg, append(defaults, opts...)...)
-	if err != nil {
-		t.Fatalf("New: %v", err)
-	}
-	for _, svc := range services {
-		s.AddService(svc)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- s.Run(ctx) }()
-	t.Cleanup(func() {
-		cancel()
-		if err := <-done; err != nil {
-			t.Errorf("Run returned %v after shutdown", err)
-		}
-	})
-	if s.Addr() == "" {
-		t.Fatalf("Run failed to listen: %v", <-done)
-	}
-	return s
+	return servertest.StartWith(t, cfg, services, opts...).Server
 }
 
 func dial(t *testing.T, addr string, creds credentials.TransportCredentials) *grpc.ClientConn {

@@ -11,6 +11,7 @@ import (
 	"github.com/grpc-ecosystem/go-grpc-middleware/v2/interceptors/logging"
 	"github.com/grpc-ecosystem/go-grpc-middleware/v2/interceptors/recovery"
 	"github.com/opi-suite/opi/opi-kit/authz"
+	"github.com/opi-suite/opi/opi-kit/errdefs/errgrpc"
 	"github.com/opi-suite/opi/opi-kit/redact"
 	"github.com/opi-suite/opi/opi-kit/validate"
 	"google.golang.org/grpc"
@@ -31,7 +32,9 @@ import (
 //  4. authorization (mutual TLS only) runs before validation, so a caller
 //     without the right learns nothing about what a valid request is;
 //  5. validation rejects requests that break their descriptor's rules;
-//  6. redaction clears secret fields from responses.
+//  6. redaction clears secret fields from responses;
+//  7. errgrpc turns the handler's domain error (an errdefs class) into
+//     its gRPC status: the one place that happens, for every bridge.
 func interceptors(metrics *grpcprom.ServerMetrics, logger *slog.Logger, authorize authz.Authorizer) ([]grpc.UnaryServerInterceptor, []grpc.StreamServerInterceptor) {
 	logOpts := []logging.Option{
 		logging.WithLevels(codeToLevel),
@@ -61,8 +64,8 @@ func interceptors(metrics *grpcprom.ServerMetrics, logger *slog.Logger, authoriz
 		unary = append(unary, authz.UnaryServerInterceptor(callerIdentity, authorize))
 		stream = append(stream, authz.StreamServerInterceptor(callerIdentity, authorize))
 	}
-	unary = append(unary, validate.UnaryServerInterceptor(), redact.UnaryServerInterceptor())
-	stream = append(stream, validate.StreamServerInterceptor(), redact.StreamServerInterceptor())
+	unary = append(unary, validate.UnaryServerInterceptor(), redact.UnaryServerInterceptor(), errgrpc.UnaryServerInterceptor())
+	stream = append(stream, validate.StreamServerInterceptor(), redact.StreamServerInterceptor(), errgrpc.StreamServerInterceptor())
 	return unary, stream
 }
 

@@ -62,6 +62,7 @@ type Server struct {
 	mu       sync.Mutex
 	services []Service
 	started  bool
+	cleanups []func() error
 
 	ready          chan struct{} // closed once Run listens, fails to, or will never run
 	readyOnce      sync.Once
@@ -191,7 +192,7 @@ func (s *Server) Run(ctx context.Context) error {
 	if err != nil {
 		s.markReady("", "")
 		s.flushTraces()
-		return err
+		return errors.Join(err, s.runCleanups())
 	}
 	s.metrics.InitializeMetrics(s.grpc)
 	httpAddr := ""
@@ -230,7 +231,30 @@ func (s *Server) Run(ctx context.Context) error {
 	stopProbes()
 	<-probesDone
 	s.shutdown(httpSrv, gw)
-	return serveErr
+	return errors.Join(serveErr, s.runCleanups())
+}
+
+// Cleanup registers fn to run once the server has stopped serving: after
+// every call in flight has finished (or was cut off), so that nothing a
+// handler uses is closed under it. Cleanups run in the reverse order of
+// registration (a backend before the store it writes to) at the end of
+// Run, or when Main's setup fails; their errors are joined into Run's.
+func (s *Server) Cleanup(fn func() error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.cleanups = append(s.cleanups, fn)
+}
+
+func (s *Server) runCleanups() error {
+	s.mu.Lock()
+	fns := s.cleanups
+	s.cleanups = nil
+	s.mu.Unlock()
+	var errs []error
+	for i := len(fns) - 1; i >= 0; i-- {
+		errs = append(errs, fns[i]())
+	}
+	return errors.Join(errs...)
 }
 
 // markReady publishes the listen addresses and releases Addr and HTTPAddr.

@@ -138,6 +138,8 @@ func TestCalls(t *testing.T) {
 		{"a request missing a required field is rejected as InvalidArgument", &inventoryv1.GetInventoryRequest{}, codes.InvalidArgument, []string{"name", "required"}},
 		{"a handler that panics returns a generic Internal error", &inventoryv1.GetInventoryRequest{Name: "panic"}, codes.Internal, []string{"internal error"}},
 		{"the next call after a panic succeeds", &inventoryv1.GetInventoryRequest{Name: "inventory"}, codes.OK, nil},
+		{"a domain error's class becomes its code in the runtime", &inventoryv1.GetInventoryRequest{Name: "missing"}, codes.NotFound, []string{"inventories/missing does not exist"}},
+		{"an unclassified handler error is Internal", &inventoryv1.GetInventoryRequest{Name: "broken"}, codes.Internal, []string{"disk is on fire"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -160,7 +162,8 @@ func TestCalls(t *testing.T) {
 		for _, want := range []string{
 			`grpc_server_handled_total{grpc_code="OK",grpc_method="GetInventory",grpc_service="opi.inventory.v1.InventoryService",grpc_type="unary"} 2`,
 			`grpc_server_handled_total{grpc_code="InvalidArgument",grpc_method="GetInventory",grpc_service="opi.inventory.v1.InventoryService",grpc_type="unary"} 1`,
-			`grpc_server_handled_total{grpc_code="Internal",grpc_method="GetInventory",grpc_service="opi.inventory.v1.InventoryService",grpc_type="unary"} 1`,
+			`grpc_server_handled_total{grpc_code="Internal",grpc_method="GetInventory",grpc_service="opi.inventory.v1.InventoryService",grpc_type="unary"} 2`,
+			`grpc_server_handled_total{grpc_code="NotFound",grpc_method="GetInventory",grpc_service="opi.inventory.v1.InventoryService",grpc_type="unary"} 1`,
 			`grpc_server_handling_seconds_bucket{grpc_method="GetInventory",grpc_service="opi.inventory.v1.InventoryService",grpc_type="unary",le="0.005"}`,
 		} {
 			if !strings.Contains(body, want) {

@@ -12,13 +12,16 @@ import (
 )
 
 func main() {
-	server.Main("opi-provisioning", "Serves this machine's hardware inventory (SMBIOS/DMI, CPU, memory, PCI).",
-		func(_ context.Context, s *server.Server, _ server.Config) error {
+	server.Main(server.Program{
+		Name:        "opi-provisioning",
+		Description: "Serves this machine's hardware inventory (SMBIOS/DMI, CPU, memory, PCI).",
+		Setup: func(_ context.Context, s *server.Server, _ server.Config) error {
 			s.AddService(server.Service{
 				Desc:    &inventoryv1.InventoryService_ServiceDesc,
 				Impl:    inventory.NewService(inventory.WithLogger(s.Logger())),
 				Gateway: inventoryv1.RegisterInventoryServiceHandler,
 			})
 			return nil
-		})
+		},
+	})
 }

@@ -10,8 +10,6 @@ import (
 	"context"
 	"errors"
 	"flag"
-	"fmt"
-	"os"
 	"path/filepath"
 
 	"github.com/opi-suite/opi/opi-kit/server"
@@ -21,20 +19,23 @@ import (
 )
 
 func main() {
-	viciSocket := ipsecapi.BindFlags(flag.CommandLine)
-	bpffs := firewallapi.BindFlags(flag.CommandLine)
-	ipsecOn := flag.Bool("ipsec", true, "serve IPsec on strongSwan")
-	server.EnvVar(flag.CommandLine, "ipsec", "OPI_IPSEC")
-	firewallOn := flag.Bool("firewall", true, "serve the XDP firewall; needs CAP_NET_ADMIN and CAP_SYS_ADMIN")
-	server.EnvVar(flag.CommandLine, "firewall", "OPI_FIREWALL")
-	// What Setup opened, released in reverse order only after server.Main
-	// returns. The ctx given to setup ends when shutdown starts, while
-	// calls are still draining (GracefulStop): closing the store or the
-	// backends then would fail calls that were about to succeed.
-	var release []func() error
-	server.Main("opi-security-bridge", "Serves IPsec on strongSwan (VICI) and a firewall in XDP (eBPF).",
-		func(ctx context.Context, s *server.Server, cfg server.Config) error {
-			if !*ipsecOn && !*firewallOn {
+	var (
+		viciSocket, bpffs   *string
+		ipsecOn, firewallOn bool
+	)
+	server.Main(server.Program{
+		Name:        "opi-security-bridge",
+		Description: "Serves IPsec on strongSwan (VICI) and a firewall in XDP (eBPF).",
+		Flags: func(fs *flag.FlagSet) {
+			viciSocket = ipsecapi.BindFlags(fs)
+			bpffs = firewallapi.BindFlags(fs)
+			fs.BoolVar(&ipsecOn, "ipsec", true, "serve IPsec on strongSwan")
+			server.EnvVar(fs, "ipsec", "OPI_IPSEC")
+			fs.BoolVar(&firewallOn, "firewall", true, "serve the XDP firewall; needs CAP_NET_ADMIN and CAP_SYS_ADMIN")
+			server.EnvVar(fs, "firewall", "OPI_FIREWALL")
+		},
+		Setup: func(ctx context.Context, s *server.Server, cfg server.Config) error {
+			if !ipsecOn && !firewallOn {
 				return errors.New("both --ipsec and --firewall are off: nothing to serve")
 			}
 			if cfg.StateDir == "" {
@@ -44,31 +45,24 @@ func main() {
 			if err != nil {
 				return err
 			}
-			release = append(release, st.Close)
-			if *ipsecOn {
+			// Cleanups run once the last call has finished, in reverse:
+			// the backends first, then the store they write to.
+			s.Cleanup(st.Close)
+			if ipsecOn {
 				done, err := ipsecapi.Setup(ctx, s, st, *viciSocket, s.Logger())
 				if err != nil {
 					return err
 				}
-				release = append(release, done)
+				s.Cleanup(done)
 			}
-			if *firewallOn {
+			if firewallOn {
 				done, err := firewallapi.Setup(ctx, s, st, *bpffs, s.Logger())
 				if err != nil {
 					return err
 				}
-				release = append(release, done)
+				s.Cleanup(done)
 			}
 			return nil
-		})
-	// server.Main returns (it exits on errors) once the server stopped
-	// serving: the backends first, then the store they write to.
-	var errs []error
-	for i := len(release) - 1; i >= 0; i-- {
-		errs = append(errs, release[i]())
-	}
-	if err := errors.Join(errs...); err != nil {
-		fmt.Fprintf(os.Stderr, "opi-security-bridge: closing: %v\n", err)
-		os.Exit(1)
-	}
+		},
+	})
 }

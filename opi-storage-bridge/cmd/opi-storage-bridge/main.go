@@ -14,26 +14,33 @@ import (
 )
 
 func main() {
-	socket := flag.String("spdk-socket", spdk.DefaultSocketPath, "SPDK JSON-RPC unix socket")
-	server.EnvVar(flag.CommandLine, "spdk-socket", "OPI_SPDK_SOCKET")
-	server.Main("opi-storage-bridge", "Serves the storage API on SPDK (NVMe-oF and virtio-blk frontends, volumes, encryption, QoS).",
-		func(ctx context.Context, s *server.Server, cfg server.Config) error {
-			b, err := bridge.New(bridge.Config{StateDir: cfg.StateDir, SPDKSocket: *socket, Logger: s.Logger()})
+	var socket string
+	server.Main(server.Program{
+		Name:        "opi-storage-bridge",
+		Description: "Serves the storage API on SPDK (NVMe-oF and virtio-blk frontends, volumes, encryption, QoS).",
+		Flags: func(fs *flag.FlagSet) {
+			fs.StringVar(&socket, "spdk-socket", spdk.DefaultSocketPath, "SPDK JSON-RPC unix socket")
+			server.EnvVar(fs, "spdk-socket", "OPI_SPDK_SOCKET")
+		},
+		Setup: func(ctx context.Context, s *server.Server, cfg server.Config) error {
+			b, err := bridge.New(bridge.Config{StateDir: cfg.StateDir, SPDKSocket: socket, Logger: s.Logger()})
 			if err != nil {
 				return err
 			}
+			s.Cleanup(b.Close) // after the last call: SPDK's connection, then the store
 			for _, svc := range b.Services() {
 				s.AddService(svc)
 			}
 			go func() { _ = b.Run(ctx) }()
 			// Serve only once SPDK holds the stored intent, so clients never
 			// see resources SPDK lacks; health follows SPDK meanwhile.
-			s.Logger().Info("replaying the stored intent into SPDK before serving", "spdk_socket", *socket)
+			s.Logger().Info("replaying the stored intent into SPDK before serving", "spdk_socket", socket)
 			select {
 			case <-b.Synced():
 				return nil
 			case <-ctx.Done():
 				return ctx.Err()
 			}
-		})
+		},
+	})
 }

@@ -1,0 +1,110 @@
+// Package errgrpc is the one place where errdefs classes become gRPC
+// status codes (and back, for clients). The runtime installs its
+// interceptors innermost, right around every handler, so handlers return
+// domain errors as they are and metrics and logs see the final code.
+package errgrpc
+
+import (
+	"context"
+	"errors"
+	"strings"
+
+	"github.com/opi-suite/opi/opi-kit/errdefs"
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
+)
+
+var classCodes = map[error]codes.Code{
+	errdefs.ErrInvalidArgument:    codes.InvalidArgument,
+	errdefs.ErrNotFound:           codes.NotFound,
+	errdefs.ErrAlreadyExists:      codes.AlreadyExists,
+	errdefs.ErrFailedPrecondition: codes.FailedPrecondition,
+	errdefs.ErrResourceExhausted:  codes.ResourceExhausted,
+	errdefs.ErrUnavailable:        codes.Unavailable,
+	errdefs.ErrUnimplemented:      codes.Unimplemented,
+	errdefs.ErrInternal:           codes.Internal,
+	context.Canceled:              codes.Canceled,
+	context.DeadlineExceeded:      codes.DeadlineExceeded,
+}
+
+// Code returns the gRPC code for err: its class's code; for an error that is
+// (or wraps) a gRPC status and has no class, that status's code; OK for nil;
+// Internal otherwise.
+func Code(err error) codes.Code {
+	if err == nil {
+		return codes.OK
+	}
+	if c := errdefs.Class(err); c != nil {
+		return classCodes[c]
+	}
+	if s, ok := status.FromError(err); ok {
+		return s.Code()
+	}
+	return codes.Internal
+}
+
+// ToStatus turns any error into the gRPC status error a handler returns; nil
+// stays nil. A class wins over a gRPC status it wraps (the layer that
+// classified knew better than the cause). The message is err's message,
+// except that a wrapped status contributes its message only, never the
+// "rpc error: code = ... desc = ..." rendering of it.
+func ToStatus(err error) error {
+	if err == nil {
+		return nil
+	}
+	if _, ok := err.(interface{ GRPCStatus() *status.Status }); ok && errdefs.Class(err) == nil {
+		return err // already a status: leave code, message and details alone
+	}
+	return status.Error(Code(err), message(err))
+}
+
+// message renders err, replacing the text of any gRPC status in its chain by
+// that status's own message.
+func message(err error) string {
+	msg := err.Error()
+	for e := err; e != nil; e = errors.Unwrap(e) {
+		se, ok := e.(interface{ GRPCStatus() *status.Status })
+		if !ok {
+			continue
+		}
+		inner := e.Error()
+		if i := strings.Index(msg, inner); i >= 0 {
+			msg = msg[:i] + se.GRPCStatus().Message() + msg[i+len(inner):]
+		}
+		break
+	}
+	return msg
+}
+
+// ToError turns a gRPC status error a client received into an errdefs
+// class, keeping the status as the cause (status.FromError still works), so
+// client code tests errors.Is(err, errdefs.ErrNotFound) whatever the
+// transport. Codes without a class are returned unchanged.
+func ToError(err error) error {
+	s, ok := status.FromError(err)
+	if !ok || err == nil {
+		return err
+	}
+	for class, code := range classCodes {
+		if code == s.Code() && class != context.Canceled && class != context.DeadlineExceeded {
+			return errdefs.Wrap(class, err)
+		}
+	}
+	return err
+}
+
+// UnaryServerInterceptor maps the handler's error with ToStatus.
+func UnaryServerInterceptor() grpc.UnaryServerInterceptor {
+	return func(ctx context.Context, req any, _ *grpc.UnaryServerInfo, handler grpc.UnaryHandler) (any, error) {
+		resp, err := handler(ctx, req)
+		return resp, ToStatus(err)
+	}
+}
+
+// StreamServerInterceptor maps the stream handler's error with ToStatus.
+func StreamServerInterceptor() grpc.StreamServerInterceptor {
+	return func(srv any, ss grpc.ServerStream, _ *grpc.StreamServerInfo, handler grpc.StreamHandler) error {
+		return ToStatus(handler(srv, ss))
+	}
+}
