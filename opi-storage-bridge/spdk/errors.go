@@ -1,7 +1,6 @@
 package spdk
 
 import (
-	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -9,7 +8,8 @@ import (
 	"os"
 	"syscall"
 
-	"google.golang.org/grpc/codes"
+	"github.com/opi-suite/opi/opi-kit/errdefs"
+	"github.com/opi-suite/opi/opi-kit/errdefs/errgrpc"
 	"google.golang.org/grpc/status"
 )
 
@@ -63,64 +63,69 @@ var (
 	ErrRequestTooLarge = errors.New("request larger than SPDK accepts")
 )
 
-// codeMap is the one table from SPDK error codes to gRPC codes. Codes not
-// listed (parse error, invalid request, internal error, EIO, ...) become
-// Internal: they say the bridge or SPDK misbehaved, not the user.
-var codeMap = map[int]codes.Code{
-	CodeEEXIST:         codes.AlreadyExists,
-	CodeEALREADY:       codes.AlreadyExists,
-	CodeENODEV:         codes.NotFound,
-	CodeENOENT:         codes.NotFound,
-	CodeENXIO:          codes.NotFound,
-	CodeEINVAL:         codes.InvalidArgument,
-	CodeInvalidParams:  codes.InvalidArgument,
-	CodeMethodNotFound: codes.Unimplemented,
-	CodeENOTSUP:        codes.Unimplemented,
-	CodeInvalidState:   codes.FailedPrecondition,
-	CodeEBUSY:          codes.FailedPrecondition,
-	CodeENOMEM:         codes.ResourceExhausted,
-	CodeENOSPC:         codes.ResourceExhausted,
+// codeClasses is the one table from SPDK error codes to the suite's error
+// classes. Codes not listed (parse error, invalid request, internal error,
+// EIO, ...) are ErrInternal: they say the bridge or SPDK misbehaved, not
+// the user.
+var codeClasses = map[int]error{
+	CodeEEXIST:         errdefs.ErrAlreadyExists,
+	CodeEALREADY:       errdefs.ErrAlreadyExists,
+	CodeENODEV:         errdefs.ErrNotFound,
+	CodeENOENT:         errdefs.ErrNotFound,
+	CodeENXIO:          errdefs.ErrNotFound,
+	CodeEINVAL:         errdefs.ErrInvalidArgument,
+	CodeInvalidParams:  errdefs.ErrInvalidArgument,
+	CodeMethodNotFound: errdefs.ErrUnimplemented,
+	CodeENOTSUP:        errdefs.ErrUnimplemented,
+	CodeInvalidState:   errdefs.ErrFailedPrecondition,
+	CodeEBUSY:          errdefs.ErrFailedPrecondition,
+	CodeENOMEM:         errdefs.ErrResourceExhausted,
+	CodeENOSPC:         errdefs.ErrResourceExhausted,
 }
 
-// GRPCCode returns the gRPC code an SPDK error code maps to.
-func GRPCCode(spdkCode int) codes.Code {
-	if c, ok := codeMap[spdkCode]; ok {
+// CodeClass returns the errdefs class an SPDK error code maps to.
+func CodeClass(spdkCode int) error {
+	if c, ok := codeClasses[spdkCode]; ok {
 		return c
 	}
-	return codes.Internal
+	return errdefs.ErrInternal
 }
 
-// Status converts an error returned by a Client (or any Caller) into a gRPC
-// status error; it is the one place where SPDK errors become gRPC codes.
-// SPDK error responses map by code (-17 AlreadyExists; -19, -2 NotFound;
-// -22, -32602 InvalidArgument; -32601 Unimplemented; -1 FailedPrecondition;
-// see GRPCCode), connection failures become Unavailable, an expired context
-// DeadlineExceeded, a cancelled one Canceled, an oversize request
-// InvalidArgument and anything else Internal. The message names the SPDK
-// method and carries SPDK's message. nil stays nil and an error that already
-// is a gRPC status is returned unchanged.
-func Status(err error) error {
-	if err == nil {
-		return nil
-	}
-	if _, ok := status.FromError(err); ok {
+// Classify gives an error returned by a Client (or any Caller) its errdefs
+// class, keeping its message (which names the SPDK method and carries
+// SPDK's message) and its cause (errors.As(err, *Error) still works). It is
+// the one place where SPDK errors are classified: SPDK error responses by
+// code (-17 already exists; -19, -2 not found; -22, -32602 invalid
+// argument; -32601 unimplemented; -1 failed precondition; see CodeClass),
+// connection failures unavailable, an oversize request invalid argument.
+// nil stays nil; an error that already has a class, or is a context error,
+// is returned unchanged.
+func Classify(err error) error {
+	if err == nil || errdefs.Classified(err) {
 		return err
 	}
 	var e *Error
 	switch {
 	case errors.As(err, &e):
-		return status.Error(GRPCCode(e.Code), e.Error())
+		return errdefs.Wrap(CodeClass(e.Code), err)
 	case errors.Is(err, ErrRequestTooLarge):
-		return status.Error(codes.InvalidArgument, err.Error())
+		return errdefs.Wrap(errdefs.ErrInvalidArgument, err)
 	case isUnavailable(err):
-		return status.Error(codes.Unavailable, err.Error())
-	case errors.Is(err, context.DeadlineExceeded):
-		return status.Error(codes.DeadlineExceeded, err.Error())
-	case errors.Is(err, context.Canceled):
-		return status.Error(codes.Canceled, err.Error())
+		return errdefs.Wrap(errdefs.ErrUnavailable, err)
 	default:
-		return status.Error(codes.Internal, err.Error())
+		return errdefs.Wrap(errdefs.ErrInternal, err)
 	}
+}
+
+// Status converts an error returned by a Client into a gRPC status error.
+//
+// Deprecated: adapters return Classify(err); the runtime maps classes to
+// gRPC codes. Status remains for code not yet converted.
+func Status(err error) error {
+	if _, ok := status.FromError(err); ok || err == nil {
+		return err
+	}
+	return errgrpc.ToStatus(Classify(err))
 }
 
 // isUnavailable reports errors that mean "SPDK cannot be reached right now",

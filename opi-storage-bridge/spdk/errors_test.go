@@ -9,11 +9,13 @@ import (
 	"syscall"
 	"testing"
 
+	"github.com/opi-suite/opi/opi-kit/errdefs"
+	"github.com/opi-suite/opi/opi-kit/errdefs/errgrpc"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
 )
 
-func TestStatusMapsEachSPDKErrorCodeToItsGRPCCode(t *testing.T) {
+func TestClassifyGivesEachSPDKErrorCodeItsClass(t *testing.T) {
 	tests := []struct {
 		name    string
 		code    int
@@ -58,18 +60,22 @@ func TestStatusMapsEachSPDKErrorCodeToItsGRPCCode(t *testing.T) {
 			if !IsCode(err, tt.code) {
 				t.Errorf("IsCode(err, %d) = false", tt.code)
 			}
-			st := status.Convert(Status(err))
+			classified := Classify(err)
+			if !errors.As(classified, &e) {
+				t.Errorf("Classify lost the *Error cause")
+			}
+			st := status.Convert(errgrpc.ToStatus(classified))
 			if st.Code() != tt.want {
-				t.Errorf("Status code = %v, want %v", st.Code(), tt.want)
+				t.Errorf("code = %v, want %v", st.Code(), tt.want)
 			}
 			if !strings.Contains(st.Message(), tt.name) || !strings.Contains(st.Message(), tt.message) {
-				t.Errorf("Status message %q does not name the method and SPDK's message", st.Message())
+				t.Errorf("message %q does not name the method and SPDK's message", st.Message())
 			}
 		})
 	}
 }
 
-func TestStatusMapsClientSideFailures(t *testing.T) {
+func TestClassifyClientSideFailures(t *testing.T) {
 	wrapped := func(err error) error { return fmt.Errorf("spdk bdev_get_bdevs: %w", err) }
 	tests := []struct {
 		name string
@@ -85,17 +91,17 @@ func TestStatusMapsClientSideFailures(t *testing.T) {
 		{"a cancelled context is Canceled", wrapped(context.Canceled), codes.Canceled},
 		{"an oversize request is InvalidArgument", wrapped(ErrRequestTooLarge), codes.InvalidArgument},
 		{"an undecodable result is Internal", wrapped(errors.New("decode result: bad")), codes.Internal},
-		{"a gRPC status passes through unchanged", status.Error(codes.Aborted, "x"), codes.Aborted},
+		{"an error classified already keeps its class", errdefs.FailedPreconditionf("subsystem busy"), codes.FailedPrecondition},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			if got := status.Code(Status(tt.err)); got != tt.want {
-				t.Errorf("Status(%v) code = %v, want %v", tt.err, got, tt.want)
+			if got := errgrpc.Code(Classify(tt.err)); got != tt.want {
+				t.Errorf("Classify(%v) code = %v, want %v", tt.err, got, tt.want)
 			}
 		})
 	}
-	if Status(nil) != nil {
-		t.Error("Status(nil) != nil")
+	if Classify(nil) != nil {
+		t.Error("Classify(nil) != nil")
 	}
 }
 
