@@ -1,6 +1,7 @@
 package spdk
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -98,10 +99,14 @@ func CodeClass(spdkCode int) error {
 // code (-17 already exists; -19, -2 not found; -22, -32602 invalid
 // argument; -32601 unimplemented; -1 failed precondition; see CodeClass),
 // connection failures unavailable, an oversize request invalid argument.
-// nil stays nil; an error that already has a class, or is a context error,
-// is returned unchanged.
+// A connection failure is unavailable even when the dial also ran out of
+// time: retrying is what helps. nil stays nil; an error that already has a
+// class, or is only a context error, is returned unchanged.
 func Classify(err error) error {
-	if err == nil || errdefs.Classified(err) {
+	if err == nil {
+		return nil
+	}
+	if c := errdefs.Class(err); c != nil && c != context.Canceled && c != context.DeadlineExceeded {
 		return err
 	}
 	var e *Error
@@ -112,6 +117,8 @@ func Classify(err error) error {
 		return errdefs.Wrap(errdefs.ErrInvalidArgument, err)
 	case isUnavailable(err):
 		return errdefs.Wrap(errdefs.ErrUnavailable, err)
+	case errdefs.Classified(err):
+		return err // a context error: the runtime maps it
 	default:
 		return errdefs.Wrap(errdefs.ErrInternal, err)
 	}
