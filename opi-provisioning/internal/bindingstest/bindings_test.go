@@ -4,10 +4,8 @@ import (
 	"bufio"
 	"bytes"
 	"context"
-	"errors"
 	"fmt"
 	"io"
-	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -17,11 +15,8 @@ import (
 	"testing"
 	"time"
 
-	"google.golang.org/grpc"
-	"google.golang.org/grpc/reflection"
-
-	inventoryv1 "github.com/opi-suite/opi/opi-api/inventory/v1"
-	"github.com/opi-suite/opi/opi-provisioning/inventory"
+	"github.com/opi-suite/opi/opi-kit/server/servertest"
+	"github.com/opi-suite/opi/opi-provisioning/bridge"
 )
 
 // skipEnv, set to 1, turns a missing toolchain into a skip. Without it a
@@ -97,26 +92,12 @@ func findAPIDir(t *testing.T) string {
 	}
 }
 
-// serveInventory serves the real inventory service, with reflection, in
-// plaintext on a free loopback port until the test and its subtests end.
+// serveInventory serves the real inventory service through the runtime
+// (reflection included) in plaintext on a free loopback port until the
+// test and its subtests end.
 func serveInventory(t *testing.T) string {
 	t.Helper()
-	lis, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv := grpc.NewServer()
-	inventoryv1.RegisterInventoryServiceServer(srv, inventory.NewService())
-	reflection.Register(srv)
-	done := make(chan error, 1)
-	go func() { done <- srv.Serve(lis) }()
-	t.Cleanup(func() {
-		srv.GracefulStop()
-		if err := <-done; err != nil && !errors.Is(err, grpc.ErrServerStopped) {
-			t.Errorf("serve: %v", err)
-		}
-	})
-	return lis.Addr().String()
+	return servertest.Start(t, bridge.New().Services()).Server.Addr()
 }
 
 // requireTool runs a probe command; when it fails the toolchain named by pkg

@@ -10,36 +10,37 @@ import (
 	"strings"
 	"testing"
 
-	"google.golang.org/grpc/codes"
-	"google.golang.org/grpc/status"
+	"errors"
+
 	"google.golang.org/protobuf/proto"
 
 	inventoryv1 "github.com/opi-suite/opi/opi-api/inventory/v1"
+	"github.com/opi-suite/opi/opi-kit/errdefs"
 )
 
-func TestGetInventoryRejectsOtherNames(t *testing.T) {
-	s := NewService()
+func TestGetRefusesOtherNames(t *testing.T) {
+	inv := New()
 	for _, tc := range []struct {
 		name string
-		want codes.Code
+		want error
 	}{
-		{"", codes.InvalidArgument},
-		{"inventories/host", codes.NotFound},
-		{"Inventory", codes.NotFound},
+		{"", errdefs.ErrInvalidArgument},
+		{"inventories/host", errdefs.ErrNotFound},
+		{"Inventory", errdefs.ErrNotFound},
 	} {
-		t.Run("name "+strconv.Quote(tc.name)+" is "+tc.want.String(), func(t *testing.T) {
-			_, err := s.GetInventory(context.Background(), &inventoryv1.GetInventoryRequest{Name: tc.name})
-			if got := status.Code(err); got != tc.want {
-				t.Fatalf("code = %v (%v), want %v", got, err, tc.want)
+		t.Run("name "+strconv.Quote(tc.name)+" is "+tc.want.Error(), func(t *testing.T) {
+			_, err := inv.Get(context.Background(), tc.name)
+			if !errors.Is(err, tc.want) {
+				t.Fatalf("error = %v, want %v", err, tc.want)
 			}
 		})
 	}
 }
 
-// TestGetInventoryReadsThisMachine compares the answer with what the kernel
+// TestGetReadsThisMachine compares the answer with what the kernel
 // says through /proc and /sys directly.
-func TestGetInventoryReadsThisMachine(t *testing.T) {
-	inv, err := NewService().GetInventory(context.Background(), &inventoryv1.GetInventoryRequest{Name: ResourceName})
+func TestGetReadsThisMachine(t *testing.T) {
+	inv, err := New().Get(context.Background(), ResourceName)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,28 +1,26 @@
-// Package inventory serves the host inventory API (opi.inventory.v1): what
+// Package inventory is the provisioning bridge's inventory domain: what
 // hardware this machine has, read from the running kernel's /sys and /proc
-// on every call.
+// on every call. The API layer (internal/api) serves it as
+// opi.inventory.v1.InventoryService.
 package inventory
 
 import (
 	"context"
 	"log/slog"
 
-	"google.golang.org/grpc/codes"
-	"google.golang.org/grpc/status"
-
 	inventoryv1 "github.com/opi-suite/opi/opi-api/inventory/v1"
+	"github.com/opi-suite/opi/opi-kit/errdefs"
 )
 
 // ResourceName is the name of the one inventory resource a machine has.
 const ResourceName = "inventory"
 
-// Service implements inventoryv1.InventoryServiceServer.
-type Service struct {
-	inventoryv1.UnimplementedInventoryServiceServer
+// Inventory reads this machine's inventory.
+type Inventory struct {
 	hw *hardware
 }
 
-// Option configures a Service.
+// Option configures an Inventory.
 type Option interface{ apply(*config) }
 
 type config struct {
@@ -51,27 +49,27 @@ func WithLogger(l *slog.Logger) Option {
 	})
 }
 
-// NewService returns an inventory service reading this machine's hardware.
-func NewService(opts ...Option) *Service {
+// New returns an Inventory reading this machine's hardware.
+func New(opts ...Option) *Inventory {
 	c := config{root: "/", logger: slog.Default()}
 	for _, o := range opts {
 		o.apply(&c)
 	}
-	return &Service{hw: newHardware(c.root, c.logger)}
+	return &Inventory{hw: newHardware(c.root, c.logger)}
 }
 
-// GetInventory returns the inventory of this machine.
-func (s *Service) GetInventory(ctx context.Context, req *inventoryv1.GetInventoryRequest) (*inventoryv1.Inventory, error) {
-	switch req.GetName() {
+// Get returns the inventory named name; the only one is ResourceName.
+func (i *Inventory) Get(ctx context.Context, name string) (*inventoryv1.Inventory, error) {
+	switch name {
 	case ResourceName:
 	case "":
-		return nil, status.Error(codes.InvalidArgument, `name is required: use "inventory"`)
+		return nil, errdefs.InvalidArgumentf(`name is required: use %q`, ResourceName)
 	default:
-		return nil, status.Errorf(codes.NotFound, "inventory %q not found: the only inventory is %q", req.GetName(), ResourceName)
+		return nil, errdefs.NotFoundf("inventory %q not found: the only inventory is %q", name, ResourceName)
 	}
-	inv, err := s.hw.read(ctx)
+	inv, err := i.hw.read(ctx)
 	if err != nil {
-		return nil, status.Errorf(codes.Unavailable, "reading the hardware inventory: %v", err)
+		return nil, errdefs.Unavailablef("reading the hardware inventory: %v", err)
 	}
 	inv.Name = ResourceName
 	return inv, nil
