@@ -4,6 +4,7 @@ go 1.26.8
 
 require (
 	github.com/opi-suite/opi/opi-api v0.1.0
+	github.com/opi-suite/opi/opi-kit v0.1.0
 	github.com/spf13/cobra v1.10.2
 	github.com/spf13/pflag v1.0.9
 	golang.org/x/term v0.48.0
@@ -23,6 +24,9 @@ require (
 	google.golang.org/genproto/googleapis/rpc v0.0.0-20261104224025-d1e00e9f33ab // indirect
 )
 
-// In this repository the sibling module is used; a consumer of a tagged
-// release ignores this line and gets the tagged opi-api.
-replace github.com/opi-suite/opi/opi-api => ../opi-api
+// In this repository the sibling modules are used; a consumer of a tagged
+// release ignores these lines and gets the tagged versions.
+replace (
+	github.com/opi-suite/opi/opi-api => ../opi-api
+	github.com/opi-suite/opi/opi-kit => ../opi-kit
+)

@@ -1,58 +1,27 @@
 package aip
 
 import (
-	"fmt"
-	"strings"
+	"errors"
+
+	"github.com/opi-suite/opi/opi-kit/names"
 )
 
 // Pattern is a compiled AIP-122 resource name pattern such as
 // "nvmeSubsystems/{nvme_subsystem}/nvmeNamespaces/{nvme_namespace}". It is
-// compiled once per resource kind and then parses, formats and validates
-// names without regular expressions, so names are checked the same way in
-// every bridge.
+// names.Pattern with every error in aip's InvalidArgument class, so that a
+// bad name in a request becomes codes.InvalidArgument through Status; the
+// parsing itself lives in package names alone.
 type Pattern struct {
-	raw      string
-	segments []segment
-	vars     []string
+	p *names.Pattern
 }
 
-// segment is either a literal collection identifier or a {variable}.
-type segment struct {
-	literal  string
-	variable string
-}
-
-// Compile parses a pattern. Segments are separated by "/"; a segment is a
-// literal (a collection identifier such as "nvmeSubsystems") or a variable in
-// braces. Variables must be distinct.
+// Compile parses a pattern; see names.Compile.
 func Compile(pattern string) (*Pattern, error) {
-	if pattern == "" {
-		return nil, fmt.Errorf("aip: empty resource name pattern")
+	p, err := names.Compile(pattern)
+	if err != nil {
+		return nil, InvalidArgumentf("aip: %w", err)
 	}
-	p := &Pattern{raw: pattern}
-	for _, s := range strings.Split(pattern, "/") {
-		switch {
-		case s == "":
-			return nil, fmt.Errorf("aip: pattern %q has an empty segment", pattern)
-		case strings.HasPrefix(s, "{") && strings.HasSuffix(s, "}"):
-			v := s[1 : len(s)-1]
-			if v == "" || strings.ContainsAny(v, "{}") {
-				return nil, fmt.Errorf("aip: pattern %q has a malformed variable %q", pattern, s)
-			}
-			for _, seen := range p.vars {
-				if seen == v {
-					return nil, fmt.Errorf("aip: pattern %q repeats variable %q", pattern, v)
-				}
-			}
-			p.vars = append(p.vars, v)
-			p.segments = append(p.segments, segment{variable: v})
-		case strings.ContainsAny(s, "{}"):
-			return nil, fmt.Errorf("aip: pattern %q has a malformed segment %q", pattern, s)
-		default:
-			p.segments = append(p.segments, segment{literal: s})
-		}
-	}
-	return p, nil
+	return &Pattern{p: p}, nil
 }
 
 // MustCompile is Compile for patterns fixed at build time; it panics on a bad
@@ -65,160 +34,87 @@ func MustCompile(pattern string) *Pattern {
 	return p
 }
 
+// FromNames wraps a names.Pattern, such as the Pattern of a names.Resource
+// derived from an API message, for the code that takes an *aip.Pattern:
+//
+//	aip.FromNames(names.MustForMessage(&storagev1.MallocVolume{}).Pattern)
+func FromNames(p *names.Pattern) *Pattern { return &Pattern{p: p} }
+
+// Names returns the underlying names.Pattern.
+func (p *Pattern) Names() *names.Pattern { return p.p }
+
 // String returns the pattern as written.
-func (p *Pattern) String() string { return p.raw }
+func (p *Pattern) String() string { return p.p.String() }
 
 // Variables returns the variable names in order, e.g. ["nvme_subsystem",
 // "nvme_namespace"].
-func (p *Pattern) Variables() []string { return append([]string(nil), p.vars...) }
+func (p *Pattern) Variables() []string { return p.p.Variables() }
 
-// Parse splits a name into its ids, in the order of the pattern's variables.
-// Every id must pass ValidateID. Errors are InvalidArgument and name the
-// expected pattern, since that is what the client needs to fix the call.
+// Parse splits a name into its ids, in the order of the pattern's variables;
+// see names.Pattern.Parse. Errors are InvalidArgument.
 func (p *Pattern) Parse(name string) ([]string, error) {
-	parts := strings.Split(name, "/")
-	if name == "" || len(parts) != len(p.segments) {
-		return nil, InvalidArgumentf("resource name %q does not match pattern %q", name, p.raw)
-	}
-	ids := make([]string, 0, len(p.vars))
-	for i, seg := range p.segments {
-		if seg.variable == "" {
-			if parts[i] != seg.literal {
-				return nil, InvalidArgumentf("resource name %q does not match pattern %q: expected %q, got %q", name, p.raw, seg.literal, parts[i])
-			}
-			continue
-		}
-		if err := ValidateID(parts[i]); err != nil {
-			return nil, InvalidArgumentf("resource name %q: %s: %w", name, seg.variable, err)
-		}
-		ids = append(ids, parts[i])
-	}
-	return ids, nil
+	ids, err := p.p.Parse(name)
+	return ids, classify(err)
 }
 
 // Validate reports whether name matches the pattern; see Parse.
-func (p *Pattern) Validate(name string) error {
-	_, err := p.Parse(name)
-	return err
-}
+func (p *Pattern) Validate(name string) error { return classify(p.p.Validate(name)) }
 
 // Format builds a name from ids given in the order of the variables.
 func (p *Pattern) Format(ids ...string) (string, error) {
-	if len(ids) != len(p.vars) {
-		return "", InvalidArgumentf("pattern %q needs %d ids, got %d", p.raw, len(p.vars), len(ids))
-	}
-	var b strings.Builder
-	next := 0
-	for i, seg := range p.segments {
-		if i > 0 {
-			b.WriteByte('/')
-		}
-		if seg.variable == "" {
-			b.WriteString(seg.literal)
-			continue
-		}
-		if err := ValidateID(ids[next]); err != nil {
-			return "", InvalidArgumentf("%s: %w", seg.variable, err)
-		}
-		b.WriteString(ids[next])
-		next++
-	}
-	return b.String(), nil
+	name, err := p.p.Format(ids...)
+	return name, classify(err)
 }
 
 // ID returns the last id of a name, the one the resource was created with.
 func (p *Pattern) ID(name string) (string, error) {
-	ids, err := p.Parse(name)
-	if err != nil {
-		return "", err
-	}
-	if len(ids) == 0 {
-		return "", InvalidArgumentf("pattern %q has no id", p.raw)
-	}
-	return ids[len(ids)-1], nil
+	id, err := p.p.ID(name)
+	return id, classify(err)
 }
 
 // Collection returns the collection identifier that precedes the last
 // variable ("nvmeNamespaces"); it is empty when the pattern does not end in
 // collection/{id} (a singleton such as "inventory").
-func (p *Pattern) Collection() string {
-	n := len(p.segments)
-	if n < 2 || p.segments[n-1].variable == "" || p.segments[n-2].literal == "" {
-		return ""
-	}
-	return p.segments[n-2].literal
-}
+func (p *Pattern) Collection() string { return p.p.Collection() }
 
 // ParentPattern returns the pattern of the parent ("nvmeSubsystems/{nvme_subsystem}")
 // or nil for a top-level collection, whose parent is the service itself.
 func (p *Pattern) ParentPattern() *Pattern {
-	if p.Collection() == "" || len(p.segments) == 2 {
+	pp := p.p.ParentPattern()
+	if pp == nil {
 		return nil
 	}
-	segs := p.segments[:len(p.segments)-2]
-	parent := &Pattern{vars: p.vars[:len(p.vars)-1], segments: segs}
-	raw := make([]string, len(segs))
-	for i, s := range segs {
-		raw[i] = s.literal
-		if s.variable != "" {
-			raw[i] = "{" + s.variable + "}"
-		}
-	}
-	parent.raw = strings.Join(raw, "/")
-	return parent
+	return &Pattern{p: pp}
 }
 
 // Parent returns the parent of a name: the name without its last
 // collection/id pair, or "" for a top-level resource.
 func (p *Pattern) Parent(name string) (string, error) {
-	if err := p.Validate(name); err != nil {
-		return "", err
-	}
-	if p.Collection() == "" {
-		return "", InvalidArgumentf("pattern %q does not end in a collection", p.raw)
-	}
-	parts := strings.Split(name, "/")
-	return strings.Join(parts[:len(parts)-2], "/"), nil
+	parent, err := p.p.Parent(name)
+	return parent, classify(err)
 }
 
 // Child formats the name of the resource id under parent, checking the
 // parent against the parent pattern ("" for a top-level collection). This is
 // how Create and List turn the request's parent field into names.
 func (p *Pattern) Child(parent, id string) (string, error) {
-	ids, err := p.parentIDs(parent)
-	if err != nil {
-		return "", err
-	}
-	return p.Format(append(ids, id)...)
+	name, err := p.p.Child(parent, id)
+	return name, classify(err)
 }
 
 // ChildPrefix returns the key prefix shared by every direct child of parent,
 // e.g. "nvmeSubsystems/s1/nvmeNamespaces/". Because names sort by parent
 // first, a store can list one parent's children with a single seek.
 func (p *Pattern) ChildPrefix(parent string) (string, error) {
-	if p.Collection() == "" {
-		return "", InvalidArgumentf("pattern %q does not end in a collection", p.raw)
-	}
-	if _, err := p.parentIDs(parent); err != nil {
-		return "", err
-	}
-	if parent == "" {
-		return p.Collection() + "/", nil
-	}
-	return parent + "/" + p.Collection() + "/", nil
+	prefix, err := p.p.ChildPrefix(parent)
+	return prefix, classify(err)
 }
 
-func (p *Pattern) parentIDs(parent string) ([]string, error) {
-	pp := p.ParentPattern()
-	if pp == nil {
-		if parent != "" {
-			return nil, InvalidArgumentf("%s are top-level resources: parent must be empty, got %q", p.Collection(), parent)
-		}
-		return nil, nil
+// classify puts an error of package names into the InvalidArgument class,
+// keeping its message (what the client reads) as it is.
+func classify(err error) error {
+	if err == nil || !errors.Is(err, names.ErrInvalid) {
+		return err
 	}
-	ids, err := pp.Parse(parent)
-	if err != nil {
-		return nil, InvalidArgumentf("parent: %w", err)
-	}
-	return ids, nil
+	return InvalidArgumentf("%w", err)
 }

@@ -4,11 +4,16 @@
 // `(opi.common.v1.secret) = true` (see opi/common/v1/common.proto). Secret
 // fields are write-only: a server accepts them and never returns or logs them.
 // The shared bridge runtime uses this package twice, as defence in depth: it
-// clears secrets from every response before it is sent, and it redacts the
-// copies of requests and responses that go into logs.
+// clears secrets from every response before it is sent (the interceptors
+// are server.RedactUnaryServerInterceptor and RedactStreamServerInterceptor),
+// and it redacts the copies of requests and responses that go into logs.
+// Clients use it too (the CLI's dry run), which is why it imports nothing
+// but the protobuf runtime and the API's common package, where the option
+// is declared.
 package redact
 
 import (
+	"slices"
 	"sync"
 
 	commonv1 "github.com/opi-suite/opi/opi-api/common/v1"
@@ -33,7 +38,19 @@ func Clear(m proto.Message) {
 	if m == nil {
 		return
 	}
-	clearMessage(m.ProtoReflect())
+	type set struct {
+		owner protoreflect.Message
+		fd    protoreflect.FieldDescriptor
+	}
+	var found []set
+	visitSecrets(m.ProtoReflect(), "", false, func(owner protoreflect.Message, fd protoreflect.FieldDescriptor, _ string) bool {
+		found = append(found, set{owner, fd})
+		return true
+	})
+	// Cleared after the walk: a message must not change while it is ranged over.
+	for _, s := range found {
+		s.owner.Clear(s.fd)
+	}
 }
 
 // Redacted returns m itself when it holds no secret value, and otherwise a
@@ -56,67 +73,76 @@ func HasSecret(m proto.Message) bool {
 	if m == nil {
 		return false
 	}
-	return hasSecretValue(m.ProtoReflect())
+	return !visitSecrets(m.ProtoReflect(), "", false, func(protoreflect.Message, protoreflect.FieldDescriptor, string) bool {
+		return false
+	})
 }
 
-func clearMessage(m protoreflect.Message) {
-	if !m.IsValid() || !mayHoldSecret(m.Descriptor()) {
-		return
+// SecretPaths returns, sorted and each once, the paths of the secret fields
+// set in m, so that a client can say what it left out (the CLI's dry run):
+// "password", "key.material" through a singular field, "keys.material"
+// through a list (whatever the element), "keys_by_name[m].material" through
+// a map value.
+func SecretPaths(m proto.Message) []string {
+	if m == nil {
+		return nil
 	}
-	m.Range(func(fd protoreflect.FieldDescriptor, v protoreflect.Value) bool {
-		if IsSecret(fd) {
-			// Clearing the field being ranged over is allowed by protoreflect.
-			m.Clear(fd)
-			return true
-		}
-		forEachMessage(fd, v, clearMessage)
+	var paths []string
+	visitSecrets(m.ProtoReflect(), "", true, func(_ protoreflect.Message, _ protoreflect.FieldDescriptor, path string) bool {
+		paths = append(paths, path)
 		return true
 	})
+	slices.Sort(paths)
+	return slices.Compact(paths)
 }
 
-func hasSecretValue(m protoreflect.Message) bool {
+// visitSecrets calls f with every secret field set in m or in a message
+// reachable from it, and the field's owner; with withPaths, also its path
+// below prefix (built only then, since the server's per-response checks
+// need none). f returns false to stop the walk, and so does visitSecrets.
+// One walk serves Clear, HasSecret and SecretPaths, so they cannot disagree
+// on what is secret.
+func visitSecrets(m protoreflect.Message, prefix string, withPaths bool, f func(owner protoreflect.Message, fd protoreflect.FieldDescriptor, path string) bool) bool {
 	if !m.IsValid() || !mayHoldSecret(m.Descriptor()) {
-		return false
+		return true
 	}
-	found := false
+	more := true
 	m.Range(func(fd protoreflect.FieldDescriptor, v protoreflect.Value) bool {
+		var path string
+		if withPaths {
+			path = prefix + string(fd.Name())
+		}
 		if IsSecret(fd) {
-			found = true
-			return false
+			more = f(m, fd, path)
+			return more
 		}
-		forEachMessage(fd, v, func(sub protoreflect.Message) {
-			if !found && hasSecretValue(sub) {
-				found = true
+		switch {
+		case fd.IsMap():
+			if fd.MapValue().Message() == nil {
+				return true
 			}
-		})
-		return !found
+			v.Map().Range(func(k protoreflect.MapKey, mv protoreflect.Value) bool {
+				var sub string
+				if withPaths {
+					sub = path + "[" + k.String() + "]."
+				}
+				more = visitSecrets(mv.Message(), sub, withPaths, f)
+				return more
+			})
+		case fd.IsList():
+			if fd.Message() == nil {
+				return true
+			}
+			l := v.List()
+			for i := 0; i < l.Len() && more; i++ {
+				more = visitSecrets(l.Get(i).Message(), path+".", withPaths, f)
+			}
+		case fd.Message() != nil:
+			more = visitSecrets(v.Message(), path+".", withPaths, f)
+		}
+		return more
 	})
-	return found
-}
-
-// forEachMessage calls f on each message held by the field value v: the
-// value itself, each list element, or each map value.
-func forEachMessage(fd protoreflect.FieldDescriptor, v protoreflect.Value, f func(protoreflect.Message)) {
-	switch {
-	case fd.IsMap():
-		if fd.MapValue().Message() == nil {
-			return
-		}
-		v.Map().Range(func(_ protoreflect.MapKey, mv protoreflect.Value) bool {
-			f(mv.Message())
-			return true
-		})
-	case fd.IsList():
-		if fd.Message() == nil {
-			return
-		}
-		l := v.List()
-		for i := range l.Len() {
-			f(l.Get(i).Message())
-		}
-	case fd.Message() != nil:
-		f(v.Message())
-	}
+	return more
 }
 
 // holdsSecret caches, per message type, whether any secret field is

@@ -1,6 +1,7 @@
 package redact_test
 
 import (
+	"slices"
 	"testing"
 
 	"github.com/opi-suite/opi/opi-kit/redact"
@@ -90,5 +91,20 @@ func BenchmarkRedactedWithoutSecretFields(b *testing.B) {
 	m := &descriptorpb.FileDescriptorProto{Name: proto.String("x.proto")}
 	for b.Loop() {
 		_ = redact.Redacted(m)
+	}
+}
+
+func TestSecretPathsNameEverySecretSet(t *testing.T) {
+	m := redacttest.Credentials(t)
+	want := []string{"key.material", "keys.material", "keys_by_name[m].material", "password"}
+	if got := redact.SecretPaths(m); !slices.Equal(got, want) {
+		t.Fatalf("SecretPaths = %q, want %q", got, want)
+	}
+	redact.Clear(m)
+	if got := redact.SecretPaths(m); len(got) != 0 {
+		t.Fatalf("after Clear, SecretPaths = %q, want none", got)
+	}
+	if redact.SecretPaths(nil) != nil {
+		t.Fatal("a nil message has secret paths")
 	}
 }

@@ -64,8 +64,8 @@ func interceptors(metrics *grpcprom.ServerMetrics, logger *slog.Logger, authoriz
 		unary = append(unary, authz.UnaryServerInterceptor(callerIdentity, authorize))
 		stream = append(stream, authz.StreamServerInterceptor(callerIdentity, authorize))
 	}
-	unary = append(unary, validate.UnaryServerInterceptor(), redact.UnaryServerInterceptor(), errgrpc.UnaryServerInterceptor())
-	stream = append(stream, validate.StreamServerInterceptor(), redact.StreamServerInterceptor(), errgrpc.StreamServerInterceptor())
+	unary = append(unary, validate.UnaryServerInterceptor(), RedactUnaryServerInterceptor(), errgrpc.UnaryServerInterceptor())
+	stream = append(stream, validate.StreamServerInterceptor(), RedactStreamServerInterceptor(), errgrpc.StreamServerInterceptor())
 	return unary, stream
 }
 

@@ -22,7 +22,7 @@ func newFirewallCmd(g *globals) *cobra.Command {
 		Use:   "firewall",
 		Short: "Manage XDP firewall policies (security bridge)",
 	}
-	policy := storageCommand(g, firewallPolicyKind())
+	policy := resourceCommand(g, firewallPolicyKind())
 	for _, sub := range policy.Commands() {
 		if sub.Name() == "stats" {
 			policy.RemoveCommand(sub)
@@ -38,8 +38,8 @@ var (
 	attachModes     = map[string]securityv1.XdpAttachMode{"auto": securityv1.XdpAttachMode_XDP_ATTACH_MODE_AUTO, "native": securityv1.XdpAttachMode_XDP_ATTACH_MODE_NATIVE, "generic": securityv1.XdpAttachMode_XDP_ATTACH_MODE_GENERIC}
 )
 
-func firewallPolicyKind() storageKind[*securityv1.FirewallPolicy] {
-	return storageKind[*securityv1.FirewallPolicy]{
+func firewallPolicyKind() resourceKind[*securityv1.FirewallPolicy] {
+	return resourceKind[*securityv1.FirewallPolicy]{
 		use: "policy", noun: "firewall policy",
 		example: `  opi firewall policy create edge --interface eth0 --default-action drop --rules-file rules.yaml
   opi firewall policy update edge --rules-file rules.yaml     # replaces the whole rule set atomically

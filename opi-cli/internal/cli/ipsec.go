@@ -28,7 +28,7 @@ func newIPsecCmd(g *globals) *cobra.Command {
 		Use:   "ipsec",
 		Short: "Manage IPsec on strongSwan: connections, keys, certificates, SAs (security bridge)",
 	}
-	conn := storageCommand(g, ikeConnectionKind())
+	conn := resourceCommand(g, ikeConnectionKind())
 	for _, sub := range conn.Commands() {
 		if sub.Name() == "update" {
 			conn.RemoveCommand(sub)
@@ -36,13 +36,13 @@ func newIPsecCmd(g *globals) *cobra.Command {
 	}
 	conn.AddCommand(newIPsecConnUpdateCmd(g),
 		newIPsecControlCmd(g, "initiate"), newIPsecControlCmd(g, "terminate"), newIPsecControlCmd(g, "rekey"))
-	cmd.AddCommand(conn, storageCommand(g, preSharedKeyKind()), storageCommand(g, certificateKind()), storageCommand(g, privateKeyKind()))
+	cmd.AddCommand(conn, resourceCommand(g, preSharedKeyKind()), resourceCommand(g, certificateKind()), resourceCommand(g, privateKeyKind()))
 	cmd.AddCommand(newIPsecSAsCmd(g), newIPsecVersionCmd(g), newIPsecStatsCmd(g), newIPsecWatchCmd(g))
 	return cmd
 }
 
-func ikeConnectionKind() storageKind[*securityv1.IkeConnection] {
-	return storageKind[*securityv1.IkeConnection]{
+func ikeConnectionKind() resourceKind[*securityv1.IkeConnection] {
+	return resourceKind[*securityv1.IkeConnection]{
 		use: "connection", noun: "IKE connection",
 		example: `  opi ipsec connection create site --file site.yaml
   opi ipsec connection initiate site
@@ -91,8 +91,8 @@ site.yaml (YAML or JSON, field names as in the API):
 	}
 }
 
-func preSharedKeyKind() storageKind[*securityv1.PreSharedKey] {
-	return storageKind[*securityv1.PreSharedKey]{
+func preSharedKeyKind() resourceKind[*securityv1.PreSharedKey] {
+	return resourceKind[*securityv1.PreSharedKey]{
 		use: "psk", noun: "pre-shared key",
 		example: `  opi ipsec psk create site --secret-file site.key
   head -c 32 /dev/urandom | opi ipsec psk update site --secret-file -`,
@@ -105,8 +105,8 @@ func preSharedKeyKind() storageKind[*securityv1.PreSharedKey] {
 	}
 }
 
-func certificateKind() storageKind[*securityv1.Certificate] {
-	return storageKind[*securityv1.Certificate]{
+func certificateKind() resourceKind[*securityv1.Certificate] {
+	return resourceKind[*securityv1.Certificate]{
 		use: "certificate", noun: "certificate",
 		example: `  opi ipsec certificate create ca --pem-file ca.pem
   opi ipsec certificate create own --pem-file host.pem`,
@@ -130,8 +130,8 @@ func certificateKind() storageKind[*securityv1.Certificate] {
 	}
 }
 
-func privateKeyKind() storageKind[*securityv1.PrivateKey] {
-	return storageKind[*securityv1.PrivateKey]{
+func privateKeyKind() resourceKind[*securityv1.PrivateKey] {
+	return resourceKind[*securityv1.PrivateKey]{
 		use: "private-key", noun: "private key",
 		example: `  opi ipsec private-key create own --pem-file host.key`,
 		columns: []string{"ALGORITHM", "KEY ID"},

@@ -8,8 +8,8 @@ import (
 	storagev1 "github.com/opi-suite/opi/opi-api/storage/v1"
 )
 
-func nvmeSubsystemKind() storageKind[*storagev1.NvmeSubsystem] {
-	return storageKind[*storagev1.NvmeSubsystem]{
+func nvmeSubsystemKind() resourceKind[*storagev1.NvmeSubsystem] {
+	return resourceKind[*storagev1.NvmeSubsystem]{
 		use: "nvme-subsystem", noun: "NVMe subsystem", group: "frontend",
 		example: `  opi storage nvme-subsystem create s1 --nqn nqn.2022-09.io.opiproject:s1 --allow-any-host
   opi storage nvme-subsystem create s2 --nqn nqn.2022-09.io.opiproject:s2 \
@@ -69,8 +69,8 @@ func hostFlags(s *specFlags, v *storagev1.NvmeSubsystem) {
 	})
 }
 
-func nvmeControllerKind() storageKind[*storagev1.NvmeController] {
-	return storageKind[*storagev1.NvmeController]{
+func nvmeControllerKind() resourceKind[*storagev1.NvmeController] {
+	return resourceKind[*storagev1.NvmeController]{
 		use: "nvme-controller", noun: "NVMe controller", group: "frontend",
 		parentFlag: "subsystem", parentNoun: "NVMe subsystem",
 		example: `  opi storage nvme-controller create tcp1 --subsystem s1 --trtype tcp --traddr 0.0.0.0 --trsvcid 4420
@@ -103,8 +103,8 @@ func endpointText(fab *storagev1.NvmeFabricsAddress, pcie *storagev1.PcieEndpoin
 	return ""
 }
 
-func nvmeNamespaceKind() storageKind[*storagev1.NvmeNamespace] {
-	return storageKind[*storagev1.NvmeNamespace]{
+func nvmeNamespaceKind() resourceKind[*storagev1.NvmeNamespace] {
+	return resourceKind[*storagev1.NvmeNamespace]{
 		use: "nvme-namespace", noun: "NVMe namespace", group: "frontend",
 		parentFlag: "subsystem", parentNoun: "NVMe subsystem",
 		example: `  opi storage nvme-namespace create ns1 --subsystem s1 --volume mallocVolumes/m1
@@ -123,8 +123,8 @@ func nvmeNamespaceKind() storageKind[*storagev1.NvmeNamespace] {
 	}
 }
 
-func virtioBlkKind() storageKind[*storagev1.VirtioBlk] {
-	return storageKind[*storagev1.VirtioBlk]{
+func virtioBlkKind() resourceKind[*storagev1.VirtioBlk] {
+	return resourceKind[*storagev1.VirtioBlk]{
 		use: "virtio-blk", noun: "virtio-blk device", group: "frontend",
 		example: `  opi storage virtio-blk create vm1-disk --volume mallocVolumes/m1 --vhost-user
   opi storage virtio-blk create host-disk --volume mallocVolumes/m2 --port-id 0 --physical-function 1`,
@@ -155,8 +155,8 @@ func virtioBlkKind() storageKind[*storagev1.VirtioBlk] {
 	}
 }
 
-func nvmeRemoteControllerKind() storageKind[*storagev1.NvmeRemoteController] {
-	return storageKind[*storagev1.NvmeRemoteController]{
+func nvmeRemoteControllerKind() resourceKind[*storagev1.NvmeRemoteController] {
+	return resourceKind[*storagev1.NvmeRemoteController]{
 		use: "nvme-remote-controller", noun: "NVMe remote controller", group: "backend",
 		example: `  opi storage nvme-remote-controller create r1 --trtype tcp --traddr 192.168.0.10 --subnqn nqn.2016-06.io.spdk:cnode1
   opi storage nvme-remote-controller create r2 --trtype tcp --traddr 192.168.0.11 --subnqn nqn.2016-06.io.spdk:cnode2 --psk-file r2.psk
@@ -185,8 +185,8 @@ func nvmeRemoteControllerKind() storageKind[*storagev1.NvmeRemoteController] {
 	}
 }
 
-func nvmePathKind() storageKind[*storagev1.NvmePath] {
-	return storageKind[*storagev1.NvmePath]{
+func nvmePathKind() resourceKind[*storagev1.NvmePath] {
+	return resourceKind[*storagev1.NvmePath]{
 		use: "nvme-path", noun: "NVMe path", group: "backend",
 		parentFlag: "remote-controller", parentNoun: "NVMe remote controller",
 		example: `  opi storage nvme-path create p2 --remote-controller r1 --trtype tcp --traddr 192.168.1.10`,
@@ -199,8 +199,8 @@ func nvmePathKind() storageKind[*storagev1.NvmePath] {
 	}
 }
 
-func nvmeRemoteNamespaceKind() storageKind[*storagev1.NvmeRemoteNamespace] {
-	return storageKind[*storagev1.NvmeRemoteNamespace]{
+func nvmeRemoteNamespaceKind() resourceKind[*storagev1.NvmeRemoteNamespace] {
+	return resourceKind[*storagev1.NvmeRemoteNamespace]{
 		use: "nvme-remote-namespace", noun: "NVMe remote namespace", group: "backend",
 		parentFlag: "remote-controller", parentNoun: "NVMe remote controller",
 		example: `  opi storage nvme-remote-namespace list --remote-controller r1
@@ -210,4 +210,41 @@ func nvmeRemoteNamespaceKind() storageKind[*storagev1.NvmeRemoteNamespace] {
 			return []string{nonZero(v.GetNsid()), volumeSize(v.GetBlockSize(), v.GetBlockCount()), v.GetUuid()}
 		},
 	}
+}
+
+// fabricsFlags binds --trtype, --traddr, --adrfam and --trsvcid to the
+// address at path, and returns the address and its flag names.
+func fabricsFlags(s *specFlags, path string) (*storagev1.NvmeFabricsAddress, []string) {
+	a := &storagev1.NvmeFabricsAddress{}
+	enumFlag(s, &a.Trtype, "trtype", path+".trtype", "NVMe over Fabrics transport")
+	s.str(&a.Traddr, "traddr", path+".traddr", `IP address ("0.0.0.0" or "::" listens on every local address)`)
+	enumFlag(s, &a.Adrfam, "adrfam", path+".adrfam", "address family (default: from --traddr)")
+	s.u32(&a.Trsvcid, "trsvcid", path+".trsvcid", "TCP or RDMA port (default 4420)")
+	return a, []string{"trtype", "traddr", "adrfam", "trsvcid"}
+}
+
+// pcieFlags binds --port-id, --physical-function and --virtual-function to
+// the PCIe endpoint at path, and returns the endpoint and its flag names.
+func pcieFlags(s *specFlags, path string) (*storagev1.PcieEndpoint, []string) {
+	e := &storagev1.PcieEndpoint{}
+	s.u32(&e.PortId, "port-id", path+".port_id", "PCIe: host-facing port of the DPU")
+	s.u32(&e.PhysicalFunction, "physical-function", path+".physical_function", "PCIe: physical function on that port")
+	s.u32(&e.VirtualFunction, "virtual-function", path+".virtual_function", "PCIe: virtual function (0: the physical function itself)")
+	return e, []string{"port-id", "physical-function", "virtual-function"}
+}
+
+// pickEndpoint runs once the flags are parsed: it calls useA or useB after
+// whichever group of flags the user gave, and refuses both.
+func pickEndpoint(s *specFlags, a, b []string, useA, useB func()) {
+	s.then(func(*stdin) error {
+		switch gotA, gotB := s.anyChanged(a...), s.anyChanged(b...); {
+		case gotA && gotB:
+			return fmt.Errorf("%s and %s choose different endpoints: give one or the other", flagList(a), flagList(b))
+		case gotA:
+			useA()
+		case gotB:
+			useB()
+		}
+		return nil
+	})
 }

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"net"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -43,7 +44,7 @@ func writeFile(t *testing.T, name, content string) string {
 }
 
 // lastRequest returns the last request the fake got, or nil.
-func lastRequest(f *fakeStorage) proto.Message {
+func lastRequest(f *fakeResources) proto.Message {
 	reqs := f.requests()
 	if len(reqs) == 0 {
 		return nil
@@ -52,11 +53,12 @@ func lastRequest(f *fakeStorage) proto.Message {
 }
 
 func TestStorageCommandsSendWhatTheFlagsSay(t *testing.T) {
-	f, addr := serveStorage(t)
+	f, addr := serveResources(t)
 	pskFile := writeFile(t, "host1.psk", testPSK+"\n")
 	f.put(&storagev1.NvmeSubsystem{Name: "nvmeSubsystems/s0", Nqn: "nqn.2022-09.io.opiproject:s0"})
 	f.put(&storagev1.QosVolume{Name: "qosVolumes/q1", Volume: "mallocVolumes/m0", Limits: &storagev1.QosLimits{RwIosPerSec: 1000, WMbytesPerSec: 50}})
 	f.put(&storagev1.LogicalVolume{Name: "logicalVolumeStores/pool/logicalVolumes/v1", SizeMib: 64})
+	f.put(&storagev1.NvmeRemoteNamespace{Name: "nvmeRemoteControllers/r1/nvmeRemoteNamespaces/1", Nsid: 1})
 	for _, tc := range []struct {
 		name  string
 		stdin string
@@ -100,6 +102,14 @@ func TestStorageCommandsSendWhatTheFlagsSay(t *testing.T) {
 			"", []string{"nvme-namespace", "get", "ns1", "--subsystem", "s1"},
 			&storagev1.GetNvmeNamespaceRequest{Name: "nvmeSubsystems/s1/nvmeNamespaces/ns1"},
 			[]string{"nvmeSubsystems/s1/nvmeNamespaces/ns1"}},
+		{"a full name with a decimal id, which is no AIP-122 id, is sent as it is",
+			"", []string{"nvme-remote-namespace", "get", "nvmeRemoteControllers/r1/nvmeRemoteNamespaces/1"},
+			&storagev1.GetNvmeRemoteNamespaceRequest{Name: "nvmeRemoteControllers/r1/nvmeRemoteNamespaces/1"},
+			[]string{"nvmeRemoteControllers/r1/nvmeRemoteNamespaces/1"}},
+		{"an id is joined to a parent given by its full name",
+			"", []string{"nvme-remote-namespace", "get", "1", "--remote-controller", "nvmeRemoteControllers/r1"},
+			&storagev1.GetNvmeRemoteNamespaceRequest{Name: "nvmeRemoteControllers/r1/nvmeRemoteNamespaces/1"},
+			[]string{"nvmeRemoteControllers/r1/nvmeRemoteNamespaces/1"}},
 		{"an update sends a mask of exactly the nested field given",
 			"", []string{"qos-volume", "update", "q1", "--w-mbytes-per-sec", "100"},
 			&storagev1.UpdateQosVolumeRequest{QosVolume: &storagev1.QosVolume{Name: "qosVolumes/q1", Limits: &storagev1.QosLimits{WMbytesPerSec: 100}},
@@ -153,7 +163,7 @@ func TestStorageCommandsSendWhatTheFlagsSay(t *testing.T) {
 func mask(paths ...string) *fieldmaskpb.FieldMask { return &fieldmaskpb.FieldMask{Paths: paths} }
 
 func TestStorageListFollowsPages(t *testing.T) {
-	f, addr := serveStorage(t)
+	f, addr := serveResources(t)
 	for _, id := range []string{"a", "b", "c", "d", "e"} {
 		f.put(&storagev1.NullVolume{Name: "nullVolumes/" + id, BlockCount: 8})
 	}
@@ -204,7 +214,7 @@ func TestStorageListFollowsPages(t *testing.T) {
 }
 
 func TestStorageOutputFormats(t *testing.T) {
-	f, addr := serveStorage(t)
+	f, addr := serveResources(t)
 	f.put(&storagev1.MallocVolume{Name: "mallocVolumes/m1", BlockCount: 2048, Uuid: "ceccf520-691e-4b46-9546-34af789907c5"})
 	f.put(&storagev1.MallocVolume{Name: "mallocVolumes/m2", BlockCount: 16})
 	for _, tc := range []struct {
@@ -260,23 +270,24 @@ func TestStorageOutputFormats(t *testing.T) {
 }
 
 func TestStorageDryRunSendsNothing(t *testing.T) {
-	f, addr := serveStorage(t)
+	f, addr := serveResources(t)
 	key := writeFile(t, "data.key", strings.Repeat("k", 32))
 	for _, tc := range []struct {
 		name string
 		args []string
 		want map[string]any // top-level fields of the printed request
+		left string         // the secret fields stderr says were left out
 	}{
 		{"create prints the request", []string{"nvme-namespace", "create", "ns1", "--subsystem", "s1", "--volume", "mallocVolumes/m1", "--dry-run"},
-			map[string]any{"parent": "nvmeSubsystems/s1", "nvme_namespace_id": "ns1"}},
+			map[string]any{"parent": "nvmeSubsystems/s1", "nvme_namespace_id": "ns1"}, ""},
 		{"update prints the mask", []string{"lvol", "update", "v1", "--store", "pool", "--size-mib", "5", "--dry-run"},
-			map[string]any{"update_mask": "sizeMib"}}, // FieldMask JSON is lowerCamel, as protojson writes it
+			map[string]any{"update_mask": "sizeMib"}, ""}, // FieldMask JSON is lowerCamel, as protojson writes it
 		{"delete prints each request", []string{"aio-volume", "delete", "a1", "--allow-missing", "--dry-run"},
-			map[string]any{"name": "aioVolumes/a1", "allow_missing": true}},
+			map[string]any{"name": "aioVolumes/a1", "allow_missing": true}, ""},
 		{"secrets are left out of what is shown", []string{"encrypted-volume", "create", "e1", "--volume", "mallocVolumes/m1", "--cipher", "aes-cbc", "--key-file", key, "--dry-run"},
-			map[string]any{"encrypted_volume_id": "e1"}},
+			map[string]any{"encrypted_volume_id": "e1"}, "encrypted_volume.key"},
 		{"a PSK from stdin is left out too", []string{"nvme-remote-controller", "create", "r1", "--trtype", "tcp", "--traddr", "10.0.0.2", "--subnqn", "nqn.x:y", "--psk-file", "-", "--dry-run"},
-			map[string]any{"nvme_remote_controller_id": "r1"}},
+			map[string]any{"nvme_remote_controller_id": "r1"}, "nvme_remote_controller.psk"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			code, out, errOut := runWith(t, testPSK, true, append([]string{"--insecure", "--addr", addr, "storage"}, tc.args...)...)
@@ -292,6 +303,10 @@ func TestStorageDryRunSendsNothing(t *testing.T) {
 					t.Errorf("%s = %v, want %v in %s", k, v[k], want, out)
 				}
 			}
+			const said = "secret fields left out of what is shown: "
+			if tc.left != "" && !strings.Contains(errOut, said+tc.left+"\n") || tc.left == "" && strings.Contains(errOut, said) {
+				t.Errorf("stderr %q does not say exactly %q were left out", errOut, tc.left)
+			}
 			if strings.Contains(out, "NVMeTLSkey") || strings.Contains(out, "a2tr") || strings.Contains(out, "kkkk") {
 				t.Errorf("a secret was printed:\n%s", out)
 			}
@@ -303,7 +318,7 @@ func TestStorageDryRunSendsNothing(t *testing.T) {
 }
 
 func TestStorageErrorsSayWhatToDo(t *testing.T) {
-	f, addr := serveStorage(t)
+	f, addr := serveResources(t)
 	f.put(&storagev1.MallocVolume{Name: "mallocVolumes/m1", BlockCount: 8})
 	empty := writeFile(t, "empty.psk", "\n")
 	for _, tc := range []struct {
@@ -366,7 +381,7 @@ func TestEveryStorageCallIsAMethodOfTheAPI(t *testing.T) {
 		{&storagev1.NvmeRemoteController{}, false, true}, {&storagev1.NvmePath{}, false, false}, {&storagev1.NvmeRemoteNamespace{}, true, true},
 	} {
 		t.Run(kindName(tc.kind), func(t *testing.T) {
-			api := newStorageAPI(tc.kind.ProtoReflect().Descriptor())
+			api := newResourceAPI(tc.kind.ProtoReflect().Descriptor())
 			calls := map[string]proto.Message{
 				"get":  nameRequest(api.get, "x", false),
 				"list": api.listRequest("p", 1, ""),
@@ -399,7 +414,7 @@ func TestEveryStorageCallIsAMethodOfTheAPI(t *testing.T) {
 }
 
 func TestStorageStatsAndCompletion(t *testing.T) {
-	f, addr := serveStorage(t)
+	f, addr := serveResources(t)
 	f.put(&storagev1.NvmeSubsystem{Name: "nvmeSubsystems/s1"})
 	f.put(&storagev1.NvmeRemoteController{Name: "nvmeRemoteControllers/r1"})
 	conn := []string{"--insecure", "--addr", addr}
@@ -429,4 +444,25 @@ func TestStorageStatsAndCompletion(t *testing.T) {
 			}
 		})
 	}
+}
+
+// unimplementedStorage registers the generated services with nothing
+// implemented, so that a call reaches the generated stubs or fails as an
+// unknown method.
+func unimplementedStorage(t *testing.T) string {
+	t.Helper()
+	lis, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := grpc.NewServer()
+	storagev1.RegisterVolumeServiceServer(s, storagev1.UnimplementedVolumeServiceServer{})
+	storagev1.RegisterLogicalVolumeServiceServer(s, storagev1.UnimplementedLogicalVolumeServiceServer{})
+	storagev1.RegisterMiddleendServiceServer(s, storagev1.UnimplementedMiddleendServiceServer{})
+	storagev1.RegisterFrontendNvmeServiceServer(s, storagev1.UnimplementedFrontendNvmeServiceServer{})
+	storagev1.RegisterFrontendVirtioBlkServiceServer(s, storagev1.UnimplementedFrontendVirtioBlkServiceServer{})
+	storagev1.RegisterBackendNvmeServiceServer(s, storagev1.UnimplementedBackendNvmeServiceServer{})
+	go s.Serve(lis)
+	t.Cleanup(s.Stop)
+	return lis.Addr().String()
 }

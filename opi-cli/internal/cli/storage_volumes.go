@@ -6,7 +6,7 @@ import (
 
 // blockVolume is a volume sized in blocks: malloc and null volumes.
 type blockVolume interface {
-	storageResource
+	resourceMessage
 	GetBlockSize() uint32
 	GetBlockCount() uint64
 	GetUuid() string
@@ -26,8 +26,8 @@ func volumeSize(blockSize uint32, count uint64) string {
 
 // memoryVolumeKind describes malloc and null volumes, which have the same
 // fields: fields returns where v keeps them.
-func memoryVolumeKind[T blockVolume](use, noun, example string, fields func(v T) (blockSize *uint32, blockCount *uint64, uuid *string)) storageKind[T] {
-	return storageKind[T]{
+func memoryVolumeKind[T blockVolume](use, noun, example string, fields func(v T) (blockSize *uint32, blockCount *uint64, uuid *string)) resourceKind[T] {
+	return resourceKind[T]{
 		use: use, noun: noun, group: "volumes", example: example,
 		columns: []string{"SIZE", "BLOCK SIZE", "UUID"},
 		row: func(v T) []string {
@@ -42,7 +42,7 @@ func memoryVolumeKind[T blockVolume](use, noun, example string, fields func(v T)
 	}
 }
 
-func mallocVolumeKind() storageKind[*storagev1.MallocVolume] {
+func mallocVolumeKind() resourceKind[*storagev1.MallocVolume] {
 	return memoryVolumeKind("malloc-volume", "malloc volume", `  opi storage malloc-volume create m1 --block-count 262144    # 128 MiB in the backend's memory
   opi storage malloc-volume stats m1`,
 		func(v *storagev1.MallocVolume) (*uint32, *uint64, *string) {
@@ -50,13 +50,13 @@ func mallocVolumeKind() storageKind[*storagev1.MallocVolume] {
 		})
 }
 
-func nullVolumeKind() storageKind[*storagev1.NullVolume] {
+func nullVolumeKind() resourceKind[*storagev1.NullVolume] {
 	return memoryVolumeKind("null-volume", "null volume", `  opi storage null-volume create bench --block-count 2097152 --block-size 4096`,
 		func(v *storagev1.NullVolume) (*uint32, *uint64, *string) { return &v.BlockSize, &v.BlockCount, &v.Uuid })
 }
 
-func aioVolumeKind() storageKind[*storagev1.AioVolume] {
-	return storageKind[*storagev1.AioVolume]{
+func aioVolumeKind() resourceKind[*storagev1.AioVolume] {
+	return resourceKind[*storagev1.AioVolume]{
 		use: "aio-volume", noun: "AIO volume", group: "volumes",
 		example: `  opi storage aio-volume create disk0 --filename /dev/nvme0n1
   opi storage aio-volume create img --filename /var/lib/opi/disk0.img --read-only`,
@@ -73,8 +73,8 @@ func aioVolumeKind() storageKind[*storagev1.AioVolume] {
 	}
 }
 
-func lvsKind() storageKind[*storagev1.LogicalVolumeStore] {
-	return storageKind[*storagev1.LogicalVolumeStore]{
+func lvsKind() resourceKind[*storagev1.LogicalVolumeStore] {
+	return resourceKind[*storagev1.LogicalVolumeStore]{
 		use: "lvs", noun: "logical volume store", group: "middleend",
 		example: `  opi storage lvs create pool --volume aioVolumes/disk0 --clear-method none`,
 		columns: []string{"VOLUME", "CLUSTER SIZE", "FREE CLUSTERS", "TOTAL CLUSTERS"},
@@ -89,8 +89,8 @@ func lvsKind() storageKind[*storagev1.LogicalVolumeStore] {
 	}
 }
 
-func lvolKind() storageKind[*storagev1.LogicalVolume] {
-	return storageKind[*storagev1.LogicalVolume]{
+func lvolKind() resourceKind[*storagev1.LogicalVolume] {
+	return resourceKind[*storagev1.LogicalVolume]{
 		use: "lvol", noun: "logical volume", group: "middleend",
 		parentFlag: "store", parentNoun: "logical volume store",
 		example: `  opi storage lvol create vol1 --store pool --size-mib 1024 --thin-provisioned
@@ -107,8 +107,8 @@ func lvolKind() storageKind[*storagev1.LogicalVolume] {
 	}
 }
 
-func encryptedVolumeKind() storageKind[*storagev1.EncryptedVolume] {
-	return storageKind[*storagev1.EncryptedVolume]{
+func encryptedVolumeKind() resourceKind[*storagev1.EncryptedVolume] {
+	return resourceKind[*storagev1.EncryptedVolume]{
 		use: "encrypted-volume", noun: "encrypted volume", group: "middleend",
 		example: `  head -c 32 /dev/urandom > data.key; head -c 32 /dev/urandom > tweak.key
   opi storage encrypted-volume create enc1 --volume mallocVolumes/m1 --cipher aes-xts --key-file data.key --key2-file tweak.key`,
@@ -126,8 +126,8 @@ func encryptedVolumeKind() storageKind[*storagev1.EncryptedVolume] {
 	}
 }
 
-func qosVolumeKind() storageKind[*storagev1.QosVolume] {
-	return storageKind[*storagev1.QosVolume]{
+func qosVolumeKind() resourceKind[*storagev1.QosVolume] {
+	return resourceKind[*storagev1.QosVolume]{
 		use: "qos-volume", noun: "QoS volume", group: "middleend",
 		example: `  opi storage qos-volume create q1 --volume mallocVolumes/m1 --rw-ios-per-sec 10000
   opi storage qos-volume update q1 --w-mbytes-per-sec 100`,

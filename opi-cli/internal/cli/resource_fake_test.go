@@ -19,22 +19,25 @@ import (
 
 	commonv1 "github.com/opi-suite/opi/opi-api/common/v1"
 	storagev1 "github.com/opi-suite/opi/opi-api/storage/v1"
+	"github.com/opi-suite/opi/opi-kit/names"
+	"github.com/opi-suite/opi/opi-kit/redact"
 )
 
-// fakeStorage answers every method of the storage services from one
+// fakeResources answers every method of the resource services from one
 // in-memory map of resources by name, and records the requests it gets. It
 // decodes each request by the method's descriptor, as the generated
 // services do, so it serves all fourteen kinds without fourteen copies.
-type fakeStorage struct {
+type fakeResources struct {
 	mu   sync.Mutex
 	res  map[string]proto.Message
 	reqs []proto.Message
 }
 
-// serveStorage starts a fake storage server and returns its address.
-func serveStorage(t *testing.T) (*fakeStorage, string) {
+// serveResources starts a fake server of every resource service and
+// returns its address.
+func serveResources(t *testing.T) (*fakeResources, string) {
 	t.Helper()
-	f := &fakeStorage{res: map[string]proto.Message{}}
+	f := &fakeResources{res: map[string]proto.Message{}}
 	lis, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
@@ -46,20 +49,20 @@ func serveStorage(t *testing.T) (*fakeStorage, string) {
 }
 
 // requests returns the requests received so far, oldest first.
-func (f *fakeStorage) requests() []proto.Message {
+func (f *fakeResources) requests() []proto.Message {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	return slices.Clone(f.reqs)
 }
 
 // put stores a resource as if it had been created.
-func (f *fakeStorage) put(m storageResource) {
+func (f *fakeResources) put(m resourceMessage) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.res[m.GetName()] = m
 }
 
-func (f *fakeStorage) handle(_ any, stream grpc.ServerStream) error {
+func (f *fakeResources) handle(_ any, stream grpc.ServerStream) error {
 	full, _ := grpc.MethodFromServerStream(stream)
 	svc, name, _ := strings.Cut(strings.TrimPrefix(full, "/"), "/")
 	d, err := protoregistry.GlobalFiles.FindDescriptorByName(protoreflect.FullName(svc))
@@ -117,22 +120,24 @@ func resourceField(m protoreflect.Message) protoreflect.FieldDescriptor {
 
 // collectionOf is the name segment before the id in md's pattern.
 func collectionOf(md protoreflect.MessageDescriptor) string {
-	res := proto.GetExtension(md.Options(), annotations.E_Resource).(*annotations.ResourceDescriptor)
-	segs := strings.Split(res.GetPattern()[0], "/")
-	return segs[len(segs)-2]
+	res, err := names.ForDescriptor(md)
+	if err != nil {
+		panic(err)
+	}
+	return res.Collection()
 }
 
 // store keeps a copy of res as the server would return it: named, READY
 // and without its secrets.
-func (f *fakeStorage) store(res protoreflect.Message, name string, resp protoreflect.Message) {
+func (f *fakeResources) store(res protoreflect.Message, name string, resp protoreflect.Message) {
 	res.Set(field(res, "name"), protoreflect.ValueOfString(name))
 	res.Set(field(res, "status"), protoreflect.ValueOfMessage((&commonv1.ResourceStatus{State: commonv1.ResourceState_RESOURCE_STATE_READY}).ProtoReflect()))
-	kept, _ := withoutSecrets(res.Interface())
+	kept := redact.Redacted(res.Interface())
 	f.res[name] = kept
 	proto.Merge(resp.Interface(), kept)
 }
 
-func (f *fakeStorage) create(req, resp protoreflect.Message) error {
+func (f *fakeResources) create(req, resp protoreflect.Message) error {
 	res := proto.Clone(req.Get(resourceField(req)).Message().Interface()).ProtoReflect()
 	var parent, id string
 	fields := req.Descriptor().Fields()
@@ -152,7 +157,7 @@ func (f *fakeStorage) create(req, resp protoreflect.Message) error {
 	return nil
 }
 
-func (f *fakeStorage) lookup(req protoreflect.Message) (proto.Message, error) {
+func (f *fakeResources) lookup(req protoreflect.Message) (proto.Message, error) {
 	name := req.Get(field(req, "name")).String()
 	if r, ok := f.res[name]; ok {
 		return r, nil
@@ -160,7 +165,7 @@ func (f *fakeStorage) lookup(req protoreflect.Message) (proto.Message, error) {
 	return nil, status.Errorf(codes.NotFound, "%s does not exist", name)
 }
 
-func (f *fakeStorage) get(req, resp protoreflect.Message) error {
+func (f *fakeResources) get(req, resp protoreflect.Message) error {
 	r, err := f.lookup(req)
 	if err == nil {
 		proto.Merge(resp.Interface(), r)
@@ -170,7 +175,7 @@ func (f *fakeStorage) get(req, resp protoreflect.Message) error {
 
 // list pages through the resources of the listed kind under the parent,
 // ordered by name; the page token is the offset of the next item.
-func (f *fakeStorage) list(req, resp protoreflect.Message) error {
+func (f *fakeResources) list(req, resp protoreflect.Message) error {
 	items := resourceField(resp)
 	prefix := collectionOf(items.Message()) + "/"
 	if fd := req.Descriptor().Fields().ByName("parent"); fd != nil {
@@ -201,7 +206,7 @@ func (f *fakeStorage) list(req, resp protoreflect.Message) error {
 
 // update applies the mask's paths onto the stored resource, or creates it
 // with allow_missing.
-func (f *fakeStorage) update(req, resp protoreflect.Message) error {
+func (f *fakeResources) update(req, resp protoreflect.Message) error {
 	patch := req.Get(resourceField(req)).Message()
 	name := patch.Get(field(patch, "name")).String()
 	cur, ok := f.res[name]
@@ -230,27 +235,6 @@ func (f *fakeStorage) update(req, resp protoreflect.Message) error {
 	}
 	f.store(dst, name, resp)
 	return nil
-}
-
-// unimplementedStorage registers the generated services with nothing
-// implemented, so that a call reaches the generated stubs or fails as an
-// unknown method.
-func unimplementedStorage(t *testing.T) string {
-	t.Helper()
-	lis, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	s := grpc.NewServer()
-	storagev1.RegisterVolumeServiceServer(s, storagev1.UnimplementedVolumeServiceServer{})
-	storagev1.RegisterLogicalVolumeServiceServer(s, storagev1.UnimplementedLogicalVolumeServiceServer{})
-	storagev1.RegisterMiddleendServiceServer(s, storagev1.UnimplementedMiddleendServiceServer{})
-	storagev1.RegisterFrontendNvmeServiceServer(s, storagev1.UnimplementedFrontendNvmeServiceServer{})
-	storagev1.RegisterFrontendVirtioBlkServiceServer(s, storagev1.UnimplementedFrontendVirtioBlkServiceServer{})
-	storagev1.RegisterBackendNvmeServiceServer(s, storagev1.UnimplementedBackendNvmeServiceServer{})
-	go s.Serve(lis)
-	t.Cleanup(s.Stop)
-	return lis.Addr().String()
 }
 
 // kindName is "MallocVolume" for a *storagev1.MallocVolume.

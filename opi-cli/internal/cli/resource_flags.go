@@ -11,8 +11,6 @@ import (
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 	"google.golang.org/protobuf/reflect/protoreflect"
-
-	storagev1 "github.com/opi-suite/opi/opi-api/storage/v1"
 )
 
 // specFlags binds a command's flags to the fields of a resource message and
@@ -223,43 +221,6 @@ func enumWord[E protoEnum](e E) string {
 	}
 	prefix := strings.TrimSuffix(string(values.ByNumber(0).Name()), "UNSPECIFIED")
 	return strings.ReplaceAll(strings.ToLower(strings.TrimPrefix(string(v.Name()), prefix)), "_", "-")
-}
-
-// fabricsFlags binds --trtype, --traddr, --adrfam and --trsvcid to the
-// address at path, and returns the address and its flag names.
-func fabricsFlags(s *specFlags, path string) (*storagev1.NvmeFabricsAddress, []string) {
-	a := &storagev1.NvmeFabricsAddress{}
-	enumFlag(s, &a.Trtype, "trtype", path+".trtype", "NVMe over Fabrics transport")
-	s.str(&a.Traddr, "traddr", path+".traddr", `IP address ("0.0.0.0" or "::" listens on every local address)`)
-	enumFlag(s, &a.Adrfam, "adrfam", path+".adrfam", "address family (default: from --traddr)")
-	s.u32(&a.Trsvcid, "trsvcid", path+".trsvcid", "TCP or RDMA port (default 4420)")
-	return a, []string{"trtype", "traddr", "adrfam", "trsvcid"}
-}
-
-// pcieFlags binds --port-id, --physical-function and --virtual-function to
-// the PCIe endpoint at path, and returns the endpoint and its flag names.
-func pcieFlags(s *specFlags, path string) (*storagev1.PcieEndpoint, []string) {
-	e := &storagev1.PcieEndpoint{}
-	s.u32(&e.PortId, "port-id", path+".port_id", "PCIe: host-facing port of the DPU")
-	s.u32(&e.PhysicalFunction, "physical-function", path+".physical_function", "PCIe: physical function on that port")
-	s.u32(&e.VirtualFunction, "virtual-function", path+".virtual_function", "PCIe: virtual function (0: the physical function itself)")
-	return e, []string{"port-id", "physical-function", "virtual-function"}
-}
-
-// pickEndpoint runs once the flags are parsed: it calls useA or useB after
-// whichever group of flags the user gave, and refuses both.
-func pickEndpoint(s *specFlags, a, b []string, useA, useB func()) {
-	s.then(func(*stdin) error {
-		switch gotA, gotB := s.anyChanged(a...), s.anyChanged(b...); {
-		case gotA && gotB:
-			return fmt.Errorf("%s and %s choose different endpoints: give one or the other", flagList(a), flagList(b))
-		case gotA:
-			useA()
-		case gotB:
-			useB()
-		}
-		return nil
-	})
 }
 
 func flagList(names []string) string {

@@ -12,22 +12,23 @@ import (
 	"google.golang.org/protobuf/reflect/protoreflect"
 
 	commonv1 "github.com/opi-suite/opi/opi-api/common/v1"
+	"github.com/opi-suite/opi/opi-kit/redact"
 )
 
-// storageResource is what every storage resource message offers.
-type storageResource interface {
+// resourceMessage is what every resource message of the API offers.
+type resourceMessage interface {
 	proto.Message
 	GetName() string
 	GetStatus() *commonv1.ResourceStatus
 }
 
-// storageKind describes the commands of one storage resource kind: what to
-// call it, its flags and its table columns. The calls themselves come from
-// the kind's descriptor (storageAPI), so a kind is mostly flags and columns.
-type storageKind[T storageResource] struct {
+// resourceKind describes the commands of one resource kind: what to call
+// it, its flags and its table columns. The calls themselves come from the
+// kind's descriptor (resourceAPI), so a kind is mostly flags and columns.
+type resourceKind[T resourceMessage] struct {
 	use     string // the command, such as "nvme-namespace"
 	noun    string // for people, such as "NVMe namespace"
-	group   string // the help group in `opi storage --help`
+	group   string // the help group in the parent command's --help, such as `opi storage --help`
 	example string
 	// parentFlag names the parent of a child kind, such as "subsystem", and
 	// parentNoun says what it is; both empty for top-level kinds.
@@ -38,23 +39,24 @@ type storageKind[T storageResource] struct {
 	spec func(s *specFlags, v T)
 }
 
-// kindCmd is a storageKind with its type erased, so that the verbs are
+// kindCmd is a resourceKind with its type erased, so that the verbs are
 // written once.
 type kindCmd struct {
 	g                            *globals
-	api                          *storageAPI
+	api                          *resourceAPI
 	noun, parentFlag, parentNoun string
 	columns                      []string
 	row                          func(proto.Message) []string
 	spec                         func(s *specFlags) proto.Message
 }
 
-// storageCommand returns `opi storage <kind>` with the verbs the API offers
+// resourceCommand returns the command of one kind, such as `opi storage
+// nvme-namespace` or `opi ipsec connection`, with the verbs the API offers
 // for the kind.
-func storageCommand[T storageResource](g *globals, k storageKind[T]) *cobra.Command {
+func resourceCommand[T resourceMessage](g *globals, k resourceKind[T]) *cobra.Command {
 	var zero T
 	md := zero.ProtoReflect().Descriptor()
-	c := &kindCmd{g: g, api: newStorageAPI(md), noun: k.noun, parentFlag: k.parentFlag, parentNoun: k.parentNoun,
+	c := &kindCmd{g: g, api: newResourceAPI(md), noun: k.noun, parentFlag: k.parentFlag, parentNoun: k.parentNoun,
 		columns: k.columns, row: func(m proto.Message) []string { return k.row(m.(T)) }}
 	if c.api.isChild() != (k.parentFlag != "") {
 		panic(fmt.Sprintf("%s: a parent flag is needed exactly for child kinds", k.use))
@@ -68,7 +70,7 @@ func storageCommand[T storageResource](g *globals, k storageKind[T]) *cobra.Comm
 	}
 	cmd := &cobra.Command{
 		Use:     k.use,
-		Short:   upperFirst(k.noun) + "s (" + strings.Join(c.api.pattern, "/") + ")",
+		Short:   upperFirst(k.noun) + "s (" + c.api.pattern.String() + ")",
 		GroupID: k.group,
 		Example: k.example,
 	}
@@ -305,7 +307,7 @@ func (c *kindCmd) send(cmd *cobra.Command, dryRun bool, m protoreflect.MethodDes
 // printDryRun prints the request that would be sent, as JSON unless YAML
 // was asked for, with its secrets left out.
 func (c *kindCmd) printDryRun(p *printer, m protoreflect.MethodDescriptor, req proto.Message) error {
-	shown, secrets := withoutSecrets(req)
+	shown, secrets := redact.Redacted(req), redact.SecretPaths(req)
 	if len(secrets) > 0 {
 		fmt.Fprintf(c.g.streams.ErrOut, "dry run of %s: secret fields left out of what is shown: %s\n", m.Name(), strings.Join(secrets, ", "))
 	}
@@ -324,7 +326,7 @@ func (c *kindCmd) printResource(p *printer, res proto.Message) error {
 func (c *kindCmd) fill(t *table, items ...proto.Message) {
 	t.section("", append(append([]string{"NAME"}, c.columns...), "STATUS")...)
 	for _, it := range items {
-		r := it.(storageResource)
+		r := it.(resourceMessage)
 		t.row(append(append([]string{r.GetName()}, c.row(it)...), statusText(r.GetStatus()))...)
 	}
 }
@@ -342,9 +344,11 @@ func statusText(st *commonv1.ResourceStatus) string {
 // must match the kind's pattern; an id is joined to the collection and, for
 // a child kind, to the parent given with --<parentFlag>.
 func (c *kindCmd) resolve(arg, parent string) (string, error) {
-	pattern := strings.Join(c.api.pattern, "/")
+	pattern := c.api.pattern.String()
 	if strings.Contains(arg, "/") {
-		if !matches(c.api.pattern, arg) {
+		// Match, not Parse: the service checks the ids (and a remote
+		// namespace's decimal id is no AIP-122 id); the CLI only routes.
+		if !c.api.pattern.Match(arg) {
 			return "", fmt.Errorf("%q is not a %s name: want %s, or an id", arg, c.noun, pattern)
 		}
 		if parent != "" {
@@ -359,7 +363,7 @@ func (c *kindCmd) resolve(arg, parent string) (string, error) {
 		return arg, nil
 	}
 	if !c.api.isChild() {
-		return c.api.collection() + "/" + arg, nil
+		return c.api.pattern.Collection() + "/" + arg, nil
 	}
 	if parent == "" {
 		return "", fmt.Errorf("%q is an id: say which %s it is in with --%s, or give the full name (%s)", arg, c.parentNoun, c.parentFlag, pattern)
@@ -368,18 +372,18 @@ func (c *kindCmd) resolve(arg, parent string) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	return p + "/" + c.api.collection() + "/" + arg, nil
+	return p + "/" + c.api.pattern.Collection() + "/" + arg, nil
 }
 
 // resolveParent turns the --<parentFlag> value, an id or a full name, into
 // the parent's full name.
 func (c *kindCmd) resolveParent(parent string) (string, error) {
-	pp := c.api.parentPattern()
-	if !strings.Contains(parent, "/") && len(pp) == 2 {
-		return pp[0] + "/" + parent, nil
+	pp := c.api.pattern.ParentPattern()
+	if !strings.Contains(parent, "/") && pp.ParentPattern() == nil {
+		return pp.Collection() + "/" + parent, nil
 	}
-	if !matches(pp, parent) {
-		return "", fmt.Errorf("--%s %q is not a %s name: want %s, or an id", c.parentFlag, parent, c.parentNoun, strings.Join(pp, "/"))
+	if !pp.Match(parent) {
+		return "", fmt.Errorf("--%s %q is not a %s name: want %s, or an id", c.parentFlag, parent, c.parentNoun, pp)
 	}
 	return parent, nil
 }
@@ -407,7 +411,7 @@ func (c *kindCmd) completeNames(n *nameArg) cobra.CompletionFunc {
 			resp, err := c.api.listAll(ctx, conn, parent, 0, "", false)
 			if err == nil {
 				for _, it := range c.api.items(resp) {
-					names = append(names, it.(storageResource).GetName())
+					names = append(names, it.(resourceMessage).GetName())
 				}
 			}
 			return err
