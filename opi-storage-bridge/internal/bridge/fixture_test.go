@@ -11,7 +11,7 @@ import (
 	"time"
 
 	pb "github.com/opi-suite/opi/opi-api/storage/v1"
-	"github.com/opi-suite/opi/opi-kit/redact"
+	"github.com/opi-suite/opi/opi-kit/server"
 	"github.com/opi-suite/opi/opi-kit/store"
 	"github.com/opi-suite/opi/opi-kit/validate"
 	"github.com/opi-suite/opi/opi-storage-bridge/internal/contract"
@@ -152,7 +152,7 @@ func newFixture(t testing.TB, cfgs ...fixtureConfig) *fixture {
 
 	lis := bufconn.Listen(1 << 20)
 	srv := grpc.NewServer(
-		grpc.ChainUnaryInterceptor(validate.UnaryServerInterceptor(), redact.UnaryServerInterceptor()))
+		grpc.ChainUnaryInterceptor(validate.UnaryServerInterceptor(), server.RedactUnaryServerInterceptor()))
 	for _, svc := range f.b.Services() {
 		srv.RegisterService(svc.Desc, svc.Impl)
 	}

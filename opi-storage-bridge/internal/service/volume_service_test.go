@@ -11,7 +11,7 @@ import (
 	"time"
 
 	pb "github.com/opi-suite/opi/opi-api/storage/v1"
-	"github.com/opi-suite/opi/opi-kit/redact"
+	"github.com/opi-suite/opi/opi-kit/server"
 	"github.com/opi-suite/opi/opi-kit/store"
 	"github.com/opi-suite/opi/opi-kit/validate"
 	"github.com/opi-suite/opi/opi-storage-bridge/internal/backend"
@@ -88,7 +88,7 @@ func newVolHarness(t *testing.T) *volHarness {
 		t.Fatal(err)
 	}
 
-	srv := grpc.NewServer(grpc.ChainUnaryInterceptor(validate.UnaryServerInterceptor(), redact.UnaryServerInterceptor()))
+	srv := grpc.NewServer(grpc.ChainUnaryInterceptor(validate.UnaryServerInterceptor(), server.RedactUnaryServerInterceptor()))
 	pb.RegisterVolumeServiceServer(srv, NewVolumeService(vols, h.spdk))
 	pb.RegisterLogicalVolumeServiceServer(srv, NewLogicalVolumeService(lvols, h.spdk))
 	pb.RegisterMiddleendServiceServer(srv, NewMiddleendService(mids, h.spdk))
