@@ -22,25 +22,20 @@ out=.build/image
 
 say() { printf 'images: %s\n' "$*" >&2; }
 
-# release.yaml -> "folder version image" per module that ships images (the
-# module's image, then its further images).
-modules() {
-  awk '
-    function flush() { if (folder != "" && imgs != "") print folder, version, imgs; folder = ""; imgs = "" }
-    /^  - folder:/ { flush(); folder = $3 }
-    /^    version:/ { version = $2 }
-    /^    image:/ { imgs = (imgs == "" ? $2 : $2 " " imgs) }
-    /^    images:/ { s = $0; sub(/.*\[/, "", s); sub(/\].*/, "", s); gsub(/,/, " ", s); imgs = (imgs == "" ? s : imgs " " s) }
-    END { flush() }
-  ' release.yaml
-}
+# release.yaml -> "image:version dockerfile", one image a line: every image
+# a module ships, with the Dockerfile that builds it (`opi-release verify`
+# checks each exists). The one list: nothing here names a module or image.
+images=$(go run ./opi-tools/cmd/opi-release images)
+[ -n "$images" ] || { say "opi-release images printed no image"; exit 1; }
 
-# image_ref NAME -> the tagged reference of the image whose repository ends
-# in /NAME, from release.yaml.
-declare -A ref
-while read -r folder version images; do
-  for img in $images; do ref[${img##*/}]=$img:$version; done
-done < <(modules)
+# ref[NAME] is the tagged reference of the image whose repository ends in
+# /NAME; file[NAME] the Dockerfile that builds it.
+declare -A ref file
+while IFS=$'\t' read -r image dockerfile; do
+  repo=${image%:*}
+  ref[${repo##*/}]=$image
+  file[${repo##*/}]=$dockerfile
+done <<< "$images"
 
 write_env() {
   {
@@ -58,8 +53,6 @@ write_env() {
 write_env
 if [ "${1:-}" = --env-only ]; then exit 0; fi
 
-need() { [ -n "${ref[$1]:-}" ] || { say "release.yaml names no image ending in /$1"; exit 1; }; }
-
 # Static binaries, built here: the same command the ordinary Dockerfile runs.
 say "go build (static) into $out/bin"
 rm -rf "$out"
@@ -68,20 +61,19 @@ cp /etc/ssl/certs/ca-certificates.crt "$out/etc/ssl/certs/"
 # PCI names for the inventory (Debian's pci.ids, installed by make tools).
 mkdir -p "$out/share/misc"
 if [ -f /usr/share/misc/pci.ids ]; then cp /usr/share/misc/pci.ids "$out/share/misc/"; fi
-CGO_ENABLED=0 go build -trimpath -ldflags='-s -w' -o "$out/bin/" \
-  ./opi-cli/cmd/opi ./opi-provisioning/cmd/opi-provisioning \
-  ./opi-storage-bridge/cmd/opi-storage-bridge ./opi-storage-bridge/cmd/spdk-sim \
-  ./opi-security-bridge/cmd/opi-security-bridge
+# Every command of every module that ships an image: the offline stages
+# copy theirs (and the opi CLI, for the HEALTHCHECK) from $out/bin.
+pkgs=$(for f in "${file[@]}"; do m=${f%%/*}; [ -d "$m/cmd" ] && echo "./$m/cmd/..."; done | sort -u)
+# shellcheck disable=SC2086 # one package pattern a word
+CGO_ENABLED=0 go build -trimpath -ldflags='-s -w' -o "$out/bin/" $pkgs
 
-build() { # build NAME DOCKERFILE [TARGET]
-  local name=$1 file=$2 target=${3:-} t0=$SECONDS
-  need "$name"
-  "$DOCKER" build -q ${target:+--target "$target"} -f "$file" -t "${ref[$name]}" . >/dev/null
+# build NAME: the image from its Dockerfile; a Dockerfile with an `offline`
+# stage (the Go services) is built at that stage, from the binaries above.
+build() {
+  local name=$1 t0=$SECONDS target=
+  if grep -qiE '^FROM[[:space:]].*[[:space:]]AS[[:space:]]+offline[[:space:]]*$' "${file[$name]}"; then target=offline; fi
+  "$DOCKER" build -q ${target:+--target "$target"} -f "${file[$name]}" -t "${ref[$name]}" . >/dev/null
   say "$(printf '%-48s %6s  (%ss)' "${ref[$name]}" "$("$DOCKER" image inspect -f '{{.Size}}' "${ref[$name]}" | numfmt --to=iec)" $((SECONDS - t0)))"
 }
 
-build opi opi-cli/Dockerfile offline
-build opi-provisioning opi-provisioning/Dockerfile offline
-build opi-storage-bridge opi-storage-bridge/Dockerfile offline
-build opi-security-bridge opi-security-bridge/Dockerfile offline
-build opi-strongswan opi-security-bridge/Dockerfile.strongswan
+for name in $(printf '%s\n' "${!ref[@]}" | sort); do build "$name"; done

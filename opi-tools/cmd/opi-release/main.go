@@ -5,6 +5,8 @@
 //	opi-release verify            # release.yaml, go.mod files and go.work agree
 //	opi-release plan [--json]     # what changed since each module's last tag
 //	opi-release tag [--execute]   # the tags a release creates (dry run first)
+//	opi-release modules           # the module folders, for the Makefile
+//	opi-release images [--json]   # the tagged images and their Dockerfiles
 package main
 
 import (
@@ -97,7 +99,7 @@ func newRootCmd() *cobra.Command {
 	}
 	cmd.PersistentFlags().StringVar(&opts.root, "root", "", "repository root (default: the nearest directory up holding release.yaml)")
 	cmd.PersistentFlags().StringVar(&opts.manifest, "manifest", "", "release manifest (default: <root>/release.yaml)")
-	cmd.AddCommand(newVerifyCmd(opts), newPlanCmd(opts), newTagCmd(opts))
+	cmd.AddCommand(newVerifyCmd(opts), newPlanCmd(opts), newTagCmd(opts), newModulesCmd(opts), newImagesCmd(opts))
 	return cmd
 }
 

@@ -170,3 +170,64 @@ func TestPlanJSON(t *testing.T) {
 		t.Fatalf("unexpected plan:\n%s", stdout)
 	}
 }
+
+// TestLists checks the lists the Makefile and scripts/images.sh read:
+// release.yaml's modules, dependencies first whatever the order they are
+// listed in, and every image tagged with its module's version beside the
+// Dockerfile that builds it.
+func TestLists(t *testing.T) {
+	dir := t.TempDir()
+	releasetest.WriteModules(t, dir, []releasetest.Module{
+		{Folder: "svc", Version: "v0.2.0", Depends: []string{"kit"}, Image: "example.com/svc", Images: []string{"example.com/svc-daemon"}},
+		{Folder: "kit", Version: "v0.1.0"},
+		{Folder: "cli", Version: "v0.3.0", Depends: []string{"kit"}, Image: "example.com/cli"},
+	})
+	tests := []struct {
+		name string
+		args []string
+		want string
+	}{
+		{name: "modules lists every folder after its dependencies", args: []string{"modules"}, want: "kit\nsvc\ncli\n"},
+		{
+			name: "images lists each tagged image with its Dockerfile",
+			args: []string{"images"},
+			want: "example.com/svc:v0.2.0\tsvc/Dockerfile\nexample.com/svc-daemon:v0.2.0\tsvc/Dockerfile.svc-daemon\nexample.com/cli:v0.3.0\tcli/Dockerfile\n",
+		},
+		{
+			name: "images --json gives the module of each",
+			args: []string{"images", "--json"},
+			want: `[
+  {
+    "module": "svc",
+    "image": "example.com/svc:v0.2.0",
+    "dockerfile": "svc/Dockerfile"
+  },
+  {
+    "module": "svc",
+    "image": "example.com/svc-daemon:v0.2.0",
+    "dockerfile": "svc/Dockerfile.svc-daemon"
+  },
+  {
+    "module": "cli",
+    "image": "example.com/cli:v0.3.0",
+    "dockerfile": "cli/Dockerfile"
+  }
+]
+`,
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			code, stdout, stderr := runIn(dir, tt.args...)
+			if code != 0 || stdout != tt.want {
+				t.Fatalf("exit %d, stdout:\n%s\nwant:\n%s\nstderr:\n%s", code, stdout, tt.want, stderr)
+			}
+		})
+	}
+	t.Run("a manifest that does not parse fails", func(t *testing.T) {
+		releasetest.WriteFile(t, dir, "release.yaml", "modules: [\n")
+		if code, stdout, _ := runIn(dir, "modules"); code == 0 || stdout != "" {
+			t.Fatalf("exit %d, stdout %q: want a failure and no list", code, stdout)
+		}
+	})
+}

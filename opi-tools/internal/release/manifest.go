@@ -9,7 +9,9 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"path"
 	"path/filepath"
+	"strings"
 
 	"go.yaml.in/yaml/v3"
 )
@@ -40,15 +42,21 @@ type Module struct {
 	// it is already tagged, the module has nothing to release.
 	Version string `yaml:"version"`
 	// Depends names, by folder, the intra-repository modules the go.mod
-	// requires.
+	// requires. They are also the only modules of the repository whose
+	// packages the module's packages (tests included) may import.
 	Depends []string `yaml:"depends,omitempty"`
+	// Packages restricts, per dependency folder, which of the dependency's
+	// packages the module may import: import paths, each either exact or
+	// ending in /... for the package and everything below it. A dependency
+	// without an entry may be imported whole.
+	Packages map[string][]string `yaml:"packages,omitempty"`
 	// Image is the container image the module ships, without a tag; empty
-	// when it ships none.
+	// when it ships none. It is built from the module's Dockerfile.
 	Image string `yaml:"image,omitempty"`
 	// Images are further images the module ships beside Image (a backend
-	// daemon it is deployed with, say), without tags; a release publishes
-	// each with the module's version.
-	Images []string `yaml:"images,omitempty"`
+	// daemon it is deployed with, say), each with the Dockerfile that builds
+	// it; a release publishes each with the module's version.
+	Images []Image `yaml:"images,omitempty"`
 	// API marks the module whose protos are checked by buf breaking instead
 	// of the Go API check. At most one module is the API module.
 	API bool `yaml:"api,omitempty"`
@@ -56,6 +64,28 @@ type Module struct {
 	// tagged and never imported by a released module (the repository's own
 	// tooling).
 	Internal bool `yaml:"internal,omitempty"`
+}
+
+// ModuleDockerfile is the file, in a module's folder, that builds the
+// module's Image.
+const ModuleDockerfile = "Dockerfile"
+
+// Image is a further image a module ships.
+type Image struct {
+	// Name is the image repository, without a tag.
+	Name string `yaml:"name"`
+	// Dockerfile is the file that builds the image, relative to the
+	// module's folder (e.g. Dockerfile.strongswan).
+	Dockerfile string `yaml:"dockerfile"`
+}
+
+// ImageBuild is one image a module ships and the recipe that builds it.
+type ImageBuild struct {
+	// Name is the image repository, without a tag.
+	Name string `json:"name"`
+	// Dockerfile is the Dockerfile that builds it, relative to the
+	// repository root (the build context is the root).
+	Dockerfile string `json:"dockerfile"`
 }
 
 // LoadManifest reads and parses the manifest at path. Unknown keys are
@@ -173,11 +203,43 @@ func joinArrow(list []string) string {
 	return b.String()
 }
 
-// AllImages returns Image followed by Images: every image the module ships.
+// AllImages returns Image followed by the names of Images: every image the
+// module ships.
 func (m *Module) AllImages() []string {
 	var all []string
-	if m.Image != "" {
-		all = append(all, m.Image)
+	for _, b := range m.ImageBuilds() {
+		all = append(all, b.Name)
 	}
-	return append(all, m.Images...)
+	return all
+}
+
+// ImageBuilds returns every image the module ships with its Dockerfile:
+// Image from <folder>/Dockerfile, then each of Images from its own file.
+func (m *Module) ImageBuilds() []ImageBuild {
+	var all []ImageBuild
+	if m.Image != "" {
+		all = append(all, ImageBuild{Name: m.Image, Dockerfile: path.Join(m.Folder, ModuleDockerfile)})
+	}
+	for _, img := range m.Images {
+		all = append(all, ImageBuild{Name: img.Name, Dockerfile: path.Join(m.Folder, img.Dockerfile)})
+	}
+	return all
+}
+
+// MayImport reports whether the module may import the package pkg of its
+// dependency dep under Packages: always when Packages has no entry for dep.
+func (m *Module) MayImport(dep, pkg string) bool {
+	allowed, ok := m.Packages[dep]
+	if !ok {
+		return true
+	}
+	for _, a := range allowed {
+		if pkg == a {
+			return true
+		}
+		if base, ok := strings.CutSuffix(a, "/..."); ok && (pkg == base || strings.HasPrefix(pkg, base+"/")) {
+			return true
+		}
+	}
+	return false
 }

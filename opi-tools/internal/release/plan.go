@@ -136,7 +136,7 @@ func (p *planner) module(mod *Module) (*ModulePlan, error) {
 			mp.Image = mod.Image + ":" + mod.Version
 		}
 		for _, img := range mod.Images {
-			mp.MoreImages = append(mp.MoreImages, img+":"+mod.Version)
+			mp.MoreImages = append(mp.MoreImages, img.Name+":"+mod.Version)
 		}
 	}
 	if len(versions) == 0 {

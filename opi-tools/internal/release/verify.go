@@ -39,9 +39,10 @@ func (p Problem) String() string {
 // Verify checks the manifest against the repository at root: every Go module
 // is listed once, versions are valid, the declared dependencies are exactly
 // the go.mod's intra-repository requires, each at the dependency's version
-// and replaced by its folder, go.work uses every module, and the dependencies
-// have no cycle. It returns the problems found; an error means the check
-// itself could not run.
+// and replaced by its folder, every package imports only modules (and
+// packages) its module's entry allows, every image has a Dockerfile, go.work
+// uses every module, and the dependencies have no cycle. It returns the
+// problems found; an error means the check itself could not run.
 func Verify(root string, m *Manifest) ([]Problem, error) {
 	v := &verifier{root: root, m: m}
 	v.manifest()
@@ -50,6 +51,10 @@ func Verify(root string, m *Manifest) ([]Problem, error) {
 	}
 	for i := range m.Modules {
 		v.gomod(&m.Modules[i])
+		v.recipes(&m.Modules[i])
+	}
+	if err := v.imports(); err != nil {
+		return nil, err
 	}
 	v.gowork()
 	if _, err := m.Ordered(); errors.Is(err, errCycle) {
@@ -99,9 +104,16 @@ func (v *verifier) manifest() {
 			apis = append(apis, mod.Folder)
 		}
 		v.depends(where, mod)
+		v.packages(where, mod)
 		for _, img := range mod.AllImages() {
 			if img == "" || strings.ContainsAny(img, ":@ ") || strings.ToLower(img) != img {
 				v.add(where, fmt.Sprintf("image %q must be a lower-case repository name without tag or digest", img), "")
+			}
+		}
+		for _, img := range mod.Images {
+			if !filepath.IsLocal(img.Dockerfile) || path.Clean(img.Dockerfile) != img.Dockerfile {
+				v.add(where, fmt.Sprintf("image %s: dockerfile %q must be a clean relative path inside the module's folder", img.Name, img.Dockerfile),
+					"name the Dockerfile that builds it, e.g. dockerfile: Dockerfile.daemon")
 			}
 		}
 	}
@@ -150,6 +162,45 @@ func (v *verifier) depends(where string, mod Module) {
 			v.add(where, fmt.Sprintf("depends on %s, which is internal and never tagged", dep), "remove the dependency, or stop marking it internal")
 		}
 		seen[dep] = true
+	}
+}
+
+// packages checks the per-dependency package allowlists: each names a
+// listed module other than this one and lists import paths of that module.
+// An entry for a module that is not (yet) in depends is kept: it restricts
+// the dependency from the moment it is added.
+func (v *verifier) packages(where string, mod Module) {
+	for _, dep := range slices.Sorted(maps.Keys(mod.Packages)) {
+		d := v.m.Module(dep)
+		switch {
+		case dep == mod.Folder:
+			v.add(where, "packages restricts the module itself", "remove that entry from packages")
+			continue
+		case d == nil:
+			v.add(where, fmt.Sprintf("packages restricts %s, which release.yaml does not list", dep), "name a listed module's folder, or remove the entry")
+			continue
+		case len(mod.Packages[dep]) == 0:
+			v.add(where, fmt.Sprintf("packages lists no package of %s", dep), fmt.Sprintf("list the packages of %s that %s may import, or remove %s from depends", dep, mod.Folder, dep))
+		}
+		for _, pkg := range mod.Packages[dep] {
+			base := strings.TrimSuffix(pkg, "/...")
+			if base != d.Path && !strings.HasPrefix(base, d.Path+"/") {
+				v.add(where, fmt.Sprintf("packages of %s lists %q, which is not a package of %s", dep, pkg, d.Path),
+					fmt.Sprintf("write full import paths under %s (a trailing /... takes the packages below too)", d.Path))
+			}
+		}
+	}
+}
+
+// recipes checks every image the module ships has a Dockerfile to build it
+// (scripts/images.sh builds each image from it).
+func (v *verifier) recipes(mod *Module) {
+	for _, b := range mod.ImageBuilds() {
+		if fi, err := os.Stat(filepath.Join(v.root, filepath.FromSlash(b.Dockerfile))); err == nil && fi.Mode().IsRegular() {
+			continue
+		}
+		v.add(fmt.Sprintf("%s: module %q", ManifestFile, mod.Folder), fmt.Sprintf("image %s has no build recipe: %s does not exist", b.Name, b.Dockerfile),
+			fmt.Sprintf("write %s, or remove the image from release.yaml until something builds it", b.Dockerfile))
 	}
 }
 

@@ -12,12 +12,9 @@
 // under the inactive generation, then flips `active`: a packet reads the
 // generation once, so it is judged wholly by the old set or by the new one.
 
-#include <linux/bpf.h>
-#include <linux/if_ether.h>
-#include <linux/in.h>
-#include <linux/ip.h>
-#include <linux/ipv6.h>
-#include <linux/tcp.h>
+/* Only the repository's uapi.h and libbpf's headers: no <linux/...>, whose
+ * <asm/...> includes live in the host's multiarch directory. */
+#include "uapi.h"
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_endian.h>
 

@@ -23,7 +23,12 @@ type Module struct {
 	Version string
 	// Depends lists the folders it requires, at their release.yaml versions.
 	Depends []string
-	// Image is its release.yaml image; Images its further images.
+	// Packages is its release.yaml packages: per dependency folder, the
+	// only packages of it the module may import.
+	Packages map[string][]string
+	// Image is its release.yaml image; Images its further images. Each is
+	// given a Dockerfile: <folder>/Dockerfile for Image, and for a further
+	// image <folder>/Dockerfile.<last element of its name>.
 	Image  string
 	Images []string
 	// API and Internal are its release.yaml flags.
@@ -113,11 +118,28 @@ func WriteModules(t *testing.T, dir string, mods []Module) {
 		if len(m.Depends) > 0 {
 			fmt.Fprintf(&manifest, "    depends: [%s]\n", strings.Join(m.Depends, ", "))
 		}
+		if len(m.Packages) > 0 {
+			manifest.WriteString("    packages:\n")
+			deps := make([]string, 0, len(m.Packages))
+			for dep := range m.Packages {
+				deps = append(deps, dep)
+			}
+			sort.Strings(deps)
+			for _, dep := range deps {
+				fmt.Fprintf(&manifest, "      %s: [%s]\n", dep, strings.Join(m.Packages[dep], ", "))
+			}
+		}
 		if m.Image != "" {
 			fmt.Fprintf(&manifest, "    image: %s\n", m.Image)
+			WriteFile(t, dir, m.Folder+"/Dockerfile", "FROM scratch\n")
 		}
 		if len(m.Images) > 0 {
-			fmt.Fprintf(&manifest, "    images: [%s]\n", strings.Join(m.Images, ", "))
+			manifest.WriteString("    images:\n")
+			for _, img := range m.Images {
+				file := "Dockerfile." + img[strings.LastIndex(img, "/")+1:]
+				fmt.Fprintf(&manifest, "      - name: %s\n        dockerfile: %s\n", img, file)
+				WriteFile(t, dir, m.Folder+"/"+file, "FROM scratch\n")
+			}
 		}
 		if m.API {
 			manifest.WriteString("    api: true\n")
