@@ -2,6 +2,7 @@ package names_test
 
 import (
 	"errors"
+	"github.com/opi-suite/opi/opi-kit/errdefs"
 	"slices"
 	"strings"
 	"testing"
@@ -31,8 +32,8 @@ func TestPatternParse(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			got, err := namespaces.Parse(tt.in)
 			if tt.wantErr {
-				if !errors.Is(err, names.ErrInvalid) {
-					t.Fatalf("Parse(%q) error = %v, want ErrInvalid", tt.in, err)
+				if !errors.Is(err, names.ErrInvalid) || !errors.Is(err, errdefs.ErrInvalidArgument) {
+					t.Fatalf("Parse(%q) error = %v, want ErrInvalid, which is also errdefs.ErrInvalidArgument", tt.in, err)
 				}
 				return
 			}

@@ -26,7 +26,9 @@ var allowed = map[string][]string{
 	"names": {
 		"google.golang.org/genproto/googleapis/api",             // google.api.resource, google.api.resource_definition
 		"google.golang.org/genproto/googleapis/api/annotations", // (imported by the line above)
+		"github.com/opi-suite/opi/opi-kit/errdefs",              // the error classes: standard library only
 	},
+	"errdefs": {},
 	"redact": {
 		"github.com/opi-suite/opi/opi-api/common/v1", // (opi.common.v1.secret)
 	},
