@@ -11,7 +11,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/opi-suite/opi/opi-storage-bridge/internal/sim"
+	"github.com/opi-suite/opi/opi-storage-bridge/spdk/sim"
 )
 
 // BenchmarkCall compares one persistent, pipelined connection with a new

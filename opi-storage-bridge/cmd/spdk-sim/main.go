@@ -16,7 +16,7 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/opi-suite/opi/opi-storage-bridge/internal/sim"
+	"github.com/opi-suite/opi/opi-storage-bridge/spdk/sim"
 )
 
 func main() {

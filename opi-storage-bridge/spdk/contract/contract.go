@@ -8,9 +8,9 @@
 // ./extract and embedded here, so that tests run from a plain clone. SPDK's
 // descriptions and examples stay in the source file. Regenerate with
 //
-//	go run ./internal/contract/extract > internal/contract/spdk-contract.json
+//	go run ./spdk/contract/extract > spdk/contract/spdk-contract.json
 //
-// from the module root (or go generate ./internal/contract).
+// from the module root (or go generate ./spdk/contract).
 package contract
 
 //go:generate go run ./extract -o spdk-contract.json

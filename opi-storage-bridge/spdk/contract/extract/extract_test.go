@@ -8,7 +8,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/opi-suite/opi/opi-storage-bridge/internal/contract"
+	"github.com/opi-suite/opi/opi-storage-bridge/spdk/contract"
 )
 
 // sourceOrSkip reads SPDK's contract from the monorepo's shared folder; a
@@ -37,7 +37,7 @@ func TestEmbeddedExtractIsUpToDateWithTheSource(t *testing.T) {
 		t.Fatal(err)
 	}
 	if !bytes.Equal(got, want) {
-		t.Fatal("internal/contract/spdk-contract.json is stale: run go generate ./internal/contract")
+		t.Fatal("spdk/contract/spdk-contract.json is stale: run go generate ./spdk/contract")
 	}
 }
 

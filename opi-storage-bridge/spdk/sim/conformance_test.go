@@ -9,7 +9,7 @@ import (
 	"sort"
 	"testing"
 
-	"github.com/opi-suite/opi/opi-storage-bridge/internal/contract"
+	"github.com/opi-suite/opi/opi-storage-bridge/spdk/contract"
 )
 
 const cnode1 = "nqn.2016-06.io.spdk:cnode1"

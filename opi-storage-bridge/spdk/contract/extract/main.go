@@ -5,7 +5,7 @@
 //
 // Usage, from anywhere in the monorepo:
 //
-//	go run ./internal/contract/extract [-o out.json] [path/to/spdk-jsonrpc.json]
+//	go run ./spdk/contract/extract [-o out.json] [path/to/spdk-jsonrpc.json]
 //
 // The source defaults to ../shared/spdk/spdk-jsonrpc.json relative to the
 // repository root (the folder holding go.work); the output to stdout.
@@ -22,7 +22,7 @@ import (
 	"sort"
 	"strings"
 
-	"github.com/opi-suite/opi/opi-storage-bridge/internal/contract"
+	"github.com/opi-suite/opi/opi-storage-bridge/spdk/contract"
 )
 
 func main() {
