@@ -1,4 +1,4 @@
-package spdk
+package spdk_test
 
 import (
 	"context"
@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/opi-suite/opi/opi-storage-bridge/spdk"
 	"github.com/opi-suite/opi/opi-storage-bridge/spdk/sim"
 )
 
@@ -33,7 +34,7 @@ func BenchmarkCall(b *testing.B) {
 	ctx := context.Background()
 	for _, callers := range []int{1, 16, 64} {
 		b.Run(fmt.Sprintf("callers=%d/persistent", callers), func(b *testing.B) {
-			c := New(path)
+			c := spdk.New(path)
 			defer c.Close()
 			if err := c.Healthy(ctx); err != nil { // connect outside the timing
 				b.Fatal(err)
@@ -68,7 +69,7 @@ func runCallers(b *testing.B, callers int, fn func() error) {
 
 // callOnce is the connect-per-call way: dial, one call, close.
 func callOnce(ctx context.Context, path string) error {
-	c := New(path)
+	c := spdk.New(path)
 	defer c.Close()
 	return c.Healthy(ctx)
 }

@@ -19,6 +19,7 @@ import (
 	_ "embed"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"sort"
 	"sync"
 )
@@ -156,6 +157,20 @@ func Parse(data []byte) (*Contract, error) {
 // method. Client-side-only helpers are returned too (see ClientSideOnly).
 func (c *Contract) Method(name string) *Method {
 	return c.Methods[name]
+}
+
+// IgnoresParams reports a method whose SPDK handler never looks at its
+// params: the contract records no decode failure, no params-present error
+// and no parameters for it. SPDK answers such a method whatever params
+// come with it.
+func (m *Method) IgnoresParams() bool {
+	return m.DecodeFailure == nil && m.ParamsPresent == nil && !m.ParamsMustBeOmitted && len(m.Params) == 0
+}
+
+// RunsIn reports whether the method may be called in the RPC state
+// ("STARTUP" or "RUNTIME").
+func (m *Method) RunsIn(state string) bool {
+	return slices.Contains(m.States, state)
 }
 
 // MethodNames returns every method name, sorted.

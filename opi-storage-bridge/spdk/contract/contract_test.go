@@ -4,6 +4,8 @@ import (
 	"encoding/json"
 	"errors"
 	"testing"
+
+	"github.com/opi-suite/opi/opi-storage-bridge/spdk"
 )
 
 func TestLoadHoldsEveryMethodOfTheSource(t *testing.T) {
@@ -111,7 +113,7 @@ func TestValidateRequest(t *testing.T) {
 				t.Errorf("code = %d (%v), want %d", ve.Code, err, tt.wantCode)
 			}
 			wantSentinel := ErrInvalidParams
-			if tt.wantCode == CodeMethodNotFound {
+			if tt.wantCode == spdk.CodeMethodNotFound {
 				wantSentinel = ErrMethodNotFound
 			}
 			if !errors.Is(err, wantSentinel) {

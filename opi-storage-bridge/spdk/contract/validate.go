@@ -8,12 +8,8 @@ import (
 	"math/big"
 	"slices"
 	"strings"
-)
 
-// JSON-RPC error codes of the two kinds of contract violation.
-const (
-	CodeMethodNotFound = -32601
-	CodeInvalidParams  = -32602
+	"github.com/opi-suite/opi/opi-storage-bridge/spdk"
 )
 
 var (
@@ -51,7 +47,7 @@ func (e *ValidationError) Error() string {
 
 // Is makes errors.Is match ErrMethodNotFound or ErrInvalidParams.
 func (e *ValidationError) Is(target error) bool {
-	if e.Code == CodeMethodNotFound {
+	if e.Code == spdk.CodeMethodNotFound {
 		return target == ErrMethodNotFound
 	}
 	return target == ErrInvalidParams
@@ -64,22 +60,38 @@ func (e *ValidationError) Is(target error) bool {
 // required key is present; every value has the right JSON type, integers are
 // integers within range, enums take a listed value, UUIDs are UUIDs, arrays
 // respect their length bound, and nested objects follow the same rules
-// (always strictly: SPDK decodes them with strict decoders).
+// (always strictly: SPDK decodes them with strict decoders). It is Decode
+// without the result.
 func (c *Contract) ValidateRequest(method string, params json.RawMessage) error {
+	_, err := c.Decode(method, params)
+	return err
+}
+
+// Decode is the one decoder of SPDK params: it checks params as
+// ValidateRequest describes and returns the members SPDK's handler would
+// see (unknown keys of a relaxed method dropped), or the *ValidationError
+// carrying the code and message SPDK answers. A method whose handler never
+// looks at its params (no decode-failure error, no params-present error,
+// no parameters: keyring_get_keys, framework_wait_init) accepts anything,
+// as SPDK does.
+func (c *Contract) Decode(method string, params json.RawMessage) (Params, error) {
 	m := c.Methods[method]
 	if m == nil || m.ClientSideOnly {
-		return &ValidationError{Method: method, Reason: "no such SPDK method", Code: CodeMethodNotFound, Message: "Method not found"}
+		return Params{}, &ValidationError{Method: method, Reason: "no such SPDK method", Code: spdk.CodeMethodNotFound, Message: "Method not found"}
+	}
+	if m.IgnoresParams() {
+		return Params{}, nil
 	}
 	v := validator{m: m}
 	params = bytes.TrimSpace(params)
 	if len(params) == 0 || string(params) == "null" {
 		if len(m.Params) > 0 && !m.ParamsOptional {
-			return v.fail("params", "missing (the method needs a params object)")
+			return Params{}, v.fail("params", "missing (the method needs a params object)")
 		}
-		return nil
+		return Params{}, nil
 	}
 	if m.ParamsMustBeOmitted {
-		return v.presentFail()
+		return Params{}, v.presentFail()
 	}
 	return v.object("params", params, m.Params, m.AllowUnknownKeys)
 }
@@ -88,7 +100,7 @@ func (c *Contract) ValidateRequest(method string, params json.RawMessage) error 
 type validator struct{ m *Method }
 
 func (v validator) fail(path, format string, args ...any) error {
-	e := &ValidationError{Method: v.m.Name, Path: path, Reason: fmt.Sprintf(format, args...), Code: CodeInvalidParams, Message: "Invalid parameters"}
+	e := &ValidationError{Method: v.m.Name, Path: path, Reason: fmt.Sprintf(format, args...), Code: spdk.CodeInvalidParams, Message: "Invalid parameters"}
 	if d := v.m.DecodeFailure; d != nil {
 		e.Code, e.Message = d.Code, d.Message
 	}
@@ -96,42 +108,45 @@ func (v validator) fail(path, format string, args ...any) error {
 }
 
 func (v validator) presentFail() error {
-	e := &ValidationError{Method: v.m.Name, Path: "params", Reason: "must be omitted (the method takes no parameters)", Code: CodeInvalidParams, Message: "Invalid parameters"}
+	e := &ValidationError{Method: v.m.Name, Path: "params", Reason: "must be omitted (the method takes no parameters)", Code: spdk.CodeInvalidParams, Message: "Invalid parameters"}
 	if p := v.m.ParamsPresent; p != nil {
 		e.Code, e.Message = p.Code, p.Message
 	}
 	return e
 }
 
-// object checks a JSON object against its fields.
-func (v validator) object(path string, raw json.RawMessage, fields []Param, allowUnknown bool) error {
-	members, err := objectMembers(raw)
+// object checks a JSON object against its fields and returns its known
+// members.
+func (v validator) object(path string, raw json.RawMessage, fields []Param, allowUnknown bool) (Params, error) {
+	members, err := Members(raw)
 	if err != nil {
-		return v.fail(path, "%v", err)
+		return Params{}, v.fail(path, "%v", err)
 	}
 	seen := make(map[string]bool, len(members))
+	known := make(map[string]json.RawMessage, len(members))
 	for _, mem := range members {
-		if seen[mem.key] {
-			return v.fail(path+"."+mem.key, "duplicate key")
+		if seen[mem.Key] {
+			return Params{}, v.fail(path+"."+mem.Key, "duplicate key")
 		}
-		seen[mem.key] = true
-		p := findParam(fields, mem.key)
+		seen[mem.Key] = true
+		p := findParam(fields, mem.Key)
 		if p == nil {
 			if allowUnknown {
 				continue
 			}
-			return v.fail(path+"."+mem.key, "unknown key")
+			return Params{}, v.fail(path+"."+mem.Key, "unknown key")
 		}
-		if err := v.value(path+"."+mem.key, mem.value, p); err != nil {
-			return err
+		if err := v.value(path+"."+mem.Key, mem.Value, p); err != nil {
+			return Params{}, err
 		}
+		known[mem.Key] = mem.Value
 	}
 	for _, p := range fields {
 		if p.Required && !seen[p.Name] {
-			return v.fail(path+"."+p.Name, "required key missing")
+			return Params{}, v.fail(path+"."+p.Name, "required key missing")
 		}
 	}
-	return nil
+	return Params{members: known}, nil
 }
 
 // value checks one value against its parameter description.
@@ -154,14 +169,15 @@ func (v validator) value(path string, raw json.RawMessage, p *Param) error {
 		if len(p.Enum) > 0 && !slices.Contains(p.Enum, s) {
 			return v.fail(path, "%q is not one of %s", s, strings.Join(p.Enum, ", "))
 		}
-		if (p.SchemaType == "uuid" || p.Format == "uuid") && !isUUID(s) {
+		if (p.SchemaType == "uuid" || p.Format == "uuid") && !IsUUID(s) {
 			return v.fail(path, "%q is not a UUID", s)
 		}
 	case "object":
 		if p.FreeForm {
 			return nil
 		}
-		return v.object(path, raw, p.Fields, false)
+		_, err := v.object(path, raw, p.Fields, false)
+		return err
 	case "array":
 		var elems []json.RawMessage
 		if err := json.Unmarshal(raw, &elems); err != nil {
@@ -207,15 +223,18 @@ func (v validator) integer(path string, raw json.RawMessage, p *Param) error {
 	return nil
 }
 
-// member is one key of a JSON object, in document order.
-type member struct {
-	key   string
-	value json.RawMessage
+// Member is one key of a JSON object, in document order.
+type Member struct {
+	// Key is the member's name.
+	Key string
+	// Value is the member's JSON value, undecoded.
+	Value json.RawMessage
 }
 
-// objectMembers splits a JSON object into its members, keeping duplicates
-// (SPDK rejects them; a Go map would hide them).
-func objectMembers(raw json.RawMessage) ([]member, error) {
+// Members splits a JSON object into its members in document order,
+// keeping duplicates: SPDK rejects them, and a Go map would hide them.
+// spdk-sim parses request envelopes with it too.
+func Members(raw json.RawMessage) ([]Member, error) {
 	dec := json.NewDecoder(bytes.NewReader(raw))
 	tok, err := dec.Token()
 	if err != nil {
@@ -224,7 +243,7 @@ func objectMembers(raw json.RawMessage) ([]member, error) {
 	if d, ok := tok.(json.Delim); !ok || d != '{' {
 		return nil, fmt.Errorf("want a JSON object, got %s", jsonKind(raw))
 	}
-	var out []member
+	var out []Member
 	for dec.More() {
 		tok, err := dec.Token()
 		if err != nil {
@@ -235,7 +254,7 @@ func objectMembers(raw json.RawMessage) ([]member, error) {
 		if err := dec.Decode(&val); err != nil {
 			return nil, err
 		}
-		out = append(out, member{key: key, value: val})
+		out = append(out, Member{Key: key, Value: val})
 	}
 	if _, err := dec.Token(); err != nil {
 		return nil, err
@@ -277,8 +296,9 @@ func findParam(fields []Param, name string) *Param {
 	return nil
 }
 
-// isUUID reports the canonical 8-4-4-4-12 hexadecimal form SPDK parses.
-func isUUID(s string) bool {
+// IsUUID reports the canonical 8-4-4-4-12 hexadecimal form SPDK's
+// spdk_uuid_parse accepts; spdk-sim checks NQNs of the uuid form with it.
+func IsUUID(s string) bool {
 	if len(s) != 36 {
 		return false
 	}

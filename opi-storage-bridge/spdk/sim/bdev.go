@@ -2,6 +2,8 @@ package sim
 
 import (
 	"time"
+
+	"github.com/opi-suite/opi/opi-storage-bridge/spdk/contract"
 )
 
 // rateLimits is a bdev's QoS as bdev_get_bdevs reports it; 0 = no limit.
@@ -81,12 +83,9 @@ func (b *bdev) info() bdevInfo {
 func (s *Sim) registerBdevMethods() {
 	st := s.st
 	s.register(&method{
-		name:           "bdev_get_bdevs",
-		fields:         []field{opt("name", kString), opt("timeout", kU64)},
-		optionalParams: true,
-		decodeErr:      errDecodeInternal,
-		handle: func(a args) (any, error) {
-			name := a.str("name")
+		name: "bdev_get_bdevs",
+		handle: func(a contract.Params) (any, error) {
+			name := a.String("name")
 			if name == "" {
 				out := []bdevInfo{}
 				for _, b := range st.bdevs {
@@ -95,8 +94,8 @@ func (s *Sim) registerBdevMethods() {
 				return out, nil
 			}
 			b := st.lookupBdev(name)
-			if b == nil && a.u64("timeout") > 0 {
-				b = s.waitBdev(name, time.Duration(a.u64("timeout"))*time.Millisecond)
+			if b == nil && a.Uint("timeout") > 0 {
+				b = s.waitBdev(name, time.Duration(a.Uint("timeout"))*time.Millisecond)
 			}
 			if b == nil {
 				return nil, errnoErr(eNODEV)
@@ -106,17 +105,10 @@ func (s *Sim) registerBdevMethods() {
 	})
 	s.register(&method{
 		name: "bdev_get_iostat",
-		fields: []field{
-			{name: "names", kind: kArray, items: kString, maxItems: 1024},
-			opt("per_channel", kBool),
-			{name: "reset_mode", kind: kEnum, enum: []string{"all", "maxmin", "error", "none"}},
-		},
-		optionalParams: true,
-		decodeErr:      errDecodeInternal,
-		handle: func(a args) (any, error) {
+		handle: func(a contract.Params) (any, error) {
 			var list []*bdev
-			if a.has("names") && len(a.strs("names")) > 0 {
-				for _, n := range a.strs("names") {
+			if a.Has("names") && len(a.Strings("names")) > 0 {
+				for _, n := range a.Strings("names") {
 					b := st.lookupBdev(n)
 					if b == nil {
 						return nil, errnoErr(eNODEV)
@@ -135,35 +127,30 @@ func (s *Sim) registerBdevMethods() {
 	})
 	s.register(&method{
 		name: "bdev_set_qos_limit",
-		fields: []field{
-			req("name", kString), opt("rw_ios_per_sec", kU64), opt("rw_mbytes_per_sec", kU64),
-			opt("r_mbytes_per_sec", kU64), opt("w_mbytes_per_sec", kU64),
-		},
-		decodeErr: errDecodeInternal,
-		handle: func(a args) (any, error) {
-			b := st.lookupBdev(a.str("name"))
+		handle: func(a contract.Params) (any, error) {
+			b := st.lookupBdev(a.String("name"))
 			if b == nil {
 				return nil, errnoErr(eNODEV)
 			}
-			if !a.has("rw_ios_per_sec") && !a.has("rw_mbytes_per_sec") && !a.has("r_mbytes_per_sec") && !a.has("w_mbytes_per_sec") {
+			if !a.Has("rw_ios_per_sec") && !a.Has("rw_mbytes_per_sec") && !a.Has("r_mbytes_per_sec") && !a.Has("w_mbytes_per_sec") {
 				return nil, errnoMsg(eINVAL, "No rate limits specified")
 			}
-			if a.has("rw_ios_per_sec") {
+			if a.Has("rw_ios_per_sec") {
 				// SPDK rounds IOPS limits up to a multiple of 1000.
-				v := a.u64("rw_ios_per_sec")
+				v := a.Uint("rw_ios_per_sec")
 				if r := v % 1000; r != 0 {
 					v += 1000 - r
 				}
 				b.qos.RWIOsPerSec = v
 			}
-			if a.has("rw_mbytes_per_sec") {
-				b.qos.RWMBytesPerSec = a.u64("rw_mbytes_per_sec")
+			if a.Has("rw_mbytes_per_sec") {
+				b.qos.RWMBytesPerSec = a.Uint("rw_mbytes_per_sec")
 			}
-			if a.has("r_mbytes_per_sec") {
-				b.qos.RMBytesPerSec = a.u64("r_mbytes_per_sec")
+			if a.Has("r_mbytes_per_sec") {
+				b.qos.RMBytesPerSec = a.Uint("r_mbytes_per_sec")
 			}
-			if a.has("w_mbytes_per_sec") {
-				b.qos.WMBytesPerSec = a.u64("w_mbytes_per_sec")
+			if a.Has("w_mbytes_per_sec") {
+				b.qos.WMBytesPerSec = a.Uint("w_mbytes_per_sec")
 			}
 			return true, nil
 		},

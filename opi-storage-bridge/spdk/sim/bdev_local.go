@@ -7,6 +7,8 @@ import (
 	"path/filepath"
 	"syscall"
 	"unsafe"
+
+	"github.com/opi-suite/opi/opi-storage-bridge/spdk/contract"
 )
 
 // validMDSize lists the metadata sizes SPDK's malloc and null bdevs accept.
@@ -24,38 +26,31 @@ func (s *Sim) registerMallocNull() {
 	st := s.st
 	s.register(&method{
 		name: "bdev_malloc_create",
-		fields: []field{
-			opt("name", kString), req("block_size", kU32), req("num_blocks", kU64), opt("uuid", kUUID),
-			opt("optimal_io_boundary", kU32), opt("md_size", kU32), opt("md_interleave", kBool),
-			opt("dif_type", kI32), opt("dif_is_head_of_md", kBool), opt("physical_block_size", kU32),
-			opt("dif_pi_format", kU32), opt("numa_id", kI32),
-		},
-		decodeErr: errDecodeInternal,
-		handle: func(a args) (any, error) {
-			bs, nb := uint32(a.u64("block_size")), a.u64("num_blocks")
-			pbs := uint32(a.u64("physical_block_size"))
-			md := uint32(a.u64("md_size"))
-			dif := a.i64("dif_type")
-			numa := a.i64("numa_id")
+		handle: func(a contract.Params) (any, error) {
+			bs, nb := uint32(a.Uint("block_size")), a.Uint("num_blocks")
+			pbs := uint32(a.Uint("physical_block_size"))
+			md := uint32(a.Uint("md_size"))
+			dif := a.Int("dif_type")
+			numa := a.Int("numa_id")
 			if nb == 0 || bs == 0 || bs%512 != 0 || pbs%512 != 0 || (pbs != 0 && !isPow2(pbs)) ||
 				!validMDSize(md) || dif < 0 || dif > 3 || (dif != 0 && md == 0) ||
-				(a.has("numa_id") && numa != -1 && numa != 0) {
+				(a.Has("numa_id") && numa != -1 && numa != 0) {
 				return nil, errnoErr(eINVAL)
 			}
-			name := a.str("name")
+			name := a.String("name")
 			if name == "" {
 				name = fmt.Sprintf("Malloc%d", st.mallocCount)
 			}
 			st.mallocCount++
 			blk := bs
-			if a.boolean("md_interleave") {
+			if a.Bool("md_interleave") {
 				blk += md
 			}
 			b := &bdev{
-				name: name, uuid: a.str("uuid"), product: "Malloc disk", module: "malloc",
+				name: name, uuid: a.String("uuid"), product: "Malloc disk", module: "malloc",
 				blockSize: blk, numBlocks: nb, physBlock: pbs, mdSize: md,
-				mdInterleave: a.boolean("md_interleave"), difType: dif,
-				optimalIOBnd: uint32(a.u64("optimal_io_boundary")), ioTypes: memoryIOTypes,
+				mdInterleave: a.Bool("md_interleave"), difType: dif,
+				optimalIOBnd: uint32(a.Uint("optimal_io_boundary")), ioTypes: memoryIOTypes,
 			}
 			if err := st.addBdev(b); err != nil {
 				return nil, err
@@ -65,27 +60,18 @@ func (s *Sim) registerMallocNull() {
 	})
 	s.register(&method{
 		name: "bdev_null_create",
-		fields: []field{
-			req("name", kString), req("block_size", kU32), req("num_blocks", kU64), opt("uuid", kUUID),
-			opt("physical_block_size", kU32), opt("md_size", kU32), opt("dif_type", kI32),
-			opt("dif_pi_format", kU32), opt("dif_is_head_of_md", kBool),
-			opt("preferred_write_granularity", kU32), opt("preferred_write_alignment", kU32),
-			opt("optimal_write_size", kU32), opt("preferred_unmap_granularity", kU32),
-			opt("preferred_unmap_alignment", kU32),
-		},
-		decodeErr: errDecodeInternal,
-		handle: func(a args) (any, error) {
-			bs, nb := uint32(a.u64("block_size")), a.u64("num_blocks")
-			md := uint32(a.u64("md_size"))
-			dif := a.i64("dif_type")
-			pbs := uint32(a.u64("physical_block_size"))
+		handle: func(a contract.Params) (any, error) {
+			bs, nb := uint32(a.Uint("block_size")), a.Uint("num_blocks")
+			md := uint32(a.Uint("md_size"))
+			dif := a.Int("dif_type")
+			pbs := uint32(a.Uint("physical_block_size"))
 			// The null bdev keeps metadata interleaved: block_size includes it.
 			if nb == 0 || bs <= md || (bs-md)%512 != 0 || !validMDSize(md) || dif < 0 || dif > 3 ||
 				(dif != 0 && md == 0) || pbs%512 != 0 || (pbs != 0 && !isPow2(pbs)) {
 				return nil, errnoErr(eINVAL)
 			}
 			b := &bdev{
-				name: a.str("name"), uuid: a.str("uuid"), product: "Null disk", module: "null",
+				name: a.String("name"), uuid: a.String("uuid"), product: "Null disk", module: "null",
 				blockSize: bs, numBlocks: nb, physBlock: pbs, mdSize: md, mdInterleave: md != 0,
 				difType: dif, ioTypes: nullIOTypes,
 			}
@@ -95,21 +81,19 @@ func (s *Sim) registerMallocNull() {
 			return b.name, nil
 		},
 	})
-	s.registerDelete("bdev_malloc_delete", "malloc", errDecodeInternal)
-	s.registerDelete("bdev_null_delete", "null", errDecodeInternal)
-	s.registerDelete("bdev_aio_delete", "aio", errDecodeInternal)
+	s.registerDelete("bdev_malloc_delete", "malloc")
+	s.registerDelete("bdev_null_delete", "null")
+	s.registerDelete("bdev_aio_delete", "aio")
 }
 
 // registerDelete registers a bdev_<module>_delete method: the named bdev
 // must exist and belong to the module, else -ENODEV.
-func (s *Sim) registerDelete(name, module string, decodeErr *rpcError) {
+func (s *Sim) registerDelete(name, module string) {
 	st := s.st
 	s.register(&method{
-		name:      name,
-		fields:    []field{req("name", kString)},
-		decodeErr: decodeErr,
-		handle: func(a args) (any, error) {
-			b := st.lookupBdev(a.str("name"))
+		name: name,
+		handle: func(a contract.Params) (any, error) {
+			b := st.lookupBdev(a.String("name"))
 			if b == nil || b.module != module {
 				return nil, errnoErr(eNODEV)
 			}
@@ -123,24 +107,19 @@ func (s *Sim) registerAio() {
 	st := s.st
 	s.register(&method{
 		name: "bdev_aio_create",
-		fields: []field{
-			req("name", kString), req("filename", kString), opt("block_size", kU32),
-			opt("readonly", kBool), opt("fallocate", kBool), opt("uuid", kUUID), opt("nowait", kBool),
-		},
-		decodeErr: errDecodeInternal,
-		handle: func(a args) (any, error) {
-			name, file := a.str("name"), a.str("filename")
+		handle: func(a contract.Params) (any, error) {
+			name, file := a.String("name"), a.String("filename")
 			if st.lookupBdev(name) != nil {
 				return nil, errnoErr(eEXIST)
 			}
-			bs, count, err := probeAioFile(file, uint32(a.u64("block_size")), a.boolean("readonly"))
+			bs, count, err := probeAioFile(file, uint32(a.Uint("block_size")), a.Bool("readonly"))
 			if err != nil {
 				return nil, err
 			}
-			override := a.has("block_size") && a.u64("block_size") != 0
-			readonly, falloc := a.boolean("readonly"), a.boolean("fallocate")
+			override := a.Has("block_size") && a.Uint("block_size") != 0
+			readonly, falloc := a.Bool("readonly"), a.Bool("fallocate")
 			b := &bdev{
-				name: name, uuid: a.str("uuid"), product: "AIO disk", module: "aio",
+				name: name, uuid: a.String("uuid"), product: "AIO disk", module: "aio",
 				blockSize: bs, numBlocks: count, ioTypes: fileIOTypes,
 				driver: func() map[string]any {
 					return map[string]any{"aio": map[string]any{

@@ -3,6 +3,9 @@ package sim
 import (
 	"encoding/hex"
 	"syscall"
+
+	"github.com/opi-suite/opi/opi-storage-bridge/spdk"
+	"github.com/opi-suite/opi/opi-storage-bridge/spdk/contract"
 )
 
 // cryptoKey is an accel crypto key (DEK). The sim models spdk_tgt with only
@@ -71,40 +74,31 @@ func (s *Sim) registerCrypto() {
 	st := s.st
 	s.register(&method{
 		name: "accel_crypto_key_create",
-		fields: []field{
-			{name: "cipher", kind: kEnum, required: true, enum: []string{"AES_CBC", "AES_XTS"}},
-			req("key", kString), opt("key2", kString),
-			{name: "tweak_mode", kind: kEnum, enum: tweakModes},
-			req("name", kString),
-		},
-		decodeErr: errDecodeParse,
-		handle: func(a args) (any, error) {
-			k := &cryptoKey{name: a.str("name"), cipher: a.str("cipher"), key: a.str("key"), key2: a.str("key2"), tweak: a.str("tweak_mode")}
+		handle: func(a contract.Params) (any, error) {
+			k := &cryptoKey{name: a.String("name"), cipher: a.String("cipher"), key: a.String("key"), key2: a.String("key2"), tweak: a.String("tweak_mode")}
 			if k.tweak == "" {
 				k.tweak = "SIMPLE_LBA"
 			}
 			if st.findKey(k.name) != nil {
-				return nil, newErr(codeInvalidParams, "failed to create DEK, rc %d", -int(eEXIST))
+				return nil, newErr(spdk.CodeInvalidParams, "failed to create DEK, rc %d", -int(eEXIST))
 			}
 			if err := k.validate(); err != nil {
-				return nil, newErr(codeInvalidParams, "failed to create DEK, rc %d", -int(err.(syscall.Errno)))
+				return nil, newErr(spdk.CodeInvalidParams, "failed to create DEK, rc %d", -int(err.(syscall.Errno)))
 			}
 			st.keys = append(st.keys, k)
 			return true, nil
 		},
 	})
 	s.register(&method{
-		name:      "accel_crypto_key_destroy",
-		fields:    []field{req("key_name", kString)},
-		decodeErr: errDecodeParse,
-		handle: func(a args) (any, error) {
-			k := st.findKey(a.str("key_name"))
+		name: "accel_crypto_key_destroy",
+		handle: func(a contract.Params) (any, error) {
+			k := st.findKey(a.String("key_name"))
 			if k == nil {
-				return nil, newErr(codeInvalidParams, "No key object found")
+				return nil, newErr(spdk.CodeInvalidParams, "No key object found")
 			}
 			for _, c := range st.cryptos {
 				if c.keyName == k.name {
-					return nil, newErr(codeInvalidParams, "Failed to destroy key, rc %d", -int(eBUSY))
+					return nil, newErr(spdk.CodeInvalidParams, "Failed to destroy key, rc %d", -int(eBUSY))
 				}
 			}
 			for i, x := range st.keys {
@@ -117,16 +111,13 @@ func (s *Sim) registerCrypto() {
 		},
 	})
 	s.register(&method{
-		name:           "accel_crypto_keys_get",
-		fields:         []field{opt("key_name", kString)},
-		optionalParams: true,
-		decodeErr:      errDecodeParse,
-		handle: func(a args) (any, error) {
+		name: "accel_crypto_keys_get",
+		handle: func(a contract.Params) (any, error) {
 			list := st.keys
-			if a.has("key_name") {
-				k := st.findKey(a.str("key_name"))
+			if a.Has("key_name") {
+				k := st.findKey(a.String("key_name"))
 				if k == nil {
-					return nil, newErr(codeInvalidParams, "key was not found")
+					return nil, newErr(spdk.CodeInvalidParams, "key was not found")
 				}
 				list = []*cryptoKey{k}
 			}

@@ -5,15 +5,9 @@ import (
 	"encoding/json"
 	"sync"
 	"time"
-)
 
-// rpcState is SPDK's RPC state: STARTUP before framework_start_init (only
-// with --wait-for-rpc), RUNTIME after. The sim is always in RUNTIME.
-type rpcState int
-
-const (
-	stateStartup rpcState = 1 << iota
-	stateRuntime
+	"github.com/opi-suite/opi/opi-storage-bridge/spdk"
+	"github.com/opi-suite/opi/opi-storage-bridge/spdk/contract"
 )
 
 const (
@@ -21,29 +15,29 @@ const (
 	msgNeedsStartup = "Method may only be called before framework is initialized. Use --wait-for-rpc command line parameter and then issue this RPC before the framework_start_init RPC."
 )
 
-// method is one registered RPC with the decoding behaviour of its SPDK
-// handler.
+// handler is a method's behaviour: it gets params already decoded through
+// SPDK's contract (so unknown keys, wrong types and missing required keys
+// never reach it) and runs under the state lock.
+type handler func(a contract.Params) (any, error)
+
+// method is one registered RPC: its facts in SPDK's contract (RPC states,
+// how its params decode, its decode-failure error) and its behaviour.
 type method struct {
 	name   string
-	states rpcState
-
-	// noParams: the handler rejects any params member with presentErr.
-	noParams   bool
-	presentErr *rpcError
-	// ignoreParams: the handler never looks at params.
-	ignoreParams bool
-
-	fields         []field
-	relaxed        bool // unknown keys ignored (spdk_json_decode_object_relaxed)
-	optionalParams bool // params may be omitted
-	decodeErr      *rpcError
-
-	handle func(a args) (any, error)
+	facts  *contract.Method
+	handle handler
 }
 
+// runs reports whether the sim, always in SPDK's RUNTIME state, serves the
+// method (STARTUP-only methods are answered with the wrong-state error).
+func (m *method) runs() bool { return m.facts.RunsIn("RUNTIME") }
+
+// register adds a method by its contract entry. A name the contract does
+// not have is a programming error: the sim serves only SPDK's methods.
 func (s *Sim) register(m *method) {
-	if m.states == 0 {
-		m.states = stateRuntime
+	m.facts = s.contract.Method(m.name)
+	if m.facts == nil || m.facts.ClientSideOnly {
+		panic("sim: " + m.name + " is not a method of SPDK's contract")
 	}
 	s.methods[m.name] = m
 	s.order = append(s.order, m.name)
@@ -80,7 +74,7 @@ func (s *Sim) processBatch(raw json.RawMessage, done func([]byte)) {
 	var elems []json.RawMessage
 	_ = json.Unmarshal(raw, &elems)
 	if len(elems) == 0 {
-		done(errorResponse(nil, &rpcError{Code: codeInvalidRequest, Message: "Invalid request"}))
+		done(errorResponse(nil, &rpcError{Code: spdk.CodeInvalidRequest, Message: "Invalid request"}))
 		return
 	}
 	var (
@@ -115,16 +109,16 @@ func (s *Sim) processBatch(raw json.RawMessage, done func([]byte)) {
 func (s *Sim) processOne(raw json.RawMessage, done func([]byte)) {
 	r, ok := parseRequest(raw)
 	if !ok {
-		done(compactError(nil, &rpcError{Code: codeInvalidRequest, Message: "Invalid request"}))
+		done(compactError(nil, &rpcError{Code: spdk.CodeInvalidRequest, Message: "Invalid request"}))
 		return
 	}
 	m := s.methods[r.method]
 	if m == nil {
-		done(compactError(r.id, &rpcError{Code: codeMethodNotFound, Message: "Method not found"}))
+		done(compactError(r.id, &rpcError{Code: spdk.CodeMethodNotFound, Message: "Method not found"}))
 		return
 	}
-	if m.states&stateRuntime == 0 {
-		done(compactError(r.id, &rpcError{Code: codeInvalidState, Message: msgNeedsStartup}))
+	if !m.runs() {
+		done(compactError(r.id, &rpcError{Code: spdk.CodeInvalidState, Message: msgNeedsStartup}))
 		return
 	}
 	run := func() {
@@ -149,27 +143,15 @@ func (s *Sim) processOne(raw json.RawMessage, done func([]byte)) {
 	run()
 }
 
+// call decodes the params through the contract, answering SPDK's error for
+// the method when they do not decode, and runs the handler.
 func (s *Sim) call(m *method, r request) (any, error) {
-	var a args
-	switch {
-	case m.ignoreParams:
-	case m.noParams:
-		if r.hasParam {
-			return nil, m.presentErr
-		}
-	default:
-		if r.params == nil && !m.optionalParams {
-			return nil, m.decodeErr
-		}
-		if r.params != nil {
-			var ok bool
-			a, ok = decodeObject(r.params, m.fields, m.relaxed)
-			if !ok {
-				return nil, m.decodeErr
-			}
-		} else {
-			a = args{}
-		}
+	a, err := s.contract.Decode(m.name, r.params)
+	if ve, ok := err.(*contract.ValidationError); ok {
+		return nil, &rpcError{Code: ve.Code, Message: ve.Message}
+	}
+	if err != nil {
+		return nil, err
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -180,7 +162,7 @@ func toRPCError(err error) *rpcError {
 	if e, ok := err.(*rpcError); ok {
 		return e
 	}
-	return &rpcError{Code: codeInternalError, Message: err.Error()}
+	return &rpcError{Code: spdk.CodeInternalError, Message: err.Error()}
 }
 
 // parseRequest decodes the envelope as SPDK's parse_single_request does:
@@ -191,41 +173,41 @@ func parseRequest(raw json.RawMessage) (request, bool) {
 	if raw[0] != '{' {
 		return r, false
 	}
-	ms, err := members(raw)
+	ms, err := contract.Members(raw)
 	if err != nil {
 		return r, false
 	}
 	seen := map[string]bool{}
 	hasMethod := false
 	for _, m := range ms {
-		if seen[m.key] {
+		if seen[m.Key] {
 			return r, false
 		}
-		seen[m.key] = true
-		switch m.key {
+		seen[m.Key] = true
+		switch m.Key {
 		case "jsonrpc":
-			if string(m.val) != `"2.0"` {
+			if string(m.Value) != `"2.0"` {
 				return r, false
 			}
 		case "method":
-			if !isString(m.val) || json.Unmarshal(m.val, &r.method) != nil {
+			if !isString(m.Value) || json.Unmarshal(m.Value, &r.method) != nil {
 				return r, false
 			}
 			hasMethod = true
 		case "id":
-			switch c := m.val[0]; {
+			switch c := m.Value[0]; {
 			case c == 'n':
 				r.id = nil
 			case c == '"' || c == '-' || (c >= '0' && c <= '9'):
-				r.id = m.val
+				r.id = m.Value
 			default:
 				return r, false
 			}
 		case "params":
-			switch m.val[0] {
+			switch m.Value[0] {
 			case 'n':
 			case '{', '[':
-				r.params = m.val
+				r.params = m.Value
 				r.hasParam = true
 			default:
 				return r, false
@@ -237,12 +219,14 @@ func parseRequest(raw json.RawMessage) (request, bool) {
 	return r, hasMethod
 }
 
+func isString(v json.RawMessage) bool { return len(v) > 0 && v[0] == '"' }
+
 // Responses are built by hand to keep SPDK's member order: jsonrpc, id,
 // then result or error.
 func compactResult(id json.RawMessage, res any) []byte {
 	b, err := json.Marshal(res)
 	if err != nil {
-		return compactError(id, &rpcError{Code: codeInternalError, Message: "Internal error"})
+		return compactError(id, &rpcError{Code: spdk.CodeInternalError, Message: "Internal error"})
 	}
 	out := []byte(`{"jsonrpc":"2.0","id":`)
 	out = append(out, compactID(id)...)

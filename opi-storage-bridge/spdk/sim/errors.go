@@ -4,6 +4,8 @@ import (
 	"errors"
 	"fmt"
 	"syscall"
+
+	"github.com/opi-suite/opi/opi-storage-bridge/spdk"
 )
 
 // rpcError is a JSON-RPC error object as SPDK sends it: a code and a
@@ -14,16 +16,6 @@ type rpcError struct {
 }
 
 func (e *rpcError) Error() string { return fmt.Sprintf("%d: %s", e.Code, e.Message) }
-
-// JSON-RPC codes SPDK uses (include/spdk/jsonrpc.h).
-const (
-	codeParseError     = -32700
-	codeInvalidRequest = -32600
-	codeMethodNotFound = -32601
-	codeInvalidParams  = -32602
-	codeInternalError  = -32603
-	codeInvalidState   = -1
-)
 
 func newErr(code int, format string, args ...any) *rpcError {
 	return &rpcError{Code: code, Message: fmt.Sprintf(format, args...)}
@@ -117,11 +109,8 @@ const (
 	eTIMEDOUT = syscall.ETIMEDOUT
 )
 
-// Decode-failure errors shared by many handlers.
+// Errors that many handlers answer with.
 var (
-	errDecodeInternal = &rpcError{Code: codeInternalError, Message: "spdk_json_decode_object failed"}
-	errDecodeParse    = &rpcError{Code: codeParseError, Message: "spdk_json_decode_object failed"}
-	errInvalidParams  = &rpcError{Code: codeInvalidParams, Message: "Invalid parameters"}
-	errParamsEINVAL   = &rpcError{Code: codeInvalidParams, Message: "Invalid argument"}
-	errInternal       = &rpcError{Code: codeInternalError, Message: "Internal error"}
+	errInvalidParams = &rpcError{Code: spdk.CodeInvalidParams, Message: "Invalid parameters"}
+	errInternal      = &rpcError{Code: spdk.CodeInternalError, Message: "Internal error"}
 )

@@ -5,6 +5,8 @@ import (
 	"path/filepath"
 	"strings"
 	"syscall"
+
+	"github.com/opi-suite/opi/opi-storage-bridge/spdk/contract"
 )
 
 // keyringKey is a key of SPDK's keyring_file module: a name for a file
@@ -75,32 +77,27 @@ func checkKeyFile(path string) error {
 func (s *Sim) registerKeyring() {
 	st := s.st
 	s.register(&method{
-		name:      "keyring_file_add_key",
-		fields:    []field{req("name", kString), req("path", kString)},
-		relaxed:   true,
-		decodeErr: errParamsEINVAL,
-		handle: func(a args) (any, error) {
-			name := a.str("name")
+		name: "keyring_file_add_key",
+		handle: func(a contract.Params) (any, error) {
+			name := a.String("name")
 			if strings.Contains(name, ":") {
 				return nil, errnoErr(eINVAL)
 			}
-			if err := checkKeyFile(a.str("path")); err != nil {
+			if err := checkKeyFile(a.String("path")); err != nil {
 				return nil, err
 			}
 			if st.findKeyringKey(name) != nil {
 				return nil, errnoErr(eEXIST)
 			}
-			st.keyring = append(st.keyring, &keyringKey{name: name, path: a.str("path")})
+			st.keyring = append(st.keyring, &keyringKey{name: name, path: a.String("path")})
 			return true, nil
 		},
 	})
 	s.register(&method{
-		name:      "keyring_file_remove_key",
-		fields:    []field{req("name", kString)},
-		decodeErr: errParamsEINVAL,
-		handle: func(a args) (any, error) {
+		name: "keyring_file_remove_key",
+		handle: func(a contract.Params) (any, error) {
 			for i, k := range st.keyring {
-				if k.name == a.str("name") {
+				if k.name == a.String("name") {
 					st.keyring = append(st.keyring[:i], st.keyring[i+1:]...)
 					return true, nil
 				}
@@ -109,9 +106,8 @@ func (s *Sim) registerKeyring() {
 		},
 	})
 	s.register(&method{
-		name:         "keyring_get_keys",
-		ignoreParams: true,
-		handle: func(args) (any, error) {
+		name: "keyring_get_keys",
+		handle: func(contract.Params) (any, error) {
 			out := []keyringKeyInfo{}
 			for _, k := range st.keyring {
 				out = append(out, keyringKeyInfo{Name: k.name, Module: "keyring_file", Refcnt: st.keyRefs(k.name), Path: k.path})

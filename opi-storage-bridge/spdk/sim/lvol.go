@@ -1,5 +1,10 @@
 package sim
 
+import (
+	"github.com/opi-suite/opi/opi-storage-bridge/spdk"
+	"github.com/opi-suite/opi/opi-storage-bridge/spdk/contract"
+)
+
 const (
 	defaultClusterSize = 4 * 1024 * 1024
 	mib                = 1024 * 1024
@@ -110,47 +115,42 @@ func (s *Sim) registerLvol() {
 	st := s.st
 	s.register(&method{
 		name: "bdev_lvol_create_lvstore",
-		fields: []field{
-			req("bdev_name", kString), req("lvs_name", kString), opt("cluster_sz", kU32),
-			opt("clear_method", kString), opt("num_md_pages_per_cluster_ratio", kU32), opt("md_page_size", kU32),
-		},
-		decodeErr: errDecodeInternal,
-		handle: func(a args) (any, error) {
-			if !validClearMethod(a.str("clear_method")) {
+		handle: func(a contract.Params) (any, error) {
+			if !validClearMethod(a.String("clear_method")) {
 				return nil, errnoMsg(eINVAL, "Invalid clear_method parameter")
 			}
-			base := st.lookupBdev(a.str("bdev_name"))
+			base := st.lookupBdev(a.String("bdev_name"))
 			if base == nil {
 				return nil, errnoErr(eNODEV)
 			}
-			name := a.str("lvs_name")
+			name := a.String("lvs_name")
 			for _, l := range st.lvstores {
 				if l.name == name {
 					return nil, errnoErr(eEXIST)
 				}
 			}
 			if base.claim != nil {
-				return nil, newErr(codeInvalidParams, "%s", strerror(eBUSY))
+				return nil, newErr(spdk.CodeInvalidParams, "%s", strerror(eBUSY))
 			}
 			cs := uint64(defaultClusterSize)
-			if a.has("cluster_sz") && a.u64("cluster_sz") != 0 {
-				cs = a.u64("cluster_sz")
+			if a.Has("cluster_sz") && a.Uint("cluster_sz") != 0 {
+				cs = a.Uint("cluster_sz")
 			}
 			ratio := uint64(100)
-			if a.has("num_md_pages_per_cluster_ratio") && a.u64("num_md_pages_per_cluster_ratio") != 0 {
-				ratio = a.u64("num_md_pages_per_cluster_ratio")
+			if a.Has("num_md_pages_per_cluster_ratio") && a.Uint("num_md_pages_per_cluster_ratio") != 0 {
+				ratio = a.Uint("num_md_pages_per_cluster_ratio")
 			}
 			size := uint64(base.blockSize) * base.numBlocks
 			// The blobstore rejects clusters that are not whole pages, or
 			// a device too small for its metadata, in its init callback.
 			if cs < blobPageSize || cs%blobPageSize != 0 || cs%uint64(base.blockSize) != 0 {
-				return nil, newErr(codeInvalidParams, "%s", strerror(eINVAL))
+				return nil, newErr(spdk.CodeInvalidParams, "%s", strerror(eINVAL))
 			}
 			total := size / cs
 			mdPages := 1 + 3*((total+blobPageSize*8-1)/(blobPageSize*8)+1) + (total*ratio+99)/100
 			mdClusters := (mdPages*blobPageSize + cs - 1) / cs
 			if total <= mdClusters {
-				return nil, newErr(codeInvalidParams, "%s", strerror(eNOSPC))
+				return nil, newErr(spdk.CodeInvalidParams, "%s", strerror(eNOSPC))
 			}
 			_ = base.claimBy("lvol")
 			l := &lvstore{
@@ -162,11 +162,9 @@ func (s *Sim) registerLvol() {
 		},
 	})
 	s.register(&method{
-		name:      "bdev_lvol_delete_lvstore",
-		fields:    []field{opt("uuid", kString), opt("lvs_name", kString)},
-		decodeErr: errDecodeInternal,
-		handle: func(a args) (any, error) {
-			l, err := st.findLvstore(a.str("uuid"), a.str("lvs_name"))
+		name: "bdev_lvol_delete_lvstore",
+		handle: func(a contract.Params) (any, error) {
+			l, err := st.findLvstore(a.String("uuid"), a.String("lvs_name"))
 			if err != nil {
 				return nil, err
 			}
@@ -175,14 +173,11 @@ func (s *Sim) registerLvol() {
 		},
 	})
 	s.register(&method{
-		name:           "bdev_lvol_get_lvstores",
-		fields:         []field{opt("uuid", kString), opt("lvs_name", kString)},
-		optionalParams: true,
-		decodeErr:      errDecodeInternal,
-		handle: func(a args) (any, error) {
+		name: "bdev_lvol_get_lvstores",
+		handle: func(a contract.Params) (any, error) {
 			list := st.lvstores
-			if a.str("uuid") != "" || a.str("lvs_name") != "" {
-				l, err := st.findLvstore(a.str("uuid"), a.str("lvs_name"))
+			if a.String("uuid") != "" || a.String("lvs_name") != "" {
+				l, err := st.findLvstore(a.String("uuid"), a.String("lvs_name"))
 				if err != nil {
 					return nil, err
 				}
@@ -202,29 +197,24 @@ func (s *Sim) registerLvol() {
 	})
 	s.register(&method{
 		name: "bdev_lvol_create",
-		fields: []field{
-			req("lvol_name", kString), req("size_in_mib", kU64), opt("thin_provision", kBool),
-			opt("uuid", kString), opt("lvs_name", kString), opt("clear_method", kString),
-		},
-		decodeErr: errDecodeInternal,
-		handle: func(a args) (any, error) {
-			l, err := st.findLvstore(a.str("uuid"), a.str("lvs_name"))
+		handle: func(a contract.Params) (any, error) {
+			l, err := st.findLvstore(a.String("uuid"), a.String("lvs_name"))
 			if err != nil {
 				return nil, err
 			}
-			if !validClearMethod(a.str("clear_method")) {
+			if !validClearMethod(a.String("clear_method")) {
 				return nil, errnoMsg(eINVAL, "Invalid clean_method option")
 			}
-			name := a.str("lvol_name")
+			name := a.String("lvol_name")
 			for _, v := range l.lvols {
 				if v.name == name {
 					return nil, errnoErr(eEXIST)
 				}
 			}
-			clusters := (a.u64("size_in_mib")*mib + l.clusterSize - 1) / l.clusterSize
-			thin := a.boolean("thin_provision")
+			clusters := (a.Uint("size_in_mib")*mib + l.clusterSize - 1) / l.clusterSize
+			thin := a.Bool("thin_provision")
 			if !thin && clusters > l.freeClusters() {
-				return nil, newErr(codeInvalidParams, "%s", strerror(eNOSPC))
+				return nil, newErr(spdk.CodeInvalidParams, "%s", strerror(eNOSPC))
 			}
 			v := &lvol{name: name, uuid: newUUID(), lvs: l, clusters: clusters, thin: thin}
 			v.bdev = &bdev{
@@ -255,11 +245,9 @@ func (s *Sim) registerLvol() {
 		// and a resize the store cannot back is reported by the resize
 		// callback as -32602 with strerror (thin volumes only reserve
 		// clusters when written, so they always fit). Shrinking is allowed.
-		name:      "bdev_lvol_resize",
-		fields:    []field{req("name", kString), req("size_in_mib", kU64)},
-		decodeErr: errDecodeInternal,
-		handle: func(a args) (any, error) {
-			b := st.lookupBdev(a.str("name"))
+		name: "bdev_lvol_resize",
+		handle: func(a contract.Params) (any, error) {
+			b := st.lookupBdev(a.String("name"))
 			if b == nil {
 				return nil, errnoErr(eNODEV)
 			}
@@ -268,9 +256,9 @@ func (s *Sim) registerLvol() {
 				return nil, errnoErr(eINVAL)
 			}
 			l := v.lvs
-			clusters := (a.u64("size_in_mib")*mib + l.clusterSize - 1) / l.clusterSize
+			clusters := (a.Uint("size_in_mib")*mib + l.clusterSize - 1) / l.clusterSize
 			if !v.thin && clusters > v.clusters && clusters-v.clusters > l.freeClusters() {
-				return nil, newErr(codeInvalidParams, "%s", strerror(eNOSPC))
+				return nil, newErr(spdk.CodeInvalidParams, "%s", strerror(eNOSPC))
 			}
 			v.clusters = clusters
 			b.numBlocks = clusters * l.clusterSize / uint64(l.blockSize)
@@ -278,11 +266,9 @@ func (s *Sim) registerLvol() {
 		},
 	})
 	s.register(&method{
-		name:      "bdev_lvol_delete",
-		fields:    []field{req("name", kString)},
-		decodeErr: errDecodeInternal,
-		handle: func(a args) (any, error) {
-			b := st.lookupBdev(a.str("name"))
+		name: "bdev_lvol_delete",
+		handle: func(a contract.Params) (any, error) {
+			b := st.lookupBdev(a.String("name"))
 			v := st.lvolOf(b)
 			if v == nil {
 				return nil, errnoErr(eNODEV)
@@ -292,14 +278,11 @@ func (s *Sim) registerLvol() {
 		},
 	})
 	s.register(&method{
-		name:           "bdev_lvol_get_lvols",
-		fields:         []field{opt("lvs_uuid", kString), opt("lvs_name", kString)},
-		optionalParams: true,
-		decodeErr:      errDecodeInternal,
-		handle: func(a args) (any, error) {
+		name: "bdev_lvol_get_lvols",
+		handle: func(a contract.Params) (any, error) {
 			list := st.lvstores
-			if a.str("lvs_uuid") != "" || a.str("lvs_name") != "" {
-				l, err := st.findLvstore(a.str("lvs_uuid"), a.str("lvs_name"))
+			if a.String("lvs_uuid") != "" || a.String("lvs_name") != "" {
+				l, err := st.findLvstore(a.String("lvs_uuid"), a.String("lvs_name"))
 				if err != nil {
 					return nil, err
 				}

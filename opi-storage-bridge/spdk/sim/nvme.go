@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+
+	"github.com/opi-suite/opi/opi-storage-bridge/spdk/contract"
 )
 
 // defaultHostNQN is the host NQN the sim's NVMe-oF initiator uses when the
@@ -46,55 +48,32 @@ func (st *state) findCtrlr(name string) *nvmeCtrlr {
 	return nil
 }
 
-var multipathOptsFields = []field{
-	{name: "policy", kind: kEnum, enum: []string{"active_passive", "active_active"}},
-	{name: "selector", kind: kEnum, enum: []string{"round_robin", "queue_depth"}},
-	opt("min_io", kU32),
-}
-
 func (s *Sim) registerNvme() {
 	st := s.st
 	s.register(&method{
-		name: "bdev_nvme_attach_controller",
-		fields: []field{
-			req("name", kString), req("trtype", kString), req("traddr", kString), opt("adrfam", kString),
-			opt("trsvcid", kString), opt("priority", kString), opt("subnqn", kString), opt("hostnqn", kString),
-			opt("hostaddr", kString), opt("hostsvcid", kString), opt("prchk_reftag", kBool), opt("prchk_guard", kBool),
-			opt("hdgst", kBool), opt("ddgst", kBool), opt("fabrics_connect_timeout_us", kU64),
-			{name: "multipath", kind: kEnum, enum: []string{"failover", "multipath", "disable"}},
-			opt("num_io_queues", kU32), opt("ctrlr_loss_timeout_sec", kI32), opt("reconnect_delay_sec", kU32),
-			opt("fast_io_fail_timeout_sec", kU32), opt("psk", kString), opt("max_bdevs", kU32),
-			opt("dhchap_key", kString), opt("dhchap_ctrlr_key", kString), opt("allow_unrecognized_csi", kBool),
-			{name: "multipath_opts", kind: kObject, fields: multipathOptsFields},
-		},
-		decodeErr: errDecodeInternal,
-		handle:    func(a args) (any, error) { return st.attach(a) },
+		name:   "bdev_nvme_attach_controller",
+		handle: func(a contract.Params) (any, error) { return st.attach(a) },
 	})
 	s.register(&method{
 		name: "bdev_nvme_detach_controller",
-		fields: []field{
-			req("name", kString), opt("trtype", kString), opt("traddr", kString), opt("adrfam", kString),
-			opt("trsvcid", kString), opt("subnqn", kString), opt("hostaddr", kString), opt("hostsvcid", kString),
-		},
-		decodeErr: errDecodeInternal,
-		handle: func(a args) (any, error) {
-			if a.has("trtype") {
-				if _, ok := trtypes[strings.ToLower(a.str("trtype"))]; !ok {
-					return nil, errnoMsg(eINVAL, "Failed to parse trtype: %s", a.str("trtype"))
+		handle: func(a contract.Params) (any, error) {
+			if a.Has("trtype") {
+				if _, ok := trtypes[strings.ToLower(a.String("trtype"))]; !ok {
+					return nil, errnoMsg(eINVAL, "Failed to parse trtype: %s", a.String("trtype"))
 				}
 			}
-			c := st.findCtrlr(a.str("name"))
+			c := st.findCtrlr(a.String("name"))
 			if c == nil {
 				return nil, errnoErr(eNODEV)
 			}
 			var keep []*nvmePath
 			removed := 0
 			for _, p := range c.paths {
-				match := (!a.has("trtype") || strings.EqualFold(p.trid.Trtype, a.str("trtype"))) &&
-					(!a.has("traddr") || p.trid.Traddr == a.str("traddr")) &&
-					(!a.has("adrfam") || strings.EqualFold(p.trid.Adrfam, a.str("adrfam"))) &&
-					(!a.has("trsvcid") || p.trid.Trsvcid == a.str("trsvcid")) &&
-					(!a.has("subnqn") || p.trid.Subnqn == a.str("subnqn"))
+				match := (!a.Has("trtype") || strings.EqualFold(p.trid.Trtype, a.String("trtype"))) &&
+					(!a.Has("traddr") || p.trid.Traddr == a.String("traddr")) &&
+					(!a.Has("adrfam") || strings.EqualFold(p.trid.Adrfam, a.String("adrfam"))) &&
+					(!a.Has("trsvcid") || p.trid.Trsvcid == a.String("trsvcid")) &&
+					(!a.Has("subnqn") || p.trid.Subnqn == a.String("subnqn"))
 				if match {
 					removed++
 					st.dropTargetCtrlr(c.ss, p.target)
@@ -113,20 +92,17 @@ func (s *Sim) registerNvme() {
 		},
 	})
 	s.register(&method{
-		name:           "bdev_nvme_get_controllers",
-		fields:         []field{opt("name", kString)},
-		optionalParams: true,
-		decodeErr:      errDecodeInternal,
-		handle: func(a args) (any, error) {
+		name: "bdev_nvme_get_controllers",
+		handle: func(a contract.Params) (any, error) {
 			out := []any{}
 			for _, c := range st.ctrlrs {
-				if a.has("name") && c.name != a.str("name") {
+				if a.Has("name") && c.name != a.String("name") {
 					continue
 				}
 				out = append(out, c.info())
 			}
-			if a.has("name") && len(out) == 0 {
-				return nil, errnoMsg(eINVAL, "Controller %s does not exist", a.str("name"))
+			if a.Has("name") && len(out) == 0 {
+				return nil, errnoMsg(eINVAL, "Controller %s does not exist", a.String("name"))
 			}
 			return out, nil
 		},
@@ -158,27 +134,27 @@ func (c *nvmeCtrlr) info() any {
 // attach implements bdev_nvme_attach_controller. The sim can reach no
 // remote target, only its own NVMe-oF subsystems through their listeners;
 // any other target fails as an unreachable one does.
-func (st *state) attach(a args) (any, error) {
-	tr, ok := trtypes[strings.ToLower(a.str("trtype"))]
+func (st *state) attach(a contract.Params) (any, error) {
+	tr, ok := trtypes[strings.ToLower(a.String("trtype"))]
 	if !ok {
-		return nil, errnoMsg(eINVAL, "Failed to parse trtype: %s", a.str("trtype"))
+		return nil, errnoMsg(eINVAL, "Failed to parse trtype: %s", a.String("trtype"))
 	}
-	trid := nvmeTrid{Trtype: tr, Traddr: a.str("traddr"), Trsvcid: a.str("trsvcid"), Subnqn: a.str("subnqn")}
-	if a.has("adrfam") {
-		af, ok := adrfams[strings.ToLower(a.str("adrfam"))]
+	trid := nvmeTrid{Trtype: tr, Traddr: a.String("traddr"), Trsvcid: a.String("trsvcid"), Subnqn: a.String("subnqn")}
+	if a.Has("adrfam") {
+		af, ok := adrfams[strings.ToLower(a.String("adrfam"))]
 		if !ok {
-			return nil, errnoMsg(eINVAL, "Failed to parse adrfam: %s", a.str("adrfam"))
+			return nil, errnoMsg(eINVAL, "Failed to parse adrfam: %s", a.String("adrfam"))
 		}
 		trid.Adrfam = af
 	} else if tr == "TCP" || tr == "RDMA" {
 		trid.Adrfam = "IPv4"
 	}
-	if a.has("max_bdevs") && a.u64("max_bdevs") == 0 {
+	if a.Has("max_bdevs") && a.Uint("max_bdevs") == 0 {
 		return nil, errnoMsg(eINVAL, "max_bdevs cannot be zero")
 	}
 	ioq := uint32(1)
-	if a.has("num_io_queues") {
-		n := a.u64("num_io_queues")
+	if a.Has("num_io_queues") {
+		n := a.Uint("num_io_queues")
 		if n < 1 || n > 65536 {
 			return nil, errnoMsg(eINVAL, "num_io_queues out of bounds, min: 1 max: 65536")
 		}
@@ -187,15 +163,15 @@ func (st *state) attach(a args) (any, error) {
 	if tr != "PCIe" && trid.Subnqn == "" {
 		trid.Subnqn = discoveryNQN
 	}
-	hostnqn := a.str("hostnqn")
+	hostnqn := a.String("hostnqn")
 	if hostnqn == "" {
 		hostnqn = defaultHostNQN
 	}
-	mode := a.str("multipath")
+	mode := a.String("multipath")
 	if mode == "" {
 		mode = "failover"
 	}
-	name := a.str("name")
+	name := a.String("name")
 	existing := st.findCtrlr(name)
 	if existing != nil {
 		for _, p := range existing.paths {
@@ -213,13 +189,13 @@ func (st *state) attach(a args) (any, error) {
 			return nil, errnoMsg(eINVAL, "A controller named %s already exists, but uses a different hostnqn (%s)", name, existing.hostnqn)
 		}
 	}
-	ss, err := st.connect(trid, hostnqn, a.str("psk"))
+	ss, err := st.connect(trid, hostnqn, a.String("psk"))
 	if err != nil {
 		return nil, err
 	}
 	addr := listenAddr{Trtype: trid.Trtype, Adrfam: trid.Adrfam, Traddr: trid.Traddr, Trsvcid: trid.Trsvcid}
 	tc := st.newTargetCtrlr(ss, hostnqn, ioq, addr)
-	path := &nvmePath{trid: trid, psk: a.str("psk"), cntlid: tc.cntlid, target: tc}
+	path := &nvmePath{trid: trid, psk: a.String("psk"), cntlid: tc.cntlid, target: tc}
 	if existing != nil {
 		existing.paths = append(existing.paths, path)
 		return existing.bdevNames(), nil
@@ -227,8 +203,8 @@ func (st *state) attach(a args) (any, error) {
 	c := &nvmeCtrlr{name: name, subnqn: trid.Subnqn, hostnqn: hostnqn, mode: mode, paths: []*nvmePath{path}, ss: ss, bdevs: map[uint32]*bdev{}}
 	st.ctrlrs = append(st.ctrlrs, c)
 	max := uint64(128)
-	if a.has("max_bdevs") {
-		max = a.u64("max_bdevs")
+	if a.Has("max_bdevs") {
+		max = a.Uint("max_bdevs")
 	}
 	for i, ns := range ss.namespaces {
 		if uint64(i) >= max {

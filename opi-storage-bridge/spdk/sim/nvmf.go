@@ -3,6 +3,9 @@ package sim
 import (
 	"os"
 	"strings"
+
+	"github.com/opi-suite/opi/opi-storage-bridge/spdk"
+	"github.com/opi-suite/opi/opi-storage-bridge/spdk/contract"
 )
 
 const discoveryNQN = "nqn.2014-08.org.nvmexpress.discovery"
@@ -93,7 +96,7 @@ func validNQN(nqn string) bool {
 		return false
 	}
 	if strings.HasPrefix(nqn, "nqn.2014-08.org.nvmexpress:uuid:") {
-		return validUUID(strings.TrimPrefix(nqn, "nqn.2014-08.org.nvmexpress:uuid:"))
+		return contract.IsUUID(strings.TrimPrefix(nqn, "nqn.2014-08.org.nvmexpress:uuid:"))
 	}
 	d := nqn[4:]
 	if len(d) < 8 || d[4] != '-' || d[7] != '.' {
@@ -122,19 +125,17 @@ func printableASCII(s string, max int) bool {
 var trtypes = map[string]string{"tcp": "TCP", "rdma": "RDMA", "vfiouser": "VFIOUSER", "fc": "FC", "pcie": "PCIe"}
 var adrfams = map[string]string{"ipv4": "IPv4", "ipv6": "IPv6", "ib": "IB", "fc": "FC", "intra_host": "INTRA_HOST"}
 
-var listenAddressFields = []field{req("trtype", kString), opt("adrfam", kString), req("traddr", kString), opt("trsvcid", kString)}
-
 // parseListenAddress normalises a listen_address as SPDK's decoder does:
 // trtype and adrfam are matched without regard to case, adrfam defaults to
 // IPv4 for IP transports.
-func parseListenAddress(a args) (listenAddr, bool) {
-	tr, ok := trtypes[strings.ToLower(a.str("trtype"))]
+func parseListenAddress(a contract.Params) (listenAddr, bool) {
+	tr, ok := trtypes[strings.ToLower(a.String("trtype"))]
 	if !ok || tr == "PCIe" {
 		return listenAddr{}, false
 	}
-	la := listenAddr{Trtype: tr, Traddr: a.str("traddr"), Trsvcid: a.str("trsvcid")}
-	if a.has("adrfam") {
-		af, ok := adrfams[strings.ToLower(a.str("adrfam"))]
+	la := listenAddr{Trtype: tr, Traddr: a.String("traddr"), Trsvcid: a.String("trsvcid")}
+	if a.Has("adrfam") {
+		af, ok := adrfams[strings.ToLower(a.String("adrfam"))]
 		if !ok {
 			return listenAddr{}, false
 		}
@@ -150,43 +151,24 @@ func parseListenAddress(a args) (listenAddr, bool) {
 
 func (s *Sim) registerNvmf() {
 	st := s.st
-	tgt := opt("tgt_name", kString)
 	s.register(&method{
 		name: "nvmf_create_transport",
-		fields: []field{
-			req("trtype", kString), tgt, opt("max_queue_depth", kU16), opt("max_io_qpairs_per_ctrlr", kU16),
-			opt("in_capsule_data_size", kU32), opt("max_io_size", kU32), opt("io_unit_size", kU32),
-			opt("max_aq_depth", kU32), opt("num_shared_buffers", kU32), opt("buf_cache_size", kU32),
-			opt("iobuf_small_cache_size", kU32), opt("iobuf_large_cache_size", kU32), opt("zcopy", kBool),
-			opt("num_cqe", kI32), opt("max_srq_depth", kU32), opt("no_srq", kBool), opt("c2h_success", kBool),
-			opt("dif_insert_or_strip", kBool), opt("sock_priority", kU32), opt("acceptor_backlog", kI32),
-			opt("abort_timeout_sec", kU32), opt("no_wr_batching", kBool), opt("control_msg_num", kU16),
-			opt("disable_mappable_bar0", kBool), opt("disable_adaptive_irq", kBool),
-			opt("disable_shadow_doorbells", kBool), opt("acceptor_poll_rate", kU32), opt("ack_timeout", kU32),
-			opt("data_wr_pool_size", kU32), opt("disable_command_passthru", kBool), opt("kas", kU16),
-			opt("min_kato", kU32),
-			{name: "masked_oncs", kind: kArray, items: kEnum, enum: []string{"nvmcmps", "nvmdsmsv", "nvmwzsv", "reservs", "nvmcpys"}, maxItems: 16},
-			{name: "masked_fuses", kind: kArray, items: kEnum, enum: []string{"fcws"}, maxItems: 16},
-			opt("enable_intr_mode_sq_spreading", kBool),
-		},
-		relaxed:   true,
-		decodeErr: errInvalidParams,
-		handle: func(a args) (any, error) {
-			if a.has("tgt_name") {
-				return nil, newErr(codeInternalError, "Unable to find a target.")
+		handle: func(a contract.Params) (any, error) {
+			if a.Has("tgt_name") {
+				return nil, newErr(spdk.CodeInternalError, "Unable to find a target.")
 			}
-			raw := a.str("trtype")
+			raw := a.String("trtype")
 			tr, ok := trtypes[strings.ToLower(raw)]
 			if !ok || tr == "PCIe" {
-				return nil, newErr(codeInvalidParams, "Invalid transport type '%s'", raw)
+				return nil, newErr(spdk.CodeInvalidParams, "Invalid transport type '%s'", raw)
 			}
 			if st.findTransport(tr) != nil {
-				return nil, newErr(codeInternalError, "Transport type '%s' already exists", raw)
+				return nil, newErr(spdk.CodeInternalError, "Transport type '%s' already exists", raw)
 			}
 			if tr == "RDMA" || tr == "FC" {
 				// No RDMA devices or FC ports on this host: the transport's
 				// create fails in its asynchronous callback.
-				return nil, newErr(codeInternalError, "Failed to create transport.")
+				return nil, newErr(spdk.CodeInternalError, "Failed to create transport.")
 			}
 			t := &nvmfTransport{opts: map[string]any{}}
 			t.set("trtype", tr)
@@ -208,13 +190,13 @@ func (s *Sim) registerNvmf() {
 			}
 			for _, f := range []string{"max_queue_depth", "max_io_qpairs_per_ctrlr", "in_capsule_data_size", "max_io_size",
 				"io_unit_size", "max_aq_depth", "num_shared_buffers", "buf_cache_size", "abort_timeout_sec", "sock_priority", "control_msg_num"} {
-				if a.has(f) {
-					t.set(f, a.u64(f))
+				if a.Has(f) {
+					t.set(f, a.Uint(f))
 				}
 			}
 			for _, f := range []string{"zcopy", "dif_insert_or_strip", "c2h_success"} {
-				if a.has(f) {
-					t.set(f, a.boolean(f))
+				if a.Has(f) {
+					t.set(f, a.Bool(f))
 				}
 			}
 			st.transports = append(st.transports, t)
@@ -222,22 +204,19 @@ func (s *Sim) registerNvmf() {
 		},
 	})
 	s.register(&method{
-		name:           "nvmf_get_transports",
-		fields:         []field{tgt, opt("trtype", kString)},
-		optionalParams: true,
-		decodeErr:      errInvalidParams,
-		handle: func(a args) (any, error) {
-			if a.has("tgt_name") {
-				return nil, newErr(codeInternalError, "Unable to find a target.")
+		name: "nvmf_get_transports",
+		handle: func(a contract.Params) (any, error) {
+			if a.Has("tgt_name") {
+				return nil, newErr(spdk.CodeInternalError, "Unable to find a target.")
 			}
 			out := []orderedObject{}
 			for _, t := range st.transports {
-				if a.has("trtype") && !strings.EqualFold(a.str("trtype"), t.opts["trtype"].(string)) {
+				if a.Has("trtype") && !strings.EqualFold(a.String("trtype"), t.opts["trtype"].(string)) {
 					continue
 				}
 				out = append(out, t.object())
 			}
-			if a.has("trtype") && len(out) == 0 {
+			if a.Has("trtype") && len(out) == 0 {
 				return nil, errnoErr(eNODEV)
 			}
 			return out, nil

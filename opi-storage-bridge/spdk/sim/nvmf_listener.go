@@ -1,31 +1,27 @@
 package sim
 
-import "slices"
+import (
+	"slices"
+
+	"github.com/opi-suite/opi/opi-storage-bridge/spdk"
+	"github.com/opi-suite/opi/opi-storage-bridge/spdk/contract"
+)
 
 func (s *Sim) registerListenersHosts() {
 	st := s.st
 	s.register(&method{
 		name: "nvmf_subsystem_add_listener",
-		fields: []field{
-			req("nqn", kString), opt("tgt_name", kString),
-			{name: "listen_address", kind: kObject, required: true, fields: listenAddressFields},
-			opt("secure_channel", kBool),
-			{name: "ana_state", kind: kEnum, enum: []string{"optimized", "non_optimized", "inaccessible"}},
-			opt("sock_impl", kString), opt("numa_id", kI32),
-		},
-		relaxed:   true,
-		decodeErr: errInvalidParams,
-		handle: func(a args) (any, error) {
+		handle: func(a contract.Params) (any, error) {
 			ss, err := st.querySubsystem(a)
 			if err != nil {
 				return nil, err
 			}
-			la, ok := parseListenAddress(a.obj("listen_address"))
+			la, ok := parseListenAddress(a.Object("listen_address"))
 			if !ok || ss.listener(la) != nil {
 				return nil, errInvalidParams
 			}
-			if a.boolean("secure_channel") && ss.allowAnyHost {
-				return nil, newErr(codeInternalError, "Cannot establish secure channel, when 'allow_any_host' is set")
+			if a.Bool("secure_channel") && ss.allowAnyHost {
+				return nil, newErr(spdk.CodeInternalError, "Cannot establish secure channel, when 'allow_any_host' is set")
 			}
 			// spdk_nvmf_tgt_listen_ext: the transport must exist; a
 			// vfio-user endpoint lives in an existing directory.
@@ -33,26 +29,21 @@ func (s *Sim) registerListenersHosts() {
 				return nil, errInvalidParams
 			}
 			state := "optimized"
-			if a.has("ana_state") {
-				state = a.str("ana_state")
+			if a.Has("ana_state") {
+				state = a.String("ana_state")
 			}
-			ss.listeners = append(ss.listeners, &listener{addr: la, anaState: state, secure: a.boolean("secure_channel")})
+			ss.listeners = append(ss.listeners, &listener{addr: la, anaState: state, secure: a.Bool("secure_channel")})
 			return true, nil
 		},
 	})
 	s.register(&method{
 		name: "nvmf_subsystem_remove_listener",
-		fields: []field{
-			req("nqn", kString), opt("tgt_name", kString),
-			{name: "listen_address", kind: kObject, required: true, fields: listenAddressFields},
-		},
-		decodeErr: errInvalidParams,
-		handle: func(a args) (any, error) {
+		handle: func(a contract.Params) (any, error) {
 			ss, err := st.querySubsystem(a)
 			if err != nil {
 				return nil, err
 			}
-			la, ok := parseListenAddress(a.obj("listen_address"))
+			la, ok := parseListenAddress(a.Object("listen_address"))
 			l := ss.listener(la)
 			if !ok || l == nil || st.findTransport(la.Trtype) == nil {
 				return nil, errInvalidParams
@@ -64,40 +55,32 @@ func (s *Sim) registerListenersHosts() {
 	})
 	s.register(&method{
 		name: "nvmf_subsystem_add_host",
-		fields: []field{
-			req("nqn", kString), req("host", kString), opt("tgt_name", kString), opt("psk", kString),
-			opt("dhchap_key", kString), opt("dhchap_ctrlr_key", kString),
-		},
-		relaxed:   true,
-		decodeErr: errInvalidParams,
-		handle: func(a args) (any, error) {
+		handle: func(a contract.Params) (any, error) {
 			ss, err := st.querySubsystem(a)
 			if err != nil {
 				return nil, err
 			}
 			for _, k := range []string{"dhchap_key", "dhchap_ctrlr_key"} {
-				if a.has(k) && st.findKeyringKey(a.str(k)) == nil {
+				if a.Has(k) && st.findKeyringKey(a.String(k)) == nil {
 					return nil, errInvalidParams
 				}
 			}
-			h := a.str("host")
-			if !validNQN(h) || ss.host(h) != nil || (a.has("psk") && st.findKeyringKey(a.str("psk")) == nil) {
+			h := a.String("host")
+			if !validNQN(h) || ss.host(h) != nil || (a.Has("psk") && st.findKeyringKey(a.String("psk")) == nil) {
 				return nil, errInternal
 			}
-			ss.hosts = append(ss.hosts, &host{nqn: h, psk: a.str("psk"), dhchapKey: a.str("dhchap_key"), dhchapCtrlrKey: a.str("dhchap_ctrlr_key")})
+			ss.hosts = append(ss.hosts, &host{nqn: h, psk: a.String("psk"), dhchapKey: a.String("dhchap_key"), dhchapCtrlrKey: a.String("dhchap_ctrlr_key")})
 			return true, nil
 		},
 	})
 	s.register(&method{
-		name:      "nvmf_subsystem_remove_host",
-		fields:    []field{req("nqn", kString), req("host", kString), opt("tgt_name", kString), opt("timeout_ms", kU64)},
-		decodeErr: errInvalidParams,
-		handle: func(a args) (any, error) {
+		name: "nvmf_subsystem_remove_host",
+		handle: func(a contract.Params) (any, error) {
 			ss, err := st.querySubsystem(a)
 			if err != nil {
 				return nil, err
 			}
-			h := ss.host(a.str("host"))
+			h := ss.host(a.String("host"))
 			if h == nil {
 				return nil, errInternal
 			}

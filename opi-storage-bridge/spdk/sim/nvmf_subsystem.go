@@ -5,6 +5,9 @@ import (
 	"encoding/json"
 	"slices"
 	"strings"
+
+	"github.com/opi-suite/opi/opi-storage-bridge/spdk"
+	"github.com/opi-suite/opi/opi-storage-bridge/spdk/contract"
 )
 
 func jsonMarshal(v any) ([]byte, error) { return json.Marshal(v) }
@@ -60,65 +63,54 @@ func (ss *subsystem) info() subsystemInfo {
 
 func (s *Sim) registerSubsystems() {
 	st := s.st
-	tgt := opt("tgt_name", kString)
 	s.register(&method{
 		name: "nvmf_create_subsystem",
-		fields: []field{
-			req("nqn", kString), tgt, opt("serial_number", kString), opt("model_number", kString),
-			opt("max_namespaces", kU32), opt("allow_any_host", kBool), opt("ana_reporting", kBool),
-			opt("min_cntlid", kU16), opt("max_cntlid", kU16), opt("max_discard_size_kib", kU64),
-			opt("max_write_zeroes_size_kib", kU64), opt("dmrsl", kU32), opt("wzsl", kU8),
-			opt("passthrough", kBool), opt("enable_nssr", kBool),
-		},
-		decodeErr: errInvalidParams,
-		handle: func(a args) (any, error) {
-			nqn := a.str("nqn")
-			if !printableASCII(a.str("serial_number"), 20) || !printableASCII(a.str("model_number"), 40) {
+		handle: func(a contract.Params) (any, error) {
+			nqn := a.String("nqn")
+			if !printableASCII(a.String("serial_number"), 20) || !printableASCII(a.String("model_number"), 40) {
 				return nil, errInvalidParams
 			}
-			if a.has("tgt_name") {
-				return nil, newErr(codeInternalError, "Unable to find target %s", a.str("tgt_name"))
+			if a.Has("tgt_name") {
+				return nil, newErr(spdk.CodeInternalError, "Unable to find target %s", a.String("tgt_name"))
 			}
 			minC, maxC := uint16(1), uint16(0xffef)
-			if a.has("min_cntlid") {
-				minC = uint16(a.u64("min_cntlid"))
+			if a.Has("min_cntlid") {
+				minC = uint16(a.Uint("min_cntlid"))
 			}
-			if a.has("max_cntlid") {
-				maxC = uint16(a.u64("max_cntlid"))
+			if a.Has("max_cntlid") {
+				maxC = uint16(a.Uint("max_cntlid"))
 			}
 			if minC < 1 || maxC > 0xffef || minC > maxC {
-				return nil, newErr(codeInvalidParams, "Invalid cntlid range [%d-%d]", minC, maxC)
+				return nil, newErr(spdk.CodeInvalidParams, "Invalid cntlid range [%d-%d]", minC, maxC)
 			}
 			if !validNQN(nqn) || st.findSubsystem(nqn) != nil {
-				return nil, newErr(codeInternalError, "Unable to create subsystem %s", nqn)
+				return nil, newErr(spdk.CodeInternalError, "Unable to create subsystem %s", nqn)
 			}
 			ss := &subsystem{
 				nqn: nqn, subtype: "NVMe", serial: "00000000000000000000", model: "SPDK bdev Controller",
-				maxNS: 32, minCntlid: minC, maxCntlid: maxC, allowAnyHost: a.boolean("allow_any_host"),
-				anaReporting: a.boolean("ana_reporting"),
+				maxNS: 32, minCntlid: minC, maxCntlid: maxC, allowAnyHost: a.Bool("allow_any_host"),
+				anaReporting: a.Bool("ana_reporting"),
 			}
-			if a.has("serial_number") {
-				ss.serial = a.str("serial_number")
+			if a.Has("serial_number") {
+				ss.serial = a.String("serial_number")
 			}
-			if a.has("model_number") {
-				ss.model = a.str("model_number")
+			if a.Has("model_number") {
+				ss.model = a.String("model_number")
 			}
-			if a.u64("max_namespaces") != 0 {
-				ss.maxNS = uint32(a.u64("max_namespaces"))
+			if a.Uint("max_namespaces") != 0 {
+				ss.maxNS = uint32(a.Uint("max_namespaces"))
 			}
 			st.subsystems = append(st.subsystems, ss)
 			return true, nil
 		},
 	})
 	s.register(&method{
-		name:      "nvmf_delete_subsystem",
-		fields:    []field{req("nqn", kString), tgt},
-		decodeErr: errInvalidParams,
-		handle: func(a args) (any, error) {
-			if a.has("tgt_name") {
-				return nil, newErr(codeInternalError, "Unable to find a target.")
+		name: "nvmf_delete_subsystem",
+		handle: func(a contract.Params) (any, error) {
+			if a.Has("tgt_name") {
+				return nil, newErr(spdk.CodeInternalError, "Unable to find a target.")
 			}
-			ss := st.findSubsystem(a.str("nqn"))
+			ss := st.findSubsystem(a.String("nqn"))
 			if ss == nil || ss.subtype != "NVMe" {
 				return nil, errInvalidParams
 			}
@@ -136,37 +128,32 @@ func (s *Sim) registerSubsystems() {
 		},
 	})
 	s.register(&method{
-		name:           "nvmf_get_subsystems",
-		fields:         []field{opt("nqn", kString), tgt},
-		optionalParams: true,
-		decodeErr:      errInvalidParams,
-		handle: func(a args) (any, error) {
-			if a.has("tgt_name") {
-				return nil, newErr(codeInternalError, "Unable to find a target.")
+		name: "nvmf_get_subsystems",
+		handle: func(a contract.Params) (any, error) {
+			if a.Has("tgt_name") {
+				return nil, newErr(spdk.CodeInternalError, "Unable to find a target.")
 			}
 			out := []subsystemInfo{}
 			for _, ss := range st.subsystems {
-				if a.has("nqn") && ss.nqn != a.str("nqn") {
+				if a.Has("nqn") && ss.nqn != a.String("nqn") {
 					continue
 				}
 				out = append(out, ss.info())
 			}
-			if a.has("nqn") && len(out) == 0 {
+			if a.Has("nqn") && len(out) == 0 {
 				return nil, errnoErr(eNODEV)
 			}
 			return out, nil
 		},
 	})
 	s.register(&method{
-		name:      "nvmf_subsystem_allow_any_host",
-		fields:    []field{req("nqn", kString), req("allow_any_host", kBool), tgt},
-		decodeErr: errInvalidParams,
-		handle: func(a args) (any, error) {
+		name: "nvmf_subsystem_allow_any_host",
+		handle: func(a contract.Params) (any, error) {
 			ss, err := st.querySubsystem(a)
 			if err != nil {
 				return nil, err
 			}
-			ss.allowAnyHost = a.boolean("allow_any_host")
+			ss.allowAnyHost = a.Bool("allow_any_host")
 			return true, nil
 		},
 	})
@@ -175,11 +162,11 @@ func (s *Sim) registerSubsystems() {
 
 // querySubsystem resolves the nqn of a subsystem-scoped request; unknown
 // NQNs are -32602 "Invalid parameters" as in SPDK's nvmf RPCs.
-func (st *state) querySubsystem(a args) (*subsystem, error) {
-	if a.has("tgt_name") {
-		return nil, newErr(codeInternalError, "Unable to find a target.")
+func (st *state) querySubsystem(a contract.Params) (*subsystem, error) {
+	if a.Has("tgt_name") {
+		return nil, newErr(spdk.CodeInternalError, "Unable to find a target.")
 	}
-	ss := st.findSubsystem(a.str("nqn"))
+	ss := st.findSubsystem(a.String("nqn"))
 	if ss == nil {
 		return nil, errInvalidParams
 	}
@@ -188,10 +175,9 @@ func (st *state) querySubsystem(a args) (*subsystem, error) {
 
 func (s *Sim) registerQueries() {
 	st := s.st
-	q := []field{req("nqn", kString), opt("tgt_name", kString)}
 	s.register(&method{
-		name: "nvmf_subsystem_get_controllers", fields: q, decodeErr: errInvalidParams,
-		handle: func(a args) (any, error) {
+		name: "nvmf_subsystem_get_controllers",
+		handle: func(a contract.Params) (any, error) {
 			ss, err := st.querySubsystem(a)
 			if err != nil {
 				return nil, err
@@ -211,8 +197,8 @@ func (s *Sim) registerQueries() {
 		},
 	})
 	s.register(&method{
-		name: "nvmf_subsystem_get_qpairs", fields: q, decodeErr: errInvalidParams,
-		handle: func(a args) (any, error) {
+		name: "nvmf_subsystem_get_qpairs",
+		handle: func(a contract.Params) (any, error) {
 			ss, err := st.querySubsystem(a)
 			if err != nil {
 				return nil, err
@@ -233,8 +219,8 @@ func (s *Sim) registerQueries() {
 		},
 	})
 	s.register(&method{
-		name: "nvmf_subsystem_get_listeners", fields: q, decodeErr: errInvalidParams,
-		handle: func(a args) (any, error) {
+		name: "nvmf_subsystem_get_listeners",
+		handle: func(a contract.Params) (any, error) {
 			ss, err := st.querySubsystem(a)
 			if err != nil {
 				return nil, err
@@ -252,42 +238,33 @@ func (s *Sim) registerQueries() {
 	})
 }
 
-var nsFields = []field{
-	opt("nsid", kU32), req("bdev_name", kString), opt("nguid", kString), opt("eui64", kString),
-	opt("uuid", kUUID), opt("ptpl_file", kString), opt("anagrpid", kU32), opt("no_auto_visible", kBool),
-	opt("hide_metadata", kBool),
-}
-
 func (s *Sim) registerNamespaces() {
 	st := s.st
 	s.register(&method{
-		name:      "nvmf_subsystem_add_ns",
-		fields:    []field{req("nqn", kString), {name: "namespace", kind: kObject, required: true, fields: nsFields}, opt("tgt_name", kString)},
-		relaxed:   true,
-		decodeErr: errInvalidParams,
-		handle: func(a args) (any, error) {
+		name: "nvmf_subsystem_add_ns",
+		handle: func(a contract.Params) (any, error) {
 			ss, err := st.querySubsystem(a)
 			if err != nil {
 				return nil, err
 			}
-			n := a.obj("namespace")
-			nguid := strings.ToUpper(strings.ReplaceAll(n.str("nguid"), "-", ""))
-			eui := strings.ToUpper(strings.ReplaceAll(n.str("eui64"), "-", ""))
+			n := a.Object("namespace")
+			nguid := strings.ToUpper(strings.ReplaceAll(n.String("nguid"), "-", ""))
+			eui := strings.ToUpper(strings.ReplaceAll(n.String("eui64"), "-", ""))
 			if (nguid != "" && !isHexLen(nguid, 32)) || (eui != "" && !isHexLen(eui, 16)) {
 				return nil, errInvalidParams
 			}
-			b := st.lookupBdev(n.str("bdev_name"))
+			b := st.lookupBdev(n.String("bdev_name"))
 			if b == nil || b.claim != nil || ss.subtype != "NVMe" {
 				return nil, errInvalidParams
 			}
-			nsid := uint32(n.u64("nsid"))
+			nsid := uint32(n.Uint("nsid"))
 			if nsid == 0 {
 				nsid = ss.lowestFreeNSID()
 			}
 			if nsid == 0 || nsid > ss.maxNS || ss.ns(nsid) != nil {
 				return nil, errInvalidParams
 			}
-			uuid := n.str("uuid")
+			uuid := n.String("uuid")
 			if uuid == "" {
 				uuid = b.uuid
 			}
@@ -299,7 +276,7 @@ func (s *Sim) registerNamespaces() {
 			if nguid == "" {
 				nguid = strings.ToUpper(strings.ReplaceAll(uuid, "-", ""))
 			}
-			ana := uint32(n.u64("anagrpid"))
+			ana := uint32(n.Uint("anagrpid"))
 			if ana == 0 {
 				ana = nsid
 			}
@@ -312,15 +289,13 @@ func (s *Sim) registerNamespaces() {
 		},
 	})
 	s.register(&method{
-		name:      "nvmf_subsystem_remove_ns",
-		fields:    []field{req("nqn", kString), req("nsid", kU32), opt("tgt_name", kString)},
-		decodeErr: errInvalidParams,
-		handle: func(a args) (any, error) {
+		name: "nvmf_subsystem_remove_ns",
+		handle: func(a contract.Params) (any, error) {
 			ss, err := st.querySubsystem(a)
 			if err != nil {
 				return nil, err
 			}
-			ns := ss.ns(uint32(a.u64("nsid")))
+			ns := ss.ns(uint32(a.Uint("nsid")))
 			if ns == nil {
 				return nil, errInvalidParams
 			}
@@ -380,7 +355,7 @@ func isHexLen(s string, n int) bool {
 		return false
 	}
 	for i := 0; i < len(s); i++ {
-		if !isHex(s[i]) {
+		if !strings.ContainsRune("0123456789abcdefABCDEF", rune(s[i])) {
 			return false
 		}
 	}

@@ -23,12 +23,18 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/opi-suite/opi/opi-storage-bridge/spdk/contract"
 )
 
 // Sim is one simulated SPDK application. Create it with New, serve it with
 // Serve or ListenAndServe, stop it with Close.
 type Sim struct {
 	cfg config
+
+	// contract is SPDK's JSON-RPC contract: every method's RPC states and
+	// params decoding come from it, not from tables of the sim's own.
+	contract *contract.Contract
 
 	mu sync.Mutex // guards st
 	st *state
@@ -124,7 +130,12 @@ func New(opts ...Option) *Sim {
 	for _, o := range opts {
 		o.apply(&cfg)
 	}
-	s := &Sim{cfg: cfg, st: newState(), conns: map[net.Conn]struct{}{}, done: make(chan struct{})}
+	ct, err := contract.Load()
+	if err != nil {
+		// The contract is embedded and tested; failing here is a broken build.
+		panic(err)
+	}
+	s := &Sim{cfg: cfg, contract: ct, st: newState(), conns: map[net.Conn]struct{}{}, done: make(chan struct{})}
 	s.registerMethods()
 	return s
 }

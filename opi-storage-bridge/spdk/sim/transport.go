@@ -10,12 +10,14 @@ import (
 	"os"
 	"sync"
 	"syscall"
+
+	"github.com/opi-suite/opi/opi-storage-bridge/spdk"
 )
 
 // Limits of SPDK's JSON-RPC server (lib/jsonrpc/jsonrpc_internal.h).
 const (
-	maxRequestBytes = 256 * 1024 // SPDK_JSONRPC_RECV_BUF_SIZE
-	maxJSONValues   = 8192       // SPDK_JSONRPC_MAX_VALUES
+	maxRequestBytes = spdk.MaxRequestSize // SPDK_JSONRPC_RECV_BUF_SIZE
+	maxJSONValues   = 8192                // SPDK_JSONRPC_MAX_VALUES
 )
 
 // ErrClosed is returned by Serve and ListenAndServe when the Sim was
@@ -256,7 +258,7 @@ func nextValue(buf []byte) (value json.RawMessage, rest []byte, err error) {
 }
 
 func parseErrorResponse() []byte {
-	return errorResponse(nil, &rpcError{Code: codeParseError, Message: "Parse error"})
+	return errorResponse(nil, &rpcError{Code: spdk.CodeParseError, Message: "Parse error"})
 }
 
 func (c *conn) write(resp []byte) {

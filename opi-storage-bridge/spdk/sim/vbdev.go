@@ -2,6 +2,9 @@ package sim
 
 import (
 	"slices"
+
+	"github.com/opi-suite/opi/opi-storage-bridge/spdk"
+	"github.com/opi-suite/opi/opi-storage-bridge/spdk/contract"
 )
 
 // vbdevConfig is a passthru or crypto bdev as configured: SPDK keeps the
@@ -110,11 +113,9 @@ func (st *state) deleteVbdev(module, name string) error {
 func (s *Sim) registerVbdevs() {
 	st := s.st
 	s.register(&method{
-		name:      "bdev_passthru_create",
-		fields:    []field{req("name", kString), req("base_bdev_name", kString), opt("uuid", kUUID)},
-		decodeErr: errDecodeInternal,
-		handle: func(a args) (any, error) {
-			c := &vbdevConfig{module: "passthru", name: a.str("name"), baseName: a.str("base_bdev_name"), uuid: a.str("uuid")}
+		name: "bdev_passthru_create",
+		handle: func(a contract.Params) (any, error) {
+			c := &vbdevConfig{module: "passthru", name: a.String("name"), baseName: a.String("base_bdev_name"), uuid: a.String("uuid")}
 			for _, x := range st.passthrus {
 				if x.baseName == c.baseName {
 					return nil, errnoErr(eEXIST)
@@ -127,11 +128,9 @@ func (s *Sim) registerVbdevs() {
 		},
 	})
 	s.register(&method{
-		name:      "bdev_passthru_delete",
-		fields:    []field{req("name", kString)},
-		decodeErr: errDecodeInternal,
-		handle: func(a args) (any, error) {
-			if err := st.deleteVbdev("passthru", a.str("name")); err != nil {
+		name: "bdev_passthru_delete",
+		handle: func(a contract.Params) (any, error) {
+			if err := st.deleteVbdev("passthru", a.String("name")); err != nil {
 				return nil, err
 			}
 			return true, nil
@@ -139,32 +138,27 @@ func (s *Sim) registerVbdevs() {
 	})
 	s.register(&method{
 		name: "bdev_crypto_create",
-		fields: []field{
-			req("base_bdev_name", kString), req("name", kString), opt("crypto_pmd", kString),
-			opt("key", kString), opt("cipher", kString), opt("key2", kString), opt("key_name", kString),
-		},
-		decodeErr: &rpcError{Code: codeParseError, Message: "Failed to decode crypto disk create parameters."},
-		handle: func(a args) (any, error) {
-			keyName := a.str("key_name")
+		handle: func(a contract.Params) (any, error) {
+			keyName := a.String("key_name")
 			if keyName != "" {
 				if st.findKey(keyName) == nil {
-					return nil, newErr(codeInvalidParams, "Key was not found")
+					return nil, newErr(spdk.CodeInvalidParams, "Key was not found")
 				}
 			} else {
 				// Legacy form: the key material itself; SPDK registers it as
 				// an accel key named after the bdev and cipher.
-				cipher := a.str("cipher")
+				cipher := a.String("cipher")
 				if cipher == "" {
 					cipher = "AES_CBC"
 				}
-				k := &cryptoKey{name: a.str("name") + "_" + cipher, cipher: cipher, key: a.str("key"), key2: a.str("key2"), tweak: "SIMPLE_LBA"}
-				if a.str("key") == "" || k.validate() != nil || st.findKey(k.name) != nil {
-					return nil, newErr(codeInternalError, "No key was found")
+				k := &cryptoKey{name: a.String("name") + "_" + cipher, cipher: cipher, key: a.String("key"), key2: a.String("key2"), tweak: "SIMPLE_LBA"}
+				if a.String("key") == "" || k.validate() != nil || st.findKey(k.name) != nil {
+					return nil, newErr(spdk.CodeInternalError, "No key was found")
 				}
 				st.keys = append(st.keys, k)
 				keyName = k.name
 			}
-			c := &vbdevConfig{module: "crypto", name: a.str("name"), baseName: a.str("base_bdev_name"), keyName: keyName}
+			c := &vbdevConfig{module: "crypto", name: a.String("name"), baseName: a.String("base_bdev_name"), keyName: keyName}
 			if err := st.createVbdev(c); err != nil {
 				return nil, err
 			}
@@ -172,11 +166,9 @@ func (s *Sim) registerVbdevs() {
 		},
 	})
 	s.register(&method{
-		name:      "bdev_crypto_delete",
-		fields:    []field{req("name", kString)},
-		decodeErr: errInvalidParams,
-		handle: func(a args) (any, error) {
-			if err := st.deleteVbdev("crypto", a.str("name")); err != nil {
+		name: "bdev_crypto_delete",
+		handle: func(a contract.Params) (any, error) {
+			if err := st.deleteVbdev("crypto", a.String("name")); err != nil {
 				return nil, err
 			}
 			return true, nil

@@ -5,6 +5,9 @@ import (
 	"runtime"
 	"strconv"
 	"strings"
+
+	"github.com/opi-suite/opi/opi-storage-bridge/spdk"
+	"github.com/opi-suite/opi/opi-storage-bridge/spdk/contract"
 )
 
 // vhostCtrlr is a vhost-user-blk controller. The sim creates no vhost-user
@@ -68,75 +71,62 @@ func (s *Sim) registerVhost() {
 	st := s.st
 	s.register(&method{
 		name: "vhost_create_blk_controller",
-		fields: []field{
-			req("ctrlr", kString), req("dev_name", kString), opt("readonly", kBool),
-			opt("packed_ring", kBool), opt("cpumask", kString), opt("transport", kString),
-		},
-		relaxed:   true,
-		decodeErr: errParamsEINVAL,
-		handle: func(a args) (any, error) {
-			name := a.str("ctrlr")
+		handle: func(a contract.Params) (any, error) {
+			name := a.String("ctrlr")
 			for _, v := range st.vhosts {
 				if v.name == name {
-					return nil, newErr(codeInvalidParams, "%s", strerror(eEXIST))
+					return nil, newErr(spdk.CodeInvalidParams, "%s", strerror(eEXIST))
 				}
 			}
-			mask, ok := parseCpumask(a.str("cpumask"))
-			tr := a.str("transport")
+			mask, ok := parseCpumask(a.String("cpumask"))
+			tr := a.String("transport")
 			if !ok || (tr != "" && tr != "vhost_user_blk") {
-				return nil, newErr(codeInvalidParams, "%s", strerror(eINVAL))
+				return nil, newErr(spdk.CodeInvalidParams, "%s", strerror(eINVAL))
 			}
-			b := st.lookupBdev(a.str("dev_name"))
+			b := st.lookupBdev(a.String("dev_name"))
 			if b == nil {
-				return nil, newErr(codeInvalidParams, "%s", strerror(eNODEV))
+				return nil, newErr(spdk.CodeInvalidParams, "%s", strerror(eNODEV))
 			}
 			st.vhosts = append(st.vhosts, &vhostCtrlr{
-				name: name, bdev: b, bdevName: b.name, readonly: a.boolean("readonly"),
-				packed: a.boolean("packed_ring"), cpumask: mask, transport: "vhost_user_blk",
+				name: name, bdev: b, bdevName: b.name, readonly: a.Bool("readonly"),
+				packed: a.Bool("packed_ring"), cpumask: mask, transport: "vhost_user_blk",
 				iopsThreshold: vhostDefaultIopsThreshold,
 			})
 			return true, nil
 		},
 	})
 	s.register(&method{
-		name:      "vhost_controller_set_coalescing",
-		fields:    []field{req("ctrlr", kString), req("delay_base_us", kU32), req("iops_threshold", kU32)},
-		decodeErr: errParamsEINVAL,
-		handle: func(a args) (any, error) {
+		name: "vhost_controller_set_coalescing",
+		handle: func(a contract.Params) (any, error) {
 			for _, v := range st.vhosts {
-				if v.name != a.str("ctrlr") {
+				if v.name != a.String("ctrlr") {
 					continue
 				}
-				delay, iops := a.u64("delay_base_us"), a.u64("iops_threshold")
+				delay, iops := a.Uint("delay_base_us"), a.Uint("iops_threshold")
 				if delay*tickRate/1_000_000 >= 1<<32-1 || iops*vhostStatsIntervalMs/1000 == 0 {
-					return nil, newErr(codeInvalidParams, "%s", strerror(eINVAL))
+					return nil, newErr(spdk.CodeInvalidParams, "%s", strerror(eINVAL))
 				}
 				v.delayBaseUs, v.iopsThreshold = uint32(delay), uint32(iops)
 				return true, nil
 			}
-			return nil, newErr(codeInvalidParams, "%s", strerror(eNODEV))
+			return nil, newErr(spdk.CodeInvalidParams, "%s", strerror(eNODEV))
 		},
 	})
 	s.register(&method{
-		name:      "vhost_delete_controller",
-		fields:    []field{req("ctrlr", kString)},
-		decodeErr: errParamsEINVAL,
-		handle: func(a args) (any, error) {
+		name: "vhost_delete_controller",
+		handle: func(a contract.Params) (any, error) {
 			for i, v := range st.vhosts {
-				if v.name == a.str("ctrlr") {
+				if v.name == a.String("ctrlr") {
 					st.vhosts = append(st.vhosts[:i], st.vhosts[i+1:]...)
 					return true, nil
 				}
 			}
-			return nil, newErr(codeInvalidParams, "%s", strerror(eNODEV))
+			return nil, newErr(spdk.CodeInvalidParams, "%s", strerror(eNODEV))
 		},
 	})
 	s.register(&method{
-		name:           "vhost_get_controllers",
-		fields:         []field{opt("name", kString)},
-		optionalParams: true,
-		decodeErr:      &rpcError{Code: codeInternalError, Message: strerror(eINVAL)},
-		handle: func(a args) (any, error) {
+		name: "vhost_get_controllers",
+		handle: func(a contract.Params) (any, error) {
 			type block struct {
 				Readonly  bool   `json:"readonly"`
 				Bdev      string `json:"bdev"`
@@ -153,7 +143,7 @@ func (s *Sim) registerVhost() {
 			}
 			out := []info{}
 			for _, v := range st.vhosts {
-				if a.has("name") && v.name != a.str("name") {
+				if a.Has("name") && v.name != a.String("name") {
 					continue
 				}
 				bname := ""
@@ -165,53 +155,46 @@ func (s *Sim) registerVhost() {
 					Sessions: []any{}, BackendSpecific: map[string]block{"block": {v.readonly, bname, v.transport}},
 				})
 			}
-			if a.has("name") && len(out) == 0 {
-				return nil, newErr(codeInternalError, "%s", strerror(eNODEV))
+			if a.Has("name") && len(out) == 0 {
+				return nil, newErr(spdk.CodeInternalError, "%s", strerror(eNODEV))
 			}
 			return out, nil
 		},
 	})
 	s.register(&method{
 		name: "vfu_virtio_create_blk_endpoint",
-		fields: []field{
-			req("name", kString), req("bdev_name", kString), opt("cpumask", kString),
-			opt("num_queues", kU16), opt("qsize", kU16), opt("packed_ring", kBool),
-		},
-		decodeErr: errParamsEINVAL,
-		handle: func(a args) (any, error) {
-			name := a.str("name")
+		handle: func(a contract.Params) (any, error) {
+			name := a.String("name")
 			for _, v := range st.vfuEndpoints {
 				if v.name == name {
-					return nil, newErr(codeInvalidParams, "%s", strerror(eEXIST))
+					return nil, newErr(spdk.CodeInvalidParams, "%s", strerror(eEXIST))
 				}
 			}
-			mask, ok := parseCpumask(a.str("cpumask"))
+			mask, ok := parseCpumask(a.String("cpumask"))
 			if !ok {
-				return nil, newErr(codeInvalidParams, "%s", strerror(eINVAL))
+				return nil, newErr(spdk.CodeInvalidParams, "%s", strerror(eINVAL))
 			}
-			b := st.lookupBdev(a.str("bdev_name"))
+			b := st.lookupBdev(a.String("bdev_name"))
 			if b == nil {
-				return nil, newErr(codeInvalidParams, "%s", strerror(eNODEV))
+				return nil, newErr(spdk.CodeInvalidParams, "%s", strerror(eNODEV))
 			}
 			st.vfuEndpoints = append(st.vfuEndpoints, &vfuEndpoint{
-				name: name, bdev: b, cpumask: mask, numQueues: a.u64("num_queues"),
-				qsize: a.u64("qsize"), packed: a.boolean("packed_ring"),
+				name: name, bdev: b, cpumask: mask, numQueues: a.Uint("num_queues"),
+				qsize: a.Uint("qsize"), packed: a.Bool("packed_ring"),
 			})
 			return true, nil
 		},
 	})
 	s.register(&method{
-		name:      "vfu_virtio_delete_endpoint",
-		fields:    []field{req("name", kString)},
-		decodeErr: errParamsEINVAL,
-		handle: func(a args) (any, error) {
+		name: "vfu_virtio_delete_endpoint",
+		handle: func(a contract.Params) (any, error) {
 			for i, v := range st.vfuEndpoints {
-				if v.name == a.str("name") {
+				if v.name == a.String("name") {
 					st.vfuEndpoints = append(st.vfuEndpoints[:i], st.vfuEndpoints[i+1:]...)
 					return true, nil
 				}
 			}
-			return nil, newErr(codeInvalidParams, "%s", strerror(eNODEV))
+			return nil, newErr(spdk.CodeInvalidParams, "%s", strerror(eNODEV))
 		},
 	})
 }
