@@ -28,14 +28,8 @@ type conn struct {
 // response is one decoded response, or the error that ended its call.
 type response struct {
 	Result json.RawMessage `json:"result"`
-	Error  *wireError      `json:"error"`
+	Error  *ErrorObject    `json:"error"`
 	err    error
-}
-
-// wireError is the error member of a response. SPDK never sends "data".
-type wireError struct {
-	Code    int    `json:"code"`
-	Message string `json:"message"`
 }
 
 // envelope is a response as it comes off the wire.

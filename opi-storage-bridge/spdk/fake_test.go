@@ -53,7 +53,7 @@ func (r *fakeRequest) reply(result any) {
 
 // fail sends an error response.
 func (r *fakeRequest) fail(code int, message string) {
-	e, _ := json.Marshal(wireError{Code: code, Message: message})
+	e, _ := json.Marshal(ErrorObject{Code: code, Message: message})
 	r.send(map[string]json.RawMessage{"jsonrpc": json.RawMessage(`"2.0"`), "id": r.ID, "error": e})
 }
 

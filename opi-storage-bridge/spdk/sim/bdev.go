@@ -3,58 +3,19 @@ package sim
 import (
 	"time"
 
+	"github.com/opi-suite/opi/opi-storage-bridge/spdk"
 	"github.com/opi-suite/opi/opi-storage-bridge/spdk/contract"
 )
 
-// rateLimits is a bdev's QoS as bdev_get_bdevs reports it; 0 = no limit.
-type rateLimits struct {
-	RWIOsPerSec    uint64 `json:"rw_ios_per_sec"`
-	RWMBytesPerSec uint64 `json:"rw_mbytes_per_sec"`
-	RMBytesPerSec  uint64 `json:"r_mbytes_per_sec"`
-	WMBytesPerSec  uint64 `json:"w_mbytes_per_sec"`
-}
-
-// ioTypes is the supported_io_types object of bdev_get_bdevs.
-type ioTypes struct {
-	Read        bool `json:"read"`
-	Write       bool `json:"write"`
-	Unmap       bool `json:"unmap"`
-	WriteZeroes bool `json:"write_zeroes"`
-	Flush       bool `json:"flush"`
-	Reset       bool `json:"reset"`
-	Compare     bool `json:"compare"`
-	NVMeAdmin   bool `json:"nvme_admin"`
-	NVMeIO      bool `json:"nvme_io"`
-}
-
 var (
-	memoryIOTypes = ioTypes{Read: true, Write: true, Unmap: true, WriteZeroes: true, Flush: true, Reset: true}
-	nullIOTypes   = ioTypes{Read: true, Write: true, WriteZeroes: true, Flush: true, Reset: true}
-	fileIOTypes   = ioTypes{Read: true, Write: true, Unmap: true, WriteZeroes: true, Flush: true, Reset: true}
-	nvmeIOTypes   = ioTypes{Read: true, Write: true, Unmap: true, WriteZeroes: true, Flush: true, Reset: true, Compare: true, NVMeAdmin: true, NVMeIO: true}
+	memoryIOTypes = spdk.IOTypes{Read: true, Write: true, Unmap: true, WriteZeroes: true, Flush: true, Reset: true}
+	nullIOTypes   = spdk.IOTypes{Read: true, Write: true, WriteZeroes: true, Flush: true, Reset: true}
+	fileIOTypes   = spdk.IOTypes{Read: true, Write: true, Unmap: true, WriteZeroes: true, Flush: true, Reset: true}
+	nvmeIOTypes   = spdk.IOTypes{Read: true, Write: true, Unmap: true, WriteZeroes: true, Flush: true, Reset: true, Compare: true, NVMeAdmin: true, NVMeIO: true}
 )
 
-type bdevInfo struct {
-	Name               string         `json:"name"`
-	Aliases            []string       `json:"aliases"`
-	ProductName        string         `json:"product_name"`
-	BlockSize          uint32         `json:"block_size"`
-	NumBlocks          uint64         `json:"num_blocks"`
-	UUID               string         `json:"uuid"`
-	MDSize             *uint32        `json:"md_size,omitempty"`
-	MDInterleave       *bool          `json:"md_interleave,omitempty"`
-	DIFType            *int64         `json:"dif_type,omitempty"`
-	AssignedRateLimits rateLimits     `json:"assigned_rate_limits"`
-	Claimed            bool           `json:"claimed"`
-	ClaimType          string         `json:"claim_type,omitempty"`
-	Zoned              bool           `json:"zoned"`
-	OptimalIOBoundary  uint32         `json:"optimal_io_boundary"`
-	SupportedIOTypes   ioTypes        `json:"supported_io_types"`
-	DriverSpecific     map[string]any `json:"driver_specific"`
-}
-
-func (b *bdev) info() bdevInfo {
-	in := bdevInfo{
+func (b *bdev) info() spdk.BdevInfo {
+	in := spdk.BdevInfo{
 		Name:               b.name,
 		Aliases:            append([]string{}, b.aliases...),
 		ProductName:        b.product,
@@ -87,7 +48,7 @@ func (s *Sim) registerBdevMethods() {
 		handle: func(a contract.Params) (any, error) {
 			name := a.String("name")
 			if name == "" {
-				out := []bdevInfo{}
+				out := []spdk.BdevInfo{}
 				for _, b := range st.bdevs {
 					out = append(out, b.info())
 				}
@@ -100,7 +61,7 @@ func (s *Sim) registerBdevMethods() {
 			if b == nil {
 				return nil, errnoErr(eNODEV)
 			}
-			return []bdevInfo{b.info()}, nil
+			return []spdk.BdevInfo{b.info()}, nil
 		},
 	})
 	s.register(&method{

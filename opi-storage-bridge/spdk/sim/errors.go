@@ -8,14 +8,9 @@ import (
 	"github.com/opi-suite/opi/opi-storage-bridge/spdk"
 )
 
-// rpcError is a JSON-RPC error object as SPDK sends it: a code and a
-// message, never a data member.
-type rpcError struct {
-	Code    int    `json:"code"`
-	Message string `json:"message"`
-}
-
-func (e *rpcError) Error() string { return fmt.Sprintf("%d: %s", e.Code, e.Message) }
+// rpcError is the JSON-RPC error object the sim answers with; handlers
+// return it as their error.
+type rpcError = spdk.ErrorObject
 
 func newErr(code int, format string, args ...any) *rpcError {
 	return &rpcError{Code: code, Message: fmt.Sprintf(format, args...)}

@@ -5,6 +5,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/opi-suite/opi/opi-storage-bridge/spdk"
 	"github.com/opi-suite/opi/opi-storage-bridge/spdk/contract"
 )
 
@@ -193,7 +194,7 @@ func (st *state) attach(a contract.Params) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	addr := listenAddr{Trtype: trid.Trtype, Adrfam: trid.Adrfam, Traddr: trid.Traddr, Trsvcid: trid.Trsvcid}
+	addr := spdk.ListenAddress{Trtype: trid.Trtype, Adrfam: trid.Adrfam, Traddr: trid.Traddr, Trsvcid: trid.Trsvcid}
 	tc := st.newTargetCtrlr(ss, hostnqn, ioq, addr)
 	path := &nvmePath{trid: trid, psk: a.String("psk"), cntlid: tc.cntlid, target: tc}
 	if existing != nil {
@@ -225,7 +226,7 @@ func (st *state) connect(trid nvmeTrid, hostnqn, psk string) (*subsystem, error)
 	if ss == nil || ss.subtype != "NVMe" {
 		return nil, errnoErr(eIO)
 	}
-	want := listenAddr{Trtype: trid.Trtype, Adrfam: trid.Adrfam, Traddr: trid.Traddr, Trsvcid: trid.Trsvcid}
+	want := spdk.ListenAddress{Trtype: trid.Trtype, Adrfam: trid.Adrfam, Traddr: trid.Traddr, Trsvcid: trid.Trsvcid}
 	l := ss.listener(want)
 	if l == nil {
 		return nil, errnoErr(eIO) // connection refused: nothing listens there
@@ -260,7 +261,7 @@ func (st *state) sameKey(a, b string) bool {
 	return readFile(ka.path) == readFile(kb.path) && readFile(ka.path) != ""
 }
 
-func (st *state) newTargetCtrlr(ss *subsystem, hostnqn string, ioq uint32, addr listenAddr) *targetCtrlr {
+func (st *state) newTargetCtrlr(ss *subsystem, hostnqn string, ioq uint32, addr spdk.ListenAddress) *targetCtrlr {
 	id := ss.minCntlid
 	for slices.ContainsFunc(ss.controllers, func(c *targetCtrlr) bool { return c.cntlid == id }) {
 		id++
@@ -330,7 +331,7 @@ func (st *state) namespaceRemoved(ss *subsystem, ns *namespace) {
 // disconnectAll drops initiator paths to ss (through la only, if given),
 // as when a listener or the subsystem goes away. Controllers left without
 // a path keep their bdevs, as bdev_nvme does while it tries to reconnect.
-func (st *state) disconnectAll(ss *subsystem, la *listenAddr) {
+func (st *state) disconnectAll(ss *subsystem, la *spdk.ListenAddress) {
 	for _, c := range st.ctrlrs {
 		if c.ss != ss {
 			continue

@@ -33,15 +33,8 @@ type subsystem struct {
 	controllers  []*targetCtrlr
 }
 
-type listenAddr struct {
-	Trtype  string `json:"trtype"`
-	Adrfam  string `json:"adrfam,omitempty"`
-	Traddr  string `json:"traddr"`
-	Trsvcid string `json:"trsvcid,omitempty"`
-}
-
 type listener struct {
-	addr     listenAddr
+	addr     spdk.ListenAddress
 	anaState string
 	secure   bool
 }
@@ -69,7 +62,7 @@ type targetCtrlr struct {
 	hostnqn  string
 	hostid   string
 	ioQueues uint32
-	addr     listenAddr
+	addr     spdk.ListenAddress
 }
 
 func (st *state) findSubsystem(nqn string) *subsystem {
@@ -128,23 +121,23 @@ var adrfams = map[string]string{"ipv4": "IPv4", "ipv6": "IPv6", "ib": "IB", "fc"
 // parseListenAddress normalises a listen_address as SPDK's decoder does:
 // trtype and adrfam are matched without regard to case, adrfam defaults to
 // IPv4 for IP transports.
-func parseListenAddress(a contract.Params) (listenAddr, bool) {
+func parseListenAddress(a contract.Params) (spdk.ListenAddress, bool) {
 	tr, ok := trtypes[strings.ToLower(a.String("trtype"))]
 	if !ok || tr == "PCIe" {
-		return listenAddr{}, false
+		return spdk.ListenAddress{}, false
 	}
-	la := listenAddr{Trtype: tr, Traddr: a.String("traddr"), Trsvcid: a.String("trsvcid")}
+	la := spdk.ListenAddress{Trtype: tr, Traddr: a.String("traddr"), Trsvcid: a.String("trsvcid")}
 	if a.Has("adrfam") {
 		af, ok := adrfams[strings.ToLower(a.String("adrfam"))]
 		if !ok {
-			return listenAddr{}, false
+			return spdk.ListenAddress{}, false
 		}
 		la.Adrfam = af
 	} else if tr == "TCP" || tr == "RDMA" {
 		la.Adrfam = "IPv4"
 	}
 	if len(la.Traddr) > 256 || len(la.Trsvcid) > 32 {
-		return listenAddr{}, false
+		return spdk.ListenAddress{}, false
 	}
 	return la, true
 }

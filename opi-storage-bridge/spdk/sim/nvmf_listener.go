@@ -93,7 +93,7 @@ func (s *Sim) registerListenersHosts() {
 	})
 }
 
-func (ss *subsystem) listener(la listenAddr) *listener {
+func (ss *subsystem) listener(la spdk.ListenAddress) *listener {
 	for _, l := range ss.listeners {
 		if l.addr == la {
 			return l

@@ -27,21 +27,21 @@ type hostInfo struct {
 }
 
 type subsystemInfo struct {
-	NQN             string       `json:"nqn"`
-	Subtype         string       `json:"subtype"`
-	ListenAddresses []listenAddr `json:"listen_addresses"`
-	AllowAnyHost    bool         `json:"allow_any_host"`
-	Hosts           []hostInfo   `json:"hosts"`
-	SerialNumber    string       `json:"serial_number,omitempty"`
-	ModelNumber     string       `json:"model_number,omitempty"`
-	MaxNamespaces   *uint32      `json:"max_namespaces,omitempty"`
-	MinCntlid       *uint16      `json:"min_cntlid,omitempty"`
-	MaxCntlid       *uint16      `json:"max_cntlid,omitempty"`
-	Namespaces      *[]nsInfo    `json:"namespaces,omitempty"`
+	NQN             string               `json:"nqn"`
+	Subtype         string               `json:"subtype"`
+	ListenAddresses []spdk.ListenAddress `json:"listen_addresses"`
+	AllowAnyHost    bool                 `json:"allow_any_host"`
+	Hosts           []hostInfo           `json:"hosts"`
+	SerialNumber    string               `json:"serial_number,omitempty"`
+	ModelNumber     string               `json:"model_number,omitempty"`
+	MaxNamespaces   *uint32              `json:"max_namespaces,omitempty"`
+	MinCntlid       *uint16              `json:"min_cntlid,omitempty"`
+	MaxCntlid       *uint16              `json:"max_cntlid,omitempty"`
+	Namespaces      *[]nsInfo            `json:"namespaces,omitempty"`
 }
 
 func (ss *subsystem) info() subsystemInfo {
-	in := subsystemInfo{NQN: ss.nqn, Subtype: ss.subtype, ListenAddresses: []listenAddr{}, AllowAnyHost: ss.allowAnyHost, Hosts: []hostInfo{}}
+	in := subsystemInfo{NQN: ss.nqn, Subtype: ss.subtype, ListenAddresses: []spdk.ListenAddress{}, AllowAnyHost: ss.allowAnyHost, Hosts: []hostInfo{}}
 	for _, l := range ss.listeners {
 		in.ListenAddresses = append(in.ListenAddresses, l.addr)
 	}
@@ -204,10 +204,10 @@ func (s *Sim) registerQueries() {
 				return nil, err
 			}
 			type qpair struct {
-				Cntlid        uint16     `json:"cntlid"`
-				QID           uint32     `json:"qid"`
-				State         string     `json:"state"`
-				ListenAddress listenAddr `json:"listen_address"`
+				Cntlid        uint16             `json:"cntlid"`
+				QID           uint32             `json:"qid"`
+				State         string             `json:"state"`
+				ListenAddress spdk.ListenAddress `json:"listen_address"`
 			}
 			out := []qpair{}
 			for _, c := range ss.controllers {
@@ -226,8 +226,8 @@ func (s *Sim) registerQueries() {
 				return nil, err
 			}
 			type li struct {
-				Address  listenAddr `json:"address"`
-				AnaState string     `json:"ana_state"`
+				Address  spdk.ListenAddress `json:"address"`
+				AnaState string             `json:"ana_state"`
 			}
 			out := []li{}
 			for _, l := range ss.listeners {

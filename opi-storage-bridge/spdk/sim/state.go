@@ -4,6 +4,8 @@ import (
 	"crypto/rand"
 	"fmt"
 	"time"
+
+	"github.com/opi-suite/opi/opi-storage-bridge/spdk"
 )
 
 // state is everything a running spdk_tgt keeps in memory that the sim
@@ -56,8 +58,8 @@ type bdev struct {
 	difType      int64
 	optimalIOBnd uint32
 	claim        *claim
-	qos          rateLimits
-	ioTypes      ioTypes
+	qos          spdk.RateLimits
+	ioTypes      spdk.IOTypes
 	driver       func() map[string]any
 }
 
