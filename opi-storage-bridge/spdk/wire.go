@@ -99,3 +99,41 @@ type IOTypes struct {
 	NVMeAdmin   bool `json:"nvme_admin"`
 	NVMeIO      bool `json:"nvme_io"`
 }
+
+// Iostat is bdev_get_iostat's result.
+type Iostat struct {
+	// TickRate is how many ticks make a second.
+	TickRate uint64 `json:"tick_rate"`
+	// Ticks is the tick counter when the statistics were taken.
+	Ticks uint64 `json:"ticks"`
+	// Bdevs holds one entry per bdev asked for (or every bdev).
+	Bdevs []BdevIostat `json:"bdevs"`
+}
+
+// BdevIostat is one bdev's I/O statistics in bdev_get_iostat's result:
+// byte and operation counters, and latencies in ticks.
+type BdevIostat struct {
+	// Name is the bdev's name.
+	Name string `json:"name"`
+	// BytesRead and the fields below are SPDK's counters of the same names.
+	BytesRead               uint64 `json:"bytes_read"`
+	NumReadOps              uint64 `json:"num_read_ops"`
+	BytesWritten            uint64 `json:"bytes_written"`
+	NumWriteOps             uint64 `json:"num_write_ops"`
+	BytesUnmapped           uint64 `json:"bytes_unmapped"`
+	NumUnmapOps             uint64 `json:"num_unmap_ops"`
+	BytesCopied             uint64 `json:"bytes_copied"`
+	NumCopyOps              uint64 `json:"num_copy_ops"`
+	ReadLatencyTicks        uint64 `json:"read_latency_ticks"`
+	MaxReadLatencyTicks     uint64 `json:"max_read_latency_ticks"`
+	MinReadLatencyTicks     uint64 `json:"min_read_latency_ticks"`
+	WriteLatencyTicks       uint64 `json:"write_latency_ticks"`
+	MaxWriteLatencyTicks    uint64 `json:"max_write_latency_ticks"`
+	MinWriteLatencyTicks    uint64 `json:"min_write_latency_ticks"`
+	UnmapLatencyTicks       uint64 `json:"unmap_latency_ticks"`
+	CopyLatencyTicks        uint64 `json:"copy_latency_ticks"`
+	QueueDepthPollingPeriod uint64 `json:"queue_depth_polling_period"`
+	QueueDepth              uint64 `json:"queue_depth"`
+	IOTime                  uint64 `json:"io_time"`
+	WeightedIOTime          uint64 `json:"weighted_io_time"`
+}

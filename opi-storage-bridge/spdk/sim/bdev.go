@@ -79,9 +79,10 @@ func (s *Sim) registerBdevMethods() {
 			} else {
 				list = st.bdevs
 			}
-			out := iostatResult{TickRate: tickRate, Ticks: st.ticks(), Bdevs: []bdevStat{}}
+			// The sim moves no data: every counter stays zero.
+			out := spdk.Iostat{TickRate: tickRate, Ticks: st.ticks(), Bdevs: []spdk.BdevIostat{}}
 			for _, b := range list {
-				out.Bdevs = append(out.Bdevs, bdevStat{Name: b.name, QueueDepthPollingPeriod: 0})
+				out.Bdevs = append(out.Bdevs, spdk.BdevIostat{Name: b.name})
 			}
 			return out, nil
 		},
@@ -139,35 +140,3 @@ func (s *Sim) waitBdev(name string, d time.Duration) *bdev {
 const tickRate = 1_000_000_000
 
 func (st *state) ticks() uint64 { return uint64(time.Since(st.started)) }
-
-type iostatResult struct {
-	TickRate uint64     `json:"tick_rate"`
-	Ticks    uint64     `json:"ticks"`
-	Bdevs    []bdevStat `json:"bdevs"`
-}
-
-// bdevStat is a bdev's I/O statistics; the sim moves no data, so all
-// counters stay zero.
-type bdevStat struct {
-	Name                    string `json:"name"`
-	BytesRead               uint64 `json:"bytes_read"`
-	NumReadOps              uint64 `json:"num_read_ops"`
-	BytesWritten            uint64 `json:"bytes_written"`
-	NumWriteOps             uint64 `json:"num_write_ops"`
-	BytesUnmapped           uint64 `json:"bytes_unmapped"`
-	NumUnmapOps             uint64 `json:"num_unmap_ops"`
-	BytesCopied             uint64 `json:"bytes_copied"`
-	NumCopyOps              uint64 `json:"num_copy_ops"`
-	ReadLatencyTicks        uint64 `json:"read_latency_ticks"`
-	MaxReadLatencyTicks     uint64 `json:"max_read_latency_ticks"`
-	MinReadLatencyTicks     uint64 `json:"min_read_latency_ticks"`
-	WriteLatencyTicks       uint64 `json:"write_latency_ticks"`
-	MaxWriteLatencyTicks    uint64 `json:"max_write_latency_ticks"`
-	MinWriteLatencyTicks    uint64 `json:"min_write_latency_ticks"`
-	UnmapLatencyTicks       uint64 `json:"unmap_latency_ticks"`
-	CopyLatencyTicks        uint64 `json:"copy_latency_ticks"`
-	QueueDepthPollingPeriod uint64 `json:"queue_depth_polling_period"`
-	QueueDepth              uint64 `json:"queue_depth"`
-	IOTime                  uint64 `json:"io_time"`
-	WeightedIOTime          uint64 `json:"weighted_io_time"`
-}
