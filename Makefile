@@ -55,6 +55,8 @@ tools: ## Install the pinned tools and the Debian packages the build needs (idem
 	@[ -x $(GOBIN)/grpcurl ] && $(GOBIN)/grpcurl -version 2>&1 | grep -q $(GRPCURL_VERSION) || \
 	  GOFLAGS= go install github.com/fullstorydev/grpcurl/cmd/grpcurl@$(GRPCURL_VERSION)
 	@cd $(ROOT)/opi-tools && go build -o $(GOBIN)/protoc-gen-opidoc ./cmd/protoc-gen-opidoc
+	@# A real SPDK for the storage tests: $$SPDK_DIR, else ../shared/spdk/dist unpacked into .tools.
+	@scripts/spdk.sh install >/dev/null
 	@echo "tools: ready in $(TOOLS)"
 
 .PHONY: generate
