@@ -13,7 +13,7 @@ package ipsec
 
 import (
 	"context"
-	"errors"
+	"fmt"
 	"log/slog"
 	"sync"
 
@@ -21,7 +21,6 @@ import (
 	"github.com/opi-suite/opi/opi-kit/aip"
 	"github.com/opi-suite/opi/opi-kit/resource"
 	"github.com/opi-suite/opi/opi-kit/store"
-	"github.com/opi-suite/opi/opi-security-bridge/internal/vici"
 )
 
 // Collection kinds in the store, and the kind of the desired up/down
@@ -45,7 +44,7 @@ var (
 // Manager is the IPsec domain: it owns the collections and the backend.
 type Manager struct {
 	st      store.Store
-	backend vici.Backend
+	backend Backend
 	log     *slog.Logger
 
 	// The stored intent, one collection per resource kind. The API layer
@@ -65,7 +64,7 @@ type Manager struct {
 
 // New builds the domain on st and backend. Call SetKick with the reconcile
 // loop's Kick, and run Reconcile from that loop.
-func New(st store.Store, backend vici.Backend, logger *slog.Logger) (*Manager, error) {
+func New(st store.Store, backend Backend, logger *slog.Logger) (*Manager, error) {
 	if logger == nil {
 		logger = slog.Default()
 	}
@@ -138,12 +137,12 @@ func uniqueRefs(refs []resource.Ref) []resource.Ref {
 	return out
 }
 
-// refused turns charon's refusal of a load into InvalidArgument carrying
-// charon's own text; other errors (charon unreachable) pass unchanged.
-func refused(what string, err error) error {
-	var ce *vici.CommandError
-	if errors.As(err, &ce) {
-		return aip.InvalidArgumentf("strongSwan refused %s: %s", what, ce.Msg)
+// loading names what the backend was loading when it failed; the error
+// keeps the class the backend gave it (a refusal is InvalidArgument with
+// the daemon's text, an unreachable daemon Unavailable).
+func loading(what string, err error) error {
+	if err == nil {
+		return nil
 	}
-	return err
+	return fmt.Errorf("loading %s: %w", what, err)
 }
