@@ -1,10 +1,12 @@
-// Package ipsec is the IPsec bridge's domain layer: the stored intent (IKE
+// Package ipsec is the IPsec bridge's domain: the stored intent (IKE
 // connections, pre-shared keys, certificates, private keys) in opi-kit
-// resource collections, the backend calls that make charon hold it, the
-// reconcile pass that loads everything again when charon restarts empty,
-// and the fan-out of charon's SA events to watchers.
+// resource collections, their validation and references, the Backend
+// calls that make the IKE daemon hold it (the bridge's own Backend is
+// strongSwan's charon over VICI), the pieces of the replay pass that
+// loads everything again when the daemon restarts empty, and the fan-out
+// of the daemon's SA events to watchers.
 //
-// Charon names: a connection is loaded under its resource id (what
+// Daemon names: a connection is loaded under its resource id (what
 // `swanctl --list-conns` shows); the pre-shared key of a connection is
 // loaded as shared key "opi-<connection id>" for exactly that connection's
 // identities. Connections whose names are not in the store were loaded by
@@ -62,8 +64,9 @@ type Manager struct {
 	kick        func()     // asks the reconcile loop for a pass
 }
 
-// New builds the domain on st and backend. Call SetKick with the reconcile
-// loop's Kick, and run Reconcile from that loop.
+// New builds the domain on st and backend. Run a pass built with Replay
+// from a reconcile loop, give SetKick that loop's Kick, and pass the
+// backend's Watch events to HandleEvent.
 func New(st store.Store, backend Backend, logger *slog.Logger) (*Manager, error) {
 	if logger == nil {
 		logger = slog.Default()
