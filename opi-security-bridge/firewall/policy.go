@@ -11,14 +11,18 @@ import (
 	securityv1 "github.com/opi-suite/opi/opi-api/security/v1"
 	"github.com/opi-suite/opi/opi-kit/aip"
 	"github.com/opi-suite/opi/opi-kit/errdefs"
+	"github.com/opi-suite/opi/opi-kit/names"
 	"github.com/opi-suite/opi/opi-kit/resource"
 	"github.com/opi-suite/opi/opi-kit/store"
 	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/types/known/fieldmaskpb"
 )
 
-// Pattern is the resource name pattern of firewall policies.
-var Pattern = aip.MustCompile("firewallPolicies/{firewall_policy}")
+// policyKind is the resource kind as the API declares it.
+var policyKind = names.MustForMessage(&securityv1.FirewallPolicy{})
+
+// Pattern is the resource name pattern of firewall policies, from the API.
+var Pattern = aip.FromNames(policyKind.Pattern)
 
 // Policies is the stored intent of firewall policies and the component that
 // keeps the backend in line with it.
@@ -34,7 +38,7 @@ type Policies struct {
 // New returns the firewall policies kept in st and enforced through b.
 func New(st store.Store, b Backend, logger *slog.Logger) (*Policies, error) {
 	p := &Policies{backend: b, logger: logger}
-	coll, err := resource.New[*securityv1.FirewallPolicy](st, "firewallPolicies", Pattern,
+	coll, err := resource.New[*securityv1.FirewallPolicy](st, policyKind.Collection(), Pattern,
 		resource.WithBackend[*securityv1.FirewallPolicy](hooks{p}))
 	if err != nil {
 		return nil, err

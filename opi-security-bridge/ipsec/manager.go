@@ -21,26 +21,36 @@ import (
 
 	securityv1 "github.com/opi-suite/opi/opi-api/security/v1"
 	"github.com/opi-suite/opi/opi-kit/aip"
+	"github.com/opi-suite/opi/opi-kit/names"
 	"github.com/opi-suite/opi/opi-kit/resource"
 	"github.com/opi-suite/opi/opi-kit/store"
 )
 
-// Collection kinds in the store, and the kind of the desired up/down
-// records of connections.
-const (
-	KindConnections  = "ikeConnections"
-	KindPreShared    = "preSharedKeys"
-	KindCertificates = "certificates"
-	KindPrivateKeys  = "privateKeys"
-	kindDesired      = "ikeConnections.desired"
+// The resource kinds, as the API declares them (google.api.resource).
+var (
+	connKind = names.MustForMessage(&securityv1.IkeConnection{})
+	pskKind  = names.MustForMessage(&securityv1.PreSharedKey{})
+	certKind = names.MustForMessage(&securityv1.Certificate{})
+	keyKind  = names.MustForMessage(&securityv1.PrivateKey{})
 )
 
-// Name patterns of the resources.
+// Collection kinds in the store (the kinds' collection ids).
 var (
-	ConnPattern = aip.MustCompile("ikeConnections/{ike_connection}")
-	PSKPattern  = aip.MustCompile("preSharedKeys/{pre_shared_key}")
-	CertPattern = aip.MustCompile("certificates/{certificate}")
-	KeyPattern  = aip.MustCompile("privateKeys/{private_key}")
+	KindConnections  = connKind.Collection()
+	KindPreShared    = pskKind.Collection()
+	KindCertificates = certKind.Collection()
+	KindPrivateKeys  = keyKind.Collection()
+)
+
+// kindDesired holds the desired up/down records of connections.
+const kindDesired = "ikeConnections.desired"
+
+// Name patterns of the resources, from the API.
+var (
+	ConnPattern = aip.FromNames(connKind.Pattern)
+	PSKPattern  = aip.FromNames(pskKind.Pattern)
+	CertPattern = aip.FromNames(certKind.Pattern)
+	KeyPattern  = aip.FromNames(keyKind.Pattern)
 )
 
 // Manager is the IPsec domain: it owns the collections and the backend.
