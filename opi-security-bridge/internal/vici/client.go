@@ -1,5 +1,13 @@
-// Package vici is the IPsec bridge's backend: a small client of strongSwan's
-// VICI interface (charon's control socket) over github.com/strongswan/govici.
+// Package vici is the IPsec bridge's backend adapter: a small client of
+// strongSwan's VICI interface (charon's control socket) over
+// github.com/strongswan/govici, implementing ipsec.Backend.
+//
+// Errors are classified here, once, into opi-kit/errdefs classes: charon
+// unreachable is errdefs.ErrUnavailable; charon refusing a configuration
+// (load-conn, load-shared, load-cert, load-key) is
+// errdefs.ErrInvalidArgument and refusing anything else
+// errdefs.ErrFailedPrecondition, both with a *CommandError carrying
+// charon's own text as the cause.
 //
 // govici's CallStreaming can lose the trailing events of a streamed command
 // (list-sas, list-conns) and leave the session answering later calls with
@@ -23,7 +31,7 @@ import (
 	"sync"
 	"time"
 
-	"github.com/opi-suite/opi/opi-kit/aip"
+	"github.com/opi-suite/opi/opi-kit/errdefs"
 	govici "github.com/strongswan/govici/vici"
 )
 
@@ -31,13 +39,27 @@ import (
 const DefaultSocket = "unix:///var/run/charon.vici"
 
 // CommandError is charon's refusal of a command: the command ran and
-// answered success = no. Msg is charon's own error text.
+// answered success = no. Msg is charon's own error text. The Client
+// returns it wrapped in its errdefs class (errors.As finds it).
 type CommandError struct {
+	// Cmd is the VICI command, such as "load-conn".
 	Cmd string
+	// Msg is charon's error text.
 	Msg string
 }
 
-func (e *CommandError) Error() string { return fmt.Sprintf("strongSwan %s: %s", e.Cmd, e.Msg) }
+// Error renders the refusal with charon's text.
+func (e *CommandError) Error() string { return fmt.Sprintf("strongSwan refused %s: %s", e.Cmd, e.Msg) }
+
+// refusalClass is the errdefs class of charon refusing cmd: a
+// configuration it will not load is the caller's to fix; anything else
+// (initiate, rekey, terminate) depends on the state of charon and its peer.
+func refusalClass(cmd string) error {
+	if strings.HasPrefix(cmd, "load-") {
+		return errdefs.ErrInvalidArgument
+	}
+	return errdefs.ErrFailedPrecondition
+}
 
 // Client talks to one charon over VICI. It is safe for concurrent use and
 // reconnects by itself when charon restarts. The zero value is not usable;
@@ -111,7 +133,7 @@ func (c *Client) dial() (*govici.Session, error) {
 			return d.DialContext(ctx, network, addr)
 		}))
 	if err != nil {
-		return nil, aip.Unavailablef("strongSwan is not reachable at %s: %v", c.URI(), err)
+		return nil, errdefs.Unavailablef("strongSwan is not reachable at %s: %v", c.URI(), err)
 	}
 	return s, nil
 }
@@ -148,7 +170,7 @@ func (c *Client) call(ctx context.Context, cmd string, in *govici.Message) (*gov
 		}
 		c.mu.Unlock()
 	}
-	return nil, aip.Unavailablef("strongSwan %s at %s: %v", cmd, c.URI(), lastErr)
+	return nil, errdefs.Unavailablef("strongSwan %s at %s: %v", cmd, c.URI(), lastErr)
 }
 
 // callOnce runs a command that may block for long on a session of its own.
@@ -165,7 +187,7 @@ func (c *Client) callOnce(ctx context.Context, cmd string, in *govici.Message) (
 	if ctx.Err() != nil {
 		return nil, ctx.Err()
 	}
-	return nil, aip.Unavailablef("strongSwan %s at %s: %v", cmd, c.URI(), err)
+	return nil, errdefs.Unavailablef("strongSwan %s at %s: %v", cmd, c.URI(), err)
 }
 
 func commandError(cmd string, out *govici.Message) error {
@@ -174,7 +196,7 @@ func commandError(cmd string, out *govici.Message) error {
 		if msg == "" {
 			msg = "failed without a message"
 		}
-		return &CommandError{Cmd: cmd, Msg: msg}
+		return errdefs.Wrap(refusalClass(cmd), &CommandError{Cmd: cmd, Msg: msg})
 	}
 	return nil
 }
@@ -204,7 +226,7 @@ func (c *Client) stream(ctx context.Context, cmd, event string, in *govici.Messa
 		}
 		lastErr = err
 	}
-	return nil, aip.Unavailablef("strongSwan %s at %s: %v", cmd, c.URI(), lastErr)
+	return nil, errdefs.Unavailablef("strongSwan %s at %s: %v", cmd, c.URI(), lastErr)
 }
 
 func (c *Client) openList() error {
@@ -214,7 +236,7 @@ func (c *Client) openList() error {
 	}
 	if err := s.Subscribe(listEvents...); err != nil {
 		s.Close()
-		return aip.Unavailablef("strongSwan at %s: subscribing to %v: %v", c.URI(), listEvents, err)
+		return errdefs.Unavailablef("strongSwan at %s: subscribing to %v: %v", c.URI(), listEvents, err)
 	}
 	// Large enough that the collector, which runs while charon streams,
 	// never lets it fill up: govici drops events sent to a full channel.

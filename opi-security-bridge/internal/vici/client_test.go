@@ -8,8 +8,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/opi-suite/opi/opi-kit/errdefs"
 	"github.com/opi-suite/opi/opi-security-bridge/internal/vici"
 	"github.com/opi-suite/opi/opi-security-bridge/internal/vici/vicitest"
+	"github.com/opi-suite/opi/opi-security-bridge/ipsec"
 )
 
 func TestParseURI(t *testing.T) {
@@ -35,12 +37,12 @@ func TestParseURI(t *testing.T) {
 	}
 }
 
-func conn(name string, p *vicitest.Pair, proposals []string) vici.Conn {
-	return vici.Conn{
+func conn(name string, p *vicitest.Pair, proposals []string) ipsec.Conn {
+	return ipsec.Conn{
 		Name: name, Version: 2, LocalAddrs: []string{p.AddrA}, RemoteAddrs: []string{p.AddrB},
 		Proposals: proposals, Encap: true,
-		Local: vici.Auth{Method: "psk"}, Remote: vici.Auth{Method: "psk"},
-		Children: []vici.Child{{Name: "c", LocalTS: []string{p.InnerA + "/32"}, RemoteTS: []string{p.InnerB + "/32"}}},
+		Local: ipsec.Auth{Method: "psk"}, Remote: ipsec.Auth{Method: "psk"},
+		Children: []ipsec.Child{{Name: "c", LocalTS: []string{p.InnerA + "/32"}, RemoteTS: []string{p.InnerB + "/32"}}},
 	}
 }
 
@@ -88,11 +90,11 @@ func TestRefusedConnectionLeavesCharonAsItWas(t *testing.T) {
 	}
 	for _, tc := range []struct {
 		name      string
-		conn      vici.Conn
+		conn      ipsec.Conn
 		wantInMsg string
 	}{
 		{name: "an unknown IKE algorithm is refused", conn: conn("bad", p, []string{"aes999-bogus"}), wantInMsg: "proposals"},
-		{name: "an unknown ESP algorithm is refused", conn: func() vici.Conn {
+		{name: "an unknown ESP algorithm is refused", conn: func() ipsec.Conn {
 			c := conn("bad", p, nil)
 			c.Children[0].ESPProposals = []string{"nope"}
 			return c
@@ -104,6 +106,9 @@ func TestRefusedConnectionLeavesCharonAsItWas(t *testing.T) {
 			var ce *vici.CommandError
 			if !errors.As(err, &ce) || !strings.Contains(ce.Msg, tc.wantInMsg) {
 				t.Fatalf("LoadConn error = %v, want a CommandError mentioning %q", err, tc.wantInMsg)
+			}
+			if !errors.Is(err, errdefs.ErrInvalidArgument) {
+				t.Fatalf("LoadConn error = %v, want class InvalidArgument: a refused configuration is the caller's to fix", err)
 			}
 			names, err := c.ListConns(ctx)
 			if err != nil || len(names) != 1 || names[0] != "good" {
@@ -119,9 +124,9 @@ func TestWatchReconnectsAfterCharonRestarts(t *testing.T) {
 	defer c.Close()
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	events := make(chan vici.Event, 16)
-	go c.Watch(ctx, func(e vici.Event) { events <- e })
-	wait := func(what string, ok func(vici.Event) bool) {
+	events := make(chan ipsec.Event, 16)
+	go c.Watch(ctx, func(e ipsec.Event) { events <- e })
+	wait := func(what string, ok func(ipsec.Event) bool) {
 		t.Helper()
 		timeout := time.After(15 * time.Second)
 		for {
@@ -135,14 +140,14 @@ func TestWatchReconnectsAfterCharonRestarts(t *testing.T) {
 			}
 		}
 	}
-	wait("first Connected", func(e vici.Event) bool { return e.Kind == vici.Connected && !e.Reconnect })
+	wait("first Connected", func(e ipsec.Event) bool { return e.Kind == ipsec.Connected && !e.Reconnect })
 	before, err := c.Stats(ctx)
 	if err != nil {
 		t.Fatal(err)
 	}
 	time.Sleep(1100 * time.Millisecond) // charon's start time has a resolution of one second
 	p.A.Restart()
-	wait("Connected after the restart", func(e vici.Event) bool { return e.Kind == vici.Connected && e.Reconnect })
+	wait("Connected after the restart", func(e ipsec.Event) bool { return e.Kind == ipsec.Connected && e.Reconnect })
 	after, err := c.Stats(ctx)
 	if err != nil {
 		t.Fatalf("Stats on the old client after charon restarted: %v", err)

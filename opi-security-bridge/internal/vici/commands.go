@@ -2,81 +2,20 @@ package vici
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strconv"
+	"time"
+
+	"github.com/opi-suite/opi/opi-security-bridge/ipsec"
 
 	govici "github.com/strongswan/govici/vici"
 )
 
-// Backend is what the IPsec domain needs from charon. *Client implements
-// it; every method is one VICI command (or a streamed one) and, except
-// Initiate, idempotent.
-type Backend interface {
-	LoadConn(ctx context.Context, conn Conn) error
-	UnloadConn(ctx context.Context, name string) error
-	LoadShared(ctx context.Context, key SharedKey) error
-	UnloadShared(ctx context.Context, id string) error
-	LoadCert(ctx context.Context, pem []byte, ca bool) error
-	LoadKey(ctx context.Context, pem []byte) (keyID string, err error)
-	UnloadKey(ctx context.Context, keyID string) error
-	Keys(ctx context.Context) ([]string, error)
-	Initiate(ctx context.Context, ike, child string, timeoutMS int) error
-	Terminate(ctx context.Context, ike, child string, force bool, timeoutMS int) (int, error)
-	Rekey(ctx context.Context, ike, child string, reauth bool) (int, error)
-	ListSAs(ctx context.Context, ike string) ([]IkeSA, error)
-	ListConns(ctx context.Context) ([]string, error)
-	Version(ctx context.Context) (Version, error)
-	Stats(ctx context.Context) (Stats, error)
-	Watch(ctx context.Context, fn func(Event))
-}
+// The Client is the bridge's IPsec backend.
+var _ ipsec.Backend = (*Client)(nil)
 
-var _ Backend = (*Client)(nil)
-
-// Auth is one authentication round of a connection (local or remote).
-type Auth struct {
-	Method  string   // "psk" or "pubkey"
-	ID      string   // IKE identity; empty for the default
-	Certs   [][]byte // PEM certificates: the local certificate, or a remote one to pin
-	CACerts [][]byte // PEM CA certificates the remote must chain to
-}
-
-// Child is one CHILD_SA configuration.
-type Child struct {
-	Name         string
-	LocalTS      []string
-	RemoteTS     []string
-	ESPProposals []string
-	Mode         string // "tunnel" or "transport"; empty for the default
-	StartAction  string // "none", "trap" or "start"; empty for none
-	DPDAction    string // "clear", "trap" or "restart"; empty for clear
-	RekeySeconds int64  // 0 for the default
-}
-
-// Conn is one IKE connection as load-conn takes it.
-type Conn struct {
-	Name         string
-	Version      int // 0 (any), 1 or 2
-	LocalAddrs   []string
-	RemoteAddrs  []string
-	LocalPort    int
-	RemotePort   int
-	Proposals    []string
-	Local        Auth
-	Remote       Auth
-	Children     []Child
-	DPDSeconds   int64
-	Encap        bool
-	RekeySeconds int64
-}
-
-// SharedKey is an IKE pre-shared key as load-shared takes it.
-type SharedKey struct {
-	ID     string // unique id; loading the same id again replaces the key
-	Data   []byte
-	Owners []string // IKE identities the key is for; empty for any
-}
-
-func (a Auth) message() (*govici.Message, error) {
+func authMessage(a ipsec.Auth) (*govici.Message, error) {
 	m := govici.NewMessage()
 	set := func(k string, v any) {
 		if err := m.Set(k, v); err != nil {
@@ -104,7 +43,7 @@ func pemList(b [][]byte) []string {
 	return out
 }
 
-func (c Conn) message() (*govici.Message, error) {
+func connMessage(c ipsec.Conn) (*govici.Message, error) {
 	m := govici.NewMessage()
 	var err error
 	set := func(k string, v any) {
@@ -137,8 +76,8 @@ func (c Conn) message() (*govici.Message, error) {
 	if c.Encap {
 		set("encap", "yes")
 	}
-	local, _ := c.Local.message()
-	remote, _ := c.Remote.message()
+	local, _ := authMessage(c.Local)
+	remote, _ := authMessage(c.Remote)
 	set("local", local)
 	set("remote", remote)
 	children := govici.NewMessage()
@@ -197,8 +136,8 @@ func msg(kv ...any) *govici.Message {
 
 // LoadConn loads (or replaces) a connection. A connection charon refuses
 // is discarded by charon, which is left as it was.
-func (c *Client) LoadConn(ctx context.Context, conn Conn) error {
-	m, err := conn.message()
+func (c *Client) LoadConn(ctx context.Context, conn ipsec.Conn) error {
+	m, err := connMessage(conn)
 	if err != nil {
 		return fmt.Errorf("vici: encoding connection %s: %w", conn.Name, err)
 	}
@@ -210,14 +149,14 @@ func (c *Client) LoadConn(ctx context.Context, conn Conn) error {
 // success.
 func (c *Client) UnloadConn(ctx context.Context, name string) error {
 	_, err := c.call(ctx, "unload-conn", msg("name", name))
-	if ce, ok := err.(*CommandError); ok && isMissing(ce.Msg) {
+	if missing(err) {
 		return nil
 	}
 	return err
 }
 
 // LoadShared loads (or replaces) an IKE pre-shared key.
-func (c *Client) LoadShared(ctx context.Context, key SharedKey) error {
+func (c *Client) LoadShared(ctx context.Context, key ipsec.SharedKey) error {
 	m := msg("id", key.ID, "type", "IKE", "data", string(key.Data))
 	if len(key.Owners) > 0 {
 		if err := m.Set("owners", key.Owners); err != nil {
@@ -231,7 +170,7 @@ func (c *Client) LoadShared(ctx context.Context, key SharedKey) error {
 // UnloadShared unloads a pre-shared key by id; a missing key is success.
 func (c *Client) UnloadShared(ctx context.Context, id string) error {
 	_, err := c.call(ctx, "unload-shared", msg("id", id))
-	if ce, ok := err.(*CommandError); ok && isMissing(ce.Msg) {
+	if missing(err) {
 		return nil
 	}
 	return err
@@ -263,7 +202,7 @@ func (c *Client) LoadKey(ctx context.Context, pem []byte) (string, error) {
 // success.
 func (c *Client) UnloadKey(ctx context.Context, keyID string) error {
 	_, err := c.call(ctx, "unload-key", msg("id", keyID))
-	if ce, ok := err.(*CommandError); ok && isMissing(ce.Msg) {
+	if missing(err) {
 		return nil
 	}
 	return err
@@ -280,11 +219,12 @@ func (c *Client) Keys(ctx context.Context) ([]string, error) {
 }
 
 // Initiate initiates a child SA (or, with child empty, every child of the
-// connection ike) and waits up to timeoutMS for the result (0: no limit).
-func (c *Client) Initiate(ctx context.Context, ike, child string, timeoutMS int) error {
-	m := msg("ike", ike, "timeout", strconv.Itoa(timeoutMS))
+// connection ike) and waits up to timeout for the result (0: no limit).
+func (c *Client) Initiate(ctx context.Context, ike, child string, timeout time.Duration) error {
+	ms := strconv.FormatInt(timeout.Milliseconds(), 10)
+	m := msg("ike", ike, "timeout", ms)
 	if child != "" {
-		m = msg("ike", ike, "child", child, "timeout", strconv.Itoa(timeoutMS))
+		m = msg("ike", ike, "child", child, "timeout", ms)
 	}
 	_, err := c.callOnce(ctx, "initiate", m)
 	return err
@@ -293,7 +233,8 @@ func (c *Client) Initiate(ctx context.Context, ike, child string, timeoutMS int)
 // Terminate terminates the IKE SAs of connection ike (or only its child
 // SAs named child) and returns how many were terminated. Nothing to
 // terminate is success with 0.
-func (c *Client) Terminate(ctx context.Context, ike, child string, force bool, timeoutMS int) (int, error) {
+func (c *Client) Terminate(ctx context.Context, ike, child string, force bool, timeout time.Duration) (int, error) {
+	timeoutMS := timeout.Milliseconds()
 	if child == "" {
 		return c.terminate(ctx, force, timeoutMS, "ike", ike)
 	}
@@ -311,13 +252,13 @@ func (c *Client) Terminate(ctx context.Context, ike, child string, force bool, t
 	return total, err
 }
 
-func (c *Client) terminate(ctx context.Context, force bool, timeoutMS int, key, value string) (int, error) {
-	m := msg(key, value, "timeout", strconv.Itoa(timeoutMS))
+func (c *Client) terminate(ctx context.Context, force bool, timeoutMS int64, key, value string) (int, error) {
+	m := msg(key, value, "timeout", strconv.FormatInt(timeoutMS, 10))
 	if force {
 		_ = m.Set("force", "yes")
 	}
 	out, err := c.callOnce(ctx, "terminate", m)
-	if ce, ok := err.(*CommandError); ok && isMissing(ce.Msg) {
+	if missing(err) {
 		return 0, nil
 	}
 	if err != nil {
@@ -384,7 +325,14 @@ func (c *Client) ListConns(ctx context.Context) ([]string, error) {
 	return names, nil
 }
 
-// isMissing recognizes charon's answers for "nothing of that name".
+// missing reports whether err is charon's answer for "nothing of that
+// name", which unloading and terminating treat as success.
+func missing(err error) bool {
+	var ce *CommandError
+	return errors.As(err, &ce) && isMissing(ce.Msg)
+}
+
+// isMissing recognizes charon's texts for "nothing of that name".
 func isMissing(msg string) bool {
 	for _, s := range []string{"not found", "no matching", "unknown"} {
 		if containsFold(msg, s) {

@@ -5,33 +5,9 @@ import (
 	"time"
 
 	govici "github.com/strongswan/govici/vici"
+
+	"github.com/opi-suite/opi/opi-security-bridge/ipsec"
 )
-
-// EventKind says what an Event reports.
-type EventKind int
-
-// The kinds of Event.
-const (
-	// Connected: the client (re)connected to charon. Reconnect is set when
-	// an earlier connection was lost, so charon may have restarted.
-	Connected EventKind = iota + 1
-	IkeUp
-	IkeDown
-	ChildUp
-	ChildDown
-	IkeRekeyed
-	ChildRekeyed
-)
-
-// Event is one SA event from charon, or the client's own Connected.
-type Event struct {
-	Kind EventKind
-	// SA is the IKE SA concerned (for rekeying, the new one). For child
-	// events its Children hold only the child SA concerned.
-	SA        IkeSA
-	Time      time.Time
-	Reconnect bool
-}
 
 var saEvents = []string{"ike-updown", "child-updown", "ike-rekey", "child-rekey"}
 
@@ -39,7 +15,7 @@ var saEvents = []string{"ike-updown", "child-updown", "ike-rekey", "child-rekey"
 // its own, reconnecting (with backoff) whenever charon goes away. It calls
 // fn with a Connected event each time it has subscribed. fn runs on
 // Watch's goroutine and must not block for long.
-func (c *Client) Watch(ctx context.Context, fn func(Event)) {
+func (c *Client) Watch(ctx context.Context, fn func(ipsec.Event)) {
 	backoff := 50 * time.Millisecond
 	lost := false
 	for ctx.Err() == nil {
@@ -62,14 +38,14 @@ func (c *Client) Watch(ctx context.Context, fn func(Event)) {
 		backoff = 50 * time.Millisecond
 		ch := make(chan govici.Event, 1024)
 		s.NotifyEvents(ch)
-		fn(Event{Kind: Connected, Time: time.Now(), Reconnect: lost})
+		fn(ipsec.Event{Kind: ipsec.Connected, Time: time.Now(), Reconnect: lost})
 		lost = c.pump(ctx, ch, fn)
 		s.Close()
 	}
 }
 
 // pump delivers events until the session ends (true) or ctx does (false).
-func (c *Client) pump(ctx context.Context, ch <-chan govici.Event, fn func(Event)) bool {
+func (c *Client) pump(ctx context.Context, ch <-chan govici.Event, fn func(ipsec.Event)) bool {
 	for {
 		select {
 		case <-ctx.Done():
@@ -85,28 +61,28 @@ func (c *Client) pump(ctx context.Context, ch <-chan govici.Event, fn func(Event
 	}
 }
 
-func parseEvent(ev govici.Event) []Event {
+func parseEvent(ev govici.Event) []ipsec.Event {
 	m := ev.Message
 	up := str(m, "up") == "yes"
-	var out []Event
+	var out []ipsec.Event
 	for _, name := range m.Keys() {
 		sub, ok := m.Get(name).(*govici.Message)
 		if !ok {
 			continue
 		}
-		e := Event{Time: ev.Timestamp}
+		e := ipsec.Event{Time: ev.Timestamp}
 		switch ev.Name {
 		case "ike-updown":
-			e.Kind, e.SA = pick(up, IkeUp, IkeDown), parseIkeSA(name, sub)
+			e.Kind, e.SA = pick(up, ipsec.IkeUp, ipsec.IkeDown), parseIkeSA(name, sub)
 		case "child-updown":
-			e.Kind, e.SA = pick(up, ChildUp, ChildDown), parseIkeSA(name, sub)
+			e.Kind, e.SA = pick(up, ipsec.ChildUp, ipsec.ChildDown), parseIkeSA(name, sub)
 		case "ike-rekey":
-			e.Kind = IkeRekeyed
+			e.Kind = ipsec.IkeRekeyed
 			if nm, ok := sub.Get("new").(*govici.Message); ok {
 				e.SA = parseIkeSA(name, nm)
 			}
 		case "child-rekey":
-			e.Kind = ChildRekeyed
+			e.Kind = ipsec.ChildRekeyed
 			e.SA = parseIkeSA(name, sub)
 			e.SA.Children = nil
 			if children, ok := sub.Get("child-sas").(*govici.Message); ok {
@@ -128,7 +104,7 @@ func parseEvent(ev govici.Event) []Event {
 	return out
 }
 
-func pick(up bool, a, b EventKind) EventKind {
+func pick(up bool, a, b ipsec.EventKind) ipsec.EventKind {
 	if up {
 		return a
 	}

@@ -8,62 +8,13 @@ import (
 	"time"
 
 	govici "github.com/strongswan/govici/vici"
+
+	"github.com/opi-suite/opi/opi-security-bridge/ipsec"
 )
-
-// IkeSA is a live IKE SA as list-sas reports it.
-type IkeSA struct {
-	Conn        string // the connection's name in charon
-	UniqueID    uint32
-	State       string // "ESTABLISHED", "CONNECTING", ...
-	Version     int
-	LocalHost   string
-	RemoteHost  string
-	LocalID     string
-	RemoteID    string
-	Initiator   bool
-	Proposal    string
-	Established time.Duration
-	Children    []ChildSA
-}
-
-// ChildSA is a live CHILD_SA with its counters.
-type ChildSA struct {
-	Name       string
-	UniqueID   uint32
-	State      string // "INSTALLED", "ROUTED", ...
-	Mode       string // "TUNNEL" or "TRANSPORT"
-	Proposal   string
-	SPIIn      string
-	SPIOut     string
-	BytesIn    uint64
-	PacketsIn  uint64
-	BytesOut   uint64
-	PacketsOut uint64
-	LocalTS    []string
-	RemoteTS   []string
-	Installed  time.Duration
-}
-
-// Version identifies charon.
-type Version struct {
-	Daemon, Version, Sysname, Release, Machine string
-}
-
-// Stats are charon's counters. Since is charon's own rendering of its start
-// time; it changes when charon restarts.
-type Stats struct {
-	Since                   string
-	Running                 time.Duration
-	WorkersTotal            uint32
-	WorkersIdle             uint32
-	Scheduled               uint32
-	IkeSAsTotal, IkeSAsHalf uint32
-	Plugins                 []string
-}
 
 // ListSAs lists the IKE SAs of connection ike (all when empty), ordered by
 // unique id.
-func (c *Client) ListSAs(ctx context.Context, ike string) ([]IkeSA, error) {
+func (c *Client) ListSAs(ctx context.Context, ike string) ([]ipsec.IkeSA, error) {
 	var in *govici.Message
 	if ike != "" {
 		in = msg("ike", ike)
@@ -72,7 +23,7 @@ func (c *Client) ListSAs(ctx context.Context, ike string) ([]IkeSA, error) {
 	if err != nil {
 		return nil, err
 	}
-	var out []IkeSA
+	var out []ipsec.IkeSA
 	for _, m := range msgs {
 		for _, name := range m.Keys() {
 			if sub, ok := m.Get(name).(*govici.Message); ok {
@@ -84,8 +35,8 @@ func (c *Client) ListSAs(ctx context.Context, ike string) ([]IkeSA, error) {
 	return out, nil
 }
 
-func parseIkeSA(name string, m *govici.Message) IkeSA {
-	sa := IkeSA{
+func parseIkeSA(name string, m *govici.Message) ipsec.IkeSA {
+	sa := ipsec.IkeSA{
 		Conn:        name,
 		UniqueID:    u32(m, "uniqueid"),
 		State:       str(m, "state"),
@@ -109,12 +60,12 @@ func parseIkeSA(name string, m *govici.Message) IkeSA {
 	return sa
 }
 
-func parseChildSA(key string, m *govici.Message) ChildSA {
+func parseChildSA(key string, m *govici.Message) ipsec.ChildSA {
 	name := str(m, "name")
 	if name == "" {
 		name = key
 	}
-	return ChildSA{
+	return ipsec.ChildSA{
 		Name:       name,
 		UniqueID:   u32(m, "uniqueid"),
 		State:      str(m, "state"),
@@ -151,24 +102,24 @@ func proposal(m *govici.Message, encr, keysize string, rest ...string) string {
 }
 
 // Version returns charon's version.
-func (c *Client) Version(ctx context.Context) (Version, error) {
+func (c *Client) Version(ctx context.Context) (ipsec.Version, error) {
 	out, err := c.call(ctx, "version", nil)
 	if err != nil {
-		return Version{}, err
+		return ipsec.Version{}, err
 	}
-	return Version{
+	return ipsec.Version{
 		Daemon: str(out, "daemon"), Version: str(out, "version"), Sysname: str(out, "sysname"),
 		Release: str(out, "release"), Machine: str(out, "machine"),
 	}, nil
 }
 
 // Stats returns charon's counters.
-func (c *Client) Stats(ctx context.Context) (Stats, error) {
+func (c *Client) Stats(ctx context.Context) (ipsec.Stats, error) {
 	out, err := c.call(ctx, "stats", nil)
 	if err != nil {
-		return Stats{}, err
+		return ipsec.Stats{}, err
 	}
-	st := Stats{Scheduled: u32(out, "scheduled"), Plugins: list(out, "plugins")}
+	st := ipsec.Stats{Scheduled: u32(out, "scheduled"), Plugins: list(out, "plugins")}
 	if up, ok := out.Get("uptime").(*govici.Message); ok {
 		st.Since = str(up, "since")
 		st.Running = seconds(up, "running")

@@ -11,16 +11,8 @@ import (
 	"github.com/cilium/ebpf/link"
 	"github.com/vishvananda/netlink"
 	"github.com/vishvananda/netlink/nl"
-)
 
-// Mode is how the program is attached to an interface.
-type Mode int
-
-// Attach modes.
-const (
-	ModeAuto    Mode = iota // native where the driver supports it, generic otherwise
-	ModeNative              // driver mode only
-	ModeGeneric             // generic (SKB) mode
+	"github.com/opi-suite/opi/opi-security-bridge/firewall"
 )
 
 // ErrNoInterface says the named interface does not exist.
@@ -32,7 +24,7 @@ var ErrNoInterface = errors.New("no such interface")
 // atomically, by this process's program, so enforcement has no gap. It is
 // re-created only when it no longer points at ifname or its mode is not
 // the one asked for.
-func (d *Dataplane) Attach(ifname string, mode Mode) error {
+func (d *Dataplane) Attach(ifname string, mode firewall.Mode) error {
 	iface, err := net.InterfaceByName(ifname)
 	if err != nil {
 		return fmt.Errorf("%w: %s", ErrNoInterface, ifname)
@@ -53,9 +45,9 @@ func (d *Dataplane) Attach(ifname string, mode Mode) error {
 	}
 	flags := []link.XDPAttachFlags{link.XDPDriverMode, link.XDPGenericMode}
 	switch mode {
-	case ModeNative:
+	case firewall.ModeNative:
 		flags = flags[:1]
-	case ModeGeneric:
+	case firewall.ModeGeneric:
 		flags = flags[1:]
 	}
 	var errs []error
@@ -85,8 +77,8 @@ func linkOn(l link.Link, ifindex int) bool {
 
 // modeMatches reports whether the XDP program on ifname runs in the mode
 // asked for.
-func modeMatches(ifname string, mode Mode) bool {
-	if mode == ModeAuto {
+func modeMatches(ifname string, mode firewall.Mode) bool {
+	if mode == firewall.ModeAuto {
 		return true
 	}
 	l, err := netlink.LinkByName(ifname)
@@ -95,9 +87,9 @@ func modeMatches(ifname string, mode Mode) bool {
 	}
 	switch l.Attrs().Xdp.AttachMode {
 	case nl.XDP_ATTACHED_DRV:
-		return mode == ModeNative
+		return mode == firewall.ModeNative
 	case nl.XDP_ATTACHED_SKB:
-		return mode == ModeGeneric
+		return mode == firewall.ModeGeneric
 	}
 	return false
 }

@@ -7,19 +7,21 @@ import (
 	"time"
 
 	"github.com/cilium/ebpf"
+
+	"github.com/opi-suite/opi/opi-security-bridge/firewall"
 )
 
 // benchRules returns n rules of the shape a large blocklist has: each drops
 // TCP from its own /32 to a range of 11 ports starting at one of 50. The
 // probe packet matches the last rule, the worst place for a linear scan, so
 // with 1 rule and with 10,000 the program walks the same path.
-func benchRules(n int) []Rule {
-	var rules []Rule
+func benchRules(n int) []firewall.Rule {
+	var rules []firewall.Rule
 	for i := 1; i <= n; i++ {
 		src := netip.AddrFrom4([4]byte{10, byte(i >> 16), byte(i >> 8), byte(i)})
 		port := uint16(1000 + i%50)
-		rules = append(rules, Rule{Src: []netip.Prefix{netip.PrefixFrom(src, 32)}, Protocol: ProtoTCP,
-			SrcPorts: AnyPort, DstPorts: PortRange{port, port + 10}, Action: ActionDrop})
+		rules = append(rules, firewall.Rule{Src: []netip.Prefix{netip.PrefixFrom(src, 32)}, Protocol: firewall.ProtoTCP,
+			SrcPorts: firewall.AnyPort, DstPorts: firewall.PortRange{First: port, Last: port + 10}, Action: firewall.ActionDrop})
 	}
 	return rules
 }
@@ -35,7 +37,7 @@ func benchProbe(n int) frame {
 func BenchmarkVerdict(b *testing.B) {
 	for _, n := range []int{1, 10000} {
 		b.Run(fmt.Sprintf("rules=%d", n), func(b *testing.B) {
-			d := openLoaded(b, benchRules(n), ActionAllow)
+			d := openLoaded(b, benchRules(n), firewall.ActionAllow)
 			data := benchProbe(n).bytes()
 			want := uint32(xdpDrop)
 			const repeat = 1 << 20
@@ -61,11 +63,11 @@ func BenchmarkVerdict(b *testing.B) {
 func BenchmarkLoadRules(b *testing.B) {
 	for _, n := range []int{10000} {
 		b.Run(fmt.Sprint(n), func(b *testing.B) {
-			d := openLoaded(b, benchRules(1), ActionAllow)
+			d := openLoaded(b, benchRules(1), firewall.ActionAllow)
 			rules := benchRules(n)
 			b.ResetTimer()
 			for range b.N {
-				t, err := Compile(rules, ActionAllow)
+				t, err := Compile(rules, firewall.ActionAllow)
 				if err != nil {
 					b.Fatal(err)
 				}

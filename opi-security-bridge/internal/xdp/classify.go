@@ -13,6 +13,8 @@ import (
 	"net/netip"
 	"slices"
 	"unsafe"
+
+	"github.com/opi-suite/opi/opi-security-bridge/firewall"
 )
 
 // Limits of the data plane, fixed by the map sizes in bpf/firewall.c.
@@ -43,67 +45,22 @@ const (
 // plane holds. It is a property of the rule set, not of the system.
 var ErrTooComplex = errors.New("rule set too complex for the data plane")
 
-// Action is what a rule does with a packet; the values are the data plane's.
-type Action uint32
-
-// Actions.
-const (
-	ActionAllow Action = 1 // pass the packet up the stack
-	ActionDrop  Action = 2 // drop it
-	ActionCount Action = 3 // count it and go on with the next matching rule
-)
-
-// Protocol is an IP protocol number; 0 means any. Rules may name only the
-// constants below: every other protocol shares one slot in the data plane
-// and is matched only by rules for any protocol.
-type Protocol uint8
-
-// Protocols a rule can name.
-const (
-	ProtoAny    Protocol = 0
-	ProtoICMP   Protocol = 1
-	ProtoTCP    Protocol = 6
-	ProtoUDP    Protocol = 17
-	ProtoICMPv6 Protocol = 58
-	ProtoSCTP   Protocol = 132
-)
-
-// PortRange is an inclusive port range; {0, 65535} matches any port.
-type PortRange struct{ First, Last uint16 }
-
-// AnyPort matches every port.
-var AnyPort = PortRange{0, 65535}
-
-func (r PortRange) any() bool { return r == AnyPort }
-
-// Rule is one validated rule. Src and Dst hold masked prefixes; an empty
-// list matches any address of the families the other list allows.
-type Rule struct {
-	Src, Dst           []netip.Prefix
-	Protocol           Protocol
-	SrcPorts, DstPorts PortRange
-	Action             Action
-}
-
-// Families reports which address families r can match.
-func (r Rule) Families() (v4, v6 bool) {
-	has := func(ps []netip.Prefix) (a, b bool) {
-		if len(ps) == 0 {
-			return true, true
-		}
-		for _, p := range ps {
-			a, b = a || p.Addr().Is4(), b || p.Addr().Is6()
-		}
-		return a, b
+// dpAction is the data plane's code of an action (ACTION_* in
+// bpf/firewall.c; COUNT never reaches a verdict's action).
+func dpAction(a firewall.Action) uint32 {
+	switch a {
+	case firewall.ActionDrop:
+		return 2
+	case firewall.ActionCount:
+		return 3
 	}
-	s4, s6 := has(r.Src)
-	d4, d6 := has(r.Dst)
-	return s4 && d4, s6 && d6
+	return 1
 }
 
-func (r Rule) catchAll() bool {
-	return len(r.Src) == 0 && len(r.Dst) == 0 && r.Protocol == ProtoAny &&
-		r.SrcPorts.any() && r.DstPorts.any() && r.Action != ActionCount
+// catchAll reports whether r matches every packet and decides.
+func catchAll(r firewall.Rule) bool {
+	return len(r.Src) == 0 && len(r.Dst) == 0 && r.Protocol == firewall.ProtoAny &&
+		r.SrcPorts.Any() && r.DstPorts.Any() && r.Action != firewall.ActionCount
 }
 
 // Tables is a compiled rule set: the contents of the data plane's maps for
@@ -113,7 +70,7 @@ type Tables struct {
 	// whether the pinned maps already hold it. Never 0.
 	Fingerprint   uint64
 	NumRules      int
-	DefaultAction Action
+	DefaultAction firewall.Action
 	DefaultSlot   uint32
 	Src, Dst      []PrefixClass
 	SrcPorts      []uint32 // class per port slot
@@ -144,22 +101,22 @@ type PrefixClass struct {
 //
 // A terminal catch-all rule ends the list: later rules can never match,
 // and the catch-all becomes the miss decision instead of joining every class.
-func Compile(rules []Rule, def Action) (*Tables, error) {
+func Compile(rules []firewall.Rule, def firewall.Action) (*Tables, error) {
 	if len(rules) > MaxRules {
 		return nil, fmt.Errorf("%w: %d rules, the most is %d", ErrTooComplex, len(rules), MaxRules)
 	}
 	t := &Tables{NumRules: len(rules), DefaultAction: def, DefaultSlot: slotDefault}
 	live := len(rules)
 	for i, r := range rules {
-		if r.catchAll() {
+		if catchAll(r) {
 			live, t.DefaultAction, t.DefaultSlot = i, r.Action, uint32(i)
 			break
 		}
 	}
 	n := live
 	var src, dst classes
-	t.Src = addrClasses(rules[:n], func(r Rule) []netip.Prefix { return r.Src }, &src)
-	t.Dst = addrClasses(rules[:n], func(r Rule) []netip.Prefix { return r.Dst }, &dst)
+	t.Src = addrClasses(rules[:n], func(r firewall.Rule) []netip.Prefix { return r.Src }, &src)
+	t.Dst = addrClasses(rules[:n], func(r firewall.Rule) []netip.Prefix { return r.Dst }, &dst)
 	for _, dim := range []struct {
 		name    string
 		entries []PrefixClass
@@ -177,8 +134,8 @@ func Compile(rules []Rule, def Action) (*Tables, error) {
 		}
 	}
 	var sp, dp classes
-	t.SrcPorts = portClasses(rules[:n], func(r Rule) PortRange { return r.SrcPorts }, &sp)
-	t.DstPorts = portClasses(rules[:n], func(r Rule) PortRange { return r.DstPorts }, &dp)
+	t.SrcPorts = portClasses(rules[:n], func(r firewall.Rule) firewall.PortRange { return r.SrcPorts }, &sp)
+	t.DstPorts = portClasses(rules[:n], func(r firewall.Rule) firewall.PortRange { return r.DstPorts }, &dp)
 	var addr, port classes
 	var err error
 	if t.AddrPairs, err = pairs(&src, &dst, &addr, n, "address"); err != nil {
@@ -195,11 +152,11 @@ func Compile(rules []Rule, def Action) (*Tables, error) {
 	t.Verdicts = make(map[[2]uint32]firewallVerdict, len(both))
 	decided := make([]firewallVerdict, len(final.sets))
 	for id := 1; id < len(final.sets); id++ {
-		v := firewallVerdict{Action: uint32(t.DefaultAction), Slot: t.DefaultSlot}
+		v := firewallVerdict{Action: dpAction(t.DefaultAction), Slot: t.DefaultSlot}
 		var err error
 		final.sets[id].each(func(i int) bool {
-			if rules[i].Action != ActionCount {
-				v.Action, v.Slot = uint32(rules[i].Action), uint32(i)
+			if rules[i].Action != firewall.ActionCount {
+				v.Action, v.Slot = dpAction(rules[i].Action), uint32(i)
 				return false
 			}
 			if v.Ncount == MaxCountRules {
@@ -222,7 +179,7 @@ func Compile(rules []Rule, def Action) (*Tables, error) {
 	return t, nil
 }
 
-func fingerprint(rules []Rule, def Action) uint64 {
+func fingerprint(rules []firewall.Rule, def firewall.Action) uint64 {
 	h := sha256.Sum256(fmt.Appendf(nil, "%v|%v", rules, def))
 	return binary.LittleEndian.Uint64(h[:]) | 1
 }
@@ -292,7 +249,7 @@ func (c *classes) id(b bitset) uint32 {
 // that name none) the class of rules matching all its addresses. The trie's
 // longest match then finds, for an address, the most specific named prefix,
 // whose class includes every less specific one containing it.
-func addrClasses(rules []Rule, pick func(Rule) []netip.Prefix, c *classes) []PrefixClass {
+func addrClasses(rules []firewall.Rule, pick func(firewall.Rule) []netip.Prefix, c *classes) []PrefixClass {
 	exact := map[netip.Prefix]bitset{}
 	add := func(p netip.Prefix, i int) {
 		b, ok := exact[p]
@@ -341,10 +298,12 @@ func addrClasses(rules []Rule, pick func(Rule) []netip.Prefix, c *classes) []Pre
 
 // portClasses fills the port slots of one dimension by sweeping the range
 // boundaries of each port-carrying protocol.
-func portClasses(rules []Rule, pick func(Rule) PortRange, c *classes) []uint32 {
+func portClasses(rules []firewall.Rule, pick func(firewall.Rule) firewall.PortRange, c *classes) []uint32 {
 	out := make([]uint32, portSlots)
-	applies := func(r Rule, p Protocol) bool { return r.Protocol == ProtoAny || r.Protocol == p }
-	for pi, proto := range []Protocol{ProtoTCP, ProtoUDP, ProtoSCTP} {
+	applies := func(r firewall.Rule, p firewall.Protocol) bool {
+		return r.Protocol == firewall.ProtoAny || r.Protocol == p
+	}
+	for pi, proto := range []firewall.Protocol{firewall.ProtoTCP, firewall.ProtoUDP, firewall.ProtoSCTP} {
 		base := pi * portSpan
 		type event struct {
 			at   int
@@ -359,7 +318,7 @@ func portClasses(rules []Rule, pick func(Rule) PortRange, c *classes) []uint32 {
 			}
 			pr := pick(r)
 			events = append(events, event{int(pr.First), i, true}, event{int(pr.Last) + 1, i, false})
-			if pr.any() {
+			if pr.Any() {
 				none.set(i)
 			}
 		}
@@ -385,10 +344,10 @@ func portClasses(rules []Rule, pick func(Rule) PortRange, c *classes) []uint32 {
 		}
 		out[base+portNone] = c.id(none)
 	}
-	for k, proto := range []Protocol{ProtoAny, ProtoICMP, ProtoICMPv6} {
+	for k, proto := range []firewall.Protocol{firewall.ProtoAny, firewall.ProtoICMP, firewall.ProtoICMPv6} {
 		set := newBitset(len(rules))
 		for i, r := range rules {
-			if r.Protocol == ProtoAny || (proto != ProtoAny && r.Protocol == proto) {
+			if r.Protocol == firewall.ProtoAny || (proto != firewall.ProtoAny && r.Protocol == proto) {
 				set.set(i)
 			}
 		}

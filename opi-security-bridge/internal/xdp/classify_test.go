@@ -6,25 +6,27 @@ import (
 	"net/netip"
 	"slices"
 	"testing"
+
+	"github.com/opi-suite/opi/opi-security-bridge/firewall"
 )
 
 // packet is what the classifier looks at.
 type packet struct {
 	src, dst     netip.Addr
-	proto        Protocol
+	proto        firewall.Protocol
 	sport, dport int // -1: no ports (non-first fragment)
 }
 
 // reference judges p by walking the rules in order: the meaning the tables
 // must reproduce. It returns the deciding slot, the action and the COUNT
 // slots before it.
-func reference(rules []Rule, def Action, p packet) (uint32, Action, []uint32) {
+func reference(rules []firewall.Rule, def firewall.Action, p packet) (uint32, firewall.Action, []uint32) {
 	var counts []uint32
 	for i, r := range rules {
 		if !matches(r, p) {
 			continue
 		}
-		if r.Action == ActionCount {
+		if r.Action == firewall.ActionCount {
 			counts = append(counts, uint32(i))
 			continue
 		}
@@ -33,7 +35,7 @@ func reference(rules []Rule, def Action, p packet) (uint32, Action, []uint32) {
 	return slotDefault, def, counts
 }
 
-func matches(r Rule, p packet) bool {
+func matches(r firewall.Rule, p packet) bool {
 	v4, v6 := r.Families()
 	if (p.src.Is4() && !v4) || (p.src.Is6() && !v6) {
 		return false
@@ -41,22 +43,22 @@ func matches(r Rule, p packet) bool {
 	in := func(ps []netip.Prefix, a netip.Addr) bool {
 		return len(ps) == 0 || slices.ContainsFunc(ps, func(q netip.Prefix) bool { return q.Contains(a) })
 	}
-	portIn := func(pr PortRange, port int) bool {
+	portIn := func(pr firewall.PortRange, port int) bool {
 		if port < 0 {
-			return pr.any()
+			return pr.Any()
 		}
 		return int(pr.First) <= port && port <= int(pr.Last)
 	}
-	if !in(r.Src, p.src) || !in(r.Dst, p.dst) || (r.Protocol != ProtoAny && r.Protocol != p.proto) {
+	if !in(r.Src, p.src) || !in(r.Dst, p.dst) || (r.Protocol != firewall.ProtoAny && r.Protocol != p.proto) {
 		return false
 	}
-	hasPorts := p.proto == ProtoTCP || p.proto == ProtoUDP || p.proto == ProtoSCTP
+	hasPorts := p.proto == firewall.ProtoTCP || p.proto == firewall.ProtoUDP || p.proto == firewall.ProtoSCTP
 	return !hasPorts || (portIn(r.SrcPorts, p.sport) && portIn(r.DstPorts, p.dport))
 }
 
 // lookup judges p through the tables as the BPF program does.
-func (t *Tables) lookup(p packet) (uint32, Action, []uint32) {
-	miss := func() (uint32, Action, []uint32) { return t.DefaultSlot, t.DefaultAction, nil }
+func (t *Tables) lookup(p packet) (uint32, firewall.Action, []uint32) {
+	miss := func() (uint32, firewall.Action, []uint32) { return t.DefaultSlot, t.DefaultAction, nil }
 	lpm := func(entries []PrefixClass, a netip.Addr) uint32 {
 		best, class := -1, uint32(0)
 		for _, e := range entries {
@@ -68,15 +70,15 @@ func (t *Tables) lookup(p packet) (uint32, Action, []uint32) {
 	}
 	slot := func(port int) int {
 		switch p.proto {
-		case ProtoTCP, ProtoUDP, ProtoSCTP:
-			base := map[Protocol]int{ProtoTCP: 0, ProtoUDP: portSpan, ProtoSCTP: 2 * portSpan}[p.proto]
+		case firewall.ProtoTCP, firewall.ProtoUDP, firewall.ProtoSCTP:
+			base := map[firewall.Protocol]int{firewall.ProtoTCP: 0, firewall.ProtoUDP: portSpan, firewall.ProtoSCTP: 2 * portSpan}[p.proto]
 			if port < 0 {
 				return base + portNone
 			}
 			return base + port
-		case ProtoICMP:
+		case firewall.ProtoICMP:
 			return portOther + 1
-		case ProtoICMPv6:
+		case firewall.ProtoICMPv6:
 			return portOther + 2
 		}
 		return portOther
@@ -98,14 +100,14 @@ func (t *Tables) lookup(p packet) (uint32, Action, []uint32) {
 	if !ok {
 		return miss()
 	}
-	return v.Slot, Action(v.Action), append([]uint32(nil), v.Count[:v.Ncount]...)
+	return v.Slot, firewall.Action(v.Action), append([]uint32(nil), v.Count[:v.Ncount]...)
 }
 
 func TestCompiledTablesAgreeWithALinearScan(t *testing.T) {
 	rng := rand.New(rand.NewPCG(1, 2))
 	v4 := []string{"0.0.0.0/0", "10.0.0.0/8", "10.1.0.0/16", "10.1.2.0/24", "10.1.2.3/32", "192.0.2.0/24", "10.200.0.0/16"}
 	v6 := []string{"::/0", "2001:db8::/32", "2001:db8:1::/48", "2001:db8:1::1/128", "fd00::/8"}
-	protos := []Protocol{ProtoAny, ProtoTCP, ProtoUDP, ProtoSCTP, ProtoICMP, ProtoICMPv6, 47}
+	protos := []firewall.Protocol{firewall.ProtoAny, firewall.ProtoTCP, firewall.ProtoUDP, firewall.ProtoSCTP, firewall.ProtoICMP, firewall.ProtoICMPv6, 47}
 	randPrefixes := func() []netip.Prefix {
 		var out []netip.Prefix
 		pool := v4
@@ -117,30 +119,30 @@ func TestCompiledTablesAgreeWithALinearScan(t *testing.T) {
 		}
 		return out
 	}
-	randRange := func() PortRange {
+	randRange := func() firewall.PortRange {
 		if rng.IntN(2) == 0 {
-			return AnyPort
+			return firewall.AnyPort
 		}
 		a := uint16(rng.IntN(100))
-		return PortRange{a, a + uint16(rng.IntN(20))}
+		return firewall.PortRange{First: a, Last: a + uint16(rng.IntN(20))}
 	}
 	addrs := []string{"10.1.2.3", "10.1.2.4", "10.1.9.9", "10.200.3.4", "192.0.2.7", "8.8.8.8", "2001:db8:1::1", "2001:db8:1::2", "2001:db8:2::1", "fd00::5", "2002::1"}
 	for round := range 50 {
-		var rules []Rule
+		var rules []firewall.Rule
 		for range 1 + rng.IntN(30) {
-			r := Rule{Src: randPrefixes(), Dst: randPrefixes(), Protocol: protos[rng.IntN(4)], SrcPorts: AnyPort, DstPorts: AnyPort,
-				Action: []Action{ActionAllow, ActionDrop, ActionCount}[rng.IntN(3)]}
+			r := firewall.Rule{Src: randPrefixes(), Dst: randPrefixes(), Protocol: protos[rng.IntN(4)], SrcPorts: firewall.AnyPort, DstPorts: firewall.AnyPort,
+				Action: []firewall.Action{firewall.ActionAllow, firewall.ActionDrop, firewall.ActionCount}[rng.IntN(3)]}
 			if v4, v6 := r.Families(); !v4 && !v6 {
 				continue
 			}
-			if r.Protocol == ProtoTCP || r.Protocol == ProtoUDP || r.Protocol == ProtoSCTP {
+			if r.Protocol == firewall.ProtoTCP || r.Protocol == firewall.ProtoUDP || r.Protocol == firewall.ProtoSCTP {
 				r.SrcPorts, r.DstPorts = randRange(), randRange()
 			} else if rng.IntN(2) == 0 {
 				r.Protocol = protos[4+rng.IntN(2)] // rules name only the protocols the API offers
 			}
 			rules = append(rules, r)
 		}
-		def := []Action{ActionAllow, ActionDrop}[round%2]
+		def := []firewall.Action{firewall.ActionAllow, firewall.ActionDrop}[round%2]
 		tb, err := Compile(rules, def)
 		if err != nil {
 			continue // more than 8 COUNT rules on one packet: refused, as documented
@@ -166,20 +168,20 @@ func TestCompiledTablesAgreeWithALinearScan(t *testing.T) {
 }
 
 func TestCompileRefusesWhatTheDataPlaneCannotHold(t *testing.T) {
-	var counts []Rule
+	var counts []firewall.Rule
 	for range MaxCountRules + 1 {
-		counts = append(counts, Rule{SrcPorts: AnyPort, DstPorts: AnyPort, Action: ActionCount})
+		counts = append(counts, firewall.Rule{SrcPorts: firewall.AnyPort, DstPorts: firewall.AnyPort, Action: firewall.ActionCount})
 	}
 	for _, tc := range []struct {
 		name  string
-		rules []Rule
+		rules []firewall.Rule
 	}{
 		{"more COUNT rules on one packet than the program follows are refused", counts},
-		{"more rules than the counter slots are refused", make([]Rule, MaxRules+1)},
-		{"more source prefixes than a generation's half of the trie are refused", []Rule{hostsRule(MaxPrefixes + 1)}},
+		{"more rules than the counter slots are refused", make([]firewall.Rule, MaxRules+1)},
+		{"more source prefixes than a generation's half of the trie are refused", []firewall.Rule{hostsRule(MaxPrefixes + 1)}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			if _, err := Compile(tc.rules, ActionAllow); !errors.Is(err, ErrTooComplex) {
+			if _, err := Compile(tc.rules, firewall.ActionAllow); !errors.Is(err, ErrTooComplex) {
 				t.Fatalf("got %v, want ErrTooComplex", err)
 			}
 		})
@@ -187,8 +189,8 @@ func TestCompileRefusesWhatTheDataPlaneCannotHold(t *testing.T) {
 }
 
 // hostsRule drops n distinct IPv4 /32 sources.
-func hostsRule(n int) Rule {
-	r := Rule{SrcPorts: AnyPort, DstPorts: AnyPort, Action: ActionDrop}
+func hostsRule(n int) firewall.Rule {
+	r := firewall.Rule{SrcPorts: firewall.AnyPort, DstPorts: firewall.AnyPort, Action: firewall.ActionDrop}
 	for i := range n {
 		r.Src = append(r.Src, netip.PrefixFrom(netip.AddrFrom4([4]byte{10, byte(i >> 16), byte(i >> 8), byte(i)}), 32))
 	}
@@ -204,8 +206,8 @@ func TestLargestPrefixSetReplacesItself(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { d.Close() })
-	for _, def := range []Action{ActionAllow, ActionDrop} {
-		tb, err := Compile([]Rule{hostsRule(MaxPrefixes)}, def)
+	for _, def := range []firewall.Action{firewall.ActionAllow, firewall.ActionDrop} {
+		tb, err := Compile([]firewall.Rule{hostsRule(MaxPrefixes)}, def)
 		if err != nil {
 			t.Fatal(err)
 		}

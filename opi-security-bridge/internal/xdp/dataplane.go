@@ -8,6 +8,8 @@ import (
 	"path/filepath"
 
 	"github.com/cilium/ebpf"
+
+	"github.com/opi-suite/opi/opi-security-bridge/firewall"
 )
 
 // Dataplane is one policy's maps and program, its maps pinned in a bpffs
@@ -139,7 +141,7 @@ func (d *Dataplane) write(gen uint32, t *Tables) error {
 	if err := d.zeroCounters(gen); err != nil {
 		return err
 	}
-	s := firewallGenSettings{DefaultAction: uint32(t.DefaultAction), DefaultSlot: t.DefaultSlot, Fingerprint: t.Fingerprint}
+	s := firewallGenSettings{DefaultAction: dpAction(t.DefaultAction), DefaultSlot: t.DefaultSlot, Fingerprint: t.Fingerprint}
 	return m.Settings.Update(gen, &s, ebpf.UpdateAny)
 }
 
@@ -210,36 +212,26 @@ func clearMap[K any](m *ebpf.Map, stale func(*K) bool) error {
 	return nil
 }
 
-// Counters are a packet and byte count.
-type Counters struct{ Packets, Bytes uint64 }
-
-// Stats are the counters of the active rule set.
-type Stats struct {
-	Rules     []Counters // by rule index
-	Default   Counters
-	Malformed Counters
-}
-
 // Stats sums the per-CPU counters of the active generation's first n rules,
 // the default action and the malformed packets.
-func (d *Dataplane) Stats(n int) (*Stats, error) {
+func (d *Dataplane) Stats(n int) (*firewall.Stats, error) {
 	gen, err := d.activeGen()
 	if err != nil {
 		return nil, err
 	}
-	read := func(slot int) (Counters, error) {
+	read := func(slot int) (firewall.Counters, error) {
 		var per []firewallCounter
 		if err := d.objs.Counters.Lookup(gen*slots+uint32(slot), &per); err != nil {
-			return Counters{}, fmt.Errorf("xdp: reading counters: %w", err)
+			return firewall.Counters{}, fmt.Errorf("xdp: reading counters: %w", err)
 		}
-		var c Counters
+		var c firewall.Counters
 		for _, p := range per {
 			c.Packets += p.Packets
 			c.Bytes += p.Bytes
 		}
 		return c, nil
 	}
-	s := &Stats{Rules: make([]Counters, n)}
+	s := &firewall.Stats{Rules: make([]firewall.Counters, n)}
 	for i := range n {
 		if s.Rules[i], err = read(i); err != nil {
 			return nil, err

@@ -7,6 +7,8 @@ import (
 	"testing"
 
 	"golang.org/x/sys/unix"
+
+	"github.com/opi-suite/opi/opi-security-bridge/firewall"
 )
 
 // needRoot skips tests that load BPF programs or touch the network unless
@@ -31,7 +33,7 @@ func bpffs(t testing.TB) string {
 }
 
 // openLoaded opens a data plane on a fresh bpffs and loads rules into it.
-func openLoaded(t testing.TB, rules []Rule, def Action) *Dataplane {
+func openLoaded(t testing.TB, rules []firewall.Rule, def firewall.Action) *Dataplane {
 	t.Helper()
 	d, err := Open(bpffs(t) + "/p")
 	if err != nil {

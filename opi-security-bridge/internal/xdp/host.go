@@ -4,17 +4,24 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net"
 	"os"
 	"path/filepath"
 	"slices"
 	"sync"
 
 	"golang.org/x/sys/unix"
+
+	"github.com/opi-suite/opi/opi-kit/errdefs"
+	"github.com/opi-suite/opi/opi-security-bridge/firewall"
 )
 
 // Host keeps the data planes of every policy under one bpffs directory,
 // one subdirectory per policy: `<root>/policies/<id>/` holds its maps and a
-// `link_<interface>` pin per interface.
+// `link_<interface>` pin per interface. It is the firewall's backend
+// (firewall.Backend), and classifies its errors into errdefs classes: a
+// rule set the data plane cannot hold is InvalidArgument, a missing
+// interface NotFound, counters that cannot be read Unavailable.
 type Host struct {
 	root   string
 	mu     sync.Mutex
@@ -60,10 +67,26 @@ func (h *Host) plane(id string) (*Dataplane, error) {
 	return d, nil
 }
 
-// Apply makes policy id enforce t on exactly the interfaces given. It loads
-// t only when the pinned maps hold a different rule set, so a restarted
-// bridge re-adopts running policies without touching their counters.
-func (h *Host) Apply(_ context.Context, id string, t *Tables, interfaces []string, mode Mode) error {
+// The Host is the firewall's backend.
+var _ firewall.Backend = (*Host)(nil)
+
+// Apply compiles p's rules and makes policy id enforce them on exactly
+// p.Interfaces. It loads the tables only when the pinned maps hold a
+// different rule set, so a restarted bridge re-adopts running policies
+// without touching their counters.
+func (h *Host) Apply(_ context.Context, id string, p *firewall.Policy) error {
+	t, err := Compile(p.Rules, p.Default)
+	if err != nil {
+		return errdefs.InvalidArgumentf("rules: %v", err)
+	}
+	err = h.apply(id, t, p.Interfaces, p.Mode)
+	if errors.Is(err, ErrNoInterface) {
+		return errdefs.Wrap(errdefs.ErrNotFound, err)
+	}
+	return err
+}
+
+func (h *Host) apply(id string, t *Tables, interfaces []string, mode firewall.Mode) error {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	d, err := h.plane(id)
@@ -114,14 +137,23 @@ func (h *Host) Remove(_ context.Context, id string) error {
 }
 
 // Stats returns the counters of policy id's first n rules.
-func (h *Host) Stats(_ context.Context, id string, n int) (*Stats, error) {
+func (h *Host) Stats(_ context.Context, id string, n int) (*firewall.Stats, error) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	d, err := h.plane(id)
-	if err != nil {
-		return nil, err
+	if err == nil {
+		var s *firewall.Stats
+		if s, err = d.Stats(n); err == nil {
+			return s, nil
+		}
 	}
-	return d.Stats(n)
+	return nil, errdefs.Wrap(errdefs.ErrUnavailable, err)
+}
+
+// HasInterface reports whether the host has an interface of that name.
+func (h *Host) HasInterface(_ context.Context, name string) (bool, error) {
+	_, err := net.InterfaceByName(name)
+	return err == nil, nil
 }
 
 // Policies lists the ids of the policies pinned under the root.
@@ -145,7 +177,7 @@ func (h *Host) Policies(context.Context) ([]string, error) {
 // Probe reports whether the root is still a usable bpffs.
 func (h *Host) Probe(context.Context) error {
 	if !onBPFFS(h.root) {
-		return fmt.Errorf("xdp: %s is no longer on a bpffs", h.root)
+		return errdefs.Unavailablef("xdp: %s is no longer on a bpffs", h.root)
 	}
 	return nil
 }

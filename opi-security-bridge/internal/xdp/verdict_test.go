@@ -4,6 +4,8 @@ import (
 	"testing"
 
 	"github.com/cilium/ebpf"
+
+	"github.com/opi-suite/opi/opi-security-bridge/firewall"
 )
 
 const (
@@ -12,29 +14,29 @@ const (
 )
 
 // verdictRules is the rule set the verdict table runs against, by priority.
-var verdictRules = []Rule{
+var verdictRules = []firewall.Rule{
 	// 0: count everything from 10.0.0.0/8, then go on
-	{Src: pfx("10.0.0.0/8"), SrcPorts: AnyPort, DstPorts: AnyPort, Action: ActionCount},
+	{Src: pfx("10.0.0.0/8"), SrcPorts: firewall.AnyPort, DstPorts: firewall.AnyPort, Action: firewall.ActionCount},
 	// 1: drop TCP to port 22 from 10.1.0.0/16
-	{Src: pfx("10.1.0.0/16"), Protocol: ProtoTCP, SrcPorts: AnyPort, DstPorts: PortRange{22, 22}, Action: ActionDrop},
+	{Src: pfx("10.1.0.0/16"), Protocol: firewall.ProtoTCP, SrcPorts: firewall.AnyPort, DstPorts: firewall.PortRange{First: 22, Last: 22}, Action: firewall.ActionDrop},
 	// 2: allow TCP 20-30 from anywhere
-	{Protocol: ProtoTCP, SrcPorts: AnyPort, DstPorts: PortRange{20, 30}, Action: ActionAllow},
+	{Protocol: firewall.ProtoTCP, SrcPorts: firewall.AnyPort, DstPorts: firewall.PortRange{First: 20, Last: 30}, Action: firewall.ActionAllow},
 	// 3: drop UDP 53 to 192.0.2.1
-	{Dst: pfx("192.0.2.1/32"), Protocol: ProtoUDP, SrcPorts: AnyPort, DstPorts: PortRange{53, 53}, Action: ActionDrop},
+	{Dst: pfx("192.0.2.1/32"), Protocol: firewall.ProtoUDP, SrcPorts: firewall.AnyPort, DstPorts: firewall.PortRange{First: 53, Last: 53}, Action: firewall.ActionDrop},
 	// 4: drop ICMP from 198.51.100.0/24
-	{Src: pfx("198.51.100.0/24"), Protocol: ProtoICMP, SrcPorts: AnyPort, DstPorts: AnyPort, Action: ActionDrop},
+	{Src: pfx("198.51.100.0/24"), Protocol: firewall.ProtoICMP, SrcPorts: firewall.AnyPort, DstPorts: firewall.AnyPort, Action: firewall.ActionDrop},
 	// 5: drop everything from 2001:db8:bad::/48
-	{Src: pfx("2001:db8:bad::/48"), SrcPorts: AnyPort, DstPorts: AnyPort, Action: ActionDrop},
+	{Src: pfx("2001:db8:bad::/48"), SrcPorts: firewall.AnyPort, DstPorts: firewall.AnyPort, Action: firewall.ActionDrop},
 	// 6: drop UDP from source ports 1000-2000 to 2001:db8::/32
-	{Dst: pfx("2001:db8::/32"), Protocol: ProtoUDP, SrcPorts: PortRange{1000, 2000}, DstPorts: AnyPort, Action: ActionDrop},
+	{Dst: pfx("2001:db8::/32"), Protocol: firewall.ProtoUDP, SrcPorts: firewall.PortRange{First: 1000, Last: 2000}, DstPorts: firewall.AnyPort, Action: firewall.ActionDrop},
 	// 7: drop ICMPv6 from fd00::/8
-	{Src: pfx("fd00::/8"), Protocol: ProtoICMPv6, SrcPorts: AnyPort, DstPorts: AnyPort, Action: ActionDrop},
+	{Src: pfx("fd00::/8"), Protocol: firewall.ProtoICMPv6, SrcPorts: firewall.AnyPort, DstPorts: firewall.AnyPort, Action: firewall.ActionDrop},
 	// 8: drop anything from 203.0.113.0/24 (fragments included)
-	{Src: pfx("203.0.113.0/24"), SrcPorts: AnyPort, DstPorts: AnyPort, Action: ActionDrop},
+	{Src: pfx("203.0.113.0/24"), SrcPorts: firewall.AnyPort, DstPorts: firewall.AnyPort, Action: firewall.ActionDrop},
 }
 
 func TestVerdicts(t *testing.T) {
-	d := openLoaded(t, verdictRules, ActionAllow)
+	d := openLoaded(t, verdictRules, firewall.ActionAllow)
 	cases := []struct {
 		name string
 		f    frame
@@ -112,7 +114,7 @@ func TestVerdicts(t *testing.T) {
 	}
 }
 
-func slotCount(s *Stats, slot int) uint64 {
+func slotCount(s *firewall.Stats, slot int) uint64 {
 	switch slot {
 	case slotDefault:
 		return s.Default.Packets
@@ -123,7 +125,7 @@ func slotCount(s *Stats, slot int) uint64 {
 }
 
 func TestShortFrames(t *testing.T) {
-	d := openLoaded(t, verdictRules, ActionDrop)
+	d := openLoaded(t, verdictRules, firewall.ActionDrop)
 	full := frame{src: addr("10.1.2.3"), dst: addr("192.0.2.9"), proto: 6, dport: 22}.bytes()
 	for _, tc := range []struct {
 		name string

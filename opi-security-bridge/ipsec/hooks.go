@@ -8,9 +8,10 @@ import (
 	"crypto/x509"
 	"encoding/pem"
 	"errors"
+	"time"
 
 	securityv1 "github.com/opi-suite/opi/opi-api/security/v1"
-	"github.com/opi-suite/opi/opi-kit/aip"
+	"github.com/opi-suite/opi/opi-kit/errdefs"
 	"google.golang.org/protobuf/types/known/timestamppb"
 )
 
@@ -33,7 +34,7 @@ func (b connBackend) Delete(ctx context.Context, c *securityv1.IkeConnection) er
 	if err != nil {
 		return err
 	}
-	if _, err := b.m.backend.Terminate(ctx, id, "", true, 2000); err != nil {
+	if _, err := b.m.backend.Terminate(ctx, id, "", true, 2*time.Second); err != nil {
 		return err
 	}
 	return errors.Join(b.m.backend.UnloadConn(ctx, id), b.m.backend.UnloadShared(ctx, sharedKeyID(id)))
@@ -46,7 +47,7 @@ type pskBackend struct{ m *Manager }
 // Create checks the key; nothing uses it yet.
 func (b pskBackend) Create(_ context.Context, k *securityv1.PreSharedKey) error {
 	if len(k.GetSecret()) < MinPSKLength {
-		return aip.InvalidArgumentf("secret: a pre-shared key needs at least %d bytes", MinPSKLength)
+		return errdefs.InvalidArgumentf("secret: a pre-shared key needs at least %d bytes", MinPSKLength)
 	}
 	return nil
 }
@@ -60,12 +61,12 @@ func (b pskBackend) Update(ctx context.Context, _, k *securityv1.PreSharedKey) e
 		if c.GetLocalAuth().GetPreSharedKey() != k.GetName() && c.GetRemoteAuth().GetPreSharedKey() != k.GetName() {
 			return nil
 		}
-		_, key, err := b.m.toVici(ctx, c)
+		_, key, err := b.m.toBackend(ctx, c)
 		if err != nil || key == nil {
 			return err
 		}
 		key.Data = k.GetSecret() // the store still holds the old secret until the commit
-		return refused("the pre-shared key of "+c.GetName(), b.m.backend.LoadShared(ctx, *key))
+		return loading("the pre-shared key of "+c.GetName(), b.m.backend.LoadShared(ctx, *key))
 	})
 }
 
@@ -84,7 +85,7 @@ func (b certBackend) Create(ctx context.Context, c *securityv1.Certificate) erro
 	}
 	c.Subject, c.Issuer, c.IsCa = cert.Subject.String(), cert.Issuer.String(), cert.IsCA
 	c.NotAfter = timestamppb.New(cert.NotAfter)
-	return refused("certificate "+c.GetName(), b.m.backend.LoadCert(ctx, []byte(c.GetPem()), cert.IsCA))
+	return loading(c.GetName(), b.m.backend.LoadCert(ctx, []byte(c.GetPem()), cert.IsCA))
 }
 
 // Update has nothing to do: every field is immutable.
@@ -100,11 +101,11 @@ func (certBackend) Delete(context.Context, *securityv1.Certificate) error { retu
 func ParseCertificate(p string) (*x509.Certificate, error) {
 	block, _ := pem.Decode([]byte(p))
 	if block == nil || block.Type != "CERTIFICATE" {
-		return nil, aip.InvalidArgumentf("pem: not a PEM CERTIFICATE block")
+		return nil, errdefs.InvalidArgumentf("pem: not a PEM CERTIFICATE block")
 	}
 	cert, err := x509.ParseCertificate(block.Bytes)
 	if err != nil {
-		return nil, aip.InvalidArgumentf("pem: %v", err)
+		return nil, errdefs.InvalidArgumentf("pem: %v", err)
 	}
 	return cert, nil
 }
@@ -120,7 +121,7 @@ func (b keyBackend) Create(ctx context.Context, k *securityv1.PrivateKey) error 
 	}
 	id, err := b.m.backend.LoadKey(ctx, k.GetPem())
 	if err != nil {
-		return refused("private key "+k.GetName(), err)
+		return loading(k.GetName(), err)
 	}
 	k.Algorithm, k.KeyId = alg, id
 	return nil
@@ -144,7 +145,7 @@ func (b keyBackend) Delete(ctx context.Context, k *securityv1.PrivateKey) error 
 func keyAlgorithm(p []byte) (string, error) {
 	block, _ := pem.Decode(p)
 	if block == nil {
-		return "", aip.InvalidArgumentf("pem: not a PEM block")
+		return "", errdefs.InvalidArgumentf("pem: not a PEM block")
 	}
 	var key any
 	var err error
@@ -156,10 +157,10 @@ func keyAlgorithm(p []byte) (string, error) {
 	case "PRIVATE KEY":
 		key, err = x509.ParsePKCS8PrivateKey(block.Bytes)
 	default:
-		return "", aip.InvalidArgumentf("pem: a %q block is not a private key", block.Type)
+		return "", errdefs.InvalidArgumentf("pem: a %q block is not a private key", block.Type)
 	}
 	if err != nil {
-		return "", aip.InvalidArgumentf("pem: the private key does not parse")
+		return "", errdefs.InvalidArgumentf("pem: the private key does not parse")
 	}
 	switch key.(type) {
 	case *rsa.PrivateKey:
@@ -169,5 +170,5 @@ func keyAlgorithm(p []byte) (string, error) {
 	case ed25519.PrivateKey:
 		return "ED25519", nil
 	}
-	return "", aip.InvalidArgumentf("pem: unsupported private key type %T", key)
+	return "", errdefs.InvalidArgumentf("pem: unsupported private key type %T", key)
 }

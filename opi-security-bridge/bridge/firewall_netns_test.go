@@ -1,4 +1,4 @@
-package firewallapi
+package bridge_test
 
 import (
 	"bytes"

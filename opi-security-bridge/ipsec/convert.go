@@ -7,7 +7,7 @@ import (
 
 	securityv1 "github.com/opi-suite/opi/opi-api/security/v1"
 	"github.com/opi-suite/opi/opi-kit/aip"
-	"github.com/opi-suite/opi/opi-security-bridge/internal/vici"
+	"github.com/opi-suite/opi/opi-kit/errdefs"
 )
 
 // MinPSKLength is the shortest pre-shared key accepted, in bytes.
@@ -22,21 +22,21 @@ func sharedKeyID(connID string) string { return "opi-" + connID }
 // each authentication method names what it needs.
 func ValidateConnection(c *securityv1.IkeConnection) error {
 	if len(c.GetChildren()) == 0 {
-		return aip.InvalidArgumentf("children: a connection needs at least one child SA")
+		return errdefs.InvalidArgumentf("children: a connection needs at least one child SA")
 	}
 	seen := map[string]bool{}
 	for i, ch := range c.GetChildren() {
 		if err := aip.ValidateID(ch.GetName()); err != nil {
-			return aip.InvalidArgumentf("children[%d].name: %v", i, err)
+			return errdefs.InvalidArgumentf("children[%d].name: %v", i, err)
 		}
 		if seen[ch.GetName()] {
-			return aip.InvalidArgumentf("children[%d].name: %q appears twice", i, ch.GetName())
+			return errdefs.InvalidArgumentf("children[%d].name: %q appears twice", i, ch.GetName())
 		}
 		seen[ch.GetName()] = true
 	}
 	local, remote := c.GetLocalAuth(), c.GetRemoteAuth()
 	if local == nil || remote == nil {
-		return aip.InvalidArgumentf("local_auth and remote_auth are required")
+		return errdefs.InvalidArgumentf("local_auth and remote_auth are required")
 	}
 	for _, side := range []struct {
 		field string
@@ -49,10 +49,10 @@ func ValidateConnection(c *securityv1.IkeConnection) error {
 	}
 	lp, rp := local.GetPreSharedKey(), remote.GetPreSharedKey()
 	if lp != "" && rp != "" && lp != rp {
-		return aip.InvalidArgumentf("local_auth.pre_shared_key and remote_auth.pre_shared_key name different keys; a PSK connection uses one key")
+		return errdefs.InvalidArgumentf("local_auth.pre_shared_key and remote_auth.pre_shared_key name different keys; a PSK connection uses one key")
 	}
 	if (local.GetMethod() == securityv1.AuthMethod_AUTH_METHOD_PSK || remote.GetMethod() == securityv1.AuthMethod_AUTH_METHOD_PSK) && lp == "" && rp == "" {
-		return aip.InvalidArgumentf("local_auth.pre_shared_key: PSK authentication needs a pre-shared key")
+		return errdefs.InvalidArgumentf("local_auth.pre_shared_key: PSK authentication needs a pre-shared key")
 	}
 	return nil
 }
@@ -72,48 +72,48 @@ func validateAuth(field string, a *securityv1.Authentication, local bool) error 
 			continue
 		}
 		if err := r.pattern.Validate(r.value); err != nil {
-			return aip.InvalidArgumentf("%s.%s: %v", field, r.name, err)
+			return errdefs.InvalidArgumentf("%s.%s: %v", field, r.name, err)
 		}
 	}
 	switch a.GetMethod() {
 	case securityv1.AuthMethod_AUTH_METHOD_PSK:
 		if a.GetCertificate() != "" || a.GetPrivateKey() != "" || a.GetCaCertificate() != "" {
-			return aip.InvalidArgumentf("%s: PSK authentication takes no certificate or private key", field)
+			return errdefs.InvalidArgumentf("%s: PSK authentication takes no certificate or private key", field)
 		}
 	case securityv1.AuthMethod_AUTH_METHOD_PUBKEY:
 		if a.GetPreSharedKey() != "" {
-			return aip.InvalidArgumentf("%s.pre_shared_key: PUBKEY authentication takes no pre-shared key", field)
+			return errdefs.InvalidArgumentf("%s.pre_shared_key: PUBKEY authentication takes no pre-shared key", field)
 		}
 		if local && (a.GetCertificate() == "" || a.GetPrivateKey() == "") {
-			return aip.InvalidArgumentf("%s: local PUBKEY authentication needs certificate and private_key", field)
+			return errdefs.InvalidArgumentf("%s: local PUBKEY authentication needs certificate and private_key", field)
 		}
 		if local && a.GetCaCertificate() != "" {
-			return aip.InvalidArgumentf("%s.ca_certificate: only the remote side names a CA", field)
+			return errdefs.InvalidArgumentf("%s.ca_certificate: only the remote side names a CA", field)
 		}
 		if !local && a.GetPrivateKey() != "" {
-			return aip.InvalidArgumentf("%s.private_key: the remote side has no private key here", field)
+			return errdefs.InvalidArgumentf("%s.private_key: the remote side has no private key here", field)
 		}
 		if !local && a.GetCertificate() == "" && a.GetCaCertificate() == "" {
-			return aip.InvalidArgumentf("%s: remote PUBKEY authentication needs ca_certificate or certificate", field)
+			return errdefs.InvalidArgumentf("%s: remote PUBKEY authentication needs ca_certificate or certificate", field)
 		}
 	default:
-		return aip.InvalidArgumentf("%s.method: must be PSK or PUBKEY", field)
+		return errdefs.InvalidArgumentf("%s.method: must be PSK or PUBKEY", field)
 	}
 	return nil
 }
 
-// toVici builds what charon loads for c: the connection and, for PSK
+// toBackend builds what the daemon loads for c: the connection and, for PSK
 // connections, its shared key (nil otherwise). It reads the credentials c
 // names from the store.
-func (m *Manager) toVici(ctx context.Context, c *securityv1.IkeConnection) (vici.Conn, *vici.SharedKey, error) {
+func (m *Manager) toBackend(ctx context.Context, c *securityv1.IkeConnection) (Conn, *SharedKey, error) {
 	if err := ValidateConnection(c); err != nil {
-		return vici.Conn{}, nil, err
+		return Conn{}, nil, err
 	}
 	id, err := ConnPattern.ID(c.GetName())
 	if err != nil {
-		return vici.Conn{}, nil, err
+		return Conn{}, nil, err
 	}
-	vc := vici.Conn{
+	vc := Conn{
 		Name: id, Version: int(c.GetVersion()),
 		LocalAddrs: c.GetLocalAddrs(), RemoteAddrs: c.GetRemoteAddrs(),
 		LocalPort: int(c.GetLocalPort()), RemotePort: int(c.GetRemotePort()),
@@ -128,7 +128,7 @@ func (m *Manager) toVici(ctx context.Context, c *securityv1.IkeConnection) (vici
 		return vc, nil, err
 	}
 	for _, ch := range c.GetChildren() {
-		vc.Children = append(vc.Children, vici.Child{
+		vc.Children = append(vc.Children, Child{
 			Name: ch.GetName(), LocalTS: ch.GetLocalTs(), RemoteTS: ch.GetRemoteTs(),
 			ESPProposals: ch.GetEspProposals(),
 			Mode:         map[securityv1.IpsecMode]string{securityv1.IpsecMode_IPSEC_MODE_TRANSPORT: "transport", securityv1.IpsecMode_IPSEC_MODE_TUNNEL: "tunnel"}[ch.GetMode()],
@@ -148,7 +148,7 @@ func (m *Manager) toVici(ctx context.Context, c *securityv1.IkeConnection) (vici
 	if err != nil {
 		return vc, nil, err
 	}
-	key := &vici.SharedKey{ID: sharedKeyID(id), Data: psk.GetSecret()}
+	key := &SharedKey{ID: sharedKeyID(id), Data: psk.GetSecret()}
 	for _, owner := range []string{identity(c.GetLocalAuth(), c.GetLocalAddrs()), identity(c.GetRemoteAuth(), c.GetRemoteAddrs())} {
 		if owner != "" {
 			key.Owners = append(key.Owners, owner)
@@ -171,8 +171,8 @@ func identity(a *securityv1.Authentication, addrs []string) string {
 	return ""
 }
 
-func (m *Manager) auth(ctx context.Context, a *securityv1.Authentication) (vici.Auth, error) {
-	out := vici.Auth{ID: a.GetId(), Method: "psk"}
+func (m *Manager) auth(ctx context.Context, a *securityv1.Authentication) (Auth, error) {
+	out := Auth{ID: a.GetId(), Method: "psk"}
 	if a.GetMethod() == securityv1.AuthMethod_AUTH_METHOD_PUBKEY {
 		out.Method = "pubkey"
 	}
@@ -189,7 +189,7 @@ func (m *Manager) auth(ctx context.Context, a *securityv1.Authentication) (vici.
 			return out, err
 		}
 		if !cert.GetIsCa() {
-			return out, aip.InvalidArgumentf("%s is not a CA certificate", name)
+			return out, errdefs.InvalidArgumentf("%s is not a CA certificate", name)
 		}
 		out.CACerts = [][]byte{[]byte(cert.GetPem())}
 	}
@@ -206,13 +206,13 @@ func (m *Manager) auth(ctx context.Context, a *securityv1.Authentication) (vici.
 // with charon's text. prev, when not nil, is what charon held before (an
 // update): it is put back on failure.
 func (m *Manager) load(ctx context.Context, c, prev *securityv1.IkeConnection) error {
-	vc, key, err := m.toVici(ctx, c)
+	vc, key, err := m.toBackend(ctx, c)
 	if err != nil {
 		return err
 	}
 	if err := m.backend.LoadConn(ctx, vc); err != nil {
 		// Charon discards a connection it refuses: it still holds prev.
-		return refused("connection "+vc.Name, err)
+		return loading("connection "+vc.Name, err)
 	}
 	if key != nil {
 		err = m.backend.LoadShared(ctx, *key)
@@ -222,7 +222,7 @@ func (m *Manager) load(ctx context.Context, c, prev *securityv1.IkeConnection) e
 	if err == nil {
 		return nil
 	}
-	err = refused("the pre-shared key of connection "+vc.Name, err)
+	err = loading("the pre-shared key of connection "+vc.Name, err)
 	undo := context.WithoutCancel(ctx)
 	if prev != nil {
 		return errors.Join(err, m.load(undo, prev, nil))

@@ -5,39 +5,27 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"net"
 	"slices"
 	"sync"
 
-	commonv1 "github.com/opi-suite/opi/opi-api/common/v1"
 	securityv1 "github.com/opi-suite/opi/opi-api/security/v1"
 	"github.com/opi-suite/opi/opi-kit/aip"
+	"github.com/opi-suite/opi/opi-kit/errdefs"
+	"github.com/opi-suite/opi/opi-kit/names"
 	"github.com/opi-suite/opi/opi-kit/resource"
 	"github.com/opi-suite/opi/opi-kit/store"
 	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/types/known/fieldmaskpb"
-
-	"github.com/opi-suite/opi/opi-security-bridge/internal/xdp"
 )
 
-// Backend is the kernel side, one policy per id; xdp.Host is the real one.
-// Every method is idempotent.
-type Backend interface {
-	// Apply makes policy id enforce t on exactly these interfaces.
-	Apply(ctx context.Context, id string, t *xdp.Tables, interfaces []string, mode xdp.Mode) error
-	// Remove takes policy id out of the kernel.
-	Remove(ctx context.Context, id string) error
-	// Stats returns the counters of the first n rules of policy id.
-	Stats(ctx context.Context, id string, n int) (*xdp.Stats, error)
-	// Policies lists the ids the kernel holds.
-	Policies(ctx context.Context) ([]string, error)
-}
+// policyKind is the resource kind as the API declares it.
+var policyKind = names.MustForMessage(&securityv1.FirewallPolicy{})
 
-// Pattern is the resource name pattern of firewall policies.
-var Pattern = aip.MustCompile("firewallPolicies/{firewall_policy}")
+// Pattern is the resource name pattern of firewall policies, from the API.
+var Pattern = aip.FromNames(policyKind.Pattern)
 
 // Policies is the stored intent of firewall policies and the component that
-// keeps the kernel in line with it.
+// keeps the backend in line with it.
 type Policies struct {
 	coll    *resource.Collection[*securityv1.FirewallPolicy]
 	backend Backend
@@ -50,7 +38,7 @@ type Policies struct {
 // New returns the firewall policies kept in st and enforced through b.
 func New(st store.Store, b Backend, logger *slog.Logger) (*Policies, error) {
 	p := &Policies{backend: b, logger: logger}
-	coll, err := resource.New[*securityv1.FirewallPolicy](st, "firewallPolicies", Pattern,
+	coll, err := resource.New[*securityv1.FirewallPolicy](st, policyKind.Collection(), Pattern,
 		resource.WithBackend[*securityv1.FirewallPolicy](hooks{p}))
 	if err != nil {
 		return nil, err
@@ -93,7 +81,7 @@ func (p *Policies) Update(ctx context.Context, pol *securityv1.FirewallPolicy, m
 	name := pol.GetName()
 	cur, err := p.coll.Get(ctx, name)
 	switch {
-	case errors.Is(err, aip.ErrNotFound) && allowMissing:
+	case errors.Is(err, errdefs.ErrNotFound) && allowMissing:
 		cur = &securityv1.FirewallPolicy{Name: name}
 		mask = nil
 	case err != nil:
@@ -116,20 +104,9 @@ func (p *Policies) Delete(ctx context.Context, name string, allowMissing bool) e
 	return p.coll.Delete(ctx, name, allowMissing)
 }
 
-// RuleStats are a rule's counters with its priority.
-type RuleStats struct {
-	Priority uint32
-	xdp.Counters
-}
-
-// Stats are a policy's counters.
-type Stats struct {
-	Rules              []RuleStats
-	Default, Malformed xdp.Counters
-}
-
-// Stats returns the counters of a policy's active rule set.
-func (p *Policies) Stats(ctx context.Context, name string) (*Stats, error) {
+// Stats returns the counters of a policy's active rule set: per rule (by
+// priority), for the default action and for malformed packets.
+func (p *Policies) Stats(ctx context.Context, name string) (*securityv1.StatsFirewallPolicyResponse, error) {
 	// Under mu, so the stored rules (which name the counter slots) and the
 	// kernel's active rule set are the same: an update switches the kernel
 	// before it commits the store.
@@ -146,13 +123,17 @@ func (p *Policies) Stats(ctx context.Context, name string) (*Stats, error) {
 	id, _ := Pattern.ID(name)
 	s, err := p.backend.Stats(ctx, id, len(prios))
 	if err != nil {
-		return nil, aip.Unavailablef("reading the counters of %s: %v", name, err)
+		return nil, fmt.Errorf("reading the counters of %s: %w", name, err)
 	}
-	out := &Stats{Default: s.Default, Malformed: s.Malformed}
+	out := &securityv1.StatsFirewallPolicyResponse{DefaultAction: counters(s.Default), Malformed: counters(s.Malformed)}
 	for i, c := range s.Rules {
-		out.Rules = append(out.Rules, RuleStats{Priority: prios[i], Counters: c})
+		out.Rules = append(out.Rules, &securityv1.FirewallRuleStats{Priority: prios[i], Counters: counters(c)})
 	}
 	return out, nil
+}
+
+func counters(c Counters) *securityv1.FirewallCounters {
+	return &securityv1.FirewallCounters{Packets: c.Packets, Bytes: c.Bytes}
 }
 
 // check validates pol and its interfaces: each must exist (NotFound) and
@@ -162,8 +143,12 @@ func (p *Policies) check(ctx context.Context, name string, pol *securityv1.Firew
 		return err
 	}
 	for i, ifname := range pol.GetInterfaces() {
-		if _, err := net.InterfaceByName(ifname); err != nil {
-			return aip.NotFoundf("interfaces[%d]: interface %q not found", i, ifname)
+		ok, err := p.backend.HasInterface(ctx, ifname)
+		if err != nil {
+			return err
+		}
+		if !ok {
+			return errdefs.NotFoundf("interfaces[%d]: interface %q not found", i, ifname)
 		}
 	}
 	return p.coll.Walk(ctx, func(other *securityv1.FirewallPolicy) error {
@@ -172,42 +157,11 @@ func (p *Policies) check(ctx context.Context, name string, pol *securityv1.Firew
 		}
 		for _, i := range pol.GetInterfaces() {
 			if slices.Contains(other.GetInterfaces(), i) {
-				return aip.FailedPreconditionf("interface %q already has policy %s; an interface takes one policy", i, other.GetName())
+				return errdefs.FailedPreconditionf("interface %q already has policy %s; an interface takes one policy", i, other.GetName())
 			}
 		}
 		return nil
 	})
-}
-
-// Converge finishes operations a crash interrupted, makes the kernel enforce
-// every stored policy (re-adopting pinned maps and links, so enforcement
-// has no gap), records each policy's status, and removes pinned policies
-// that are no longer wanted.
-func (p *Policies) Converge(ctx context.Context) error {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	errs := []error{p.coll.Recover(ctx)}
-	want := map[string]bool{}
-	err := p.coll.Walk(ctx, func(pol *securityv1.FirewallPolicy) error {
-		id, _ := Pattern.ID(pol.GetName())
-		want[id] = true
-		state, msg := commonv1.ResourceState_RESOURCE_STATE_READY, ""
-		if err := p.apply(ctx, id, pol); err != nil {
-			state, msg = commonv1.ResourceState_RESOURCE_STATE_ERROR, err.Error()
-			errs = append(errs, fmt.Errorf("%s: %w", pol.GetName(), err))
-		}
-		return p.coll.SetStatus(ctx, pol.GetName(), state, msg)
-	})
-	errs = append(errs, err)
-	pinned, err := p.backend.Policies(ctx)
-	errs = append(errs, err)
-	for _, id := range pinned {
-		if !want[id] {
-			p.logger.InfoContext(ctx, "removing a pinned firewall policy that is no longer stored", "policy", id)
-			errs = append(errs, p.backend.Remove(ctx, id))
-		}
-	}
-	return errors.Join(errs...)
 }
 
 func (p *Policies) apply(ctx context.Context, id string, pol *securityv1.FirewallPolicy) error {
@@ -215,14 +169,10 @@ func (p *Policies) apply(ctx context.Context, id string, pol *securityv1.Firewal
 	if err != nil {
 		return err
 	}
-	err = p.backend.Apply(ctx, id, c.Tables, c.Interfaces, c.Mode)
-	if errors.Is(err, xdp.ErrNoInterface) {
-		return aip.NotFoundf("%v", err)
-	}
-	return err
+	return p.backend.Apply(ctx, id, c)
 }
 
-// hooks run the kernel side of each stored change (resource.Backend).
+// hooks run the backend side of each stored change (resource.Backend).
 type hooks struct{ p *Policies }
 
 func (h hooks) Create(ctx context.Context, pol *securityv1.FirewallPolicy) error {

@@ -1,4 +1,4 @@
-package firewallapi
+package bridge_test
 
 import (
 	"bytes"
@@ -12,7 +12,7 @@ import (
 
 	securityv1 "github.com/opi-suite/opi/opi-api/security/v1"
 
-	"github.com/opi-suite/opi/opi-security-bridge/internal/firewall"
+	"github.com/opi-suite/opi/opi-security-bridge/firewall"
 	"github.com/opi-suite/opi/opi-security-bridge/internal/xdp"
 )
 
@@ -83,7 +83,7 @@ func BenchmarkDropRate(b *testing.B) {
 			b.Fatal(err)
 		}
 		ctx := context.Background()
-		if err := host.Apply(ctx, "bench", c.Tables, c.Interfaces, c.Mode); err != nil {
+		if err := host.Apply(ctx, "bench", c); err != nil {
 			b.Fatal(err)
 		}
 		defer host.Remove(ctx, "bench")

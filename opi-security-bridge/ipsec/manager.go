@@ -1,10 +1,12 @@
-// Package ipsec is the IPsec bridge's domain layer: the stored intent (IKE
+// Package ipsec is the IPsec bridge's domain: the stored intent (IKE
 // connections, pre-shared keys, certificates, private keys) in opi-kit
-// resource collections, the backend calls that make charon hold it, the
-// reconcile pass that loads everything again when charon restarts empty,
-// and the fan-out of charon's SA events to watchers.
+// resource collections, their validation and references, the Backend
+// calls that make the IKE daemon hold it (the bridge's own Backend is
+// strongSwan's charon over VICI), the pieces of the replay pass that
+// loads everything again when the daemon restarts empty, and the fan-out
+// of the daemon's SA events to watchers.
 //
-// Charon names: a connection is loaded under its resource id (what
+// Daemon names: a connection is loaded under its resource id (what
 // `swanctl --list-conns` shows); the pre-shared key of a connection is
 // loaded as shared key "opi-<connection id>" for exactly that connection's
 // identities. Connections whose names are not in the store were loaded by
@@ -13,39 +15,48 @@ package ipsec
 
 import (
 	"context"
-	"errors"
+	"fmt"
 	"log/slog"
 	"sync"
 
 	securityv1 "github.com/opi-suite/opi/opi-api/security/v1"
 	"github.com/opi-suite/opi/opi-kit/aip"
+	"github.com/opi-suite/opi/opi-kit/names"
 	"github.com/opi-suite/opi/opi-kit/resource"
 	"github.com/opi-suite/opi/opi-kit/store"
-	"github.com/opi-suite/opi/opi-security-bridge/internal/vici"
 )
 
-// Collection kinds in the store, and the kind of the desired up/down
-// records of connections.
-const (
-	KindConnections  = "ikeConnections"
-	KindPreShared    = "preSharedKeys"
-	KindCertificates = "certificates"
-	KindPrivateKeys  = "privateKeys"
-	kindDesired      = "ikeConnections.desired"
-)
-
-// Name patterns of the resources.
+// The resource kinds, as the API declares them (google.api.resource).
 var (
-	ConnPattern = aip.MustCompile("ikeConnections/{ike_connection}")
-	PSKPattern  = aip.MustCompile("preSharedKeys/{pre_shared_key}")
-	CertPattern = aip.MustCompile("certificates/{certificate}")
-	KeyPattern  = aip.MustCompile("privateKeys/{private_key}")
+	connKind = names.MustForMessage(&securityv1.IkeConnection{})
+	pskKind  = names.MustForMessage(&securityv1.PreSharedKey{})
+	certKind = names.MustForMessage(&securityv1.Certificate{})
+	keyKind  = names.MustForMessage(&securityv1.PrivateKey{})
+)
+
+// Collection kinds in the store (the kinds' collection ids).
+var (
+	KindConnections  = connKind.Collection()
+	KindPreShared    = pskKind.Collection()
+	KindCertificates = certKind.Collection()
+	KindPrivateKeys  = keyKind.Collection()
+)
+
+// kindDesired holds the desired up/down records of connections.
+const kindDesired = "ikeConnections.desired"
+
+// Name patterns of the resources, from the API.
+var (
+	ConnPattern = aip.FromNames(connKind.Pattern)
+	PSKPattern  = aip.FromNames(pskKind.Pattern)
+	CertPattern = aip.FromNames(certKind.Pattern)
+	KeyPattern  = aip.FromNames(keyKind.Pattern)
 )
 
 // Manager is the IPsec domain: it owns the collections and the backend.
 type Manager struct {
 	st      store.Store
-	backend vici.Backend
+	backend Backend
 	log     *slog.Logger
 
 	// The stored intent, one collection per resource kind. The API layer
@@ -63,9 +74,10 @@ type Manager struct {
 	kick        func()     // asks the reconcile loop for a pass
 }
 
-// New builds the domain on st and backend. Call SetKick with the reconcile
-// loop's Kick, and run Reconcile from that loop.
-func New(st store.Store, backend vici.Backend, logger *slog.Logger) (*Manager, error) {
+// New builds the domain on st and backend. Run a pass built with Replay
+// from a reconcile loop, give SetKick that loop's Kick, and pass the
+// backend's Watch events to HandleEvent.
+func New(st store.Store, backend Backend, logger *slog.Logger) (*Manager, error) {
 	if logger == nil {
 		logger = slog.Default()
 	}
@@ -138,12 +150,12 @@ func uniqueRefs(refs []resource.Ref) []resource.Ref {
 	return out
 }
 
-// refused turns charon's refusal of a load into InvalidArgument carrying
-// charon's own text; other errors (charon unreachable) pass unchanged.
-func refused(what string, err error) error {
-	var ce *vici.CommandError
-	if errors.As(err, &ce) {
-		return aip.InvalidArgumentf("strongSwan refused %s: %s", what, ce.Msg)
+// loading names what the backend was loading when it failed; the error
+// keeps the class the backend gave it (a refusal is InvalidArgument with
+// the daemon's text, an unreachable daemon Unavailable).
+func loading(what string, err error) error {
+	if err == nil {
+		return nil
 	}
-	return err
+	return fmt.Errorf("loading %s: %w", what, err)
 }

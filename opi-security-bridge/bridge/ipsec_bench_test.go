@@ -1,4 +1,4 @@
-package ipsecapi_test
+package bridge_test
 
 import (
 	"context"

@@ -1,4 +1,4 @@
-package ipsecapi_test
+package bridge_test
 
 import (
 	"context"
@@ -9,6 +9,7 @@ import (
 	securityv1 "github.com/opi-suite/opi/opi-api/security/v1"
 	"github.com/opi-suite/opi/opi-security-bridge/internal/vici"
 	"github.com/opi-suite/opi/opi-security-bridge/internal/vici/vicitest"
+	"github.com/opi-suite/opi/opi-security-bridge/ipsec"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
 )
@@ -129,8 +130,8 @@ func TestTunnelWithPreSharedKey(t *testing.T) {
 	next(securityv1.SaEventType_SA_EVENT_TYPE_DAEMON_RECONNECTED)
 	outside, _ := vici.New(p.A.Socket)
 	defer outside.Close()
-	foreign := vici.Conn{Name: "outside", Version: 2, RemoteAddrs: []string{"198.51.100.1"},
-		Local: vici.Auth{Method: "psk"}, Remote: vici.Auth{Method: "psk"}, Children: []vici.Child{{Name: "x"}}}
+	foreign := ipsec.Conn{Name: "outside", Version: 2, RemoteAddrs: []string{"198.51.100.1"},
+		Local: ipsec.Auth{Method: "psk"}, Remote: ipsec.Auth{Method: "psk"}, Children: []ipsec.Child{{Name: "x"}}}
 	if err := outside.LoadConn(ctx, foreign); err != nil {
 		t.Fatal(err)
 	}
@@ -186,9 +187,9 @@ func TestTunnelWithCertificates(t *testing.T) {
 	ping(t, a)
 }
 
-func TestBadInputChangesNothing(t *testing.T) {
+func TestIPsecBadInputChangesNothing(t *testing.T) {
 	p := vicitest.NewPair(t)
-	a := side{api: startBridge(t, p.A), d: p.A, addr: p.AddrA, peer: p.AddrB, inner: p.InnerA, innerTo: p.InnerB}
+	a := side{api: startIPsec(t, p.A), d: p.A, addr: p.AddrA, peer: p.AddrB, inner: p.InnerA, innerTo: p.InnerB}
 	ctx := context.Background()
 	setupPSK(t, ctx, a)
 	before, _ := p.A.Swanctl("--list-conns")

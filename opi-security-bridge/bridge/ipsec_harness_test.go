@@ -1,4 +1,4 @@
-package ipsecapi_test
+package bridge_test
 
 import (
 	"context"
@@ -8,73 +8,22 @@ import (
 	"crypto/x509"
 	"crypto/x509/pkix"
 	"encoding/pem"
-	"io"
-	"log/slog"
 	"math/big"
-	"strings"
 	"testing"
 	"time"
 
 	securityv1 "github.com/opi-suite/opi/opi-api/security/v1"
-	"github.com/opi-suite/opi/opi-kit/server"
-	"github.com/opi-suite/opi/opi-kit/store"
-	"github.com/opi-suite/opi/opi-security-bridge/internal/ipsecapi"
+	"github.com/opi-suite/opi/opi-security-bridge/bridge"
 	"github.com/opi-suite/opi/opi-security-bridge/internal/vici/vicitest"
-	"google.golang.org/grpc"
-	"google.golang.org/grpc/credentials/insecure"
 	"google.golang.org/protobuf/types/known/durationpb"
 )
 
-// startBridge serves the IPsec API for charon d on a loopback port, with
-// its intent in a fresh store, and returns a client of it.
-func startBridge(t testing.TB, d *vicitest.Daemon) securityv1.IpsecServiceClient {
+// startIPsec serves the IPsec API for charon d, with its intent in a fresh
+// store, and returns a client of it.
+func startIPsec(t testing.TB, d *vicitest.Daemon) securityv1.IpsecServiceClient {
 	t.Helper()
-	ctx, cancel := context.WithCancel(context.Background())
-	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
-	if testing.Verbose() {
-		logger = slog.New(slog.NewTextHandler(&testWriter{t}, &slog.HandlerOptions{Level: slog.LevelInfo}))
-	}
-	s, err := server.New(server.Config{Listen: "127.0.0.1:0", InsecurePlaintext: true}, server.WithLogger(logger), server.WithProbeInterval(200*time.Millisecond))
-	if err != nil {
-		t.Fatal(err)
-	}
-	st, err := store.Open(t.TempDir() + "/intent.db")
-	if err != nil {
-		t.Fatal(err)
-	}
-	release, err := ipsecapi.Setup(ctx, s, st, d.Socket, logger)
-	if err != nil {
-		t.Fatal(err)
-	}
-	done := make(chan struct{})
-	go func() { _ = s.Run(ctx); close(done) }()
-	// The reconcile loop and the event watch end before the store closes:
-	// neither may touch a closed store or log through t after the test.
-	t.Cleanup(func() {
-		cancel()
-		<-done
-		if err := release(); err != nil {
-			t.Errorf("releasing the IPsec service: %v", err)
-		}
-		st.Close()
-	})
-	deadline := time.Now().Add(5 * time.Second)
-	for s.Addr() == "" && time.Now().Before(deadline) {
-		time.Sleep(5 * time.Millisecond)
-	}
-	conn, err := grpc.NewClient(s.Addr(), grpc.WithTransportCredentials(insecure.NewCredentials()))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { conn.Close() })
-	return securityv1.NewIpsecServiceClient(conn)
-}
-
-type testWriter struct{ t testing.TB }
-
-func (w *testWriter) Write(p []byte) (int, error) {
-	w.t.Log(strings.TrimRight(string(p), "\n"))
-	return len(p), nil
+	r := serve(t, bridge.Config{StateDir: t.TempDir(), IPsec: true, VICISocket: d.Socket})
+	return securityv1.NewIpsecServiceClient(r.conn)
 }
 
 // side is one end of a tunnel as the API sees it.
@@ -86,8 +35,8 @@ type side struct {
 }
 
 func sides(t testing.TB, p *vicitest.Pair) (a, b side) {
-	a = side{api: startBridge(t, p.A), d: p.A, addr: p.AddrA, peer: p.AddrB, inner: p.InnerA, innerTo: p.InnerB}
-	b = side{api: startBridge(t, p.B), d: p.B, addr: p.AddrB, peer: p.AddrA, inner: p.InnerB, innerTo: p.InnerA}
+	a = side{api: startIPsec(t, p.A), d: p.A, addr: p.AddrA, peer: p.AddrB, inner: p.InnerA, innerTo: p.InnerB}
+	b = side{api: startIPsec(t, p.B), d: p.B, addr: p.AddrB, peer: p.AddrA, inner: p.InnerB, innerTo: p.InnerA}
 	return a, b
 }
 

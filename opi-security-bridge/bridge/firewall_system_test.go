@@ -1,74 +1,33 @@
-package firewallapi
+package bridge_test
 
 import (
 	"context"
-	"io"
-	"log/slog"
 	"net"
 	"os/exec"
-	"path/filepath"
 	"testing"
 	"time"
 
 	securityv1 "github.com/opi-suite/opi/opi-api/security/v1"
-	"github.com/opi-suite/opi/opi-kit/server"
-	"github.com/opi-suite/opi/opi-kit/store"
-	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
-	"google.golang.org/grpc/credentials/insecure"
 	"google.golang.org/grpc/status"
 	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/types/known/fieldmaskpb"
+
+	"github.com/opi-suite/opi/opi-security-bridge/bridge"
 )
 
-// bridge is a running firewall service over a store in dir.
-type bridge struct {
+// fwBridge is a running bridge serving the firewall on the XDP backend.
+type fwBridge struct {
 	client securityv1.FirewallServiceClient
 	stop   func()
 }
 
-func startBridge(t testing.TB, stateDir, bpffsDir string) *bridge {
+// startFirewall serves the firewall with its intent under stateDir and its
+// pins under bpffsDir (which outlive the bridge, as on a host).
+func startFirewall(t testing.TB, stateDir, bpffsDir string) *fwBridge {
 	t.Helper()
-	st, err := store.Open(filepath.Join(stateDir, "intent.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
-	s, err := server.New(server.Config{Listen: "127.0.0.1:0", InsecurePlaintext: true}, server.WithLogger(logger))
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	release, err := Setup(ctx, s, st, bpffsDir, logger)
-	if err != nil {
-		t.Fatal(err)
-	}
-	done := make(chan error, 1)
-	go func() { done <- s.Run(ctx) }()
-	for s.Addr() == "" {
-		time.Sleep(5 * time.Millisecond)
-	}
-	conn, err := grpc.NewClient(s.Addr(), grpc.WithTransportCredentials(insecure.NewCredentials()))
-	if err != nil {
-		t.Fatal(err)
-	}
-	b := &bridge{client: securityv1.NewFirewallServiceClient(conn)}
-	var stopped bool
-	b.stop = func() {
-		if stopped {
-			return
-		}
-		stopped = true
-		conn.Close()
-		cancel()
-		<-done
-		if err := release(); err != nil {
-			t.Errorf("releasing the firewall: %v", err)
-		}
-		st.Close()
-	}
-	t.Cleanup(b.stop)
-	return b
+	r := serve(t, bridge.Config{StateDir: stateDir, Firewall: true, BPFFS: bpffsDir})
+	return &fwBridge{client: securityv1.NewFirewallServiceClient(r.conn), stop: r.stop}
 }
 
 func udpRule(prio uint32, port uint32, action securityv1.FirewallAction) *securityv1.FirewallRule {
@@ -79,7 +38,7 @@ func udpRule(prio uint32, port uint32, action securityv1.FirewallAction) *securi
 // frameUDP is the size XDP sees of a UDP datagram with payload bytes.
 func frameUDP(payload int) uint64 { return uint64(14 + 20 + 8 + payload) }
 
-func ruleStats(t testing.TB, b *bridge, prio uint32) *securityv1.FirewallCounters {
+func ruleStats(t testing.TB, b *fwBridge, prio uint32) *securityv1.FirewallCounters {
 	t.Helper()
 	st, err := b.client.StatsFirewallPolicy(context.Background(), &securityv1.StatsFirewallPolicyRequest{Name: "firewallPolicies/fw"})
 	if err != nil {
@@ -105,7 +64,7 @@ func TestEnforcementAcrossRestarts(t *testing.T) {
 	for _, mode := range []securityv1.XdpAttachMode{securityv1.XdpAttachMode_XDP_ATTACH_MODE_GENERIC, securityv1.XdpAttachMode_XDP_ATTACH_MODE_NATIVE} {
 		t.Run(mode.String(), func(t *testing.T) {
 			state, fs := t.TempDir(), mountBPFFS(t)
-			b := startBridge(t, state, fs)
+			b := startFirewall(t, state, fs)
 			ctx := context.Background()
 			pol := &securityv1.FirewallPolicy{
 				Interfaces: []string{vethA}, AttachMode: mode,
@@ -170,7 +129,7 @@ func TestEnforcementAcrossRestarts(t *testing.T) {
 				t.Errorf("with the bridge down, %d datagrams reached the dropped port", n)
 			}
 
-			b = startBridge(t, state, fs)
+			b = startFirewall(t, state, fs)
 			if id := pinnedLinkID(t, fs); id != linkBefore {
 				t.Errorf("the restarted bridge replaced link %d with %d instead of adopting it", linkBefore, id)
 			}
@@ -196,7 +155,7 @@ func TestAtomicReplacementUnderTraffic(t *testing.T) {
 	if !inNamespaces(t, false) {
 		return
 	}
-	b := startBridge(t, t.TempDir(), mountBPFFS(t))
+	b := startFirewall(t, t.TempDir(), mountBPFFS(t))
 	ctx := context.Background()
 	setA := []*securityv1.FirewallRule{{Priority: 1, SourceCidrs: []string{addrB + "/32"}, Protocol: securityv1.IpProtocol_IP_PROTOCOL_UDP,
 		DestinationPorts: &securityv1.PortRange{First: 5000}, Action: securityv1.FirewallAction_FIREWALL_ACTION_ALLOW}}
@@ -233,11 +192,11 @@ func TestAtomicReplacementUnderTraffic(t *testing.T) {
 
 // TestBadInputChangesNothing sends malformed requests; each must fail with
 // its code and leave the stored policy and the enforcement as they were.
-func TestBadInputChangesNothing(t *testing.T) {
+func TestFirewallBadInputChangesNothing(t *testing.T) {
 	if !inNamespaces(t, false) {
 		return
 	}
-	b := startBridge(t, t.TempDir(), mountBPFFS(t))
+	b := startFirewall(t, t.TempDir(), mountBPFFS(t))
 	ctx := context.Background()
 	good := &securityv1.FirewallPolicy{Interfaces: []string{vethA}, Rules: []*securityv1.FirewallRule{udpRule(1, 9999, securityv1.FirewallAction_FIREWALL_ACTION_DROP)}}
 	created, err := b.client.CreateFirewallPolicy(ctx, &securityv1.CreateFirewallPolicyRequest{FirewallPolicyId: "fw", FirewallPolicy: good})

@@ -5,7 +5,7 @@ import (
 	"testing"
 
 	securityv1 "github.com/opi-suite/opi/opi-api/security/v1"
-	"github.com/opi-suite/opi/opi-kit/aip"
+	"github.com/opi-suite/opi/opi-kit/errdefs"
 )
 
 func TestValidation(t *testing.T) {
@@ -40,7 +40,7 @@ func TestValidation(t *testing.T) {
 			if tc.ok != (err == nil) {
 				t.Fatalf("Validate = %v, want ok=%v", err, tc.ok)
 			}
-			if err != nil && !errors.Is(err, aip.ErrInvalidArgument) {
+			if err != nil && !errors.Is(err, errdefs.ErrInvalidArgument) {
 				t.Fatalf("error %v is not InvalidArgument", err)
 			}
 		})

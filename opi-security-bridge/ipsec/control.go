@@ -3,12 +3,12 @@ package ipsec
 import (
 	"context"
 	"errors"
+	"fmt"
 	"time"
 
 	securityv1 "github.com/opi-suite/opi/opi-api/security/v1"
-	"github.com/opi-suite/opi/opi-kit/aip"
+	"github.com/opi-suite/opi/opi-kit/errdefs"
 	"github.com/opi-suite/opi/opi-kit/store"
-	"github.com/opi-suite/opi/opi-security-bridge/internal/vici"
 	"google.golang.org/protobuf/types/known/durationpb"
 	"google.golang.org/protobuf/types/known/fieldmaskpb"
 	"google.golang.org/protobuf/types/known/timestamppb"
@@ -17,6 +17,10 @@ import (
 // DefaultInitiateTimeout bounds Initiate when the caller gives no timeout.
 const DefaultInitiateTimeout = 30 * time.Second
 
+// terminateTimeout bounds how long Terminate waits for the peer to confirm
+// the SAs' deletion before it gives up waiting (they are closed anyway).
+const terminateTimeout = 10 * time.Second
+
 // CreateConnection validates c and creates it (stored and loaded).
 func (m *Manager) CreateConnection(ctx context.Context, id string, c *securityv1.IkeConnection) (*securityv1.IkeConnection, error) {
 	if err := ValidateConnection(c); err != nil {
@@ -24,6 +28,15 @@ func (m *Manager) CreateConnection(ctx context.Context, id string, c *securityv1
 	}
 	out, err := m.Conns.Create(ctx, "", id, c)
 	return m.withDesired(ctx, out, err)
+}
+
+// CreateCertificate checks that c holds one PEM X.509 certificate, then
+// stores it and loads it into the daemon.
+func (m *Manager) CreateCertificate(ctx context.Context, id string, c *securityv1.Certificate) (*securityv1.Certificate, error) {
+	if _, err := ParseCertificate(c.GetPem()); err != nil {
+		return nil, err
+	}
+	return m.Certs.Create(ctx, "", id, c)
 }
 
 // UpdateConnection applies c per mask and reloads the connection.
@@ -98,12 +111,15 @@ func (m *Manager) connection(ctx context.Context, name, child string) (*security
 			return c, id, nil
 		}
 	}
-	return nil, "", aip.InvalidArgumentf("child: %s has no child SA %q", name, child)
+	return nil, "", errdefs.InvalidArgumentf("child: %s has no child SA %q", name, child)
 }
 
 // Initiate brings a connection (or one child) up and records that it
 // should stay up.
 func (m *Manager) Initiate(ctx context.Context, name, child string, timeout time.Duration) ([]*securityv1.IkeSa, error) {
+	if timeout < 0 {
+		return nil, errdefs.InvalidArgumentf("timeout: must not be negative")
+	}
 	c, id, err := m.connection(ctx, name, child)
 	if err != nil {
 		return nil, err
@@ -127,12 +143,9 @@ func (m *Manager) Initiate(ctx context.Context, name, child string, timeout time
 	ctx, cancel := context.WithTimeout(ctx, timeout+5*time.Second)
 	defer cancel()
 	for _, child := range children {
-		if err := m.backend.Initiate(ctx, id, child, int(timeout.Milliseconds())); err != nil {
-			var ce *vici.CommandError
-			if errors.As(err, &ce) {
-				return nil, aip.FailedPreconditionf("initiating %s child %s: strongSwan: %s", name, child, ce.Msg)
-			}
-			return nil, err
+		if err := m.backend.Initiate(ctx, id, child, timeout); err != nil {
+			// The backend classified it: a refusal is FailedPrecondition.
+			return nil, fmt.Errorf("initiating %s child %s: %w", name, child, err)
 		}
 	}
 	return m.ListIkeSas(ctx, name)
@@ -150,7 +163,7 @@ func (m *Manager) Terminate(ctx context.Context, name, child string, force bool)
 			return 0, err
 		}
 	}
-	return m.backend.Terminate(ctx, id, child, force, 10000)
+	return m.backend.Terminate(ctx, id, child, force, terminateTimeout)
 }
 
 // Rekey starts rekeying a connection's IKE SA (or one child's SAs).
@@ -160,11 +173,10 @@ func (m *Manager) Rekey(ctx context.Context, name, child string, reauth bool) (i
 		return 0, err
 	}
 	n, err := m.backend.Rekey(ctx, id, child, reauth)
-	var ce *vici.CommandError
-	if errors.As(err, &ce) {
-		return 0, aip.FailedPreconditionf("rekeying %s: strongSwan: %s", name, ce.Msg)
+	if err != nil {
+		return 0, fmt.Errorf("rekeying %s: %w", name, err)
 	}
-	return n, err
+	return n, nil
 }
 
 // ListIkeSas lists live IKE SAs: those of connection name, or all when
@@ -201,7 +213,7 @@ func (m *Manager) connName(ctx context.Context, charonName string) string {
 	return name
 }
 
-func (m *Manager) ikeSA(ctx context.Context, sa vici.IkeSA) *securityv1.IkeSa {
+func (m *Manager) ikeSA(ctx context.Context, sa IkeSA) *securityv1.IkeSa {
 	conn := m.connName(ctx, sa.Conn)
 	out := &securityv1.IkeSa{
 		IkeConnection: conn, UniqueId: sa.UniqueID,

@@ -5,8 +5,7 @@ import (
 	"sync"
 
 	securityv1 "github.com/opi-suite/opi/opi-api/security/v1"
-	"github.com/opi-suite/opi/opi-kit/aip"
-	"github.com/opi-suite/opi/opi-security-bridge/internal/vici"
+	"github.com/opi-suite/opi/opi-kit/errdefs"
 	"google.golang.org/protobuf/types/known/timestamppb"
 )
 
@@ -60,8 +59,8 @@ func (h *hub) publish(ev *securityv1.SaEvent) {
 // HandleEvent takes an event from the backend's Watch: it kicks a
 // reconcile pass when charon (re)connects (a full reload when the
 // connection had been lost) and passes SA events on to watchers.
-func (m *Manager) HandleEvent(e vici.Event) {
-	if e.Kind == vici.Connected {
+func (m *Manager) HandleEvent(e Event) {
+	if e.Kind == Connected {
 		m.mu.Lock()
 		if e.Reconnect {
 			m.forceReload = true
@@ -74,10 +73,10 @@ func (m *Manager) HandleEvent(e vici.Event) {
 		}
 		return
 	}
-	types := map[vici.EventKind]securityv1.SaEventType{
-		vici.IkeUp: securityv1.SaEventType_SA_EVENT_TYPE_IKE_UP, vici.IkeDown: securityv1.SaEventType_SA_EVENT_TYPE_IKE_DOWN,
-		vici.ChildUp: securityv1.SaEventType_SA_EVENT_TYPE_CHILD_UP, vici.ChildDown: securityv1.SaEventType_SA_EVENT_TYPE_CHILD_DOWN,
-		vici.IkeRekeyed: securityv1.SaEventType_SA_EVENT_TYPE_IKE_REKEYED, vici.ChildRekeyed: securityv1.SaEventType_SA_EVENT_TYPE_CHILD_REKEYED,
+	types := map[EventKind]securityv1.SaEventType{
+		IkeUp: securityv1.SaEventType_SA_EVENT_TYPE_IKE_UP, IkeDown: securityv1.SaEventType_SA_EVENT_TYPE_IKE_DOWN,
+		ChildUp: securityv1.SaEventType_SA_EVENT_TYPE_CHILD_UP, ChildDown: securityv1.SaEventType_SA_EVENT_TYPE_CHILD_DOWN,
+		IkeRekeyed: securityv1.SaEventType_SA_EVENT_TYPE_IKE_REKEYED, ChildRekeyed: securityv1.SaEventType_SA_EVENT_TYPE_CHILD_REKEYED,
 	}
 	sa := m.ikeSA(context.Background(), e.SA)
 	m.hub.publish(&securityv1.SaEvent{Type: types[e.Kind], IkeConnection: sa.GetIkeConnection(), IkeSa: sa, EventTime: timestamppb.New(e.Time)})
@@ -118,7 +117,7 @@ func (m *Manager) Watch(ctx context.Context, name string, registered func() erro
 						return err
 					}
 				default:
-					return aip.Unavailablef("the watcher fell more than %d events behind; watch again and list the SAs to resynchronize", watchBuffer)
+					return errdefs.Unavailablef("the watcher fell more than %d events behind; watch again and list the SAs to resynchronize", watchBuffer)
 				}
 			}
 		}
