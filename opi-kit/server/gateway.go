@@ -47,6 +47,7 @@ func dialInProcess(lis inProcessListener) (*grpc.ClientConn, error) {
 // client's verified certificate identity to the gRPC side.
 func newGatewayMux() *runtime.ServeMux {
 	return runtime.NewServeMux(
+		gatewayMarshaler(),
 		runtime.WithIncomingHeaderMatcher(headerMatcher),
 		runtime.WithMetadata(forwardIdentity),
 	)

@@ -89,6 +89,20 @@ func newThingService(secret proto.Message) server.Service {
 		// A hand-written REST route, annotated exactly like generated gateway
 		// code, so REST authorization is tested on a mutating method.
 		Gateway: func(_ context.Context, mux *runtime.ServeMux, conn *grpc.ClientConn) error {
+			// POST /v1/things decodes its body as generated gateway code does
+			// (the mux's inbound marshaler), then answers with what it read.
+			if err := mux.HandlePath(http.MethodPost, "/v1/things", func(w http.ResponseWriter, r *http.Request, _ map[string]string) {
+				in, out := runtime.MarshalerForRequest(mux, r)
+				req := &healthpb.HealthCheckRequest{}
+				if err := in.NewDecoder(r.Body).Decode(req); err != nil {
+					runtime.HTTPError(r.Context(), mux, out, w, r, status.Errorf(codes.InvalidArgument, "%v", err))
+					return
+				}
+				b, _ := out.Marshal(req)
+				_, _ = w.Write(b)
+			}); err != nil {
+				return err
+			}
 			return mux.HandlePath(http.MethodDelete, "/v1/things/{name}", func(w http.ResponseWriter, r *http.Request, params map[string]string) {
 				const full = "/" + thingService + "/DeleteThing"
 				ctx, err := runtime.AnnotateContext(r.Context(), mux, r, full)

@@ -19,6 +19,7 @@ type options struct {
 	probeTimeout    time.Duration
 	shutdownTimeout time.Duration
 	authorizer      authz.Authorizer
+	httpReadTimeout time.Duration
 }
 
 type optionFunc func(*options)
@@ -32,6 +33,7 @@ func defaultOptions() options {
 		probeTimeout:    2 * time.Second,
 		shutdownTimeout: 10 * time.Second,
 		authorizer:      authz.Authorize,
+		httpReadTimeout: httpReadTimeout,
 	}
 }
 
@@ -65,4 +67,11 @@ func WithShutdownTimeout(d time.Duration) Option {
 // mutual TLS, for bridges whose roles go beyond admin and reader.
 func WithAuthorizer(a authz.Authorizer) Option {
 	return optionFunc(func(o *options) { o.authorizer = a })
+}
+
+// WithHTTPReadTimeout bounds the time to read one whole HTTP request, body
+// included (default 30s), so that a body that trickles in cannot hold a
+// connection.
+func WithHTTPReadTimeout(d time.Duration) Option {
+	return optionFunc(func(o *options) { o.httpReadTimeout = d })
 }

@@ -19,6 +19,7 @@ import (
 
 	grpcprom "github.com/grpc-ecosystem/go-grpc-middleware/providers/prometheus"
 	"github.com/grpc-ecosystem/grpc-gateway/v2/runtime"
+	"github.com/opi-suite/opi/opi-kit/authz"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
@@ -278,6 +279,15 @@ func (s *Server) abandon() {
 	}
 }
 
+// httpAuthorizer is the authorizer the HTTP port applies before reading a
+// request: the server's, under mutual TLS only.
+func (s *Server) httpAuthorizer() authz.Authorizer {
+	if !s.cfg.mutualTLS() {
+		return nil
+	}
+	return s.opts.authorizer
+}
+
 // gateway is the HTTP side's in-process connection to the gRPC server.
 type gateway struct {
 	lis  inProcessListener
@@ -304,6 +314,7 @@ func (s *Server) listen(ctx context.Context, services []Service) (net.Listener, 
 		return nil, nil, nil, nil, fmt.Errorf("connecting the REST gateway: %w", err)
 	}
 	mux := newGatewayMux()
+	guard := func(h http.Handler) http.Handler { return guardHTTP(s.httpAuthorizer(), h) }
 	for _, svc := range services {
 		if svc.Gateway == nil {
 			continue
@@ -316,12 +327,14 @@ func (s *Server) listen(ctx context.Context, services []Service) (net.Listener, 
 		}
 	}
 	root := http.NewServeMux()
-	root.Handle("/metrics", promhttp.HandlerFor(s.opts.registry, promhttp.HandlerOpts{}))
-	root.Handle("/healthz", s.health)
-	root.Handle("/", mux)
+	root.Handle("/metrics", guard(promhttp.HandlerFor(s.opts.registry, promhttp.HandlerOpts{})))
+	root.Handle("/healthz", guard(s.health))
+	root.Handle("/", guard(limitBody(mux)))
 	httpSrv := &http.Server{
 		Handler:           root,
 		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       s.opts.httpReadTimeout,
+		IdleTimeout:       httpIdleTimeout,
 		ErrorLog:          slog.NewLogLogger(s.logger.Handler(), slog.LevelWarn),
 	}
 	if s.tls != nil {
