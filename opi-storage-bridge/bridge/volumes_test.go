@@ -1,118 +1,19 @@
-package service
+package bridge
 
 import (
 	"context"
-	"encoding/json"
-	"net"
 	"os"
 	"path/filepath"
-	"sync"
 	"testing"
 	"time"
 
 	pb "github.com/opi-suite/opi/opi-api/storage/v1"
-	"github.com/opi-suite/opi/opi-kit/server"
-	"github.com/opi-suite/opi/opi-kit/store"
-	"github.com/opi-suite/opi/opi-kit/validate"
-	"github.com/opi-suite/opi/opi-storage-bridge/internal/backend"
-	"github.com/opi-suite/opi/opi-storage-bridge/spdk"
-	"github.com/opi-suite/opi/opi-storage-bridge/spdk/contract"
-	"github.com/opi-suite/opi/opi-storage-bridge/spdk/sim"
-	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
-	"google.golang.org/grpc/credentials/insecure"
 	"google.golang.org/grpc/status"
-	"google.golang.org/grpc/test/bufconn"
 )
 
-// volHarness serves this area's four services over an in-memory gRPC
-// connection, with the backend on a real spdk-sim and a bbolt store. Every
-// request the bridge sends to SPDK is checked against SPDK's contract.
-type volHarness struct {
-	conn  *grpc.ClientConn
-	spdk  *spdk.Client
-	mu    sync.Mutex
-	calls []string // SPDK methods sent, in order
-}
-
-func newVolHarness(t *testing.T) *volHarness {
-	t.Helper()
-	dir, err := os.MkdirTemp("", "vol") // short: unix socket paths are limited
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { os.RemoveAll(dir) })
-	sock := filepath.Join(dir, "spdk.sock")
-	s := sim.New(sim.WithPollInterval(0)) // no poller: these tests are not about timing
-	l, err := net.Listen("unix", sock)
-	if err != nil {
-		t.Fatal(err)
-	}
-	go s.Serve(l)
-	t.Cleanup(func() { s.Close() })
-
-	ct, err := contract.Load()
-	if err != nil {
-		t.Fatal(err)
-	}
-	h := &volHarness{}
-	h.spdk = spdk.New(sock, spdk.WithObserver(func(method string, params json.RawMessage) {
-		h.mu.Lock()
-		h.calls = append(h.calls, method)
-		h.mu.Unlock()
-		if err := ct.ValidateRequest(method, params); err != nil {
-			t.Errorf("request breaks SPDK's contract: %s %s: %v", method, params, err)
-		}
-	}))
-	t.Cleanup(func() { h.spdk.Close() })
-
-	st, err := store.Open(filepath.Join(dir, "state", "intent.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { st.Close() })
-	vols, err := backend.NewVolumeCollections(st, h.spdk)
-	if err != nil {
-		t.Fatal(err)
-	}
-	lvols, err := backend.NewLogicalVolumeCollections(st, h.spdk)
-	if err != nil {
-		t.Fatal(err)
-	}
-	mids, err := backend.NewMiddleendCollections(st, h.spdk)
-	if err != nil {
-		t.Fatal(err)
-	}
-	remotes, err := backend.NewNvmeRemoteCollections(st, h.spdk, filepath.Join(dir, "keys"))
-	if err != nil {
-		t.Fatal(err)
-	}
-
-	srv := grpc.NewServer(grpc.ChainUnaryInterceptor(validate.UnaryServerInterceptor(), server.RedactUnaryServerInterceptor()))
-	pb.RegisterVolumeServiceServer(srv, NewVolumeService(vols, h.spdk))
-	pb.RegisterLogicalVolumeServiceServer(srv, NewLogicalVolumeService(lvols, h.spdk))
-	pb.RegisterMiddleendServiceServer(srv, NewMiddleendService(mids, h.spdk))
-	pb.RegisterBackendNvmeServiceServer(srv, NewBackendNvmeService(remotes, h.spdk))
-	bl := bufconn.Listen(1 << 20)
-	go srv.Serve(bl)
-	t.Cleanup(srv.Stop)
-	h.conn, err = grpc.NewClient("passthrough:///bufnet",
-		grpc.WithContextDialer(func(ctx context.Context, _ string) (net.Conn, error) { return bl.DialContext(ctx) }),
-		grpc.WithTransportCredentials(insecure.NewCredentials()))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { h.conn.Close() })
-	return h
-}
-
-func (h *volHarness) sent() []string {
-	h.mu.Lock()
-	defer h.mu.Unlock()
-	return append([]string(nil), h.calls...)
-}
-
-func wantCode(t *testing.T, err error, want codes.Code) {
+// requireCode fails the test unless err has the gRPC code want.
+func requireCode(t *testing.T, err error, want codes.Code) {
 	t.Helper()
 	if got := status.Code(err); got != want {
 		t.Fatalf("got %v (%v), want %v", got, err, want)
@@ -126,7 +27,7 @@ func ctxT(t *testing.T) context.Context {
 }
 
 func TestVolumeMallocLifecycle(t *testing.T) {
-	h := newVolHarness(t)
+	h := newFixture(t)
 	ctx := ctxT(t)
 	c := pb.NewVolumeServiceClient(h.conn)
 
@@ -145,7 +46,7 @@ func TestVolumeMallocLifecycle(t *testing.T) {
 	})
 	t.Run("a create with another spec is AlreadyExists", func(t *testing.T) {
 		_, err := c.CreateMallocVolume(ctx, &pb.CreateMallocVolumeRequest{MallocVolumeId: "m1", MallocVolume: &pb.MallocVolume{BlockSize: 512, BlockCount: 256}})
-		wantCode(t, err, codes.AlreadyExists)
+		requireCode(t, err, codes.AlreadyExists)
 	})
 	t.Run("get returns it", func(t *testing.T) {
 		got, err := c.GetMallocVolume(ctx, &pb.GetMallocVolumeRequest{Name: "mallocVolumes/m1"})
@@ -184,7 +85,7 @@ func TestVolumeMallocLifecycle(t *testing.T) {
 	})
 	t.Run("an update of an immutable field is InvalidArgument", func(t *testing.T) {
 		_, err := c.UpdateMallocVolume(ctx, &pb.UpdateMallocVolumeRequest{MallocVolume: &pb.MallocVolume{Name: "mallocVolumes/m1", BlockCount: 999}})
-		wantCode(t, err, codes.InvalidArgument)
+		requireCode(t, err, codes.InvalidArgument)
 	})
 	t.Run("an update with allow_missing creates it", func(t *testing.T) {
 		got, err := c.UpdateMallocVolume(ctx, &pb.UpdateMallocVolumeRequest{MallocVolume: &pb.MallocVolume{Name: "mallocVolumes/m4", BlockCount: 8}, AllowMissing: true})
@@ -203,17 +104,17 @@ func TestVolumeMallocLifecycle(t *testing.T) {
 			t.Fatal(err)
 		}
 		_, err := c.DeleteMallocVolume(ctx, &pb.DeleteMallocVolumeRequest{Name: "mallocVolumes/m1"})
-		wantCode(t, err, codes.NotFound)
+		requireCode(t, err, codes.NotFound)
 		if _, err := c.DeleteMallocVolume(ctx, &pb.DeleteMallocVolumeRequest{Name: "mallocVolumes/m1", AllowMissing: true}); err != nil {
 			t.Fatal(err)
 		}
 		_, err = c.GetMallocVolume(ctx, &pb.GetMallocVolumeRequest{Name: "mallocVolumes/m1"})
-		wantCode(t, err, codes.NotFound)
+		requireCode(t, err, codes.NotFound)
 	})
 }
 
 func TestVolumeNullAndAioLifecycle(t *testing.T) {
-	h := newVolHarness(t)
+	h := newFixture(t)
 	ctx := ctxT(t)
 	c := pb.NewVolumeServiceClient(h.conn)
 	if _, err := c.CreateNullVolume(ctx, &pb.CreateNullVolumeRequest{NullVolumeId: "n1", NullVolume: &pb.NullVolume{BlockCount: 1 << 20}}); err != nil {
@@ -243,7 +144,7 @@ func TestVolumeNullAndAioLifecycle(t *testing.T) {
 }
 
 func TestVolumeBadInputChangesNothing(t *testing.T) {
-	h := newVolHarness(t)
+	h := newFixture(t)
 	ctx := ctxT(t)
 	c := pb.NewVolumeServiceClient(h.conn)
 	tests := []struct {
@@ -261,24 +162,24 @@ func TestVolumeBadInputChangesNothing(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			_, err := c.CreateMallocVolume(ctx, tt.req)
-			wantCode(t, err, tt.want)
+			requireCode(t, err, tt.want)
 		})
 	}
 	t.Run("an AIO volume on a relative path is refused", func(t *testing.T) {
 		_, err := c.CreateAioVolume(ctx, &pb.CreateAioVolumeRequest{AioVolumeId: "a", AioVolume: &pb.AioVolume{Filename: "disk.img"}})
-		wantCode(t, err, codes.InvalidArgument)
+		requireCode(t, err, codes.InvalidArgument)
 	})
 	t.Run("an AIO volume on a missing file is NotFound", func(t *testing.T) {
 		_, err := c.CreateAioVolume(ctx, &pb.CreateAioVolumeRequest{AioVolumeId: "a", AioVolume: &pb.AioVolume{Filename: "/nonexistent/disk.img"}})
-		wantCode(t, err, codes.NotFound)
+		requireCode(t, err, codes.NotFound)
 	})
 	resp, err := c.ListMallocVolumes(ctx, &pb.ListMallocVolumesRequest{})
 	if err != nil || len(resp.GetMallocVolumes()) != 0 {
 		t.Fatalf("bad input left %v (%v)", resp.GetMallocVolumes(), err)
 	}
-	for _, m := range h.sent() {
+	for _, m := range h.rec.methods() {
 		if m == "bdev_malloc_create" {
-			t.Errorf("bad input reached SPDK: %v", h.sent())
+			t.Errorf("bad input reached SPDK: %v", h.rec.methods())
 		}
 	}
 }

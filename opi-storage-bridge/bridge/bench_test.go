@@ -8,7 +8,7 @@ import (
 	"time"
 
 	pb "github.com/opi-suite/opi/opi-api/storage/v1"
-	"github.com/opi-suite/opi/opi-storage-bridge/internal/backend"
+	"github.com/opi-suite/opi/opi-storage-bridge/spdk/adapter"
 )
 
 // BenchmarkCreateNvmeNamespace compares one CreateNvmeNamespace through the
@@ -20,7 +20,7 @@ import (
 // transactions per create), "bridge-memstore" in the in-memory store.
 // spdk-calls/op counts the SPDK requests each create sends.
 //
-//	go test -run '^$' -bench CreateNvmeNamespace -benchtime 300x ./internal/bridge/
+//	go test -run '^$' -bench CreateNvmeNamespace -benchtime 300x ./bridge/
 func BenchmarkCreateNvmeNamespace(b *testing.B) {
 	ctx := context.Background()
 	for _, mode := range []struct {
@@ -58,7 +58,7 @@ func BenchmarkCreateNvmeNamespace(b *testing.B) {
 		})
 		b.ResetTimer()
 		for i := 0; i < b.N; i++ {
-			params, _ := backend.AddNamespaceParams(nqn(fmt.Sprintf("direct%d", i/1000)), &pb.NvmeNamespace{Volume: "mallocVolumes/x"})
+			params, _ := adapter.AddNamespaceParams(nqn(fmt.Sprintf("direct%d", i/1000)), &pb.NvmeNamespace{Volume: "mallocVolumes/x"})
 			params["namespace"].(map[string]any)["bdev_name"] = fmt.Sprintf("direct-v%d", i)
 			var nsid uint32
 			if err := f.direct.Call(ctx, "nvmf_subsystem_add_ns", params, &nsid); err != nil {
@@ -104,7 +104,7 @@ const spdkPollInterval = 4 * time.Millisecond
 // SPDK connection (one after another, 20,000 SPDK calls at two 4 ms ticks
 // each would take minutes).
 //
-//	go test -run '^$' -bench ListNvmeNamespaces ./internal/bridge/
+//	go test -run '^$' -bench ListNvmeNamespaces ./bridge/
 func BenchmarkListNvmeNamespaces(b *testing.B) {
 	for _, total := range []int{1000, 10000} {
 		// Populated once, outside b.Run, which calls its function again for
@@ -113,15 +113,15 @@ func BenchmarkListNvmeNamespaces(b *testing.B) {
 		ctx := context.Background()
 		// Straight through the collections: the API caps max_namespaces
 		// at 1024, which a 10,000-namespace subsystem exceeds.
-		if _, err := f.b.Frontend.Subsystems.Create(ctx, "", "big", &pb.NvmeSubsystem{Nqn: nqn("big"), MaxNamespaces: uint32(total)}); err != nil {
+		if _, err := f.b.Storage().NvmeSubsystems.Collection().Create(ctx, "", "big", &pb.NvmeSubsystem{Nqn: nqn("big"), MaxNamespaces: uint32(total)}); err != nil {
 			b.Fatal(err)
 		}
 		start := time.Now()
 		concurrently(b, 64, total, func(i int) error {
-			if _, err := f.b.Volumes.Null.Create(ctx, "", fmt.Sprintf("n%05d", i), &pb.NullVolume{BlockSize: 512, BlockCount: 2048}); err != nil {
+			if _, err := f.b.Storage().NullVolumes.Collection().Create(ctx, "", fmt.Sprintf("n%05d", i), &pb.NullVolume{BlockSize: 512, BlockCount: 2048}); err != nil {
 				return err
 			}
-			_, err := f.b.Frontend.Namespaces.Create(ctx, "nvmeSubsystems/big", fmt.Sprintf("ns%05d", i),
+			_, err := f.b.Storage().NvmeNamespaces.Collection().Create(ctx, "nvmeSubsystems/big", fmt.Sprintf("ns%05d", i),
 				&pb.NvmeNamespace{Volume: fmt.Sprintf("nullVolumes/n%05d", i)})
 			return err
 		})

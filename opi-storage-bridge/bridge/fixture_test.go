@@ -11,15 +11,12 @@ import (
 	"time"
 
 	pb "github.com/opi-suite/opi/opi-api/storage/v1"
-	"github.com/opi-suite/opi/opi-kit/server"
+	"github.com/opi-suite/opi/opi-kit/server/servertest"
 	"github.com/opi-suite/opi/opi-kit/store"
-	"github.com/opi-suite/opi/opi-kit/validate"
 	"github.com/opi-suite/opi/opi-storage-bridge/spdk"
 	"github.com/opi-suite/opi/opi-storage-bridge/spdk/contract"
 	"github.com/opi-suite/opi/opi-storage-bridge/spdk/sim"
 	"google.golang.org/grpc"
-	"google.golang.org/grpc/credentials/insecure"
-	"google.golang.org/grpc/test/bufconn"
 )
 
 // recorder keeps every request a bridge sends to SPDK, for the conformance
@@ -38,6 +35,17 @@ func (r *recorder) observe(method string, params json.RawMessage) {
 	r.mu.Lock()
 	r.reqs = append(r.reqs, recorded{method, append(json.RawMessage(nil), params...)})
 	r.mu.Unlock()
+}
+
+// methods lists the methods of the requests sent so far, in order.
+func (r *recorder) methods() []string {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	out := make([]string, len(r.reqs))
+	for i, q := range r.reqs {
+		out[i] = q.method
+	}
+	return out
 }
 
 // count is how many requests were sent so far.
@@ -88,8 +96,8 @@ func (c *conformanceLog) add(reqs []recorded) {
 
 // fixture is a bridge wired as in production (bbolt store in a temporary
 // state directory, real SPDK client, real in-process spdk-sim on a unix
-// socket) serving its services over an in-memory gRPC connection with the
-// runtime's validation and redaction interceptors.
+// socket) serving its services through the runtime's real interceptor
+// chain (servertest: validation, redaction, error mapping) on loopback.
 type fixture struct {
 	t      testing.TB
 	dir    string
@@ -103,6 +111,8 @@ type fixture struct {
 	vols   pb.VolumeServiceClient
 	lvols  pb.LogicalVolumeServiceClient
 	mid    pb.MiddleendServiceClient
+	remote pb.BackendNvmeServiceClient
+	conn   *grpc.ClientConn
 	ctx    context.Context
 	poll   time.Duration // spdk-sim's poll interval
 }
@@ -150,26 +160,14 @@ func newFixture(t testing.TB, cfgs ...fixtureConfig) *fixture {
 		t.Fatal("the bridge did not finish its first reconcile pass within 10s")
 	}
 
-	lis := bufconn.Listen(1 << 20)
-	srv := grpc.NewServer(
-		grpc.ChainUnaryInterceptor(validate.UnaryServerInterceptor(), server.RedactUnaryServerInterceptor()))
-	for _, svc := range f.b.Services() {
-		srv.RegisterService(svc.Desc, svc.Impl)
-	}
-	go func() { _ = srv.Serve(lis) }()
-	t.Cleanup(srv.Stop)
-	conn, err := grpc.NewClient("passthrough:///bufnet",
-		grpc.WithContextDialer(func(ctx context.Context, _ string) (net.Conn, error) { return lis.DialContext(ctx) }),
-		grpc.WithTransportCredentials(insecure.NewCredentials()))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { conn.Close() })
+	conn := servertest.Start(t, f.b.Services()).Conn
+	f.conn = conn
 	f.nvme = pb.NewFrontendNvmeServiceClient(conn)
 	f.virtio = pb.NewFrontendVirtioBlkServiceClient(conn)
 	f.vols = pb.NewVolumeServiceClient(conn)
 	f.lvols = pb.NewLogicalVolumeServiceClient(conn)
 	f.mid = pb.NewMiddleendServiceClient(conn)
+	f.remote = pb.NewBackendNvmeServiceClient(conn)
 	f.direct = spdk.New(f.sock)
 	t.Cleanup(func() { f.direct.Close() })
 	return f

@@ -1,4 +1,4 @@
-package service
+package bridge
 
 import (
 	"bytes"
@@ -16,7 +16,7 @@ var (
 )
 
 func TestMiddleendEncryptedAndQosLifecycle(t *testing.T) {
-	h := newVolHarness(t)
+	h := newFixture(t)
 	ctx := ctxT(t)
 	vols := pb.NewVolumeServiceClient(h.conn)
 	mid := pb.NewMiddleendServiceClient(h.conn)
@@ -51,14 +51,14 @@ func TestMiddleendEncryptedAndQosLifecycle(t *testing.T) {
 	t.Run("a create with another key is AlreadyExists and does not quote it", func(t *testing.T) {
 		other := &pb.EncryptedVolume{Volume: "mallocVolumes/base1", Cipher: pb.EncryptionCipher_ENCRYPTION_CIPHER_AES_XTS, Key: testKey2, Key2: testKey}
 		_, err := mid.CreateEncryptedVolume(ctx, &pb.CreateEncryptedVolumeRequest{EncryptedVolumeId: "e1", EncryptedVolume: other})
-		wantCode(t, err, codes.AlreadyExists)
+		requireCode(t, err, codes.AlreadyExists)
 		if strings.Contains(err.Error(), "2222") || strings.Contains(err.Error(), "1111") {
 			t.Fatalf("error quotes key material: %v", err)
 		}
 	})
 	t.Run("the base volume cannot be deleted while used", func(t *testing.T) {
 		_, err := vols.DeleteMallocVolume(ctx, &pb.DeleteMallocVolumeRequest{Name: "mallocVolumes/base1"})
-		wantCode(t, err, codes.FailedPrecondition)
+		requireCode(t, err, codes.FailedPrecondition)
 	})
 	t.Run("stats come from SPDK", func(t *testing.T) {
 		if _, err := mid.StatsEncryptedVolume(ctx, &pb.StatsEncryptedVolumeRequest{Name: "encryptedVolumes/e1"}); err != nil {
@@ -99,7 +99,7 @@ func TestMiddleendEncryptedAndQosLifecycle(t *testing.T) {
 }
 
 func TestMiddleendBadInputChangesNothing(t *testing.T) {
-	h := newVolHarness(t)
+	h := newFixture(t)
 	ctx := ctxT(t)
 	mid := pb.NewMiddleendServiceClient(h.conn)
 	xts := pb.EncryptionCipher_ENCRYPTION_CIPHER_AES_XTS
@@ -119,7 +119,7 @@ func TestMiddleendBadInputChangesNothing(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			_, err := mid.CreateEncryptedVolume(ctx, &pb.CreateEncryptedVolumeRequest{EncryptedVolumeId: "e", EncryptedVolume: tt.v})
-			wantCode(t, err, tt.want)
+			requireCode(t, err, tt.want)
 			if err != nil && (strings.Contains(err.Error(), "1111") || strings.Contains(err.Error(), "2222")) {
 				t.Fatalf("error quotes key material: %v", err)
 			}
@@ -127,17 +127,17 @@ func TestMiddleendBadInputChangesNothing(t *testing.T) {
 	}
 	t.Run("a qos volume on a missing base is NotFound", func(t *testing.T) {
 		_, err := mid.CreateQosVolume(ctx, &pb.CreateQosVolumeRequest{QosVolumeId: "q", QosVolume: &pb.QosVolume{Volume: "nullVolumes/absent", Limits: &pb.QosLimits{}}})
-		wantCode(t, err, codes.NotFound)
+		requireCode(t, err, codes.NotFound)
 	})
-	for _, m := range h.sent() {
+	for _, m := range h.rec.methods() {
 		if strings.HasPrefix(m, "accel_") || strings.HasPrefix(m, "bdev_crypto") || strings.HasPrefix(m, "bdev_passthru") {
-			t.Errorf("bad input reached SPDK: %v", h.sent())
+			t.Errorf("bad input reached SPDK: %v", h.rec.methods())
 		}
 	}
 }
 
 func TestLvolStoreAndVolumeLifecycle(t *testing.T) {
-	h := newVolHarness(t)
+	h := newFixture(t)
 	ctx := ctxT(t)
 	vols := pb.NewVolumeServiceClient(h.conn)
 	lv := pb.NewLogicalVolumeServiceClient(h.conn)
@@ -165,9 +165,9 @@ func TestLvolStoreAndVolumeLifecycle(t *testing.T) {
 	})
 	t.Run("the base volume and the store cannot be deleted while used", func(t *testing.T) {
 		_, err := vols.DeleteMallocVolume(ctx, &pb.DeleteMallocVolumeRequest{Name: "mallocVolumes/pool"})
-		wantCode(t, err, codes.FailedPrecondition)
+		requireCode(t, err, codes.FailedPrecondition)
 		_, err = lv.DeleteLogicalVolumeStore(ctx, &pb.DeleteLogicalVolumeStoreRequest{Name: "logicalVolumeStores/s1"})
-		wantCode(t, err, codes.FailedPrecondition)
+		requireCode(t, err, codes.FailedPrecondition)
 	})
 	t.Run("a logical volume can grow", func(t *testing.T) {
 		u, err := lv.UpdateLogicalVolume(ctx, &pb.UpdateLogicalVolumeRequest{LogicalVolume: &pb.LogicalVolume{Name: "logicalVolumeStores/s1/logicalVolumes/v1", SizeMib: 8}})
@@ -178,7 +178,7 @@ func TestLvolStoreAndVolumeLifecycle(t *testing.T) {
 			NumBlocks uint64 `json:"num_blocks"`
 			BlockSize uint64 `json:"block_size"`
 		}
-		if err := h.spdk.Call(ctx, "bdev_get_bdevs", map[string]any{"name": "lvs-s1/v1"}, &bdevs); err != nil || len(bdevs) != 1 {
+		if err := h.direct.Call(ctx, "bdev_get_bdevs", map[string]any{"name": "lvs-s1/v1"}, &bdevs); err != nil || len(bdevs) != 1 {
 			t.Fatalf("bdev_get_bdevs = %v, %v", bdevs, err)
 		}
 		if got := bdevs[0].NumBlocks * bdevs[0].BlockSize; got != 8<<20 {
@@ -187,23 +187,23 @@ func TestLvolStoreAndVolumeLifecycle(t *testing.T) {
 	})
 	t.Run("more than the store holds is resource exhausted, and changes nothing", func(t *testing.T) {
 		_, err := lv.CreateLogicalVolume(ctx, &pb.CreateLogicalVolumeRequest{Parent: "logicalVolumeStores/s1", LogicalVolumeId: "huge", LogicalVolume: &pb.LogicalVolume{SizeMib: 1 << 20}})
-		wantCode(t, err, codes.ResourceExhausted)
+		requireCode(t, err, codes.ResourceExhausted)
 		if _, err := lv.GetLogicalVolume(ctx, &pb.GetLogicalVolumeRequest{Name: "logicalVolumeStores/s1/logicalVolumes/huge"}); status.Code(err) != codes.NotFound {
 			t.Errorf("the refused volume was stored: %v", err)
 		}
 		_, err = lv.UpdateLogicalVolume(ctx, &pb.UpdateLogicalVolumeRequest{LogicalVolume: &pb.LogicalVolume{Name: "logicalVolumeStores/s1/logicalVolumes/v1", SizeMib: 1 << 20}})
-		wantCode(t, err, codes.ResourceExhausted)
+		requireCode(t, err, codes.ResourceExhausted)
 		if got, err := lv.GetLogicalVolume(ctx, &pb.GetLogicalVolumeRequest{Name: "logicalVolumeStores/s1/logicalVolumes/v1"}); err != nil || got.GetSizeMib() != 8 {
 			t.Errorf("after a refused resize the volume is %v, %v; want 8 MiB", got, err)
 		}
 	})
 	t.Run("a size of zero is refused", func(t *testing.T) {
 		_, err := lv.CreateLogicalVolume(ctx, &pb.CreateLogicalVolumeRequest{Parent: "logicalVolumeStores/s1", LogicalVolumeId: "v0", LogicalVolume: &pb.LogicalVolume{}})
-		wantCode(t, err, codes.InvalidArgument)
+		requireCode(t, err, codes.InvalidArgument)
 	})
 	t.Run("a store on an unknown volume kind is refused", func(t *testing.T) {
 		_, err := lv.CreateLogicalVolumeStore(ctx, &pb.CreateLogicalVolumeStoreRequest{LogicalVolumeStoreId: "s2", LogicalVolumeStore: &pb.LogicalVolumeStore{Volume: "logicalVolumeStores/s1"}})
-		wantCode(t, err, codes.InvalidArgument)
+		requireCode(t, err, codes.InvalidArgument)
 	})
 	t.Run("stats come from SPDK", func(t *testing.T) {
 		if _, err := lv.StatsLogicalVolume(ctx, &pb.StatsLogicalVolumeRequest{Name: "logicalVolumeStores/s1/logicalVolumes/v1"}); err != nil {
@@ -221,7 +221,7 @@ func TestLvolStoreAndVolumeLifecycle(t *testing.T) {
 }
 
 func TestRemoteControllerBadInputChangesNothing(t *testing.T) {
-	h := newVolHarness(t)
+	h := newFixture(t)
 	ctx := ctxT(t)
 	c := pb.NewBackendNvmeServiceClient(h.conn)
 	tcp := &pb.NvmeFabricsAddress{Trtype: pb.NvmeTransportType_NVME_TRANSPORT_TYPE_TCP, Traddr: "127.0.0.1", Trsvcid: 4420}
@@ -241,7 +241,7 @@ func TestRemoteControllerBadInputChangesNothing(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			_, err := c.CreateNvmeRemoteController(ctx, &pb.CreateNvmeRemoteControllerRequest{NvmeRemoteControllerId: "r", NvmeRemoteController: tt.c})
-			wantCode(t, err, codes.InvalidArgument)
+			requireCode(t, err, codes.InvalidArgument)
 			if strings.Contains(err.Error(), "secret") {
 				t.Fatalf("error quotes the PSK: %v", err)
 			}
@@ -249,11 +249,11 @@ func TestRemoteControllerBadInputChangesNothing(t *testing.T) {
 	}
 	t.Run("remote namespaces of a missing controller are NotFound", func(t *testing.T) {
 		_, err := c.ListNvmeRemoteNamespaces(ctx, &pb.ListNvmeRemoteNamespacesRequest{Parent: "nvmeRemoteControllers/absent"})
-		wantCode(t, err, codes.NotFound)
+		requireCode(t, err, codes.NotFound)
 	})
-	for _, m := range h.sent() {
+	for _, m := range h.rec.methods() {
 		if strings.HasPrefix(m, "bdev_nvme") || strings.HasPrefix(m, "keyring") {
-			t.Errorf("bad input reached SPDK: %v", h.sent())
+			t.Errorf("bad input reached SPDK: %v", h.rec.methods())
 		}
 	}
 }

@@ -1,4 +1,4 @@
-package service
+package bridge
 
 import (
 	"testing"
@@ -10,7 +10,7 @@ import (
 // TestRemoteControllerLifecycle attaches, through spdk-sim's loopback, to
 // an NVMe-oF subsystem the same sim exports.
 func TestRemoteControllerLifecycle(t *testing.T) {
-	h := newVolHarness(t)
+	h := newFixture(t)
 	ctx := ctxT(t)
 	nqn := "nqn.2016-06.io.spdk:remote1"
 	for _, call := range []struct {
@@ -23,7 +23,7 @@ func TestRemoteControllerLifecycle(t *testing.T) {
 		{"nvmf_subsystem_add_ns", map[string]any{"nqn": nqn, "namespace": map[string]any{"bdev_name": "exported"}}},
 		{"nvmf_subsystem_add_listener", map[string]any{"nqn": nqn, "listen_address": map[string]any{"trtype": "tcp", "adrfam": "ipv4", "traddr": "127.0.0.1", "trsvcid": "4420"}}},
 	} {
-		if err := h.spdk.Call(ctx, call.method, call.params, nil); err != nil {
+		if err := h.direct.Call(ctx, call.method, call.params, nil); err != nil {
 			t.Fatalf("exporting a subsystem for loopback: %s: %v", call.method, err)
 		}
 	}
@@ -54,7 +54,7 @@ func TestRemoteControllerLifecycle(t *testing.T) {
 			t.Fatal(err)
 		}
 		_, err = c.DeleteNvmeRemoteController(ctx, &pb.DeleteNvmeRemoteControllerRequest{Name: "nvmeRemoteControllers/r1"})
-		wantCode(t, err, codes.FailedPrecondition)
+		requireCode(t, err, codes.FailedPrecondition)
 		if _, err := mid.DeleteQosVolume(ctx, &pb.DeleteQosVolumeRequest{Name: "qosVolumes/q"}); err != nil {
 			t.Fatal(err)
 		}
@@ -67,13 +67,13 @@ func TestRemoteControllerLifecycle(t *testing.T) {
 	})
 	t.Run("a path to the same address is AlreadyExists", func(t *testing.T) {
 		_, err := c.CreateNvmePath(ctx, &pb.CreateNvmePathRequest{Parent: "nvmeRemoteControllers/r1", NvmePathId: "p1", NvmePath: &pb.NvmePath{Address: addr}})
-		wantCode(t, err, codes.AlreadyExists)
+		requireCode(t, err, codes.AlreadyExists)
 	})
 	t.Run("delete detaches it", func(t *testing.T) {
 		if _, err := c.DeleteNvmeRemoteController(ctx, &pb.DeleteNvmeRemoteControllerRequest{Name: "nvmeRemoteControllers/r1", Force: true}); err != nil {
 			t.Fatal(err)
 		}
 		_, err := c.GetNvmeRemoteNamespace(ctx, &pb.GetNvmeRemoteNamespaceRequest{Name: "nvmeRemoteControllers/r1/nvmeRemoteNamespaces/1"})
-		wantCode(t, err, codes.NotFound)
+		requireCode(t, err, codes.NotFound)
 	})
 }

@@ -1,7 +1,12 @@
-// Package bridge assembles the storage bridge: the intent store in the state
-// directory, every area's collections on it with their SPDK backends, the
-// gRPC services, and the reconcile loop that puts SPDK back the way the
-// intent says after either side restarts.
+// Package bridge assembles the storage bridge: the intent store in the
+// state directory, the storage domain on it, the SPDK adapter (or a
+// vendor's backend for any piece of it) behind the domain, the gRPC
+// services, and the reconcile loop that puts the backend back the way the
+// intent says after either side restarts. A vendor's main is
+//
+//	server.Main(bridge.Program(bridge.WithNvmeTransport(storage.TransportPCIe, newMyControllers)))
+//
+// and keeps everything else: validation, naming, the other backends.
 package bridge
 
 import (
@@ -14,11 +19,13 @@ import (
 
 	pb "github.com/opi-suite/opi/opi-api/storage/v1"
 	"github.com/opi-suite/opi/opi-kit/reconcile"
+	"github.com/opi-suite/opi/opi-kit/resource"
 	"github.com/opi-suite/opi/opi-kit/server"
 	"github.com/opi-suite/opi/opi-kit/store"
-	"github.com/opi-suite/opi/opi-storage-bridge/internal/backend"
-	"github.com/opi-suite/opi/opi-storage-bridge/internal/service"
+	"github.com/opi-suite/opi/opi-storage-bridge/internal/api"
 	"github.com/opi-suite/opi/opi-storage-bridge/spdk"
+	"github.com/opi-suite/opi/opi-storage-bridge/spdk/adapter"
+	"github.com/opi-suite/opi/opi-storage-bridge/storage"
 )
 
 // Config is what New needs.
@@ -42,26 +49,23 @@ type Config struct {
 	Store store.Store
 }
 
-// Bridge is one running storage bridge.
+// Bridge is one storage bridge: its store, domain, backends and
+// reconcile loop.
 type Bridge struct {
-	Store store.Store
-	SPDK  *spdk.Client
-
-	Volumes  *backend.VolumeCollections
-	Lvols    *backend.LogicalVolumeCollections
-	Middle   *backend.MiddleendCollections
-	Remote   *backend.NvmeRemoteCollections
-	Frontend *backend.FrontendCollections
-
-	logger   *slog.Logger
-	stateDir string
-	loop     *reconcile.Loop
-	owned    bool // Store was opened here
+	store   store.Store
+	owned   bool // the store was opened here
+	spdk    *spdk.Client
+	adapter *adapter.Adapter
+	storage *storage.Storage
+	pass    resource.Step
+	loop    *reconcile.Loop
+	logger  *slog.Logger
 }
 
 // New opens the store (failing fast when another bridge holds it), builds
-// every collection and the reconcile loop. Nothing talks to SPDK until Run.
-func New(cfg Config) (*Bridge, error) {
+// the domain on the SPDK adapter with opts applied, and the reconcile
+// loop. Nothing talks to the backend until Run.
+func New(cfg Config, opts ...Option) (*Bridge, error) {
 	if cfg.StateDir == "" {
 		return nil, errors.New("a state directory is required (--state-dir): the bridge keeps the user's intent there")
 	}
@@ -74,58 +78,46 @@ func New(cfg Config) (*Bridge, error) {
 	if cfg.Interval <= 0 {
 		cfg.Interval = time.Minute
 	}
-	b := &Bridge{logger: cfg.Logger, Store: cfg.Store, stateDir: cfg.StateDir}
-	if b.Store == nil {
+	b := &Bridge{logger: cfg.Logger, store: cfg.Store}
+	if b.store == nil {
 		st, err := store.Open(filepath.Join(cfg.StateDir, "intent.db"))
 		if err != nil {
 			return nil, fmt.Errorf("opening the intent store in %s: %w", cfg.StateDir, err)
 		}
-		b.Store, b.owned = st, true
+		b.store, b.owned = st, true
 	}
-	opts := append([]spdk.Option{
+	b.spdk = spdk.New(cfg.SPDKSocket, append([]spdk.Option{
 		spdk.WithLogger(cfg.Logger),
 		// SPDK may have restarted empty: forget what it had and replay.
 		spdk.WithReconnectNotify(b.spdkReconnected),
-	}, cfg.SPDKOptions...)
-	b.SPDK = spdk.New(cfg.SPDKSocket, opts...)
-	if err := b.build(cfg.StateDir); err != nil {
-		b.Close()
-		return nil, err
+	}, cfg.SPDKOptions...)...)
+	b.adapter = adapter.New(b.spdk, cfg.StateDir)
+	backends := b.adapter.Backends()
+	env := Env{SPDK: b.spdk, Adapter: b.adapter, StateDir: cfg.StateDir, Logger: cfg.Logger}
+	for _, o := range opts {
+		o.apply(env, &backends)
 	}
+	var err error
+	if b.storage, err = storage.New(b.store, backends); err != nil {
+		return nil, errors.Join(err, b.Close())
+	}
+	b.pass = b.replay()
 	b.loop = reconcile.New(reconcile.Func(b.Reconcile), reconcile.WithInterval(cfg.Interval),
 		reconcile.WithBackoff(100*time.Millisecond, 5*time.Second), reconcile.WithLogger(cfg.Logger))
 	return b, nil
 }
 
-func (b *Bridge) build(stateDir string) error {
-	var err error
-	c := b.SPDK
-	if b.Volumes, err = backend.NewVolumeCollections(b.Store, c); err != nil {
-		return err
-	}
-	if b.Lvols, err = backend.NewLogicalVolumeCollections(b.Store, c); err != nil {
-		return err
-	}
-	if b.Middle, err = backend.NewMiddleendCollections(b.Store, c); err != nil {
-		return err
-	}
-	if b.Remote, err = backend.NewNvmeRemoteCollections(b.Store, c, b.keyDir()); err != nil {
-		return err
-	}
-	b.Frontend, err = backend.NewFrontendCollections(b.Store, c, stateDir)
-	return err
-}
-
-// keyDir is where PSK files live, for every area that has them.
-func (b *Bridge) keyDir() string { return filepath.Join(b.stateDir, "keys") }
-
 func (b *Bridge) spdkReconnected() {
 	b.logger.Info("reconnected to SPDK; replaying the intent")
-	b.Frontend.Transports.Reset()
+	b.adapter.Reset()
 	if b.loop != nil {
 		b.loop.Kick()
 	}
 }
+
+// Storage is the bridge's domain, for tools and tests that work on it
+// directly.
+func (b *Bridge) Storage() *storage.Storage { return b.storage }
 
 // Run runs the reconcile loop until ctx ends.
 func (b *Bridge) Run(ctx context.Context) error { return b.loop.Run(ctx) }
@@ -136,33 +128,40 @@ func (b *Bridge) Synced() <-chan struct{} { return b.loop.Synced() }
 // Kick asks for a reconcile pass now.
 func (b *Bridge) Kick() { b.loop.Kick() }
 
+// Reconcile runs one replay pass (see replay); it fails, to be retried,
+// only when the backend cannot be reached.
+func (b *Bridge) Reconcile(ctx context.Context) error {
+	_, err := b.pass(ctx)
+	return err
+}
+
 // Close releases SPDK's connection and the store (when New opened it).
 func (b *Bridge) Close() error {
-	err := b.SPDK.Close()
+	err := b.spdk.Close()
 	if b.owned {
-		err = errors.Join(err, b.Store.Close())
+		err = errors.Join(err, b.store.Close())
 	}
 	return err
 }
 
 // Probe reports whether SPDK answers, so health follows SPDK.
-func (b *Bridge) Probe(ctx context.Context) error { return b.SPDK.Healthy(ctx) }
+func (b *Bridge) Probe(ctx context.Context) error { return b.spdk.Healthy(ctx) }
 
-// Services lists the gRPC services for server.Main, each probed on SPDK.
+// Services lists the gRPC services for the server, each probed on SPDK.
 func (b *Bridge) Services() []server.Service {
-	pcie := service.NewPcieEndpoints(b.Frontend)
+	s := b.storage
 	return []server.Service{
-		{Desc: &pb.VolumeService_ServiceDesc, Impl: service.NewVolumeService(b.Volumes, b.SPDK),
+		{Desc: &pb.VolumeService_ServiceDesc, Impl: api.NewVolumeService(s),
 			Gateway: pb.RegisterVolumeServiceHandler, Probe: b.Probe},
-		{Desc: &pb.LogicalVolumeService_ServiceDesc, Impl: service.NewLogicalVolumeService(b.Lvols, b.SPDK),
+		{Desc: &pb.LogicalVolumeService_ServiceDesc, Impl: api.NewLogicalVolumeService(s),
 			Gateway: pb.RegisterLogicalVolumeServiceHandler, Probe: b.Probe},
-		{Desc: &pb.MiddleendService_ServiceDesc, Impl: service.NewMiddleendService(b.Middle, b.SPDK),
+		{Desc: &pb.MiddleendService_ServiceDesc, Impl: api.NewMiddleendService(s),
 			Gateway: pb.RegisterMiddleendServiceHandler, Probe: b.Probe},
-		{Desc: &pb.BackendNvmeService_ServiceDesc, Impl: service.NewBackendNvmeService(b.Remote, b.SPDK),
+		{Desc: &pb.BackendNvmeService_ServiceDesc, Impl: api.NewBackendNvmeService(s),
 			Gateway: pb.RegisterBackendNvmeServiceHandler, Probe: b.Probe},
-		{Desc: &pb.FrontendNvmeService_ServiceDesc, Impl: service.NewFrontendNvmeService(b.Frontend, b.SPDK, pcie),
+		{Desc: &pb.FrontendNvmeService_ServiceDesc, Impl: api.NewFrontendNvmeService(s),
 			Gateway: pb.RegisterFrontendNvmeServiceHandler, Probe: b.Probe},
-		{Desc: &pb.FrontendVirtioBlkService_ServiceDesc, Impl: service.NewFrontendVirtioBlkService(b.Frontend, pcie),
+		{Desc: &pb.FrontendVirtioBlkService_ServiceDesc, Impl: api.NewFrontendVirtioBlkService(s),
 			Gateway: pb.RegisterFrontendVirtioBlkServiceHandler, Probe: b.Probe},
 	}
 }
