@@ -123,6 +123,8 @@ type fixtureConfig struct {
 	// at once), benchmarks set SPDK's 4 ms so that SPDK calls cost what
 	// they cost against spdk_tgt.
 	pollInterval time.Duration
+	// opts replace pieces of the bridge's backend.
+	opts []Option
 }
 
 func newFixture(t testing.TB, cfgs ...fixtureConfig) *fixture {
@@ -146,7 +148,7 @@ func newFixture(t testing.TB, cfgs ...fixtureConfig) *fixture {
 	if fc.memoryStore {
 		cfg.Store = store.NewMemory()
 	}
-	if f.b, err = New(cfg); err != nil {
+	if f.b, err = New(cfg, fc.opts...); err != nil {
 		t.Fatal(err)
 	}
 	ctx, cancel := context.WithCancel(context.Background())
