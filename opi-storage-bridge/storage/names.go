@@ -5,53 +5,74 @@ import (
 	"strconv"
 	"strings"
 
+	pb "github.com/opi-suite/opi/opi-api/storage/v1"
 	"github.com/opi-suite/opi/opi-kit/aip"
 	"github.com/opi-suite/opi/opi-kit/errdefs"
+	"github.com/opi-suite/opi/opi-kit/names"
 	"github.com/opi-suite/opi/opi-kit/resource"
+)
+
+// The resource kinds, as the API declares them (google.api.resource): the
+// protos are the one place a name pattern is written.
+var (
+	mallocVolume         = names.MustForMessage(&pb.MallocVolume{})
+	nullVolume           = names.MustForMessage(&pb.NullVolume{})
+	aioVolume            = names.MustForMessage(&pb.AioVolume{})
+	logicalVolumeStore   = names.MustForMessage(&pb.LogicalVolumeStore{})
+	logicalVolume        = names.MustForMessage(&pb.LogicalVolume{})
+	encryptedVolume      = names.MustForMessage(&pb.EncryptedVolume{})
+	qosVolume            = names.MustForMessage(&pb.QosVolume{})
+	nvmeRemoteController = names.MustForMessage(&pb.NvmeRemoteController{})
+	nvmePath             = names.MustForMessage(&pb.NvmePath{})
+	nvmeRemoteNamespace  = names.MustForMessage(&pb.NvmeRemoteNamespace{})
+	nvmeSubsystem        = names.MustForMessage(&pb.NvmeSubsystem{})
+	nvmeController       = names.MustForMessage(&pb.NvmeController{})
+	nvmeNamespace        = names.MustForMessage(&pb.NvmeNamespace{})
+	virtioBlk            = names.MustForMessage(&pb.VirtioBlk{})
 )
 
 // Collection kinds (store buckets) of the stored resources. References
 // between resources (resource.Ref) name them.
-const (
-	KindMallocVolumes         = "mallocVolumes"
-	KindNullVolumes           = "nullVolumes"
-	KindAioVolumes            = "aioVolumes"
-	KindLogicalVolumeStores   = "logicalVolumeStores"
-	KindLogicalVolumes        = "logicalVolumes"
-	KindEncryptedVolumes      = "encryptedVolumes"
-	KindQosVolumes            = "qosVolumes"
-	KindNvmeRemoteControllers = "nvmeRemoteControllers"
-	KindNvmePaths             = "nvmePaths"
-	KindNvmeSubsystems        = "nvmeSubsystems"
-	KindNvmeControllers       = "nvmeControllers"
-	KindNvmeNamespaces        = "nvmeNamespaces"
-	KindVirtioBlks            = "virtioBlks"
+var (
+	KindMallocVolumes         = mallocVolume.Collection()
+	KindNullVolumes           = nullVolume.Collection()
+	KindAioVolumes            = aioVolume.Collection()
+	KindLogicalVolumeStores   = logicalVolumeStore.Collection()
+	KindLogicalVolumes        = logicalVolume.Collection()
+	KindEncryptedVolumes      = encryptedVolume.Collection()
+	KindQosVolumes            = qosVolume.Collection()
+	KindNvmeRemoteControllers = nvmeRemoteController.Collection()
+	KindNvmePaths             = nvmePath.Collection()
+	KindNvmeSubsystems        = nvmeSubsystem.Collection()
+	KindNvmeControllers       = nvmeController.Collection()
+	KindNvmeNamespaces        = nvmeNamespace.Collection()
+	KindVirtioBlks            = virtioBlk.Collection()
 	// KindNvmeRemoteNamespaces is not a stored collection: remote namespaces
 	// are read from the backend. References to one point at its controller.
-	KindNvmeRemoteNamespaces = "nvmeRemoteNamespaces"
+	KindNvmeRemoteNamespaces = nvmeRemoteNamespace.Collection()
 )
 
 // Resource name patterns of the stored kinds.
 var (
-	MallocVolumePattern         = aip.MustCompile("mallocVolumes/{malloc_volume}")
-	NullVolumePattern           = aip.MustCompile("nullVolumes/{null_volume}")
-	AioVolumePattern            = aip.MustCompile("aioVolumes/{aio_volume}")
-	LogicalVolumeStorePattern   = aip.MustCompile("logicalVolumeStores/{logical_volume_store}")
-	LogicalVolumePattern        = aip.MustCompile("logicalVolumeStores/{logical_volume_store}/logicalVolumes/{logical_volume}")
-	EncryptedVolumePattern      = aip.MustCompile("encryptedVolumes/{encrypted_volume}")
-	QosVolumePattern            = aip.MustCompile("qosVolumes/{qos_volume}")
-	NvmeRemoteControllerPattern = aip.MustCompile("nvmeRemoteControllers/{nvme_remote_controller}")
-	NvmePathPattern             = aip.MustCompile("nvmeRemoteControllers/{nvme_remote_controller}/nvmePaths/{nvme_path}")
-	NvmeSubsystemPattern        = aip.MustCompile("nvmeSubsystems/{nvme_subsystem}")
-	NvmeControllerPattern       = aip.MustCompile("nvmeSubsystems/{nvme_subsystem}/nvmeControllers/{nvme_controller}")
-	NvmeNamespacePattern        = aip.MustCompile("nvmeSubsystems/{nvme_subsystem}/nvmeNamespaces/{nvme_namespace}")
-	VirtioBlkPattern            = aip.MustCompile("virtioBlks/{virtio_blk}")
+	MallocVolumePattern         = aip.FromNames(mallocVolume.Pattern)
+	NullVolumePattern           = aip.FromNames(nullVolume.Pattern)
+	AioVolumePattern            = aip.FromNames(aioVolume.Pattern)
+	LogicalVolumeStorePattern   = aip.FromNames(logicalVolumeStore.Pattern)
+	LogicalVolumePattern        = aip.FromNames(logicalVolume.Pattern)
+	EncryptedVolumePattern      = aip.FromNames(encryptedVolume.Pattern)
+	QosVolumePattern            = aip.FromNames(qosVolume.Pattern)
+	NvmeRemoteControllerPattern = aip.FromNames(nvmeRemoteController.Pattern)
+	NvmePathPattern             = aip.FromNames(nvmePath.Pattern)
+	NvmeSubsystemPattern        = aip.FromNames(nvmeSubsystem.Pattern)
+	NvmeControllerPattern       = aip.FromNames(nvmeController.Pattern)
+	NvmeNamespacePattern        = aip.FromNames(nvmeNamespace.Pattern)
+	VirtioBlkPattern            = aip.FromNames(virtioBlk.Pattern)
 )
 
-// NvmeRemoteNamespacePattern is the name pattern of remote namespaces. It is
-// not an aip.Pattern because the last id is a decimal namespace id, which
-// AIP-122 ids (starting with a letter) cannot be.
-const NvmeRemoteNamespacePattern = "nvmeRemoteControllers/{nvme_remote_controller}/nvmeRemoteNamespaces/{nvme_remote_namespace}"
+// NvmeRemoteNamespacePattern is the name pattern of remote namespaces. It
+// is parsed apart (ParseRemoteNamespace) because the last id is a decimal
+// namespace id, which AIP-122 ids (starting with a letter) cannot be.
+var NvmeRemoteNamespacePattern = nvmeRemoteNamespace.Pattern.String()
 
 // VolumePatterns lists every pattern a `volume` field may hold, in the order
 // of the API documentation.
