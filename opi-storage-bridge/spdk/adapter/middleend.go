@@ -3,7 +3,6 @@ package adapter
 import (
 	"context"
 	"encoding/hex"
-	"encoding/json"
 	"errors"
 	"strings"
 
@@ -181,18 +180,10 @@ func (b EncryptedVolumes) Delete(ctx context.Context, v *storagev1.EncryptedVolu
 
 // stackedBase reads the base bdev of a virtual bdev from its
 // driver_specific.<module>.base_bdev_name; "" when SPDK does not say.
-func stackedBase(info *bdevInfo, module string) string {
-	var ds map[string]json.RawMessage
-	if json.Unmarshal(info.DriverSpecific, &ds) != nil {
-		return ""
-	}
-	var m struct {
-		Base string `json:"base_bdev_name"`
-	}
-	if json.Unmarshal(ds[module], &m) != nil {
-		return ""
-	}
-	return m.Base
+func stackedBase(info *spdk.BdevInfo, module string) string {
+	ds, _ := info.DriverSpecific[module].(map[string]any)
+	base, _ := ds["base_bdev_name"].(string)
+	return base
 }
 
 // QosVolumes makes QoS volumes exist in SPDK: a passthru bdev qos-<id> over

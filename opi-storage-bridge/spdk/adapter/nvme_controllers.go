@@ -23,15 +23,9 @@ const (
 	TransportVFIOUser = "VFIOUSER"
 )
 
-// listenAddress is SPDK's nvmf_listen_address object.
-type listenAddress struct {
-	Trtype  string `json:"trtype"`
-	Adrfam  string `json:"adrfam,omitempty"`
-	Traddr  string `json:"traddr"`
-	Trsvcid string `json:"trsvcid,omitempty"`
-}
-
-func (a listenAddress) same(b listenAddress) bool {
+// sameListener reports whether two listen addresses are one listener, as
+// SPDK compares them (the transport name in any case).
+func sameListener(a, b spdk.ListenAddress) bool {
 	return strings.EqualFold(a.Trtype, b.Trtype) && a.Traddr == b.Traddr && a.Trsvcid == b.Trsvcid
 }
 
@@ -127,23 +121,23 @@ func NewNvmeControllers(c spdk.Caller, t *Transports, vfioDir string) *NvmeContr
 
 // ListenAddress returns the SPDK listen address of a controller; for a PCIe
 // endpoint, the vfio-user socket directory under vfioDir.
-func ListenAddress(m *pb.NvmeController, vfioDir string) (listenAddress, error) {
+func ListenAddress(m *pb.NvmeController, vfioDir string) (spdk.ListenAddress, error) {
 	if p := m.GetPcie(); p != nil {
 		dir := filepath.Join(vfioDir, fmt.Sprintf("nvme-port%d-pf%d-vf%d", p.GetPortId(), p.GetPhysicalFunction(), p.GetVirtualFunction()))
-		return listenAddress{Trtype: TransportVFIOUser, Traddr: dir}, nil
+		return spdk.ListenAddress{Trtype: TransportVFIOUser, Traddr: dir}, nil
 	}
 	f := m.GetFabrics()
 	if f == nil {
-		return listenAddress{}, errdefs.InvalidArgumentf("nvme_controller needs an endpoint: set fabrics or pcie")
+		return spdk.ListenAddress{}, errdefs.InvalidArgumentf("nvme_controller needs an endpoint: set fabrics or pcie")
 	}
-	a := listenAddress{Traddr: f.GetTraddr()}
+	a := spdk.ListenAddress{Traddr: f.GetTraddr()}
 	switch f.GetTrtype() {
 	case pb.NvmeTransportType_NVME_TRANSPORT_TYPE_TCP:
 		a.Trtype = TransportTCP
 	case pb.NvmeTransportType_NVME_TRANSPORT_TYPE_RDMA:
 		a.Trtype = TransportRDMA
 	default:
-		return listenAddress{}, errdefs.InvalidArgumentf("fabrics.trtype %v is not a transport: use NVME_TRANSPORT_TYPE_TCP or NVME_TRANSPORT_TYPE_RDMA", f.GetTrtype())
+		return spdk.ListenAddress{}, errdefs.InvalidArgumentf("fabrics.trtype %v is not a transport: use NVME_TRANSPORT_TYPE_TCP or NVME_TRANSPORT_TYPE_RDMA", f.GetTrtype())
 	}
 	switch f.GetAdrfam() {
 	case pb.NvmeAddressFamily_NVME_ADDRESS_FAMILY_IPV4:
@@ -282,9 +276,9 @@ func (b *NvmeControllers) Present(ctx context.Context) (func(*pb.NvmeSubsystem, 
 	}, nil
 }
 
-func hasListener(sub nvmfSubsystem, addr listenAddress) bool {
+func hasListener(sub nvmfSubsystem, addr spdk.ListenAddress) bool {
 	for _, l := range sub.ListenAddresses {
-		if l.same(addr) {
+		if sameListener(l, addr) {
 			return true
 		}
 	}

@@ -18,12 +18,12 @@ import (
 // nvmfSubsystem is one entry of nvmf_get_subsystems, the fields the bridge
 // reads.
 type nvmfSubsystem struct {
-	NQN             string          `json:"nqn"`
-	SerialNumber    string          `json:"serial_number"`
-	AllowAnyHost    bool            `json:"allow_any_host"`
-	Hosts           []nvmfHost      `json:"hosts"`
-	ListenAddresses []listenAddress `json:"listen_addresses"`
-	Namespaces      []nvmfNamespace `json:"namespaces"`
+	NQN             string               `json:"nqn"`
+	SerialNumber    string               `json:"serial_number"`
+	AllowAnyHost    bool                 `json:"allow_any_host"`
+	Hosts           []nvmfHost           `json:"hosts"`
+	ListenAddresses []spdk.ListenAddress `json:"listen_addresses"`
+	Namespaces      []nvmfNamespace      `json:"namespaces"`
 }
 
 type nvmfHost struct {

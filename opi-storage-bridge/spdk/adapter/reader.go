@@ -113,24 +113,6 @@ type iostatParams struct {
 	Names []string `json:"names"`
 }
 
-type iostat struct {
-	TickRate uint64       `json:"tick_rate"`
-	Bdevs    []bdevIostat `json:"bdevs"`
-}
-
-type bdevIostat struct {
-	Name              string `json:"name"`
-	BytesRead         uint64 `json:"bytes_read"`
-	NumReadOps        uint64 `json:"num_read_ops"`
-	BytesWritten      uint64 `json:"bytes_written"`
-	NumWriteOps       uint64 `json:"num_write_ops"`
-	BytesUnmapped     uint64 `json:"bytes_unmapped"`
-	NumUnmapOps       uint64 `json:"num_unmap_ops"`
-	ReadLatencyTicks  uint64 `json:"read_latency_ticks"`
-	WriteLatencyTicks uint64 `json:"write_latency_ticks"`
-	UnmapLatencyTicks uint64 `json:"unmap_latency_ticks"`
-}
-
 // bdevStats returns the I/O counters of the named bdevs, summed. A bdev
 // SPDK does not have is FailedPrecondition (the resource is stored but not
 // in the backend: see its status).
@@ -139,7 +121,7 @@ func bdevStats(ctx context.Context, c spdk.Caller, bdevs ...string) (*storagev1.
 	if len(bdevs) == 0 {
 		return out, nil
 	}
-	var st iostat
+	var st spdk.Iostat
 	err := c.Call(ctx, "bdev_get_iostat", iostatParams{Names: bdevs}, &st)
 	if spdk.IsNotFound(err) {
 		return nil, errdefs.FailedPreconditionf("SPDK has no bdev among %s; the resource is not in the backend now, see its status", strings.Join(bdevs, ", "))

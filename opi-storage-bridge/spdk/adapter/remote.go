@@ -287,15 +287,6 @@ func (b NvmePaths) Delete(ctx context.Context, c *storagev1.NvmeRemoteController
 	return nil
 }
 
-// nvmeBdevInfo is driver_specific.nvme of an NVMe bdev.
-type nvmeBdevInfo struct {
-	Nvme []struct {
-		NsData struct {
-			ID uint32 `json:"id"`
-		} `json:"ns_data"`
-	} `json:"nvme"`
-}
-
 // remoteNamespaces lists, ordered by namespace id, the namespaces SPDK has
 // attached for the remote controller named controller (its bdevs
 // nvme-<id>n<nsid>).
@@ -324,7 +315,7 @@ func remoteNamespaces(ctx context.Context, c spdk.Caller, controller string) ([]
 	return out, nil
 }
 
-func remoteNamespace(controller string, nsid uint32, info *bdevInfo) *storagev1.NvmeRemoteNamespace {
+func remoteNamespace(controller string, nsid uint32, info *spdk.BdevInfo) *storagev1.NvmeRemoteNamespace {
 	return &storagev1.NvmeRemoteNamespace{
 		Name:       storage.RemoteNamespaceName(controller, nsid),
 		Nsid:       nsid,

@@ -2,7 +2,6 @@ package adapter
 
 import (
 	"context"
-	"encoding/json"
 	"strings"
 
 	storagev1 "github.com/opi-suite/opi/opi-api/storage/v1"
@@ -126,26 +125,14 @@ func (b AioVolumes) Delete(ctx context.Context, v *storagev1.AioVolume) error {
 	return deleteBdev(ctx, b.C, "bdev_aio_delete", v.GetName())
 }
 
-// bdevInfo is the part of a bdev_get_bdevs entry the bridge reads.
-type bdevInfo struct {
-	Name           string          `json:"name"`
-	Aliases        []string        `json:"aliases"`
-	ProductName    string          `json:"product_name"`
-	BlockSize      uint32          `json:"block_size"`
-	NumBlocks      uint64          `json:"num_blocks"`
-	UUID           string          `json:"uuid"`
-	Claimed        bool            `json:"claimed"`
-	DriverSpecific json.RawMessage `json:"driver_specific"`
-}
-
 type nameParam struct {
 	Name string `json:"name"`
 }
 
 // getBdev returns the bdev named (or aliased) name, or nil when SPDK has
 // none.
-func getBdev(ctx context.Context, c spdk.Caller, name string) (*bdevInfo, error) {
-	var out []bdevInfo
+func getBdev(ctx context.Context, c spdk.Caller, name string) (*spdk.BdevInfo, error) {
+	var out []spdk.BdevInfo
 	err := c.Call(ctx, "bdev_get_bdevs", nameParam{name}, &out)
 	if spdk.IsNotFound(err) || (err == nil && len(out) == 0) {
 		return nil, nil
@@ -157,8 +144,8 @@ func getBdev(ctx context.Context, c spdk.Caller, name string) (*bdevInfo, error)
 }
 
 // listBdevs returns every bdev SPDK has.
-func listBdevs(ctx context.Context, c spdk.Caller) ([]bdevInfo, error) {
-	var out []bdevInfo
+func listBdevs(ctx context.Context, c spdk.Caller) ([]spdk.BdevInfo, error) {
+	var out []spdk.BdevInfo
 	if err := c.Call(ctx, "bdev_get_bdevs", nil, &out); err != nil {
 		return nil, spdk.Classify(err)
 	}
