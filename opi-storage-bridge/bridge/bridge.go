@@ -1,0 +1,167 @@
+// Package bridge assembles the storage bridge: the intent store in the
+// state directory, the storage domain on it, the SPDK adapter (or a
+// vendor's backend for any piece of it) behind the domain, the gRPC
+// services, and the reconcile loop that puts the backend back the way the
+// intent says after either side restarts. A vendor's main is
+//
+//	server.Main(bridge.Program(bridge.WithNvmeTransport(storage.TransportPCIe, newMyControllers)))
+//
+// and keeps everything else: validation, naming, the other backends.
+package bridge
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"path/filepath"
+	"time"
+
+	pb "github.com/opi-suite/opi/opi-api/storage/v1"
+	"github.com/opi-suite/opi/opi-kit/reconcile"
+	"github.com/opi-suite/opi/opi-kit/resource"
+	"github.com/opi-suite/opi/opi-kit/server"
+	"github.com/opi-suite/opi/opi-kit/store"
+	"github.com/opi-suite/opi/opi-storage-bridge/internal/api"
+	"github.com/opi-suite/opi/opi-storage-bridge/spdk"
+	"github.com/opi-suite/opi/opi-storage-bridge/spdk/adapter"
+	"github.com/opi-suite/opi/opi-storage-bridge/storage"
+)
+
+// Config is what New needs.
+type Config struct {
+	// StateDir holds the intent store (intent.db), PSK files (keys/) and
+	// vfio-user socket directories (vfio-user/). Required.
+	StateDir string
+	// SPDKSocket is SPDK's JSON-RPC unix socket; empty means
+	// spdk.DefaultSocketPath.
+	SPDKSocket string
+	// Logger receives reconcile problems; nil discards them.
+	Logger *slog.Logger
+	// Interval is the time between reconcile passes that repair drift
+	// nobody reported; 0 means one minute.
+	Interval time.Duration
+	// SPDKOptions are passed to spdk.New after the bridge's own (tests add
+	// spdk.WithObserver to record every request).
+	SPDKOptions []spdk.Option
+	// Store, when set, is used instead of opening StateDir/intent.db
+	// (benchmarks use an in-memory store to measure the rest).
+	Store store.Store
+}
+
+// Bridge is one storage bridge: its store, domain, backends and
+// reconcile loop.
+type Bridge struct {
+	store   store.Store
+	owned   bool // the store was opened here
+	spdk    *spdk.Client
+	adapter *adapter.Adapter
+	storage *storage.Storage
+	pass    resource.Step
+	loop    *reconcile.Loop
+	logger  *slog.Logger
+}
+
+// New opens the store (failing fast when another bridge holds it), builds
+// the domain on the SPDK adapter with opts applied, and the reconcile
+// loop. Nothing talks to the backend until Run.
+func New(cfg Config, opts ...Option) (*Bridge, error) {
+	if cfg.StateDir == "" {
+		return nil, errors.New("a state directory is required (--state-dir): the bridge keeps the user's intent there")
+	}
+	if cfg.SPDKSocket == "" {
+		cfg.SPDKSocket = spdk.DefaultSocketPath
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.New(slog.DiscardHandler)
+	}
+	if cfg.Interval <= 0 {
+		cfg.Interval = time.Minute
+	}
+	b := &Bridge{logger: cfg.Logger, store: cfg.Store}
+	if b.store == nil {
+		st, err := store.Open(filepath.Join(cfg.StateDir, "intent.db"))
+		if err != nil {
+			return nil, fmt.Errorf("opening the intent store in %s: %w", cfg.StateDir, err)
+		}
+		b.store, b.owned = st, true
+	}
+	b.spdk = spdk.New(cfg.SPDKSocket, append([]spdk.Option{
+		spdk.WithLogger(cfg.Logger),
+		// SPDK may have restarted empty: forget what it had and replay.
+		spdk.WithReconnectNotify(b.spdkReconnected),
+	}, cfg.SPDKOptions...)...)
+	b.adapter = adapter.New(b.spdk, cfg.StateDir)
+	backends := b.adapter.Backends()
+	env := Env{SPDK: b.spdk, Adapter: b.adapter, StateDir: cfg.StateDir, Logger: cfg.Logger}
+	for _, o := range opts {
+		o.apply(env, &backends)
+	}
+	var err error
+	if b.storage, err = storage.New(b.store, backends); err != nil {
+		return nil, errors.Join(err, b.Close())
+	}
+	b.pass = b.replay()
+	b.loop = reconcile.New(reconcile.Func(b.Reconcile), reconcile.WithInterval(cfg.Interval),
+		reconcile.WithBackoff(100*time.Millisecond, 5*time.Second), reconcile.WithLogger(cfg.Logger))
+	return b, nil
+}
+
+func (b *Bridge) spdkReconnected() {
+	b.logger.Info("reconnected to SPDK; replaying the intent")
+	b.adapter.Reset()
+	if b.loop != nil {
+		b.loop.Kick()
+	}
+}
+
+// Storage is the bridge's domain, for tools and tests that work on it
+// directly.
+func (b *Bridge) Storage() *storage.Storage { return b.storage }
+
+// Run runs the reconcile loop until ctx ends.
+func (b *Bridge) Run(ctx context.Context) error { return b.loop.Run(ctx) }
+
+// Synced is closed after the first complete reconcile pass.
+func (b *Bridge) Synced() <-chan struct{} { return b.loop.Synced() }
+
+// Kick asks for a reconcile pass now.
+func (b *Bridge) Kick() { b.loop.Kick() }
+
+// Reconcile runs one replay pass (see replay); it fails, to be retried,
+// only when the backend cannot be reached.
+func (b *Bridge) Reconcile(ctx context.Context) error {
+	_, err := b.pass(ctx)
+	return err
+}
+
+// Close releases SPDK's connection and the store (when New opened it).
+func (b *Bridge) Close() error {
+	err := b.spdk.Close()
+	if b.owned {
+		err = errors.Join(err, b.store.Close())
+	}
+	return err
+}
+
+// Probe reports whether SPDK answers, so health follows SPDK.
+func (b *Bridge) Probe(ctx context.Context) error { return b.spdk.Healthy(ctx) }
+
+// Services lists the gRPC services for the server, each probed on SPDK.
+func (b *Bridge) Services() []server.Service {
+	s := b.storage
+	return []server.Service{
+		{Desc: &pb.VolumeService_ServiceDesc, Impl: api.NewVolumeService(s),
+			Gateway: pb.RegisterVolumeServiceHandler, Probe: b.Probe},
+		{Desc: &pb.LogicalVolumeService_ServiceDesc, Impl: api.NewLogicalVolumeService(s),
+			Gateway: pb.RegisterLogicalVolumeServiceHandler, Probe: b.Probe},
+		{Desc: &pb.MiddleendService_ServiceDesc, Impl: api.NewMiddleendService(s),
+			Gateway: pb.RegisterMiddleendServiceHandler, Probe: b.Probe},
+		{Desc: &pb.BackendNvmeService_ServiceDesc, Impl: api.NewBackendNvmeService(s),
+			Gateway: pb.RegisterBackendNvmeServiceHandler, Probe: b.Probe},
+		{Desc: &pb.FrontendNvmeService_ServiceDesc, Impl: api.NewFrontendNvmeService(s),
+			Gateway: pb.RegisterFrontendNvmeServiceHandler, Probe: b.Probe},
+		{Desc: &pb.FrontendVirtioBlkService_ServiceDesc, Impl: api.NewFrontendVirtioBlkService(s),
+			Gateway: pb.RegisterFrontendVirtioBlkServiceHandler, Probe: b.Probe},
+	}
+}

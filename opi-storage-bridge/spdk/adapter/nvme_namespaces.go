@@ -1,0 +1,136 @@
+package adapter
+
+import (
+	"context"
+	"fmt"
+
+	pb "github.com/opi-suite/opi/opi-api/storage/v1"
+	"github.com/opi-suite/opi/opi-kit/errdefs"
+	"github.com/opi-suite/opi/opi-storage-bridge/spdk"
+)
+
+// NvmeNamespaces realises NVMe namespaces in SPDK: a namespace of the
+// parent subsystem over the bdev of the namespace's volume. In SPDK the
+// namespace is recognised by its bdev, which only one namespace can claim.
+type NvmeNamespaces struct{ C spdk.Caller }
+
+// AddNamespaceParams are the parameters of nvmf_subsystem_add_ns for m on
+// the subsystem nqn; exported so that benchmarks can make the very same
+// call without the bridge.
+func AddNamespaceParams(nqn string, m *pb.NvmeNamespace) (map[string]any, error) {
+	bdev, err := BdevName(m.GetVolume())
+	if err != nil {
+		return nil, err
+	}
+	ns := map[string]any{"bdev_name": bdev}
+	if m.GetNsid() != 0 {
+		ns["nsid"] = m.GetNsid()
+	}
+	if m.GetUuid() != "" {
+		ns["uuid"] = m.GetUuid()
+	}
+	if m.GetNguid() != "" {
+		ns["nguid"] = m.GetNguid()
+	}
+	if m.GetEui64() != "" {
+		ns["eui64"] = m.GetEui64()
+	}
+	return map[string]any{"nqn": nqn, "namespace": ns}, nil
+}
+
+// Create adds the namespace. When SPDK refuses, the subsystem is read to
+// tell "already there" (a replay: success) from a real conflict.
+func (b NvmeNamespaces) Create(ctx context.Context, sub *pb.NvmeSubsystem, m *pb.NvmeNamespace) error {
+	return spdk.Classify(b.create(ctx, sub, m))
+}
+
+func (b NvmeNamespaces) create(ctx context.Context, s *pb.NvmeSubsystem, m *pb.NvmeNamespace) error {
+	nqn := s.GetNqn()
+	params, err := AddNamespaceParams(nqn, m)
+	if err != nil {
+		return err
+	}
+	var nsid uint32
+	callErr := b.C.Call(ctx, "nvmf_subsystem_add_ns", params, &nsid)
+	if callErr == nil {
+		return nil
+	}
+	bdev, _ := BdevName(m.GetVolume())
+	sub, ok, err := getSubsystem(ctx, b.C, nqn)
+	if err != nil || !ok {
+		if err == nil {
+			err = errdefs.FailedPreconditionf("subsystem %s (NQN %s) is not in SPDK yet; it will be retried: %w", s.GetName(), nqn, callErr)
+		}
+		return err
+	}
+	for _, ns := range sub.Namespaces {
+		switch {
+		case ns.bdev() == bdev && (m.GetNsid() == 0 || ns.NSID == m.GetNsid()):
+			return nil // made before a crash or by an earlier pass
+		case ns.bdev() == bdev:
+			return errdefs.FailedPreconditionf("volume %s is already exposed by this subsystem as namespace id %d", m.GetVolume(), ns.NSID)
+		case m.GetNsid() != 0 && ns.NSID == m.GetNsid():
+			return errdefs.AlreadyExistsf("namespace id %d is already used in subsystem %s; choose another nsid or 0 for the lowest free one", m.GetNsid(), s.GetName())
+		}
+	}
+	return fmt.Errorf("adding namespace on volume %s: %w", m.GetVolume(), callErr)
+}
+
+// Update has nothing to change: every field of a namespace is immutable.
+func (NvmeNamespaces) Update(context.Context, *pb.NvmeSubsystem, *pb.NvmeNamespace, *pb.NvmeNamespace) error {
+	return nil
+}
+
+// Delete removes the namespace found by its bdev; one SPDK no longer has
+// (or a subsystem SPDK no longer has) is success.
+func (b NvmeNamespaces) Delete(ctx context.Context, s *pb.NvmeSubsystem, m *pb.NvmeNamespace) error {
+	return spdk.Classify(b.delete(ctx, s.GetNqn(), m))
+}
+
+func (b NvmeNamespaces) delete(ctx context.Context, nqn string, m *pb.NvmeNamespace) error {
+	bdev, err := BdevName(m.GetVolume())
+	if err != nil {
+		return err
+	}
+	sub, ok, err := getSubsystem(ctx, b.C, nqn)
+	if err != nil || !ok {
+		return err
+	}
+	for _, ns := range sub.Namespaces {
+		if ns.bdev() != bdev {
+			continue
+		}
+		err := b.C.Call(ctx, "nvmf_subsystem_remove_ns", map[string]any{"nqn": nqn, "nsid": ns.NSID}, nil)
+		if err != nil && spdk.IsCode(err, spdk.CodeInvalidParams) {
+			return nil // gone meanwhile
+		}
+		return err
+	}
+	return nil
+}
+
+// Present lists SPDK's subsystems once and reports, from that listing,
+// whether a namespace is there (storage.ChildPresence).
+func (b NvmeNamespaces) Present(ctx context.Context) (func(*pb.NvmeSubsystem, *pb.NvmeNamespace) bool, error) {
+	subs, err := listSubsystems(ctx, b.C)
+	if err != nil {
+		return nil, err
+	}
+	return func(s *pb.NvmeSubsystem, m *pb.NvmeNamespace) bool {
+		sub, ok := subs[s.GetNqn()]
+		return ok && hasNamespace(sub, m)
+	}, nil
+}
+
+func hasNamespace(sub nvmfSubsystem, m *pb.NvmeNamespace) bool {
+	bdev, err := BdevName(m.GetVolume())
+	if err != nil {
+		return false
+	}
+	for _, ns := range sub.Namespaces {
+		if ns.bdev() == bdev {
+			return true
+		}
+	}
+	return false
+}
