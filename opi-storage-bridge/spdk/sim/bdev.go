@@ -14,17 +14,86 @@ var (
 	nvmeIOTypes   = spdk.IOTypes{Read: true, Write: true, Unmap: true, WriteZeroes: true, Flush: true, Reset: true, Compare: true, NVMeAdmin: true, NVMeIO: true}
 )
 
-func (b *bdev) info() spdk.BdevInfo {
+// bdevJSON is one element of bdev_get_bdevs' result as spdk_tgt v26.05
+// writes it: the shared wire type (what clients read) plus the members
+// only SPDK's own tools read, so that the result has spdk_tgt's shape
+// (checked by TestSimMatchesSPDKTarget). Fields declared here shadow the
+// embedded ones of the same JSON name.
+type bdevJSON struct {
+	spdk.BdevInfo
+	PreferredWriteAlignment   uint32 `json:"preferred_write_alignment"`
+	PreferredWriteGranularity uint32 `json:"preferred_write_granularity"`
+	OptimalWriteSize          uint32 `json:"optimal_write_size"`
+	PreferredUnmapAlignment   uint32 `json:"preferred_unmap_alignment"`
+	PreferredUnmapGranularity uint32 `json:"preferred_unmap_granularity"`
+	// NumaID is absent for the modules that set no NUMA node (null, aio).
+	NumaID *int `json:"numa_id,omitempty"`
+	// OptimalIOBoundary is written only when set.
+	OptimalIOBoundary uint32         `json:"optimal_io_boundary,omitempty"`
+	SupportedIOTypes  ioTypesJSON    `json:"supported_io_types"`
+	MemoryDomains     []memoryDomain `json:"memory_domains,omitempty"`
+}
+
+// ioTypesJSON is supported_io_types with every I/O type spdk_tgt lists;
+// the wire type keeps the ones clients read.
+type ioTypesJSON struct {
+	spdk.IOTypes
+	NVMeIOMD           bool `json:"nvme_io_md"`
+	Zcopy              bool `json:"zcopy"`
+	GetZoneInfo        bool `json:"get_zone_info"`
+	ZoneManagement     bool `json:"zone_management"`
+	ZoneAppend         bool `json:"zone_append"`
+	CompareAndWrite    bool `json:"compare_and_write"`
+	Abort              bool `json:"abort"`
+	SeekHole           bool `json:"seek_hole"`
+	SeekData           bool `json:"seek_data"`
+	Copy               bool `json:"copy"`
+	NVMeIOVMD          bool `json:"nvme_iov_md"`
+	NVMeNSSR           bool `json:"nvme_nssr"`
+	WriteUncorrectable bool `json:"write_uncorrectable"`
+}
+
+// iostatJSON is bdev_get_iostat's result with spdk_tgt's shape.
+type iostatJSON struct {
+	TickRate uint64           `json:"tick_rate"`
+	Ticks    uint64           `json:"ticks"`
+	Bdevs    []bdevIostatJSON `json:"bdevs"`
+}
+
+// bdevIostatJSON is one bdev's statistics as spdk_tgt writes them: the
+// wire type, less the queue-depth members (written only while queue-depth
+// sampling is on, which the sim never turns on), plus the members no
+// client reads.
+type bdevIostatJSON struct {
+	spdk.BdevIostat
+	QueueDepthPollingPeriod uint64         `json:"queue_depth_polling_period,omitempty"`
+	QueueDepth              uint64         `json:"queue_depth,omitempty"`
+	IOTime                  uint64         `json:"io_time,omitempty"`
+	WeightedIOTime          uint64         `json:"weighted_io_time,omitempty"`
+	MaxUnmapLatencyTicks    uint64         `json:"max_unmap_latency_ticks"`
+	MinUnmapLatencyTicks    uint64         `json:"min_unmap_latency_ticks"`
+	MaxCopyLatencyTicks     uint64         `json:"max_copy_latency_ticks"`
+	MinCopyLatencyTicks     uint64         `json:"min_copy_latency_ticks"`
+	IOError                 map[string]any `json:"io_error"`
+}
+
+// memoryDomain is an element of memory_domains: spdk_tgt lists the DMA
+// device of bdevs that have one (lvols and NVMe-oF namespaces).
+type memoryDomain struct {
+	DMADeviceType string `json:"dma_device_type"`
+	DMADeviceID   string `json:"dma_device_id,omitempty"`
+}
+
+func (b *bdev) info() bdevJSON {
 	in := spdk.BdevInfo{
 		Name:               b.name,
-		Aliases:            append([]string{}, b.aliases...),
+		Aliases:            b.allAliases(),
 		ProductName:        b.product,
 		BlockSize:          b.blockSize,
 		NumBlocks:          b.numBlocks,
 		UUID:               b.uuid,
 		AssignedRateLimits: b.qos,
 		Claimed:            b.claim != nil,
-		OptimalIOBoundary:  b.optimalIOBnd,
 		SupportedIOTypes:   b.ioTypes,
 		DriverSpecific:     map[string]any{},
 	}
@@ -38,7 +107,24 @@ func (b *bdev) info() spdk.BdevInfo {
 	if b.driver != nil {
 		in.DriverSpecific = b.driver()
 	}
-	return in
+	out := bdevJSON{BdevInfo: in, OptimalIOBoundary: b.optimalIOBnd, MemoryDomains: b.memoryDomains}
+	out.SupportedIOTypes = ioTypesJSON{IOTypes: b.ioTypes, Zcopy: b.module == "malloc", Abort: b.module != "null" && b.module != "aio",
+		Copy: b.module == "malloc" || b.module == "nvme"}
+	if b.module != "null" && b.module != "aio" {
+		numa := -1
+		out.NumaID = &numa
+	}
+	return out
+}
+
+// allAliases is what spdk_tgt lists as aliases: the UUID (registered as
+// an alias unless it is the name, as for lvols), then the others.
+func (b *bdev) allAliases() []string {
+	out := []string{}
+	if b.uuid != "" && !equalFoldASCII(b.uuid, b.name) {
+		out = append(out, b.uuid)
+	}
+	return append(out, b.aliases...)
 }
 
 func (s *Sim) registerBdevMethods() {
@@ -48,7 +134,7 @@ func (s *Sim) registerBdevMethods() {
 		handle: func(a contract.Params) (any, error) {
 			name := a.String("name")
 			if name == "" {
-				out := []spdk.BdevInfo{}
+				out := []bdevJSON{}
 				for _, b := range st.bdevs {
 					out = append(out, b.info())
 				}
@@ -61,7 +147,7 @@ func (s *Sim) registerBdevMethods() {
 			if b == nil {
 				return nil, errnoErr(eNODEV)
 			}
-			return []spdk.BdevInfo{b.info()}, nil
+			return []bdevJSON{b.info()}, nil
 		},
 	})
 	s.register(&method{
@@ -80,9 +166,9 @@ func (s *Sim) registerBdevMethods() {
 				list = st.bdevs
 			}
 			// The sim moves no data: every counter stays zero.
-			out := spdk.Iostat{TickRate: tickRate, Ticks: st.ticks(), Bdevs: []spdk.BdevIostat{}}
+			out := iostatJSON{TickRate: tickRate, Ticks: st.ticks(), Bdevs: []bdevIostatJSON{}}
 			for _, b := range list {
-				out.Bdevs = append(out.Bdevs, spdk.BdevIostat{Name: b.name})
+				out.Bdevs = append(out.Bdevs, bdevIostatJSON{BdevIostat: spdk.BdevIostat{Name: b.name}, IOError: map[string]any{}})
 			}
 			return out, nil
 		},

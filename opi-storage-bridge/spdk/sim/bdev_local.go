@@ -39,9 +39,10 @@ func (s *Sim) registerMallocNull() {
 			}
 			name := a.String("name")
 			if name == "" {
+				// Only unnamed disks count, as malloc_disk_count in SPDK.
 				name = fmt.Sprintf("Malloc%d", st.mallocCount)
+				st.mallocCount++
 			}
-			st.mallocCount++
 			blk := bs
 			if a.Bool("md_interleave") {
 				blk += md
@@ -124,7 +125,7 @@ func (s *Sim) registerAio() {
 				driver: func() map[string]any {
 					return map[string]any{"aio": map[string]any{
 						"filename": file, "block_size_override": override,
-						"readonly": readonly, "fallocate": falloc,
+						"readonly": readonly, "fallocate": falloc, "nowait": false,
 					}}
 				},
 			}

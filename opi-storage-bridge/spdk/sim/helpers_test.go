@@ -106,11 +106,13 @@ func (c *client) must(method, params string) json.RawMessage {
 	return r.Result
 }
 
-// keyFile writes a PSK file with the 0600 mode keyring_file requires.
+// keyFile writes a PSK file with the 0600 mode keyring_file requires, in
+// the interchange format and with nothing after it (spdk_tgt refuses a
+// trailing newline when the key is used).
 func keyFile(t *testing.T, mode os.FileMode) string {
 	t.Helper()
 	p := filepath.Join(t.TempDir(), "psk.key")
-	if err := os.WriteFile(p, []byte("NVMeTLSkey-1:01:MDAxMTIyMzM0NDU1NjY3Nzg4OTlhYWJiY2NkZGVlZmZwJEiQ:\n"), mode); err != nil {
+	if err := os.WriteFile(p, []byte("NVMeTLSkey-1:01:MDAxMTIyMzM0NDU1NjY3Nzg4OTlhYWJiY2NkZGVlZmZwJEiQ:"), mode); err != nil {
 		t.Fatal(err)
 	}
 	if err := os.Chmod(p, mode); err != nil {

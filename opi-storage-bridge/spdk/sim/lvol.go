@@ -130,7 +130,8 @@ func (s *Sim) registerLvol() {
 				}
 			}
 			if base.claim != nil {
-				return nil, newErr(spdk.CodeInvalidParams, "%s", strerror(eBUSY))
+				// spdk_tgt: the claim fails in bdev_open, -EPERM.
+				return nil, errnoErr(ePERM)
 			}
 			cs := uint64(defaultClusterSize)
 			if a.Has("cluster_sz") && a.Uint("cluster_sz") != 0 {
@@ -144,7 +145,7 @@ func (s *Sim) registerLvol() {
 			// The blobstore rejects clusters that are not whole pages, or
 			// a device too small for its metadata, in its init callback.
 			if cs < blobPageSize || cs%blobPageSize != 0 || cs%uint64(base.blockSize) != 0 {
-				return nil, newErr(spdk.CodeInvalidParams, "%s", strerror(eINVAL))
+				return nil, errnoErr(eINVAL) // spdk_lvs_init refuses it before the blobstore starts
 			}
 			total := size / cs
 			mdPages := 1 + 3*((total+blobPageSize*8-1)/(blobPageSize*8)+1) + (total*ratio+99)/100
@@ -221,6 +222,9 @@ func (s *Sim) registerLvol() {
 				name: v.uuid, aliases: []string{l.name + "/" + name}, uuid: v.uuid,
 				product: "Logical Volume", module: "lvol", blockSize: l.blockSize,
 				numBlocks: clusters * l.clusterSize / uint64(l.blockSize), ioTypes: memoryIOTypes,
+				// What spdk_tgt reports for an lvol (the blobstore's DMA
+				// and accel memory domains).
+				memoryDomains: []memoryDomain{{DMADeviceType: "DMA"}, {DMADeviceType: "ACCEL"}},
 				driver: func() map[string]any {
 					allocated := v.clusters
 					if v.thin {

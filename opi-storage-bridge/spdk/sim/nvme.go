@@ -112,9 +112,10 @@ func (s *Sim) registerNvme() {
 
 func (c *nvmeCtrlr) info() any {
 	type hostInfo struct {
-		NQN   string `json:"nqn"`
-		Addr  string `json:"addr"`
-		Svcid string `json:"svcid"`
+		NQN               string `json:"nqn"`
+		Addr              string `json:"addr"`
+		Svcid             string `json:"svcid"`
+		NoShnNotification bool   `json:"no_shn_notification"`
 	}
 	type ctrlrInfo struct {
 		State  string   `json:"state"`
@@ -138,7 +139,9 @@ func (c *nvmeCtrlr) info() any {
 func (st *state) attach(a contract.Params) (any, error) {
 	tr, ok := trtypes[strings.ToLower(a.String("trtype"))]
 	if !ok {
-		return nil, errnoMsg(eINVAL, "Failed to parse trtype: %s", a.String("trtype"))
+		// SPDK takes any name as a custom transport, then finds no such
+		// transport to probe.
+		return nil, errnoErr(eNODEV)
 	}
 	trid := nvmeTrid{Trtype: tr, Traddr: a.String("traddr"), Trsvcid: a.String("trsvcid"), Subnqn: a.String("subnqn")}
 	if a.Has("adrfam") {
@@ -293,15 +296,31 @@ func (st *state) addNamespaceBdev(c *nvmeCtrlr, ns *namespace) {
 	b := &bdev{
 		name: fmt.Sprintf("%sn%d", c.name, ns.nsid), uuid: ns.uuid, product: "NVMe disk", module: "nvme",
 		blockSize: ns.bdev.blockSize, numBlocks: ns.bdev.numBlocks, ioTypes: nvmeIOTypes,
-		driver: func() map[string]any {
-			return map[string]any{"nvme": []any{map[string]any{
-				"trid": tr, "ctrlr_data": map[string]any{"cntlid": c.paths[0].cntlid, "subnqn": c.subnqn},
-				"ns_data": map[string]any{"id": ns.nsid},
-			}}}
-		},
+		memoryDomains: []memoryDomain{{DMADeviceType: "DMA"}},
+	}
+	b.driver = func() map[string]any {
+		p := c.paths[0]
+		ctrlr := map[string]any{
+			"cntlid": p.cntlid, "vendor_id": "0x8086", "model_number": c.ss.model, "serial_number": c.ss.serial,
+			"firmware_revision": "26.05", "subnqn": c.subnqn,
+			"oacs":        map[string]any{"security": 0, "format": 0, "firmware": 0, "ns_manage": 0},
+			"multi_ctrlr": true, "ana_reporting": c.ss.anaReporting,
+		}
+		nsData := map[string]any{"id": ns.nsid, "can_share": true}
+		if c.ss.anaReporting {
+			nsData["ana_state"] = "optimized"
+		}
+		policy := b.mpPolicy
+		if policy == "" {
+			policy = "active_passive"
+		}
+		return map[string]any{"mp_policy": policy, "nvme": []any{map[string]any{
+			"trid": tr, "ctrlr_data": ctrlr, "vs": map[string]any{"nvme_version": "2.0"}, "ns_data": nsData,
+		}}}
 	}
 	// The namespace UUID is the target bdev's; the sim's two views of one
-	// device share it, so register the initiator's bdev without the check.
+	// device share it, so register the initiator's bdev without the check
+	// (spdk_tgt cannot: README, known difference D2).
 	st.bdevs = append(st.bdevs, b)
 	c.bdevs[ns.nsid] = b
 	st.examine(b)

@@ -165,29 +165,35 @@ func (s *Sim) registerNvmf() {
 			}
 			t := &nvmfTransport{opts: map[string]any{}}
 			t.set("trtype", tr)
+			// The options and defaults spdk_tgt v26.05 reports for TCP
+			// (TestSimMatchesSPDKTarget compares the shape).
 			t.set("max_queue_depth", uint64(128))
 			t.set("max_io_qpairs_per_ctrlr", uint64(127))
 			t.set("in_capsule_data_size", uint64(4096))
 			t.set("max_io_size", uint64(131072))
-			t.set("io_unit_size", uint64(131072))
 			t.set("max_aq_depth", uint64(128))
-			t.set("num_shared_buffers", uint64(511))
-			t.set("buf_cache_size", uint64(4294967295))
+			t.set("iobuf_small_cache_size", uint64(4294967295))
+			t.set("iobuf_large_cache_size", uint64(4294967295))
 			t.set("dif_insert_or_strip", false)
 			t.set("zcopy", false)
-			t.set("abort_timeout_sec", uint64(1))
 			if tr == "TCP" {
 				t.set("c2h_success", true)
 				t.set("sock_priority", uint64(0))
-				t.set("control_msg_num", uint64(32))
 			}
+			t.set("abort_timeout_sec", uint64(1))
+			t.set("ack_timeout", uint64(0))
+			t.set("data_wr_pool_size", uint64(0))
+			t.set("disable_command_passthru", false)
+			t.set("kas", uint64(100))
+			t.set("min_kato", uint64(10000))
 			for _, f := range []string{"max_queue_depth", "max_io_qpairs_per_ctrlr", "in_capsule_data_size", "max_io_size",
-				"io_unit_size", "max_aq_depth", "num_shared_buffers", "buf_cache_size", "abort_timeout_sec", "sock_priority", "control_msg_num"} {
+				"max_aq_depth", "iobuf_small_cache_size", "iobuf_large_cache_size", "abort_timeout_sec", "sock_priority",
+				"ack_timeout", "data_wr_pool_size", "kas", "min_kato"} {
 				if a.Has(f) {
 					t.set(f, a.Uint(f))
 				}
 			}
-			for _, f := range []string{"zcopy", "dif_insert_or_strip", "c2h_success"} {
+			for _, f := range []string{"zcopy", "dif_insert_or_strip", "c2h_success", "disable_command_passthru"} {
 				if a.Has(f) {
 					t.set(f, a.Bool(f))
 				}
@@ -227,14 +233,11 @@ func (t *nvmfTransport) set(k string, v any) {
 	t.opts[k] = v
 }
 
-// object renders the transport with "trtype" as "type", SPDK's key order.
+// object renders the transport in SPDK's key order (v26.05 no longer
+// sends the older "type" member).
 func (t *nvmfTransport) object() orderedObject {
 	o := orderedObject{}
 	for _, k := range t.keys {
-		if k == "trtype" {
-			// Older releases named it "type"; both are sent.
-			o = append(o, kv{"type", t.opts[k]})
-		}
 		o = append(o, kv{k, t.opts[k]})
 	}
 	return o

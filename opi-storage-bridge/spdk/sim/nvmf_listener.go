@@ -1,7 +1,11 @@
 package sim
 
 import (
+	"encoding/base64"
+	"encoding/binary"
+	"hash/crc32"
 	"slices"
+	"strings"
 
 	"github.com/opi-suite/opi/opi-storage-bridge/spdk"
 	"github.com/opi-suite/opi/opi-storage-bridge/spdk/contract"
@@ -69,6 +73,10 @@ func (s *Sim) registerListenersHosts() {
 			if !validNQN(h) || ss.host(h) != nil || (a.Has("psk") && st.findKeyringKey(a.String("psk")) == nil) {
 				return nil, errInternal
 			}
+			// The TCP transport parses the PSK when the host is added.
+			if a.Has("psk") && !validInterchangePSK(readFile(st.findKeyringKey(a.String("psk")).path)) {
+				return nil, errInternal
+			}
 			ss.hosts = append(ss.hosts, &host{nqn: h, psk: a.String("psk"), dhchapKey: a.String("dhchap_key"), dhchapCtrlrKey: a.String("dhchap_ctrlr_key")})
 			return true, nil
 		},
@@ -109,4 +117,25 @@ func (ss *subsystem) host(nqn string) *host {
 		}
 	}
 	return nil
+}
+
+// validInterchangePSK reports whether s is a PSK in the NVMe/TCP
+// interchange format as SPDK's nvme_tcp_parse_interchange_psk accepts it:
+// "NVMeTLSkey-1:<hash>:<base64 of key and its CRC-32>:", nothing after
+// (a trailing newline fails, as in spdk_tgt).
+func validInterchangePSK(s string) bool {
+	const prefix = "NVMeTLSkey-1:"
+	if !strings.HasPrefix(s, prefix) || !strings.HasSuffix(s, ":") {
+		return false
+	}
+	hash, b64, ok := strings.Cut(strings.TrimSuffix(s[len(prefix):], ":"), ":")
+	if !ok || (hash != "00" && hash != "01" && hash != "02") {
+		return false
+	}
+	raw, err := base64.StdEncoding.DecodeString(b64)
+	if err != nil || (len(raw) != 32+4 && len(raw) != 48+4) {
+		return false
+	}
+	key := raw[:len(raw)-4]
+	return crc32.ChecksumIEEE(key) == binary.LittleEndian.Uint32(raw[len(raw)-4:])
 }

@@ -38,6 +38,13 @@ type subsystemInfo struct {
 	MinCntlid       *uint16              `json:"min_cntlid,omitempty"`
 	MaxCntlid       *uint16              `json:"max_cntlid,omitempty"`
 	Namespaces      *[]nsInfo            `json:"namespaces,omitempty"`
+	// Dmrsl, Wzsl and Passthrough are reported for NVMe subsystems by
+	// spdk_tgt v26.05 (dataset management and write zeroes limits, and
+	// the passthrough flag); the sim reports what spdk_tgt does for
+	// subsystems of malloc namespaces.
+	Dmrsl       *uint32 `json:"dmrsl,omitempty"`
+	Wzsl        *uint32 `json:"wzsl,omitempty"`
+	Passthrough *bool   `json:"passthrough,omitempty"`
 }
 
 func (ss *subsystem) info() subsystemInfo {
@@ -46,7 +53,8 @@ func (ss *subsystem) info() subsystemInfo {
 		in.ListenAddresses = append(in.ListenAddresses, l.addr)
 	}
 	for _, h := range ss.hosts {
-		in.Hosts = append(in.Hosts, hostInfo{NQN: h.nqn, PSK: h.psk})
+		// spdk_tgt v26.05 does not report a host's PSK key name.
+		in.Hosts = append(in.Hosts, hostInfo{NQN: h.nqn})
 	}
 	if ss.subtype == "NVMe" {
 		maxNS, minC, maxC := ss.maxNS, ss.minCntlid, ss.maxCntlid
@@ -57,6 +65,8 @@ func (ss *subsystem) info() subsystemInfo {
 			nss = append(nss, nsInfo{NSID: ns.nsid, BdevName: ns.bdev.name, Name: ns.bdev.name, NGUID: ns.nguid, UUID: ns.uuid, Anagrpid: ns.anagrpid})
 		}
 		in.Namespaces = &nss
+		dmrsl, wzsl, no := uint32(2097152), uint32(12), false
+		in.Dmrsl, in.Wzsl, in.Passthrough = &dmrsl, &wzsl, &no
 	}
 	return in
 }

@@ -61,6 +61,10 @@ type bdev struct {
 	qos          spdk.RateLimits
 	ioTypes      spdk.IOTypes
 	driver       func() map[string]any
+	// memoryDomains are reported by the bdevs that have a DMA device.
+	memoryDomains []memoryDomain
+	// mpPolicy is an NVMe bdev's multipath policy.
+	mpPolicy string
 }
 
 // lookupBdev finds a bdev by name or alias, as spdk_bdev_get_by_name does.
@@ -69,7 +73,8 @@ func (st *state) lookupBdev(name string) *bdev {
 		return nil
 	}
 	for _, b := range st.bdevs {
-		if b.name == name {
+		// The UUID is an alias too, in SPDK.
+		if b.name == name || equalFoldASCII(b.uuid, name) {
 			return b
 		}
 		for _, a := range b.aliases {

@@ -99,12 +99,15 @@ func (st *state) deleteVbdev(module, name string) error {
 			continue
 		}
 		*cfgs = append((*cfgs)[:i], (*cfgs)[i+1:]...)
-		if c.bdev != nil {
-			vb, base := c.bdev, c.base
-			c.bdev, c.base = nil, nil
-			st.removeBdev(vb)
-			base.release()
+		if c.bdev == nil {
+			// Deferred (no base yet): SPDK finds no bdev to unregister and
+			// answers -ENODEV, but drops the configuration all the same.
+			return errnoErr(eNODEV)
 		}
+		vb, base := c.bdev, c.base
+		c.bdev, c.base = nil, nil
+		st.removeBdev(vb)
+		base.release()
 		return nil
 	}
 	return errnoErr(eNODEV)
@@ -116,11 +119,6 @@ func (s *Sim) registerVbdevs() {
 		name: "bdev_passthru_create",
 		handle: func(a contract.Params) (any, error) {
 			c := &vbdevConfig{module: "passthru", name: a.String("name"), baseName: a.String("base_bdev_name"), uuid: a.String("uuid")}
-			for _, x := range st.passthrus {
-				if x.baseName == c.baseName {
-					return nil, errnoErr(eEXIST)
-				}
-			}
 			if err := st.createVbdev(c); err != nil {
 				return nil, err
 			}

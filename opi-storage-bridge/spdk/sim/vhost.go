@@ -194,7 +194,8 @@ func (s *Sim) registerVhost() {
 					return true, nil
 				}
 			}
-			return nil, newErr(spdk.CodeInvalidParams, "%s", strerror(eNODEV))
+			// spdk_tgt: -32602 with ENOENT's text.
+			return nil, newErr(spdk.CodeInvalidParams, "%s", strerror(eNOENT))
 		},
 	})
 }

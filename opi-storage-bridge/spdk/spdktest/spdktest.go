@@ -87,7 +87,8 @@ func Available() error {
 	return err
 }
 
-// Start runs spdk_tgt without hugepages (--no-huge -s 2048, one core) on a
+// Start runs spdk_tgt without hugepages (--no-huge -s 2048, one core, no
+// core lock, so that several targets may run at once) on a
 // socket in a fresh temporary directory and waits until it answers
 // spdk_get_version. It skips the test when no real SPDK can run here
 // (fails under CI).
@@ -121,7 +122,11 @@ func (tg *Target) start() {
 	}
 	defer logFile.Close()
 	os.Remove(tg.Socket)
-	cmd := exec.Command(filepath.Join(tg.Dir, "bin", "spdk_tgt"), "--no-huge", "-s", "2048", "-m", "0x1", "-r", tg.Socket)
+	// --disable-cpumask-locks: every target here runs on core 0, and SPDK
+	// otherwise locks the core (/var/tmp/spdk_cpu_lock_000), so a second
+	// target (another package's test, another developer's) exits at start.
+	cmd := exec.Command(filepath.Join(tg.Dir, "bin", "spdk_tgt"), "--no-huge", "-s", "2048", "-m", "0x1",
+		"--disable-cpumask-locks", "-r", tg.Socket)
 	cmd.Stdout, cmd.Stderr = logFile, logFile
 	// Its own process group, so a test's signals do not reach it, and the
 	// kill below reaches only it.
