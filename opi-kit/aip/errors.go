@@ -2,7 +2,6 @@ package aip
 
 import (
 	"github.com/opi-suite/opi/opi-kit/errdefs"
-	"github.com/opi-suite/opi/opi-kit/errdefs/errgrpc"
 )
 
 // The error classes are errdefs's; aip re-exports the ones its own
@@ -30,9 +29,3 @@ var (
 
 // Classified is errdefs.Classified.
 func Classified(err error) bool { return errdefs.Classified(err) }
-
-// Status is errgrpc.ToStatus.
-//
-// Deprecated: handlers return domain errors unchanged; the runtime's
-// interceptor maps them. Status remains for code not yet converted.
-func Status(err error) error { return errgrpc.ToStatus(err) }

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/opi-suite/opi/opi-kit/errdefs/errgrpc"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -154,8 +155,8 @@ func TestDeadlineReturnsPromptlyAndTheLateResponseIsDropped(t *testing.T) {
 	if d := time.Since(start); d > 500*time.Millisecond {
 		t.Errorf("Call returned after %v, want about 30ms", d)
 	}
-	if code := status.Code(Status(err)); code != codes.DeadlineExceeded {
-		t.Errorf("Status code = %v, want DeadlineExceeded", code)
+	if code := errgrpc.Code(Classify(err)); code != codes.DeadlineExceeded {
+		t.Errorf("code = %v, want DeadlineExceeded", code)
 	}
 
 	time.Sleep(200 * time.Millisecond) // the late response arrives and is dropped
@@ -177,8 +178,8 @@ func TestCancelledContextBeforeCallSendsNothing(t *testing.T) {
 	if err := c.Call(ctx, "echo", nil, nil); !errors.Is(err, context.Canceled) {
 		t.Fatalf("Call = %v, want canceled", err)
 	}
-	if status.Code(Status(c.Call(ctx, "echo", nil, nil))) != codes.Canceled {
-		t.Error("Status of a cancelled call is not Canceled")
+	if errgrpc.Code(Classify(c.Call(ctx, "echo", nil, nil))) != codes.Canceled {
+		t.Error("a cancelled call is not Canceled")
 	}
 	if len(f.requests()) != 0 {
 		t.Error("a cancelled call reached the server")
@@ -212,7 +213,7 @@ func TestServerRestartFailsCallsInFlightThenReconnectsAndNotifies(t *testing.T) 
 	for range 3 {
 		select {
 		case err := <-inFlight:
-			if !errors.Is(err, ErrUnavailable) || status.Code(Status(err)) != codes.Unavailable {
+			if !errors.Is(err, ErrUnavailable) || errgrpc.Code(Classify(err)) != codes.Unavailable {
 				t.Errorf("in-flight call = %v, want Unavailable", err)
 			}
 		case <-time.After(2 * time.Second):
@@ -294,9 +295,9 @@ func TestDialGivesUpWithinTheContextWhenSPDKStaysDown(t *testing.T) {
 			if d := time.Since(start); d < 90*time.Millisecond || d > time.Second {
 				t.Errorf("Call returned after %v, want it to retry until the 100ms deadline", d)
 			}
-			st := status.Convert(Status(err))
+			st := status.Convert(errgrpc.ToStatus(Classify(err)))
 			if st.Code() != codes.Unavailable || !strings.Contains(st.Message(), tt.want) || !strings.Contains(st.Message(), "bdev_get_bdevs") {
-				t.Errorf("Status = %v, want Unavailable naming the method and %q", st, tt.want)
+				t.Errorf("status = %v, want Unavailable naming the method and %q", st, tt.want)
 			}
 		})
 	}
@@ -324,8 +325,8 @@ func TestOversizeRequestIsRefusedBeforeSending(t *testing.T) {
 	if !errors.Is(err, ErrRequestTooLarge) {
 		t.Fatalf("Call = %v, want ErrRequestTooLarge", err)
 	}
-	if code := status.Code(Status(err)); code != codes.InvalidArgument {
-		t.Errorf("Status code = %v, want InvalidArgument", code)
+	if code := errgrpc.Code(Classify(err)); code != codes.InvalidArgument {
+		t.Errorf("code = %v, want InvalidArgument", code)
 	}
 	if f.accepts.Load() != 0 {
 		t.Error("an oversize request opened a connection")
@@ -375,7 +376,7 @@ func TestCloseFailsCallsInFlightAndLaterCalls(t *testing.T) {
 	case <-time.After(2 * time.Second):
 		t.Fatal("Close did not end the call in flight")
 	}
-	if err := c.Call(context.Background(), "echo", nil, nil); !errors.Is(err, ErrClosed) || status.Code(Status(err)) != codes.Unavailable {
+	if err := c.Call(context.Background(), "echo", nil, nil); !errors.Is(err, ErrClosed) || errgrpc.Code(Classify(err)) != codes.Unavailable {
 		t.Errorf("call after Close = %v, want ErrClosed (Unavailable)", err)
 	}
 }

@@ -10,8 +10,6 @@ import (
 	"syscall"
 
 	"github.com/opi-suite/opi/opi-kit/errdefs"
-	"github.com/opi-suite/opi/opi-kit/errdefs/errgrpc"
-	"google.golang.org/grpc/status"
 )
 
 // Error codes SPDK answers with that the storage bridge cares about: the
@@ -122,17 +120,6 @@ func Classify(err error) error {
 	default:
 		return errdefs.Wrap(errdefs.ErrInternal, err)
 	}
-}
-
-// Status converts an error returned by a Client into a gRPC status error.
-//
-// Deprecated: adapters return Classify(err); the runtime maps classes to
-// gRPC codes. Status remains for code not yet converted.
-func Status(err error) error {
-	if _, ok := status.FromError(err); ok || err == nil {
-		return err
-	}
-	return errgrpc.ToStatus(Classify(err))
 }
 
 // isUnavailable reports errors that mean "SPDK cannot be reached right now",
