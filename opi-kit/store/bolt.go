@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"runtime/debug"
 	"strings"
 	"time"
 
@@ -54,14 +55,76 @@ func Open(path string, opts ...Option) (*Bolt, error) {
 	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
 		return nil, fmt.Errorf("store: create state directory: %w", err)
 	}
-	db, err := bolt.Open(path, 0o600, &bolt.Options{Timeout: cfg.lockTimeout})
+	if fi, err := os.Stat(path); err == nil && fi.Size() == 0 {
+		// bbolt would silently initialise it: the bridge would start with
+		// no intent, and then acknowledge new intent over the lost one.
+		return nil, damaged(path, errors.New("the file is empty (0 bytes): it was truncated or never written"))
+	}
+	db, err := openChecked(path, cfg)
 	if errors.Is(err, bolterrors.ErrTimeout) {
 		return nil, fmt.Errorf("%w: %s (waited %s; is another instance of this bridge running?)", ErrLocked, path, cfg.lockTimeout)
 	}
 	if err != nil {
-		return nil, fmt.Errorf("store: open %s: %w", path, err)
+		return nil, err
 	}
 	return &Bolt{db: db}, nil
+}
+
+// openChecked opens the file and checks every page before the store is
+// used, so that damage is found at start, with the file named, instead of
+// as an Internal error at the first write or a SIGSEGV later. A damaged
+// page can make bbolt read past the end of its mapping or follow a bad
+// pointer: such faults are turned into panics here and recovered.
+func openChecked(path string, cfg config) (db *bolt.DB, err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			if db != nil {
+				_ = db.Close()
+			}
+			db, err = nil, damaged(path, fmt.Errorf("reading it failed: %v", p))
+		}
+	}()
+	defer debug.SetPanicOnFault(debug.SetPanicOnFault(true))
+	db, err = bolt.Open(path, 0o600, &bolt.Options{Timeout: cfg.lockTimeout})
+	if errors.Is(err, bolterrors.ErrTimeout) {
+		return nil, err
+	}
+	if err != nil {
+		return nil, damaged(path, err)
+	}
+	if err := checkPages(db); err != nil {
+		_ = db.Close()
+		return nil, damaged(path, err)
+	}
+	return db, nil
+}
+
+// checkPages runs bbolt's consistency check over the whole file (every
+// page reachable once, the free list sound): tens of milliseconds for a
+// store of 100,000 resources.
+func checkPages(db *bolt.DB) error {
+	if fi, err := os.Stat(db.Path()); err == nil {
+		var hwm int64
+		_ = db.View(func(tx *bolt.Tx) error { hwm = int64(tx.Size()); return nil })
+		if fi.Size() < hwm {
+			return fmt.Errorf("the file is truncated: %d bytes, its header says %d", fi.Size(), hwm)
+		}
+	}
+	return db.View(func(tx *bolt.Tx) error {
+		var errs []error
+		for err := range tx.Check() {
+			if len(errs) < 5 {
+				errs = append(errs, err)
+			}
+		}
+		return errors.Join(errs...)
+	})
+}
+
+func damaged(path string, cause error) error {
+	return fmt.Errorf("%w: intent store %s: %v. The bridge will not start over damaged intent: "+
+		"restore the file from a backup, or move it aside to start with no intent (the backend's objects are then not managed)",
+		ErrDamaged, path, cause)
 }
 
 // Path returns the file the store lives in.

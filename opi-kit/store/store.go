@@ -26,6 +26,10 @@ var (
 	ErrClosed = errors.New("store: closed")
 	// ErrInvalidKey: an empty kind or key, which no backend can store.
 	ErrInvalidKey = errors.New("store: empty kind or key")
+	// ErrDamaged: the store file exists but is not a whole, consistent
+	// store (empty, truncated, a damaged page). Open refuses it rather
+	// than start empty over the user's intent or crash later.
+	ErrDamaged = errors.New("store: damaged")
 )
 
 // Store is a set of ordered kinds with atomic multi-record transactions.
