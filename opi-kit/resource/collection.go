@@ -171,7 +171,35 @@ func New[T proto.Message](s store.Store, kind string, pattern *aip.Pattern, opts
 		}
 		c.backend = b
 	}
+	if err := c.verify(); err != nil {
+		return nil, err
+	}
 	return c, nil
+}
+
+// verify decodes every stored record of the kind once, at start: a record
+// that cannot be read would otherwise fail every reconcile pass, and the
+// bridge would retry forever without serving or exiting.
+func (c *Collection[T]) verify() error {
+	const page = 1024
+	after := ""
+	for {
+		n := 0
+		err := c.store.View(context.Background(), func(tx store.Tx) error {
+			items, err := tx.List(c.kind, "", after, page)
+			for _, it := range items {
+				n, after = n+1, it.Key
+				if _, err := c.decode(it.Value); err != nil {
+					return fmt.Errorf("%w: record %q of kind %s cannot be read (%v): restore the intent store "+
+						"from a backup, or delete that resource's record", store.ErrDamaged, it.Key, c.kind, err)
+				}
+			}
+			return err
+		})
+		if err != nil || n < page {
+			return err
+		}
+	}
 }
 
 // Kind returns the collection's kind, the name other collections use in Ref.
