@@ -3,6 +3,8 @@ package names
 import (
 	"errors"
 	"fmt"
+	"strconv"
+	"unicode/utf8"
 
 	"github.com/opi-suite/opi/opi-kit/errdefs"
 )
@@ -25,4 +27,22 @@ func (e *invalidError) Unwrap() error { return e.err }
 
 func invalidf(format string, args ...any) error {
 	return &invalidError{err: fmt.Errorf(format, args...)}
+}
+
+// maxQuoted bounds how much of a client's input an error message repeats:
+// enough to recognise it, never the 3 MB a careless or hostile client sent
+// (the message is returned and logged).
+const maxQuoted = 64
+
+// Quote returns s quoted for an error message, cut to its first 64 bytes
+// with a note of how much was left out.
+func Quote(s string) string {
+	if len(s) <= maxQuoted {
+		return strconv.Quote(s)
+	}
+	cut := maxQuoted
+	for cut > 0 && !utf8.RuneStart(s[cut]) {
+		cut--
+	}
+	return fmt.Sprintf("%s… (%d bytes in all)", strconv.Quote(s[:cut]), len(s))
 }

@@ -15,9 +15,9 @@ func ValidateID(id string) error {
 	case id == "":
 		return invalidf("id is empty")
 	case len(id) > MaxIDLength:
-		return invalidf("id %q is %d characters long; at most %d are allowed", id, len(id), MaxIDLength)
+		return invalidf("id %s is %d characters long; at most %d are allowed", Quote(id), len(id), MaxIDLength)
 	case !idPattern.MatchString(id):
-		return invalidf("id %q is not valid: use lower-case letters, digits and hyphens, start with a letter and do not end with a hyphen", id)
+		return invalidf("id %s is not valid: use lower-case letters, digits and hyphens, start with a letter and do not end with a hyphen", Quote(id))
 	}
 	return nil
 }

@@ -104,18 +104,18 @@ func (p *Pattern) Match(name string) bool {
 func (p *Pattern) Parse(name string) ([]string, error) {
 	parts := strings.Split(name, "/")
 	if name == "" || len(parts) != len(p.segments) {
-		return nil, invalidf("resource name %q does not match pattern %q", name, p.raw)
+		return nil, invalidf("resource name %s does not match pattern %q", Quote(name), p.raw)
 	}
 	ids := make([]string, 0, len(p.vars))
 	for i, seg := range p.segments {
 		if seg.variable == "" {
 			if parts[i] != seg.literal {
-				return nil, invalidf("resource name %q does not match pattern %q: expected %q, got %q", name, p.raw, seg.literal, parts[i])
+				return nil, invalidf("resource name %s does not match pattern %q: expected %q, got %s", Quote(name), p.raw, seg.literal, Quote(parts[i]))
 			}
 			continue
 		}
 		if err := ValidateID(parts[i]); err != nil {
-			return nil, invalidf("resource name %q: %s: %w", name, seg.variable, err)
+			return nil, invalidf("resource name %s: %s: %w", Quote(name), seg.variable, err)
 		}
 		ids = append(ids, parts[i])
 	}
@@ -238,7 +238,7 @@ func (p *Pattern) parentIDs(parent string) ([]string, error) {
 	pp := p.ParentPattern()
 	if pp == nil {
 		if parent != "" {
-			return nil, invalidf("%s are top-level resources: parent must be empty, got %q", p.Collection(), parent)
+			return nil, invalidf("%s are top-level resources: parent must be empty, got %s", p.Collection(), Quote(parent))
 		}
 		return nil, nil
 	}

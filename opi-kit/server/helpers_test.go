@@ -27,7 +27,7 @@ import (
 
 // inventoryServer is a small stand-in for the provisioning bridge's
 // inventory service. Names steer it: "panic" panics, "missing" returns a
-// domain NotFound, "broken" an unclassified error, "slow" takes a while
+// domain NotFound (any name starting so), "broken" an unclassified error, "slow" takes a while
 // (and says when it has started), anything else succeeds.
 type inventoryServer struct {
 	inventoryv1.UnimplementedInventoryServiceServer
@@ -35,11 +35,13 @@ type inventoryServer struct {
 }
 
 func (s *inventoryServer) GetInventory(_ context.Context, req *inventoryv1.GetInventoryRequest) (*inventoryv1.Inventory, error) {
+	if strings.HasPrefix(req.GetName(), "missing") {
+		// Quotes the client's input in full, as careless error messages do.
+		return nil, errdefs.NotFoundf("inventories/%s does not exist", req.GetName())
+	}
 	switch req.GetName() {
 	case "panic":
 		panic("the inventory backend fell over")
-	case "missing":
-		return nil, errdefs.NotFoundf("inventories/%s does not exist", req.GetName())
 	case "broken":
 		return nil, errors.New("the disk is on fire")
 	case "slow":

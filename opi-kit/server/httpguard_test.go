@@ -10,7 +10,10 @@ import (
 	"testing"
 	"time"
 
+	inventoryv1 "github.com/opi-suite/opi/opi-api/inventory/v1"
 	"github.com/opi-suite/opi/opi-kit/server"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
 )
 
 func post(t *testing.T, client *http.Client, url, body string) (int, string) {
@@ -124,4 +127,23 @@ func TestHTTPPortFollowsTheGRPCRuleForEveryIdentity(t *testing.T) {
 			t.Fatalf("%d; want 403", resp.StatusCode)
 		}
 	})
+}
+
+// TestOneRequestCannotFloodTheLog sends a 3 MB name that the handler's
+// error quotes in full: the caller gets a bounded message, and the log,
+// at debug with payloads, grows by kilobytes, not megabytes.
+func TestOneRequestCannotFloodTheLog(t *testing.T) {
+	var logs syncBuffer
+	logger, _ := server.NewLogger(&logs, "debug")
+	inv, _ := inventoryService(nil)
+	s := startServer(t, plaintextConfig(), []server.Service{inv}, server.WithLogger(logger))
+	huge := "missing" + strings.Repeat("x", 3<<20)
+	_, err := inventoryv1.NewInventoryServiceClient(dial(t, s.Addr(), nil)).GetInventory(callCtx(t), &inventoryv1.GetInventoryRequest{Name: huge})
+	wantCode(t, err, codes.NotFound, "bytes in all")
+	if n := len(status.Convert(err).Message()); n > 4096 {
+		t.Errorf("the caller got a %d-byte message", n)
+	}
+	if n := len(logs.String()); n > 64<<10 {
+		t.Errorf("one request added %d bytes to the log", n)
+	}
 }

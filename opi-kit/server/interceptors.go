@@ -97,23 +97,47 @@ func interceptorLogger(l *slog.Logger) logging.Logger {
 		}
 		out, copied := fields, false
 		for i := 1; i < len(fields); i += 2 {
-			m, ok := fields[i].(proto.Message)
-			if !ok {
+			var v any
+			switch f := fields[i].(type) {
+			case proto.Message:
+				v = payload(f)
+			case string:
+				if len(f) <= maxLoggedString {
+					continue
+				}
+				v = errgrpc.Truncate(f, maxLoggedString)
+			case error:
+				if len(f.Error()) <= maxLoggedString {
+					continue
+				}
+				v = errgrpc.Truncate(f.Error(), maxLoggedString)
+			default:
 				continue
 			}
 			if !copied { // the middleware may reuse its slice
 				out, copied = append([]any(nil), fields...), true
 			}
-			out[i] = payload(m)
+			out[i] = v
 		}
 		l.Log(ctx, level, msg, out...)
 	})
 }
 
+// What one call may add to the log: a field's text is cut at
+// maxLoggedString bytes and a payload at maxLoggedPayload, so that a
+// client sending megabytes cannot make the server log megabytes.
+const (
+	maxLoggedString  = 2048
+	maxLoggedPayload = 8192
+)
+
 func payload(m proto.Message) any {
 	b, err := protojson.Marshal(redact.Redacted(m))
 	if err != nil {
 		return fmt.Sprintf("<unprintable %T: %v>", m, err)
+	}
+	if len(b) > maxLoggedPayload {
+		return errgrpc.Truncate(string(b), maxLoggedPayload)
 	}
 	return json.RawMessage(b)
 }

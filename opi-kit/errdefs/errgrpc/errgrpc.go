@@ -7,7 +7,9 @@ package errgrpc
 import (
 	"context"
 	"errors"
+	"fmt"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/opi-suite/opi/opi-kit/errdefs"
 	"google.golang.org/grpc"
@@ -56,7 +58,24 @@ func ToStatus(err error) error {
 	if _, ok := err.(interface{ GRPCStatus() *status.Status }); ok && errdefs.Class(err) == nil {
 		return err // already a status: leave code, message and details alone
 	}
-	return status.Error(Code(err), message(err))
+	return status.Error(Code(err), Truncate(message(err), MaxMessage))
+}
+
+// MaxMessage bounds a status message: an error that quotes a client's
+// input in full must not send (and log) megabytes back.
+const MaxMessage = 2048
+
+// Truncate cuts s to at most max bytes (on a UTF-8 boundary), saying how
+// long it was.
+func Truncate(s string, max int) string {
+	if len(s) <= max {
+		return s
+	}
+	cut := max
+	for cut > 0 && !utf8.RuneStart(s[cut]) {
+		cut--
+	}
+	return fmt.Sprintf("%s… (message cut: %d bytes in all)", s[:cut], len(s))
 }
 
 // message renders err, replacing the text of any gRPC status in its chain by

@@ -4,7 +4,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"testing"
+	"unicode/utf8"
 
 	"github.com/opi-suite/opi/opi-kit/errdefs"
 	"github.com/opi-suite/opi/opi-kit/errdefs/errgrpc"
@@ -104,5 +106,13 @@ func TestClassAndUnreachable(t *testing.T) {
 				t.Errorf("Unreachable = %v, want %v", got, tt.unreachable)
 			}
 		})
+	}
+}
+
+func TestAMessageQuotingHugeInputIsCut(t *testing.T) {
+	huge := strings.Repeat("é", 3<<20) // 6 MB of two-byte runes
+	got := status.Convert(errgrpc.ToStatus(errdefs.InvalidArgumentf("name %s is bad", huge))).Message()
+	if len(got) > errgrpc.MaxMessage+64 || !strings.Contains(got, "bytes in all") || !utf8.ValidString(got) {
+		t.Fatalf("message of %d bytes (valid UTF-8: %v), want at most about %d, cut on a rune boundary", len(got), utf8.ValidString(got), errgrpc.MaxMessage)
 	}
 }
