@@ -7,6 +7,9 @@
 #                                make the Debian base image (debootstrap, cached) if missing
 #   scripts/docker-env.sh down   stop the private dockerd (by its pid file) and remove its namespace
 #   scripts/docker-env.sh env    print the DOCKER_HOST line for the private engine (eval it)
+#   scripts/docker-env.sh base-spdk
+#                                make the SPDK base image (debootstrap, cached) if missing and
+#                                print its name (scripts/images.sh, for the opi-spdk image)
 #   scripts/docker-env.sh status say whether the engine answers
 #
 # With DOCKER_HOST already set, or OPI_DOCKER=system, the engine you have is
@@ -31,14 +34,26 @@ netns=${OPI_DOCKER_NETNS:-opi-docker-$(printf %s "$dir" | sha256sum | cut -c1-8)
 sock=$dir/docker.sock
 pidfile=$dir/dockerd.pid
 cache=${OPI_CACHE_DIR:-$root/.cache}
-base_tar=$cache/debian-bookworm-base.tar
+# Base images made with debootstrap (minbase plus packages), cached as
+# tarballs in $cache whose names carry a hash of the package list, and
+# imported with that hash as a label: change a list and the next `up`
+# rebuilds and re-imports that base.
+#
+# The shared Debian base carries what Dockerfile.strongswan installs (the
+# Dockerfile skips apt when the packages are present), so images built on it
+# need no apt at build time.
 base_image=debian:bookworm-slim
-# Packages the Debian base carries so that images built on it need no apt
-# at build time: minbase plus what deploy/strongswan/Dockerfile installs
-# (the Dockerfile skips apt when they are present). Change the list and the
-# cached tarball is rebuilt (its name carries a hash of the list).
 base_packages=ca-certificates,strongswan-charon,strongswan-swanctl,libstrongswan-standard-plugins,libstrongswan-extra-plugins,libcharon-extra-plugins,iproute2
-base_tar=$cache/debian-bookworm-base-$(printf %s "$base_packages" | sha256sum | cut -c1-12).tar
+# SPDK's base is a second one, so that the other images stay small: its
+# packages add about 45 MB to minbase (DPDK's librte-*23 libraries with
+# intel-ipsec-mb and rdma-core 20 MB, Python 24 MB), which the strongSwan
+# image would otherwise carry too. The list is exactly the runtime libraries
+# `ldd` names for the SPDK build's binaries (the librte-*23 packages, not
+# libdpdk-dev, which pulls compilers and headers) and Python for rpc.py;
+# opi-storage-bridge/Dockerfile.spdk installs the same list with apt where it
+# starts from a pulled debian:bookworm-slim.
+spdk_base_image=opi-spdk-base:bookworm
+spdk_base_packages=ca-certificates,libaio1,libfuse3-3,libjson-c5,libkeyutils1,libncurses6,libnl-3-200,libnuma1,libssl3,libuuid1,python3,librte-bus-auxiliary23,librte-bus-pci23,librte-bus-vdev23,librte-common-mlx5-23,librte-common-qat23,librte-compressdev23,librte-crypto-ipsec-mb23,librte-crypto-mlx5-23,librte-cryptodev23,librte-dmadev23,librte-eal23,librte-ethdev23,librte-hash23,librte-kvargs23,librte-mbuf23,librte-mempool-ring23,librte-mempool23,librte-meter23,librte-net23,librte-pci23,librte-power23,librte-rcu23,librte-ring23,librte-security23,librte-telemetry23,librte-timer23,librte-vhost23
 
 # The docker.io package's own client (a newer docker first on PATH may lack
 # the legacy builder's defaults or buildx).
@@ -113,28 +128,43 @@ stop_engine() {
   ip netns delete "$netns" 2>/dev/null || true
 }
 
-# make_base builds the Debian base with debootstrap once (about a minute),
-# caches it as a tarball and imports it. It runs only when the engine lacks
-# the image: where a registry is reachable, `docker pull debian:bookworm-slim`
-# beforehand makes it unnecessary (then the strongSwan Dockerfile installs
-# its packages with apt as usual).
+# make_base IMAGE PACKAGES builds a Debian base with debootstrap once (about
+# a minute), caches it as a tarball and imports it. It runs only when the
+# engine lacks the image (or holds one made from another package list):
+# where a registry is reachable, `docker pull debian:bookworm-slim`
+# beforehand makes the shared base unnecessary (then the Dockerfiles install
+# their packages with apt as usual).
 make_base() {
-  if "$DOCKER" image inspect "$base_image" >/dev/null 2>&1; then
-    return
+  local image=$1 packages=$2 hash tar have
+  hash=$(printf %s "$packages" | sha256sum | cut -c1-12)
+  tar=$cache/debian-bookworm-base-$hash.tar
+  if have=$("$DOCKER" image inspect -f '{{index .Config.Labels "opi.base.packages"}}' "$image" 2>/dev/null); then
+    # An image without the label was pulled or made elsewhere: use it as it is.
+    case $have in "$hash" | "" | "<no value>") return ;; esac
+    say "$image was made from another package list; rebuilding it"
   fi
-  if [ ! -s "$base_tar" ]; then
+  if [ ! -s "$tar" ]; then
     local tmp; tmp=$(mktemp -d "$cache/debootstrap.XXXXXX" 2>/dev/null || { mkdir -p "$cache"; mktemp -d "$cache/debootstrap.XXXXXX"; })
-    say "debootstrap bookworm (minbase + $base_packages) into $tmp; cached as $base_tar"
-    debootstrap --variant=minbase --include="$base_packages" bookworm "$tmp" http://deb.debian.org/debian >"$cache/debootstrap.log" 2>&1 ||
+    say "debootstrap bookworm (minbase + $packages) into $tmp; cached as $tar"
+    debootstrap --variant=minbase --include="$packages" bookworm "$tmp" http://deb.debian.org/debian >"$cache/debootstrap.log" 2>&1 ||
       { tail -n 20 "$cache/debootstrap.log" >&2; rm -rf "$tmp"; die "debootstrap failed"; }
     # Keep images small: no package cache, no lists, no docs.
     rm -rf "$tmp"/var/cache/apt/archives/*.deb "$tmp"/var/lib/apt/lists/* "$tmp"/usr/share/doc/* "$tmp"/usr/share/man/* "$tmp"/usr/share/locale/*
-    tar -C "$tmp" --numeric-owner -cf "$base_tar.tmp" .
-    mv "$base_tar.tmp" "$base_tar"
+    tar -C "$tmp" --numeric-owner -cf "$tar.tmp" .
+    mv "$tar.tmp" "$tar"
     rm -rf "$tmp"
   fi
-  say "importing $base_tar as $base_image"
-  "$DOCKER" import -c 'CMD ["bash"]' "$base_tar" "$base_image" >/dev/null
+  say "importing $tar as $image"
+  "$DOCKER" import -c 'CMD ["bash"]' -c "LABEL opi.base.packages=$hash" "$tar" "$image" >/dev/null
+}
+
+use_engine() {
+  if external; then
+    "$DOCKER" version --format 'docker-env: engine {{.Server.Version}}' >/dev/null 2>&1 || die "the Docker engine does not answer"
+  else
+    answers || die "the private dockerd does not answer; run '$0 up' first"
+    export DOCKER_HOST=unix://$sock
+  fi
 }
 
 cmd=${1:-up}
@@ -148,7 +178,12 @@ case $cmd in
       start_engine
       export DOCKER_HOST=unix://$sock
     fi
-    make_base
+    make_base "$base_image" "$base_packages"
+    ;;
+  base-spdk)
+    use_engine
+    make_base "$spdk_base_image" "$spdk_base_packages"
+    echo "$spdk_base_image"
     ;;
   down)
     if external; then say "external engine: nothing to stop"; else stop_engine; fi
@@ -162,6 +197,6 @@ case $cmd in
     else echo "private dockerd not running"; exit 1; fi
     ;;
   *)
-    die "usage: $0 up|down|env|status"
+    die "usage: $0 up|down|env|status|base-spdk"
     ;;
 esac

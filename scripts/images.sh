@@ -9,7 +9,11 @@
 # Offline means: the Go binaries are built here (CGO_ENABLED=0, static) into
 # .build/image/ and each Dockerfile's `offline` target copies them into a
 # scratch image; the strongSwan image starts FROM debian:bookworm-slim, which
-# scripts/docker-env.sh makes with debootstrap when it cannot be pulled. No
+# scripts/docker-env.sh makes with debootstrap when it cannot be pulled.
+# An image whose Dockerfile copies .build/image/spdk/ (opi-spdk) gets the real
+# SPDK build scripts/spdk.sh finds staged there and starts FROM the SPDK base
+# (scripts/docker-env.sh base-spdk; OPI_SPDK_BASE names another, e.g. a
+# pulled debian:bookworm-slim); without a real SPDK it is skipped. No
 # registry is contacted (the legacy builder, never --pull). Where one can be
 # reached, `docker build -f <module>/Dockerfile .` builds the same images
 # the ordinary way (README.md, "Containers and compose").
@@ -67,12 +71,32 @@ pkgs=$(for f in "${file[@]}"; do m=${f%%/*}; [ -d "$m/cmd" ] && echo "./$m/cmd/.
 # shellcheck disable=SC2086 # one package pattern a word
 CGO_ENABLED=0 go build -trimpath -ldflags='-s -w' -o "$out/bin/" $pkgs
 
+# A real SPDK (scripts/spdk.sh dir: $SPDK_DIR, or the dist unpacked into
+# .tools/ by make tools), staged for the images that copy .build/image/spdk/:
+# its binaries, libraries, Python package, rpc.py and licences.
+spdk_dir=
+if spdk_dir=$(scripts/spdk.sh dir 2>/dev/null); then
+  say "SPDK from $spdk_dir into $out/spdk"
+  mkdir -p "$out/spdk/scripts"
+  cp -a "$spdk_dir"/bin "$spdk_dir"/lib "$spdk_dir"/python "$spdk_dir"/LICENSE.* "$out/spdk/"
+  cp -a "$spdk_dir"/scripts/rpc.py "$out/spdk/scripts/"
+fi
+
 # build NAME: the image from its Dockerfile; a Dockerfile with an `offline`
-# stage (the Go services) is built at that stage, from the binaries above.
+# stage (the Go services) is built at that stage, from the binaries above;
+# one that copies .build/image/spdk/ is built on the SPDK base, or skipped
+# without a real SPDK.
 build() {
-  local name=$1 t0=$SECONDS target=
+  local name=$1 t0=$SECONDS target= args=()
   if grep -qiE '^FROM[[:space:]].*[[:space:]]AS[[:space:]]+offline[[:space:]]*$' "${file[$name]}"; then target=offline; fi
-  "$DOCKER" build -q ${target:+--target "$target"} -f "${file[$name]}" -t "${ref[$name]}" . >/dev/null
+  if grep -q '\.build/image/spdk/' "${file[$name]}"; then
+    if [ -z "$spdk_dir" ]; then
+      say "skipping ${ref[$name]}: no real SPDK (set SPDK_DIR to an SPDK build, or put the dist in ../shared/spdk/dist and run make tools)"
+      return
+    fi
+    args=(--build-arg "BASE=${OPI_SPDK_BASE:-$(scripts/docker-env.sh base-spdk)}")
+  fi
+  "$DOCKER" build -q ${target:+--target "$target"} "${args[@]}" -f "${file[$name]}" -t "${ref[$name]}" . >/dev/null
   say "$(printf '%-48s %6s  (%ss)' "${ref[$name]}" "$("$DOCKER" image inspect -f '{{.Size}}' "${ref[$name]}" | numfmt --to=iec)" $((SECONDS - t0)))"
 }
 
