@@ -9,7 +9,13 @@
 # project (opi-e2e, random host ports, so a `make up` stack keeps running
 # beside it), waits for every healthcheck, then checks each service through
 # the CLI, including a storage bridge whose container is replaced mid-run and
-# keeps its state through its volume. On failure it prints `ps` and the logs.
+# keeps its state through its volume. With the opi-spdk image (built when a
+# real SPDK is found, scripts/spdk.sh) it brings up profile spdk too and runs
+# the same storage steps against storage-bridge-spdk on a real spdk_tgt, then
+# NVMe/TCP I/O with SPDK's own initiator (spdk_nvme_perf, from a one-off
+# container on the compose network) against the listener the bridge made;
+# without it those steps skip, except under CI (CI set), where the suite
+# fails. On failure it prints `ps` and the logs.
 # It always removes the project and its volumes, and stops the engine if it
 # started it. COMPOSE="docker compose" runs it with Compose v2.
 set -euo pipefail
@@ -20,7 +26,7 @@ DOCKER=${DOCKER:-/usr/bin/docker}
 read -r -a compose_cmd <<<"${COMPOSE:-docker-compose}"
 export COMPOSE_PROJECT_NAME=opi-e2e
 # Empty host ports: Docker picks free ones.
-export OPI_PROVISIONING_PORT= OPI_STORAGE_PORT= OPI_SECURITY_PORT=
+export OPI_PROVISIONING_PORT= OPI_STORAGE_PORT= OPI_SECURITY_PORT= OPI_STORAGE_SPDK_PORT=
 t0=$SECONDS
 
 step() { printf '\n\033[1m== e2e: %s\033[0m (%ss)\n' "$*" $((SECONDS - t0)); }
@@ -61,6 +67,17 @@ trap finish EXIT
 step "images (offline build, tags from release.yaml)"
 scripts/images.sh
 
+# The real SPDK target (profile spdk) where images.sh could build its image.
+spdk_image=$(sed -n 's/^OPI_SPDK_IMAGE=//p' .env)
+spdk=
+if [ -n "$spdk_image" ] && "$DOCKER" image inspect "$spdk_image" >/dev/null 2>&1; then
+  spdk=1
+elif [ -n "${CI:-}" ]; then
+  fail "no ${spdk_image:-opi-spdk} image: scripts/images.sh found no real SPDK (SPDK_DIR, or ../shared/spdk/dist unpacked by make tools); CI runs the storage steps on spdk_tgt"
+else
+  echo "e2e: no ${spdk_image:-opi-spdk} image (no real SPDK: set SPDK_DIR, or put the dist in ../shared/spdk/dist and run make tools): the storage steps on a real spdk_tgt will skip" >&2
+fi
+
 step "compose up"
 compose down -v --remove-orphans >/dev/null 2>&1 || true
 compose up -d
@@ -79,7 +96,9 @@ expect() {
   shift 3
   echo "\$ opi $*"
   if ! out=$(opi "$@" 2>&1 <"${stdin:-/dev/null}"); then echo "$out"; fail "$what: opi $* failed"; fi
-  echo "$out" | head -n 12
+  # A here-string, not echo | head: head closing the pipe early would kill
+  # echo with SIGPIPE, and pipefail would end the suite without a message.
+  head -n 12 <<<"$out"
   grep -qF -- "$needle" <<<"$out" || fail "$what: no '$needle' in the output of opi $*"
   passed=$((passed + 1))
 }
@@ -91,29 +110,83 @@ step "provisioning: inventory"
 expect "inventory" '"hostname"' -- --addr provisioning:50051 inventory get -o json
 expect "health of the inventory service" SERVING -- --addr provisioning:50051 health opi.inventory.v1.InventoryService
 
-step "storage: volume, NVMe subsystem, namespace, controller"
-st=(--addr storage-bridge:50051 storage)
-expect "malloc volume" mallocVolumes/m1 -- "${st[@]}" malloc-volume create m1 --block-count 2048 --block-size 512 -o json
-expect "subsystem" nvmeSubsystems/s1 -- "${st[@]}" nvme-subsystem create s1 --nqn nqn.2022-09.io.opiproject:e2e-s1 --allow-any-host -o json
-expect "namespace" mallocVolumes/m1 -- "${st[@]}" nvme-namespace create ns1 --subsystem s1 --volume mallocVolumes/m1 -o json
-expect "controller" READY -- "${st[@]}" nvme-controller create tcp1 --subsystem s1 --trtype tcp --traddr 127.0.0.1 --trsvcid 4420 -o json
+# storage_steps SERVICE TRADDR [CHECK]: the storage API of the bridge that
+# compose service SERVICE runs (on port 50051): a volume, NVMe subsystem,
+# namespace and NVMe/TCP controller listening on TRADDR:4420; the bridge's
+# container replaced and its state read back from its volume; then CHECK (a
+# command, run with the subsystem's NQN) while it all exists; deletes in
+# dependency order.
+nqn=nqn.2022-09.io.opiproject:e2e-s1
+storage_steps() {
+  local svc=$1 traddr=$2 check=${3:-} old args
+  local st=(--addr "$svc:50051" storage)
+  step "storage ($svc): volume, NVMe subsystem, namespace, controller"
+  expect "malloc volume" mallocVolumes/m1 -- "${st[@]}" malloc-volume create m1 --block-count 2048 --block-size 512 -o json
+  expect "subsystem" nvmeSubsystems/s1 -- "${st[@]}" nvme-subsystem create s1 --nqn "$nqn" --allow-any-host -o json
+  expect "namespace" mallocVolumes/m1 -- "${st[@]}" nvme-namespace create ns1 --subsystem s1 --volume mallocVolumes/m1 -o json
+  expect "controller" READY -- "${st[@]}" nvme-controller create tcp1 --subsystem s1 --trtype tcp --traddr "$traddr" --trsvcid 4420 -o json
 
-step "storage: the bridge's container is replaced; its state survives in its volume"
-old=$(compose ps -q storage-bridge)
-compose rm -s -f storage-bridge
-compose up -d storage-bridge
-[ "$(compose ps -q storage-bridge)" != "$old" ] || fail "the storage bridge container was not replaced"
-wait_healthy storage-bridge
-expect "subsystem after restart" READY -- "${st[@]}" nvme-subsystem get s1 -o json
-expect "namespace after restart" mallocVolumes/m1 -- "${st[@]}" nvme-namespace list --subsystem s1 -o json
-expect "controller after restart" READY -- "${st[@]}" nvme-controller get tcp1 --subsystem s1 -o json
+  step "storage ($svc): the bridge's container is replaced; its state survives in its volume"
+  old=$(compose ps -q "$svc")
+  compose rm -s -f "$svc"
+  compose up -d "$svc"
+  [ "$(compose ps -q "$svc")" != "$old" ] || fail "the $svc container was not replaced"
+  wait_healthy "$svc"
+  expect "subsystem after restart" READY -- "${st[@]}" nvme-subsystem get s1 -o json
+  expect "namespace after restart" mallocVolumes/m1 -- "${st[@]}" nvme-namespace list --subsystem s1 -o json
+  expect "controller after restart" READY -- "${st[@]}" nvme-controller get tcp1 --subsystem s1 -o json
 
-step "storage: delete in dependency order"
-for args in "nvme-controller delete tcp1 --subsystem s1" "nvme-namespace delete ns1 --subsystem s1" "nvme-subsystem delete s1" "malloc-volume delete m1"; do
-  # shellcheck disable=SC2086
-  opi "${st[@]}" $args >/dev/null || fail "opi storage $args"
-done
-echo "deleted"
+  if [ -n "$check" ]; then "$check" "$traddr"; fi
+
+  step "storage ($svc): delete in dependency order"
+  for args in "nvme-controller delete tcp1 --subsystem s1" "nvme-namespace delete ns1 --subsystem s1" "nvme-subsystem delete s1" "malloc-volume delete m1"; do
+    # shellcheck disable=SC2086
+    opi "${st[@]}" $args </dev/null >/dev/null || fail "opi storage $args ($svc)"
+  done
+  echo "deleted"
+}
+
+# nvme_tcp_io TRADDR: SPDK's NVMe/TCP initiator (spdk_nvme_perf, from the
+# opi-spdk image in a one-off container on the compose network: the
+# kernel has no NVMe/TCP host) reads the namespace for 3 s through the
+# listener at TRADDR:4420; it must complete I/O without an I/O error. (The
+# "CQ transport error -6" SPDK logs when perf disconnects at the end is its
+# teardown, not an I/O error.)
+nvme_tcp_io() {
+  local traddr=$1 out rc=0 iops
+  step "storage (storage-bridge-spdk): NVMe/TCP I/O from spdk_nvme_perf on the compose network"
+  echo "\$ spdk_nvme_perf -r 'trtype:TCP adrfam:IPv4 traddr:$traddr trsvcid:4420 subnqn:$nqn' -q 4 -o 4096 -w randread -t 3"
+  out=$("$DOCKER" run --rm --network "${COMPOSE_PROJECT_NAME}_default" --cap-drop ALL --security-opt no-new-privileges:true \
+    "$spdk_image" spdk_nvme_perf -r "trtype:TCP adrfam:IPv4 traddr:$traddr trsvcid:4420 subnqn:$nqn" \
+    -q 4 -o 4096 -w randread -t 3 -s 512 --no-huge -c 0x2 2>&1) || rc=$?
+  grep -vE '^\s*$' <<<"$out" | tail -n 8
+  [ "$rc" -eq 0 ] || fail "spdk_nvme_perf exited $rc"
+  ! grep -qE 'completed with error|starting I/O failed|errors occurred|DIF error|DIX error' <<<"$out" || fail "spdk_nvme_perf reported I/O errors"
+  iops=$(awk '$1 == "Total" { print $3 }' <<<"$out")
+  awk -v n="${iops:-0}" 'BEGIN { exit !(n > 0) }' || fail "spdk_nvme_perf completed no I/O (IOPS ${iops:-none})"
+  echo "NVMe/TCP I/O: $iops IOPS"
+  passed=$((passed + 1))
+}
+
+storage_steps storage-bridge 127.0.0.1
+
+if [ -n "$spdk" ]; then
+  # Profile spdk, started only now and stopped after its steps: spdk_tgt's
+  # reactor keeps a core busy while it runs. From here on every compose
+  # command (scripts/stack.sh's and the final down too) sees the profile.
+  step "compose up: profile spdk (spdk_tgt and storage-bridge-spdk)"
+  export COMPOSE_PROFILES=spdk
+  compose up -d spdk storage-bridge-spdk
+  wait_healthy spdk storage-bridge-spdk
+  # The listener binds the spdk container's address on the compose network,
+  # where the one-off perf container reaches it.
+  spdk_ip=$("$DOCKER" inspect -f '{{range .NetworkSettings.Networks}}{{.IPAddress}}{{end}}' "$(compose ps -q spdk)")
+  [ -n "$spdk_ip" ] || fail "no address for the spdk container"
+  storage_steps storage-bridge-spdk "$spdk_ip" nvme_tcp_io
+  compose stop storage-bridge-spdk spdk
+else
+  step "storage (storage-bridge-spdk): skipped, no opi-spdk image (no real SPDK)"
+fi
 
 step "security: IPsec on strongSwan over VICI"
 expect "IPsec service (charon answering over VICI)" SERVING -- --addr security-bridge:50051 health opi.security.v1.IpsecService
