@@ -70,7 +70,7 @@ scripts/images.sh
 # The real SPDK target (profile spdk) where images.sh could build its image.
 spdk_image=$(sed -n 's/^OPI_SPDK_IMAGE=//p' .env)
 spdk=
-if [ -n "$spdk_image" ] && "$DOCKER" image inspect "$spdk_image" >/dev/null 2>&1; then
+if [ -n "$spdk_image" ] && scripts/spdk.sh dir >/dev/null 2>&1 && "$DOCKER" image inspect "$spdk_image" >/dev/null 2>&1; then
   spdk=1
 elif [ -n "${CI:-}" ]; then
   fail "no ${spdk_image:-opi-spdk} image: scripts/images.sh found no real SPDK (SPDK_DIR, or ../shared/spdk/dist unpacked by make tools); CI runs the storage steps on spdk_tgt"
