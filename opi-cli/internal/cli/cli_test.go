@@ -136,7 +136,6 @@ func TestErrorsSayWhatToDo(t *testing.T) {
 		{"a refused caller is told which role is needed", []string{"--addr", serve(t, &inventoryServer{err: status.Error(codes.PermissionDenied, "method needs role admin")}), "--insecure"}, []string{"not allowed: method needs role admin", "admin role"}},
 		{"an unknown output format lists the valid ones", []string{"--insecure", "-o", "xml"}, []string{"use table, json or yaml"}},
 		{"TLS files with --insecure are contradictory", []string{"--insecure", "--tls-ca", "ca.pem"}, []string{"drop one or the other"}},
-		{"a plaintext service reached over TLS suggests --insecure", []string{"--addr", serve(t, &inventoryServer{})}, []string{"did not speak TLS", "pass --insecure"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			code, _, errOut := run(t, false, append(tc.args, "inventory", "get")...)

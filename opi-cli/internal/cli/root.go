@@ -42,6 +42,13 @@ type globals struct {
 
 // NewRootCmd returns the `opi` command with every subcommand.
 func NewRootCmd(s Streams) *cobra.Command {
+	cmd, _ := newRoot(s)
+	return cmd
+}
+
+// newRoot returns the `opi` command and the globals its flags fill, which
+// Execute needs to explain an error by what was configured.
+func newRoot(s Streams) (*cobra.Command, *globals) {
 	g := &globals{streams: s}
 	cmd := &cobra.Command{
 		Use:   "opi",
@@ -75,15 +82,15 @@ OPI_TLS_CERT, OPI_TLS_KEY, OPI_INSECURE=1, OPI_OUTPUT.`,
 	cmd.AddCommand(newHealthCmd(g))
 	cmd.AddCommand(newFirewallCmd(g))
 	cmd.AddCommand(newIPsecCmd(g))
-	return cmd
+	return cmd, g
 }
 
 // Execute runs the command line and returns the process exit code.
 func Execute(ctx context.Context, s Streams, args []string) int {
-	cmd := NewRootCmd(s)
+	cmd, g := newRoot(s)
 	cmd.SetArgs(args)
 	if err := cmd.ExecuteContext(ctx); err != nil {
-		fmt.Fprintln(s.ErrOut, "opi:", explain(err, cmd.Flag("addr").Value.String()))
+		fmt.Fprintln(s.ErrOut, "opi:", explain(err, g.conn))
 		return 1
 	}
 	return 0
