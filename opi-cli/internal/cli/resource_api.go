@@ -125,6 +125,27 @@ func nameRequest(m protoreflect.MethodDescriptor, name string, allowMissing bool
 	return req.Interface()
 }
 
+// deleteRequest builds Delete<Kind>: a name, allow_missing and, where the
+// request has it, force.
+func (a *resourceAPI) deleteRequest(name string, allowMissing, force bool) proto.Message {
+	req := nameRequest(a.del, name, allowMissing).ProtoReflect()
+	if force {
+		req.Set(field(req, "force"), protoreflect.ValueOfBool(true))
+	}
+	return req.Interface()
+}
+
+// canForce says whether Delete<Kind> takes force: whether deleting a
+// resource can take what it holds with it (an NVMe subsystem's controllers
+// and namespaces, say) instead of failing while it holds any.
+func (a *resourceAPI) canForce() bool {
+	if a.del == nil {
+		return false
+	}
+	fd := a.del.Input().Fields().ByName("force")
+	return fd != nil && fd.Kind() == protoreflect.BoolKind && fd.Cardinality() != protoreflect.Repeated
+}
+
 // updateRequest builds Update<Kind> with exactly the paths given in the mask.
 func (a *resourceAPI) updateRequest(res proto.Message, paths []string, allowMissing bool) proto.Message {
 	req := newMessage(a.update.Input())

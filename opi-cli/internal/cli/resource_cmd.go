@@ -98,8 +98,14 @@ type nameArg struct {
 	dryRun bool
 }
 
-func (c *kindCmd) verb(use, short string, args cobra.PositionalArgs, n *nameArg, mutates bool) *cobra.Command {
-	cmd := &cobra.Command{Use: use, Short: short, Args: args, ValidArgsFunction: c.completeNames(n)}
+// methodAnnotation is the cobra annotation naming the method a verb calls,
+// such as opi.storage.v1.FrontendNvmeService.DeleteNvmeSubsystem: the tests
+// find the command of every method by it.
+const methodAnnotation = "opi.method"
+
+func (c *kindCmd) verb(m protoreflect.MethodDescriptor, use, short string, args cobra.PositionalArgs, n *nameArg, mutates bool) *cobra.Command {
+	cmd := &cobra.Command{Use: use, Short: short, Args: args, ValidArgsFunction: c.completeNames(n),
+		Annotations: map[string]string{methodAnnotation: string(m.FullName())}}
 	if c.api.isChild() {
 		cmd.Flags().StringVar(&n.parent, c.parentFlag, "", fmt.Sprintf("the %s (its id or full name)", c.parentNoun))
 	}
@@ -111,7 +117,7 @@ func (c *kindCmd) verb(use, short string, args cobra.PositionalArgs, n *nameArg,
 
 func (c *kindCmd) createCmd() *cobra.Command {
 	var n nameArg
-	cmd := c.verb("create ID", "Create "+withArticle(c.noun), oneArg("ID"), &n, true)
+	cmd := c.verb(c.api.create, "create ID", "Create "+withArticle(c.noun), oneArg("ID"), &n, true)
 	cmd.ValidArgsFunction = nil // the id is new
 	s := newSpecFlags(cmd)
 	res := c.spec(s)
@@ -140,7 +146,7 @@ func (c *kindCmd) createCmd() *cobra.Command {
 
 func (c *kindCmd) getCmd() *cobra.Command {
 	var n nameArg
-	cmd := c.verb("get NAME", "Show one "+c.noun, oneArg("NAME"), &n, false)
+	cmd := c.verb(c.api.get, "get NAME", "Show one "+c.noun, oneArg("NAME"), &n, false)
 	cmd.RunE = func(cmd *cobra.Command, args []string) error {
 		name, err := c.resolve(args[0], n.parent)
 		if err != nil {
@@ -153,7 +159,7 @@ func (c *kindCmd) getCmd() *cobra.Command {
 
 func (c *kindCmd) statsCmd() *cobra.Command {
 	var n nameArg
-	cmd := c.verb("stats NAME", "Show the counters of "+withArticle(c.noun), oneArg("NAME"), &n, false)
+	cmd := c.verb(c.api.stats, "stats NAME", "Show the counters of "+withArticle(c.noun), oneArg("NAME"), &n, false)
 	cmd.RunE = func(cmd *cobra.Command, args []string) error {
 		name, err := c.resolve(args[0], n.parent)
 		if err != nil {
@@ -171,7 +177,7 @@ func (c *kindCmd) listCmd() *cobra.Command {
 	var pageSize int32
 	var token string
 	var all bool
-	cmd := c.verb("list", "List "+c.noun+"s", cobra.NoArgs, &n, false)
+	cmd := c.verb(c.api.list, "list", "List "+c.noun+"s", cobra.NoArgs, &n, false)
 	cmd.ValidArgsFunction = nil
 	f := cmd.Flags()
 	f.Int32Var(&pageSize, "page-size", 0, "the most items per page (default: the server's, 50)")
@@ -211,7 +217,7 @@ func (c *kindCmd) listCmd() *cobra.Command {
 func (c *kindCmd) updateCmd() *cobra.Command {
 	var n nameArg
 	var allowMissing bool
-	cmd := c.verb("update NAME", "Change "+withArticle(c.noun)+"; only the fields given are sent", oneArg("NAME"), &n, true)
+	cmd := c.verb(c.api.update, "update NAME", "Change "+withArticle(c.noun)+"; only the fields given are sent", oneArg("NAME"), &n, true)
 	s := newSpecFlags(cmd)
 	res := c.spec(s)
 	cmd.Flags().BoolVar(&allowMissing, "allow-missing", false, "create the "+c.noun+" from the flags if it does not exist")
@@ -260,16 +266,21 @@ func (c *kindCmd) checkUpdate(s *specFlags, allowMissing bool) error {
 
 func (c *kindCmd) deleteCmd() *cobra.Command {
 	var n nameArg
-	var allowMissing bool
-	cmd := c.verb("delete NAME...", "Delete "+c.noun+"s", cobra.MinimumNArgs(1), &n, true)
+	var allowMissing, force bool
+	cmd := c.verb(c.api.del, "delete NAME...", "Delete "+c.noun+"s", cobra.MinimumNArgs(1), &n, true)
 	cmd.Flags().BoolVar(&allowMissing, "allow-missing", false, "succeed if the "+c.noun+" does not exist")
+	// --force exactly where the API's Delete request has force, found in
+	// the descriptor so that a kind given force later gets the flag too.
+	if c.api.canForce() {
+		cmd.Flags().BoolVar(&force, "force", false, "delete what the "+c.noun+" holds with it; without --force, deleting one that holds anything fails")
+	}
 	cmd.RunE = func(cmd *cobra.Command, args []string) error {
 		for _, arg := range args {
 			name, err := c.resolve(arg, n.parent)
 			if err != nil {
 				return err
 			}
-			err = c.send(cmd, n.dryRun, c.api.del, nameRequest(c.api.del, name, allowMissing), func(*printer, proto.Message) error {
+			err = c.send(cmd, n.dryRun, c.api.del, c.api.deleteRequest(name, allowMissing, force), func(*printer, proto.Message) error {
 				if c.g.streams.Terminal {
 					fmt.Fprintf(c.g.streams.Out, "deleted %s\n", name)
 				}

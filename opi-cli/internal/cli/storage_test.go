@@ -139,6 +139,22 @@ func TestStorageCommandsSendWhatTheFlagsSay(t *testing.T) {
 			"", []string{"null-volume", "delete", "nothing", "--allow-missing"},
 			&storagev1.DeleteNullVolumeRequest{Name: "nullVolumes/nothing", AllowMissing: true},
 			[]string{"deleted nullVolumes/nothing"}},
+		{"delete --force asks the API to take a subsystem's controllers and namespaces with it",
+			"", []string{"nvme-subsystem", "delete", "s0", "--force"},
+			&storagev1.DeleteNvmeSubsystemRequest{Name: "nvmeSubsystems/s0", Force: true},
+			[]string{"deleted nvmeSubsystems/s0"}},
+		{"delete --force of a logical volume store takes its logical volumes",
+			"", []string{"lvs", "delete", "pool", "--force", "--allow-missing"},
+			&storagev1.DeleteLogicalVolumeStoreRequest{Name: "logicalVolumeStores/pool", Force: true, AllowMissing: true},
+			[]string{"deleted logicalVolumeStores/pool"}},
+		{"delete --force of a remote controller takes its paths",
+			"", []string{"nvme-remote-controller", "delete", "r1", "--force", "--allow-missing"},
+			&storagev1.DeleteNvmeRemoteControllerRequest{Name: "nvmeRemoteControllers/r1", Force: true, AllowMissing: true},
+			[]string{"deleted nvmeRemoteControllers/r1"}},
+		{"delete without --force leaves force unset",
+			"", []string{"lvs", "delete", "pool", "--allow-missing"},
+			&storagev1.DeleteLogicalVolumeStoreRequest{Name: "logicalVolumeStores/pool", AllowMissing: true},
+			[]string{"deleted logicalVolumeStores/pool"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			code, out, errOut := runWith(t, tc.stdin, true, append([]string{"--insecure", "--addr", addr, "storage"}, tc.args...)...)
@@ -342,6 +358,7 @@ func TestStorageErrorsSayWhatToDo(t *testing.T) {
 		{"two endpoints at once are refused", "", []string{"nvme-controller", "create", "c1", "--subsystem", "s1", "--trtype", "tcp", "--traddr", "10.0.0.1", "--port-id", "1"}, []string{"give one or the other"}},
 		{"the server's AlreadyExists message is shown as it is", "", []string{"malloc-volume", "create", "m1", "--block-count", "8"}, []string{"already exists: mallocVolumes/m1 already exists; delete it first, or update it"}},
 		{"the server's NotFound message is shown as it is", "", []string{"qos-volume", "get", "q7"}, []string{"not found: qosVolumes/q7 does not exist"}},
+		{"a kind whose Delete has no force has no --force", "", []string{"malloc-volume", "delete", "m1", "--force"}, []string{"unknown flag: --force"}},
 		{"a verb without its argument says what it takes", "", []string{"lvs", "get"}, []string{"opi storage lvs get takes one NAME"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -389,7 +406,7 @@ func TestEveryStorageCallIsAMethodOfTheAPI(t *testing.T) {
 			if !tc.readOnly {
 				calls["create"] = api.createRequest("p", "x", tc.kind)
 				calls["update"] = api.updateRequest(tc.kind, []string{"name"}, true)
-				calls["delete"] = nameRequest(api.del, "x", true)
+				calls["delete"] = api.deleteRequest("x", true, api.canForce())
 			} else if api.create != nil || api.update != nil || api.del != nil {
 				t.Error("a read-only kind has a method that changes it")
 			}
