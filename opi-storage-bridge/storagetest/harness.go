@@ -35,11 +35,17 @@ type Harness struct {
 	// Conn is the client connection to the bridge's gRPC port.
 	Conn *grpc.ClientConn
 
-	Volumes    pb.VolumeServiceClient
-	Lvols      pb.LogicalVolumeServiceClient
-	Middleend  pb.MiddleendServiceClient
-	Remote     pb.BackendNvmeServiceClient
-	Nvme       pb.FrontendNvmeServiceClient
+	// Volumes is a client of the VolumeService (malloc, null, AIO).
+	Volumes pb.VolumeServiceClient
+	// Lvols is a client of the LogicalVolumeService.
+	Lvols pb.LogicalVolumeServiceClient
+	// Middleend is a client of the MiddleendService (encrypted, QoS).
+	Middleend pb.MiddleendServiceClient
+	// Remote is a client of the BackendNvmeService (remote controllers).
+	Remote pb.BackendNvmeServiceClient
+	// Nvme is a client of the FrontendNvmeService.
+	Nvme pb.FrontendNvmeServiceClient
+	// VirtioBlks is a client of the FrontendVirtioBlkService.
 	VirtioBlks pb.FrontendVirtioBlkServiceClient
 
 	t    *testing.T // the test the harness lives as long as
