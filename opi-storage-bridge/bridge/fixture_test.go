@@ -38,17 +38,6 @@ func (r *recorder) observe(method string, params json.RawMessage) {
 	r.mu.Unlock()
 }
 
-// methods lists the methods of the requests sent so far, in order.
-func (r *recorder) methods() []string {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	out := make([]string, len(r.reqs))
-	for i, q := range r.reqs {
-		out[i] = q.method
-	}
-	return out
-}
-
 // count is how many requests were sent so far.
 func (r *recorder) count() int {
 	r.mu.Lock()

@@ -14,6 +14,18 @@ import (
 // namespace is recognised by its bdev, which only one namespace can claim.
 type NvmeNamespaces struct{ C spdk.Caller }
 
+// canonical returns the name SPDK reports in a namespace's bdev_name for
+// the bdev the bridge calls bdev: the bdev's own name, which for a logical
+// volume is its UUID, not the alias lvs-<store>/<id> the bridge uses. A
+// bdev SPDK does not have keeps the bridge's name.
+func canonical(ctx context.Context, c spdk.Caller, bdev string) (string, error) {
+	info, err := getBdev(ctx, c, bdev)
+	if err != nil || info == nil {
+		return bdev, err
+	}
+	return info.Name, nil
+}
+
 // AddNamespaceParams are the parameters of nvmf_subsystem_add_ns for m on
 // the subsystem nqn; exported so that benchmarks can make the very same
 // call without the bridge.
@@ -56,6 +68,9 @@ func (b NvmeNamespaces) create(ctx context.Context, s *pb.NvmeSubsystem, m *pb.N
 		return nil
 	}
 	bdev, _ := BdevName(m.GetVolume())
+	if bdev, err = canonical(ctx, b.C, bdev); err != nil {
+		return err
+	}
 	sub, ok, err := getSubsystem(ctx, b.C, nqn)
 	if err != nil || !ok {
 		if err == nil {
@@ -92,6 +107,9 @@ func (b NvmeNamespaces) delete(ctx context.Context, nqn string, m *pb.NvmeNamesp
 	if err != nil {
 		return err
 	}
+	if bdev, err = canonical(ctx, b.C, bdev); err != nil {
+		return err
+	}
 	sub, ok, err := getSubsystem(ctx, b.C, nqn)
 	if err != nil || !ok {
 		return err
@@ -116,16 +134,29 @@ func (b NvmeNamespaces) Present(ctx context.Context) (func(*pb.NvmeSubsystem, *p
 	if err != nil {
 		return nil, err
 	}
+	bdevs, err := listBdevs(ctx, b.C)
+	if err != nil {
+		return nil, err
+	}
+	names := map[string]string{} // alias -> the name SPDK reports
+	for _, bd := range bdevs {
+		for _, a := range bd.Aliases {
+			names[a] = bd.Name
+		}
+	}
 	return func(s *pb.NvmeSubsystem, m *pb.NvmeNamespace) bool {
 		sub, ok := subs[s.GetNqn()]
-		return ok && hasNamespace(sub, m)
+		return ok && hasNamespace(sub, m, names)
 	}, nil
 }
 
-func hasNamespace(sub nvmfSubsystem, m *pb.NvmeNamespace) bool {
+func hasNamespace(sub nvmfSubsystem, m *pb.NvmeNamespace, names map[string]string) bool {
 	bdev, err := BdevName(m.GetVolume())
 	if err != nil {
 		return false
+	}
+	if name, ok := names[bdev]; ok {
+		bdev = name
 	}
 	for _, ns := range sub.Namespaces {
 		if ns.bdev() == bdev {
