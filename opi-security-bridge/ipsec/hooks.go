@@ -1,6 +1,7 @@
 package ipsec
 
 import (
+	"bytes"
 	"context"
 	"crypto/ecdsa"
 	"crypto/ed25519"
@@ -8,6 +9,7 @@ import (
 	"crypto/x509"
 	"encoding/pem"
 	"errors"
+	"strings"
 	"time"
 
 	securityv1 "github.com/opi-suite/opi/opi-api/security/v1"
@@ -97,11 +99,32 @@ func (certBackend) Update(context.Context, *securityv1.Certificate, *securityv1.
 // connection uses it any more.
 func (certBackend) Delete(context.Context, *securityv1.Certificate) error { return nil }
 
-// ParseCertificate decodes one PEM X.509 certificate.
+// ParseCertificate decodes a certificate resource's PEM: exactly one
+// CERTIFICATE block and nothing else but whitespace. A certificate is
+// public and returned in full by Get and List, so anything stored beside it
+// (a private key pasted after it, say) would be handed to every reader.
+// Chains are not accepted either: charon loads one certificate per
+// load-cert, and subject, issuer and is_ca describe one certificate, so a
+// chain is one Certificate resource per certificate (intermediate CAs as
+// CA certificates). Errors name block types, never their contents.
 func ParseCertificate(p string) (*x509.Certificate, error) {
-	block, _ := pem.Decode([]byte(p))
-	if block == nil || block.Type != "CERTIFICATE" {
-		return nil, errdefs.InvalidArgumentf("pem: not a PEM CERTIFICATE block")
+	const rule = "a certificate is exactly one PEM CERTIFICATE block (a chain is one certificate resource per certificate)"
+	block, rest := pem.Decode([]byte(p))
+	if block == nil {
+		return nil, errdefs.InvalidArgumentf("pem: not a PEM CERTIFICATE block; %s", rule)
+	}
+	if block.Type != "CERTIFICATE" {
+		return nil, errdefs.InvalidArgumentf("pem: found a %q block; %s", block.Type, rule)
+	}
+	// pem.Decode skips text before the block: refuse it too.
+	if before, _, _ := strings.Cut(p, "-----BEGIN"); strings.TrimSpace(before) != "" {
+		return nil, errdefs.InvalidArgumentf("pem: text before the CERTIFICATE block; %s", rule)
+	}
+	if len(bytes.TrimSpace(rest)) > 0 {
+		if next, _ := pem.Decode(rest); next != nil {
+			return nil, errdefs.InvalidArgumentf("pem: a %q block follows the certificate; %s", next.Type, rule)
+		}
+		return nil, errdefs.InvalidArgumentf("pem: text follows the CERTIFICATE block; %s", rule)
 	}
 	cert, err := x509.ParseCertificate(block.Bytes)
 	if err != nil {
