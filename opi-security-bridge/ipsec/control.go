@@ -26,6 +26,9 @@ func (m *Manager) CreateConnection(ctx context.Context, id string, c *securityv1
 	if err := ValidateConnection(c); err != nil {
 		return nil, err
 	}
+	if err := validateValues(c); err != nil {
+		return nil, err
+	}
 	out, err := m.Conns.Create(ctx, "", id, c)
 	return m.withDesired(ctx, out, err)
 }

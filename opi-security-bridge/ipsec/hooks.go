@@ -20,13 +20,22 @@ import (
 // connBackend makes charon hold a connection (resource.Backend).
 type connBackend struct{ m *Manager }
 
-// Create loads the connection and its shared key.
+// Create checks the connection's values and loads it and its shared key.
+// The value rules are checked here and not in load, so that a connection
+// stored before a rule existed is still replayed.
 func (b connBackend) Create(ctx context.Context, c *securityv1.IkeConnection) error {
+	if err := validateValues(c); err != nil {
+		return err
+	}
 	return b.m.load(ctx, c, nil)
 }
 
-// Update reloads the connection; charon replaces one of the same name.
+// Update checks the connection's new values and reloads it; charon
+// replaces one of the same name.
 func (b connBackend) Update(ctx context.Context, old, c *securityv1.IkeConnection) error {
+	if err := validateValues(c); err != nil {
+		return err
+	}
 	return b.m.load(ctx, c, old)
 }
 
