@@ -11,6 +11,8 @@ import (
 	"errors"
 	"strings"
 	"time"
+	"unicode"
+	"unicode/utf8"
 
 	securityv1 "github.com/opi-suite/opi/opi-api/security/v1"
 	"github.com/opi-suite/opi/opi-kit/errdefs"
@@ -60,7 +62,31 @@ func (b pskBackend) Create(_ context.Context, k *securityv1.PreSharedKey) error 
 	if len(k.GetSecret()) < MinPSKLength {
 		return errdefs.InvalidArgumentf("secret: a pre-shared key needs at least %d bytes", MinPSKLength)
 	}
+	if textWithLineBreak(k.GetSecret()) {
+		return errdefs.InvalidArgumentf("secret: a text key ends with a line break, which a peer configured with the same text does not have (the end of the file it was read from?); send it without")
+	}
 	return nil
+}
+
+// textWithLineBreak says whether a pre-shared key is text (UTF-8 with no
+// control characters but tabs) followed by line breaks (CR, LF). Such a key
+// is refused: the line break comes from the file the key was read from, and
+// a peer configured with the same text (in swanctl.conf, say) has none, so
+// the two would not authenticate. Binary keys (any other control byte, or
+// not UTF-8) are taken as they are, whatever their last byte. The CLI's
+// --secret-file follows the same rule: it drops the line breaks of a text
+// file.
+func textWithLineBreak(secret []byte) bool {
+	text := bytes.TrimRight(secret, "\r\n")
+	if len(text) == len(secret) || !utf8.Valid(text) {
+		return false
+	}
+	for _, r := range string(text) {
+		if r != '\t' && unicode.IsControl(r) {
+			return false
+		}
+	}
+	return true
 }
 
 // Update loads the new secret for every connection using the key.

@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	securityv1 "github.com/opi-suite/opi/opi-api/security/v1"
 	"github.com/opi-suite/opi/opi-kit/errdefs"
 )
 
@@ -62,6 +63,31 @@ func TestParseCertificateTakesExactlyOneCertificate(t *testing.T) {
 			}
 			if strings.Contains(err.Error(), strings.Split(key, "\n")[1]) {
 				t.Fatalf("the error quotes the private key: %v", err)
+			}
+		})
+	}
+}
+
+func TestATextKeyWithALineBreakIsRefused(t *testing.T) {
+	for _, tc := range []struct {
+		name   string
+		secret []byte
+		refuse bool
+	}{
+		{name: "a text key read with its file's newline is refused", secret: []byte("a-shared-secret-of-32-bytes-long\n"), refuse: true},
+		{name: "a text key with a CRLF line end is refused", secret: []byte("a-shared-secret-of-32-bytes-long\r\n"), refuse: true},
+		{name: "a text key with spaces and tabs inside is taken", secret: []byte("correct horse\tbattery staple")},
+		{name: "a text key without a line break is taken", secret: []byte("a-shared-secret-of-32-bytes-long")},
+		{name: "a binary key whose last byte is 0x0a is taken", secret: append([]byte{0x00, 0xff, 0x13, 0x80, 0x01, 0x02, 0x03, 0x04, 0x05, 0x06, 0x07, 0x08, 0x09, 0x0b, 0x0c, 0x0e}, '\n')},
+		{name: "a binary key that is not UTF-8 is taken", secret: append([]byte("\xff\xfe-sixteen-bytes-and-more"), '\n')},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			err := pskBackend{}.Create(t.Context(), &securityv1.PreSharedKey{Secret: tc.secret})
+			if tc.refuse != (err != nil) {
+				t.Fatalf("Create = %v, want refused: %v", err, tc.refuse)
+			}
+			if tc.refuse && (!errors.Is(err, errdefs.ErrInvalidArgument) || !strings.Contains(err.Error(), "secret: ") || strings.Contains(err.Error(), "a-shared")) {
+				t.Fatalf("error = %v, want InvalidArgument naming the field and not quoting the key", err)
 			}
 		})
 	}
