@@ -253,13 +253,21 @@ func TestIPsecBadInputChangesNothing(t *testing.T) {
 		{name: "a port above 65535 is InvalidArgument before charon", code: codes.InvalidArgument, wantInMsg: "remote_port",
 			call: func() error { return create(func(c *securityv1.IkeConnection) { c.RemotePort = 70000 }) }},
 		{name: "a negative DPD delay is InvalidArgument before charon", code: codes.InvalidArgument, wantInMsg: "dpd_delay",
-			call: func() error { return create(func(c *securityv1.IkeConnection) { c.DpdDelay = durationpb.New(-time.Second) }) }},
+			call: func() error {
+				return create(func(c *securityv1.IkeConnection) { c.DpdDelay = durationpb.New(-time.Second) })
+			}},
 		{name: "a /33 traffic selector is InvalidArgument before charon", code: codes.InvalidArgument, wantInMsg: "children[0].local_ts[0]",
-			call: func() error { return create(func(c *securityv1.IkeConnection) { c.Children[0].LocalTs = []string{"10.1.0.1/33"} }) }},
+			call: func() error {
+				return create(func(c *securityv1.IkeConnection) { c.Children[0].LocalTs = []string{"10.1.0.1/33"} })
+			}},
 		{name: "a /129 traffic selector is InvalidArgument before charon", code: codes.InvalidArgument, wantInMsg: "children[0].remote_ts[0]",
-			call: func() error { return create(func(c *securityv1.IkeConnection) { c.Children[0].RemoteTs = []string{"2001:db8::/129"} }) }},
+			call: func() error {
+				return create(func(c *securityv1.IkeConnection) { c.Children[0].RemoteTs = []string{"2001:db8::/129"} })
+			}},
 		{name: "a remote address that does not parse is InvalidArgument before charon", code: codes.InvalidArgument, wantInMsg: "remote_addrs[0]",
-			call: func() error { return create(func(c *securityv1.IkeConnection) { c.RemoteAddrs = []string{"192.0.2.300"} }) }},
+			call: func() error {
+				return create(func(c *securityv1.IkeConnection) { c.RemoteAddrs = []string{"192.0.2.300"} })
+			}},
 		{name: "an update with a /33 traffic selector keeps the loaded connection", code: codes.InvalidArgument, wantInMsg: "local_ts",
 			call: func() error {
 				c := with(func(c *securityv1.IkeConnection) { c.Children[0].LocalTs = []string{"10.1.0.1/33"} })
