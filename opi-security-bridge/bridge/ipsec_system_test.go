@@ -12,6 +12,7 @@ import (
 	"github.com/opi-suite/opi/opi-security-bridge/ipsec"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
+	"google.golang.org/protobuf/types/known/durationpb"
 )
 
 // events subscribes to SA events of site on s and returns a function that
@@ -198,6 +199,11 @@ func TestIPsecBadInputChangesNothing(t *testing.T) {
 		f(c)
 		return c
 	}
+	create := func(f func(c *securityv1.IkeConnection)) error {
+		_, err := a.api.CreateIkeConnection(ctx, &securityv1.CreateIkeConnectionRequest{IkeConnectionId: "bad", IkeConnection: with(f)})
+		return err
+	}
+	pk := newPKI(t)
 	for _, tc := range []struct {
 		name      string
 		call      func() error
@@ -240,6 +246,41 @@ func TestIPsecBadInputChangesNothing(t *testing.T) {
 				c := with(func(c *securityv1.IkeConnection) { c.Proposals = []string{"aes999-bogus"} })
 				c.Name = "ikeConnections/site"
 				_, err := a.api.UpdateIkeConnection(ctx, &securityv1.UpdateIkeConnectionRequest{IkeConnection: c})
+				return err
+			}},
+		{name: "an IKE version outside the enum is InvalidArgument before charon", code: codes.InvalidArgument, wantInMsg: "version: 99",
+			call: func() error { return create(func(c *securityv1.IkeConnection) { c.Version = 99 }) }},
+		{name: "a port above 65535 is InvalidArgument before charon", code: codes.InvalidArgument, wantInMsg: "remote_port",
+			call: func() error { return create(func(c *securityv1.IkeConnection) { c.RemotePort = 70000 }) }},
+		{name: "a negative DPD delay is InvalidArgument before charon", code: codes.InvalidArgument, wantInMsg: "dpd_delay",
+			call: func() error {
+				return create(func(c *securityv1.IkeConnection) { c.DpdDelay = durationpb.New(-time.Second) })
+			}},
+		{name: "a /33 traffic selector is InvalidArgument before charon", code: codes.InvalidArgument, wantInMsg: "children[0].local_ts[0]",
+			call: func() error {
+				return create(func(c *securityv1.IkeConnection) { c.Children[0].LocalTs = []string{"10.1.0.1/33"} })
+			}},
+		{name: "a /129 traffic selector is InvalidArgument before charon", code: codes.InvalidArgument, wantInMsg: "children[0].remote_ts[0]",
+			call: func() error {
+				return create(func(c *securityv1.IkeConnection) { c.Children[0].RemoteTs = []string{"2001:db8::/129"} })
+			}},
+		{name: "a remote address that does not parse is InvalidArgument before charon", code: codes.InvalidArgument, wantInMsg: "remote_addrs[0]",
+			call: func() error {
+				return create(func(c *securityv1.IkeConnection) { c.RemoteAddrs = []string{"192.0.2.300"} })
+			}},
+		{name: "an update with a /33 traffic selector keeps the loaded connection", code: codes.InvalidArgument, wantInMsg: "local_ts",
+			call: func() error {
+				c := with(func(c *securityv1.IkeConnection) { c.Children[0].LocalTs = []string{"10.1.0.1/33"} })
+				c.Name = "ikeConnections/site"
+				_, err := a.api.UpdateIkeConnection(ctx, &securityv1.UpdateIkeConnectionRequest{IkeConnection: c})
+				return err
+			}},
+		{name: "a certificate followed by its private key is InvalidArgument and not stored", code: codes.InvalidArgument, wantInMsg: "PRIVATE KEY",
+			call: func() error {
+				_, err := a.api.CreateCertificate(ctx, &securityv1.CreateCertificateRequest{CertificateId: "leaky", Certificate: &securityv1.Certificate{Pem: pk.certA + string(pk.keyA)}})
+				if _, gerr := a.api.GetCertificate(ctx, &securityv1.GetCertificateRequest{Name: "certificates/leaky"}); status.Code(gerr) != codes.NotFound {
+					t.Errorf("GetCertificate after the refusal: %v, want NotFound", gerr)
+				}
 				return err
 			}},
 		{name: "a pre-shared key shorter than 16 bytes is InvalidArgument", code: codes.InvalidArgument, wantInMsg: "16 bytes",

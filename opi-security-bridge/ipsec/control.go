@@ -26,6 +26,9 @@ func (m *Manager) CreateConnection(ctx context.Context, id string, c *securityv1
 	if err := ValidateConnection(c); err != nil {
 		return nil, err
 	}
+	if err := validateValues(c); err != nil {
+		return nil, err
+	}
 	out, err := m.Conns.Create(ctx, "", id, c)
 	return m.withDesired(ctx, out, err)
 }
@@ -57,6 +60,7 @@ func (m *Manager) ListConnections(ctx context.Context, pageSize int32, pageToken
 	for _, c := range out {
 		if err == nil {
 			c.DesiredUp, err = m.desired(ctx, c.GetName())
+			m.withInitStatus(c)
 		}
 	}
 	return out, next, err
@@ -67,6 +71,7 @@ func (m *Manager) DeleteConnection(ctx context.Context, name string, allowMissin
 	if err := m.Conns.Delete(ctx, name, allowMissing); err != nil {
 		return err
 	}
+	m.forget(name)
 	return m.st.Update(context.WithoutCancel(ctx), func(tx store.Tx) error { return tx.Delete(kindDesired, name) })
 }
 
@@ -75,6 +80,7 @@ func (m *Manager) withDesired(ctx context.Context, c *securityv1.IkeConnection, 
 		return nil, err
 	}
 	c.DesiredUp, err = m.desired(ctx, c.GetName())
+	m.withInitStatus(c)
 	return c, err
 }
 
@@ -145,9 +151,16 @@ func (m *Manager) Initiate(ctx context.Context, name, child string, timeout time
 	for _, child := range children {
 		if err := m.backend.Initiate(ctx, id, child, timeout); err != nil {
 			// The backend classified it: a refusal is FailedPrecondition.
-			return nil, fmt.Errorf("initiating %s child %s: %w", name, child, err)
+			// The connection stays desired up; the replay pass tries
+			// again after a backoff, and its status shows this error.
+			err = fmt.Errorf("initiating %s child %s: %w", name, child, err)
+			if !errdefs.Unreachable(err) {
+				m.initiated(name, err)
+			}
+			return nil, err
 		}
 	}
+	m.initiated(name, nil)
 	return m.ListIkeSas(ctx, name)
 }
 
@@ -162,6 +175,7 @@ func (m *Manager) Terminate(ctx context.Context, name, child string, force bool)
 		if err := m.setDesired(ctx, name, false); err != nil {
 			return 0, err
 		}
+		m.forget(name)
 	}
 	return m.backend.Terminate(ctx, id, child, force, terminateTimeout)
 }

@@ -1,6 +1,7 @@
 package ipsec
 
 import (
+	"bytes"
 	"context"
 	"crypto/ecdsa"
 	"crypto/ed25519"
@@ -8,7 +9,10 @@ import (
 	"crypto/x509"
 	"encoding/pem"
 	"errors"
+	"strings"
 	"time"
+	"unicode"
+	"unicode/utf8"
 
 	securityv1 "github.com/opi-suite/opi/opi-api/security/v1"
 	"github.com/opi-suite/opi/opi-kit/errdefs"
@@ -18,13 +22,22 @@ import (
 // connBackend makes charon hold a connection (resource.Backend).
 type connBackend struct{ m *Manager }
 
-// Create loads the connection and its shared key.
+// Create checks the connection's values and loads it and its shared key.
+// The value rules are checked here and not in load, so that a connection
+// stored before a rule existed is still replayed.
 func (b connBackend) Create(ctx context.Context, c *securityv1.IkeConnection) error {
+	if err := validateValues(c); err != nil {
+		return err
+	}
 	return b.m.load(ctx, c, nil)
 }
 
-// Update reloads the connection; charon replaces one of the same name.
+// Update checks the connection's new values and reloads it; charon
+// replaces one of the same name.
 func (b connBackend) Update(ctx context.Context, old, c *securityv1.IkeConnection) error {
+	if err := validateValues(c); err != nil {
+		return err
+	}
 	return b.m.load(ctx, c, old)
 }
 
@@ -49,7 +62,31 @@ func (b pskBackend) Create(_ context.Context, k *securityv1.PreSharedKey) error 
 	if len(k.GetSecret()) < MinPSKLength {
 		return errdefs.InvalidArgumentf("secret: a pre-shared key needs at least %d bytes", MinPSKLength)
 	}
+	if textWithLineBreak(k.GetSecret()) {
+		return errdefs.InvalidArgumentf("secret: a text key ends with a line break, which a peer configured with the same text does not have (the end of the file it was read from?); send it without")
+	}
 	return nil
+}
+
+// textWithLineBreak says whether a pre-shared key is text (UTF-8 with no
+// control characters but tabs) followed by line breaks (CR, LF). Such a key
+// is refused: the line break comes from the file the key was read from, and
+// a peer configured with the same text (in swanctl.conf, say) has none, so
+// the two would not authenticate. Binary keys (any other control byte, or
+// not UTF-8) are taken as they are, whatever their last byte. The CLI's
+// --secret-file follows the same rule: it drops the line breaks of a text
+// file.
+func textWithLineBreak(secret []byte) bool {
+	text := bytes.TrimRight(secret, "\r\n")
+	if len(text) == len(secret) || !utf8.Valid(text) {
+		return false
+	}
+	for _, r := range string(text) {
+		if r != '\t' && unicode.IsControl(r) {
+			return false
+		}
+	}
+	return true
 }
 
 // Update loads the new secret for every connection using the key.
@@ -97,11 +134,32 @@ func (certBackend) Update(context.Context, *securityv1.Certificate, *securityv1.
 // connection uses it any more.
 func (certBackend) Delete(context.Context, *securityv1.Certificate) error { return nil }
 
-// ParseCertificate decodes one PEM X.509 certificate.
+// ParseCertificate decodes a certificate resource's PEM: exactly one
+// CERTIFICATE block and nothing else but whitespace. A certificate is
+// public and returned in full by Get and List, so anything stored beside it
+// (a private key pasted after it, say) would be handed to every reader.
+// Chains are not accepted either: charon loads one certificate per
+// load-cert, and subject, issuer and is_ca describe one certificate, so a
+// chain is one Certificate resource per certificate (intermediate CAs as
+// CA certificates). Errors name block types, never their contents.
 func ParseCertificate(p string) (*x509.Certificate, error) {
-	block, _ := pem.Decode([]byte(p))
-	if block == nil || block.Type != "CERTIFICATE" {
-		return nil, errdefs.InvalidArgumentf("pem: not a PEM CERTIFICATE block")
+	const rule = "a certificate is exactly one PEM CERTIFICATE block (a chain is one certificate resource per certificate)"
+	block, rest := pem.Decode([]byte(p))
+	if block == nil {
+		return nil, errdefs.InvalidArgumentf("pem: not a PEM CERTIFICATE block; %s", rule)
+	}
+	if block.Type != "CERTIFICATE" {
+		return nil, errdefs.InvalidArgumentf("pem: found a %q block; %s", block.Type, rule)
+	}
+	// pem.Decode skips text before the block: refuse it too.
+	if before, _, _ := strings.Cut(p, "-----BEGIN"); strings.TrimSpace(before) != "" {
+		return nil, errdefs.InvalidArgumentf("pem: text before the CERTIFICATE block; %s", rule)
+	}
+	if len(bytes.TrimSpace(rest)) > 0 {
+		if next, _ := pem.Decode(rest); next != nil {
+			return nil, errdefs.InvalidArgumentf("pem: a %q block follows the certificate; %s", next.Type, rule)
+		}
+		return nil, errdefs.InvalidArgumentf("pem: text follows the CERTIFICATE block; %s", rule)
 	}
 	cert, err := x509.ParseCertificate(block.Bytes)
 	if err != nil {

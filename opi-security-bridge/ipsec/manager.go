@@ -18,6 +18,7 @@ import (
 	"fmt"
 	"log/slog"
 	"sync"
+	"time"
 
 	securityv1 "github.com/opi-suite/opi/opi-api/security/v1"
 	"github.com/opi-suite/opi/opi-kit/aip"
@@ -68,10 +69,12 @@ type Manager struct {
 
 	hub hub
 
-	mu          sync.Mutex // guards the fields below
-	lastSince   string     // charon's start time at the last complete reload
-	forceReload bool       // set when the event session lost charon
-	kick        func()     // asks the reconcile loop for a pass
+	mu          sync.Mutex              // guards the fields below
+	lastSince   string                  // charon's start time at the last complete reload
+	forceReload bool                    // set when the event session lost charon
+	kick        func()                  // asks the reconcile loop for a pass
+	failed      map[string]*initFailure // failed initiations, by connection name
+	now         func() time.Time        // the clock of the initiation backoff
 }
 
 // New builds the domain on st and backend. Run a pass built with Replay
@@ -81,7 +84,7 @@ func New(st store.Store, backend Backend, logger *slog.Logger) (*Manager, error)
 	if logger == nil {
 		logger = slog.Default()
 	}
-	m := &Manager{st: st, backend: backend, log: logger, kick: func() {}}
+	m := &Manager{st: st, backend: backend, log: logger, kick: func() {}, failed: map[string]*initFailure{}, now: time.Now}
 	var err error
 	if m.PSKs, err = resource.New[*securityv1.PreSharedKey](st, KindPreShared, PSKPattern,
 		resource.WithBackend[*securityv1.PreSharedKey](pskBackend{m})); err != nil {

@@ -2,11 +2,9 @@ package ipsec
 
 import (
 	"context"
-	"fmt"
 	"slices"
 
 	securityv1 "github.com/opi-suite/opi/opi-api/security/v1"
-	"github.com/opi-suite/opi/opi-kit/errdefs"
 	"github.com/opi-suite/opi/opi-kit/resource"
 )
 
@@ -108,36 +106,4 @@ func (m *Manager) pass(full bool, loaded, keys []string) Pass {
 		},
 		KeepUp: m.keepUp,
 	}
-}
-
-// keepUp initiates the connections that should be up and have no IKE SA.
-func (m *Manager) keepUp(ctx context.Context) (int, error) {
-	refused := 0
-	err := m.Conns.Walk(ctx, func(c *securityv1.IkeConnection) error {
-		up, err := m.desired(ctx, c.GetName())
-		if err != nil || !up {
-			return err
-		}
-		id, _ := ConnPattern.ID(c.GetName())
-		sas, err := m.backend.ListSAs(ctx, id)
-		if err != nil || len(sas) > 0 {
-			return err
-		}
-		for _, ch := range c.GetChildren() {
-			if ch.GetStartAction() == securityv1.StartAction_START_ACTION_START {
-				continue
-			}
-			m.log.Info("initiating an IPsec connection that should be up", "connection", c.GetName(), "child", ch.GetName())
-			if err := m.backend.Initiate(ctx, id, ch.GetName(), DefaultInitiateTimeout); err != nil {
-				if errdefs.Unreachable(err) {
-					return err
-				}
-				refused++
-				m.log.Warn("the IPsec connection did not come up; the next pass tries again", "connection", c.GetName(),
-					"child", ch.GetName(), "error", fmt.Sprint(err))
-			}
-		}
-		return nil
-	})
-	return refused, err
 }

@@ -1,12 +1,15 @@
 package cli
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"io"
 	"os"
 	"strings"
 	"time"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/spf13/cobra"
 	"google.golang.org/grpc"
@@ -99,7 +102,7 @@ func preSharedKeyKind() resourceKind[*securityv1.PreSharedKey] {
 		columns: []string{},
 		row:     func(*securityv1.PreSharedKey) []string { return nil },
 		spec: func(s *specFlags, k *securityv1.PreSharedKey) {
-			s.secretFile("secret-file", "secret", "the pre-shared key, at least 16 bytes", func(b []byte) { k.Secret = b })
+			s.secretFile("secret-file", "secret", "the pre-shared key, at least 16 bytes; a text file's trailing line breaks are not part of it", func(b []byte) { k.Secret = pskFromFile(b) })
 			s.required = append(s.required, "secret-file")
 		},
 	}
@@ -140,6 +143,24 @@ func privateKeyKind() resourceKind[*securityv1.PrivateKey] {
 			s.secretFile("pem-file", "pem", "the PEM private key", func(b []byte) { k.Pem = b })
 		},
 	}
+}
+
+// pskFromFile is the pre-shared key a --secret-file holds. A text file
+// (UTF-8 with no control characters but tabs) ends with a line break that
+// is not part of the key: a peer configured with the same text has none,
+// and the bridge refuses a text key ending in one. A binary key (any other
+// control byte, or not UTF-8, as from /dev/urandom) is sent as it is.
+func pskFromFile(b []byte) []byte {
+	text := bytes.TrimRight(b, "\r\n")
+	if len(text) == len(b) || !utf8.Valid(text) {
+		return b
+	}
+	for _, r := range string(text) {
+		if r != '\t' && unicode.IsControl(r) {
+			return b
+		}
+	}
+	return text
 }
 
 // readSpecFile reads a file, or stdin for "-" (once per command). It is

@@ -3,6 +3,8 @@ package cli
 import (
 	"strings"
 	"testing"
+
+	securityv1 "github.com/opi-suite/opi/opi-api/security/v1"
 )
 
 func TestIPsecCommands(t *testing.T) {
@@ -55,6 +57,34 @@ children:
 				if strings.Contains(out+errOut, n) {
 					t.Errorf("output shows the secret %q:\n%s%s", n, out, errOut)
 				}
+			}
+		})
+	}
+}
+
+// TestPreSharedKeyFileRule checks what the server gets from --secret-file:
+// a text file's trailing line break is not part of the key (a peer
+// configured with the same text has none), a binary key is sent whole.
+func TestPreSharedKeyFileRule(t *testing.T) {
+	binary := string([]byte{0x00, 0xff, 0x13, 0x80, 0x01, 0x02, 0x03, 0x04, 0x05, 0x06, 0x07, 0x08, 0x09, 0x0b, 0x0c, '\n'})
+	for _, tc := range []struct {
+		name, content, want string
+	}{
+		{name: "a text key file's newline is dropped", content: "a-secret-of-at-least-16-bytes\n", want: "a-secret-of-at-least-16-bytes"},
+		{name: "a text key file's CRLF is dropped", content: "a-secret-of-at-least-16-bytes\r\n", want: "a-secret-of-at-least-16-bytes"},
+		{name: "spaces inside a text key are kept", content: "correct horse battery staple \n", want: "correct horse battery staple "},
+		{name: "a binary key ending in 0x0a is sent whole", content: binary, want: binary},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			f, addr := serveResources(t)
+			key := writeFile(t, "site.key", tc.content)
+			code, _, errOut := runWith(t, "", false, "--insecure", "--addr", addr, "ipsec", "psk", "create", "site", "--secret-file", key)
+			if code != 0 {
+				t.Fatalf("exit %d: %s", code, errOut)
+			}
+			req, ok := lastRequest(f).(*securityv1.CreatePreSharedKeyRequest)
+			if !ok || string(req.GetPreSharedKey().GetSecret()) != tc.want {
+				t.Fatalf("the server got %v, want the secret %q", lastRequest(f), tc.want)
 			}
 		})
 	}
