@@ -25,16 +25,19 @@ import (
 
 // Adapter is the SPDK adapter on one SPDK connection.
 type Adapter struct {
-	c          spdk.Caller
+	c          spdk.Caller // features over the caller New was given
+	features   *Features
 	stateDir   string
 	transports *Transports
 }
 
 // New returns the adapter on c. stateDir holds the files SPDK reads:
 // keys/ (TLS PSKs, 0600) and vfio-user/ (socket directories of PCIe
-// endpoints).
+// endpoints). Every call goes through Features, so a method this SPDK is
+// built without fails FailedPrecondition naming the missing feature.
 func New(c spdk.Caller, stateDir string) *Adapter {
-	return &Adapter{c: c, stateDir: stateDir, transports: NewTransports(c)}
+	f := NewFeatures(c)
+	return &Adapter{c: f, features: f, stateDir: stateDir, transports: NewTransports(f)}
 }
 
 // KeyDir is where PSK files go.
@@ -49,8 +52,11 @@ func (a *Adapter) VfioUserDir() string { return filepath.Join(a.stateDir, "vfio-
 func (a *Adapter) Transports() *Transports { return a.transports }
 
 // Reset forgets what the adapter remembers of SPDK (the transports it
-// made); call it when SPDK may have restarted.
-func (a *Adapter) Reset() { a.transports.Reset() }
+// made, its method list); call it when SPDK may have restarted.
+func (a *Adapter) Reset() {
+	a.transports.Reset()
+	a.features.Reset()
+}
 
 // Backends returns every backend of the storage domain realised on SPDK,
 // each transport registered: NVMe controllers over TCP, RDMA and PCIe,

@@ -59,6 +59,7 @@ type config struct {
 	maxConns     int
 	logger       *slog.Logger
 	delays       map[string]time.Duration
+	without      map[string]bool
 }
 
 // Option configures a Sim.
@@ -109,6 +110,21 @@ func WithMaxConnections(n int) Option {
 	})
 }
 
+// WithoutMethods leaves methods out, as an spdk_tgt built without the
+// module that registers them: they answer "Method not found" and are
+// missing from rpc_get_methods. Tests use it to see how a bridge handles
+// an SPDK that lacks a feature (vfio-user, say) that this SPDK build has.
+func WithoutMethods(methods ...string) Option {
+	return optionFunc(func(c *config) {
+		if c.without == nil {
+			c.without = map[string]bool{}
+		}
+		for _, m := range methods {
+			c.without[m] = true
+		}
+	})
+}
+
 // withMethodDelay makes a method complete after d, as SPDK's asynchronous
 // handlers do; tests use it to see responses arrive in completion order.
 func withMethodDelay(method string, d time.Duration) Option {
@@ -137,5 +153,22 @@ func New(opts ...Option) *Sim {
 	}
 	s := &Sim{cfg: cfg, contract: ct, st: newState(), conns: map[net.Conn]struct{}{}, done: make(chan struct{})}
 	s.registerMethods()
+	s.unregister(cfg.without)
 	return s
+}
+
+// unregister removes methods after registration (WithoutMethods).
+func (s *Sim) unregister(methods map[string]bool) {
+	if len(methods) == 0 {
+		return
+	}
+	kept := s.order[:0]
+	for _, n := range s.order {
+		if methods[n] {
+			delete(s.methods, n)
+			continue
+		}
+		kept = append(kept, n)
+	}
+	s.order = kept
 }
