@@ -48,10 +48,15 @@ func newRealBridge(t testing.TB) *realBridge {
 	return newRealBridgeOn(t, tgt)
 }
 
-// newRealBridgeOn starts a bridge on a target already running.
-func newRealBridgeOn(t testing.TB, tgt *spdktest.Target) *realBridge {
+// newRealBridgeOn starts a bridge on a target already running; mods
+// adjust its configuration (a benchmark's in-memory store).
+func newRealBridgeOn(t testing.TB, tgt *spdktest.Target, mods ...func(*Config)) *realBridge {
 	t.Helper()
-	b, err := New(Config{StateDir: t.TempDir(), SPDKSocket: tgt.Socket, Interval: time.Hour})
+	cfg := Config{StateDir: t.TempDir(), SPDKSocket: tgt.Socket, Interval: time.Hour}
+	for _, m := range mods {
+		m(&cfg)
+	}
+	b, err := New(cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
