@@ -40,6 +40,18 @@ type Backend interface {
 	Probe(ctx context.Context) error
 }
 
+// InterfaceWatcher is a Backend that can tell when the host's interfaces
+// appear or disappear. The bridge then replays the policies at once
+// instead of at its next periodic pass: a policy whose interface vanished
+// turns ERROR within moments (the kernel detached its program with the
+// interface), and one whose interface came back is attached again.
+type InterfaceWatcher interface {
+	// WatchInterfaces calls changed after interfaces were added, removed
+	// or renamed, until ctx ends; it returns ctx's error then, or why it
+	// could not watch.
+	WatchInterfaces(ctx context.Context, changed func()) error
+}
+
 // Policy is a validated firewall policy as a backend enforces it.
 type Policy struct {
 	// Rules in evaluation order (ascending priority); a rule's index is
@@ -78,25 +90,37 @@ const (
 	ProtoSCTP   Protocol = 132
 )
 
-// PortRange is an inclusive port range; AnyPort matches any port.
+// PortRange is an inclusive port range.
 type PortRange struct{ First, Last uint16 }
 
-// AnyPort matches every port.
-var AnyPort = PortRange{0, 65535}
-
-// Any reports whether r matches every port.
-func (r PortRange) Any() bool { return r == AnyPort }
+// Contains reports whether port is in r; a nil range (none named)
+// contains every port.
+func (r *PortRange) Contains(port uint16) bool {
+	return r == nil || (r.First <= port && port <= r.Last)
+}
 
 // Rule is one validated rule. Src and Dst hold masked prefixes; an empty
-// list matches any address of the families the other list allows.
+// list matches any address of the families the other list and the
+// protocol allow.
 type Rule struct {
-	Src, Dst           []netip.Prefix
-	Protocol           Protocol
-	SrcPorts, DstPorts PortRange
+	Src, Dst []netip.Prefix
+	Protocol Protocol
+	// SrcPorts and DstPorts are the ranges the rule names, nil when it
+	// names none. A named range, even 0-65535, needs the packet's ports,
+	// so the rule never matches a non-first fragment (which carries none);
+	// a rule that names no range does.
+	SrcPorts, DstPorts *PortRange
 	Action             Action
 }
 
-// Families reports which address families r can match.
+// NamesPorts reports whether r names a port range, and so needs ports to
+// match.
+func (r Rule) NamesPorts() bool { return r.SrcPorts != nil || r.DstPorts != nil }
+
+// Families reports which address families r can match: those both address
+// lists allow, narrowed by the protocol, because ICMP exists only in IPv4
+// and ICMPv6 only in IPv6 (an IPv6 packet with next header 1 is not ICMP,
+// nor an IPv4 packet with protocol 58 ICMPv6).
 func (r Rule) Families() (v4, v6 bool) {
 	has := func(ps []netip.Prefix) (a, b bool) {
 		if len(ps) == 0 {
@@ -109,7 +133,14 @@ func (r Rule) Families() (v4, v6 bool) {
 	}
 	s4, s6 := has(r.Src)
 	d4, d6 := has(r.Dst)
-	return s4 && d4, s6 && d6
+	v4, v6 = s4 && d4, s6 && d6
+	switch r.Protocol {
+	case ProtoICMP:
+		v6 = false
+	case ProtoICMPv6:
+		v4 = false
+	}
+	return v4, v6
 }
 
 // Mode is how a policy is attached to an interface.

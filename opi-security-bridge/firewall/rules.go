@@ -106,7 +106,7 @@ func convert(p *securityv1.FirewallPolicy) ([]Rule, []uint32, error) {
 }
 
 func convertRule(field string, r *securityv1.FirewallRule) (Rule, error) {
-	out := Rule{SrcPorts: AnyPort, DstPorts: AnyPort}
+	var out Rule
 	var err error
 	if out.Src, err = prefixes(field+".source_cidrs", r.GetSourceCidrs()); err != nil {
 		return out, err
@@ -122,6 +122,10 @@ func convertRule(field string, r *securityv1.FirewallRule) (Rule, error) {
 		return out, errdefs.InvalidArgumentf("%s.protocol: unknown value %d", field, r.GetProtocol())
 	}
 	out.Protocol = proto
+	if v4, v6 := out.Families(); !v4 && !v6 {
+		// The CIDRs allow a family, the protocol only the other one.
+		return out, errdefs.InvalidArgumentf("%s.protocol: ICMP is IPv4 only and ICMPv6 IPv6 only; with CIDRs of the other family the rule could never match", field)
+	}
 	hasPorts := proto == ProtoTCP || proto == ProtoUDP || proto == ProtoSCTP
 	if r.GetSourcePorts() != nil {
 		if out.SrcPorts, err = portRange(field+".source_ports", r.GetSourcePorts(), hasPorts); err != nil {
@@ -172,19 +176,19 @@ func prefixes(field string, in []string) ([]netip.Prefix, error) {
 	return out, nil
 }
 
-func portRange(field string, r *securityv1.PortRange, hasPorts bool) (PortRange, error) {
+func portRange(field string, r *securityv1.PortRange, hasPorts bool) (*PortRange, error) {
 	if !hasPorts {
-		return PortRange{}, errdefs.InvalidArgumentf("%s: port ranges need protocol TCP, UDP or SCTP", field)
+		return nil, errdefs.InvalidArgumentf("%s: port ranges need protocol TCP, UDP or SCTP", field)
 	}
 	first, last := r.GetFirst(), r.GetLast()
 	if last == 0 {
 		last = first
 	}
 	if first > 65535 || last > 65535 {
-		return PortRange{}, errdefs.InvalidArgumentf("%s: ports must be 0 to 65535 (got %d-%d)", field, first, last)
+		return nil, errdefs.InvalidArgumentf("%s: ports must be 0 to 65535 (got %d-%d)", field, first, last)
 	}
 	if last < first {
-		return PortRange{}, errdefs.InvalidArgumentf("%s: the range %d-%d is inverted; first must not exceed last", field, first, last)
+		return nil, errdefs.InvalidArgumentf("%s: the range %d-%d is inverted; first must not exceed last", field, first, last)
 	}
-	return PortRange{First: uint16(first), Last: uint16(last)}, nil
+	return &PortRange{First: uint16(first), Last: uint16(last)}, nil
 }

@@ -37,7 +37,7 @@ func TestFirewallOnAVendorBackend(t *testing.T) {
 	}
 	got := fake.enforced("edge")
 	if got == nil || !slices.Equal(got.Priorities, []uint32{10, 30}) || got.Rules[0].Action != firewall.ActionCount ||
-		got.Rules[1].DstPorts != (firewall.PortRange{First: 1030, Last: 1030}) || got.Default != firewall.ActionDrop ||
+		*got.Rules[1].DstPorts != (firewall.PortRange{First: 1030, Last: 1030}) || got.Default != firewall.ActionDrop ||
 		got.Mode != firewall.ModeGeneric || !slices.Equal(got.Interfaces, []string{"eth0"}) {
 		t.Fatalf("the backend enforces %+v; want the two rules by priority, default DROP, generic mode, on eth0", got)
 	}

@@ -21,7 +21,7 @@ func benchRules(n int) []firewall.Rule {
 		src := netip.AddrFrom4([4]byte{10, byte(i >> 16), byte(i >> 8), byte(i)})
 		port := uint16(1000 + i%50)
 		rules = append(rules, firewall.Rule{Src: []netip.Prefix{netip.PrefixFrom(src, 32)}, Protocol: firewall.ProtoTCP,
-			SrcPorts: firewall.AnyPort, DstPorts: firewall.PortRange{First: port, Last: port + 10}, Action: firewall.ActionDrop})
+			DstPorts: &firewall.PortRange{First: port, Last: port + 10}, Action: firewall.ActionDrop})
 	}
 	return rules
 }

@@ -60,7 +60,7 @@ func dpAction(a firewall.Action) uint32 {
 // catchAll reports whether r matches every packet and decides.
 func catchAll(r firewall.Rule) bool {
 	return len(r.Src) == 0 && len(r.Dst) == 0 && r.Protocol == firewall.ProtoAny &&
-		r.SrcPorts.Any() && r.DstPorts.Any() && r.Action != firewall.ActionCount
+		!r.NamesPorts() && r.Action != firewall.ActionCount
 }
 
 // Tables is a compiled rule set: the contents of the data plane's maps for
@@ -134,8 +134,8 @@ func Compile(rules []firewall.Rule, def firewall.Action) (*Tables, error) {
 		}
 	}
 	var sp, dp classes
-	t.SrcPorts = portClasses(rules[:n], func(r firewall.Rule) firewall.PortRange { return r.SrcPorts }, &sp)
-	t.DstPorts = portClasses(rules[:n], func(r firewall.Rule) firewall.PortRange { return r.DstPorts }, &dp)
+	t.SrcPorts = portClasses(rules[:n], func(r firewall.Rule) *firewall.PortRange { return r.SrcPorts }, &sp)
+	t.DstPorts = portClasses(rules[:n], func(r firewall.Rule) *firewall.PortRange { return r.DstPorts }, &dp)
 	var addr, port classes
 	var err error
 	if t.AddrPairs, err = pairs(&src, &dst, &addr, n, "address"); err != nil {
@@ -179,9 +179,33 @@ func Compile(rules []firewall.Rule, def firewall.Action) (*Tables, error) {
 	return t, nil
 }
 
+// fingerprint hashes what the rules mean, field by field: formatting them
+// with %v would hash the addresses of their port ranges, which differ in
+// every process, and a restarted bridge would reload (and zero the
+// counters of) every policy.
 func fingerprint(rules []firewall.Rule, def firewall.Action) uint64 {
-	h := sha256.Sum256(fmt.Appendf(nil, "%v|%v", rules, def))
-	return binary.LittleEndian.Uint64(h[:]) | 1
+	h := sha256.New()
+	ports := func(b []byte, r *firewall.PortRange) []byte {
+		if r == nil {
+			return append(b, 0)
+		}
+		return binary.LittleEndian.AppendUint16(binary.LittleEndian.AppendUint16(append(b, 1), r.First), r.Last)
+	}
+	var b []byte
+	for _, r := range rules {
+		b = b[:0]
+		for _, ps := range [][]netip.Prefix{r.Src, r.Dst} {
+			b = binary.LittleEndian.AppendUint32(b, uint32(len(ps)))
+			for _, p := range ps {
+				b, _ = p.AppendBinary(b)
+			}
+		}
+		b = ports(ports(append(b, byte(r.Protocol)), r.SrcPorts), r.DstPorts)
+		b = binary.LittleEndian.AppendUint32(b, uint32(r.Action))
+		h.Write(b)
+	}
+	h.Write(binary.LittleEndian.AppendUint32(nil, uint32(def)))
+	return binary.LittleEndian.Uint64(h.Sum(nil)) | 1
 }
 
 // bitset is a set of rule indexes.
@@ -298,7 +322,7 @@ func addrClasses(rules []firewall.Rule, pick func(firewall.Rule) []netip.Prefix,
 
 // portClasses fills the port slots of one dimension by sweeping the range
 // boundaries of each port-carrying protocol.
-func portClasses(rules []firewall.Rule, pick func(firewall.Rule) firewall.PortRange, c *classes) []uint32 {
+func portClasses(rules []firewall.Rule, pick func(firewall.Rule) *firewall.PortRange, c *classes) []uint32 {
 	out := make([]uint32, portSlots)
 	applies := func(r firewall.Rule, p firewall.Protocol) bool {
 		return r.Protocol == firewall.ProtoAny || r.Protocol == p
@@ -316,9 +340,14 @@ func portClasses(rules []firewall.Rule, pick func(firewall.Rule) firewall.PortRa
 			if !applies(r, proto) {
 				continue
 			}
-			pr := pick(r)
-			events = append(events, event{int(pr.First), i, true}, event{int(pr.Last) + 1, i, false})
-			if pr.Any() {
+			first, last := 0, 65535
+			if pr := pick(r); pr != nil {
+				first, last = int(pr.First), int(pr.Last)
+			}
+			events = append(events, event{first, i, true}, event{last + 1, i, false})
+			// Non-first fragments carry no ports: only rules naming no
+			// range at all match them, in either dimension.
+			if !r.NamesPorts() {
 				none.set(i)
 			}
 		}

@@ -35,25 +35,31 @@ func reference(rules []firewall.Rule, def firewall.Action, p packet) (uint32, fi
 	return slotDefault, def, counts
 }
 
+// matches is the documented meaning of a rule, written out independently
+// of the code under test: every condition that is set must hold; ICMP is
+// IPv4's and ICMPv6 IPv6's; a non-first fragment (no ports) matches only
+// rules that name no port range.
 func matches(r firewall.Rule, p packet) bool {
-	v4, v6 := r.Families()
-	if (p.src.Is4() && !v4) || (p.src.Is6() && !v6) {
-		return false
-	}
 	in := func(ps []netip.Prefix, a netip.Addr) bool {
-		return len(ps) == 0 || slices.ContainsFunc(ps, func(q netip.Prefix) bool { return q.Contains(a) })
-	}
-	portIn := func(pr firewall.PortRange, port int) bool {
-		if port < 0 {
-			return pr.Any()
+		if len(ps) == 0 {
+			return true
 		}
-		return int(pr.First) <= port && port <= int(pr.Last)
+		return slices.ContainsFunc(ps, func(q netip.Prefix) bool { return q.Contains(a) })
 	}
 	if !in(r.Src, p.src) || !in(r.Dst, p.dst) || (r.Protocol != firewall.ProtoAny && r.Protocol != p.proto) {
 		return false
 	}
-	hasPorts := p.proto == firewall.ProtoTCP || p.proto == firewall.ProtoUDP || p.proto == firewall.ProtoSCTP
-	return !hasPorts || (portIn(r.SrcPorts, p.sport) && portIn(r.DstPorts, p.dport))
+	if (r.Protocol == firewall.ProtoICMP && !p.src.Is4()) || (r.Protocol == firewall.ProtoICMPv6 && !p.src.Is6()) {
+		return false
+	}
+	switch p.proto {
+	case firewall.ProtoTCP, firewall.ProtoUDP, firewall.ProtoSCTP:
+		if p.sport < 0 {
+			return r.SrcPorts == nil && r.DstPorts == nil
+		}
+		return r.SrcPorts.Contains(uint16(p.sport)) && r.DstPorts.Contains(uint16(p.dport))
+	}
+	return true
 }
 
 // lookup judges p through the tables as the BPF program does.
@@ -119,26 +125,29 @@ func TestCompiledTablesAgreeWithALinearScan(t *testing.T) {
 		}
 		return out
 	}
-	randRange := func() firewall.PortRange {
-		if rng.IntN(2) == 0 {
-			return firewall.AnyPort
+	randRange := func() *firewall.PortRange {
+		switch rng.IntN(6) {
+		case 0, 1, 2:
+			return nil
+		case 3:
+			return &firewall.PortRange{First: 0, Last: 65535} // named, so not for fragments
 		}
 		a := uint16(rng.IntN(100))
-		return firewall.PortRange{First: a, Last: a + uint16(rng.IntN(20))}
+		return &firewall.PortRange{First: a, Last: a + uint16(rng.IntN(20))}
 	}
 	addrs := []string{"10.1.2.3", "10.1.2.4", "10.1.9.9", "10.200.3.4", "192.0.2.7", "8.8.8.8", "2001:db8:1::1", "2001:db8:1::2", "2001:db8:2::1", "fd00::5", "2002::1"}
 	for round := range 50 {
 		var rules []firewall.Rule
 		for range 1 + rng.IntN(30) {
-			r := firewall.Rule{Src: randPrefixes(), Dst: randPrefixes(), Protocol: protos[rng.IntN(4)], SrcPorts: firewall.AnyPort, DstPorts: firewall.AnyPort,
+			r := firewall.Rule{Src: randPrefixes(), Dst: randPrefixes(), Protocol: protos[rng.IntN(4)],
 				Action: []firewall.Action{firewall.ActionAllow, firewall.ActionDrop, firewall.ActionCount}[rng.IntN(3)]}
-			if v4, v6 := r.Families(); !v4 && !v6 {
-				continue
-			}
 			if r.Protocol == firewall.ProtoTCP || r.Protocol == firewall.ProtoUDP || r.Protocol == firewall.ProtoSCTP {
 				r.SrcPorts, r.DstPorts = randRange(), randRange()
 			} else if rng.IntN(2) == 0 {
 				r.Protocol = protos[4+rng.IntN(2)] // rules name only the protocols the API offers
+			}
+			if v4, v6 := r.Families(); !v4 && !v6 {
+				continue // refused by validation
 			}
 			rules = append(rules, r)
 		}
@@ -170,7 +179,7 @@ func TestCompiledTablesAgreeWithALinearScan(t *testing.T) {
 func TestCompileRefusesWhatTheDataPlaneCannotHold(t *testing.T) {
 	var counts []firewall.Rule
 	for range MaxCountRules + 1 {
-		counts = append(counts, firewall.Rule{SrcPorts: firewall.AnyPort, DstPorts: firewall.AnyPort, Action: firewall.ActionCount})
+		counts = append(counts, firewall.Rule{Action: firewall.ActionCount})
 	}
 	for _, tc := range []struct {
 		name  string
@@ -190,7 +199,7 @@ func TestCompileRefusesWhatTheDataPlaneCannotHold(t *testing.T) {
 
 // hostsRule drops n distinct IPv4 /32 sources.
 func hostsRule(n int) firewall.Rule {
-	r := firewall.Rule{SrcPorts: firewall.AnyPort, DstPorts: firewall.AnyPort, Action: firewall.ActionDrop}
+	r := firewall.Rule{Action: firewall.ActionDrop}
 	for i := range n {
 		r.Src = append(r.Src, netip.PrefixFrom(netip.AddrFrom4([4]byte{10, byte(i >> 16), byte(i >> 8), byte(i)}), 32))
 	}
@@ -213,6 +222,28 @@ func TestLargestPrefixSetReplacesItself(t *testing.T) {
 		}
 		if err := d.Load(tb); err != nil {
 			t.Fatalf("loading %d prefixes with default %v: %v", MaxPrefixes, def, err)
+		}
+	}
+}
+
+// TestFingerprintIsTheRulesMeaning: equal rule sets built apart have one
+// fingerprint (a restarted bridge must recognise the set it pinned, or it
+// reloads and zeroes the counters), and any change of meaning changes it.
+func TestFingerprintIsTheRulesMeaning(t *testing.T) {
+	build := func(last uint16, def firewall.Action) uint64 {
+		r := []firewall.Rule{{Src: pfx("10.0.0.0/8"), Protocol: firewall.ProtoTCP, DstPorts: &firewall.PortRange{First: 1, Last: last}, Action: firewall.ActionDrop}}
+		return fingerprint(r, def)
+	}
+	if build(9, firewall.ActionAllow) != build(9, firewall.ActionAllow) {
+		t.Fatal("the same rules built twice have different fingerprints")
+	}
+	for name, other := range map[string]uint64{
+		"another port range": build(10, firewall.ActionAllow),
+		"another default":    build(9, firewall.ActionDrop),
+		"no port range":      fingerprint([]firewall.Rule{{Src: pfx("10.0.0.0/8"), Protocol: firewall.ProtoTCP, Action: firewall.ActionDrop}}, firewall.ActionAllow),
+	} {
+		if other == build(9, firewall.ActionAllow) {
+			t.Errorf("%s leaves the fingerprint unchanged", name)
 		}
 	}
 }

@@ -16,23 +16,30 @@ const (
 // verdictRules is the rule set the verdict table runs against, by priority.
 var verdictRules = []firewall.Rule{
 	// 0: count everything from 10.0.0.0/8, then go on
-	{Src: pfx("10.0.0.0/8"), SrcPorts: firewall.AnyPort, DstPorts: firewall.AnyPort, Action: firewall.ActionCount},
+	{Src: pfx("10.0.0.0/8"), Action: firewall.ActionCount},
 	// 1: drop TCP to port 22 from 10.1.0.0/16
-	{Src: pfx("10.1.0.0/16"), Protocol: firewall.ProtoTCP, SrcPorts: firewall.AnyPort, DstPorts: firewall.PortRange{First: 22, Last: 22}, Action: firewall.ActionDrop},
+	{Src: pfx("10.1.0.0/16"), Protocol: firewall.ProtoTCP, DstPorts: &firewall.PortRange{First: 22, Last: 22}, Action: firewall.ActionDrop},
 	// 2: allow TCP 20-30 from anywhere
-	{Protocol: firewall.ProtoTCP, SrcPorts: firewall.AnyPort, DstPorts: firewall.PortRange{First: 20, Last: 30}, Action: firewall.ActionAllow},
+	{Protocol: firewall.ProtoTCP, DstPorts: &firewall.PortRange{First: 20, Last: 30}, Action: firewall.ActionAllow},
 	// 3: drop UDP 53 to 192.0.2.1
-	{Dst: pfx("192.0.2.1/32"), Protocol: firewall.ProtoUDP, SrcPorts: firewall.AnyPort, DstPorts: firewall.PortRange{First: 53, Last: 53}, Action: firewall.ActionDrop},
+	{Dst: pfx("192.0.2.1/32"), Protocol: firewall.ProtoUDP, DstPorts: &firewall.PortRange{First: 53, Last: 53}, Action: firewall.ActionDrop},
 	// 4: drop ICMP from 198.51.100.0/24
-	{Src: pfx("198.51.100.0/24"), Protocol: firewall.ProtoICMP, SrcPorts: firewall.AnyPort, DstPorts: firewall.AnyPort, Action: firewall.ActionDrop},
+	{Src: pfx("198.51.100.0/24"), Protocol: firewall.ProtoICMP, Action: firewall.ActionDrop},
 	// 5: drop everything from 2001:db8:bad::/48
-	{Src: pfx("2001:db8:bad::/48"), SrcPorts: firewall.AnyPort, DstPorts: firewall.AnyPort, Action: firewall.ActionDrop},
+	{Src: pfx("2001:db8:bad::/48"), Action: firewall.ActionDrop},
 	// 6: drop UDP from source ports 1000-2000 to 2001:db8::/32
-	{Dst: pfx("2001:db8::/32"), Protocol: firewall.ProtoUDP, SrcPorts: firewall.PortRange{First: 1000, Last: 2000}, DstPorts: firewall.AnyPort, Action: firewall.ActionDrop},
+	{Dst: pfx("2001:db8::/32"), Protocol: firewall.ProtoUDP, SrcPorts: &firewall.PortRange{First: 1000, Last: 2000}, Action: firewall.ActionDrop},
 	// 7: drop ICMPv6 from fd00::/8
-	{Src: pfx("fd00::/8"), Protocol: firewall.ProtoICMPv6, SrcPorts: firewall.AnyPort, DstPorts: firewall.AnyPort, Action: firewall.ActionDrop},
+	{Src: pfx("fd00::/8"), Protocol: firewall.ProtoICMPv6, Action: firewall.ActionDrop},
 	// 8: drop anything from 203.0.113.0/24 (fragments included)
-	{Src: pfx("203.0.113.0/24"), SrcPorts: firewall.AnyPort, DstPorts: firewall.AnyPort, Action: firewall.ActionDrop},
+	{Src: pfx("203.0.113.0/24"), Action: firewall.ActionDrop},
+	// 9: drop ICMP, which is IPv4's, from anywhere
+	{Protocol: firewall.ProtoICMP, Action: firewall.ActionDrop},
+	// 10: drop ICMPv6, which is IPv6's, from anywhere
+	{Protocol: firewall.ProtoICMPv6, Action: firewall.ActionDrop},
+	// 11: drop UDP from 198.18.0.0/15 or 2001:db8:f00::/48 to any port, named
+	// as the range 0-65535: a range, so not for non-first fragments
+	{Src: pfx("198.18.0.0/15", "2001:db8:f00::/48"), Protocol: firewall.ProtoUDP, DstPorts: &firewall.PortRange{First: 0, Last: 65535}, Action: firewall.ActionDrop},
 }
 
 func TestVerdicts(t *testing.T) {
@@ -73,6 +80,13 @@ func TestVerdicts(t *testing.T) {
 		{"a truncated IPv6 extension header is dropped as malformed", frame{src: addr("2001:db9::1"), dst: addr("2001:db8::1"), proto: 60, l4len: -2, payload: 4}, xdpDrop, slotDefault + 1, nil},
 		{"a TCP data offset below 5 is dropped as malformed", frame{src: addr("192.0.2.50"), dst: addr("192.0.2.9"), proto: 6, dport: 80, tcpDoff: 4}, xdpDrop, slotDefault + 1, nil},
 		{"an IPv4 total length below the header length is dropped as malformed", frame{src: addr("192.0.2.50"), dst: addr("192.0.2.9"), proto: 17, totLen: 19}, xdpDrop, slotDefault + 1, nil},
+		{"IPv4 ICMP matches the ICMP rule", frame{src: addr("192.0.2.50"), dst: addr("192.0.2.9"), proto: 1}, xdpDrop, 9, nil},
+		{"an IPv6 packet with next header 1 is not ICMP", frame{src: addr("2001:db9::1"), dst: addr("2001:db8::1"), proto: 1}, xdpPass, -1, nil},
+		{"ICMPv6 matches the ICMPv6 rule", frame{src: addr("2001:db9::1"), dst: addr("2001:db8::1"), proto: 58}, xdpDrop, 10, nil},
+		{"an IPv4 packet with protocol 58 is not ICMPv6", frame{src: addr("192.0.2.50"), dst: addr("192.0.2.9"), proto: 58}, xdpPass, -1, nil},
+		{"UDP matches a rule naming ports 0-65535", frame{src: addr("198.18.0.1"), dst: addr("192.0.2.9"), proto: 17, sport: 5, dport: 0}, xdpDrop, 11, nil},
+		{"a non-first IPv4 fragment skips a rule naming ports 0-65535", frame{src: addr("198.18.0.1"), dst: addr("192.0.2.9"), proto: 17, fragOffset: 100, l4len: -2, payload: 16}, xdpPass, -1, nil},
+		{"a non-first IPv6 fragment skips a rule naming ports 0-65535", frame{src: addr("2001:db8:f00::1"), dst: addr("2001:db8::1"), proto: 17, fragOffset: 10, l4len: -2, payload: 16}, xdpPass, -1, nil},
 		{"other protocols match only protocol-less rules", frame{src: addr("192.0.2.50"), dst: addr("192.0.2.9"), proto: 47, l4len: -2, payload: 8}, xdpPass, -1, nil},
 	}
 	for _, tc := range cases {
