@@ -206,7 +206,8 @@ func (b *Bridge) Services() []server.Service {
 // Start runs the firewall's replay pass once, so that every stored policy
 // is enforced again before the bridge serves (a policy the backend refuses
 // is served with status ERROR and retried), and starts until ctx ends: each
-// area's replay loop and the IPsec event watch, which passes SA events to
+// area's replay loop, the firewall's interface watch (which triggers a
+// firewall pass when interfaces appear or vanish), and the IPsec event watch, which passes SA events to
 // watchers and triggers a replay pass whenever the backend reconnects.
 // IPsec does not wait for charon: the first pass loads the stored intent
 // as soon as it answers.
@@ -216,7 +217,13 @@ func (b *Bridge) Start(ctx context.Context) {
 		if err := loopError(pass)(ctx); err != nil {
 			b.logger.WarnContext(ctx, "firewall: not every policy could be enforced; retrying in the background", "error", err)
 		}
-		b.run(ctx, reconcile.New(loopError(pass), reconcile.WithInterval(FirewallReplayInterval), reconcile.WithLogger(b.logger)))
+		loop := reconcile.New(loopError(pass), reconcile.WithInterval(FirewallReplayInterval), reconcile.WithLogger(b.logger))
+		b.run(ctx, loop)
+		// An interface that vanishes takes its XDP program with it: replay
+		// at once, so the policy's status says so and a re-created
+		// interface is attached again, not a minute later.
+		b.loops.Add(1)
+		go func() { defer b.loops.Done(); b.policies.WatchInterfaces(ctx, loop.Kick) }()
 	}
 	if b.ipsec != nil {
 		loop := reconcile.New(loopError(ipsecReplay(b.ipsec, b.report("ipsec"))),

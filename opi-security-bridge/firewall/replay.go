@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 
+	commonv1 "github.com/opi-suite/opi/opi-api/common/v1"
 	securityv1 "github.com/opi-suite/opi/opi-api/security/v1"
 	"github.com/opi-suite/opi/opi-kit/resource"
 )
@@ -27,7 +28,19 @@ func (p *Policies) Replayer() resource.Replayer[*securityv1.FirewallPolicy] {
 			if err != nil {
 				return err
 			}
-			return p.apply(ctx, id, pol)
+			err = p.apply(ctx, id, pol)
+			// pol carries the status of the previous pass: an operator
+			// learns from the log when enforcement stops and when it
+			// resumes (an interface deleted and created again), not only
+			// from polling the status.
+			wasError := pol.GetStatus().GetState() == commonv1.ResourceState_RESOURCE_STATE_ERROR
+			switch {
+			case err != nil && !wasError:
+				p.logger.WarnContext(ctx, "a firewall policy is no longer enforced", "policy", id, "interfaces", pol.GetInterfaces(), "error", err)
+			case err == nil && wasError:
+				p.logger.InfoContext(ctx, "a firewall policy is enforced again: re-attached to its interfaces", "policy", id, "interfaces", pol.GetInterfaces())
+			}
+			return err
 		},
 	}
 }
@@ -65,6 +78,20 @@ func (p *Policies) Exclusive(step resource.Step) resource.Step {
 		p.mu.Lock()
 		defer p.mu.Unlock()
 		return step(ctx)
+	}
+}
+
+// WatchInterfaces calls changed whenever the backend sees the host's
+// interfaces change, until ctx ends, if the backend can watch them
+// (InterfaceWatcher); otherwise it returns at once and the periodic
+// replay pass is what notices.
+func (p *Policies) WatchInterfaces(ctx context.Context, changed func()) {
+	w, ok := p.backend.(InterfaceWatcher)
+	if !ok {
+		return
+	}
+	if err := w.WatchInterfaces(ctx, changed); err != nil && ctx.Err() == nil {
+		p.logger.WarnContext(ctx, "cannot watch the host's interfaces; a vanished interface is noticed at the next periodic pass", "error", err)
 	}
 }
 

@@ -102,10 +102,22 @@ func (h *Host) apply(id string, t *Tables, interfaces []string, mode firewall.Mo
 			return err
 		}
 	}
+	// Every interface that exists is attached even when another is
+	// missing, so a policy whose one interface vanished keeps enforcing on
+	// the others (and on a re-created one) while it reports the missing.
+	var missing []error
 	for _, i := range interfaces {
-		if err := d.Attach(i, mode); err != nil {
+		err := d.Attach(i, mode)
+		if errors.Is(err, ErrNoInterface) {
+			missing = append(missing, err)
+			continue
+		}
+		if err != nil {
 			return err
 		}
+	}
+	if err := errors.Join(missing...); err != nil {
+		return err
 	}
 	pinned, err := d.Interfaces()
 	if err != nil {
