@@ -4,37 +4,31 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"net/netip"
 	"os/exec"
 	"regexp"
 	"strconv"
 	"testing"
 	"time"
 
-	securityv1 "github.com/opi-suite/opi/opi-api/security/v1"
-
 	"github.com/opi-suite/opi/opi-security-bridge/firewall"
+	"github.com/opi-suite/opi/opi-security-bridge/internal/ruleset"
 	"github.com/opi-suite/opi/opi-security-bridge/internal/xdp"
 )
 
 const (
 	benchRules    = 10000
-	benchPort     = 9000
+	benchPort     = 40000 // above ruleset.MaxPort: no random port rule matches
 	blastDuration = 2 * time.Second
 )
 
-// dropRules is a 10,000-rule UDP blocklist whose last rule matches the
-// blasted traffic: the worst case for a classifier that scans.
-func dropRules() []*securityv1.FirewallRule {
-	var rs []*securityv1.FirewallRule
-	for i := 1; i < benchRules; i++ {
-		port := uint32(1000 + i%50)
-		rs = append(rs, &securityv1.FirewallRule{Priority: uint32(i), SourceCidrs: []string{fmt.Sprintf("10.0.%d.%d/32", i>>8, i&255)},
-			Protocol: securityv1.IpProtocol_IP_PROTOCOL_UDP, DestinationPorts: &securityv1.PortRange{First: port, Last: port + 10},
-			Action: securityv1.FirewallAction_FIREWALL_ACTION_DROP})
-	}
-	return append(rs, &securityv1.FirewallRule{Priority: benchRules, SourceCidrs: []string{addrB + "/32"},
-		Protocol: securityv1.IpProtocol_IP_PROTOCOL_UDP, DestinationPorts: &securityv1.PortRange{First: benchPort},
-		Action: securityv1.FirewallAction_FIREWALL_ACTION_DROP})
+// dropRules is 9,999 random mixed rules (source-only, destination-only and
+// port rules, none matching the blasted traffic) and last the one that
+// drops it: the worst case for both filters, which must look at every rule
+// (XDP: every word of its bitmaps) before deciding.
+func dropRules() []firewall.Rule {
+	return append(ruleset.Mixed(7, benchRules-1), firewall.Rule{Src: []netip.Prefix{netip.MustParsePrefix(addrB + "/32")},
+		Protocol: firewall.ProtoUDP, DstPorts: &firewall.PortRange{First: benchPort, Last: benchPort}, Action: firewall.ActionDrop})
 }
 
 // blast sends small datagrams from B as fast as one socket can for the
@@ -69,23 +63,26 @@ func blast(b *testing.B) int {
 }
 
 // BenchmarkDropRate measures packets dropped per second on the veth by the
-// same 10,000 rules in XDP (generic mode, as on the veth's receive path of a
+// same 10,000 random mixed rules in XDP (generic mode, as on the veth's receive path of a
 // namespace) and in an nftables netdev ingress chain.
 func BenchmarkDropRate(b *testing.B) {
 	if !inNamespaces(b, true) {
 		return
 	}
-	pol := &securityv1.FirewallPolicy{Interfaces: []string{vethA}, AttachMode: securityv1.XdpAttachMode_XDP_ATTACH_MODE_NATIVE, Rules: dropRules()}
+	rules := dropRules()
 	b.Run("xdp", func(b *testing.B) {
 		host := xdp.NewHost(mountBPFFS(b))
-		c, err := firewall.Compile(pol)
-		if err != nil {
-			b.Fatal(err)
+		prios := make([]uint32, len(rules))
+		for i := range prios {
+			prios[i] = uint32(i + 1)
 		}
 		ctx := context.Background()
-		if err := host.Apply(ctx, "bench", c); err != nil {
+		start := time.Now()
+		if err := host.Apply(ctx, "bench", &firewall.Policy{Rules: rules, Priorities: prios, Default: firewall.ActionAllow,
+			Interfaces: []string{vethA}, Mode: firewall.ModeNative}); err != nil {
 			b.Fatal(err)
 		}
+		b.Logf("XDP loaded %d rules in %v", len(rules), time.Since(start))
 		defer host.Remove(ctx, "bench")
 		for range b.N {
 			before, _ := host.Stats(ctx, "bench", benchRules)
@@ -101,9 +98,7 @@ func BenchmarkDropRate(b *testing.B) {
 		}
 		var script bytes.Buffer
 		fmt.Fprintf(&script, "table netdev opifwbench {\n chain in {\n  type filter hook ingress device %q priority 0; policy accept;\n", vethA)
-		for _, r := range dropRules() {
-			fmt.Fprintf(&script, "  ip saddr %s udp dport %d-%d counter drop\n", r.SourceCidrs[0], r.DestinationPorts.First, max(r.DestinationPorts.First, r.DestinationPorts.Last))
-		}
+		script.WriteString(ruleset.Nftables(rules))
 		script.WriteString(" }\n}\n")
 		start := time.Now()
 		load := exec.Command("nft", "-f", "-")

@@ -14,6 +14,7 @@ import (
 	"google.golang.org/protobuf/types/known/fieldmaskpb"
 
 	"github.com/opi-suite/opi/opi-security-bridge/bridge"
+	"github.com/opi-suite/opi/opi-security-bridge/internal/xdp"
 )
 
 // fwBridge is a running bridge serving the firewall on the XDP backend.
@@ -206,12 +207,12 @@ func TestFirewallBadInputChangesNothing(t *testing.T) {
 	withRules := func(rules ...*securityv1.FirewallRule) *securityv1.FirewallPolicy {
 		return &securityv1.FirewallPolicy{Name: "firewallPolicies/fw", Interfaces: []string{vethA}, Rules: rules}
 	}
-	countRules := func() []*securityv1.FirewallRule {
+	tooMany := func() []*securityv1.FirewallRule {
 		var rs []*securityv1.FirewallRule
-		for i := range 9 { // nine COUNT rules matching the same packet: more than the data plane follows
-			rs = append(rs, &securityv1.FirewallRule{Priority: uint32(i + 1), Action: securityv1.FirewallAction_FIREWALL_ACTION_COUNT})
+		for i := range xdp.MaxRules + 1 { // one more than the bitmaps have bits
+			rs = append(rs, udpRule(uint32(i+1), uint32(1+i%60000), securityv1.FirewallAction_FIREWALL_ACTION_DROP))
 		}
-		return append(rs, udpRule(100, 9999, securityv1.FirewallAction_FIREWALL_ACTION_DROP))
+		return rs
 	}
 	drop := securityv1.FirewallAction_FIREWALL_ACTION_DROP
 	for _, tc := range []struct {
@@ -229,7 +230,7 @@ func TestFirewallBadInputChangesNothing(t *testing.T) {
 		{"duplicate priorities are invalid", withRules(udpRule(5, 1, drop), udpRule(5, 2, drop)), codes.InvalidArgument},
 		{"a rule without an action is invalid", withRules(&securityv1.FirewallRule{Priority: 1}), codes.InvalidArgument},
 		{"an unknown interface is not found", &securityv1.FirewallPolicy{Name: "firewallPolicies/fw", Interfaces: []string{"nosuchif0"}}, codes.NotFound},
-		{"a rule set the data plane cannot hold is refused", withRules(countRules()...), codes.InvalidArgument},
+		{"a rule set the data plane cannot hold is refused", withRules(tooMany()...), codes.InvalidArgument},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			_, err := b.client.UpdateFirewallPolicy(ctx, &securityv1.UpdateFirewallPolicyRequest{FirewallPolicy: tc.pol, UpdateMask: &fieldmaskpb.FieldMask{Paths: []string{"interfaces", "rules"}}})

@@ -19,20 +19,21 @@ import (
 
 // Limits of the data plane, fixed by the map sizes in bpf/firewall.c.
 const (
-	// MaxRules is the most rules a policy may have.
+	// MaxRules is the most rules a policy may have: the bits of a bitmap.
 	MaxRules = 16384
-	// MaxCountRules is the most COUNT rules one packet may match before a
-	// deciding rule.
-	MaxCountRules = 8
-	// MaxTableEntries is the most entries any one combination table may
-	// hold for a rule set (half of its map, the other half is the other
-	// generation).
-	MaxTableEntries = 1 << 19
 	// MaxPrefixes is the most distinct prefixes of one address family a
 	// rule set may name in one direction (source or destination): half of
 	// that family's trie, the other half is the other generation.
 	MaxPrefixes = 1 << 16
+	// MaxClasses is the most distinct classes (bitmaps) one rule set may
+	// have: half of the bitmaps map. MaxPrefixes and MaxRules keep every
+	// rule set below it (at most 2 x 2 x MaxPrefixes address classes and
+	// 2 x (2 x MaxRules + 6) port classes), so it is never what refuses
+	// a set; Compile checks it all the same, as the map's bound.
+	MaxClasses = 1 << 19
 
+	words       = MaxRules / 64 // of a bitmap
+	chunk       = 16            // words per search step (CHUNK)
 	slotDefault = MaxRules
 	slots       = MaxRules + 2
 	portSpan    = 65537
@@ -41,18 +42,15 @@ const (
 	portSlots   = 3*portSpan + 3
 )
 
-// ErrTooComplex says a rule set needs more table entries than the data
-// plane holds. It is a property of the rule set, not of the system.
-var ErrTooComplex = errors.New("rule set too complex for the data plane")
+// ErrTooComplex says a rule set is larger than the data plane holds. It
+// is a property of the rule set, not of the system.
+var ErrTooComplex = errors.New("rule set too large for the data plane")
 
-// dpAction is the data plane's code of an action (ACTION_* in
-// bpf/firewall.c; COUNT never reaches a verdict's action).
+// dpAction is the data plane's code of a deciding action (ACTION_* in
+// bpf/firewall.c).
 func dpAction(a firewall.Action) uint32 {
-	switch a {
-	case firewall.ActionDrop:
+	if a == firewall.ActionDrop {
 		return 2
-	case firewall.ActionCount:
-		return 3
 	}
 	return 1
 }
@@ -72,12 +70,19 @@ type Tables struct {
 	NumRules      int
 	DefaultAction firewall.Action
 	DefaultSlot   uint32
-	Src, Dst      []PrefixClass
-	SrcPorts      []uint32 // class per port slot
-	DstPorts      []uint32
-	AddrPairs     map[[2]uint32]uint32
-	PortPairs     map[[2]uint32]uint32
-	Verdicts      map[[2]uint32]firewallVerdict
+	// Src and Dst give each prefix the rules have its class.
+	Src, Dst []PrefixClass
+	// SrcPorts and DstPorts give each port slot (protocol and port) its
+	// class.
+	SrcPorts, DstPorts []uint32
+	// Bitmaps are the classes' rule sets, by class id; 0 is the empty
+	// class and has none. Each is Words long.
+	Bitmaps []bitset
+	// Words is how many words of a bitmap the rules span.
+	Words int
+	// Count and Drop mark the COUNT and the DROP rules; a rule in neither
+	// allows.
+	Count, Drop bitset
 }
 
 // PrefixClass maps a prefix to the class of rules whose prefixes contain it.
@@ -86,37 +91,36 @@ type PrefixClass struct {
 	Class  uint32
 }
 
-// Compile turns rules, in evaluation order (the index is the rule's counter
-// slot), and the default action into tables. Per-packet work in the data
-// plane is then a fixed number of lookups whatever the number of rules:
-//
-//   - each dimension (source prefix, destination prefix, protocol and source
-//     port, protocol and destination port) maps a packet to a class, the set
-//     of rules that match it in that dimension, deduplicated;
-//   - AddrPairs and PortPairs map pairs of classes to the class of their
-//     intersection, and Verdicts maps (address class, port class) to the
-//     decision: the COUNT rules and the first deciding rule of the
-//     intersection. Only non-empty intersections are stored; a miss means no
-//     rule matched.
+// Compile turns rules, in evaluation order (the index is the rule's bit
+// and counter slot), and the default action into tables, as bpf-iptables
+// does: for each field of a packet (source prefix, destination prefix,
+// protocol with source port, protocol with destination port) every value
+// belongs to a class, the set of rules it matches in that field (rules
+// that do not name the field included), and each class has the bitmap of
+// its rules. The data plane ANDs a packet's four bitmaps and takes the
+// first set bit. Classes are deduplicated, so their number stays near
+// the number of distinct prefixes and port ranges, never their product:
+// any rule set within the limits compiles.
 //
 // A terminal catch-all rule ends the list: later rules can never match,
-// and the catch-all becomes the miss decision instead of joining every class.
+// and the catch-all becomes the miss decision instead of a bit in every
+// class.
 func Compile(rules []firewall.Rule, def firewall.Action) (*Tables, error) {
 	if len(rules) > MaxRules {
 		return nil, fmt.Errorf("%w: %d rules, the most is %d", ErrTooComplex, len(rules), MaxRules)
 	}
 	t := &Tables{NumRules: len(rules), DefaultAction: def, DefaultSlot: slotDefault}
-	live := len(rules)
+	n := len(rules)
 	for i, r := range rules {
 		if catchAll(r) {
-			live, t.DefaultAction, t.DefaultSlot = i, r.Action, uint32(i)
+			n, t.DefaultAction, t.DefaultSlot = i, r.Action, uint32(i)
 			break
 		}
 	}
-	n := live
-	var src, dst classes
-	t.Src = addrClasses(rules[:n], func(r firewall.Rule) []netip.Prefix { return r.Src }, &src)
-	t.Dst = addrClasses(rules[:n], func(r firewall.Rule) []netip.Prefix { return r.Dst }, &dst)
+	live := rules[:n]
+	var c classes
+	t.Src = addrClasses(live, func(r firewall.Rule) []netip.Prefix { return r.Src }, &c)
+	t.Dst = addrClasses(live, func(r firewall.Rule) []netip.Prefix { return r.Dst }, &c)
 	for _, dim := range []struct {
 		name    string
 		entries []PrefixClass
@@ -133,47 +137,21 @@ func Compile(rules []firewall.Rule, def firewall.Action) (*Tables, error) {
 			return nil, fmt.Errorf("%w: %d distinct %s prefixes of one address family, the most is %d", ErrTooComplex, n, dim.name, MaxPrefixes)
 		}
 	}
-	var sp, dp classes
-	t.SrcPorts = portClasses(rules[:n], func(r firewall.Rule) *firewall.PortRange { return r.SrcPorts }, &sp)
-	t.DstPorts = portClasses(rules[:n], func(r firewall.Rule) *firewall.PortRange { return r.DstPorts }, &dp)
-	var addr, port classes
-	var err error
-	if t.AddrPairs, err = pairs(&src, &dst, &addr, n, "address"); err != nil {
-		return nil, err
+	t.SrcPorts = portClasses(live, func(r firewall.Rule) *firewall.PortRange { return r.SrcPorts }, &c)
+	t.DstPorts = portClasses(live, func(r firewall.Rule) *firewall.PortRange { return r.DstPorts }, &c)
+	if len(c.sets) > MaxClasses {
+		return nil, fmt.Errorf("%w: %d distinct classes, the most is %d", ErrTooComplex, len(c.sets), MaxClasses)
 	}
-	if t.PortPairs, err = pairs(&sp, &dp, &port, n, "port"); err != nil {
-		return nil, err
-	}
-	var final classes
-	both, err := pairs(&addr, &port, &final, n, "decision")
-	if err != nil {
-		return nil, err
-	}
-	t.Verdicts = make(map[[2]uint32]firewallVerdict, len(both))
-	decided := make([]firewallVerdict, len(final.sets))
-	for id := 1; id < len(final.sets); id++ {
-		v := firewallVerdict{Action: dpAction(t.DefaultAction), Slot: t.DefaultSlot}
-		var err error
-		final.sets[id].each(func(i int) bool {
-			if rules[i].Action != firewall.ActionCount {
-				v.Action, v.Slot = dpAction(rules[i].Action), uint32(i)
-				return false
-			}
-			if v.Ncount == MaxCountRules {
-				err = fmt.Errorf("%w: a packet can match more than %d COUNT rules before a deciding rule (rule %d)", ErrTooComplex, MaxCountRules, i)
-				return false
-			}
-			v.Count[v.Ncount] = uint32(i)
-			v.Ncount++
-			return true
-		})
-		if err != nil {
-			return nil, err
+	t.Bitmaps = c.sets
+	t.Words = len(newBitset(n))
+	t.Count, t.Drop = newBitset(n), newBitset(n)
+	for i, r := range live {
+		switch r.Action {
+		case firewall.ActionCount:
+			t.Count.set(i)
+		case firewall.ActionDrop:
+			t.Drop.set(i)
 		}
-		decided[id] = v
-	}
-	for k, id := range both {
-		t.Verdicts[k] = decided[id]
 	}
 	t.Fingerprint = fingerprint(rules, def)
 	return t, nil
@@ -224,13 +202,6 @@ func (b bitset) key() string {
 	return unsafe.String((*byte)(unsafe.Pointer(unsafe.SliceData(b))), len(b)*8)
 }
 func (b bitset) empty() bool { return !slices.ContainsFunc(b, func(w uint64) bool { return w != 0 }) }
-func (b bitset) and(o bitset) bitset {
-	out := make(bitset, len(b))
-	for i := range b {
-		out[i] = b[i] & o[i]
-	}
-	return out
-}
 
 // each calls fn for every member in increasing order until fn returns false.
 func (b bitset) each(fn func(int) bool) {
@@ -383,40 +354,4 @@ func portClasses(rules []firewall.Rule, pick func(firewall.Rule) *firewall.PortR
 		out[portOther+k] = c.id(set)
 	}
 	return out
-}
-
-// pairs maps every pair of classes (one of a, one of b) with a non-empty
-// intersection to the class of that intersection in out. It finds the
-// pairs through the rules, never by trying all of a × b.
-func pairs(a, b, out *classes, n int, what string) (map[[2]uint32]uint32, error) {
-	byRule := make([][]uint32, n)
-	for id := 1; id < len(b.sets); id++ {
-		b.sets[id].each(func(r int) bool {
-			byRule[r] = append(byRule[r], uint32(id))
-			return true
-		})
-	}
-	res := map[[2]uint32]uint32{}
-	seen := make([]int, len(b.sets))
-	for aid := 1; aid < len(a.sets); aid++ {
-		var err error
-		a.sets[aid].each(func(r int) bool {
-			for _, bid := range byRule[r] {
-				if seen[bid] == aid {
-					continue
-				}
-				seen[bid] = aid
-				res[[2]uint32{uint32(aid), bid}] = out.id(a.sets[aid].and(b.sets[bid]))
-				if len(res) > MaxTableEntries {
-					err = fmt.Errorf("%w: more than %d %s combinations; use fewer overlapping prefixes or port ranges", ErrTooComplex, MaxTableEntries, what)
-					return false
-				}
-			}
-			return true
-		})
-		if err != nil {
-			return nil, err
-		}
-	}
-	return res, nil
 }

@@ -129,34 +129,46 @@ func (d *Dataplane) write(gen uint32, t *Tables) error {
 	if _, err := m.Dports.BatchUpdate(keys, t.DstPorts, nil); err != nil {
 		return fmt.Errorf("destination ports: %w", err)
 	}
-	if err := writePairs(m.AddrPairs, gen, t.AddrPairs); err != nil {
-		return fmt.Errorf("address pairs: %w", err)
-	}
-	if err := writePairs(m.PortPairs, gen, t.PortPairs); err != nil {
-		return fmt.Errorf("port pairs: %w", err)
-	}
-	if err := writePairs(m.Verdicts, gen, t.Verdicts); err != nil {
-		return fmt.Errorf("verdicts: %w", err)
+	if err := writeBitmaps(m.Bitmaps, gen, t.Bitmaps); err != nil {
+		return fmt.Errorf("bitmaps: %w", err)
 	}
 	if err := d.zeroCounters(gen); err != nil {
 		return err
 	}
-	s := firewallGenSettings{DefaultAction: dpAction(t.DefaultAction), DefaultSlot: t.DefaultSlot, Fingerprint: t.Fingerprint}
+	s := firewallGenSettings{DefaultAction: dpAction(t.DefaultAction), DefaultSlot: t.DefaultSlot, Fingerprint: t.Fingerprint,
+		Chunks: uint32((t.Words + chunk - 1) / chunk)}
+	copy(s.Count[:], t.Count)
+	copy(s.Drop[:], t.Drop)
 	return m.Settings.Update(gen, &s, ebpf.UpdateAny)
 }
 
-func writePairs[V any](m *ebpf.Map, gen uint32, pairs map[[2]uint32]V) error {
-	if len(pairs) == 0 {
-		return nil
+// bitmapBatch bounds the bitmaps written per system call, and so the
+// memory a write takes (2 KiB each).
+const bitmapBatch = 1024
+
+func writeBitmaps(m *ebpf.Map, gen uint32, sets []bitset) error {
+	keys := make([]firewallClassKey, 0, bitmapBatch)
+	vals := make([]firewallBitmap, 0, bitmapBatch)
+	flush := func() error {
+		if len(keys) == 0 {
+			return nil
+		}
+		_, err := m.BatchUpdate(keys, vals, nil)
+		keys, vals = keys[:0], vals[:0]
+		return err
 	}
-	keys := make([]firewallPairKey, 0, len(pairs))
-	vals := make([]V, 0, len(pairs))
-	for k, v := range pairs {
-		keys = append(keys, firewallPairKey{Gen: gen, A: k[0], B: k[1]})
+	for id := 1; id < len(sets); id++ {
+		keys = append(keys, firewallClassKey{Gen: gen, Class: uint32(id)})
+		var v firewallBitmap
+		copy(v.W[:], sets[id])
 		vals = append(vals, v)
+		if len(keys) == bitmapBatch {
+			if err := flush(); err != nil {
+				return err
+			}
+		}
 	}
-	_, err := m.BatchUpdate(keys, vals, nil)
-	return err
+	return flush()
 }
 
 func (d *Dataplane) zeroCounters(gen uint32) error {
@@ -182,9 +194,7 @@ func (d *Dataplane) clearGen(gen uint32) error {
 	errs = append(errs, clearMap(m.Dst4, func(k *firewallLpm4Key) bool { return k.Gen == gen }))
 	errs = append(errs, clearMap(m.Src6, func(k *firewallLpm6Key) bool { return k.Gen == gen }))
 	errs = append(errs, clearMap(m.Dst6, func(k *firewallLpm6Key) bool { return k.Gen == gen }))
-	for _, pm := range []*ebpf.Map{m.AddrPairs, m.PortPairs, m.Verdicts} {
-		errs = append(errs, clearMap(pm, func(k *firewallPairKey) bool { return k.Gen == gen }))
-	}
+	errs = append(errs, clearKeys(m.Bitmaps, func(k *firewallClassKey) bool { return k.Gen == gen }))
 	if err := errors.Join(errs...); err != nil {
 		return fmt.Errorf("xdp: clearing the inactive generation: %w", err)
 	}
@@ -208,6 +218,36 @@ func clearMap[K any](m *ebpf.Map, stale func(*K) bool) error {
 		if err := m.Delete(&doomed[i]); err != nil && !errors.Is(err, ebpf.ErrKeyNotExist) {
 			return err
 		}
+	}
+	return nil
+}
+
+// clearKeys deletes the entries of m whose keys are stale, walking keys
+// only: a bitmap is 2 KiB, and a large rule set has tens of thousands.
+func clearKeys[K any](m *ebpf.Map, stale func(*K) bool) error {
+	var doomed []K
+	var cur, next K
+	var prev any // nil: start from the first key
+	for {
+		err := m.NextKey(prev, &next)
+		if errors.Is(err, ebpf.ErrKeyNotExist) {
+			break
+		}
+		if err != nil {
+			return err
+		}
+		if stale(&next) {
+			doomed = append(doomed, next)
+		}
+		cur = next
+		prev = &cur
+	}
+	for len(doomed) > 0 {
+		n := min(len(doomed), bitmapBatch)
+		if _, err := m.BatchDelete(doomed[:n], nil); err != nil && !errors.Is(err, ebpf.ErrKeyNotExist) {
+			return err
+		}
+		doomed = doomed[n:]
 	}
 	return nil
 }

@@ -13,6 +13,17 @@ import (
 	"github.com/cilium/ebpf"
 )
 
+type firewallBitmap struct {
+	_ structs.HostLayout
+	W [256]uint64
+}
+
+type firewallClassKey struct {
+	_     structs.HostLayout
+	Gen   uint32
+	Class uint32
+}
+
 type firewallCounter struct {
 	_       structs.HostLayout
 	Packets uint64
@@ -24,6 +35,10 @@ type firewallGenSettings struct {
 	DefaultAction uint32
 	DefaultSlot   uint32
 	Fingerprint   uint64
+	Chunks        uint32
+	Pad           uint32
+	Count         [256]uint64
+	Drop          [256]uint64
 }
 
 type firewallLpm4Key struct {
@@ -40,37 +55,20 @@ type firewallLpm6Key struct {
 	Addr      [16]uint8
 }
 
-type firewallPairKey struct {
-	_   structs.HostLayout
-	Gen uint32
-	A   uint32
-	B   uint32
-}
-
-type firewallVerdict struct {
-	_      structs.HostLayout
-	Action uint32
-	Slot   uint32
-	Ncount uint32
-	Count  [8]uint32
-}
-
 // Names of all BPF objects in the ELF.
 //
 // Used for safe lookups in a Collection or CollectionSpec.
 const (
 	firewallMapActive    = "active"
-	firewallMapAddrPairs = "addr_pairs"
+	firewallMapBitmaps   = "bitmaps"
 	firewallMapCounters  = "counters"
 	firewallMapDports    = "dports"
 	firewallMapDst4      = "dst4"
 	firewallMapDst6      = "dst6"
-	firewallMapPortPairs = "port_pairs"
 	firewallMapSettings  = "settings"
 	firewallMapSports    = "sports"
 	firewallMapSrc4      = "src4"
 	firewallMapSrc6      = "src6"
-	firewallMapVerdicts  = "verdicts"
 	firewallProgFirewall = "firewall"
 )
 
@@ -123,18 +121,16 @@ type firewallProgramSpecs struct {
 //
 // It can be passed ebpf.CollectionSpec.Assign.
 type firewallMapSpecs struct {
-	Active    *ebpf.MapSpec `ebpf:"active"`
-	AddrPairs *ebpf.MapSpec `ebpf:"addr_pairs"`
-	Counters  *ebpf.MapSpec `ebpf:"counters"`
-	Dports    *ebpf.MapSpec `ebpf:"dports"`
-	Dst4      *ebpf.MapSpec `ebpf:"dst4"`
-	Dst6      *ebpf.MapSpec `ebpf:"dst6"`
-	PortPairs *ebpf.MapSpec `ebpf:"port_pairs"`
-	Settings  *ebpf.MapSpec `ebpf:"settings"`
-	Sports    *ebpf.MapSpec `ebpf:"sports"`
-	Src4      *ebpf.MapSpec `ebpf:"src4"`
-	Src6      *ebpf.MapSpec `ebpf:"src6"`
-	Verdicts  *ebpf.MapSpec `ebpf:"verdicts"`
+	Active   *ebpf.MapSpec `ebpf:"active"`
+	Bitmaps  *ebpf.MapSpec `ebpf:"bitmaps"`
+	Counters *ebpf.MapSpec `ebpf:"counters"`
+	Dports   *ebpf.MapSpec `ebpf:"dports"`
+	Dst4     *ebpf.MapSpec `ebpf:"dst4"`
+	Dst6     *ebpf.MapSpec `ebpf:"dst6"`
+	Settings *ebpf.MapSpec `ebpf:"settings"`
+	Sports   *ebpf.MapSpec `ebpf:"sports"`
+	Src4     *ebpf.MapSpec `ebpf:"src4"`
+	Src6     *ebpf.MapSpec `ebpf:"src6"`
 }
 
 // firewallVariableSpecs contains global variables before they are loaded into the kernel.
@@ -163,34 +159,30 @@ func (o *firewallObjects) Close() error {
 //
 // It can be passed to loadFirewallObjects or ebpf.CollectionSpec.LoadAndAssign.
 type firewallMaps struct {
-	Active    *ebpf.Map `ebpf:"active"`
-	AddrPairs *ebpf.Map `ebpf:"addr_pairs"`
-	Counters  *ebpf.Map `ebpf:"counters"`
-	Dports    *ebpf.Map `ebpf:"dports"`
-	Dst4      *ebpf.Map `ebpf:"dst4"`
-	Dst6      *ebpf.Map `ebpf:"dst6"`
-	PortPairs *ebpf.Map `ebpf:"port_pairs"`
-	Settings  *ebpf.Map `ebpf:"settings"`
-	Sports    *ebpf.Map `ebpf:"sports"`
-	Src4      *ebpf.Map `ebpf:"src4"`
-	Src6      *ebpf.Map `ebpf:"src6"`
-	Verdicts  *ebpf.Map `ebpf:"verdicts"`
+	Active   *ebpf.Map `ebpf:"active"`
+	Bitmaps  *ebpf.Map `ebpf:"bitmaps"`
+	Counters *ebpf.Map `ebpf:"counters"`
+	Dports   *ebpf.Map `ebpf:"dports"`
+	Dst4     *ebpf.Map `ebpf:"dst4"`
+	Dst6     *ebpf.Map `ebpf:"dst6"`
+	Settings *ebpf.Map `ebpf:"settings"`
+	Sports   *ebpf.Map `ebpf:"sports"`
+	Src4     *ebpf.Map `ebpf:"src4"`
+	Src6     *ebpf.Map `ebpf:"src6"`
 }
 
 func (m *firewallMaps) Close() error {
 	return _FirewallClose(
 		m.Active,
-		m.AddrPairs,
+		m.Bitmaps,
 		m.Counters,
 		m.Dports,
 		m.Dst4,
 		m.Dst6,
-		m.PortPairs,
 		m.Settings,
 		m.Sports,
 		m.Src4,
 		m.Src6,
-		m.Verdicts,
 	)
 }
 

@@ -182,3 +182,43 @@ func TestShortFrames(t *testing.T) {
 		})
 	}
 }
+
+// TestEveryCountRuleIsCounted: a packet may match any number of COUNT
+// rules (the bitmaps hold them all, unlike the eight slots of the former
+// verdict table), in several words of the bitmap, and each counts it
+// once; COUNT rules after the deciding rule do not.
+func TestEveryCountRuleIsCounted(t *testing.T) {
+	var rules []firewall.Rule
+	for i := range 150 {
+		r := firewall.Rule{Action: firewall.ActionCount}
+		if i%2 == 1 {
+			r.Src = pfx("10.0.0.0/8") // interleaved with COUNT rules that do not match
+			r.Protocol = firewall.ProtoTCP
+		}
+		rules = append(rules, r)
+	}
+	rules = append(rules,
+		firewall.Rule{Protocol: firewall.ProtoUDP, Action: firewall.ActionDrop},
+		firewall.Rule{Action: firewall.ActionCount})
+	d := openLoaded(t, rules, firewall.ActionAllow)
+	got, err := d.Program().Run(&ebpf.RunOptions{Data: frame{src: addr("192.0.2.1"), dst: addr("192.0.2.2"), proto: 17, dport: 53}.bytes()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got != xdpDrop {
+		t.Fatalf("verdict %d, want the UDP drop rule's", got)
+	}
+	st, err := d.Stats(len(rules))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, c := range st.Rules {
+		want := uint64(0)
+		if (i < 150 && i%2 == 0) || i == 150 {
+			want = 1
+		}
+		if c.Packets != want {
+			t.Errorf("rule %d counted %d packets, want %d", i, c.Packets, want)
+		}
+	}
+}

@@ -1,12 +1,16 @@
 // XDP firewall of the OPI security bridge.
 //
-// Classification costs the same whatever the number of rules: userspace
-// (internal/xdp/classify.go) precomputes the rule set into equivalence
-// classes per dimension and the decision for every combination of classes
-// that any rule can match, so a packet costs four lookups (source and
-// destination prefix tries, source and destination port arrays), three hash
-// lookups that combine the classes, and its counters. No loop runs over
-// rules.
+// Classification is a linear bit-vector search, as in bpf-iptables: rule i
+// is bit i (rules sorted by priority). Userspace (internal/xdp/classify.go)
+// gives every value a packet can have in each field (source prefix,
+// destination prefix, protocol with source port, protocol with destination
+// port) a class, and every class the bitmap of the rules that match it in
+// that field, wildcards included. A packet costs four lookups for its
+// classes, four for their bitmaps, and a walk over the words of the rule
+// set ANDing the four bitmaps: the first set bit is the rule that decides
+// (COUNT rules before it are counted). Any rule set loads, since nothing is
+// precomputed per combination of fields; the price is a walk of
+// rules/64 words per packet, done 8 words per step with bpf_loop.
 //
 // Every table key carries a generation bit. Userspace writes a new rule set
 // under the inactive generation, then flips `active`: a packet reads the
@@ -23,6 +27,12 @@
 #define SLOT_MALFORMED (MAX_RULES + 1)
 #define SLOTS (MAX_RULES + 2)
 
+/* A rule bitmap: WORDS words, searched CHUNK words per bpf_loop step (one
+ * call per step costs more than the eight ANDs it saves). */
+#define WORDS (MAX_RULES / 64)
+#define CHUNK 16
+#define CHUNKS (WORDS / CHUNK)
+
 /* Port slots: 65536 ports plus a "no ports" slot (non-first fragments) for
  * each of TCP, UDP and SCTP, then one slot each for any other protocol,
  * ICMP and ICMPv6. */
@@ -31,7 +41,6 @@
 #define PORT_OTHER (3 * PORT_SPAN)
 #define PORT_SLOTS (3 * PORT_SPAN + 3)
 
-#define MAX_COUNT 8
 #define MAX_EXT_HEADERS 6
 
 #define ACTION_ALLOW 1
@@ -49,23 +58,24 @@ struct lpm6_key {
 	__u8 addr[16];
 };
 
-struct pair_key {
+struct class_key {
 	__u32 gen;
-	__u32 a;
-	__u32 b;
+	__u32 class;
 };
 
-struct verdict {
-	__u32 action;
-	__u32 slot;   /* counter slot of the deciding rule, or SLOT_DEFAULT */
-	__u32 ncount; /* COUNT rules matched before it */
-	__u32 count[MAX_COUNT];
+/* The rules a class matches, bit i for rule i. */
+struct bitmap {
+	__u64 w[WORDS];
 };
 
 struct gen_settings {
 	__u32 default_action;
 	__u32 default_slot; /* counter slot for packets no rule decides */
 	__u64 fingerprint;
+	__u32 chunks;       /* CHUNK-word steps the rule set spans */
+	__u32 pad;
+	__u64 count[WORDS]; /* bits of the COUNT rules */
+	__u64 drop[WORDS];  /* bits of the DROP rules; other deciding rules ALLOW */
 };
 
 struct counter {
@@ -116,19 +126,16 @@ LPM_MAP(dst6, struct lpm6_key);
 PORT_MAP(sports);
 PORT_MAP(dports);
 
-#define PAIR_MAP(name, valtype)                          \
-	struct {                                             \
-		__uint(type, BPF_MAP_TYPE_HASH);                 \
-		__uint(max_entries, 1 << 20);                    \
-		__uint(map_flags, BPF_F_NO_PREALLOC);            \
-		__type(key, struct pair_key);                    \
-		__type(value, valtype);                          \
-		__uint(pinning, LIBBPF_PIN_BY_NAME);             \
-	} name SEC(".maps")
-
-PAIR_MAP(addr_pairs, __u32);
-PAIR_MAP(port_pairs, __u32);
-PAIR_MAP(verdicts, struct verdict);
+/* Bitmaps by (generation, class). Not preallocated: a rule set holds one
+ * per distinct class it has, 2 KiB each. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 1 << 20);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, struct class_key);
+	__type(value, struct bitmap);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} bitmaps SEC(".maps");
 
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
@@ -276,6 +283,112 @@ static __always_inline __u32 finish(__u32 gen, __u32 action, __u32 slot, __u64 b
 	return action == ACTION_DROP ? XDP_DROP : XDP_PASS;
 }
 
+/* bounded returns x & mask, computed on the register that is then used to
+ * index, so the verifier sees the bound. Without the empty asm the compiler
+ * drops the mask after a comparison that already bounds x, and indexes
+ * with a copy the verifier knows nothing about. */
+#define bounded(x, mask)                           \
+	({                                             \
+		__u32 __v = (x);                           \
+		asm volatile("" : "+r"(__v));              \
+		__v & (mask);                              \
+	})
+
+/* ctz64 is the index of the lowest set bit of x, which is not 0: the
+ * number of bits below it, counted without branches (a branch per step
+ * would multiply the paths the verifier walks in count_word's loop). */
+static __always_inline __u32 ctz64(__u64 x)
+{
+	x = (x & -x) - 1;
+	x = x - ((x >> 1) & 0x5555555555555555ULL);
+	x = (x & 0x3333333333333333ULL) + ((x >> 2) & 0x3333333333333333ULL);
+	x = (x + (x >> 4)) & 0x0f0f0f0f0f0f0f0fULL;
+	return (x * 0x0101010101010101ULL) >> 56;
+}
+
+/* A search of the rule bitmaps for one packet: bpf_loop's context. */
+struct search {
+	struct bitmap *b0, *b1, *b2, *b3; /* the packet's classes' bitmaps */
+	struct gen_settings *set;
+	__u64 bytes;
+	__u64 first;   /* the deciding rule's bit in its word */
+	__u32 word;    /* the deciding rule's word; WORDS while none */
+	__u32 counted; /* whether COUNT rules matched on the way */
+	__u32 gen;
+};
+
+/* find_decider ANDs the four bitmaps over one chunk of CHUNK words and
+ * stops at the first word with a deciding rule. Most chunks of a large rule
+ * set match nothing: they cost their loads and ANDs, at fixed offsets from
+ * one pointer per bitmap, and nothing else; the words are ANDed again, with
+ * the COUNT rules' mask, only in a chunk where something matched. Counting
+ * is left to count_word: an inner loop here, unrolled CHUNK times, would be
+ * more than the verifier explores. */
+static long find_decider(__u32 chunk, void *ctx)
+{
+	struct search *s = ctx;
+
+	if (chunk >= CHUNKS)
+		return 1;
+	__u32 base = bounded(chunk, CHUNKS - 1) * CHUNK;
+	__u64 *p0 = &s->b0->w[base], *p1 = &s->b1->w[base];
+	__u64 *p2 = &s->b2->w[base], *p3 = &s->b3->w[base];
+	__u64 any = 0;
+
+#pragma unroll
+	for (int j = 0; j < CHUNK; j++)
+		any |= p0[j] & p1[j] & p2[j] & p3[j];
+	if (!any)
+		return 0;
+
+	__u64 *pc = &s->set->count[base];
+	__u64 counting = 0;
+#pragma unroll
+	for (int j = 0; j < CHUNK; j++) {
+		__u64 m = p0[j] & p1[j] & p2[j] & p3[j];
+		__u64 d = m & ~pc[j];
+
+		counting |= m & pc[j];
+		if (d) {
+			s->word = base + j;
+			s->first = d & -d;
+			s->counted |= counting != 0;
+			return 1;
+		}
+	}
+	s->counted |= counting != 0;
+	return 0;
+}
+
+/* count_word counts the COUNT rules of word w that match, up to the
+ * deciding rule; only packets that matched COUNT rules come here. */
+static long count_word(__u32 w, void *ctx)
+{
+	struct search *s = ctx;
+
+	if (w > s->word || w >= WORDS)
+		return 1;
+	w = bounded(w, WORDS - 1);
+	__u64 counted = s->b0->w[w] & s->b1->w[w] & s->b2->w[w] & s->b3->w[w] & s->set->count[w];
+	if (w == s->word)
+		counted &= s->first - 1;
+	for (int k = 0; k < 64; k++) {
+		if (!counted)
+			break;
+		count(s->gen, w * 64 + ctz64(counted), s->bytes);
+		counted &= counted - 1;
+	}
+	return 0;
+}
+
+static __always_inline struct bitmap *bitmap_of(__u32 gen, __u32 *class)
+{
+	if (!class || !*class)
+		return 0; /* the empty class: no rule matches */
+	struct class_key k = {.gen = gen, .class = *class};
+	return bpf_map_lookup_elem(&bitmaps, &k);
+}
+
 SEC("xdp")
 int firewall(struct xdp_md *ctx)
 {
@@ -338,42 +451,40 @@ int firewall(struct xdp_md *ctx)
 	__u32 dslot = set->default_slot;
 	if (dslot > SLOT_DEFAULT)
 		dslot = SLOT_DEFAULT;
-	if (!sclass || !dclass)
-		return finish(gen, action, dslot, bytes);
 
 	__u32 key = gen * PORT_SLOTS + f.sport_slot;
 	__u32 *spclass = bpf_map_lookup_elem(&sports, &key);
 	key = gen * PORT_SLOTS + f.dport_slot;
 	__u32 *dpclass = bpf_map_lookup_elem(&dports, &key);
-	if (!spclass || !dpclass || !*spclass || !*dpclass)
+
+	struct search s = {.set = set, .bytes = bytes, .gen = gen};
+	s.b0 = bitmap_of(gen, sclass);
+	if (!s.b0)
+		return finish(gen, action, dslot, bytes);
+	s.b1 = bitmap_of(gen, dclass);
+	if (!s.b1)
+		return finish(gen, action, dslot, bytes);
+	s.b2 = bitmap_of(gen, spclass);
+	if (!s.b2)
+		return finish(gen, action, dslot, bytes);
+	s.b3 = bitmap_of(gen, dpclass);
+	if (!s.b3)
 		return finish(gen, action, dslot, bytes);
 
-	struct pair_key pk = {.gen = gen, .a = *sclass, .b = *dclass};
-	__u32 *addr = bpf_map_lookup_elem(&addr_pairs, &pk);
-	if (!addr)
+	__u32 chunks = set->chunks;
+	if (chunks > CHUNKS)
+		chunks = CHUNKS;
+	s.word = WORDS;
+	bpf_loop(chunks, find_decider, &s, 0);
+	if (s.counted)
+		bpf_loop(chunks * CHUNK, count_word, &s, 0);
+	__u32 w = s.word;
+	if (w >= WORDS)
 		return finish(gen, action, dslot, bytes);
-	pk.a = *spclass;
-	pk.b = *dpclass;
-	__u32 *port = bpf_map_lookup_elem(&port_pairs, &pk);
-	if (!port)
-		return finish(gen, action, dslot, bytes);
-	pk.a = *addr;
-	pk.b = *port;
-	struct verdict *v = bpf_map_lookup_elem(&verdicts, &pk);
-	if (!v)
-		return finish(gen, action, dslot, bytes);
-
-	for (int i = 0; i < MAX_COUNT; i++) {
-		if (i >= v->ncount)
-			break;
-		__u32 slot = v->count[i];
-		if (slot < MAX_RULES)
-			count(gen, slot, bytes);
-	}
-	__u32 slot = v->slot;
-	if (slot > SLOT_DEFAULT)
-		slot = SLOT_DEFAULT;
-	return finish(gen, v->action, slot, bytes);
+	w = bounded(w, WORDS - 1);
+	__u32 slot = w * 64 + ctz64(s.first);
+	action = (set->drop[w] & s.first) ? ACTION_DROP : ACTION_ALLOW;
+	return finish(gen, action, slot, bytes);
 }
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";
