@@ -3453,6 +3453,14 @@ type ListIkeSasRequest struct {
 	// Only the SAs of this connection, `ikeConnections/{ike_connection}`;
 	// empty means all.
 	IkeConnection string `protobuf:"bytes,1,opt,name=ike_connection,json=ikeConnection,proto3" json:"ike_connection,omitempty"`
+	// The most IKE SAs to return. 0 means the server's default of 50; larger
+	// values than 1000 are treated as 1000.
+	PageSize int32 `protobuf:"varint,2,opt,name=page_size,json=pageSize,proto3" json:"page_size,omitempty"`
+	// The `next_page_token` of the previous response, with the same
+	// `ike_connection`; empty for the first page. A page resumes after the
+	// last SA returned, by unique id, so SAs that come up between pages are
+	// listed on a later page and none is listed twice.
+	PageToken     string `protobuf:"bytes,3,opt,name=page_token,json=pageToken,proto3" json:"page_token,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -3494,11 +3502,27 @@ func (x *ListIkeSasRequest) GetIkeConnection() string {
 	return ""
 }
 
+func (x *ListIkeSasRequest) GetPageSize() int32 {
+	if x != nil {
+		return x.PageSize
+	}
+	return 0
+}
+
+func (x *ListIkeSasRequest) GetPageToken() string {
+	if x != nil {
+		return x.PageToken
+	}
+	return ""
+}
+
 // Response message for ListIkeSas.
 type ListIkeSasResponse struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
-	// The IKE SAs, ordered by unique id.
-	IkeSas        []*IkeSa `protobuf:"bytes,1,rep,name=ike_sas,json=ikeSas,proto3" json:"ike_sas,omitempty"`
+	// The IKE SAs of this page, ordered by unique id.
+	IkeSas []*IkeSa `protobuf:"bytes,1,rep,name=ike_sas,json=ikeSas,proto3" json:"ike_sas,omitempty"`
+	// Pass as `page_token` to get the next page; empty on the last page.
+	NextPageToken string `protobuf:"bytes,2,opt,name=next_page_token,json=nextPageToken,proto3" json:"next_page_token,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -3540,12 +3564,26 @@ func (x *ListIkeSasResponse) GetIkeSas() []*IkeSa {
 	return nil
 }
 
+func (x *ListIkeSasResponse) GetNextPageToken() string {
+	if x != nil {
+		return x.NextPageToken
+	}
+	return ""
+}
+
 // Request message for ListChildSas.
 type ListChildSasRequest struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// Only the SAs of this connection, `ikeConnections/{ike_connection}`;
 	// empty means all.
 	IkeConnection string `protobuf:"bytes,1,opt,name=ike_connection,json=ikeConnection,proto3" json:"ike_connection,omitempty"`
+	// The most child SAs to return. 0 means the server's default of 50;
+	// larger values than 1000 are treated as 1000.
+	PageSize int32 `protobuf:"varint,2,opt,name=page_size,json=pageSize,proto3" json:"page_size,omitempty"`
+	// The `next_page_token` of the previous response, with the same
+	// `ike_connection`; empty for the first page. A page resumes after the
+	// last child SA returned, by IKE SA and child SA unique id.
+	PageToken     string `protobuf:"bytes,3,opt,name=page_token,json=pageToken,proto3" json:"page_token,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -3587,11 +3625,28 @@ func (x *ListChildSasRequest) GetIkeConnection() string {
 	return ""
 }
 
+func (x *ListChildSasRequest) GetPageSize() int32 {
+	if x != nil {
+		return x.PageSize
+	}
+	return 0
+}
+
+func (x *ListChildSasRequest) GetPageToken() string {
+	if x != nil {
+		return x.PageToken
+	}
+	return ""
+}
+
 // Response message for ListChildSas.
 type ListChildSasResponse struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
-	// The child SAs, ordered by IKE SA and then child SA unique id.
-	ChildSas      []*ChildSa `protobuf:"bytes,1,rep,name=child_sas,json=childSas,proto3" json:"child_sas,omitempty"`
+	// The child SAs of this page, ordered by IKE SA and then child SA unique
+	// id.
+	ChildSas []*ChildSa `protobuf:"bytes,1,rep,name=child_sas,json=childSas,proto3" json:"child_sas,omitempty"`
+	// Pass as `page_token` to get the next page; empty on the last page.
+	NextPageToken string `protobuf:"bytes,2,opt,name=next_page_token,json=nextPageToken,proto3" json:"next_page_token,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -3631,6 +3686,13 @@ func (x *ListChildSasResponse) GetChildSas() []*ChildSa {
 		return x.ChildSas
 	}
 	return nil
+}
+
+func (x *ListChildSasResponse) GetNextPageToken() string {
+	if x != nil {
+		return x.NextPageToken
+	}
+	return ""
 }
 
 // Request message for GetIpsecVersion.
@@ -4002,17 +4064,25 @@ const file_opi_security_v1_ipsec_proto_rawDesc = "" +
 	"\x17DeletePrivateKeyRequest\x127\n" +
 	"\x04name\x18\x01 \x01(\tB#\xe0A\x02\xfaA\x1d\n" +
 	"\x1bsecurity.opi.dev/PrivateKeyR\x04name\x12(\n" +
-	"\rallow_missing\x18\x02 \x01(\bB\x03\xe0A\x01R\fallowMissing\"b\n" +
+	"\rallow_missing\x18\x02 \x01(\bB\x03\xe0A\x01R\fallowMissing\"\xa8\x01\n" +
 	"\x11ListIkeSasRequest\x12M\n" +
 	"\x0eike_connection\x18\x01 \x01(\tB&\xe0A\x01\xfaA \n" +
-	"\x1esecurity.opi.dev/IkeConnectionR\rikeConnection\"J\n" +
+	"\x1esecurity.opi.dev/IkeConnectionR\rikeConnection\x12 \n" +
+	"\tpage_size\x18\x02 \x01(\x05B\x03\xe0A\x01R\bpageSize\x12\"\n" +
+	"\n" +
+	"page_token\x18\x03 \x01(\tB\x03\xe0A\x01R\tpageToken\"w\n" +
 	"\x12ListIkeSasResponse\x124\n" +
-	"\aike_sas\x18\x01 \x03(\v2\x16.opi.security.v1.IkeSaB\x03\xe0A\x03R\x06ikeSas\"d\n" +
+	"\aike_sas\x18\x01 \x03(\v2\x16.opi.security.v1.IkeSaB\x03\xe0A\x03R\x06ikeSas\x12+\n" +
+	"\x0fnext_page_token\x18\x02 \x01(\tB\x03\xe0A\x03R\rnextPageToken\"\xaa\x01\n" +
 	"\x13ListChildSasRequest\x12M\n" +
 	"\x0eike_connection\x18\x01 \x01(\tB&\xe0A\x01\xfaA \n" +
-	"\x1esecurity.opi.dev/IkeConnectionR\rikeConnection\"R\n" +
+	"\x1esecurity.opi.dev/IkeConnectionR\rikeConnection\x12 \n" +
+	"\tpage_size\x18\x02 \x01(\x05B\x03\xe0A\x01R\bpageSize\x12\"\n" +
+	"\n" +
+	"page_token\x18\x03 \x01(\tB\x03\xe0A\x01R\tpageToken\"\x7f\n" +
 	"\x14ListChildSasResponse\x12:\n" +
-	"\tchild_sas\x18\x01 \x03(\v2\x18.opi.security.v1.ChildSaB\x03\xe0A\x03R\bchildSas\"\x18\n" +
+	"\tchild_sas\x18\x01 \x03(\v2\x18.opi.security.v1.ChildSaB\x03\xe0A\x03R\bchildSas\x12+\n" +
+	"\x0fnext_page_token\x18\x02 \x01(\tB\x03\xe0A\x03R\rnextPageToken\"\x18\n" +
 	"\x16GetIpsecVersionRequest\"\x16\n" +
 	"\x14GetIpsecStatsRequest\"e\n" +
 	"\x14WatchSaEventsRequest\x12M\n" +
