@@ -245,12 +245,18 @@ func (StartAction) EnumDescriptor() ([]byte, []int) {
 type DpdAction int32
 
 const (
-	// Close the SA (the default).
+	// The server's default: RESTART when the connection's first remote
+	// address is one host (an IP address or a DNS name) it can initiate to,
+	// so a tunnel comes back by itself after the peer crashed and restarted;
+	// CLEAR when it can only respond (no remote address, `%any`, a subnet or
+	// a range), since a responder cannot reach the peer.
 	DpdAction_DPD_ACTION_UNSPECIFIED DpdAction = 0
 	// Close the SA and install a trap policy, so traffic brings it back.
 	DpdAction_DPD_ACTION_TRAP DpdAction = 1
-	// Re-initiate the SA at once.
+	// Re-initiate the SA at once, and keep trying until it comes up.
 	DpdAction_DPD_ACTION_RESTART DpdAction = 2
+	// Close the SA and leave it closed.
+	DpdAction_DPD_ACTION_CLEAR DpdAction = 3
 )
 
 // Enum value maps for DpdAction.
@@ -259,11 +265,13 @@ var (
 		0: "DPD_ACTION_UNSPECIFIED",
 		1: "DPD_ACTION_TRAP",
 		2: "DPD_ACTION_RESTART",
+		3: "DPD_ACTION_CLEAR",
 	}
 	DpdAction_value = map[string]int32{
 		"DPD_ACTION_UNSPECIFIED": 0,
 		"DPD_ACTION_TRAP":        1,
 		"DPD_ACTION_RESTART":     2,
+		"DPD_ACTION_CLEAR":       3,
 	}
 )
 
@@ -564,7 +572,12 @@ type IkeConnection struct {
 	RemoteAuth *Authentication `protobuf:"bytes,9,opt,name=remote_auth,json=remoteAuth,proto3" json:"remote_auth,omitempty"`
 	// The child SAs, at least one.
 	Children []*ChildSaConfig `protobuf:"bytes,10,rep,name=children,proto3" json:"children,omitempty"`
-	// The interval of dead peer detection; unset or zero disables it.
+	// The interval of dead peer detection: how long the IKE SA may be idle
+	// before the peer is asked whether it is alive. Unset means 30 s; zero
+	// disables it (a peer that crashed is then never noticed, and its
+	// tunnels never come back by themselves). A peer counts as dead once the
+	// daemon's retransmissions go unanswered (strongSwan's
+	// `charon.retransmit_*` settings: about 165 s by default).
 	DpdDelay *durationpb.Duration `protobuf:"bytes,11,opt,name=dpd_delay,json=dpdDelay,proto3" json:"dpd_delay,omitempty"`
 	// Always encapsulate ESP in UDP, even without NAT. Needed when the
 	// daemon's IPsec stack is userspace (strongSwan's kernel-libipsec).
@@ -835,7 +848,8 @@ type ChildSaConfig struct {
 	Mode IpsecMode `protobuf:"varint,5,opt,name=mode,proto3,enum=opi.security.v1.IpsecMode" json:"mode,omitempty"`
 	// What the daemon does with the child SA once loaded.
 	StartAction StartAction `protobuf:"varint,6,opt,name=start_action,json=startAction,proto3,enum=opi.security.v1.StartAction" json:"start_action,omitempty"`
-	// What happens when dead peer detection finds the peer gone.
+	// What happens when dead peer detection finds the peer gone; unset is
+	// RESTART for a connection that can initiate, CLEAR otherwise.
 	DpdAction DpdAction `protobuf:"varint,7,opt,name=dpd_action,json=dpdAction,proto3,enum=opi.security.v1.DpdAction" json:"dpd_action,omitempty"`
 	// The child SA rekey interval; unset means the daemon's default (1h).
 	RekeyTime     *durationpb.Duration `protobuf:"bytes,8,opt,name=rekey_time,json=rekeyTime,proto3" json:"rekey_time,omitempty"`
@@ -4105,11 +4119,12 @@ const file_opi_security_v1_ipsec_proto_rawDesc = "" +
 	"\vStartAction\x12\x1c\n" +
 	"\x18START_ACTION_UNSPECIFIED\x10\x00\x12\x15\n" +
 	"\x11START_ACTION_TRAP\x10\x01\x12\x16\n" +
-	"\x12START_ACTION_START\x10\x02*T\n" +
+	"\x12START_ACTION_START\x10\x02*j\n" +
 	"\tDpdAction\x12\x1a\n" +
 	"\x16DPD_ACTION_UNSPECIFIED\x10\x00\x12\x13\n" +
 	"\x0fDPD_ACTION_TRAP\x10\x01\x12\x16\n" +
-	"\x12DPD_ACTION_RESTART\x10\x02*\x86\x02\n" +
+	"\x12DPD_ACTION_RESTART\x10\x02\x12\x14\n" +
+	"\x10DPD_ACTION_CLEAR\x10\x03*\x86\x02\n" +
 	"\n" +
 	"IkeSaState\x12\x1c\n" +
 	"\x18IKE_SA_STATE_UNSPECIFIED\x10\x00\x12\x18\n" +
