@@ -80,25 +80,29 @@ type Child struct {
 	ESPProposals []string
 	Mode         string // "tunnel" or "transport"; empty for the default
 	StartAction  string // "none", "trap" or "start"; empty for none
-	DPDAction    string // "clear", "trap" or "restart"; empty for clear
+	DPDAction    string // "clear", "trap" or "restart"; the domain always sets it
 	RekeySeconds int64  // 0 for the default
 }
 
 // Conn is one IKE connection as the daemon loads it. Name is the
 // connection's resource id.
 type Conn struct {
-	Name         string
-	Version      int // 0 (any), 1 or 2
-	LocalAddrs   []string
-	RemoteAddrs  []string
-	LocalPort    int
-	RemotePort   int
-	Proposals    []string // strongSwan proposal syntax
-	Local        Auth
-	Remote       Auth
-	Children     []Child
-	DPDSeconds   int64
-	Encap        bool // force UDP encapsulation of ESP
+	Name        string
+	Version     int // 0 (any), 1 or 2
+	LocalAddrs  []string
+	RemoteAddrs []string
+	LocalPort   int
+	RemotePort  int
+	Proposals   []string // strongSwan proposal syntax
+	Local       Auth
+	Remote      Auth
+	Children    []Child
+	DPDSeconds  int64 // 0 disables dead peer detection
+	Encap       bool  // force UDP encapsulation of ESP
+	// KeepTrying: establishing the IKE SA (initiated, or restarted by a
+	// child's DPD action) is retried until it succeeds, not given up
+	// after one attempt (strongSwan: keyingtries = 0).
+	KeepTrying   bool
 	RekeySeconds int64
 }
 

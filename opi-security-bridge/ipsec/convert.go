@@ -118,7 +118,7 @@ func (m *Manager) toBackend(ctx context.Context, c *securityv1.IkeConnection) (C
 		LocalAddrs: c.GetLocalAddrs(), RemoteAddrs: c.GetRemoteAddrs(),
 		LocalPort: int(c.GetLocalPort()), RemotePort: int(c.GetRemotePort()),
 		Proposals: c.GetProposals(), Encap: c.GetForceUdpEncapsulation(),
-		DPDSeconds:   int64(c.GetDpdDelay().AsDuration().Seconds()),
+		DPDSeconds:   dpdSeconds(c),
 		RekeySeconds: int64(c.GetRekeyTime().AsDuration().Seconds()),
 	}
 	if vc.Local, err = m.auth(ctx, c.GetLocalAuth()); err != nil {
@@ -127,13 +127,19 @@ func (m *Manager) toBackend(ctx context.Context, c *securityv1.IkeConnection) (C
 	if vc.Remote, err = m.auth(ctx, c.GetRemoteAuth()); err != nil {
 		return vc, nil, err
 	}
+	initiator := canInitiate(c)
 	for _, ch := range c.GetChildren() {
+		action := dpdAction(ch, initiator)
+		// A restart that gives up after one attempt (charon's keyingtries
+		// default) loses the tunnel when the peer is still down at that
+		// moment; restarting means trying until the peer answers.
+		vc.KeepTrying = vc.KeepTrying || action == "restart"
 		vc.Children = append(vc.Children, Child{
 			Name: ch.GetName(), LocalTS: ch.GetLocalTs(), RemoteTS: ch.GetRemoteTs(),
 			ESPProposals: ch.GetEspProposals(),
 			Mode:         map[securityv1.IpsecMode]string{securityv1.IpsecMode_IPSEC_MODE_TRANSPORT: "transport", securityv1.IpsecMode_IPSEC_MODE_TUNNEL: "tunnel"}[ch.GetMode()],
 			StartAction:  map[securityv1.StartAction]string{securityv1.StartAction_START_ACTION_TRAP: "trap", securityv1.StartAction_START_ACTION_START: "start"}[ch.GetStartAction()],
-			DPDAction:    map[securityv1.DpdAction]string{securityv1.DpdAction_DPD_ACTION_TRAP: "trap", securityv1.DpdAction_DPD_ACTION_RESTART: "restart"}[ch.GetDpdAction()],
+			DPDAction:    action,
 			RekeySeconds: int64(ch.GetRekeyTime().AsDuration().Seconds()),
 		})
 	}

@@ -245,12 +245,18 @@ func (StartAction) EnumDescriptor() ([]byte, []int) {
 type DpdAction int32
 
 const (
-	// Close the SA (the default).
+	// The server's default: RESTART when the connection's first remote
+	// address is one host (an IP address or a DNS name) it can initiate to,
+	// so a tunnel comes back by itself after the peer crashed and restarted;
+	// CLEAR when it can only respond (no remote address, `%any`, a subnet or
+	// a range), since a responder cannot reach the peer.
 	DpdAction_DPD_ACTION_UNSPECIFIED DpdAction = 0
 	// Close the SA and install a trap policy, so traffic brings it back.
 	DpdAction_DPD_ACTION_TRAP DpdAction = 1
-	// Re-initiate the SA at once.
+	// Re-initiate the SA at once, and keep trying until it comes up.
 	DpdAction_DPD_ACTION_RESTART DpdAction = 2
+	// Close the SA and leave it closed.
+	DpdAction_DPD_ACTION_CLEAR DpdAction = 3
 )
 
 // Enum value maps for DpdAction.
@@ -259,11 +265,13 @@ var (
 		0: "DPD_ACTION_UNSPECIFIED",
 		1: "DPD_ACTION_TRAP",
 		2: "DPD_ACTION_RESTART",
+		3: "DPD_ACTION_CLEAR",
 	}
 	DpdAction_value = map[string]int32{
 		"DPD_ACTION_UNSPECIFIED": 0,
 		"DPD_ACTION_TRAP":        1,
 		"DPD_ACTION_RESTART":     2,
+		"DPD_ACTION_CLEAR":       3,
 	}
 )
 
@@ -564,7 +572,12 @@ type IkeConnection struct {
 	RemoteAuth *Authentication `protobuf:"bytes,9,opt,name=remote_auth,json=remoteAuth,proto3" json:"remote_auth,omitempty"`
 	// The child SAs, at least one.
 	Children []*ChildSaConfig `protobuf:"bytes,10,rep,name=children,proto3" json:"children,omitempty"`
-	// The interval of dead peer detection; unset or zero disables it.
+	// The interval of dead peer detection: how long the IKE SA may be idle
+	// before the peer is asked whether it is alive. Unset means 30 s; zero
+	// disables it (a peer that crashed is then never noticed, and its
+	// tunnels never come back by themselves). A peer counts as dead once the
+	// daemon's retransmissions go unanswered (strongSwan's
+	// `charon.retransmit_*` settings: about 165 s by default).
 	DpdDelay *durationpb.Duration `protobuf:"bytes,11,opt,name=dpd_delay,json=dpdDelay,proto3" json:"dpd_delay,omitempty"`
 	// Always encapsulate ESP in UDP, even without NAT. Needed when the
 	// daemon's IPsec stack is userspace (strongSwan's kernel-libipsec).
@@ -835,7 +848,8 @@ type ChildSaConfig struct {
 	Mode IpsecMode `protobuf:"varint,5,opt,name=mode,proto3,enum=opi.security.v1.IpsecMode" json:"mode,omitempty"`
 	// What the daemon does with the child SA once loaded.
 	StartAction StartAction `protobuf:"varint,6,opt,name=start_action,json=startAction,proto3,enum=opi.security.v1.StartAction" json:"start_action,omitempty"`
-	// What happens when dead peer detection finds the peer gone.
+	// What happens when dead peer detection finds the peer gone; unset is
+	// RESTART for a connection that can initiate, CLEAR otherwise.
 	DpdAction DpdAction `protobuf:"varint,7,opt,name=dpd_action,json=dpdAction,proto3,enum=opi.security.v1.DpdAction" json:"dpd_action,omitempty"`
 	// The child SA rekey interval; unset means the daemon's default (1h).
 	RekeyTime     *durationpb.Duration `protobuf:"bytes,8,opt,name=rekey_time,json=rekeyTime,proto3" json:"rekey_time,omitempty"`
@@ -3453,6 +3467,14 @@ type ListIkeSasRequest struct {
 	// Only the SAs of this connection, `ikeConnections/{ike_connection}`;
 	// empty means all.
 	IkeConnection string `protobuf:"bytes,1,opt,name=ike_connection,json=ikeConnection,proto3" json:"ike_connection,omitempty"`
+	// The most IKE SAs to return. 0 means the server's default of 50; larger
+	// values than 1000 are treated as 1000.
+	PageSize int32 `protobuf:"varint,2,opt,name=page_size,json=pageSize,proto3" json:"page_size,omitempty"`
+	// The `next_page_token` of the previous response, with the same
+	// `ike_connection`; empty for the first page. A page resumes after the
+	// last SA returned, by unique id, so SAs that come up between pages are
+	// listed on a later page and none is listed twice.
+	PageToken     string `protobuf:"bytes,3,opt,name=page_token,json=pageToken,proto3" json:"page_token,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -3494,11 +3516,27 @@ func (x *ListIkeSasRequest) GetIkeConnection() string {
 	return ""
 }
 
+func (x *ListIkeSasRequest) GetPageSize() int32 {
+	if x != nil {
+		return x.PageSize
+	}
+	return 0
+}
+
+func (x *ListIkeSasRequest) GetPageToken() string {
+	if x != nil {
+		return x.PageToken
+	}
+	return ""
+}
+
 // Response message for ListIkeSas.
 type ListIkeSasResponse struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
-	// The IKE SAs, ordered by unique id.
-	IkeSas        []*IkeSa `protobuf:"bytes,1,rep,name=ike_sas,json=ikeSas,proto3" json:"ike_sas,omitempty"`
+	// The IKE SAs of this page, ordered by unique id.
+	IkeSas []*IkeSa `protobuf:"bytes,1,rep,name=ike_sas,json=ikeSas,proto3" json:"ike_sas,omitempty"`
+	// Pass as `page_token` to get the next page; empty on the last page.
+	NextPageToken string `protobuf:"bytes,2,opt,name=next_page_token,json=nextPageToken,proto3" json:"next_page_token,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -3540,12 +3578,26 @@ func (x *ListIkeSasResponse) GetIkeSas() []*IkeSa {
 	return nil
 }
 
+func (x *ListIkeSasResponse) GetNextPageToken() string {
+	if x != nil {
+		return x.NextPageToken
+	}
+	return ""
+}
+
 // Request message for ListChildSas.
 type ListChildSasRequest struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// Only the SAs of this connection, `ikeConnections/{ike_connection}`;
 	// empty means all.
 	IkeConnection string `protobuf:"bytes,1,opt,name=ike_connection,json=ikeConnection,proto3" json:"ike_connection,omitempty"`
+	// The most child SAs to return. 0 means the server's default of 50;
+	// larger values than 1000 are treated as 1000.
+	PageSize int32 `protobuf:"varint,2,opt,name=page_size,json=pageSize,proto3" json:"page_size,omitempty"`
+	// The `next_page_token` of the previous response, with the same
+	// `ike_connection`; empty for the first page. A page resumes after the
+	// last child SA returned, by IKE SA and child SA unique id.
+	PageToken     string `protobuf:"bytes,3,opt,name=page_token,json=pageToken,proto3" json:"page_token,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -3587,11 +3639,28 @@ func (x *ListChildSasRequest) GetIkeConnection() string {
 	return ""
 }
 
+func (x *ListChildSasRequest) GetPageSize() int32 {
+	if x != nil {
+		return x.PageSize
+	}
+	return 0
+}
+
+func (x *ListChildSasRequest) GetPageToken() string {
+	if x != nil {
+		return x.PageToken
+	}
+	return ""
+}
+
 // Response message for ListChildSas.
 type ListChildSasResponse struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
-	// The child SAs, ordered by IKE SA and then child SA unique id.
-	ChildSas      []*ChildSa `protobuf:"bytes,1,rep,name=child_sas,json=childSas,proto3" json:"child_sas,omitempty"`
+	// The child SAs of this page, ordered by IKE SA and then child SA unique
+	// id.
+	ChildSas []*ChildSa `protobuf:"bytes,1,rep,name=child_sas,json=childSas,proto3" json:"child_sas,omitempty"`
+	// Pass as `page_token` to get the next page; empty on the last page.
+	NextPageToken string `protobuf:"bytes,2,opt,name=next_page_token,json=nextPageToken,proto3" json:"next_page_token,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -3631,6 +3700,13 @@ func (x *ListChildSasResponse) GetChildSas() []*ChildSa {
 		return x.ChildSas
 	}
 	return nil
+}
+
+func (x *ListChildSasResponse) GetNextPageToken() string {
+	if x != nil {
+		return x.NextPageToken
+	}
+	return ""
 }
 
 // Request message for GetIpsecVersion.
@@ -4002,17 +4078,25 @@ const file_opi_security_v1_ipsec_proto_rawDesc = "" +
 	"\x17DeletePrivateKeyRequest\x127\n" +
 	"\x04name\x18\x01 \x01(\tB#\xe0A\x02\xfaA\x1d\n" +
 	"\x1bsecurity.opi.dev/PrivateKeyR\x04name\x12(\n" +
-	"\rallow_missing\x18\x02 \x01(\bB\x03\xe0A\x01R\fallowMissing\"b\n" +
+	"\rallow_missing\x18\x02 \x01(\bB\x03\xe0A\x01R\fallowMissing\"\xa8\x01\n" +
 	"\x11ListIkeSasRequest\x12M\n" +
 	"\x0eike_connection\x18\x01 \x01(\tB&\xe0A\x01\xfaA \n" +
-	"\x1esecurity.opi.dev/IkeConnectionR\rikeConnection\"J\n" +
+	"\x1esecurity.opi.dev/IkeConnectionR\rikeConnection\x12 \n" +
+	"\tpage_size\x18\x02 \x01(\x05B\x03\xe0A\x01R\bpageSize\x12\"\n" +
+	"\n" +
+	"page_token\x18\x03 \x01(\tB\x03\xe0A\x01R\tpageToken\"w\n" +
 	"\x12ListIkeSasResponse\x124\n" +
-	"\aike_sas\x18\x01 \x03(\v2\x16.opi.security.v1.IkeSaB\x03\xe0A\x03R\x06ikeSas\"d\n" +
+	"\aike_sas\x18\x01 \x03(\v2\x16.opi.security.v1.IkeSaB\x03\xe0A\x03R\x06ikeSas\x12+\n" +
+	"\x0fnext_page_token\x18\x02 \x01(\tB\x03\xe0A\x03R\rnextPageToken\"\xaa\x01\n" +
 	"\x13ListChildSasRequest\x12M\n" +
 	"\x0eike_connection\x18\x01 \x01(\tB&\xe0A\x01\xfaA \n" +
-	"\x1esecurity.opi.dev/IkeConnectionR\rikeConnection\"R\n" +
+	"\x1esecurity.opi.dev/IkeConnectionR\rikeConnection\x12 \n" +
+	"\tpage_size\x18\x02 \x01(\x05B\x03\xe0A\x01R\bpageSize\x12\"\n" +
+	"\n" +
+	"page_token\x18\x03 \x01(\tB\x03\xe0A\x01R\tpageToken\"\x7f\n" +
 	"\x14ListChildSasResponse\x12:\n" +
-	"\tchild_sas\x18\x01 \x03(\v2\x18.opi.security.v1.ChildSaB\x03\xe0A\x03R\bchildSas\"\x18\n" +
+	"\tchild_sas\x18\x01 \x03(\v2\x18.opi.security.v1.ChildSaB\x03\xe0A\x03R\bchildSas\x12+\n" +
+	"\x0fnext_page_token\x18\x02 \x01(\tB\x03\xe0A\x03R\rnextPageToken\"\x18\n" +
 	"\x16GetIpsecVersionRequest\"\x16\n" +
 	"\x14GetIpsecStatsRequest\"e\n" +
 	"\x14WatchSaEventsRequest\x12M\n" +
@@ -4035,11 +4119,12 @@ const file_opi_security_v1_ipsec_proto_rawDesc = "" +
 	"\vStartAction\x12\x1c\n" +
 	"\x18START_ACTION_UNSPECIFIED\x10\x00\x12\x15\n" +
 	"\x11START_ACTION_TRAP\x10\x01\x12\x16\n" +
-	"\x12START_ACTION_START\x10\x02*T\n" +
+	"\x12START_ACTION_START\x10\x02*j\n" +
 	"\tDpdAction\x12\x1a\n" +
 	"\x16DPD_ACTION_UNSPECIFIED\x10\x00\x12\x13\n" +
 	"\x0fDPD_ACTION_TRAP\x10\x01\x12\x16\n" +
-	"\x12DPD_ACTION_RESTART\x10\x02*\x86\x02\n" +
+	"\x12DPD_ACTION_RESTART\x10\x02\x12\x14\n" +
+	"\x10DPD_ACTION_CLEAR\x10\x03*\x86\x02\n" +
 	"\n" +
 	"IkeSaState\x12\x1c\n" +
 	"\x18IKE_SA_STATE_UNSPECIFIED\x10\x00\x12\x18\n" +

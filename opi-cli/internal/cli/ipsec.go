@@ -320,7 +320,7 @@ func newIPsecSAsCmd(g *globals) *cobra.Command {
 			}
 			var resp *securityv1.ListIkeSasResponse
 			err = g.call(cmd.Context(), func(ctx context.Context, c *grpc.ClientConn) error {
-				resp, err = securityv1.NewIpsecServiceClient(c).ListIkeSas(ctx, &securityv1.ListIkeSasRequest{IkeConnection: connName(conn)})
+				resp, err = listAllIkeSas(ctx, securityv1.NewIpsecServiceClient(c), connName(conn))
 				return err
 			})
 			if err != nil {
@@ -330,6 +330,34 @@ func newIPsecSAsCmd(g *globals) *cobra.Command {
 		}}
 	cmd.Flags().StringVar(&conn, "connection", "", "only the SAs of this connection")
 	return cmd
+}
+
+// saPageSize asks for the largest page OPI servers return (AIP-158's cap
+// in opi-kit/aip, which the command line does not import: it keeps to
+// opi-kit's leaf packages), so a large listing takes few calls.
+const saPageSize = 1000
+
+// listAllIkeSas follows ListIkeSas's pages to the end and returns every
+// SA in one response: a gateway can hold thousands, and a listing that
+// showed only the server's first page would hide the rest without a word.
+func listAllIkeSas(ctx context.Context, c securityv1.IpsecServiceClient, conn string) (*securityv1.ListIkeSasResponse, error) {
+	all := &securityv1.ListIkeSasResponse{}
+	seen := map[string]bool{}
+	token := ""
+	for {
+		page, err := c.ListIkeSas(ctx, &securityv1.ListIkeSasRequest{IkeConnection: conn, PageSize: saPageSize, PageToken: token})
+		if err != nil {
+			return nil, err
+		}
+		all.IkeSas = append(all.IkeSas, page.GetIkeSas()...)
+		if token = page.GetNextPageToken(); token == "" {
+			return all, nil
+		}
+		if seen[token] {
+			return nil, fmt.Errorf("the service returned page token %q twice", token)
+		}
+		seen[token] = true
+	}
 }
 
 func newIPsecVersionCmd(g *globals) *cobra.Command {

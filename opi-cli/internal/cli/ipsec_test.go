@@ -1,8 +1,12 @@
 package cli
 
 import (
+	"strconv"
 	"strings"
 	"testing"
+
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
 
 	securityv1 "github.com/opi-suite/opi/opi-api/security/v1"
 )
@@ -87,5 +91,60 @@ func TestPreSharedKeyFileRule(t *testing.T) {
 				t.Fatalf("the server got %v, want the secret %q", lastRequest(f), tc.want)
 			}
 		})
+	}
+}
+
+// listIkeSas serves the fake's SAs in pages of at most 50, whatever the
+// client asks for, as a server with a lower cap than the CLI's request
+// would: the token is the index of the page's first SA.
+func (f *fakeResources) listIkeSas(req *securityv1.ListIkeSasRequest, resp *securityv1.ListIkeSasResponse) error {
+	from := 0
+	if req.GetPageToken() != "" {
+		var err error
+		if from, err = strconv.Atoi(req.GetPageToken()); err != nil {
+			return status.Errorf(codes.InvalidArgument, "page_token %q", req.GetPageToken())
+		}
+	}
+	to := min(from+min(int(req.GetPageSize()), 50), len(f.sas))
+	resp.IkeSas = f.sas[from:to]
+	if to < len(f.sas) {
+		resp.NextPageToken = strconv.Itoa(to)
+	}
+	return nil
+}
+
+// TestSAListingFollowsPages: `opi ipsec sas` shows every SA of a gateway
+// that has more than one page of them (issue 9: 501 SAs), in the table and
+// in -o json, asking for full pages so a large listing takes few calls.
+func TestSAListingFollowsPages(t *testing.T) {
+	f, addr := serveResources(t)
+	for id := range uint32(501) {
+		f.sas = append(f.sas, &securityv1.IkeSa{IkeConnection: "ikeConnections/site", UniqueId: id + 1,
+			State: securityv1.IkeSaState_IKE_SA_STATE_ESTABLISHED, RemoteHost: "192.0.2.2"})
+	}
+	code, out, errOut := runWith(t, "", false, "--insecure", "--addr", addr, "ipsec", "sas")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	rows := 0
+	for _, line := range strings.Split(strings.TrimSpace(out), "\n") {
+		if strings.HasPrefix(line, "ikeConnections/site") {
+			rows++
+		}
+	}
+	if rows != 501 || !strings.Contains(out, "\t501\t") {
+		t.Fatalf("the table shows %d SAs, want all 501:\n%s", rows, out)
+	}
+	reqs := f.requests()
+	if len(reqs) != 11 {
+		t.Fatalf("%d ListIkeSas calls, want 11 pages of 50", len(reqs))
+	}
+	if r := reqs[0].(*securityv1.ListIkeSasRequest); r.GetPageSize() != 1000 || r.GetPageToken() != "" {
+		t.Fatalf("first request %v; want page_size 1000 and no token", r)
+	}
+
+	code, out, errOut = runWith(t, "", false, "--insecure", "--addr", addr, "ipsec", "sas", "-o", "json")
+	if code != 0 || strings.Count(out, `"uniqueId"`)+strings.Count(out, `"unique_id"`) != 501 || strings.Contains(out, "next") {
+		t.Fatalf("-o json: exit %d, %d SAs (want 501, no next page token): %s", code, strings.Count(out, "unique"), errOut)
 	}
 }

@@ -18,6 +18,7 @@ import (
 	"google.golang.org/protobuf/reflect/protoregistry"
 
 	commonv1 "github.com/opi-suite/opi/opi-api/common/v1"
+	securityv1 "github.com/opi-suite/opi/opi-api/security/v1"
 	storagev1 "github.com/opi-suite/opi/opi-api/storage/v1"
 	"github.com/opi-suite/opi/opi-kit/names"
 	"github.com/opi-suite/opi/opi-kit/redact"
@@ -31,6 +32,7 @@ type fakeResources struct {
 	mu   sync.Mutex
 	res  map[string]proto.Message
 	reqs []proto.Message
+	sas  []*securityv1.IkeSa // live IKE SAs, for ListIkeSas
 }
 
 // serveResources starts a fake server of every resource service and
@@ -82,6 +84,8 @@ func (f *fakeResources) handle(_ any, stream grpc.ServerStream) error {
 	f.reqs = append(f.reqs, req.Interface())
 	resp := newMessage(md.Output())
 	switch {
+	case name == "ListIkeSas": // SAs are not resources
+		err = f.listIkeSas(req.Interface().(*securityv1.ListIkeSasRequest), resp.Interface().(*securityv1.ListIkeSasResponse))
 	case strings.HasPrefix(name, "Create"):
 		err = f.create(req, resp)
 	case strings.HasPrefix(name, "Get"):

@@ -162,20 +162,16 @@ func (s *IPsec) DeletePrivateKey(ctx context.Context, r *securityv1.DeletePrivat
 	return empty(s.m.Keys.Delete(ctx, r.GetName(), r.GetAllowMissing()))
 }
 
-// ListIkeSas lists live IKE SAs.
+// ListIkeSas lists a page of live IKE SAs.
 func (s *IPsec) ListIkeSas(ctx context.Context, r *securityv1.ListIkeSasRequest) (*securityv1.ListIkeSasResponse, error) {
-	sas, err := s.m.ListIkeSas(ctx, r.GetIkeConnection())
-	return out(&securityv1.ListIkeSasResponse{IkeSas: sas}, err)
+	sas, next, err := s.m.ListIkeSaPage(ctx, r.GetIkeConnection(), r.GetPageSize(), r.GetPageToken())
+	return out(&securityv1.ListIkeSasResponse{IkeSas: sas, NextPageToken: next}, err)
 }
 
-// ListChildSas lists live child SAs.
+// ListChildSas lists a page of live child SAs.
 func (s *IPsec) ListChildSas(ctx context.Context, r *securityv1.ListChildSasRequest) (*securityv1.ListChildSasResponse, error) {
-	sas, err := s.m.ListIkeSas(ctx, r.GetIkeConnection())
-	resp := &securityv1.ListChildSasResponse{}
-	for _, sa := range sas {
-		resp.ChildSas = append(resp.ChildSas, sa.GetChildSas()...)
-	}
-	return out(resp, err)
+	sas, next, err := s.m.ListChildSaPage(ctx, r.GetIkeConnection(), r.GetPageSize(), r.GetPageToken())
+	return out(&securityv1.ListChildSasResponse{ChildSas: sas, NextPageToken: next}, err)
 }
 
 // GetIpsecVersion returns charon's version.

@@ -76,6 +76,9 @@ func connMessage(c ipsec.Conn) (*govici.Message, error) {
 	if c.Encap {
 		set("encap", "yes")
 	}
+	if c.KeepTrying {
+		set("keyingtries", "0")
+	}
 	local, _ := authMessage(c.Local)
 	remote, _ := authMessage(c.Remote)
 	set("local", local)

@@ -75,10 +75,22 @@ type Pair struct {
 	InnerA, InnerB string // /32 addresses on lo (traffic selectors)
 }
 
+// Option changes how the charons of a Pair (or Start) are configured.
+type Option func(*config)
+
+type config struct{ settings string }
+
+// WithCharonSettings adds settings (strongswan.conf syntax) to the charon
+// section of each daemon's configuration, such as shorter retransmission
+// timeouts for a test that waits for a dead peer to be noticed.
+func WithCharonSettings(settings string) Option {
+	return func(c *config) { c.settings += settings + "\n" }
+}
+
 // NewPair creates two namespaces joined by a veth (192.0.2.1/24 and
 // 192.0.2.2/24) with 10.1.0.1/32 and 10.2.0.1/32 on their lo, and starts
 // a charon in each.
-func NewPair(t testing.TB) *Pair {
+func NewPair(t testing.TB, opts ...Option) *Pair {
 	t.Helper()
 	Require(t)
 	n := seq.Add(1)
@@ -95,18 +107,27 @@ func NewPair(t testing.TB) *Pair {
 		{nsA, vethA, p.AddrA, p.InnerA}, {nsB, vethB, p.AddrB, p.InnerB},
 	} {
 		run(t, "ip", "-n", side.ns, "addr", "add", side.addr+"/24", "dev", side.dev)
+		// No IPv6 link-local address: its duplicate address detection ends
+		// about two seconds after the link is up, and charon answers that
+		// address change with a MOBIKE update of every IKE SA, which is a
+		// liveness check of the peer that a test did not ask for.
+		run(t, "ip", "-n", side.ns, "link", "set", side.dev, "addrgenmode", "none")
 		run(t, "ip", "-n", side.ns, "link", "set", side.dev, "up")
 		run(t, "ip", "-n", side.ns, "link", "set", "lo", "up")
 		run(t, "ip", "-n", side.ns, "addr", "add", side.inner+"/32", "dev", "lo")
 	}
-	p.A, p.B = Start(t, nsA), Start(t, nsB)
+	p.A, p.B = Start(t, nsA, opts...), Start(t, nsB, opts...)
 	return p
 }
 
 // Start runs a charon in namespace ns, with its config, socket and log in a
 // temporary directory, and waits until its VICI socket answers.
-func Start(t testing.TB, ns string) *Daemon {
+func Start(t testing.TB, ns string, opts ...Option) *Daemon {
 	t.Helper()
+	var cfg config
+	for _, o := range opts {
+		o(&cfg)
+	}
 	dir := t.TempDir()
 	d := &Daemon{NS: ns, dir: dir, Socket: "unix://" + filepath.Join(dir, "charon.vici"), t: t}
 	conf := fmt.Sprintf(`charon {
@@ -116,11 +137,12 @@ func Start(t testing.TB, ns string) *Daemon {
       default = 1
       ike = 2
       time_format = %%H:%%M:%%S
+      flush_line = yes
     }
   }
   plugins { vici { socket = %s } }
-}
-`, Plugins, filepath.Join(dir, "charon.log"), d.Socket)
+%s}
+`, Plugins, filepath.Join(dir, "charon.log"), d.Socket, cfg.settings)
 	if err := os.WriteFile(filepath.Join(dir, "strongswan.conf"), []byte(conf), 0o600); err != nil {
 		t.Fatal(err)
 	}
@@ -177,8 +199,8 @@ func (d *Daemon) Stop() {
 	d.cmd = nil
 }
 
-// Restart stops charon and starts it again, empty: it forgets every
-// connection, credential and SA.
+// Restart stops charon (if Kill has not) and starts it again, empty: it
+// forgets every connection, credential and SA.
 func (d *Daemon) Restart() {
 	d.t.Helper()
 	d.Stop()

@@ -28,6 +28,7 @@ CHILD_SA_STATE_ROUTED: ChildSaState
 CHILD_SA_STATE_UNSPECIFIED: ChildSaState
 CHILD_SA_STATE_UPDATING: ChildSaState
 DESCRIPTOR: _descriptor.FileDescriptor
+DPD_ACTION_CLEAR: DpdAction
 DPD_ACTION_RESTART: DpdAction
 DPD_ACTION_TRAP: DpdAction
 DPD_ACTION_UNSPECIFIED: DpdAction
@@ -373,16 +374,22 @@ class ListCertificatesResponse(_message.Message):
     def __init__(self, certificates: _Optional[_Iterable[_Union[Certificate, _Mapping]]] = ..., next_page_token: _Optional[str] = ...) -> None: ...
 
 class ListChildSasRequest(_message.Message):
-    __slots__ = ["ike_connection"]
+    __slots__ = ["ike_connection", "page_size", "page_token"]
     IKE_CONNECTION_FIELD_NUMBER: _ClassVar[int]
+    PAGE_SIZE_FIELD_NUMBER: _ClassVar[int]
+    PAGE_TOKEN_FIELD_NUMBER: _ClassVar[int]
     ike_connection: str
-    def __init__(self, ike_connection: _Optional[str] = ...) -> None: ...
+    page_size: int
+    page_token: str
+    def __init__(self, ike_connection: _Optional[str] = ..., page_size: _Optional[int] = ..., page_token: _Optional[str] = ...) -> None: ...
 
 class ListChildSasResponse(_message.Message):
-    __slots__ = ["child_sas"]
+    __slots__ = ["child_sas", "next_page_token"]
     CHILD_SAS_FIELD_NUMBER: _ClassVar[int]
+    NEXT_PAGE_TOKEN_FIELD_NUMBER: _ClassVar[int]
     child_sas: _containers.RepeatedCompositeFieldContainer[ChildSa]
-    def __init__(self, child_sas: _Optional[_Iterable[_Union[ChildSa, _Mapping]]] = ...) -> None: ...
+    next_page_token: str
+    def __init__(self, child_sas: _Optional[_Iterable[_Union[ChildSa, _Mapping]]] = ..., next_page_token: _Optional[str] = ...) -> None: ...
 
 class ListIkeConnectionsRequest(_message.Message):
     __slots__ = ["page_size", "page_token"]
@@ -401,16 +408,22 @@ class ListIkeConnectionsResponse(_message.Message):
     def __init__(self, ike_connections: _Optional[_Iterable[_Union[IkeConnection, _Mapping]]] = ..., next_page_token: _Optional[str] = ...) -> None: ...
 
 class ListIkeSasRequest(_message.Message):
-    __slots__ = ["ike_connection"]
+    __slots__ = ["ike_connection", "page_size", "page_token"]
     IKE_CONNECTION_FIELD_NUMBER: _ClassVar[int]
+    PAGE_SIZE_FIELD_NUMBER: _ClassVar[int]
+    PAGE_TOKEN_FIELD_NUMBER: _ClassVar[int]
     ike_connection: str
-    def __init__(self, ike_connection: _Optional[str] = ...) -> None: ...
+    page_size: int
+    page_token: str
+    def __init__(self, ike_connection: _Optional[str] = ..., page_size: _Optional[int] = ..., page_token: _Optional[str] = ...) -> None: ...
 
 class ListIkeSasResponse(_message.Message):
-    __slots__ = ["ike_sas"]
+    __slots__ = ["ike_sas", "next_page_token"]
     IKE_SAS_FIELD_NUMBER: _ClassVar[int]
+    NEXT_PAGE_TOKEN_FIELD_NUMBER: _ClassVar[int]
     ike_sas: _containers.RepeatedCompositeFieldContainer[IkeSa]
-    def __init__(self, ike_sas: _Optional[_Iterable[_Union[IkeSa, _Mapping]]] = ...) -> None: ...
+    next_page_token: str
+    def __init__(self, ike_sas: _Optional[_Iterable[_Union[IkeSa, _Mapping]]] = ..., next_page_token: _Optional[str] = ...) -> None: ...
 
 class ListPreSharedKeysRequest(_message.Message):
     __slots__ = ["page_size", "page_token"]
