@@ -315,7 +315,7 @@ func (x *FirewallPolicy) GetStatus() *v1.ResourceStatus {
 type FirewallRule struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// The rule's rank: lower numbers are evaluated first. Unique within the
-	// policy.
+	// policy; 0 (unset) is a valid rank, the first.
 	Priority uint32 `protobuf:"varint,1,opt,name=priority,proto3" json:"priority,omitempty"`
 	// Source prefixes in CIDR form, IPv4 ("10.0.0.0/8") or IPv6
 	// ("2001:db8::/32"); a bare address means a single host. Empty matches any
@@ -430,7 +430,8 @@ func (x *FirewallRule) GetDescription() string {
 // PortRange is an inclusive range of transport ports.
 type PortRange struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
-	// The first port, 0 to 65535.
+	// The first port, 0 to 65535 (unset is 0: a range set with only `last`
+	// starts at port 0).
 	First uint32 `protobuf:"varint,1,opt,name=first,proto3" json:"first,omitempty"`
 	// The last port, from `first` to 65535. 0 means the same as `first`.
 	Last          uint32 `protobuf:"varint,2,opt,name=last,proto3" json:"last,omitempty"`
@@ -1061,7 +1062,7 @@ const file_opi_security_v1_firewall_proto_rawDesc = "" +
 	"\x06status\x18\x06 \x01(\v2\x1d.opi.common.v1.ResourceStatusB\x03\xe0A\x03R\x06status:j\xeaAg\n" +
 	"\x1fsecurity.opi.dev/FirewallPolicy\x12\"firewallPolicies/{firewall_policy}*\x10firewallPolicies2\x0efirewallPolicy\"\xbe\x03\n" +
 	"\fFirewallRule\x12\x1f\n" +
-	"\bpriority\x18\x01 \x01(\rB\x03\xe0A\x02R\bpriority\x12&\n" +
+	"\bpriority\x18\x01 \x01(\rB\x03\xe0A\x01R\bpriority\x12&\n" +
 	"\fsource_cidrs\x18\x02 \x03(\tB\x03\xe0A\x01R\vsourceCidrs\x120\n" +
 	"\x11destination_cidrs\x18\x03 \x03(\tB\x03\xe0A\x01R\x10destinationCidrs\x12<\n" +
 	"\bprotocol\x18\x04 \x01(\x0e2\x1b.opi.security.v1.IpProtocolB\x03\xe0A\x01R\bprotocol\x12B\n" +
@@ -1070,7 +1071,7 @@ const file_opi_security_v1_firewall_proto_rawDesc = "" +
 	"\x06action\x18\a \x01(\x0e2\x1f.opi.security.v1.FirewallActionB\x03\xe0A\x02R\x06action\x12%\n" +
 	"\vdescription\x18\b \x01(\tB\x03\xe0A\x01R\vdescription\"?\n" +
 	"\tPortRange\x12\x19\n" +
-	"\x05first\x18\x01 \x01(\rB\x03\xe0A\x02R\x05first\x12\x17\n" +
+	"\x05first\x18\x01 \x01(\rB\x03\xe0A\x01R\x05first\x12\x17\n" +
 	"\x04last\x18\x02 \x01(\rB\x03\xe0A\x01R\x04last\"L\n" +
 	"\x10FirewallCounters\x12\x1d\n" +
 	"\apackets\x18\x01 \x01(\x04B\x03\xe0A\x03R\apackets\x12\x19\n" +

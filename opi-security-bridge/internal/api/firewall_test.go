@@ -125,3 +125,24 @@ func TestTheBridgeOwnsTheBackendsItIsGiven(t *testing.T) {
 		t.Fatal("Close left the backend open")
 	}
 }
+
+// TestCreateTakesWhatUpdateTakes: a port range starting at 0 and a rule
+// of priority 0 are valid (0 is a port and the first rank), so Create
+// accepts them as Update does; the runtime once refused them on Create
+// only, as "required" fields left unset.
+func TestCreateTakesWhatUpdateTakes(t *testing.T) {
+	fake := newFakeFilter()
+	api := securityv1.NewFirewallServiceClient(serve(t, bridge.Config{Firewall: true}, bridge.WithFirewallBackend(fake)))
+	ctx := context.Background()
+	drop := securityv1.FirewallAction_FIREWALL_ACTION_DROP
+	rules := []*securityv1.FirewallRule{{Priority: 0, Protocol: securityv1.IpProtocol_IP_PROTOCOL_TCP,
+		DestinationPorts: &securityv1.PortRange{First: 0, Last: 1023}, Action: drop}}
+	if _, err := api.CreateFirewallPolicy(ctx, &securityv1.CreateFirewallPolicyRequest{FirewallPolicyId: "low",
+		FirewallPolicy: &securityv1.FirewallPolicy{Interfaces: []string{"eth0"}, Rules: rules}}); err != nil {
+		t.Fatalf("Create with a port range from 0 and priority 0: %v", err)
+	}
+	got := fake.enforced("low")
+	if got == nil || len(got.Rules) != 1 || *got.Rules[0].DstPorts != (firewall.PortRange{First: 0, Last: 1023}) {
+		t.Fatalf("the backend enforces %+v; want ports 0-1023", got)
+	}
+}
