@@ -24,7 +24,7 @@ func (s *Storage) CreateEncryptedVolume(ctx context.Context, id string, v *pb.En
 	if err := s.requireVolume(ctx, v.GetVolume()); err != nil {
 		return nil, err
 	}
-	return s.EncryptedVolumes.create(ctx, "", id, v)
+	return claimCreate(ctx, s, s.EncryptedVolumes, EncryptedVolumePattern, id, v)
 }
 
 // UpdateEncryptedVolume changes nothing (every field is fixed) but creates
@@ -57,7 +57,7 @@ func (s *Storage) CreateQosVolume(ctx context.Context, id string, v *pb.QosVolum
 	if err := s.requireVolume(ctx, v.GetVolume()); err != nil {
 		return nil, err
 	}
-	return s.QosVolumes.create(ctx, "", id, v)
+	return claimCreate(ctx, s, s.QosVolumes, QosVolumePattern, id, v)
 }
 
 // UpdateQosVolume changes the limits, or creates the volume with

@@ -131,9 +131,12 @@ func (s *Storage) NvmeControllerStats(ctx context.Context, name string) ([]*pb.N
 
 // CreateNvmeNamespace validates the namespace against its subsystem and
 // volume, then adds it. A volume that is not stored is NotFound ("create
-// it first"): the API's "waits in PENDING" is not implemented.
+// it first"): the API's "waits in PENDING" is not implemented. A volume
+// another resource claims (a namespace of any subsystem, a store, an
+// encrypted or QoS volume) is FailedPrecondition naming it.
 func (s *Storage) CreateNvmeNamespace(ctx context.Context, parent, id string, m *pb.NvmeNamespace) (*pb.NvmeNamespace, error) {
-	if _, err := NvmeNamespacePattern.Child(parent, id); err != nil {
+	name, err := NvmeNamespacePattern.Child(parent, id)
+	if err != nil {
 		return nil, err
 	}
 	if m == nil {
@@ -152,7 +155,13 @@ func (s *Storage) CreateNvmeNamespace(ctx context.Context, parent, id string, m 
 	if err := s.requireVolume(ctx, m.GetVolume()); err != nil {
 		return nil, err
 	}
-	return s.NvmeNamespaces.create(ctx, parent, id, m)
+	var out *pb.NvmeNamespace
+	err = s.claimVolume(ctx, name, m.GetVolume(), func() error {
+		var err error
+		out, err = s.NvmeNamespaces.create(ctx, parent, id, m)
+		return err
+	})
+	return out, err
 }
 
 func validateNamespace(m *pb.NvmeNamespace, sub *pb.NvmeSubsystem) error {

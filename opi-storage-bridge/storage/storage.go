@@ -58,6 +58,9 @@ type Storage struct {
 	// pcie serializes creates on PCIe endpoints so that two devices cannot
 	// take one endpoint.
 	pcie sync.Mutex
+	// volumes holds a volume while a resource that claims it is created
+	// (claimVolume).
+	volumes keyLocks
 }
 
 // New builds the domain on st over b. Every field of b must be set; the
