@@ -133,7 +133,9 @@ func (s *Storage) NvmeControllerStats(ctx context.Context, name string) ([]*pb.N
 // volume, then adds it. A volume that is not stored is NotFound ("create
 // it first"): the API's "waits in PENDING" is not implemented. A volume
 // another resource claims (a namespace of any subsystem, a store, an
-// encrypted or QoS volume) is FailedPrecondition naming it.
+// encrypted or QoS volume) is FailedPrecondition naming it. With nsid
+// unset the namespace gets the id the backend assigns, recorded and
+// returned, so that a replay asks for the same id.
 func (s *Storage) CreateNvmeNamespace(ctx context.Context, parent, id string, m *pb.NvmeNamespace) (*pb.NvmeNamespace, error) {
 	name, err := NvmeNamespacePattern.Child(parent, id)
 	if err != nil {
@@ -155,8 +157,18 @@ func (s *Storage) CreateNvmeNamespace(ctx context.Context, parent, id string, m 
 	if err := s.requireVolume(ctx, m.GetVolume()); err != nil {
 		return nil, err
 	}
+	m = proto.Clone(m).(*pb.NvmeNamespace)
 	var out *pb.NvmeNamespace
 	err = s.claimVolume(ctx, name, m.GetVolume(), func() error {
+		// The backend records the id it assigned; a retried create that
+		// leaves nsid unset asks for the same namespace, so it gets the
+		// recorded id rather than "a different spec". The volume is held,
+		// so no identical create can store it meanwhile.
+		if m.GetNsid() == 0 {
+			if cur, err := s.NvmeNamespaces.c.Get(ctx, name); err == nil && cur.GetVolume() == m.GetVolume() {
+				m.Nsid = cur.GetNsid()
+			}
+		}
 		var err error
 		out, err = s.NvmeNamespaces.create(ctx, parent, id, m)
 		return err
