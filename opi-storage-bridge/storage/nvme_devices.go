@@ -31,6 +31,10 @@ func (s *Storage) CreateNvmeController(ctx context.Context, parent, id string, i
 		return nil, err
 	}
 	if want := m.GetFabrics(); want != nil {
+		// Held to the create: concurrent creates on one address would
+		// otherwise all pass the check and share one SPDK listener, which
+		// the first delete would take from the others.
+		defer s.names.lock("listeners of " + parent)()
 		var dup string
 		if err := s.eachController(ctx, parent, func(c *pb.NvmeController) {
 			if have := c.GetFabrics(); have != nil && c.GetName() != name && sameListenAddress(have, want) {

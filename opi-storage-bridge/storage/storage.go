@@ -61,6 +61,9 @@ type Storage struct {
 	// volumes holds a volume while a resource that claims it is created
 	// (claimVolume).
 	volumes keyLocks
+	// names holds a resource name (or a subsystem's listeners) from a
+	// check or a default picked from the store to the create it guards.
+	names keyLocks
 }
 
 // New builds the domain on st over b. Every field of b must be set; the

@@ -33,17 +33,14 @@ func (s *Storage) CreateMallocVolume(ctx context.Context, id string, v *pb.Mallo
 	if err := validateSized(in.GetBlockSize(), in.GetBlockCount(), in.GetUuid()); err != nil {
 		return nil, err
 	}
-	var err error
-	if in.Uuid, err = pickUUID(ctx, s.MallocVolumes, id, in.GetUuid()); err != nil {
-		return nil, err
-	}
-	return s.MallocVolumes.create(ctx, "", id, in)
+	return createVolume(ctx, s, s.MallocVolumes, id, in, &in.Uuid)
 }
 
 // UpdateMallocVolume changes nothing (every field is fixed) but creates the
 // volume with allowMissing.
 func (s *Storage) UpdateMallocVolume(ctx context.Context, v *pb.MallocVolume, mask *fieldmaskpb.FieldMask, allowMissing bool) (*pb.MallocVolume, error) {
 	in := proto.Clone(v).(*pb.MallocVolume)
+	defer s.names.lock(in.GetName())()
 	if err := prepareMissing(ctx, s.MallocVolumes, in.GetName(), &in.Uuid, allowMissing, func() error {
 		return validateSized(in.GetBlockSize(), in.GetBlockCount(), in.GetUuid())
 	}); err != nil {
@@ -63,17 +60,14 @@ func (s *Storage) CreateNullVolume(ctx context.Context, id string, v *pb.NullVol
 	if err := validateSized(in.GetBlockSize(), in.GetBlockCount(), in.GetUuid()); err != nil {
 		return nil, err
 	}
-	var err error
-	if in.Uuid, err = pickUUID(ctx, s.NullVolumes, id, in.GetUuid()); err != nil {
-		return nil, err
-	}
-	return s.NullVolumes.create(ctx, "", id, in)
+	return createVolume(ctx, s, s.NullVolumes, id, in, &in.Uuid)
 }
 
 // UpdateNullVolume changes nothing (every field is fixed) but creates the
 // volume with allowMissing.
 func (s *Storage) UpdateNullVolume(ctx context.Context, v *pb.NullVolume, mask *fieldmaskpb.FieldMask, allowMissing bool) (*pb.NullVolume, error) {
 	in := proto.Clone(v).(*pb.NullVolume)
+	defer s.names.lock(in.GetName())()
 	if err := prepareMissing(ctx, s.NullVolumes, in.GetName(), &in.Uuid, allowMissing, func() error {
 		return validateSized(in.GetBlockSize(), in.GetBlockCount(), in.GetUuid())
 	}); err != nil {
@@ -93,17 +87,14 @@ func (s *Storage) CreateAioVolume(ctx context.Context, id string, v *pb.AioVolum
 	if err := validateAio(in); err != nil {
 		return nil, err
 	}
-	var err error
-	if in.Uuid, err = pickUUID(ctx, s.AioVolumes, id, in.GetUuid()); err != nil {
-		return nil, err
-	}
-	return s.AioVolumes.create(ctx, "", id, in)
+	return createVolume(ctx, s, s.AioVolumes, id, in, &in.Uuid)
 }
 
 // UpdateAioVolume changes nothing (every field is fixed) but creates the
 // volume with allowMissing.
 func (s *Storage) UpdateAioVolume(ctx context.Context, v *pb.AioVolume, mask *fieldmaskpb.FieldMask, allowMissing bool) (*pb.AioVolume, error) {
 	in := proto.Clone(v).(*pb.AioVolume)
+	defer s.names.lock(in.GetName())()
 	if err := prepareMissing(ctx, s.AioVolumes, in.GetName(), &in.Uuid, allowMissing, func() error { return validateAio(in) }); err != nil {
 		return nil, err
 	}
@@ -124,7 +115,8 @@ type uuidVolume interface {
 // prepareMissing readies an update with allow_missing: when the resource
 // does not exist the request is a create, so it is validated as one and
 // gets a UUID; when it exists an unset uuid keeps the stored one, whatever
-// the mask.
+// the mask. The caller holds the name until the update is done (see
+// createVolume).
 func prepareMissing[T uuidVolume](ctx context.Context, k *Kind[T], name string, uuid *string, allowMissing bool, validate func() error) error {
 	cur, err := k.c.Get(ctx, name)
 	switch {
@@ -145,16 +137,29 @@ func prepareMissing[T uuidVolume](ctx context.Context, k *Kind[T], name string, 
 	return nil
 }
 
+// createVolume creates in as the volume id of k with the UUID pickUUID
+// gives, writing it to *uuid. The name is held from the pick to the
+// create: identical concurrent creates without uuid would otherwise each
+// pick a random UUID, and all but the first be "a different spec".
+func createVolume[T uuidVolume](ctx context.Context, s *Storage, k *Kind[T], id string, in T, uuid *string) (T, error) {
+	var zero T
+	name, err := k.c.Pattern().Child("", id)
+	if err != nil {
+		return zero, err
+	}
+	defer s.names.lock(name)()
+	if *uuid, err = pickUUID(ctx, k, name, *uuid); err != nil {
+		return zero, err
+	}
+	return k.create(ctx, "", id, in)
+}
+
 // pickUUID returns the UUID a create should carry: the one asked for, else
 // the stored one of a volume of that name (a retried create stays equal),
 // else a new random one.
-func pickUUID[T uuidVolume](ctx context.Context, k *Kind[T], id, asked string) (string, error) {
+func pickUUID[T uuidVolume](ctx context.Context, k *Kind[T], name, asked string) (string, error) {
 	if asked != "" {
 		return asked, nil
-	}
-	name, err := k.c.Pattern().Child("", id)
-	if err != nil {
-		return "", err
 	}
 	cur, err := k.c.Get(ctx, name)
 	switch {
