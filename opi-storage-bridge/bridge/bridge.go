@@ -98,7 +98,7 @@ func New(cfg Config, opts ...Option) (*Bridge, error) {
 		o.apply(env, &backends)
 	}
 	var err error
-	if b.storage, err = storage.New(b.store, backends); err != nil {
+	if b.storage, err = storage.New(classifiedStore{b.store}, backends); err != nil {
 		return nil, errors.Join(err, b.Close())
 	}
 	b.pass = b.replay()

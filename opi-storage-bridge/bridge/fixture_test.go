@@ -115,6 +115,8 @@ type fixtureConfig struct {
 	pollInterval time.Duration
 	// opts replace pieces of the bridge's backend.
 	opts []Option
+	// store, when set, is the intent store (memoryStore is then ignored).
+	store store.Store
 }
 
 func newFixture(t testing.TB, cfgs ...fixtureConfig) *fixture {
@@ -137,6 +139,9 @@ func newFixture(t testing.TB, cfgs ...fixtureConfig) *fixture {
 		SPDKOptions: []spdk.Option{spdk.WithObserver(f.rec.observe)}}
 	if fc.memoryStore {
 		cfg.Store = store.NewMemory()
+	}
+	if fc.store != nil {
+		cfg.Store = fc.store
 	}
 	if f.b, err = New(cfg, fc.opts...); err != nil {
 		t.Fatal(err)
