@@ -121,7 +121,7 @@ func TestConcurrentClaimsOfOneVolumeLeaveOne(t *testing.T) {
 	f.malloc("v")
 	var wg sync.WaitGroup
 	var ok atomic.Int32
-	var errs [2]error
+	var errs [2]error // the QoS volume's, the namespace's
 	wg.Add(2)
 	go func() {
 		defer wg.Done()
@@ -134,12 +134,13 @@ func TestConcurrentClaimsOfOneVolumeLeaveOne(t *testing.T) {
 			NvmeNamespaceId: "n", NvmeNamespace: &pb.NvmeNamespace{Volume: "mallocVolumes/v"}})
 	}()
 	wg.Wait()
+	other := [2]string{"nvmeSubsystems/sub1/nvmeNamespaces/n", "qosVolumes/q"}
 	for i, err := range errs {
 		switch {
 		case err == nil:
 			ok.Add(1)
-		case status.Code(err) != codes.FailedPrecondition || !strings.Contains(err.Error(), "claimed by"):
-			t.Errorf("create %d: %v; want OK or FAILED_PRECONDITION naming the claimant", i, err)
+		case status.Code(err) != codes.FailedPrecondition || !strings.Contains(err.Error(), "claimed by "+other[i]):
+			t.Errorf("create %d: %v; want OK or FAILED_PRECONDITION naming %s", i, err, other[i])
 		}
 	}
 	if ok.Load() != 1 {
