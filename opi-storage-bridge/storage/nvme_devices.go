@@ -148,6 +148,8 @@ func (s *Storage) CreateNvmeNamespace(ctx context.Context, parent, id string, m 
 	if m == nil {
 		return nil, errdefs.InvalidArgumentf("nvme_namespace is required")
 	}
+	m = proto.Clone(m).(*pb.NvmeNamespace)
+	lowerUUID(&m.Uuid)
 	if err := validateVolume(m.GetVolume()); err != nil {
 		return nil, err
 	}
@@ -161,7 +163,6 @@ func (s *Storage) CreateNvmeNamespace(ctx context.Context, parent, id string, m 
 	if err := s.requireVolume(ctx, m.GetVolume()); err != nil {
 		return nil, err
 	}
-	m = proto.Clone(m).(*pb.NvmeNamespace)
 	var out *pb.NvmeNamespace
 	err = s.claimVolume(ctx, name, m.GetVolume(), func() error {
 		// The backend records the id it assigned; a retried create that
@@ -192,6 +193,8 @@ func validateNamespace(m *pb.NvmeNamespace, sub *pb.NvmeSubsystem) error {
 		return errdefs.InvalidArgumentf("nsid %d is larger than the subsystem's max_namespaces (%d): use 1 to %d, or 0 for the lowest free id", m.GetNsid(), limit, limit)
 	case m.GetUuid() != "" && !uuidRE.MatchString(m.GetUuid()):
 		return errdefs.InvalidArgumentf("uuid %q is not a UUID such as \"ceccf520-691e-4b46-9546-34af789907c5\"", m.GetUuid())
+	case m.GetUuid() == nilUUID:
+		return errdefs.InvalidArgumentf("uuid %s is the nil UUID, which hosts take for \"no UUID\"; give another or leave it empty", nilUUID)
 	case m.GetNguid() != "" && !nguidRE.MatchString(m.GetNguid()):
 		return errdefs.InvalidArgumentf("nguid %q must be 32 hexadecimal digits", m.GetNguid())
 	case m.GetEui64() != "" && !eui64RE.MatchString(m.GetEui64()):

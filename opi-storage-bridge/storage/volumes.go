@@ -30,6 +30,7 @@ var uuidRE = regexp.MustCompile(`^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[
 // a random one, or the stored one when the create is retried.
 func (s *Storage) CreateMallocVolume(ctx context.Context, id string, v *pb.MallocVolume) (*pb.MallocVolume, error) {
 	in := proto.Clone(v).(*pb.MallocVolume)
+	lowerUUID(&in.Uuid)
 	if err := validateSized(in.GetBlockSize(), in.GetBlockCount(), in.GetUuid()); err != nil {
 		return nil, err
 	}
@@ -40,6 +41,7 @@ func (s *Storage) CreateMallocVolume(ctx context.Context, id string, v *pb.Mallo
 // volume with allowMissing.
 func (s *Storage) UpdateMallocVolume(ctx context.Context, v *pb.MallocVolume, mask *fieldmaskpb.FieldMask, allowMissing bool) (*pb.MallocVolume, error) {
 	in := proto.Clone(v).(*pb.MallocVolume)
+	lowerUUID(&in.Uuid)
 	defer s.names.lock(in.GetName())()
 	if err := prepareMissing(ctx, s.MallocVolumes, in.GetName(), &in.Uuid, allowMissing, func() error {
 		return validateSized(in.GetBlockSize(), in.GetBlockCount(), in.GetUuid())
@@ -57,6 +59,7 @@ func (s *Storage) MallocVolumeStats(ctx context.Context, name string) (*pb.Volum
 // CreateNullVolume creates a null volume; see CreateMallocVolume.
 func (s *Storage) CreateNullVolume(ctx context.Context, id string, v *pb.NullVolume) (*pb.NullVolume, error) {
 	in := proto.Clone(v).(*pb.NullVolume)
+	lowerUUID(&in.Uuid)
 	if err := validateSized(in.GetBlockSize(), in.GetBlockCount(), in.GetUuid()); err != nil {
 		return nil, err
 	}
@@ -67,6 +70,7 @@ func (s *Storage) CreateNullVolume(ctx context.Context, id string, v *pb.NullVol
 // volume with allowMissing.
 func (s *Storage) UpdateNullVolume(ctx context.Context, v *pb.NullVolume, mask *fieldmaskpb.FieldMask, allowMissing bool) (*pb.NullVolume, error) {
 	in := proto.Clone(v).(*pb.NullVolume)
+	lowerUUID(&in.Uuid)
 	defer s.names.lock(in.GetName())()
 	if err := prepareMissing(ctx, s.NullVolumes, in.GetName(), &in.Uuid, allowMissing, func() error {
 		return validateSized(in.GetBlockSize(), in.GetBlockCount(), in.GetUuid())
@@ -84,6 +88,7 @@ func (s *Storage) NullVolumeStats(ctx context.Context, name string) (*pb.VolumeS
 // CreateAioVolume creates an AIO volume on a file; see CreateMallocVolume.
 func (s *Storage) CreateAioVolume(ctx context.Context, id string, v *pb.AioVolume) (*pb.AioVolume, error) {
 	in := proto.Clone(v).(*pb.AioVolume)
+	lowerUUID(&in.Uuid)
 	if err := validateAio(in); err != nil {
 		return nil, err
 	}
@@ -94,6 +99,7 @@ func (s *Storage) CreateAioVolume(ctx context.Context, id string, v *pb.AioVolum
 // volume with allowMissing.
 func (s *Storage) UpdateAioVolume(ctx context.Context, v *pb.AioVolume, mask *fieldmaskpb.FieldMask, allowMissing bool) (*pb.AioVolume, error) {
 	in := proto.Clone(v).(*pb.AioVolume)
+	lowerUUID(&in.Uuid)
 	defer s.names.lock(in.GetName())()
 	if err := prepareMissing(ctx, s.AioVolumes, in.GetName(), &in.Uuid, allowMissing, func() error { return validateAio(in) }); err != nil {
 		return nil, err
@@ -189,11 +195,22 @@ func validateBlockSize(bs uint32) error {
 }
 
 func validateUUID(uuid string) error {
-	if uuid != "" && !uuidRE.MatchString(uuid) {
+	switch {
+	case uuid != "" && !uuidRE.MatchString(uuid):
 		return errdefs.InvalidArgumentf("uuid %q is not an RFC 4122 UUID such as \"ceccf520-691e-4b46-9546-34af789907c5\"; leave it empty to get one", uuid)
+	case uuid == nilUUID:
+		return errdefs.InvalidArgumentf("uuid %s is the nil UUID, which identifies nothing; give another or leave it empty to get one", uuid)
 	}
 	return nil
 }
+
+// nilUUID is RFC 4122's nil UUID: hosts take it for "no UUID".
+const nilUUID = "00000000-0000-0000-0000-000000000000"
+
+// lowerUUID is the form UUIDs are stored in: lower case, as RFC 4122
+// prints them and SPDK reports them, so that one UUID asked for in
+// another case is the same spec.
+func lowerUUID(u *string) { *u = strings.ToLower(*u) }
 
 // validateSized checks a malloc or null volume.
 func validateSized(bs uint32, count uint64, uuid string) error {
