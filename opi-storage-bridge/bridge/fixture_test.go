@@ -117,6 +117,8 @@ type fixtureConfig struct {
 	opts []Option
 	// store, when set, is the intent store (memoryStore is then ignored).
 	store store.Store
+	// aioDirs are Config.AioDirs.
+	aioDirs []string
 }
 
 func newFixture(t testing.TB, cfgs ...fixtureConfig) *fixture {
@@ -143,6 +145,7 @@ func newFixture(t testing.TB, cfgs ...fixtureConfig) *fixture {
 	if fc.store != nil {
 		cfg.Store = fc.store
 	}
+	cfg.AioDirs = fc.aioDirs
 	if f.b, err = New(cfg, fc.opts...); err != nil {
 		t.Fatal(err)
 	}

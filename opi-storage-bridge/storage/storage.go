@@ -53,6 +53,7 @@ type Storage struct {
 	VirtioBlks            *Kind[*pb.VirtioBlk]
 
 	read Reader
+	opts options
 	// nqns serializes subsystem creates so that two cannot take one NQN.
 	nqns sync.Mutex
 	// pcie serializes creates on PCIe endpoints so that two devices cannot
@@ -66,14 +67,17 @@ type Storage struct {
 	names keyLocks
 }
 
-// New builds the domain on st over b. Every field of b must be set; the
-// transport registries may leave transports out (resources on them are
-// refused as unimplemented).
-func New(st store.Store, b Backends) (*Storage, error) {
+// New builds the domain on st over b with opts. Every field of b must be
+// set; the transport registries may leave transports out (resources on
+// them are refused as unimplemented).
+func New(st store.Store, b Backends, opts ...Option) (*Storage, error) {
 	if err := b.check(); err != nil {
 		return nil, err
 	}
 	s := &Storage{read: b.Reader}
+	for _, o := range opts {
+		o(&s.opts)
+	}
 	var err error
 	if s.MallocVolumes, err = newKind(st, KindMallocVolumes, MallocVolumePattern, b.MallocVolumes); err != nil {
 		return nil, err

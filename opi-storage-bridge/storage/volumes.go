@@ -92,6 +92,9 @@ func (s *Storage) CreateAioVolume(ctx context.Context, id string, v *pb.AioVolum
 	if err := validateAio(in); err != nil {
 		return nil, err
 	}
+	if err := s.checkAioFile(in.GetFilename()); err != nil {
+		return nil, err
+	}
 	return createVolume(ctx, s, s.AioVolumes, id, in, &in.Uuid)
 }
 
@@ -101,7 +104,12 @@ func (s *Storage) UpdateAioVolume(ctx context.Context, v *pb.AioVolume, mask *fi
 	in := proto.Clone(v).(*pb.AioVolume)
 	lowerUUID(&in.Uuid)
 	defer s.names.lock(in.GetName())()
-	if err := prepareMissing(ctx, s.AioVolumes, in.GetName(), &in.Uuid, allowMissing, func() error { return validateAio(in) }); err != nil {
+	if err := prepareMissing(ctx, s.AioVolumes, in.GetName(), &in.Uuid, allowMissing, func() error {
+		if err := validateAio(in); err != nil {
+			return err
+		}
+		return s.checkAioFile(in.GetFilename())
+	}); err != nil {
 		return nil, err
 	}
 	return s.AioVolumes.update(ctx, in, mask, allowMissing)
