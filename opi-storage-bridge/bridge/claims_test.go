@@ -37,3 +37,18 @@ func TestSecondNamespaceOnAnExposedVolumeIsRefused(t *testing.T) {
 		t.Errorf("SPDK's namespaces = %+v; want ns1's on malloc-v, untouched", ns)
 	}
 }
+
+// An update with allow_missing creates: it must claim the volume as a
+// create does, not slip past the rule.
+func TestAllowMissingUpdateClaimsTheVolume(t *testing.T) {
+	f := newFixture(t, fixtureConfig{memoryStore: true})
+	ctx := context.Background()
+	f.malloc("v")
+	f.subsystem("sub1")
+	mustCreateNS(t, f, "sub1", "ns1", "mallocVolumes/v")
+	_, err := f.mid.UpdateQosVolume(ctx, &pb.UpdateQosVolumeRequest{AllowMissing: true,
+		QosVolume: &pb.QosVolume{Name: "qosVolumes/q", Volume: "mallocVolumes/v", Limits: &pb.QosLimits{RwIosPerSec: 2000}}})
+	if status.Code(err) != codes.FailedPrecondition || !strings.Contains(err.Error(), "nvmeSubsystems/sub1/nvmeNamespaces/ns1") {
+		t.Errorf("a QoS volume by update with allow_missing on a claimed volume: %v; want FAILED_PRECONDITION naming ns1", err)
+	}
+}

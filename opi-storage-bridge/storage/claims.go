@@ -8,6 +8,7 @@ import (
 	pb "github.com/opi-suite/opi/opi-api/storage/v1"
 	"github.com/opi-suite/opi/opi-kit/aip"
 	"github.com/opi-suite/opi/opi-kit/errdefs"
+	"google.golang.org/protobuf/types/known/fieldmaskpb"
 )
 
 // A volume backs at most one claimant: an NVMe namespace (in any
@@ -125,4 +126,25 @@ func claimCreate[T interface {
 		return err
 	})
 	return out, err
+}
+
+// claimUpdate is k.update for a kind whose resources claim their volume:
+// an update that creates (allowMissing, m not stored) claims the volume as
+// a create does, so allow_missing cannot get around the rule.
+func claimUpdate[T interface {
+	named
+	GetVolume() string
+}](ctx context.Context, s *Storage, k *Kind[T], m T, mask *fieldmaskpb.FieldMask, allowMissing bool) (T, error) {
+	if allowMissing {
+		if err := k.exists(ctx, m.GetName()); errors.Is(err, errdefs.ErrNotFound) {
+			var out T
+			err := s.claimVolume(ctx, m.GetName(), m.GetVolume(), func() error {
+				var err error
+				out, err = k.update(ctx, m, mask, true)
+				return err
+			})
+			return out, err
+		}
+	}
+	return k.update(ctx, m, mask, allowMissing)
 }

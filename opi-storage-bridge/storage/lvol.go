@@ -35,7 +35,7 @@ func (s *Storage) UpdateLogicalVolumeStore(ctx context.Context, st *pb.LogicalVo
 			}
 		}
 	}
-	return s.LogicalVolumeStores.update(ctx, st, mask, allowMissing)
+	return claimUpdate(ctx, s, s.LogicalVolumeStores, st, mask, allowMissing)
 }
 
 // CreateLogicalVolume allocates a logical volume in a store.
