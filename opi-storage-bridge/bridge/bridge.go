@@ -44,6 +44,9 @@ type Config struct {
 	// SPDKOptions are passed to spdk.New after the bridge's own (tests add
 	// spdk.WithObserver to record every request).
 	SPDKOptions []spdk.Option
+	// AioDirs, when set, are the only directories whose files AIO volumes
+	// may open; StateDir is refused always.
+	AioDirs []string
 	// Store, when set, is used instead of opening StateDir/intent.db
 	// (benchmarks use an in-memory store to measure the rest).
 	Store store.Store
@@ -98,7 +101,8 @@ func New(cfg Config, opts ...Option) (*Bridge, error) {
 		o.apply(env, &backends)
 	}
 	var err error
-	if b.storage, err = storage.New(b.store, backends); err != nil {
+	if b.storage, err = storage.New(classifiedStore{b.store}, backends,
+		storage.WithAioDirectories(cfg.AioDirs...), storage.WithPrivateDirectory(cfg.StateDir)); err != nil {
 		return nil, errors.Join(err, b.Close())
 	}
 	b.pass = b.replay()

@@ -115,6 +115,10 @@ type fixtureConfig struct {
 	pollInterval time.Duration
 	// opts replace pieces of the bridge's backend.
 	opts []Option
+	// store, when set, is the intent store (memoryStore is then ignored).
+	store store.Store
+	// aioDirs are Config.AioDirs.
+	aioDirs []string
 }
 
 func newFixture(t testing.TB, cfgs ...fixtureConfig) *fixture {
@@ -138,6 +142,10 @@ func newFixture(t testing.TB, cfgs ...fixtureConfig) *fixture {
 	if fc.memoryStore {
 		cfg.Store = store.NewMemory()
 	}
+	if fc.store != nil {
+		cfg.Store = fc.store
+	}
+	cfg.AioDirs = fc.aioDirs
 	if f.b, err = New(cfg, fc.opts...); err != nil {
 		t.Fatal(err)
 	}

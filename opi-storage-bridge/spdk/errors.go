@@ -23,11 +23,13 @@ const (
 	CodeInternalError  = -32603 // generic failure, also many decode failures
 	CodeInvalidState   = -1     // wrong RPC state (same number as -EPERM)
 	CodeENOENT         = -2     // No such file or directory
+	CodeEIO            = -5     // Input/output error (also: cannot connect)
 	CodeENXIO          = -6     // No such device or address
 	CodeENOMEM         = -12    // Cannot allocate memory
 	CodeEBUSY          = -16    // Device or resource busy
 	CodeEEXIST         = -17    // File exists
 	CodeENODEV         = -19    // No such device
+	CodeEISDIR         = -21    // Is a directory
 	CodeEINVAL         = -22    // Invalid argument
 	CodeENOSPC         = -28    // No space left on device
 	CodeENOTSUP        = -95    // Operation not supported
@@ -72,6 +74,7 @@ var codeClasses = map[int]error{
 	CodeENODEV:         errdefs.ErrNotFound,
 	CodeENOENT:         errdefs.ErrNotFound,
 	CodeENXIO:          errdefs.ErrNotFound,
+	CodeEISDIR:         errdefs.ErrInvalidArgument,
 	CodeEINVAL:         errdefs.ErrInvalidArgument,
 	CodeInvalidParams:  errdefs.ErrInvalidArgument,
 	CodeMethodNotFound: errdefs.ErrUnimplemented,

@@ -22,7 +22,7 @@ func (s *Storage) CreateLogicalVolumeStore(ctx context.Context, id string, st *p
 	if err := s.requireVolume(ctx, st.GetVolume()); err != nil {
 		return nil, err
 	}
-	return s.LogicalVolumeStores.create(ctx, "", id, st)
+	return claimCreate(ctx, s, s.LogicalVolumeStores, LogicalVolumeStorePattern, id, st)
 }
 
 // UpdateLogicalVolumeStore changes nothing (every field is fixed) but
@@ -35,7 +35,7 @@ func (s *Storage) UpdateLogicalVolumeStore(ctx context.Context, st *pb.LogicalVo
 			}
 		}
 	}
-	return s.LogicalVolumeStores.update(ctx, st, mask, allowMissing)
+	return claimUpdate(ctx, s, s.LogicalVolumeStores, st, mask, allowMissing)
 }
 
 // CreateLogicalVolume allocates a logical volume in a store.

@@ -14,6 +14,9 @@ import (
 // 1 MiB in 64 bits.
 const MaxQosMbytesPerSec = 1<<44 - 1
 
+// qosIopsStep is the granularity of SPDK's IOPS limits.
+const qosIopsStep = 1000
+
 // CreateEncryptedVolume stacks an encrypted volume on a base volume. Keys
 // are checked here and never quoted in any error nor returned; the intent
 // store keeps them, since the backend needs them again after it restarts.
@@ -24,7 +27,7 @@ func (s *Storage) CreateEncryptedVolume(ctx context.Context, id string, v *pb.En
 	if err := s.requireVolume(ctx, v.GetVolume()); err != nil {
 		return nil, err
 	}
-	return s.EncryptedVolumes.create(ctx, "", id, v)
+	return claimCreate(ctx, s, s.EncryptedVolumes, EncryptedVolumePattern, id, v)
 }
 
 // UpdateEncryptedVolume changes nothing (every field is fixed) but creates
@@ -37,7 +40,7 @@ func (s *Storage) UpdateEncryptedVolume(ctx context.Context, v *pb.EncryptedVolu
 			}
 		}
 	}
-	return s.EncryptedVolumes.update(ctx, v, mask, allowMissing)
+	return claimUpdate(ctx, s, s.EncryptedVolumes, v, mask, allowMissing)
 }
 
 // EncryptedVolumeStats returns an encrypted volume's I/O counters.
@@ -57,7 +60,7 @@ func (s *Storage) CreateQosVolume(ctx context.Context, id string, v *pb.QosVolum
 	if err := s.requireVolume(ctx, v.GetVolume()); err != nil {
 		return nil, err
 	}
-	return s.QosVolumes.create(ctx, "", id, v)
+	return claimCreate(ctx, s, s.QosVolumes, QosVolumePattern, id, v)
 }
 
 // UpdateQosVolume changes the limits, or creates the volume with
@@ -73,7 +76,7 @@ func (s *Storage) UpdateQosVolume(ctx context.Context, v *pb.QosVolume, mask *fi
 	if err := validateLimits(v.GetLimits()); err != nil {
 		return nil, err
 	}
-	return s.QosVolumes.update(ctx, v, mask, allowMissing)
+	return claimUpdate(ctx, s, s.QosVolumes, v, mask, allowMissing)
 }
 
 // QosVolumeStats returns a QoS volume's I/O counters.
@@ -121,8 +124,16 @@ func validateLimits(l *pb.QosLimits) error {
 			return errdefs.InvalidArgumentf("limits.%s %d is too large: at most %d MiB/s, or 0 for no limit", f.name, f.v, uint64(MaxQosMbytesPerSec))
 		}
 	}
-	if l.GetRwIosPerSec() > 1<<62 {
-		return errdefs.InvalidArgumentf("limits.rw_ios_per_sec %d is too large: at most %d, or 0 for no limit", l.GetRwIosPerSec(), uint64(1<<62))
+	iops := l.GetRwIosPerSec()
+	if iops > 1<<62 {
+		return errdefs.InvalidArgumentf("limits.rw_ios_per_sec %d is too large: at most %d, or 0 for no limit", iops, uint64(1<<62))
+	}
+	// SPDK rounds an IOPS limit up to a multiple of 1000 and enforces that:
+	// stored as asked, the limit would claim less than is enforced.
+	if iops%qosIopsStep != 0 {
+		up := (iops/qosIopsStep + 1) * qosIopsStep
+		return errdefs.InvalidArgumentf("limits.rw_ios_per_sec %d is not a multiple of %d, the step SPDK enforces IOPS limits in: SPDK would enforce %d; ask for that, or for a multiple of %d below",
+			iops, qosIopsStep, up, qosIopsStep)
 	}
 	return nil
 }

@@ -31,6 +31,10 @@ func (s *Storage) CreateNvmeController(ctx context.Context, parent, id string, i
 		return nil, err
 	}
 	if want := m.GetFabrics(); want != nil {
+		// Held to the create: concurrent creates on one address would
+		// otherwise all pass the check and share one SPDK listener, which
+		// the first delete would take from the others.
+		defer s.names.lock("listeners of " + parent)()
 		var dup string
 		if err := s.eachController(ctx, parent, func(c *pb.NvmeController) {
 			if have := c.GetFabrics(); have != nil && c.GetName() != name && sameListenAddress(have, want) {
@@ -131,14 +135,21 @@ func (s *Storage) NvmeControllerStats(ctx context.Context, name string) ([]*pb.N
 
 // CreateNvmeNamespace validates the namespace against its subsystem and
 // volume, then adds it. A volume that is not stored is NotFound ("create
-// it first"): the API's "waits in PENDING" is not implemented.
+// it first"): the API's "waits in PENDING" is not implemented. A volume
+// another resource claims (a namespace of any subsystem, a store, an
+// encrypted or QoS volume) is FailedPrecondition naming it. With nsid
+// unset the namespace gets the id the backend assigns, recorded and
+// returned, so that a replay asks for the same id.
 func (s *Storage) CreateNvmeNamespace(ctx context.Context, parent, id string, m *pb.NvmeNamespace) (*pb.NvmeNamespace, error) {
-	if _, err := NvmeNamespacePattern.Child(parent, id); err != nil {
+	name, err := NvmeNamespacePattern.Child(parent, id)
+	if err != nil {
 		return nil, err
 	}
 	if m == nil {
 		return nil, errdefs.InvalidArgumentf("nvme_namespace is required")
 	}
+	m = proto.Clone(m).(*pb.NvmeNamespace)
+	lowerUUID(&m.Uuid)
 	if err := validateVolume(m.GetVolume()); err != nil {
 		return nil, err
 	}
@@ -152,7 +163,22 @@ func (s *Storage) CreateNvmeNamespace(ctx context.Context, parent, id string, m 
 	if err := s.requireVolume(ctx, m.GetVolume()); err != nil {
 		return nil, err
 	}
-	return s.NvmeNamespaces.create(ctx, parent, id, m)
+	var out *pb.NvmeNamespace
+	err = s.claimVolume(ctx, name, m.GetVolume(), func() error {
+		// The backend records the id it assigned; a retried create that
+		// leaves nsid unset asks for the same namespace, so it gets the
+		// recorded id rather than "a different spec". The volume is held,
+		// so no identical create can store it meanwhile.
+		if m.GetNsid() == 0 {
+			if cur, err := s.NvmeNamespaces.c.Get(ctx, name); err == nil && cur.GetVolume() == m.GetVolume() {
+				m.Nsid = cur.GetNsid()
+			}
+		}
+		var err error
+		out, err = s.NvmeNamespaces.create(ctx, parent, id, m)
+		return err
+	})
+	return out, err
 }
 
 func validateNamespace(m *pb.NvmeNamespace, sub *pb.NvmeSubsystem) error {
@@ -167,6 +193,8 @@ func validateNamespace(m *pb.NvmeNamespace, sub *pb.NvmeSubsystem) error {
 		return errdefs.InvalidArgumentf("nsid %d is larger than the subsystem's max_namespaces (%d): use 1 to %d, or 0 for the lowest free id", m.GetNsid(), limit, limit)
 	case m.GetUuid() != "" && !uuidRE.MatchString(m.GetUuid()):
 		return errdefs.InvalidArgumentf("uuid %q is not a UUID such as \"ceccf520-691e-4b46-9546-34af789907c5\"", m.GetUuid())
+	case m.GetUuid() == nilUUID:
+		return errdefs.InvalidArgumentf("uuid %s is the nil UUID, which hosts take for \"no UUID\"; give another or leave it empty", nilUUID)
 	case m.GetNguid() != "" && !nguidRE.MatchString(m.GetNguid()):
 		return errdefs.InvalidArgumentf("nguid %q must be 32 hexadecimal digits", m.GetNguid())
 	case m.GetEui64() != "" && !eui64RE.MatchString(m.GetEui64()):

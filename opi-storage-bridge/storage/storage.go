@@ -53,21 +53,31 @@ type Storage struct {
 	VirtioBlks            *Kind[*pb.VirtioBlk]
 
 	read Reader
+	opts options
 	// nqns serializes subsystem creates so that two cannot take one NQN.
 	nqns sync.Mutex
 	// pcie serializes creates on PCIe endpoints so that two devices cannot
 	// take one endpoint.
 	pcie sync.Mutex
+	// volumes holds a volume while a resource that claims it is created
+	// (claimVolume).
+	volumes keyLocks
+	// names holds a resource name (or a subsystem's listeners) from a
+	// check or a default picked from the store to the create it guards.
+	names keyLocks
 }
 
-// New builds the domain on st over b. Every field of b must be set; the
-// transport registries may leave transports out (resources on them are
-// refused as unimplemented).
-func New(st store.Store, b Backends) (*Storage, error) {
+// New builds the domain on st over b with opts. Every field of b must be
+// set; the transport registries may leave transports out (resources on
+// them are refused as unimplemented).
+func New(st store.Store, b Backends, opts ...Option) (*Storage, error) {
 	if err := b.check(); err != nil {
 		return nil, err
 	}
 	s := &Storage{read: b.Reader}
+	for _, o := range opts {
+		o(&s.opts)
+	}
 	var err error
 	if s.MallocVolumes, err = newKind(st, KindMallocVolumes, MallocVolumePattern, b.MallocVolumes); err != nil {
 		return nil, err
@@ -165,6 +175,10 @@ func (s *Storage) wireHooks() {
 	s.LogicalVolumeStores.children = deleteChildren(s.LogicalVolumes, LogicalVolumeStorePattern)
 	s.NvmeRemoteControllers.children = deleteChildren(s.NvmePaths, NvmeRemoteControllerPattern)
 	s.NvmeSubsystems.children = s.deleteSubsystemChildren
+	s.LogicalVolumes.parent = s.LogicalVolumeStores.exists
+	s.NvmePaths.parent = s.NvmeRemoteControllers.exists
+	s.NvmeNamespaces.parent = s.NvmeSubsystems.exists
+	s.NvmeControllers.parent = s.NvmeSubsystems.exists
 	// A subsystem is held only by its children, so force always helps.
 	s.NvmeSubsystems.forceHint = "or set force to delete its controllers and namespaces with it"
 }
@@ -199,6 +213,9 @@ type Kind[T named] struct {
 	children func(ctx context.Context, name string) error
 	// forceHint is added to a refused delete when force would have helped.
 	forceHint string
+	// parent reports NotFound unless the named parent is stored; nil: the
+	// kind is top-level.
+	parent func(ctx context.Context, name string) error
 }
 
 func newKind[T named](st store.Store, kind string, p *aip.Pattern, b resource.Backend[T], opts ...resource.Option) (*Kind[T], error) {
@@ -222,8 +239,16 @@ func (k *Kind[T]) Get(ctx context.Context, name string) (T, error) {
 }
 
 // List returns one page of the children of parent ("" for a top-level
-// kind), in name order, and the token of the next page.
+// kind), in name order, and the token of the next page. A parent that is
+// not stored is NotFound.
 func (k *Kind[T]) List(ctx context.Context, parent string, pageSize int32, pageToken string) ([]T, string, error) {
+	// An empty page would read as "no children" for a parent that is not
+	// there (a typo, or deleted meanwhile): the client is told instead.
+	if k.parent != nil {
+		if err := k.parent(ctx, parent); err != nil {
+			return nil, "", err
+		}
+	}
 	items, next, err := k.c.List(ctx, parent, pageSize, pageToken)
 	for _, m := range items {
 		k.out(m)

@@ -3,9 +3,11 @@ package storage
 import (
 	"crypto/sha256"
 	"encoding/base64"
+	"encoding/binary"
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"hash/crc32"
 	"net"
 	"regexp"
 	"strings"
@@ -121,6 +123,13 @@ func validatePSK(psk string) error {
 	raw, err := base64.StdEncoding.DecodeString(m[2])
 	if err != nil || len(raw) != pskBytes[m[1]] {
 		return fmt.Errorf("the base64 part must hold a %d-byte key and its CRC-32 for hash %s", pskBytes[m[1]]-4, m[1])
+	}
+	// The interchange format carries the key's CRC-32 (little-endian) so
+	// that a mistyped key is caught here rather than as a TLS handshake
+	// that fails on every connection.
+	key, sum := raw[:len(raw)-4], binary.LittleEndian.Uint32(raw[len(raw)-4:])
+	if crc32.ChecksumIEEE(key) != sum {
+		return errors.New("the key's CRC-32 does not match: the PSK was mistyped or truncated; copy it again as nvme gen-tls-key printed it")
 	}
 	return nil
 }

@@ -30,20 +30,19 @@ var uuidRE = regexp.MustCompile(`^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[
 // a random one, or the stored one when the create is retried.
 func (s *Storage) CreateMallocVolume(ctx context.Context, id string, v *pb.MallocVolume) (*pb.MallocVolume, error) {
 	in := proto.Clone(v).(*pb.MallocVolume)
+	lowerUUID(&in.Uuid)
 	if err := validateSized(in.GetBlockSize(), in.GetBlockCount(), in.GetUuid()); err != nil {
 		return nil, err
 	}
-	var err error
-	if in.Uuid, err = pickUUID(ctx, s.MallocVolumes, id, in.GetUuid()); err != nil {
-		return nil, err
-	}
-	return s.MallocVolumes.create(ctx, "", id, in)
+	return createVolume(ctx, s, s.MallocVolumes, id, in, &in.Uuid)
 }
 
 // UpdateMallocVolume changes nothing (every field is fixed) but creates the
 // volume with allowMissing.
 func (s *Storage) UpdateMallocVolume(ctx context.Context, v *pb.MallocVolume, mask *fieldmaskpb.FieldMask, allowMissing bool) (*pb.MallocVolume, error) {
 	in := proto.Clone(v).(*pb.MallocVolume)
+	lowerUUID(&in.Uuid)
+	defer s.names.lock(in.GetName())()
 	if err := prepareMissing(ctx, s.MallocVolumes, in.GetName(), &in.Uuid, allowMissing, func() error {
 		return validateSized(in.GetBlockSize(), in.GetBlockCount(), in.GetUuid())
 	}); err != nil {
@@ -60,20 +59,19 @@ func (s *Storage) MallocVolumeStats(ctx context.Context, name string) (*pb.Volum
 // CreateNullVolume creates a null volume; see CreateMallocVolume.
 func (s *Storage) CreateNullVolume(ctx context.Context, id string, v *pb.NullVolume) (*pb.NullVolume, error) {
 	in := proto.Clone(v).(*pb.NullVolume)
+	lowerUUID(&in.Uuid)
 	if err := validateSized(in.GetBlockSize(), in.GetBlockCount(), in.GetUuid()); err != nil {
 		return nil, err
 	}
-	var err error
-	if in.Uuid, err = pickUUID(ctx, s.NullVolumes, id, in.GetUuid()); err != nil {
-		return nil, err
-	}
-	return s.NullVolumes.create(ctx, "", id, in)
+	return createVolume(ctx, s, s.NullVolumes, id, in, &in.Uuid)
 }
 
 // UpdateNullVolume changes nothing (every field is fixed) but creates the
 // volume with allowMissing.
 func (s *Storage) UpdateNullVolume(ctx context.Context, v *pb.NullVolume, mask *fieldmaskpb.FieldMask, allowMissing bool) (*pb.NullVolume, error) {
 	in := proto.Clone(v).(*pb.NullVolume)
+	lowerUUID(&in.Uuid)
+	defer s.names.lock(in.GetName())()
 	if err := prepareMissing(ctx, s.NullVolumes, in.GetName(), &in.Uuid, allowMissing, func() error {
 		return validateSized(in.GetBlockSize(), in.GetBlockCount(), in.GetUuid())
 	}); err != nil {
@@ -90,21 +88,28 @@ func (s *Storage) NullVolumeStats(ctx context.Context, name string) (*pb.VolumeS
 // CreateAioVolume creates an AIO volume on a file; see CreateMallocVolume.
 func (s *Storage) CreateAioVolume(ctx context.Context, id string, v *pb.AioVolume) (*pb.AioVolume, error) {
 	in := proto.Clone(v).(*pb.AioVolume)
+	lowerUUID(&in.Uuid)
 	if err := validateAio(in); err != nil {
 		return nil, err
 	}
-	var err error
-	if in.Uuid, err = pickUUID(ctx, s.AioVolumes, id, in.GetUuid()); err != nil {
+	if err := s.checkAioFile(in.GetFilename()); err != nil {
 		return nil, err
 	}
-	return s.AioVolumes.create(ctx, "", id, in)
+	return createVolume(ctx, s, s.AioVolumes, id, in, &in.Uuid)
 }
 
 // UpdateAioVolume changes nothing (every field is fixed) but creates the
 // volume with allowMissing.
 func (s *Storage) UpdateAioVolume(ctx context.Context, v *pb.AioVolume, mask *fieldmaskpb.FieldMask, allowMissing bool) (*pb.AioVolume, error) {
 	in := proto.Clone(v).(*pb.AioVolume)
-	if err := prepareMissing(ctx, s.AioVolumes, in.GetName(), &in.Uuid, allowMissing, func() error { return validateAio(in) }); err != nil {
+	lowerUUID(&in.Uuid)
+	defer s.names.lock(in.GetName())()
+	if err := prepareMissing(ctx, s.AioVolumes, in.GetName(), &in.Uuid, allowMissing, func() error {
+		if err := validateAio(in); err != nil {
+			return err
+		}
+		return s.checkAioFile(in.GetFilename())
+	}); err != nil {
 		return nil, err
 	}
 	return s.AioVolumes.update(ctx, in, mask, allowMissing)
@@ -124,7 +129,8 @@ type uuidVolume interface {
 // prepareMissing readies an update with allow_missing: when the resource
 // does not exist the request is a create, so it is validated as one and
 // gets a UUID; when it exists an unset uuid keeps the stored one, whatever
-// the mask.
+// the mask. The caller holds the name until the update is done (see
+// createVolume).
 func prepareMissing[T uuidVolume](ctx context.Context, k *Kind[T], name string, uuid *string, allowMissing bool, validate func() error) error {
 	cur, err := k.c.Get(ctx, name)
 	switch {
@@ -145,16 +151,29 @@ func prepareMissing[T uuidVolume](ctx context.Context, k *Kind[T], name string, 
 	return nil
 }
 
+// createVolume creates in as the volume id of k with the UUID pickUUID
+// gives, writing it to *uuid. The name is held from the pick to the
+// create: identical concurrent creates without uuid would otherwise each
+// pick a random UUID, and all but the first be "a different spec".
+func createVolume[T uuidVolume](ctx context.Context, s *Storage, k *Kind[T], id string, in T, uuid *string) (T, error) {
+	var zero T
+	name, err := k.c.Pattern().Child("", id)
+	if err != nil {
+		return zero, err
+	}
+	defer s.names.lock(name)()
+	if *uuid, err = pickUUID(ctx, k, name, *uuid); err != nil {
+		return zero, err
+	}
+	return k.create(ctx, "", id, in)
+}
+
 // pickUUID returns the UUID a create should carry: the one asked for, else
 // the stored one of a volume of that name (a retried create stays equal),
 // else a new random one.
-func pickUUID[T uuidVolume](ctx context.Context, k *Kind[T], id, asked string) (string, error) {
+func pickUUID[T uuidVolume](ctx context.Context, k *Kind[T], name, asked string) (string, error) {
 	if asked != "" {
 		return asked, nil
-	}
-	name, err := k.c.Pattern().Child("", id)
-	if err != nil {
-		return "", err
 	}
 	cur, err := k.c.Get(ctx, name)
 	switch {
@@ -184,11 +203,22 @@ func validateBlockSize(bs uint32) error {
 }
 
 func validateUUID(uuid string) error {
-	if uuid != "" && !uuidRE.MatchString(uuid) {
+	switch {
+	case uuid != "" && !uuidRE.MatchString(uuid):
 		return errdefs.InvalidArgumentf("uuid %q is not an RFC 4122 UUID such as \"ceccf520-691e-4b46-9546-34af789907c5\"; leave it empty to get one", uuid)
+	case uuid == nilUUID:
+		return errdefs.InvalidArgumentf("uuid %s is the nil UUID, which identifies nothing; give another or leave it empty to get one", uuid)
 	}
 	return nil
 }
+
+// nilUUID is RFC 4122's nil UUID: hosts take it for "no UUID".
+const nilUUID = "00000000-0000-0000-0000-000000000000"
+
+// lowerUUID is the form UUIDs are stored in: lower case, as RFC 4122
+// prints them and SPDK reports them, so that one UUID asked for in
+// another case is the same spec.
+func lowerUUID(u *string) { *u = strings.ToLower(*u) }
 
 // validateSized checks a malloc or null volume.
 func validateSized(bs uint32, count uint64, uuid string) error {

@@ -133,6 +133,11 @@ func (b EncryptedVolumes) ensureKey(ctx context.Context, want cryptoKeyParams) e
 	if err := b.C.Call(ctx, "accel_crypto_key_create", want, nil); err != nil {
 		var e *spdk.Error
 		if errors.As(err, &e) && e.Code == spdk.CodeInvalidParams && strings.Contains(e.Message, "rc -22") {
+			if want.Cipher != "AES_XTS" {
+				// The bridge checked the key lengths already; what SPDK's
+				// software crypto module refuses is the cipher itself.
+				return errdefs.FailedPreconditionf("SPDK's crypto module does not support the cipher %s (SPDK's software module does only AES_XTS): use ENCRYPTION_CIPHER_AES_XTS, or an SPDK with a crypto module that supports %s", want.Cipher, want.Cipher)
+			}
 			return errdefs.InvalidArgumentf("SPDK's crypto engine refused the key: check the key lengths, that key2 differs from key, and the tweak mode")
 		}
 		return spdk.Classify(err)

@@ -2,6 +2,7 @@ package adapter
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net"
 	"os"
@@ -76,8 +77,15 @@ func (t *Transports) Ensure(ctx context.Context, trtype string) (TransportInfo, 
 			return info, err
 		}
 		if !ok {
-			if cerr == nil {
+			var refused *spdk.Error
+			switch {
+			case cerr == nil:
 				cerr = fmt.Errorf("SPDK did not report the %s transport after creating it", trtype)
+			case errors.As(cerr, &refused):
+				// SPDK answers a generic -32603 when the host has no
+				// device for the transport (RDMA without an RDMA NIC) or
+				// SPDK lacks it: the host's state, not the bridge's bug.
+				return info, errdefs.FailedPreconditionf("SPDK cannot serve NVMe-oF over %s on this host (no device for it, or SPDK built without it): use another transport (%w)", trtype, cerr)
 			}
 			return info, fmt.Errorf("creating the NVMe-oF %s transport: %w", trtype, cerr)
 		}

@@ -50,8 +50,9 @@ func AddNamespaceParams(nqn string, m *pb.NvmeNamespace) (map[string]any, error)
 	return map[string]any{"nqn": nqn, "namespace": ns}, nil
 }
 
-// Create adds the namespace. When SPDK refuses, the subsystem is read to
-// tell "already there" (a replay: success) from a real conflict.
+// Create adds the namespace and records in m the namespace id SPDK
+// assigned. When SPDK refuses, the subsystem is read to tell "already
+// there" (a replay: success) from a real conflict.
 func (b NvmeNamespaces) Create(ctx context.Context, sub *pb.NvmeSubsystem, m *pb.NvmeNamespace) error {
 	return spdk.Classify(b.create(ctx, sub, m))
 }
@@ -65,6 +66,9 @@ func (b NvmeNamespaces) create(ctx context.Context, s *pb.NvmeSubsystem, m *pb.N
 	var nsid uint32
 	callErr := b.C.Call(ctx, "nvmf_subsystem_add_ns", params, &nsid)
 	if callErr == nil {
+		// The id SPDK chose is recorded, so that a replay into an empty
+		// SPDK asks for it rather than letting SPDK pick again.
+		m.Nsid = nsid
 		return nil
 	}
 	bdev, _ := BdevName(m.GetVolume())
@@ -81,6 +85,7 @@ func (b NvmeNamespaces) create(ctx context.Context, s *pb.NvmeSubsystem, m *pb.N
 	for _, ns := range sub.Namespaces {
 		switch {
 		case ns.bdev() == bdev && (m.GetNsid() == 0 || ns.NSID == m.GetNsid()):
+			m.Nsid = ns.NSID
 			return nil // made before a crash or by an earlier pass
 		case ns.bdev() == bdev:
 			return errdefs.FailedPreconditionf("volume %s is already exposed by this subsystem as namespace id %d", m.GetVolume(), ns.NSID)
@@ -96,8 +101,10 @@ func (NvmeNamespaces) Update(context.Context, *pb.NvmeSubsystem, *pb.NvmeNamespa
 	return nil
 }
 
-// Delete removes the namespace found by its bdev; one SPDK no longer has
-// (or a subsystem SPDK no longer has) is success.
+// Delete removes the namespace found by its bdev and, when recorded, its
+// namespace id: a namespace on the same bdev under another id is not this
+// resource's, and is left alone. One SPDK no longer has (or a subsystem
+// SPDK no longer has) is success.
 func (b NvmeNamespaces) Delete(ctx context.Context, s *pb.NvmeSubsystem, m *pb.NvmeNamespace) error {
 	return spdk.Classify(b.delete(ctx, s.GetNqn(), m))
 }
@@ -115,7 +122,7 @@ func (b NvmeNamespaces) delete(ctx context.Context, nqn string, m *pb.NvmeNamesp
 		return err
 	}
 	for _, ns := range sub.Namespaces {
-		if ns.bdev() != bdev {
+		if !ns.is(bdev, m.GetNsid()) {
 			continue
 		}
 		err := b.C.Call(ctx, "nvmf_subsystem_remove_ns", map[string]any{"nqn": nqn, "nsid": ns.NSID}, nil)
@@ -159,9 +166,15 @@ func hasNamespace(sub nvmfSubsystem, m *pb.NvmeNamespace, names map[string]strin
 		bdev = name
 	}
 	for _, ns := range sub.Namespaces {
-		if ns.bdev() == bdev {
+		if ns.is(bdev, m.GetNsid()) {
 			return true
 		}
 	}
 	return false
+}
+
+// is reports whether SPDK's namespace is the one on bdev with id nsid
+// (any id when nsid is 0: recorded before ids were).
+func (ns nvmfNamespace) is(bdev string, nsid uint32) bool {
+	return ns.bdev() == bdev && (nsid == 0 || ns.NSID == nsid)
 }

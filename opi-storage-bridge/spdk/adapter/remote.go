@@ -171,9 +171,21 @@ func (b RemoteControllers) Create(ctx context.Context, c *storagev1.NvmeRemoteCo
 		if psk != "" {
 			b.removeKey(ctx, psk)
 		}
-		return spdk.Classify(err)
+		return attachError(err, c.GetAddress())
 	}
 	return nil
+}
+
+// attachError classifies a refused bdev_nvme_attach_controller: SPDK
+// answers -5 (EIO) when it cannot connect to the remote target, which is
+// the target's or the network's state for the client to fix, not an
+// internal error of the bridge.
+func attachError(err error, a *storagev1.NvmeFabricsAddress) error {
+	if spdk.IsCode(err, spdk.CodeEIO) {
+		return errdefs.FailedPreconditionf("SPDK could not connect to the remote target %s %s port %s: check that it is up, listens there and exports the subsystem (%w)",
+			TransportName(a.GetTrtype()), a.GetTraddr(), ServiceID(a), err)
+	}
+	return spdk.Classify(err)
 }
 
 func (b RemoteControllers) addKey(ctx context.Context, name, psk string) error {
@@ -264,7 +276,10 @@ func (b NvmePaths) Create(ctx context.Context, c *storagev1.NvmeRemoteController
 	if spdk.IsCode(err, spdk.CodeEALREADY) && strings.Contains(err.Error(), "network path") {
 		return nil
 	}
-	return spdk.Classify(err)
+	if err != nil {
+		return attachError(err, p.GetAddress())
+	}
+	return nil
 }
 
 // Update has nothing to do: every field of a path is immutable.

@@ -97,6 +97,9 @@ func (b AioVolumes) Create(ctx context.Context, v *storagev1.AioVolume) error {
 		p.BlockSize = storage.DefaultBlockSize
 		err = b.C.Call(ctx, "bdev_aio_create", p, nil)
 	}
+	if spdk.IsCode(err, spdk.CodeEISDIR) {
+		return errdefs.InvalidArgumentf("filename %s is a directory: give a regular file or a block device (%w)", v.GetFilename(), err)
+	}
 	if err != nil && !spdk.IsAlreadyExists(err) {
 		return spdk.Classify(err)
 	}

@@ -1,0 +1,150 @@
+package storage
+
+import (
+	"context"
+	"errors"
+	"sync"
+
+	pb "github.com/opi-suite/opi/opi-api/storage/v1"
+	"github.com/opi-suite/opi/opi-kit/aip"
+	"github.com/opi-suite/opi/opi-kit/errdefs"
+	"google.golang.org/protobuf/types/known/fieldmaskpb"
+)
+
+// A volume backs at most one claimant: an NVMe namespace (in any
+// subsystem), a logical volume store, an encrypted or a QoS volume. SPDK
+// enforces the same (each of them claims the volume's bdev), but only
+// after the fact and without saying who holds it; worse, a refusal that
+// looks like "already there" could be mistaken for a retried create and
+// leave a phantom resource whose delete would remove the real owner's
+// object. So the domain checks first, naming the claimant, and holds the
+// volume while the claimant is created, so that two concurrent creates
+// cannot both pass the check.
+
+// claimVolume runs create while no other resource can claim volume; a
+// resource other than claimant already on volume is FailedPrecondition.
+func (s *Storage) claimVolume(ctx context.Context, claimant, volume string, create func() error) error {
+	unlock := s.volumes.lock(volume)
+	defer unlock()
+	owner, err := s.volumeClaimant(ctx, claimant, volume)
+	if err != nil {
+		return err
+	}
+	// A claimant stored already is a retried create: the collection
+	// answers it (the same object, or AlreadyExists for another spec).
+	if owner != "" && owner != claimant {
+		return errdefs.FailedPreconditionf("volume %s is already claimed by %s; a volume backs one namespace, store, encrypted or QoS volume: delete %s first or use another volume",
+			volume, owner, owner)
+	}
+	return create()
+}
+
+// volumeClaimant returns claimant when it is stored already, else the
+// stored resource that claims volume, or "".
+func (s *Storage) volumeClaimant(ctx context.Context, claimant, volume string) (string, error) {
+	errFound := errors.New("found")
+	var owner string
+	check := func(name, v string) error {
+		if name == claimant || v == volume {
+			owner = name
+			return errFound
+		}
+		return nil
+	}
+	walks := []func() error{
+		func() error {
+			return s.NvmeNamespaces.c.Walk(ctx, func(m *pb.NvmeNamespace) error { return check(m.GetName(), m.GetVolume()) })
+		},
+		func() error {
+			return s.LogicalVolumeStores.c.Walk(ctx, func(m *pb.LogicalVolumeStore) error { return check(m.GetName(), m.GetVolume()) })
+		},
+		func() error {
+			return s.EncryptedVolumes.c.Walk(ctx, func(m *pb.EncryptedVolume) error { return check(m.GetName(), m.GetVolume()) })
+		},
+		func() error {
+			return s.QosVolumes.c.Walk(ctx, func(m *pb.QosVolume) error { return check(m.GetName(), m.GetVolume()) })
+		},
+	}
+	for _, walk := range walks {
+		if err := walk(); errors.Is(err, errFound) {
+			return owner, nil
+		} else if err != nil {
+			return "", err
+		}
+	}
+	return "", nil
+}
+
+// keyLocks is a mutex per key (a volume name), dropped when unused.
+type keyLocks struct {
+	mu sync.Mutex
+	m  map[string]*keyLock
+}
+
+type keyLock struct {
+	sync.Mutex
+	users int
+}
+
+func (l *keyLocks) lock(key string) (unlock func()) {
+	l.mu.Lock()
+	if l.m == nil {
+		l.m = map[string]*keyLock{}
+	}
+	k := l.m[key]
+	if k == nil {
+		k = &keyLock{}
+		l.m[key] = k
+	}
+	k.users++
+	l.mu.Unlock()
+	k.Lock()
+	return func() {
+		k.Unlock()
+		l.mu.Lock()
+		if k.users--; k.users == 0 {
+			delete(l.m, key)
+		}
+		l.mu.Unlock()
+	}
+}
+
+// claimCreate creates the top-level resource m of kind k, which claims
+// the volume it stacks on.
+func claimCreate[T interface {
+	named
+	GetVolume() string
+}](ctx context.Context, s *Storage, k *Kind[T], p *aip.Pattern, id string, m T) (T, error) {
+	var out T
+	name, err := p.Child("", id)
+	if err != nil {
+		return out, err
+	}
+	err = s.claimVolume(ctx, name, m.GetVolume(), func() error {
+		var err error
+		out, err = k.create(ctx, "", id, m)
+		return err
+	})
+	return out, err
+}
+
+// claimUpdate is k.update for a kind whose resources claim their volume:
+// an update that creates (allowMissing, m not stored) claims the volume as
+// a create does, so allow_missing cannot get around the rule.
+func claimUpdate[T interface {
+	named
+	GetVolume() string
+}](ctx context.Context, s *Storage, k *Kind[T], m T, mask *fieldmaskpb.FieldMask, allowMissing bool) (T, error) {
+	if allowMissing {
+		if err := k.exists(ctx, m.GetName()); errors.Is(err, errdefs.ErrNotFound) {
+			var out T
+			err := s.claimVolume(ctx, m.GetName(), m.GetVolume(), func() error {
+				var err error
+				out, err = k.update(ctx, m, mask, true)
+				return err
+			})
+			return out, err
+		}
+	}
+	return k.update(ctx, m, mask, allowMissing)
+}
