@@ -316,3 +316,19 @@ func (l *nameLocks) lock(name string) (unlock func()) {
 		l.mu.Unlock()
 	}
 }
+
+// Referrers returns the names of the resources, of any collection on s,
+// that reference target (declared with WithReferences), in name order.
+// It reads the reference index: one seek and the referrers, however many
+// resources the collections hold.
+func Referrers(ctx context.Context, s store.Store, target string) ([]string, error) {
+	var out []string
+	err := s.View(ctx, func(tx store.Tx) error {
+		items, err := tx.List(refsKind, target+"\x00", "", 0)
+		for _, it := range items {
+			out = append(out, it.Key[len(target)+1:])
+		}
+		return err
+	})
+	return out, err
+}

@@ -5,9 +5,9 @@ import (
 	"errors"
 	"sync"
 
-	pb "github.com/opi-suite/opi/opi-api/storage/v1"
 	"github.com/opi-suite/opi/opi-kit/aip"
 	"github.com/opi-suite/opi/opi-kit/errdefs"
+	"github.com/opi-suite/opi/opi-kit/resource"
 	"google.golang.org/protobuf/types/known/fieldmaskpb"
 )
 
@@ -40,39 +40,65 @@ func (s *Storage) claimVolume(ctx context.Context, claimant, volume string, crea
 }
 
 // volumeClaimant returns claimant when it is stored already, else the
-// stored resource that claims volume, or "".
+// stored resource that claims volume, or "". Both answers come from the
+// intent store's indexes, never from walking a collection, so a create
+// costs the same with ten or a hundred thousand resources: the claimant
+// is one lookup, and the resources on volume are its referrers in the
+// reference index (every claimant kind declares its volume as a
+// reference), filtered to the claimant kinds (a virtio-blk device refers
+// to its volume without claiming it).
 func (s *Storage) volumeClaimant(ctx context.Context, claimant, volume string) (string, error) {
-	errFound := errors.New("found")
-	var owner string
-	check := func(name, v string) error {
-		if name == claimant || v == volume {
-			owner = name
-			return errFound
+	if stored, err := s.claimantStored(ctx, claimant); err != nil || stored {
+		if stored {
+			return claimant, nil
 		}
-		return nil
+		return "", err
 	}
-	walks := []func() error{
-		func() error {
-			return s.NvmeNamespaces.c.Walk(ctx, func(m *pb.NvmeNamespace) error { return check(m.GetName(), m.GetVolume()) })
-		},
-		func() error {
-			return s.LogicalVolumeStores.c.Walk(ctx, func(m *pb.LogicalVolumeStore) error { return check(m.GetName(), m.GetVolume()) })
-		},
-		func() error {
-			return s.EncryptedVolumes.c.Walk(ctx, func(m *pb.EncryptedVolume) error { return check(m.GetName(), m.GetVolume()) })
-		},
-		func() error {
-			return s.QosVolumes.c.Walk(ctx, func(m *pb.QosVolume) error { return check(m.GetName(), m.GetVolume()) })
-		},
+	referrers, err := resource.Referrers(ctx, s.st, volume)
+	if err != nil {
+		return "", err
 	}
-	for _, walk := range walks {
-		if err := walk(); errors.Is(err, errFound) {
-			return owner, nil
-		} else if err != nil {
-			return "", err
+	for _, r := range referrers {
+		if claimantKind(r) != nil {
+			return r, nil
 		}
 	}
 	return "", nil
+}
+
+// claimantKinds are the kinds whose resources claim their volume.
+var claimantKinds = []*aip.Pattern{NvmeNamespacePattern, LogicalVolumeStorePattern, EncryptedVolumePattern, QosVolumePattern}
+
+// claimantKind returns the pattern of the claimant kind name belongs to.
+func claimantKind(name string) *aip.Pattern {
+	for _, p := range claimantKinds {
+		if _, err := p.Parse(name); err == nil {
+			return p
+		}
+	}
+	return nil
+}
+
+// claimantStored reports whether claimant is stored in its collection (the
+// store alone: no backend call).
+func (s *Storage) claimantStored(ctx context.Context, claimant string) (bool, error) {
+	var err error
+	switch claimantKind(claimant) {
+	case NvmeNamespacePattern:
+		_, err = s.NvmeNamespaces.c.Get(ctx, claimant)
+	case LogicalVolumeStorePattern:
+		_, err = s.LogicalVolumeStores.c.Get(ctx, claimant)
+	case EncryptedVolumePattern:
+		_, err = s.EncryptedVolumes.c.Get(ctx, claimant)
+	case QosVolumePattern:
+		_, err = s.QosVolumes.c.Get(ctx, claimant)
+	default:
+		return false, nil
+	}
+	if errors.Is(err, errdefs.ErrNotFound) {
+		return false, nil
+	}
+	return err == nil, err
 }
 
 // keyLocks is a mutex per key (a volume name), dropped when unused.

@@ -52,6 +52,7 @@ type Storage struct {
 	NvmeControllers       *Kind[*pb.NvmeController]
 	VirtioBlks            *Kind[*pb.VirtioBlk]
 
+	st   store.Store
 	read Reader
 	opts options
 	// nqns serializes subsystem creates so that two cannot take one NQN.
@@ -74,7 +75,7 @@ func New(st store.Store, b Backends, opts ...Option) (*Storage, error) {
 	if err := b.check(); err != nil {
 		return nil, err
 	}
-	s := &Storage{read: b.Reader}
+	s := &Storage{st: st, read: b.Reader}
 	for _, o := range opts {
 		o(&s.opts)
 	}
