@@ -169,7 +169,7 @@ func (b *Bolt) mapErr(err error) error {
 	case errors.Is(err, bolterrors.ErrTxNotWritable):
 		return fmt.Errorf("%w: %w", ErrReadOnly, err)
 	}
-	return err
+	return Classify(err)
 }
 
 type boltTx struct{ tx *bolt.Tx }

@@ -101,7 +101,7 @@ func New(cfg Config, opts ...Option) (*Bridge, error) {
 		o.apply(env, &backends)
 	}
 	var err error
-	if b.storage, err = storage.New(classifiedStore{b.store}, backends,
+	if b.storage, err = storage.New(b.store, backends,
 		storage.WithAioDirectories(cfg.AioDirs...), storage.WithPrivateDirectory(cfg.StateDir)); err != nil {
 		return nil, errors.Join(err, b.Close())
 	}

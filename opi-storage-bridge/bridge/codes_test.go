@@ -165,7 +165,9 @@ func TestFullStateDiskIsResourceExhausted(t *testing.T) {
 	}
 }
 
-// fullStore fails every write as a full disk does, once full is set.
+// fullStore fails every write as the bbolt store does on a full disk
+// (opi-kit/store classifies the error; its own test fills a real tmpfs),
+// once full is set.
 type fullStore struct {
 	store.Store
 	full atomic.Bool
@@ -173,7 +175,7 @@ type fullStore struct {
 
 func (s *fullStore) Update(ctx context.Context, fn func(store.Tx) error) error {
 	if s.full.Load() {
-		return &os.PathError{Op: "write", Path: "intent.db", Err: syscall.ENOSPC}
+		return store.Classify(&os.PathError{Op: "write", Path: "intent.db", Err: syscall.ENOSPC})
 	}
 	return s.Store.Update(ctx, fn)
 }
