@@ -7,6 +7,7 @@ import (
 
 	commonv1 "github.com/opi-suite/opi/opi-api/common/v1"
 	"github.com/opi-suite/opi/opi-kit/errdefs"
+	"github.com/opi-suite/opi/opi-kit/errdefs/errgrpc"
 	"google.golang.org/protobuf/proto"
 )
 
@@ -110,7 +111,7 @@ func ReplayStep[T proto.Message](c *Collection[T], r Replayer[T]) Step {
 						return err
 					}
 					refused++
-					state, msg = commonv1.ResourceState_RESOURCE_STATE_ERROR, fmt.Sprintf("%s refused to recreate it: %v", r.Backend, err)
+					state, msg = commonv1.ResourceState_RESOURCE_STATE_ERROR, fmt.Sprintf("%s refused to recreate it: %s", r.Backend, errgrpc.Message(err))
 				}
 			}
 			if cur, curMsg, ok := c.statusOf(m); ok && cur == state && curMsg == msg {

@@ -3,6 +3,7 @@ package resource_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
 
@@ -10,6 +11,8 @@ import (
 	"github.com/opi-suite/opi/opi-kit/errdefs"
 	"github.com/opi-suite/opi/opi-kit/resource"
 	"github.com/opi-suite/opi/opi-kit/store"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
 )
 
 const s2 = "nvmeSubsystems/s2"
@@ -75,6 +78,19 @@ func TestReplayStepPutsEveryResourceBackAndRecordsItsStatus(t *testing.T) {
 		}
 		if st := must(f.subsystems.Status(ctx, s1)); st.GetState() != commonv1.ResourceState_RESOURCE_STATE_READY {
 			t.Errorf("s1 status %v: an unreachable backend must not mark resources failed", st)
+		}
+	})
+	t.Run("a backend's gRPC refusal is recorded as its message, not nested rpc error text", func(t *testing.T) {
+		grpcBackend := resource.ReplayStep(f.subsystems, resource.Replayer[msg]{Backend: "vendor",
+			Apply: func(context.Context, msg) error {
+				return fmt.Errorf("creating it: %w", status.Error(codes.FailedPrecondition, "port busy"))
+			}})
+		if _, err := grpcBackend(ctx); err != nil {
+			t.Fatal(err)
+		}
+		st := must(f.subsystems.Status(ctx, s1))
+		if st.GetMessage() != "vendor refused to recreate it: creating it: port busy" {
+			t.Errorf("status message %q; want the status's own message, no \"rpc error\"", st.GetMessage())
 		}
 	})
 }

@@ -58,7 +58,7 @@ func ToStatus(err error) error {
 	if _, ok := err.(interface{ GRPCStatus() *status.Status }); ok && errdefs.Class(err) == nil {
 		return err // already a status: leave code, message and details alone
 	}
-	return status.Error(Code(err), Truncate(message(err), MaxMessage))
+	return status.Error(Code(err), Message(err))
 }
 
 // MaxMessage bounds a status message: an error that quotes a client's
@@ -78,8 +78,13 @@ func Truncate(s string, max int) string {
 	return fmt.Sprintf("%s… (message cut: %d bytes in all)", s[:cut], len(s))
 }
 
-// message renders err, replacing the text of any gRPC status in its chain by
-// that status's own message.
+// Message renders err for a client or a resource's status message: the
+// text of any gRPC status in its chain is replaced by that status's own
+// message (never "rpc error: code = ... desc = ..."), cut at MaxMessage.
+func Message(err error) string {
+	return Truncate(message(err), MaxMessage)
+}
+
 func message(err error) string {
 	msg := err.Error()
 	for e := err; e != nil; e = errors.Unwrap(e) {
