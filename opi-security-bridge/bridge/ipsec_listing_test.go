@@ -70,7 +70,7 @@ func TestAPIListingEqualsCharon(t *testing.T) {
 			Version: securityv1.IkeVersion_IKE_VERSION_IKEV2, LocalAddrs: []string{a.addr}, RemoteAddrs: []string{a.peer},
 			LocalPort: 4500, RemotePort: 4501, Proposals: []string{"aes256-sha256-modp2048", "aes128gcm16-prfsha256-x25519"},
 			ForceUdpEncapsulation: true, DpdDelay: sec(10), RekeyTime: sec(7200),
-			LocalAuth: &securityv1.Authentication{Method: securityv1.AuthMethod_AUTH_METHOD_PSK, Id: "a.opi.test", PreSharedKey: "preSharedKeys/site-psk"},
+			LocalAuth:  &securityv1.Authentication{Method: securityv1.AuthMethod_AUTH_METHOD_PSK, Id: "a.opi.test", PreSharedKey: "preSharedKeys/site-psk"},
 			RemoteAuth: &securityv1.Authentication{Method: securityv1.AuthMethod_AUTH_METHOD_PSK, Id: "b@opi.test"},
 			Children: []*securityv1.ChildSaConfig{{
 				Name: "net", LocalTs: []string{"10.1.0.1/32"}, RemoteTs: []string{"10.2.0.1/32"},
@@ -105,7 +105,7 @@ func TestAPIListingEqualsCharon(t *testing.T) {
 		"pubkey": {
 			Version: securityv1.IkeVersion_IKE_VERSION_IKEV2, LocalAddrs: []string{a.addr, "192.0.2.0/24"},
 			RemoteAddrs: []string{"peer.opi.test", "198.51.100.1-198.51.100.9"}, RekeyTime: sec(86400),
-			LocalAuth: pub(""),
+			LocalAuth:  pub(""),
 			RemoteAuth: &securityv1.Authentication{Method: securityv1.AuthMethod_AUTH_METHOD_PUBKEY, Certificate: "certificates/peer", CaCertificate: "certificates/ca"},
 			Children: []*securityv1.ChildSaConfig{{
 				Name: "net", LocalTs: []string{a.inner + "/32"}, RemoteTs: []string{a.innerTo + "/32"},
@@ -275,8 +275,8 @@ func charonView(c *securityv1.IkeConnection, subjects map[string]string) vici.Lo
 		return addrs
 	}
 	out := vici.LoadedConn{
-		Name:    strings.TrimPrefix(c.GetName(), "ikeConnections/"),
-		Version: map[securityv1.IkeVersion]string{0: "IKEv1/2", 1: "IKEv1", 2: "IKEv2"}[c.GetVersion()],
+		Name:       strings.TrimPrefix(c.GetName(), "ikeConnections/"),
+		Version:    map[securityv1.IkeVersion]string{0: "IKEv1/2", 1: "IKEv1", 2: "IKEv2"}[c.GetVersion()],
 		LocalAddrs: orAny(c.GetLocalAddrs()), RemoteAddrs: orAny(c.GetRemoteAddrs()),
 		RekeyTime: secs(c.GetRekeyTime(), "14400"), ReauthTime: "0", DPDDelay: secs(c.GetDpdDelay(), "30"),
 	}
