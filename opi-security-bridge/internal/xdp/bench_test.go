@@ -22,15 +22,37 @@ func benchRules(n int) []firewall.Rule {
 // benchProbe lies outside the mixed rules' addresses and ports.
 var benchProbe = frame{src: addr("192.0.2.1"), dst: addr("198.51.100.1"), proto: 17, sport: 50000, dport: 40000}
 
+// everywhere replaces every 1,000th rule of rules by one for the probe's
+// source subnet but another protocol: its source class holds them, so the
+// chunk masks leave every chunk to search, and none matches. The worst
+// case of the chunk masks: the whole walk, as without them.
+func everywhere(rules []firewall.Rule) []firewall.Rule {
+	for i := 500; i < len(rules)-1; i += 1000 {
+		rules[i] = firewall.Rule{Src: pfx("192.0.2.0/24"), Protocol: firewall.ProtoTCP,
+			DstPorts: &firewall.PortRange{First: 22, Last: 22}, Action: firewall.ActionAllow}
+	}
+	return rules
+}
+
 // BenchmarkVerdict times the program on one frame with Program.Run (the
 // kernel repeats it, so the figure is the program's own cost per packet),
-// at 1, 1,000 and 10,000 rules; the larger sets also report their cost as
-// a multiple of one rule's, measured in the same run.
+// at 1, 1,000 and 10,000 rules, and at 10,000 rules where the chunk masks
+// skip nothing (everywhere); the larger sets also report their cost as a
+// multiple of one rule's, measured in the same run.
 func BenchmarkVerdict(b *testing.B) {
 	var one float64
-	for _, n := range []int{1, 1000, 10000} {
-		b.Run(fmt.Sprintf("rules=%d", n), func(b *testing.B) {
-			d := openLoaded(b, benchRules(n), firewall.ActionAllow)
+	for _, tc := range []struct {
+		name  string
+		rules []firewall.Rule
+	}{
+		{"rules=1", benchRules(1)},
+		{"rules=1000", benchRules(1000)},
+		{"rules=10000", benchRules(10000)},
+		{"rules=10000/no-chunk-skipped", everywhere(benchRules(10000))},
+	} {
+		n := len(tc.rules)
+		b.Run(tc.name, func(b *testing.B) {
+			d := openLoaded(b, tc.rules, firewall.ActionAllow)
 			data := benchProbe.bytes()
 			const repeat = 1 << 20
 			var total time.Duration

@@ -14,8 +14,9 @@ import (
 )
 
 type firewallBitmap struct {
-	_ structs.HostLayout
-	W [256]uint64
+	_      structs.HostLayout
+	W      [256]uint64
+	Chunks [4]uint16
 }
 
 type firewallClassKey struct {
@@ -36,7 +37,7 @@ type firewallGenSettings struct {
 	DefaultSlot   uint32
 	Fingerprint   uint64
 	Chunks        uint32
-	Pad           uint32
+	Always        uint32
 	Count         [256]uint64
 	Drop          [256]uint64
 }

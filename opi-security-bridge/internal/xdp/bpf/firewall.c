@@ -10,7 +10,8 @@
 // set ANDing the four bitmaps: the first set bit is the rule that decides
 // (COUNT rules before it are counted). Any rule set loads, since nothing is
 // precomputed per combination of fields; the price is a walk of
-// rules/64 words per packet, done 8 words per step with bpf_loop.
+// rules/64 words per packet, done 16 words (a chunk) per step with
+// bpf_loop, skipping the chunks the classes' chunk masks rule out.
 //
 // Every table key carries a generation bit. Userspace writes a new rule set
 // under the inactive generation, then flips `active`: a packet reads the
@@ -31,7 +32,7 @@
  * call per step costs more than the eight ANDs it saves). */
 #define WORDS (MAX_RULES / 64)
 #define CHUNK 16
-#define CHUNKS (WORDS / CHUNK)
+#define CHUNKS (WORDS / CHUNK) /* at most 16: the bits of a chunk mask */
 
 /* Port slots: 65536 ports plus a "no ports" slot (non-first fragments) for
  * each of TCP, UDP and SCTP, then one slot each for any other protocol,
@@ -63,9 +64,17 @@ struct class_key {
 	__u32 class;
 };
 
-/* The rules a class matches, bit i for rule i. */
+/* The rules a class matches, bit i for rule i, and for each dimension
+ * the class may be used in (source, destination, source port, destination
+ * port) the chunks holding a rule of the class anchored in that dimension
+ * (bit k: words k * CHUNK to k * CHUNK + CHUNK - 1). Every rule is anchored
+ * in the one dimension where it is most selective (its source prefix, say),
+ * or in none (gen_settings.always): a rule that matches a packet is in its
+ * anchor dimension's class, so chunks outside the union of the packet's
+ * four masks hold no rule that can match it, and the search skips them. */
 struct bitmap {
 	__u64 w[WORDS];
+	__u16 chunks[4];
 };
 
 struct gen_settings {
@@ -73,7 +82,7 @@ struct gen_settings {
 	__u32 default_slot; /* counter slot for packets no rule decides */
 	__u64 fingerprint;
 	__u32 chunks;       /* CHUNK-word steps the rule set spans */
-	__u32 pad;
+	__u32 always;       /* chunks with rules anchored in no dimension */
 	__u64 count[WORDS]; /* bits of the COUNT rules */
 	__u64 drop[WORDS];  /* bits of the DROP rules; other deciding rules ALLOW */
 };
@@ -315,6 +324,7 @@ struct search {
 	__u32 word;    /* the deciding rule's word; WORDS while none */
 	__u32 counted; /* whether COUNT rules matched on the way */
 	__u32 gen;
+	__u32 cand;    /* the chunks that may hold a matching rule */
 };
 
 /* find_decider ANDs the four bitmaps over one chunk of CHUNK words and
@@ -328,8 +338,10 @@ static long find_decider(__u32 chunk, void *ctx)
 {
 	struct search *s = ctx;
 
-	if (chunk >= CHUNKS)
-		return 1;
+	if (chunk >= CHUNKS || !(s->cand >> chunk))
+		return 1; /* no candidate chunk left */
+	if (!((s->cand >> chunk) & 1))
+		return 0; /* no rule of this chunk can match the packet */
 	__u32 base = bounded(chunk, CHUNKS - 1) * CHUNK;
 	__u64 *p0 = &s->b0->w[base], *p1 = &s->b1->w[base];
 	__u64 *p2 = &s->b2->w[base], *p3 = &s->b3->w[base];
@@ -368,6 +380,8 @@ static long count_word(__u32 w, void *ctx)
 
 	if (w > s->word || w >= WORDS)
 		return 1;
+	if (!((s->cand >> (w / CHUNK)) & 1))
+		return 0;
 	w = bounded(w, WORDS - 1);
 	__u64 counted = s->b0->w[w] & s->b1->w[w] & s->b2->w[w] & s->b3->w[w] & s->set->count[w];
 	if (w == s->word)
@@ -471,6 +485,9 @@ int firewall(struct xdp_md *ctx)
 	if (!s.b3)
 		return finish(gen, action, dslot, bytes);
 
+	s.cand = s.b0->chunks[0] | s.b1->chunks[1] | s.b2->chunks[2] | s.b3->chunks[3] | set->always;
+	if (!s.cand)
+		return finish(gen, action, dslot, bytes);
 	__u32 chunks = set->chunks;
 	if (chunks > CHUNKS)
 		chunks = CHUNKS;
