@@ -78,15 +78,14 @@ type Tables struct {
 	// Bitmaps are the classes' rule sets, by class id; 0 is the empty
 	// class and has none. Each is Words long.
 	Bitmaps []bitset
-	// Chunks say, for each class (by id) and each dimension it may be
+	// Anchored says, for each class (by id) and each dimension it may be
 	// used in (source, destination, source port, destination port), which
-	// chunks of the search (bit k: words 16k to 16k+15) hold a rule of
-	// the class anchored in that dimension; see anchor. Always marks the
-	// chunks holding rules anchored nowhere. A packet's search skips every
-	// chunk outside the union of its four classes' masks and Always: no
-	// rule there can match it.
-	Chunks [][dims]uint16
-	Always uint16
+	// words of the bitmaps hold a rule of the class anchored in that
+	// dimension; see anchor. Always marks the words holding rules anchored
+	// nowhere. A packet's search skips every word outside the union of its
+	// four classes' masks and Always: no rule there can match it.
+	Anchored [][dims]wordMask
+	Always   wordMask
 	// Words is how many words of a bitmap the rules span.
 	Words int
 	// Count and Drop mark the COUNT and the DROP rules; a rule in neither
@@ -153,7 +152,7 @@ func Compile(rules []firewall.Rule, def firewall.Action) (*Tables, error) {
 	}
 	t.Bitmaps = c.sets
 	t.Words = len(newBitset(n))
-	t.Chunks, t.Always = chunkMasks(live, c.sets)
+	t.Anchored, t.Always = anchoredMasks(live, c.sets)
 	t.Count, t.Drop = newBitset(n), newBitset(n)
 	for i, r := range live {
 		switch r.Action {
@@ -233,29 +232,35 @@ func anchor(r firewall.Rule) int {
 	return -1
 }
 
-// chunkMasks computes Tables.Chunks and Tables.Always. A rule that matches
-// a packet is in the packet's class of every dimension, so in particular
-// in the class of its anchor dimension, whose mask then has the rule's
-// chunk: skipping chunks outside the union of the masks loses no match.
-func chunkMasks(rules []firewall.Rule, sets []bitset) ([][dims]uint16, uint16) {
+// wordMask marks words of a bitmap: bit j of word j/64 for word j.
+type wordMask [words / 64]uint64
+
+func (m *wordMask) set(w int) { m[w/64] |= 1 << (w % 64) }
+
+// anchoredMasks computes Tables.Anchored and Tables.Always. A rule that
+// matches a packet is in the packet's class of every dimension, so in
+// particular in the class of its anchor dimension, whose mask then has
+// the rule's word: skipping words outside the union of the masks loses no
+// match.
+func anchoredMasks(rules []firewall.Rule, sets []bitset) ([][dims]wordMask, wordMask) {
 	var anchored [dims]bitset
 	for d := range anchored {
 		anchored[d] = newBitset(len(rules))
 	}
-	var always uint16
+	var always wordMask
 	for i, r := range rules {
 		if d := anchor(r); d >= 0 {
 			anchored[d].set(i)
 		} else {
-			always |= 1 << (i / 64 / chunk)
+			always.set(i / 64)
 		}
 	}
-	out := make([][dims]uint16, len(sets))
+	out := make([][dims]wordMask, len(sets))
 	for id, set := range sets {
 		for w, word := range set {
 			for d := range dims {
 				if word&anchored[d][w] != 0 {
-					out[id][d] |= 1 << (w / chunk)
+					out[id][d].set(w)
 				}
 			}
 		}

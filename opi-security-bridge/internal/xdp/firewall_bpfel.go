@@ -14,9 +14,9 @@ import (
 )
 
 type firewallBitmap struct {
-	_      structs.HostLayout
-	W      [256]uint64
-	Chunks [4]uint16
+	_        structs.HostLayout
+	W        [256]uint64
+	Anchored [4][4]uint64
 }
 
 type firewallClassKey struct {
@@ -37,7 +37,8 @@ type firewallGenSettings struct {
 	DefaultSlot   uint32
 	Fingerprint   uint64
 	Chunks        uint32
-	Always        uint32
+	Pad           uint32
+	Always        [4]uint64
 	Count         [256]uint64
 	Drop          [256]uint64
 }

@@ -11,7 +11,7 @@
 // (COUNT rules before it are counted). Any rule set loads, since nothing is
 // precomputed per combination of fields; the price is a walk of
 // rules/64 words per packet, done 16 words (a chunk) per step with
-// bpf_loop, skipping the chunks the classes' chunk masks rule out.
+// bpf_loop, skipping the words the classes' anchored masks rule out.
 //
 // Every table key carries a generation bit. Userspace writes a new rule set
 // under the inactive generation, then flips `active`: a packet reads the
@@ -66,15 +66,16 @@ struct class_key {
 
 /* The rules a class matches, bit i for rule i, and for each dimension
  * the class may be used in (source, destination, source port, destination
- * port) the chunks holding a rule of the class anchored in that dimension
- * (bit k: words k * CHUNK to k * CHUNK + CHUNK - 1). Every rule is anchored
- * in the one dimension where it is most selective (its source prefix, say),
- * or in none (gen_settings.always): a rule that matches a packet is in its
- * anchor dimension's class, so chunks outside the union of the packet's
- * four masks hold no rule that can match it, and the search skips them. */
+ * port) the words holding a rule of the class anchored in that dimension
+ * (bit j: word j). Every rule is anchored in the one dimension where it is
+ * most selective (its source prefix, say), or in none (gen_settings.always):
+ * a rule that matches a packet is in its anchor dimension's class, so the
+ * words outside the union of the packet's four masks hold no rule that can
+ * match it, and the search skips them. */
+#define MASK_WORDS (WORDS / 64)
 struct bitmap {
 	__u64 w[WORDS];
-	__u16 chunks[4];
+	__u64 anchored[4][MASK_WORDS];
 };
 
 struct gen_settings {
@@ -82,7 +83,8 @@ struct gen_settings {
 	__u32 default_slot; /* counter slot for packets no rule decides */
 	__u64 fingerprint;
 	__u32 chunks;       /* CHUNK-word steps the rule set spans */
-	__u32 always;       /* chunks with rules anchored in no dimension */
+	__u32 pad;
+	__u64 always[MASK_WORDS]; /* words with rules anchored in no dimension */
 	__u64 count[WORDS]; /* bits of the COUNT rules */
 	__u64 drop[WORDS];  /* bits of the DROP rules; other deciding rules ALLOW */
 };
@@ -324,7 +326,7 @@ struct search {
 	__u32 word;    /* the deciding rule's word; WORDS while none */
 	__u32 counted; /* whether COUNT rules matched on the way */
 	__u32 gen;
-	__u32 cand;    /* the chunks that may hold a matching rule */
+	__u64 cand[MASK_WORDS]; /* the words that may hold a matching rule */
 };
 
 /* find_decider ANDs the four bitmaps over one chunk of CHUNK words and
@@ -338,18 +340,31 @@ static long find_decider(__u32 chunk, void *ctx)
 {
 	struct search *s = ctx;
 
-	if (chunk >= CHUNKS || !(s->cand >> chunk))
-		return 1; /* no candidate chunk left */
-	if (!((s->cand >> chunk) & 1))
+	if (chunk >= CHUNKS)
+		return 1;
+	chunk = bounded(chunk, CHUNKS - 1);
+	/* The chunk's 16 words' bits in the candidate mask. */
+	__u64 cand = (s->cand[bounded(chunk / 4, MASK_WORDS - 1)] >> ((chunk % 4) * CHUNK)) & 0xffff;
+	if (!cand)
 		return 0; /* no rule of this chunk can match the packet */
-	__u32 base = bounded(chunk, CHUNKS - 1) * CHUNK;
+	__u32 base = chunk * CHUNK;
 	__u64 *p0 = &s->b0->w[base], *p1 = &s->b1->w[base];
 	__u64 *p2 = &s->b2->w[base], *p3 = &s->b3->w[base];
 	__u64 any = 0;
 
+	/* A word outside the mask ANDs to zero (no rule there matches), so
+	 * skipping it only saves work; a chunk whose every word is a
+	 * candidate is ANDed without the tests. */
+	if (cand == 0xffff) {
 #pragma unroll
-	for (int j = 0; j < CHUNK; j++)
-		any |= p0[j] & p1[j] & p2[j] & p3[j];
+		for (int j = 0; j < CHUNK; j++)
+			any |= p0[j] & p1[j] & p2[j] & p3[j];
+	} else {
+#pragma unroll
+		for (int j = 0; j < CHUNK; j++)
+			if (cand & (1ULL << j))
+				any |= p0[j] & p1[j] & p2[j] & p3[j];
+	}
 	if (!any)
 		return 0;
 
@@ -380,9 +395,9 @@ static long count_word(__u32 w, void *ctx)
 
 	if (w > s->word || w >= WORDS)
 		return 1;
-	if (!((s->cand >> (w / CHUNK)) & 1))
-		return 0;
 	w = bounded(w, WORDS - 1);
+	if (!((s->cand[w / 64] >> (w % 64)) & 1))
+		return 0;
 	__u64 counted = s->b0->w[w] & s->b1->w[w] & s->b2->w[w] & s->b3->w[w] & s->set->count[w];
 	if (w == s->word)
 		counted &= s->first - 1;
@@ -485,8 +500,14 @@ int firewall(struct xdp_md *ctx)
 	if (!s.b3)
 		return finish(gen, action, dslot, bytes);
 
-	s.cand = s.b0->chunks[0] | s.b1->chunks[1] | s.b2->chunks[2] | s.b3->chunks[3] | set->always;
-	if (!s.cand)
+	__u64 any = 0;
+#pragma unroll
+	for (int k = 0; k < MASK_WORDS; k++) {
+		s.cand[k] = s.b0->anchored[0][k] | s.b1->anchored[1][k] | s.b2->anchored[2][k] |
+			    s.b3->anchored[3][k] | set->always[k];
+		any |= s.cand[k];
+	}
+	if (!any)
 		return finish(gen, action, dslot, bytes);
 	__u32 chunks = set->chunks;
 	if (chunks > CHUNKS)
