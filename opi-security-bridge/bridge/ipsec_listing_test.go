@@ -136,57 +136,96 @@ func TestAPIListingEqualsCharon(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer client.Close()
-	loaded, err := client.LoadedConns(ctx)
-	if err != nil {
+	// compare checks that the API lists the connections of want (by id,
+	// as sent), List, Get and the request agreeing, and that charon holds
+	// exactly them, as the API lists them.
+	compare := func(t *testing.T, want map[string]*securityv1.IkeConnection) {
+		t.Helper()
+		loaded, err := client.LoadedConns(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		held := map[string]vici.LoadedConn{}
+		for _, lc := range loaded {
+			held[lc.Name] = lc
+		}
+		var listed []*securityv1.IkeConnection
+		for token := ""; ; {
+			resp, err := a.api.ListIkeConnections(ctx, &securityv1.ListIkeConnectionsRequest{PageSize: 2, PageToken: token})
+			if err != nil {
+				t.Fatal(err)
+			}
+			listed = append(listed, resp.GetIkeConnections()...)
+			if token = resp.GetNextPageToken(); token == "" {
+				break
+			}
+		}
+		if len(listed) != len(want) || len(held) != len(want) {
+			t.Fatalf("the API lists %d connections and charon holds %d; want %d each\n%s", len(listed), len(held), len(want), swanctlConns(p.A))
+		}
+		for _, c := range listed {
+			id := strings.TrimPrefix(c.GetName(), "ikeConnections/")
+			got, err := a.api.GetIkeConnection(ctx, &securityv1.GetIkeConnectionRequest{Name: c.GetName()})
+			if err != nil {
+				t.Fatal(err)
+			}
+			// List, Get and the request agree on every field the user set.
+			spec := func(m *securityv1.IkeConnection) *securityv1.IkeConnection {
+				m = proto.Clone(m).(*securityv1.IkeConnection)
+				m.Name, m.Status, m.DesiredUp = "", nil, false
+				return m
+			}
+			if !proto.Equal(spec(c), spec(got)) || !proto.Equal(spec(c), spec(want[id])) {
+				t.Errorf("%s: List, Get and the request differ:\nlist: %v\nget:  %v\nsent: %v", id, c, got, want[id])
+			}
+			lc, ok := held[id]
+			if !ok {
+				t.Errorf("%s: listed by the API, not held by charon", id)
+				continue
+			}
+			for _, f := range diffFields(charonView(c, subjects), normalize(t, lc)) {
+				t.Errorf("%s: %s", id, f)
+			}
+		}
+		if t.Failed() {
+			t.Logf("charon holds:\n%s", swanctlConns(p.A))
+		}
+	}
+	compare(t, conns)
+
+	// An update reloads the connection: charon holds the new values. A
+	// delete unloads it.
+	updated := proto.Clone(conns["v2-full"]).(*securityv1.IkeConnection)
+	updated.Name = "ikeConnections/v2-full"
+	updated.Version, updated.RekeyTime, updated.DpdDelay = securityv1.IkeVersion_IKE_VERSION_IKEV1, sec(10800), sec(0)
+	updated.LocalAuth.Id = "CN=a.opi.test, O=OPI"
+	updated.Children = append(updated.Children, child("more", []string{"10.9.0.0/24[tcp/22]"}, []string{"2001:db8:9::/64"}))
+	updated.Children[0].Mode, updated.Children[0].RekeyTime = securityv1.IpsecMode_IPSEC_MODE_TRANSPORT, nil
+	if _, err := a.api.UpdateIkeConnection(ctx, &securityv1.UpdateIkeConnectionRequest{IkeConnection: updated}); err != nil {
+		t.Fatalf("UpdateIkeConnection: %v", err)
+	}
+	conns["v2-full"] = updated
+	if _, err := a.api.DeleteIkeConnection(ctx, &securityv1.DeleteIkeConnectionRequest{Name: "ikeConnections/v1-transport"}); err != nil {
 		t.Fatal(err)
 	}
-	held := map[string]vici.LoadedConn{}
-	for _, lc := range loaded {
-		held[lc.Name] = lc
-	}
+	delete(conns, "v1-transport")
+	t.Run("after an update and a delete", func(t *testing.T) { compare(t, conns) })
 
-	var listed []*securityv1.IkeConnection
-	for token := ""; ; {
-		resp, err := a.api.ListIkeConnections(ctx, &securityv1.ListIkeConnectionsRequest{PageSize: 2, PageToken: token})
-		if err != nil {
-			t.Fatal(err)
-		}
-		listed = append(listed, resp.GetIkeConnections()...)
-		if token = resp.GetNextPageToken(); token == "" {
+	// charon restarts empty: the replay pass loads everything again, as
+	// the API lists it.
+	p.A.Restart()
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		loaded, err := client.LoadedConns(ctx)
+		if err == nil && len(loaded) == len(conns) {
 			break
 		}
+		if time.Now().After(deadline) {
+			t.Fatalf("after charon restarted the bridge did not load the connections again: %d, %v", len(loaded), err)
+		}
+		time.Sleep(100 * time.Millisecond)
 	}
-	if len(listed) != len(conns) || len(held) != len(conns) {
-		t.Fatalf("the API lists %d connections and charon holds %d; want %d each\n%s", len(listed), len(held), len(conns), swanctlConns(p.A))
-	}
-	for _, c := range listed {
-		id := strings.TrimPrefix(c.GetName(), "ikeConnections/")
-		got, err := a.api.GetIkeConnection(ctx, &securityv1.GetIkeConnectionRequest{Name: c.GetName()})
-		if err != nil {
-			t.Fatal(err)
-		}
-		// List, Get and the request agree on every field the user set.
-		spec := func(m *securityv1.IkeConnection) *securityv1.IkeConnection {
-			m = proto.Clone(m).(*securityv1.IkeConnection)
-			m.Name, m.Status, m.DesiredUp = "", nil, false
-			return m
-		}
-		if !proto.Equal(spec(c), spec(got)) || !proto.Equal(spec(c), conns[id]) {
-			t.Errorf("%s: List, Get and the request differ:\nlist: %v\nget:  %v\nsent: %v", id, c, got, conns[id])
-		}
-		lc, ok := held[id]
-		if !ok {
-			t.Errorf("%s: listed by the API, not held by charon", id)
-			continue
-		}
-		want, have := charonView(c, subjects), normalize(t, lc)
-		for _, f := range diffFields(want, have) {
-			t.Errorf("%s: %s", id, f)
-		}
-	}
-	if t.Failed() {
-		t.Logf("charon holds:\n%s", swanctlConns(p.A))
-	}
+	t.Run("after charon restarted and the bridge replayed", func(t *testing.T) { compare(t, conns) })
 
 	// Values charon takes without complaint but holds otherwise: each is
 	// refused before charon, or else charon must hold what the API lists.
