@@ -18,14 +18,26 @@ import (
 // on its next run (30 s), and after a failed try not before the backoff
 // (30 s more). So for ReviveWindow after the down event the connection is
 // checked every ReviveInterval and initiated whenever it has no IKE SA at
-// all (while charon is still trying, it has one in CONNECTING).
+// all (while charon is still trying, it has one in CONNECTING). A refused
+// attempt is tried again after ReviveInterval, doubling up to
+// FirstInitiateBackoff: a responder that reloads within seconds gets the
+// tunnel back within seconds, and a peer that keeps refusing (a key
+// changed on its side) is not asked every 2 s for 5 minutes.
 const (
 	ReviveInterval = 2 * time.Second
 	ReviveWindow   = 5 * time.Minute
 )
 
+// revival is what Revive knows of a connection that went down.
+type revival struct {
+	since    time.Time // the down event
+	attempts int       // refused initiations since
+	next     time.Time // no attempt before
+}
+
 // reviveSettle is how long after the down event Revive leaves a
 // connection alone, so that it does not race charon's own restart of it.
+// A connection that charon holds no IKE SA of after that was given up.
 const reviveSettle = time.Second
 
 // reviveTimeout bounds one initiation by Revive: a peer that refuses
@@ -40,7 +52,8 @@ func (m *Manager) wentDown(charonName string) {
 		return
 	}
 	m.mu.Lock()
-	m.down[name] = m.now()
+	now := m.now()
+	m.down[name] = &revival{since: now, next: now.Add(reviveSettle)}
 	m.mu.Unlock()
 }
 
@@ -69,11 +82,12 @@ func (m *Manager) RunRevive(ctx context.Context) {
 func (m *Manager) Revive(ctx context.Context) error {
 	m.mu.Lock()
 	var names []string
-	for name, at := range m.down {
-		switch since := m.now().Sub(at); {
-		case since >= ReviveWindow:
+	now := m.now()
+	for name, r := range m.down {
+		switch {
+		case now.Sub(r.since) >= ReviveWindow:
 			delete(m.down, name)
-		case since >= reviveSettle && m.busy[name] == 0:
+		case !now.Before(r.next) && m.busy[name] == 0:
 			names = append(names, name)
 		}
 	}
@@ -127,6 +141,8 @@ func (m *Manager) Revive(ctx context.Context) error {
 		m.initiated(name, failed)
 		if failed == nil {
 			m.stopWatching(name)
+		} else {
+			m.refused(name)
 		}
 	}
 	return errors.Join(errs...)
@@ -145,6 +161,17 @@ func (m *Manager) initiating(name string) (done func()) {
 		if m.busy[name]--; m.busy[name] == 0 {
 			delete(m.busy, name)
 		}
+	}
+}
+
+// refused pushes the next attempt of connection name back: ReviveInterval
+// after the first refusal, doubling, at most FirstInitiateBackoff.
+func (m *Manager) refused(name string) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if r := m.down[name]; r != nil {
+		r.attempts++
+		r.next = m.now().Add(min(ReviveInterval<<min(r.attempts-1, 10), FirstInitiateBackoff))
 	}
 }
 

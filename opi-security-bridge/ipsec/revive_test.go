@@ -101,26 +101,36 @@ func TestAConnectionThatWentDownIsRevivedOnceCharonGaveUp(t *testing.T) {
 		}
 	}
 
-	t.Run("it is initiated at every check until the peer has the connection, whatever the backoff", func(t *testing.T) {
+	t.Run("it is initiated within seconds, again after 2, 4, 8 s while refused, until the peer has it", func(t *testing.T) {
 		m, peer, now := setup(t)
 		revive(t, m) // right after the event: charon's own restart is under way
 		if n, _ := peer.counts(); n != 1 {
 			t.Fatalf("%d initiations right after the down event, want only the first Initiate", n)
 		}
-		for i := range 3 {
-			*now = now.Add(ReviveInterval)
+		*now = now.Add(ReviveInterval)
+		revive(t, m)
+		if n, _ := peer.counts(); n != 2 {
+			t.Fatalf("%d initiations %v after the down event, want 2 (the replay pass's backoff of %v must not hold it back)", n, ReviveInterval, FirstInitiateBackoff)
+		}
+		for i, wait := range []time.Duration{2 * time.Second, 4 * time.Second, 8 * time.Second} {
+			*now = now.Add(wait - time.Second)
 			revive(t, m)
 			if n, _ := peer.counts(); n != 2+i {
-				t.Fatalf("check %d: %d initiations, want %d (the backoff of %v must not hold it back)", i+1, n, 2+i, FirstInitiateBackoff)
+				t.Fatalf("%d initiations a second before the wait of %v ended, want %d", n, wait, 2+i)
+			}
+			*now = now.Add(time.Second)
+			revive(t, m)
+			if n, _ := peer.counts(); n != 3+i {
+				t.Fatalf("%d initiations once the wait of %v ended, want %d", n, wait, 3+i)
 			}
 		}
 		peer.set(func(p *restartedResponder) { p.loaded = true })
-		*now = now.Add(ReviveInterval)
+		*now = now.Add(16 * time.Second)
 		revive(t, m)
-		*now = now.Add(ReviveInterval)
+		*now = now.Add(FirstInitiateBackoff)
 		revive(t, m)
-		if n, _ := peer.counts(); n != 5 {
-			t.Fatalf("%d initiations, want 5: one that succeeds, then none", n)
+		if n, _ := peer.counts(); n != 6 {
+			t.Fatalf("%d initiations, want 6: one that succeeds, then none", n)
 		}
 		if c, _ := m.GetConnection(ctx, "ikeConnections/site"); c.GetStatus().GetMessage() != "" {
 			t.Fatalf("status after the tunnel came back: %v, want the failures cleared", c.GetStatus())
