@@ -78,8 +78,9 @@ func TestTunnelComesBackAfterThePeerIsKilled(t *testing.T) {
 	// Until then the restarted charon hears no IKE: it would answer an
 	// attempt that arrived before the connection was loaded with
 	// NO_PROPOSAL_CHOSEN, which ends the initiator's retries for good (the
-	// initiator's bridge then re-initiates a connection that should be up
-	// on its next pass; this test is about what charon does alone).
+	// initiator's bridge then initiates a connection that should be up
+	// again, see TestTunnelComesBackWhenTheRestartedResponderLoadsLate;
+	// this test is about what charon does alone).
 	killPeer := func(down time.Duration) {
 		t.Helper()
 		p.B.Kill()
