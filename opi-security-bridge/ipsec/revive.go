@@ -150,7 +150,8 @@ func (m *Manager) Revive(ctx context.Context) error {
 
 // initiating marks connection name as being brought up by an Initiate
 // call until the returned function runs: Revive leaves it alone meanwhile
-// rather than initiate it a second time, and a success ends its watch.
+// rather than initiate it a second time (once it is up, Revive's next
+// check ends its watch).
 func (m *Manager) initiating(name string) (done func()) {
 	m.mu.Lock()
 	m.busy[name]++
