@@ -87,12 +87,12 @@ type Bridge struct {
 // New opens the store and builds the gateway on its components: the ones
 // options give (a kernel is required: the default one is wired by
 // Program), or none for routing with WithoutRouting.
-func New(cfg Config, opts ...Option) (b *Bridge, err error) {
+func New(cfg Config, opts ...Option) (_ *Bridge, err error) {
 	var o options
 	for _, opt := range opts {
 		opt(&o)
 	}
-	b = &Bridge{logger: cfg.Logger}
+	b := &Bridge{logger: cfg.Logger}
 	if b.logger == nil {
 		b.logger = slog.Default()
 	}
