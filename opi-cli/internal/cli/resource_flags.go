@@ -23,8 +23,8 @@ import (
 type specFlags struct {
 	cmd   *cobra.Command
 	kind  protoreflect.MessageDescriptor // the resource the flags fill
-	paths map[string]string // flag name -> field path in the resource
-	names []string          // flag names in the order they were bound
+	paths map[string]string              // flag name -> field path in the resource
+	names []string                       // flag names in the order they were bound
 	// required lists flags create needs beyond the top-level REQUIRED
 	// fields it finds itself, such as the parts of a required address.
 	required []string
