@@ -306,3 +306,32 @@ func TestWithArticleFollowsSpeech(t *testing.T) {
 		}
 	}
 }
+
+func TestNetworkCompletionOffersWhatExists(t *testing.T) {
+	f, addr := serveResources(t)
+	f.put(&networkv1.LogicalBridge{Name: "logicalBridges/blue", VlanId: 100})
+	f.put(&networkv1.LogicalBridge{Name: "logicalBridges/green", VlanId: 200})
+	f.put(&networkv1.Vrf{Name: "vrfs/red"})
+	f.put(&networkv1.NetInterface{Name: "netInterfaces/eth1"})
+	conn := []string{"__complete", "--insecure", "--addr", addr, "network"}
+	for _, tc := range []struct {
+		name string
+		args []string
+		want string // stdout starts with
+	}{
+		{"a reference flag offers the logical bridges", []string{"bridge-port", "create", "p1", "--logical-bridge", ""}, "logicalBridges/blue\nlogicalBridges/green\n:4\n"},
+		{"an SVI's --vrf offers the VRFs", []string{"svi", "update", "gw", "--vrf", ""}, "vrfs/red\n:4\n"},
+		{"interface names complete from the kernel's list", []string{"interface", "update", ""}, "netInterfaces/eth1\n:4\n"},
+		{"the port type completes with its values", []string{"bridge-port", "create", "p1", "--type", ""}, "access\ntrunk\n:4\n"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			code, out, errOut := runWith(t, "", false, append(conn, tc.args...)...)
+			if code != 0 {
+				t.Fatalf("exit %d: %s", code, errOut)
+			}
+			if !strings.HasPrefix(out, tc.want) {
+				t.Errorf("completion %q, want %q first", out, tc.want)
+			}
+		})
+	}
+}

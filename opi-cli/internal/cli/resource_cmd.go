@@ -132,6 +132,7 @@ func (c *kindCmd) createCmd() *cobra.Command {
 	cmd.ValidArgsFunction = nil // the id is new
 	s := newSpecFlags(cmd, c.api.kind)
 	res := c.spec(s)
+	c.completeRefs(s)
 	for _, name := range s.names {
 		if p := s.paths[name]; !strings.Contains(p, ".") && c.api.hasBehavior(p, annotations.FieldBehavior_REQUIRED) {
 			_ = cmd.MarkFlagRequired(name)
@@ -231,6 +232,7 @@ func (c *kindCmd) updateCmd() *cobra.Command {
 	cmd := c.verb(c.api.update, "update NAME", "Change "+withArticle(c.noun)+"; only the fields given are sent", oneArg("NAME"), &n, true)
 	s := newSpecFlags(cmd, c.api.kind)
 	res := c.spec(s)
+	c.completeRefs(s)
 	// --allow-missing exactly where the API's Update request has
 	// allow_missing: a kind the service does not store (a kernel interface)
 	// cannot be created by an update.
@@ -460,6 +462,18 @@ func (c *kindCmd) completeNames(n *nameArg) cobra.CompletionFunc {
 			return err
 		})
 		return names, cobra.ShellCompDirectiveNoFileComp
+	}
+}
+
+// completeRefs offers the names of existing resources (the first page)
+// for each flag that refers to a top-level kind, such as --logical-bridge.
+func (c *kindCmd) completeRefs(s *specFlags) {
+	for name, res := range s.refKinds {
+		if res.Message == nil || res.Pattern.ParentPattern() != nil {
+			continue // no List to call, or one that needs a parent
+		}
+		ref := &kindCmd{g: c.g, api: newResourceAPI(res.Message)}
+		_ = s.cmd.RegisterFlagCompletionFunc(name, ref.completeNames(&nameArg{}))
 	}
 }
 

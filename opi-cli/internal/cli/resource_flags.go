@@ -31,10 +31,13 @@ type specFlags struct {
 	// finishers run once the flags are parsed, for values that need more
 	// than a flag's own parsing: secrets read from files, oneof choices.
 	finishers []func(in *stdin) error
+	// refKinds maps the flags bound by ref and refs to the kind they refer
+	// to, for completion.
+	refKinds map[string]*names.Resource
 }
 
 func newSpecFlags(cmd *cobra.Command, kind protoreflect.MessageDescriptor) *specFlags {
-	return &specFlags{cmd: cmd, kind: kind, paths: map[string]string{}}
+	return &specFlags{cmd: cmd, kind: kind, paths: map[string]string{}, refKinds: map[string]*names.Resource{}}
 }
 
 // bind records that flag name sets the field at path; the flag itself is
@@ -96,7 +99,7 @@ func (s *specFlags) optU32(p **uint32, name, path, usage string) {
 // full name, and an id is sent as the full name, as the parent flags of
 // child kinds are.
 func (s *specFlags) ref(p *string, name, path, usage string) {
-	pattern := s.referenced(path)
+	pattern := s.referenced(name, path)
 	s.str(p, name, path, usage+": an id or a full name ("+pattern.String()+")")
 	s.then(func(*stdin) error {
 		if !s.changed(name) {
@@ -110,7 +113,7 @@ func (s *specFlags) ref(p *string, name, path, usage string) {
 
 // refs is ref for a repeated field.
 func (s *specFlags) refs(p *[]string, name, path, usage string) {
-	pattern := s.referenced(path)
+	pattern := s.referenced(name, path)
 	s.strs(p, name, path, usage+": ids or full names ("+pattern.String()+")")
 	s.then(func(*stdin) error {
 		for i, v := range *p {
@@ -125,9 +128,10 @@ func (s *specFlags) refs(p *[]string, name, path, usage string) {
 }
 
 // referenced returns the name pattern of the kind that the field at path
-// refers to. A field without a usable reference is a programming error:
-// every command is built in every test.
-func (s *specFlags) referenced(path string) *names.Pattern {
+// refers to, and records it as the kind of flag name. A field without a
+// usable reference is a programming error: every command is built in every
+// test.
+func (s *specFlags) referenced(name, path string) *names.Pattern {
 	fd := s.kind.Fields().ByName(protoreflect.Name(path))
 	if fd == nil {
 		panic(fmt.Sprintf("%s has no field %s", s.kind.FullName(), path))
@@ -137,6 +141,7 @@ func (s *specFlags) referenced(path string) *names.Pattern {
 	if err != nil {
 		panic(fmt.Sprintf("%s: %v", fd.FullName(), err))
 	}
+	s.refKinds[name] = res
 	return res.Pattern
 }
 
