@@ -1,3 +1,12 @@
 module github.com/opi-suite/opi/opi-network-bridge
 
 go 1.26.8
+
+require (
+	github.com/opi-suite/opi/opi-kit v0.1.0
+	github.com/vishvananda/netlink v1.3.1
+	github.com/vishvananda/netns v0.0.5
+	golang.org/x/sys v0.49.0
+)
+
+replace github.com/opi-suite/opi/opi-kit => ../opi-kit
