@@ -127,3 +127,19 @@ func isUp(l netlink.Link) bool { return l.Attrs().Flags&net.FlagUp != 0 }
 var ctx = context.Background()
 
 func lb(vlan, vni uint32) network.LogicalBridge { return network.LogicalBridge{VlanID: vlan, VNI: vni} }
+
+// netnsDo runs f on a thread moved into the namespace, and moves it back.
+func netnsDo(n *testNS, f func() error) error {
+	runtime.LockOSThread()
+	defer runtime.UnlockOSThread()
+	orig, err := netns.Get()
+	if err != nil {
+		return err
+	}
+	defer orig.Close()
+	if err := netns.Set(n.ns); err != nil {
+		return err
+	}
+	defer func() { _ = netns.Set(orig) }()
+	return f()
+}
