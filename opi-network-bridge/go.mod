@@ -9,4 +9,6 @@ require (
 	golang.org/x/sys v0.49.0
 )
 
+// In this repository the sibling modules are used; a consumer of a tagged
+// release ignores these lines and gets the tagged versions.
 replace github.com/opi-suite/opi/opi-kit => ../opi-kit
