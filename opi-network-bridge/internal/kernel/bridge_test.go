@@ -311,3 +311,30 @@ func (n *testNS) toggleLoopback(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+func TestConcurrentIdenticalEnsuresMakeOneSetOfDevices(t *testing.T) {
+	ns := newTestNS(t)
+	k := newKernel(t, ns)
+	errs := make(chan error, 20)
+	for range 20 {
+		go func() { errs <- k.EnsureLogicalBridge(ctx, lb(100, 100)) }()
+	}
+	for range 20 {
+		if err := <-errs; err != nil {
+			t.Error(err)
+		}
+	}
+	var bridges, vxlans int
+	links, _ := ns.h.LinkList()
+	for _, l := range links {
+		switch l.Type() {
+		case "bridge":
+			bridges++
+		case "vxlan":
+			vxlans++
+		}
+	}
+	if bridges != 1 || vxlans != 1 {
+		t.Errorf("%d bridges and %d VXLAN devices, want one of each", bridges, vxlans)
+	}
+}
