@@ -28,6 +28,6 @@ func newDesired() desired {
 	return desired{links: map[string]linkWant{}, fdb: map[fdbEntry]bool{}}
 }
 
-func (d desired) fdbEntry(mac net.HardwareAddr, port string) fdbEntry {
+func newFDBEntry(mac net.HardwareAddr, port string) fdbEntry {
 	return fdbEntry{mac: mac.String(), port: port}
 }

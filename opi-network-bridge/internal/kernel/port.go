@@ -69,7 +69,7 @@ func (k *Kernel) EnsurePort(ctx context.Context, p network.Port) error {
 		return classify(err, "%s: adding the FDB entry for %s", need, mac)
 	}
 	k.want.links[name] = linkWant{master: brName, up: true}
-	k.want.fdb[k.want.fdbEntry(mac, name)] = true
+	k.want.fdb[newFDBEntry(mac, name)] = true
 	return nil
 }
 
@@ -87,9 +87,15 @@ func (k *Kernel) RemovePort(ctx context.Context, p network.Port) error {
 	defer k.mu.Unlock()
 	link, err := k.findPort(p)
 	if isNotFound(err) {
-		if p.Interface != "" {
-			delete(k.want.links, p.Interface)
+		// The interface is gone, and with it its FDB entries: forget
+		// them, and the port, which may have been found by its MAC.
+		for e := range k.want.fdb {
+			if e.port == p.Interface || (len(p.MAC) != 0 && e.mac == p.MAC.String()) {
+				delete(k.want.fdb, e)
+				delete(k.want.links, e.port)
+			}
 		}
+		delete(k.want.links, p.Interface)
 		return nil
 	}
 	if err != nil {
@@ -97,7 +103,7 @@ func (k *Kernel) RemovePort(ctx context.Context, p network.Port) error {
 	}
 	name, mac := link.Attrs().Name, portMAC(p, link)
 	delete(k.want.links, name)
-	delete(k.want.fdb, k.want.fdbEntry(mac, name))
+	delete(k.want.fdb, newFDBEntry(mac, name))
 
 	// The FDB entry lives in the bridge: one the port is not in (any
 	// more) has none of the port's, and is not the adapter's business.
