@@ -69,7 +69,7 @@ var (
 )
 
 func (f feature) missing(need string) error {
-	return errdefs.FailedPreconditionf("%s needs %s, and this kernel lacks %s (%s)", need, f.what, f.what, f.option)
+	return errdefs.FailedPreconditionf("%s: this kernel lacks %s (%s)", need, f.what, f.option)
 }
 
 // require returns FailedPrecondition naming the first missing feature.
