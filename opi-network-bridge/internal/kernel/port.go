@@ -46,6 +46,9 @@ func (k *Kernel) EnsurePort(ctx context.Context, p network.Port) error {
 	lb := p.Bridges[0]
 	brName := BridgeName(lb.VlanID)
 	br, err := k.h.LinkByName(brName)
+	if err != nil && !isNotFound(err) {
+		return classify(err, "%s: reading %s", need, brName)
+	}
 	if err != nil || br.Type() != "bridge" {
 		return errdefs.NotFoundf("%s: logical bridge (VLAN %d) is not realised: no bridge %s", need, lb.VlanID, brName)
 	}

@@ -131,10 +131,16 @@ func (k *Kernel) EnsureSvi(ctx context.Context, s network.Svi) error {
 	k.mu.Lock()
 	defer k.mu.Unlock()
 	br, err := k.h.LinkByName(brName)
+	if err != nil && !isNotFound(err) {
+		return classify(err, "%s: reading %s", need, brName)
+	}
 	if err != nil || br.Type() != "bridge" {
 		return errdefs.NotFoundf("%s: logical bridge (VLAN %d) is not realised: no bridge %s", need, s.Bridge.VlanID, brName)
 	}
 	vrf, err := k.h.LinkByName(vrfName)
+	if err != nil && !isNotFound(err) {
+		return classify(err, "%s: reading %s", need, vrfName)
+	}
 	if err != nil || vrf.Type() != "vrf" {
 		return errdefs.NotFoundf("%s: the VRF is not realised: no VRF device %s", need, vrfName)
 	}
