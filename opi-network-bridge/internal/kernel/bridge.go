@@ -21,7 +21,8 @@ import (
 // flood list from EVPN type-3 routes) enslaved to it, up. What is there
 // already and right is left alone; a VXLAN device of the adapter's name
 // with another VNI, address or port is re-created; a device of another
-// kind with one of the names is AlreadyExists.
+// kind with one of the names, another VXLAN device with the VNI, or vx<vni>
+// in another logical bridge's bridge is AlreadyExists.
 func (k *Kernel) EnsureLogicalBridge(ctx context.Context, lb network.LogicalBridge) error {
 	if err := ctx.Err(); err != nil {
 		return err
@@ -52,9 +53,12 @@ func (k *Kernel) EnsureLogicalBridge(ctx context.Context, lb network.LogicalBrid
 	k.mu.Lock()
 	defer k.mu.Unlock()
 	var u undo
-	br, err := k.ensureDevice(newBridge(BridgeName(lb.VlanID)), nil, keepMaster, &u)
+	br, err := k.ensureDevice(device{link: newBridge(BridgeName(lb.VlanID)), master: keepMaster}, &u)
 	if err == nil && lb.VNI != 0 {
-		_, err = k.ensureDevice(k.vxlan(VxlanName(lb.VNI), lb.VNI, local), k.sameVxlan, br.Attrs().Index, &u)
+		_, err = k.ensureDevice(device{
+			link: k.vxlan(VxlanName(lb.VNI), lb.VNI, local), same: k.sameVxlan, master: br.Attrs().Index,
+			inUse: k.inOtherLogicalBridge(lb),
+		}, &u)
 	}
 	if err != nil {
 		u.run(k.log)
@@ -132,15 +136,55 @@ func (k *Kernel) sameVxlan(want, have netlink.Link) bool {
 		w.Learning == h.Learning && h.Group == nil && h.VtepDevIndex == 0 && !h.FlowBased
 }
 
-// ensureDevice makes the device d describes (by name and kind), up, with
-// the configured MTU, enslaved to master (0: to none; keepMaster: leave as
-// it is), or corrects the one there. same, when not nil, compares the
-// attributes the kernel cannot change in place: a device that differs is
-// deleted and made again. It returns the device as it is now. What it
-// creates it pushes onto u.
-func (k *Kernel) ensureDevice(d netlink.Link, same func(want, have netlink.Link) bool, master int, u *undo) (netlink.Link, error) {
+// inOtherLogicalBridge refuses a VXLAN device that is a port of another
+// logical bridge's bridge: two logical bridges with one VNI is a conflict
+// to report, not a device to move.
+func (k *Kernel) inOtherLogicalBridge(lb network.LogicalBridge) func(have netlink.Link) error {
+	return func(have netlink.Link) error {
+		m := have.Attrs().MasterIndex
+		if m == 0 {
+			return nil
+		}
+		master, err := k.h.LinkByIndex(m)
+		if err != nil || master.Type() != "bridge" {
+			return nil
+		}
+		var vlan uint32
+		if name := master.Attrs().Name; name != BridgeName(lb.VlanID) {
+			if _, err := fmt.Sscanf(name, "lb%d", &vlan); err == nil && BridgeName(vlan) == name {
+				return errdefs.AlreadyExistsf("logical bridge (VLAN %d): VNI %d is logical bridge (VLAN %d)'s (%s is in %s)", lb.VlanID, lb.VNI, vlan, have.Attrs().Name, name)
+			}
+		}
+		return nil
+	}
+}
+
+// device is what ensureDevice makes or corrects.
+type device struct {
+	link netlink.Link // name, kind and attributes of the device
+	// same, when not nil, compares the attributes the kernel cannot change
+	// in place: a device that differs is deleted and made again.
+	same func(want, have netlink.Link) bool
+	// master is the index of the device it must be enslaved to; 0: none;
+	// keepMaster: leave it as it is.
+	master int
+	// inUse, when not nil, refuses a device that is there and serves
+	// another object.
+	inUse func(have netlink.Link) error
+}
+
+// ensureDevice makes the device, up, with the configured MTU and its
+// master, or corrects the one there. It returns the device as it is now.
+// What it creates it pushes onto u.
+func (k *Kernel) ensureDevice(dev device, u *undo) (netlink.Link, error) {
+	d, same, master := dev.link, dev.same, dev.master
 	name := d.Attrs().Name
 	cur, err := k.h.LinkByName(name)
+	if err == nil && dev.inUse != nil && cur.Type() == d.Type() {
+		if err := dev.inUse(cur); err != nil {
+			return nil, err
+		}
+	}
 	switch {
 	case err != nil && !isNotFound(err):
 		return nil, classify(err, "reading %s", name)

@@ -193,6 +193,24 @@ func TestEnsureLogicalBridgeThatFailsHalfWayUndoesWhatItMade(t *testing.T) {
 		})
 	}
 
+	t.Run("the VNI is another logical bridge's", func(t *testing.T) {
+		ns := newTestNS(t)
+		k := newKernel(t, ns)
+		if err := k.EnsureLogicalBridge(ctx, lb(100, 300)); err != nil {
+			t.Fatal(err)
+		}
+		err := k.EnsureLogicalBridge(ctx, lb(300, 300))
+		if !errors.Is(err, errdefs.ErrAlreadyExists) || !strings.Contains(err.Error(), "VNI 300 is logical bridge (VLAN 100)'s") {
+			t.Fatalf("err = %v, want AlreadyExists naming VLAN 100", err)
+		}
+		if ns.link(t, "lb300") != nil {
+			t.Error("the bridge made in the failed call is still there")
+		}
+		if vx := ns.link(t, "vx300"); vx == nil || vx.Attrs().MasterIndex != ns.link(t, "lb100").Attrs().Index {
+			t.Error("vx300 was taken from lb100")
+		}
+	})
+
 	t.Run("a bridge that was there before the failed call stays", func(t *testing.T) {
 		ns := newTestNS(t)
 		k := newKernel(t, ns)

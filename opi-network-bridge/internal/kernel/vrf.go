@@ -53,9 +53,11 @@ func (k *Kernel) EnsureVrf(ctx context.Context, v network.Vrf) error {
 	defer k.mu.Unlock()
 	var u undo
 	err := func() error {
-		vrf, err := k.ensureDevice(&netlink.Vrf{LinkAttrs: netlink.LinkAttrs{Name: name}, Table: table},
-			func(want, have netlink.Link) bool { return want.(*netlink.Vrf).Table == have.(*netlink.Vrf).Table },
-			keepMaster, &u)
+		vrf, err := k.ensureDevice(device{
+			link:   &netlink.Vrf{LinkAttrs: netlink.LinkAttrs{Name: name}, Table: table},
+			same:   func(want, have netlink.Link) bool { return want.(*netlink.Vrf).Table == have.(*netlink.Vrf).Table },
+			master: keepMaster,
+		}, &u)
 		if err != nil {
 			return err
 		}
@@ -67,11 +69,11 @@ func (k *Kernel) EnsureVrf(ctx context.Context, v network.Vrf) error {
 		if v.VNI == 0 {
 			return nil
 		}
-		br, err := k.ensureDevice(newBridge(L3BridgeName(v.VNI)), nil, vrf.Attrs().Index, &u)
+		br, err := k.ensureDevice(device{link: newBridge(L3BridgeName(v.VNI)), master: vrf.Attrs().Index}, &u)
 		if err != nil {
 			return err
 		}
-		_, err = k.ensureDevice(k.vxlan(L3VxlanName(v.VNI), v.VNI, local), k.sameVxlan, br.Attrs().Index, &u)
+		_, err = k.ensureDevice(device{link: k.vxlan(L3VxlanName(v.VNI), v.VNI, local), same: k.sameVxlan, master: br.Attrs().Index}, &u)
 		return err
 	}()
 	if err != nil {
