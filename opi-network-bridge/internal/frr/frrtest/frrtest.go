@@ -144,8 +144,10 @@ func Start(t testing.TB, ns, base string) *Instance {
 	if err := os.WriteFile(empty, nil, 0o640); err != nil {
 		t.Fatal(err)
 	}
-	// vtysh warns on every call without it.
-	if err := os.WriteFile(filepath.Join(dir, "vtysh.conf"), nil, 0o644); err != nil {
+	// vtysh warns on every call without it. Integrated: the "write" that
+	// frr-reload.py ends with makes vtysh write Dir/frr.conf, instead of
+	// each daemon writing its own startup file.
+	if err := os.WriteFile(filepath.Join(dir, "vtysh.conf"), []byte("service integrated-vtysh-config\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
 	if err := chownFRR(dir, in.Base, empty); err != nil {
@@ -183,6 +185,10 @@ func (in *Instance) start() {
 	t := in.t
 	t.Helper()
 	zserv := filepath.Join(in.Dir, "zserv.api")
+	empty := filepath.Join(in.Dir, "empty.conf")
+	if err := os.WriteFile(empty, nil, 0o640); err != nil {
+		t.Fatal(err)
+	}
 	for _, d := range []struct {
 		name, bin string
 		extra     []string
@@ -195,7 +201,7 @@ func (in *Instance) start() {
 			"-i", filepath.Join(in.Dir, d.name+".pid"),
 			"-z", zserv,
 			"--vty_socket", in.Dir,
-			"-f", filepath.Join(in.Dir, "empty.conf"),
+			"-f", empty,
 			"-u", "frr", "-g", "frr",
 			"--log", "file:" + logPath,
 		}
