@@ -36,7 +36,12 @@ func itoa(n int) string { return strconv.Itoa(n) }
 // start runs FRR in a fresh namespace and returns it with an adapter on it.
 func start(t testing.TB, asn int, routerID, base string) (*frrtest.Instance, *frr.FRR) {
 	t.Helper()
-	ns := frrtest.NewNS(t)
+	return start2(t, frrtest.NewNS(t), asn, routerID, base)
+}
+
+// start2 runs FRR in namespace ns and returns it with an adapter on it.
+func start2(t testing.TB, ns string, asn int, routerID, base string) (*frrtest.Instance, *frr.FRR) {
+	t.Helper()
 	in := frrtest.Start(t, ns, base)
 	a, err := frr.New(frr.Config{
 		VtySocketDir: in.Dir, ConfDir: in.Dir, RunDir: in.Dir,
@@ -121,6 +126,12 @@ func TestApplyingTheSameConfigurationTwiceReloadsOnce(t *testing.T) {
 }
 
 func TestAConfigurationFRRRefusesIsInvalidArgumentAndChangesNothing(t *testing.T) {
+	// One FRR for all cases: each refused Apply must leave it as it was.
+	in, a := start(t, 65001, "10.0.0.1", underlay(65001, 65002, "10.0.0.2"))
+	ctx := ctxT(t)
+	if err := a.Apply(ctx, evpnConfig); err != nil {
+		t.Fatal(err)
+	}
 	for _, tc := range []struct {
 		name string
 		cfg  network.RoutingConfig
@@ -138,11 +149,6 @@ func TestAConfigurationFRRRefusesIsInvalidArgumentAndChangesNothing(t *testing.T
 		}, "already configured"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			in, a := start(t, 65001, "10.0.0.1", underlay(65001, 65002, "10.0.0.2"))
-			ctx := ctxT(t)
-			if err := a.Apply(ctx, evpnConfig); err != nil {
-				t.Fatal(err)
-			}
 			before := in.Running()
 			err := a.Apply(ctx, tc.cfg)
 			if !errors.Is(err, errdefs.ErrInvalidArgument) || !strings.Contains(err.Error(), tc.want) {
@@ -151,13 +157,13 @@ func TestAConfigurationFRRRefusesIsInvalidArgumentAndChangesNothing(t *testing.T
 			if after := in.Running(); after != before {
 				t.Errorf("running configuration changed by a refused Apply:\n%s\nwas:\n%s", after, before)
 			}
-			// And the adapter still applies a good configuration.
-			if err := a.Apply(ctx, network.RoutingConfig{LogicalBridges: []network.LogicalBridge{{VlanID: 10, VNI: 100}}}); err != nil {
-				t.Fatal(err)
-			}
-			mustContain(t, in.Running(), "  vni 100")
 		})
 	}
+	// And the adapter still applies a good configuration.
+	if err := a.Apply(ctx, network.RoutingConfig{LogicalBridges: []network.LogicalBridge{{VlanID: 10, VNI: 100}}}); err != nil {
+		t.Fatal(err)
+	}
+	mustContain(t, in.Running(), "  vni 100")
 }
 
 func TestASyntaxErrorIsRefusedBeforeFRRIsTouched(t *testing.T) {
