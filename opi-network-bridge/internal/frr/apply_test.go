@@ -211,3 +211,34 @@ func TestApplyAfterAnFRRRestartRestoresTheManagedConfiguration(t *testing.T) {
 	}
 	mustContain(t, in.Running(), "  advertise-all-vni", "  vni 100", " neighbor lb10 interface remote-as 65100", "vrf vrf1000")
 }
+
+func TestApplyRemovesWhatTheIntentNoLongerHas(t *testing.T) {
+	in, a := start(t, 65001, "10.0.0.1", underlay(65001, 65002, "10.0.0.2"))
+	ctx := ctxT(t)
+	if err := a.Apply(ctx, evpnConfig); err != nil {
+		t.Fatal(err)
+	}
+	red := network.Vrf{VNI: 1000, DeviceName: "red"}
+	if err := a.Apply(ctx, network.RoutingConfig{
+		LogicalBridges: []network.LogicalBridge{{VlanID: 20, VNI: 200}},
+		Vrfs:           []network.Vrf{red},
+	}); err != nil {
+		t.Fatal(err)
+	}
+	// The L3 VNI moves to another VRF, and then to another VNI.
+	red.VNI = 1001
+	next := network.RoutingConfig{LogicalBridges: []network.LogicalBridge{{VlanID: 30, VNI: 300}}, Vrfs: []network.Vrf{red}}
+	if err := a.Apply(ctx, next); err != nil {
+		t.Fatal(err)
+	}
+	r := in.Running()
+	mustContain(t, r, "vrf red", " vni 1001", "  vni 300", "router bgp 65001 vrf red")
+	for _, gone := range []string{"vrf vrf1000", " vni 1000", "  vni 100", "  vni 200", "router bgp 65001 vrf vrf1000", " neighbor lb10 interface remote-as 65100"} {
+		if strings.Contains(r, "\n"+gone+"\n") {
+			t.Errorf("running configuration still has %q:\n%s", gone, r)
+		}
+	}
+	if n := a.Reloads(); n != 3 {
+		t.Errorf("%d reloads, want 3", n)
+	}
+}

@@ -97,7 +97,9 @@ func TestTwoVTEPsExchangeEVPNRoutes(t *testing.T) {
 				return fmt.Sprintf("%s: VNI 100 is %+v (present %v), want L2 on vx100 with remote VTEP %s", side.v.ns, vni, ok, side.o.ip)
 			}
 			local := hasRoute(st, func(r network.EVPNRoute) bool { return r.Type == 3 && r.Local && r.IP == side.v.ip && r.VNI == 100 })
-			remote := hasRoute(st, func(r network.EVPNRoute) bool { return r.Type == 3 && !r.Local && r.IP == side.o.ip && r.NextHop == side.o.ip })
+			remote := hasRoute(st, func(r network.EVPNRoute) bool {
+				return r.Type == 3 && !r.Local && r.IP == side.o.ip && r.NextHop == side.o.ip
+			})
 			if !local || !remote {
 				return fmt.Sprintf("%s: type-3 routes local %v remote %v: %+v", side.v.ns, local, remote, st.Routes)
 			}

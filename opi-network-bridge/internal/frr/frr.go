@@ -183,7 +183,7 @@ func (f *FRR) Apply(ctx context.Context, cfg network.RoutingConfig) error {
 	}
 	// From here FRR may change: whatever fails, FRR gets back what it ran.
 	f.reloads++
-	if err := f.reload(ctx, candFile, candidate); err != nil {
+	if err := f.reload(ctx, before, candFile, candidate); err != nil {
 		if rbErr := f.rollback(ctx, before); rbErr != nil {
 			return fmt.Errorf("%w (and restoring the previous configuration failed: %v)", err, rbErr)
 		}
@@ -231,7 +231,11 @@ func (f *FRR) rollback(ctx context.Context, before string) error {
 		return err
 	}
 	defer os.Remove(file)
-	return f.reload(ctx, file, text)
+	now, err := f.running(ctx)
+	if err != nil {
+		return err
+	}
+	return f.reload(ctx, now, file, text)
 }
 
 // configText turns "show running-config" output back into a configuration
@@ -295,10 +299,10 @@ func (f *FRR) dryRun(ctx context.Context, file string) error {
 	return refused(res.combined())
 }
 
-// reload runs frr-reload.py --reload on file (whose text is text): first
-// the VRF stanzas explicitly (see applyVrfs), then the diff.
-func (f *FRR) reload(ctx context.Context, file, text string) error {
-	if err := f.applyVrfs(ctx, text); err != nil {
+// reload makes FRR, which runs running, run file (whose text is text):
+// prepare, then frr-reload.py --reload.
+func (f *FRR) reload(ctx context.Context, running, file, text string) error {
+	if err := f.prepare(ctx, running, text); err != nil {
 		return err
 	}
 	args := []string{
@@ -328,31 +332,27 @@ func (f *FRR) reload(ctx context.Context, file, text string) error {
 	return nil
 }
 
-// applyVrfs configures the "vrf NAME" stanzas of text through explicit
-// vtysh commands from the configuration node. frr-reload.py (FRR 8.4)
-// sends a new "vrf NAME" line right after lines of a "router bgp" block,
-// where vtysh completes "vrf" to bgpd's "vrf-policy" and the stanza's
-// "vni N" lands at the top level (the default VRF's L3 VNI). Once the
-// stanzas are in the running configuration, frr-reload.py finds nothing
-// to add there. Lines it must remove it removes correctly.
-func (f *FRR) applyVrfs(ctx context.Context, text string) error {
-	args := []string{"-c", "configure"}
-	in := false
-	for _, line := range strings.Split(text, "\n") {
-		t := strings.TrimSpace(line)
-		switch {
-		case strings.HasPrefix(line, "vrf "):
-			in = true
-			args = append(args, "-c", t)
-		case in && t == "exit-vrf":
-			in = false
-			args = append(args, "-c", "exit-vrf")
-		case in && t != "" && !strings.HasPrefix(t, "!"):
-			args = append(args, "-c", t)
-		}
-	}
-	if len(args) == 2 {
+// prepare brings the running configuration half way to text with one
+// vtysh run, in two steps frr-reload.py (FRR 8.4) gets wrong or slow:
+//
+//   - it removes the L2 VNIs, BGP VRF instances and VRF lines that text
+//     lacks (see pruneCommands), which frr-reload.py would remove one
+//     vtysh run at a time;
+//   - it configures the "vrf NAME" stanzas of text from the configuration
+//     node. frr-reload.py sends a new "vrf NAME" line right after lines of
+//     a "router bgp" block, where vtysh completes "vrf" to bgpd's
+//     "vrf-policy" and the stanza's "vni N" lands at the top level (the
+//     default VRF's L3 VNI).
+//
+// frr-reload.py then finds none of these left to do.
+func (f *FRR) prepare(ctx context.Context, running, text string) error {
+	cmds := append(pruneCommands(running, text), vrfCommands(text)...)
+	if len(cmds) == 0 {
 		return nil
+	}
+	args := []string{"-c", "configure"}
+	for _, c := range cmds {
+		args = append(args, "-c", c)
 	}
 	res, err := f.vtysh(ctx, maxConfigOutput, args...)
 	if err != nil && errdefs.Classified(err) {
