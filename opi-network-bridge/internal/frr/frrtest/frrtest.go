@@ -332,6 +332,15 @@ func (in *Instance) Log(name string) string {
 	return string(b)
 }
 
+// PIDs returns the PIDs of the running daemons.
+func (in *Instance) PIDs() []int {
+	var pids []int
+	for _, d := range in.daemons {
+		pids = append(pids, d.cmd.Process.Pid)
+	}
+	return pids
+}
+
 // Stop stops the daemons (SIGTERM, then SIGKILL after 5 s), by their PIDs.
 func (in *Instance) Stop() {
 	for i := len(in.daemons) - 1; i >= 0; i-- {
