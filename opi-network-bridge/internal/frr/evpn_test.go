@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net"
 	"net/netip"
+	"os/exec"
 	"slices"
 	"strings"
 	"testing"
@@ -40,6 +41,17 @@ func eventually(t *testing.T, timeout time.Duration, check func() string) {
 	}
 }
 
+// requireLinkKind skips the test, naming the kernel option, unless a link
+// of the kind can be created in namespace ns.
+func requireLinkKind(t *testing.T, ns, option string, kind ...string) {
+	t.Helper()
+	args := append([]string{"-n", ns, "link", "add", "probe0"}, kind...)
+	if out, err := exec.Command("ip", args...).CombinedOutput(); err != nil {
+		t.Skipf("the kernel cannot create a %s link (%s): %v: %s", kind[1], option, err, out)
+	}
+	_ = exec.Command("ip", "-n", ns, "link", "del", "probe0").Run()
+}
+
 func hasRoute(st network.RoutingState, match func(network.EVPNRoute) bool) bool {
 	return slices.ContainsFunc(st.Routes, match)
 }
@@ -55,6 +67,8 @@ func TestTwoVTEPsExchangeEVPNRoutes(t *testing.T) {
 	frrtest.Require(t)
 	a := &vtep{ns: frrtest.NewNS(t), ip: netip.MustParseAddr("10.0.0.1"), host: net.HardwareAddr{2, 0xaa, 0, 0, 0, 1}}
 	b := &vtep{ns: frrtest.NewNS(t), ip: netip.MustParseAddr("10.0.0.2"), host: net.HardwareAddr{2, 0xbb, 0, 0, 0, 2}}
+	requireLinkKind(t, a.ns, "CONFIG_BRIDGE", "type", "bridge")
+	requireLinkKind(t, a.ns, "CONFIG_VXLAN", "type", "vxlan", "id", "1", "dstport", "4789")
 	ua, ub := frrtest.Unique("ul"), frrtest.Unique("ul")
 	frrtest.Run(t, "ip", "link", "add", ua, "netns", a.ns, "type", "veth", "peer", "name", ub, "netns", b.ns)
 	lb := network.LogicalBridge{VlanID: 10, VNI: 100}
@@ -87,7 +101,7 @@ func TestTwoVTEPsExchangeEVPNRoutes(t *testing.T) {
 	// zebra knows VNI 100 with the other side as remote VTEP, and BGP has
 	// the type-3 routes of both sides.
 	for _, side := range []struct{ v, o *vtep }{{a, b}, {b, a}} {
-		eventually(t, 20*time.Second, func() string {
+		eventually(t, 30*time.Second, func() string {
 			st, err := side.v.frr.State(ctxT(t))
 			if err != nil {
 				return err.Error()
@@ -120,7 +134,7 @@ func TestTwoVTEPsExchangeEVPNRoutes(t *testing.T) {
 		frrtest.Run(t, "ip", "netns", "exec", v.ns, "bridge", "fdb", "replace", v.host.String(), "dev", hp, "master", "static")
 	}
 	for _, side := range []struct{ v, o *vtep }{{a, b}, {b, a}} {
-		eventually(t, 20*time.Second, func() string {
+		eventually(t, 30*time.Second, func() string {
 			st, err := side.v.frr.State(ctxT(t))
 			if err != nil {
 				return err.Error()
