@@ -43,14 +43,19 @@ func start(t testing.TB, asn int, routerID, base string) (*frrtest.Instance, *fr
 func start2(t testing.TB, ns string, asn int, routerID, base string) (*frrtest.Instance, *frr.FRR) {
 	t.Helper()
 	in := frrtest.Start(t, ns, base)
-	a, err := frr.New(frr.Config{
-		VtySocketDir: in.Dir, ConfDir: in.Dir, RunDir: in.Dir,
-		ASN: uint32(asn), RouterID: netip.MustParseAddr(routerID), BaseFile: in.Base,
-	})
+	a, err := frr.New(uint32(asn), instance(in, routerID)...)
 	if err != nil {
 		t.Fatal(err)
 	}
 	return in, a
+}
+
+// instance are the options for the adapter of a test's FRR.
+func instance(in *frrtest.Instance, routerID string) []frr.Option {
+	return []frr.Option{
+		frr.WithVtySocketDir(in.Dir), frr.WithConfDir(in.Dir), frr.WithRunDir(in.Dir),
+		frr.WithRouterID(netip.MustParseAddr(routerID)), frr.WithBaseFile(in.Base),
+	}
 }
 
 func ctxT(t testing.TB) context.Context {
@@ -112,8 +117,7 @@ func TestApplyingTheSameConfigurationTwiceReloadsOnce(t *testing.T) {
 	}
 	// A restarted bridge (a new adapter on the same run directory) finds
 	// the record and does nothing either.
-	b, err := frr.New(frr.Config{VtySocketDir: in.Dir, ConfDir: in.Dir, RunDir: in.Dir, ASN: 65001,
-		RouterID: netip.MustParseAddr("10.0.0.1"), BaseFile: in.Base})
+	b, err := frr.New(65001, instance(in, "10.0.0.1")...)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -15,61 +15,21 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
-	"net/netip"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"regexp"
 	"strings"
 	"sync"
-	"time"
 
 	"github.com/opi-suite/opi/opi-kit/errdefs"
 	"github.com/opi-suite/opi/opi-network-bridge/network"
 )
 
-// Debian's paths of FRR 8.4.
-const (
-	DefaultVtysh  = "/usr/bin/vtysh"
-	DefaultReload = "/usr/lib/frr/frr-reload.py"
-)
-
-// Config says which FRR instance the adapter drives and what it renders.
-type Config struct {
-	// Vtysh is vtysh's path (DefaultVtysh when empty). frr-reload.py runs
-	// the vtysh of the same directory.
-	Vtysh string
-	// Reload is frr-reload.py's path (DefaultReload when empty).
-	Reload string
-	// VtySocketDir is the directory of the daemons' vty sockets (vtysh's
-	// --vty_socket); empty: FRR's default.
-	VtySocketDir string
-	// ConfDir is the instance's configuration directory (vtysh.conf, and
-	// the frr.conf that frr-reload.py writes after a reload); /etc/frr when
-	// empty.
-	ConfDir string
-	// RunDir holds the candidate files, frr-reload.py's temporary files and
-	// the record of the last applied configuration; /var/run/frr when empty.
-	RunDir string
-	// ASN and RouterID are the local BGP AS and router id. The managed part
-	// sets "bgp router-id" when RouterID is valid, so the base must not.
-	ASN      uint32
-	RouterID netip.Addr
-	// Base is the operator's base configuration; BaseFile, when set, is
-	// read on every Apply instead, so an operator's edit is picked up by
-	// the next one.
-	Base     string
-	BaseFile string
-	// Daemons must all be running for an Apply (zebra and bgpd when empty).
-	Daemons []string
-	// Timeout bounds each command (vtysh, frr-reload.py); 2 minutes when 0.
-	Timeout time.Duration
-}
-
 // FRR is the routing adapter for one FRR instance. Its methods are safe
 // for concurrent use; Applies run one at a time.
 type FRR struct {
-	cfg Config
+	cfg config
 
 	mu      sync.Mutex // serialises Apply
 	reloads int        // frr-reload.py runs that changed FRR, for tests
@@ -83,25 +43,14 @@ const (
 	maxConfigOutput = 32 << 20
 )
 
-// New checks cfg and returns the adapter. It does not contact FRR.
-func New(cfg Config) (*FRR, error) {
-	if cfg.Vtysh == "" {
-		cfg.Vtysh = DefaultVtysh
-	}
-	if cfg.Reload == "" {
-		cfg.Reload = DefaultReload
-	}
-	if cfg.ConfDir == "" {
-		cfg.ConfDir = "/etc/frr"
-	}
-	if cfg.RunDir == "" {
-		cfg.RunDir = "/var/run/frr"
-	}
-	if len(cfg.Daemons) == 0 {
-		cfg.Daemons = []string{"zebra", "bgpd"}
-	}
-	if cfg.Timeout == 0 {
-		cfg.Timeout = 2 * time.Minute
+// New returns the adapter for the FRR instance the options name, whose
+// local BGP AS is asn. It checks that vtysh and frr-reload.py exist; it
+// does not contact FRR.
+func New(asn uint32, opts ...Option) (*FRR, error) {
+	cfg := defaultConfig()
+	cfg.ASN = asn
+	for _, o := range opts {
+		o.apply(&cfg)
 	}
 	if cfg.ASN == 0 {
 		return nil, errdefs.InvalidArgumentf("frr: the BGP AS number is required")
