@@ -32,7 +32,7 @@ type FRR struct {
 	cfg config
 
 	mu      sync.Mutex // serialises Apply
-	reloads int        // frr-reload.py runs that changed FRR, for tests
+	reloads int        // Applies that went past validation to change FRR
 }
 
 var _ network.Routing = (*FRR)(nil)
@@ -66,7 +66,9 @@ func New(asn uint32, opts ...Option) (*FRR, error) {
 	return &FRR{cfg: cfg}, nil
 }
 
-// Reloads returns how many times Apply ran frr-reload.py to change FRR.
+// Reloads returns how many Applies went past validation to change FRR
+// (successful or rolled back); an Apply that found nothing to do does not
+// count.
 func (f *FRR) Reloads() int {
 	f.mu.Lock()
 	defer f.mu.Unlock()
