@@ -69,6 +69,7 @@ type Kernel struct {
 	// state between two changes, never in the middle of one (see watch.go).
 	mu   sync.Mutex
 	want desired
+	fdb  fdbReader
 }
 
 var _ network.Kernel = (*Kernel)(nil)
@@ -104,6 +105,7 @@ func New(cfg Config) (*Kernel, error) {
 	if err != nil {
 		return nil, fmt.Errorf("kernel: opening netlink: %w", err)
 	}
+	k.fdb.ns = k.ns
 	k.features = detectFeatures(k.h, k.log)
 	k.log.Info("kernel features", "bridge", k.features.Bridge, "vxlan", k.features.VXLAN,
 		"vrf", k.features.VRF, "vlan", k.features.VLAN, "vlan_filtering", k.features.VlanFiltering)
@@ -113,6 +115,7 @@ func New(cfg Config) (*Kernel, error) {
 // Close releases the netlink sockets. The devices stay.
 func (k *Kernel) Close() error {
 	k.h.Close()
+	k.fdb.close()
 	return nil
 }
 

@@ -225,18 +225,13 @@ func (k *Kernel) checkFDB(e fdbEntry) verdict {
 	v := verdict{object: fmt.Sprintf("fdb %s dev %s", e.mac, e.port)}
 	port, err := k.h.LinkByName(e.port)
 	if err == nil {
-		var entries []netlink.Neigh
-		for try := 0; ; try++ {
-			entries, err = k.h.NeighList(port.Attrs().Index, unix.AF_BRIDGE)
-			if !errors.Is(err, netlink.ErrDumpInterrupted) || try == 5 {
-				break
-			}
-		}
-		if err == nil {
-			for _, n := range entries {
-				if n.LinkIndex == port.Attrs().Index && n.HardwareAddr.String() == e.mac && n.State&unix.NUD_NOARP != 0 {
-					return v
-				}
+		var mac net.HardwareAddr
+		if port.Attrs().MasterIndex == 0 {
+			err = unix.ENOENT // not a bridge port: it has no FDB entries
+		} else if mac, err = net.ParseMAC(e.mac); err == nil {
+			var n *netlink.Neigh
+			if n, err = k.fdb.get(port.Attrs().Index, mac); err == nil && n.State&unix.NUD_NOARP != 0 {
+				return v
 			}
 		}
 	}
