@@ -69,7 +69,9 @@ func (s *benchNS) ports(b *testing.B, from, n int) {
 	}
 }
 
-func portMAC(i int) string { return net.HardwareAddr{2, 0x10, 0, byte(i >> 16), byte(i >> 8), byte(i)}.String() }
+func portMAC(i int) string {
+	return net.HardwareAddr{2, 0x10, 0, byte(i >> 16), byte(i >> 8), byte(i)}.String()
+}
 
 // serveIn serves a bridge whose kernel is namespace ns (no routing unless
 // r is given) and returns its clients.

@@ -60,7 +60,10 @@ exit
 `, asn, peer, peerAS, peer, peer)
 }
 
-func run(t *testing.T, name string, args ...string) string { t.Helper(); return frrtest.Run(t, name, args...) }
+func run(t *testing.T, name string, args ...string) string {
+	t.Helper()
+	return frrtest.Run(t, name, args...)
+}
 
 // serve starts (or restarts) the side's bridge on its state directory.
 func (d *dpu) serve() {
@@ -348,4 +351,3 @@ func probeFeatures(t *testing.T) network.Features {
 	}
 	return k.Features()
 }
-
