@@ -1,12 +1,11 @@
-// Command opi-ai-bridge will serve the AI/ML API; it is not implemented yet.
+// Command opi-ai-bridge serves the AI API (opi.ai.v1): the accelerators of
+// this machine and inference pools, and the OpenAI-compatible inference
+// proxy in front of the pools' model servers.
 package main
 
 import (
-	"fmt"
-	"os"
+	"github.com/opi-suite/opi/opi-ai-bridge/bridge"
+	"github.com/opi-suite/opi/opi-kit/server"
 )
 
-func main() {
-	fmt.Fprintln(os.Stderr, "opi-ai-bridge: not implemented yet: accelerator inventory and inference traffic steering come in a later release")
-	os.Exit(2)
-}
+func main() { server.Main(bridge.Program()) }

@@ -1,0 +1,98 @@
+// Package api is the AI bridge's API layer: opi.ai.v1's services
+// implemented thinly over the accelerator and inference domains. Errors are
+// the domains', returned unchanged: the runtime maps their classes to gRPC
+// codes.
+package api
+
+import (
+	"context"
+
+	aiv1 "github.com/opi-suite/opi/opi-api/ai/v1"
+	"google.golang.org/protobuf/types/known/emptypb"
+
+	"github.com/opi-suite/opi/opi-ai-bridge/accelerator"
+	"github.com/opi-suite/opi/opi-ai-bridge/inference"
+)
+
+// Accelerators implements aiv1.AcceleratorServiceServer.
+type Accelerators struct {
+	aiv1.UnimplementedAcceleratorServiceServer
+	inv *accelerator.Inventory
+}
+
+// NewAccelerators returns the Accelerator service over inv.
+func NewAccelerators(inv *accelerator.Inventory) *Accelerators { return &Accelerators{inv: inv} }
+
+// ListAccelerators implements AcceleratorServiceServer.
+func (s *Accelerators) ListAccelerators(ctx context.Context, r *aiv1.ListAcceleratorsRequest) (*aiv1.ListAcceleratorsResponse, error) {
+	items, next, err := s.inv.List(ctx, r.GetPageSize(), r.GetPageToken())
+	if err != nil {
+		return nil, err
+	}
+	return &aiv1.ListAcceleratorsResponse{Accelerators: items, NextPageToken: next}, nil
+}
+
+// GetAccelerator implements AcceleratorServiceServer.
+func (s *Accelerators) GetAccelerator(ctx context.Context, r *aiv1.GetAcceleratorRequest) (*aiv1.Accelerator, error) {
+	return s.inv.Get(ctx, r.GetName())
+}
+
+// GetAcceleratorStats implements AcceleratorServiceServer.
+func (s *Accelerators) GetAcceleratorStats(ctx context.Context, r *aiv1.GetAcceleratorStatsRequest) (*aiv1.AcceleratorStats, error) {
+	return s.inv.Stats(ctx, r.GetName())
+}
+
+// InferencePools implements aiv1.InferencePoolServiceServer.
+type InferencePools struct {
+	aiv1.UnimplementedInferencePoolServiceServer
+	pools *inference.Pools
+}
+
+// NewInferencePools returns the InferencePool service over pools.
+func NewInferencePools(pools *inference.Pools) *InferencePools { return &InferencePools{pools: pools} }
+
+// CreateInferencePool implements InferencePoolServiceServer.
+func (s *InferencePools) CreateInferencePool(ctx context.Context, r *aiv1.CreateInferencePoolRequest) (*aiv1.InferencePool, error) {
+	return s.pools.Create(ctx, r.GetInferencePoolId(), r.GetInferencePool())
+}
+
+// GetInferencePool implements InferencePoolServiceServer.
+func (s *InferencePools) GetInferencePool(ctx context.Context, r *aiv1.GetInferencePoolRequest) (*aiv1.InferencePool, error) {
+	return s.pools.Get(ctx, r.GetName())
+}
+
+// ListInferencePools implements InferencePoolServiceServer.
+func (s *InferencePools) ListInferencePools(ctx context.Context, r *aiv1.ListInferencePoolsRequest) (*aiv1.ListInferencePoolsResponse, error) {
+	items, next, err := s.pools.List(ctx, r.GetPageSize(), r.GetPageToken())
+	if err != nil {
+		return nil, err
+	}
+	return &aiv1.ListInferencePoolsResponse{InferencePools: items, NextPageToken: next}, nil
+}
+
+// UpdateInferencePool implements InferencePoolServiceServer.
+func (s *InferencePools) UpdateInferencePool(ctx context.Context, r *aiv1.UpdateInferencePoolRequest) (*aiv1.InferencePool, error) {
+	return s.pools.Update(ctx, r.GetInferencePool(), r.GetUpdateMask(), r.GetAllowMissing())
+}
+
+// DeleteInferencePool implements InferencePoolServiceServer.
+func (s *InferencePools) DeleteInferencePool(ctx context.Context, r *aiv1.DeleteInferencePoolRequest) (*emptypb.Empty, error) {
+	if err := s.pools.Delete(ctx, r.GetName(), r.GetAllowMissing()); err != nil {
+		return nil, err
+	}
+	return &emptypb.Empty{}, nil
+}
+
+// PickEndpoint implements InferencePoolServiceServer.
+func (s *InferencePools) PickEndpoint(_ context.Context, r *aiv1.PickEndpointRequest) (*aiv1.PickEndpointResponse, error) {
+	pk, err := s.pools.Pick(r.GetPool(), r.GetModel(), r.GetPrompt(), false)
+	if err != nil {
+		return nil, err
+	}
+	return pk.Proto(), nil
+}
+
+// GetInferencePoolStats implements InferencePoolServiceServer.
+func (s *InferencePools) GetInferencePoolStats(_ context.Context, r *aiv1.GetInferencePoolStatsRequest) (*aiv1.InferencePoolStats, error) {
+	return s.pools.Stats(r.GetName())
+}
