@@ -284,8 +284,16 @@ func (p *Pools) Pick(name, model, prompt string, record bool) (*Pick, error) {
 		return nil, err
 	}
 	pk := pl.pick(model, prompt)
-	if record && pk.Decision == aiv1.PickDecision_PICK_DECISION_PICKED {
+	if !record {
+		return pk, nil
+	}
+	switch pk.Decision {
+	case aiv1.PickDecision_PICK_DECISION_PICKED:
 		pl.prefix.record(pk.Candidates[0].Endpoint.Addr(), pk.hashes)
+	case aiv1.PickDecision_PICK_DECISION_SHED:
+		pl.shed.Add(1)
+	case aiv1.PickDecision_PICK_DECISION_NO_ENDPOINT:
+		pl.noEndpoint.Add(1)
 	}
 	return pk, nil
 }
@@ -511,7 +519,6 @@ func (pl *pool) pick(model, prompt string) *Pick {
 	pk := &Pick{Pool: pl.name, Priority: req.Priority, hashes: req.hashes}
 	if len(eps) == 0 {
 		pk.Decision = aiv1.PickDecision_PICK_DECISION_NO_ENDPOINT
-		pl.noEndpoint.Add(1)
 		return pk
 	}
 	pk.Candidates = rank(req, eps, views, pl.cfg.Scorers(satQ))
@@ -519,7 +526,6 @@ func (pl *pool) pick(model, prompt string) *Pick {
 	if req.Priority < 0 && pk.Candidates[0].Saturated {
 		// Every endpoint is saturated (unsaturated ones rank first).
 		pk.Decision = aiv1.PickDecision_PICK_DECISION_SHED
-		pl.shed.Add(1)
 	}
 	return pk
 }

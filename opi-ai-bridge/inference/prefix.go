@@ -97,9 +97,9 @@ func (x *prefixIndex) record(endpoint string, hashes []uint64) {
 			x.young[h] = eps
 		}
 		eps[endpoint] = struct{}{}
-	}
-	if len(x.young) > x.capacity/2 {
-		x.old, x.young = x.young, map[uint64]map[string]struct{}{}
+		if len(x.young) >= x.capacity/2 {
+			x.old, x.young = x.young, map[uint64]map[string]struct{}{}
+		}
 	}
 }
 

@@ -116,6 +116,9 @@ func (s *Server) Start(addr string) error {
 	return nil
 }
 
+// Name returns the server's name.
+func (s *Server) Name() string { return s.cfg.Name }
+
 // Addr returns the address Start listens on.
 func (s *Server) Addr() string { return s.ln.Addr().String() }
 

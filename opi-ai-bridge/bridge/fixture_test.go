@@ -1,0 +1,184 @@
+package bridge_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	aiv1 "github.com/opi-suite/opi/opi-api/ai/v1"
+	"github.com/opi-suite/opi/opi-kit/server/servertest"
+
+	"github.com/opi-suite/opi/opi-ai-bridge/bridge"
+	"github.com/opi-suite/opi/opi-ai-bridge/internal/standin"
+)
+
+// fixture is a bridge served through the runtime's real chain, with its
+// inference proxy on a loopback port.
+type fixture struct {
+	b      *bridge.Bridge
+	pools  aiv1.InferencePoolServiceClient
+	accs   aiv1.AcceleratorServiceClient
+	proxy  string // base URL
+	sysfs  string
+	cancel context.CancelFunc
+}
+
+func start(t *testing.T) *fixture {
+	t.Helper()
+	f := &fixture{sysfs: t.TempDir()}
+	b, err := bridge.New(bridge.Config{StateDir: t.TempDir(), SysfsRoot: f.sysfs})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ctx context.Context
+	ctx, f.cancel = context.WithCancel(context.Background())
+	if err := b.Start(ctx); err != nil {
+		t.Fatal(err)
+	}
+	ps := httptest.NewServer(b.Proxy())
+	t.Cleanup(func() { f.cancel(); ps.Close(); _ = b.Close() })
+	s := servertest.Start(t, b.Services())
+	f.b, f.proxy = b, ps.URL
+	f.pools = aiv1.NewInferencePoolServiceClient(s.Conn)
+	f.accs = aiv1.NewAcceleratorServiceClient(s.Conn)
+	return f
+}
+
+// standins starts n stand-in model servers, named s0, s1, ...
+func standins(t *testing.T, n int, cfg standin.Config) []*standin.Server {
+	t.Helper()
+	var out []*standin.Server
+	for i := range n {
+		c := cfg
+		c.Name = "s" + string(rune('0'+i))
+		s := standin.New(c)
+		if err := s.Start("127.0.0.1:0"); err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(s.Kill)
+		out = append(out, s)
+	}
+	return out
+}
+
+func addrs(ss []*standin.Server) []string {
+	var out []string
+	for _, s := range ss {
+		out = append(out, s.Addr())
+	}
+	return out
+}
+
+// createPool creates a pool over ss scraped every 50 ms and waits until
+// every endpoint is healthy.
+func (f *fixture) createPool(t *testing.T, id string, ss []*standin.Server, mod func(*aiv1.InferencePool)) *aiv1.InferencePool {
+	t.Helper()
+	p := &aiv1.InferencePool{ServedModelNames: []string{"model"}, Endpoints: addrs(ss), ScrapeIntervalMs: 50}
+	if mod != nil {
+		mod(p)
+	}
+	got, err := f.pools.CreateInferencePool(context.Background(), &aiv1.CreateInferencePoolRequest{InferencePoolId: id, InferencePool: p})
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.waitStats(t, got.GetName(), "every endpoint healthy", func(st *aiv1.InferencePoolStats) bool {
+		for _, e := range st.GetEndpoints() {
+			if !e.GetHealthy() {
+				return false
+			}
+		}
+		return len(st.GetEndpoints()) == len(ss)
+	})
+	return got
+}
+
+// waitStats polls the pool's stats until cond holds (generous: the
+// machine is loaded).
+func (f *fixture) waitStats(t *testing.T, pool, what string, cond func(*aiv1.InferencePoolStats) bool) *aiv1.InferencePoolStats {
+	t.Helper()
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		st, err := f.pools.GetInferencePoolStats(context.Background(), &aiv1.GetInferencePoolStatsRequest{Name: pool})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if cond(st) {
+			return st
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("waiting for %s: stats %v", what, st)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+// chat is an OpenAI chat request body.
+func chat(model, system, user string, stream bool) []byte {
+	b, _ := json.Marshal(map[string]any{
+		"model": model, "stream": stream,
+		"messages": []map[string]string{{"role": "system", "content": system}, {"role": "user", "content": user}},
+	})
+	return b
+}
+
+func post(t *testing.T, ctx context.Context, base string, body []byte) *http.Response {
+	t.Helper()
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, base+"/v1/chat/completions", bytes.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("Content-Type", "application/json")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return resp
+}
+
+// do posts and reads the whole answer.
+func do(t *testing.T, base string, body []byte) (int, http.Header, []byte) {
+	t.Helper()
+	resp := post(t, context.Background(), base, body)
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	if err != nil {
+		t.Fatalf("reading the answer: %v", err)
+	}
+	return resp.StatusCode, resp.Header, b
+}
+
+// queue sends n requests straight to s and leaves them waiting there (s
+// must be paused); cancel ends them.
+func queue(t *testing.T, s *standin.Server, n int) (cancel func()) {
+	t.Helper()
+	ctx, stop := context.WithCancel(context.Background())
+	var wg sync.WaitGroup
+	for range n {
+		wg.Go(func() {
+			req, _ := http.NewRequestWithContext(ctx, http.MethodPost, "http://"+s.Addr()+"/v1/chat/completions", bytes.NewReader(chat("model", "q", "q", false)))
+			if resp, err := http.DefaultClient.Do(req); err == nil {
+				_, _ = io.Copy(io.Discard, resp.Body)
+				resp.Body.Close()
+			}
+		})
+	}
+	deadline := time.Now().Add(10 * time.Second)
+	for s.Stats().Waiting < n {
+		if time.Now().After(deadline) {
+			t.Fatalf("%s: %d waiting, want %d", s.Addr(), s.Stats().Waiting, n)
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	return func() { stop(); wg.Wait() }
+}
+
+func longPrompt(tag string, blocks int) string {
+	return strings.Repeat("You are a helpful assistant for "+tag+". ", blocks*standin.BlockSize/(33+len(tag))+1)
+}
