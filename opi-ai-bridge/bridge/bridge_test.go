@@ -257,7 +257,7 @@ func TestAnEndpointThatDiesIsDroppedAndItsStreamsFail(t *testing.T) {
 		t.Fatalf("pick after the death: %v %v, want only %s", pk, err, alive.Addr())
 	}
 	for range 3 {
-		if code, hdr, body := do(t, f.proxy, chat("model", "s", "u", false)); code != http.StatusOK || hdr.Get("X-Standin-Name") != alive.Name() {
+		if code, hdr, body := do(t, f.proxy, chat("model", "s", "u", false, 1)); code != http.StatusOK || hdr.Get("X-Standin-Name") != alive.Name() {
 			t.Fatalf("after the death: HTTP %d from %q: %s", code, hdr.Get("X-Standin-Name"), body)
 		}
 	}

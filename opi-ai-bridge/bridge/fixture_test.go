@@ -119,12 +119,17 @@ func (f *fixture) waitStats(t *testing.T, pool, what string, cond func(*aiv1.Inf
 	}
 }
 
-// chat is an OpenAI chat request body.
-func chat(model, system, user string, stream bool) []byte {
-	b, _ := json.Marshal(map[string]any{
+// chat is an OpenAI chat request body; maxTokens, if given, bounds the
+// answer.
+func chat(model, system, user string, stream bool, maxTokens ...int) []byte {
+	m := map[string]any{
 		"model": model, "stream": stream,
 		"messages": []map[string]string{{"role": "system", "content": system}, {"role": "user", "content": user}},
-	})
+	}
+	if len(maxTokens) > 0 {
+		m["max_tokens"] = maxTokens[0]
+	}
+	b, _ := json.Marshal(m)
 	return b
 }
 
