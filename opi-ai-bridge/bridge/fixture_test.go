@@ -30,7 +30,7 @@ type fixture struct {
 	cancel context.CancelFunc
 }
 
-func start(t *testing.T) *fixture {
+func start(t testing.TB) *fixture {
 	t.Helper()
 	f := &fixture{sysfs: t.TempDir()}
 	b, err := bridge.New(bridge.Config{StateDir: t.TempDir(), SysfsRoot: f.sysfs})
@@ -52,7 +52,7 @@ func start(t *testing.T) *fixture {
 }
 
 // standins starts n stand-in model servers, named s0, s1, ...
-func standins(t *testing.T, n int, cfg standin.Config) []*standin.Server {
+func standins(t testing.TB, n int, cfg standin.Config) []*standin.Server {
 	t.Helper()
 	var out []*standin.Server
 	for i := range n {
@@ -78,7 +78,7 @@ func addrs(ss []*standin.Server) []string {
 
 // createPool creates a pool over ss scraped every 50 ms and waits until
 // every endpoint is healthy.
-func (f *fixture) createPool(t *testing.T, id string, ss []*standin.Server, mod func(*aiv1.InferencePool)) *aiv1.InferencePool {
+func (f *fixture) createPool(t testing.TB, id string, ss []*standin.Server, mod func(*aiv1.InferencePool)) *aiv1.InferencePool {
 	t.Helper()
 	p := &aiv1.InferencePool{ServedModelNames: []string{"model"}, Endpoints: addrs(ss), ScrapeIntervalMs: 50}
 	if mod != nil {
@@ -101,7 +101,7 @@ func (f *fixture) createPool(t *testing.T, id string, ss []*standin.Server, mod 
 
 // waitStats polls the pool's stats until cond holds (generous: the
 // machine is loaded).
-func (f *fixture) waitStats(t *testing.T, pool, what string, cond func(*aiv1.InferencePoolStats) bool) *aiv1.InferencePoolStats {
+func (f *fixture) waitStats(t testing.TB, pool, what string, cond func(*aiv1.InferencePoolStats) bool) *aiv1.InferencePoolStats {
 	t.Helper()
 	deadline := time.Now().Add(20 * time.Second)
 	for {
@@ -133,7 +133,7 @@ func chat(model, system, user string, stream bool, maxTokens ...int) []byte {
 	return b
 }
 
-func post(t *testing.T, ctx context.Context, base string, body []byte) *http.Response {
+func post(t testing.TB, ctx context.Context, base string, body []byte) *http.Response {
 	t.Helper()
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, base+"/v1/chat/completions", bytes.NewReader(body))
 	if err != nil {
@@ -148,7 +148,7 @@ func post(t *testing.T, ctx context.Context, base string, body []byte) *http.Res
 }
 
 // do posts and reads the whole answer.
-func do(t *testing.T, base string, body []byte) (int, http.Header, []byte) {
+func do(t testing.TB, base string, body []byte) (int, http.Header, []byte) {
 	t.Helper()
 	resp := post(t, context.Background(), base, body)
 	defer resp.Body.Close()
@@ -161,7 +161,7 @@ func do(t *testing.T, base string, body []byte) (int, http.Header, []byte) {
 
 // queue sends n requests straight to s and leaves them waiting there (s
 // must be paused); cancel ends them.
-func queue(t *testing.T, s *standin.Server, n int) (cancel func()) {
+func queue(t testing.TB, s *standin.Server, n int) (cancel func()) {
 	t.Helper()
 	ctx, stop := context.WithCancel(context.Background())
 	var wg sync.WaitGroup
