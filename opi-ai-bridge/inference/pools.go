@@ -612,14 +612,12 @@ func validate(m *aiv1.InferencePool) error {
 			return err
 		}
 	}
+	objective := map[string]bool{}
 	for _, o := range m.GetObjectives() {
-		if o.GetModel() == "" {
-			return errdefs.InvalidArgumentf("an objective needs a model")
+		if o.GetModel() == "" || objective[o.GetModel()] {
+			return errdefs.InvalidArgumentf("objectives: model %q is empty or has two objectives", o.GetModel())
 		}
-		if seen[o.GetModel()] && !slices.Contains(m.GetServedModelNames(), o.GetModel()) {
-			return errdefs.InvalidArgumentf("objective for %q is given twice", o.GetModel())
-		}
-		seen[o.GetModel()] = true
+		objective[o.GetModel()] = true
 	}
 	if ms := m.GetScrapeIntervalMs(); ms != 0 && (ms < 10 || ms > 60000) {
 		return errdefs.InvalidArgumentf("scrape_interval_ms %d is out of range (10 to 60000)", ms)
