@@ -105,10 +105,11 @@ func (f *fixture) waitStats(t testing.TB, pool, what string, cond func(*aiv1.Inf
 	t.Helper()
 	deadline := time.Now().Add(20 * time.Second)
 	for {
-		st, err := f.pools.GetInferencePoolStats(context.Background(), &aiv1.GetInferencePoolStatsRequest{Name: pool})
+		resp, err := f.pools.StatsInferencePool(context.Background(), &aiv1.StatsInferencePoolRequest{Name: pool})
 		if err != nil {
 			t.Fatal(err)
 		}
+		st := resp.GetStats()
 		if cond(st) {
 			return st
 		}

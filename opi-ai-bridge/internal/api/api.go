@@ -37,9 +37,13 @@ func (s *Accelerators) GetAccelerator(ctx context.Context, r *aiv1.GetAccelerato
 	return s.inv.Get(ctx, r.GetName())
 }
 
-// GetAcceleratorStats implements AcceleratorServiceServer.
-func (s *Accelerators) GetAcceleratorStats(ctx context.Context, r *aiv1.GetAcceleratorStatsRequest) (*aiv1.AcceleratorStats, error) {
-	return s.inv.Stats(ctx, r.GetName())
+// StatsAccelerator implements AcceleratorServiceServer.
+func (s *Accelerators) StatsAccelerator(ctx context.Context, r *aiv1.StatsAcceleratorRequest) (*aiv1.StatsAcceleratorResponse, error) {
+	st, err := s.inv.Stats(ctx, r.GetName())
+	if err != nil {
+		return nil, err
+	}
+	return &aiv1.StatsAcceleratorResponse{Stats: st}, nil
 }
 
 // InferencePools implements aiv1.InferencePoolServiceServer.
@@ -92,7 +96,11 @@ func (s *InferencePools) PickEndpoint(_ context.Context, r *aiv1.PickEndpointReq
 	return pk.Proto(), nil
 }
 
-// GetInferencePoolStats implements InferencePoolServiceServer.
-func (s *InferencePools) GetInferencePoolStats(_ context.Context, r *aiv1.GetInferencePoolStatsRequest) (*aiv1.InferencePoolStats, error) {
-	return s.pools.Stats(r.GetName())
+// StatsInferencePool implements InferencePoolServiceServer.
+func (s *InferencePools) StatsInferencePool(_ context.Context, r *aiv1.StatsInferencePoolRequest) (*aiv1.StatsInferencePoolResponse, error) {
+	st, err := s.pools.Stats(r.GetName())
+	if err != nil {
+		return nil, err
+	}
+	return &aiv1.StatsInferencePoolResponse{Stats: st}, nil
 }

@@ -848,8 +848,8 @@ func (x *GetAcceleratorRequest) GetName() string {
 	return ""
 }
 
-// Request message for GetAcceleratorStats.
-type GetAcceleratorStatsRequest struct {
+// Request message for StatsAccelerator.
+type StatsAcceleratorRequest struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// The name of the accelerator.
 	Name          string `protobuf:"bytes,1,opt,name=name,proto3" json:"name,omitempty"`
@@ -857,20 +857,20 @@ type GetAcceleratorStatsRequest struct {
 	sizeCache     protoimpl.SizeCache
 }
 
-func (x *GetAcceleratorStatsRequest) Reset() {
-	*x = GetAcceleratorStatsRequest{}
+func (x *StatsAcceleratorRequest) Reset() {
+	*x = StatsAcceleratorRequest{}
 	mi := &file_opi_ai_v1_accelerator_proto_msgTypes[9]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
 
-func (x *GetAcceleratorStatsRequest) String() string {
+func (x *StatsAcceleratorRequest) String() string {
 	return protoimpl.X.MessageStringOf(x)
 }
 
-func (*GetAcceleratorStatsRequest) ProtoMessage() {}
+func (*StatsAcceleratorRequest) ProtoMessage() {}
 
-func (x *GetAcceleratorStatsRequest) ProtoReflect() protoreflect.Message {
+func (x *StatsAcceleratorRequest) ProtoReflect() protoreflect.Message {
 	mi := &file_opi_ai_v1_accelerator_proto_msgTypes[9]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
@@ -882,16 +882,62 @@ func (x *GetAcceleratorStatsRequest) ProtoReflect() protoreflect.Message {
 	return mi.MessageOf(x)
 }
 
-// Deprecated: Use GetAcceleratorStatsRequest.ProtoReflect.Descriptor instead.
-func (*GetAcceleratorStatsRequest) Descriptor() ([]byte, []int) {
+// Deprecated: Use StatsAcceleratorRequest.ProtoReflect.Descriptor instead.
+func (*StatsAcceleratorRequest) Descriptor() ([]byte, []int) {
 	return file_opi_ai_v1_accelerator_proto_rawDescGZIP(), []int{9}
 }
 
-func (x *GetAcceleratorStatsRequest) GetName() string {
+func (x *StatsAcceleratorRequest) GetName() string {
 	if x != nil {
 		return x.Name
 	}
 	return ""
+}
+
+// Response message for StatsAccelerator.
+type StatsAcceleratorResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The accelerator's counters.
+	Stats         *AcceleratorStats `protobuf:"bytes,1,opt,name=stats,proto3" json:"stats,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *StatsAcceleratorResponse) Reset() {
+	*x = StatsAcceleratorResponse{}
+	mi := &file_opi_ai_v1_accelerator_proto_msgTypes[10]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *StatsAcceleratorResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*StatsAcceleratorResponse) ProtoMessage() {}
+
+func (x *StatsAcceleratorResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_opi_ai_v1_accelerator_proto_msgTypes[10]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use StatsAcceleratorResponse.ProtoReflect.Descriptor instead.
+func (*StatsAcceleratorResponse) Descriptor() ([]byte, []int) {
+	return file_opi_ai_v1_accelerator_proto_rawDescGZIP(), []int{10}
+}
+
+func (x *StatsAcceleratorResponse) GetStats() *AcceleratorStats {
+	if x != nil {
+		return x.Stats
+	}
+	return nil
 }
 
 var File_opi_ai_v1_accelerator_proto protoreflect.FileDescriptor
@@ -957,10 +1003,12 @@ const file_opi_ai_v1_accelerator_proto_rawDesc = "" +
 	"\x0fnext_page_token\x18\x02 \x01(\tB\x03\xe0A\x03R\rnextPageToken\"K\n" +
 	"\x15GetAcceleratorRequest\x122\n" +
 	"\x04name\x18\x01 \x01(\tB\x1e\xe0A\x02\xfaA\x18\n" +
-	"\x16ai.opi.dev/AcceleratorR\x04name\"P\n" +
-	"\x1aGetAcceleratorStatsRequest\x122\n" +
+	"\x16ai.opi.dev/AcceleratorR\x04name\"M\n" +
+	"\x17StatsAcceleratorRequest\x122\n" +
 	"\x04name\x18\x01 \x01(\tB\x1e\xe0A\x02\xfaA\x18\n" +
-	"\x16ai.opi.dev/AcceleratorR\x04name*\xb1\x01\n" +
+	"\x16ai.opi.dev/AcceleratorR\x04name\"R\n" +
+	"\x18StatsAcceleratorResponse\x126\n" +
+	"\x05stats\x18\x01 \x01(\v2\x1b.opi.ai.v1.AcceleratorStatsB\x03\xe0A\x03R\x05stats*\xb1\x01\n" +
 	"\x10AcceleratorClass\x12!\n" +
 	"\x1dACCELERATOR_CLASS_UNSPECIFIED\x10\x00\x12\x19\n" +
 	"\x15ACCELERATOR_CLASS_VGA\x10\x01\x12\x18\n" +
@@ -970,11 +1018,11 @@ const file_opi_ai_v1_accelerator_proto_rawDesc = "" +
 	"\vNicRelation\x12\x1c\n" +
 	"\x18NIC_RELATION_UNSPECIFIED\x10\x00\x12\x1c\n" +
 	"\x18NIC_RELATION_PCIE_SWITCH\x10\x01\x12\x1a\n" +
-	"\x16NIC_RELATION_NUMA_NODE\x10\x022\xff\x02\n" +
+	"\x16NIC_RELATION_NUMA_NODE\x10\x022\x81\x03\n" +
 	"\x12AcceleratorService\x12u\n" +
 	"\x10ListAccelerators\x12\".opi.ai.v1.ListAcceleratorsRequest\x1a#.opi.ai.v1.ListAcceleratorsResponse\"\x18\x82\xd3\xe4\x93\x02\x12\x12\x10/v1/accelerators\x12m\n" +
-	"\x0eGetAccelerator\x12 .opi.ai.v1.GetAcceleratorRequest\x1a\x16.opi.ai.v1.Accelerator\"!\x82\xd3\xe4\x93\x02\x1b\x12\x19/v1/{name=accelerators/*}\x12\x82\x01\n" +
-	"\x13GetAcceleratorStats\x12%.opi.ai.v1.GetAcceleratorStatsRequest\x1a\x1b.opi.ai.v1.AcceleratorStats\"'\x82\xd3\xe4\x93\x02!\x12\x1f/v1/{name=accelerators/*}:statsB-Z+github.com/opi-suite/opi/opi-api/ai/v1;aiv1b\x06proto3"
+	"\x0eGetAccelerator\x12 .opi.ai.v1.GetAcceleratorRequest\x1a\x16.opi.ai.v1.Accelerator\"!\x82\xd3\xe4\x93\x02\x1b\x12\x19/v1/{name=accelerators/*}\x12\x84\x01\n" +
+	"\x10StatsAccelerator\x12\".opi.ai.v1.StatsAcceleratorRequest\x1a#.opi.ai.v1.StatsAcceleratorResponse\"'\x82\xd3\xe4\x93\x02!\x12\x1f/v1/{name=accelerators/*}:statsB-Z+github.com/opi-suite/opi/opi-api/ai/v1;aiv1b\x06proto3"
 
 var (
 	file_opi_ai_v1_accelerator_proto_rawDescOnce sync.Once
@@ -989,20 +1037,21 @@ func file_opi_ai_v1_accelerator_proto_rawDescGZIP() []byte {
 }
 
 var file_opi_ai_v1_accelerator_proto_enumTypes = make([]protoimpl.EnumInfo, 2)
-var file_opi_ai_v1_accelerator_proto_msgTypes = make([]protoimpl.MessageInfo, 10)
+var file_opi_ai_v1_accelerator_proto_msgTypes = make([]protoimpl.MessageInfo, 11)
 var file_opi_ai_v1_accelerator_proto_goTypes = []any{
-	(AcceleratorClass)(0),              // 0: opi.ai.v1.AcceleratorClass
-	(NicRelation)(0),                   // 1: opi.ai.v1.NicRelation
-	(*PcieLink)(nil),                   // 2: opi.ai.v1.PcieLink
-	(*SriovState)(nil),                 // 3: opi.ai.v1.SriovState
-	(*AffineNic)(nil),                  // 4: opi.ai.v1.AffineNic
-	(*NvmlInfo)(nil),                   // 5: opi.ai.v1.NvmlInfo
-	(*Accelerator)(nil),                // 6: opi.ai.v1.Accelerator
-	(*AcceleratorStats)(nil),           // 7: opi.ai.v1.AcceleratorStats
-	(*ListAcceleratorsRequest)(nil),    // 8: opi.ai.v1.ListAcceleratorsRequest
-	(*ListAcceleratorsResponse)(nil),   // 9: opi.ai.v1.ListAcceleratorsResponse
-	(*GetAcceleratorRequest)(nil),      // 10: opi.ai.v1.GetAcceleratorRequest
-	(*GetAcceleratorStatsRequest)(nil), // 11: opi.ai.v1.GetAcceleratorStatsRequest
+	(AcceleratorClass)(0),            // 0: opi.ai.v1.AcceleratorClass
+	(NicRelation)(0),                 // 1: opi.ai.v1.NicRelation
+	(*PcieLink)(nil),                 // 2: opi.ai.v1.PcieLink
+	(*SriovState)(nil),               // 3: opi.ai.v1.SriovState
+	(*AffineNic)(nil),                // 4: opi.ai.v1.AffineNic
+	(*NvmlInfo)(nil),                 // 5: opi.ai.v1.NvmlInfo
+	(*Accelerator)(nil),              // 6: opi.ai.v1.Accelerator
+	(*AcceleratorStats)(nil),         // 7: opi.ai.v1.AcceleratorStats
+	(*ListAcceleratorsRequest)(nil),  // 8: opi.ai.v1.ListAcceleratorsRequest
+	(*ListAcceleratorsResponse)(nil), // 9: opi.ai.v1.ListAcceleratorsResponse
+	(*GetAcceleratorRequest)(nil),    // 10: opi.ai.v1.GetAcceleratorRequest
+	(*StatsAcceleratorRequest)(nil),  // 11: opi.ai.v1.StatsAcceleratorRequest
+	(*StatsAcceleratorResponse)(nil), // 12: opi.ai.v1.StatsAcceleratorResponse
 }
 var file_opi_ai_v1_accelerator_proto_depIdxs = []int32{
 	1,  // 0: opi.ai.v1.AffineNic.relation:type_name -> opi.ai.v1.NicRelation
@@ -1013,17 +1062,18 @@ var file_opi_ai_v1_accelerator_proto_depIdxs = []int32{
 	5,  // 5: opi.ai.v1.Accelerator.nvml:type_name -> opi.ai.v1.NvmlInfo
 	2,  // 6: opi.ai.v1.AcceleratorStats.link:type_name -> opi.ai.v1.PcieLink
 	6,  // 7: opi.ai.v1.ListAcceleratorsResponse.accelerators:type_name -> opi.ai.v1.Accelerator
-	8,  // 8: opi.ai.v1.AcceleratorService.ListAccelerators:input_type -> opi.ai.v1.ListAcceleratorsRequest
-	10, // 9: opi.ai.v1.AcceleratorService.GetAccelerator:input_type -> opi.ai.v1.GetAcceleratorRequest
-	11, // 10: opi.ai.v1.AcceleratorService.GetAcceleratorStats:input_type -> opi.ai.v1.GetAcceleratorStatsRequest
-	9,  // 11: opi.ai.v1.AcceleratorService.ListAccelerators:output_type -> opi.ai.v1.ListAcceleratorsResponse
-	6,  // 12: opi.ai.v1.AcceleratorService.GetAccelerator:output_type -> opi.ai.v1.Accelerator
-	7,  // 13: opi.ai.v1.AcceleratorService.GetAcceleratorStats:output_type -> opi.ai.v1.AcceleratorStats
-	11, // [11:14] is the sub-list for method output_type
-	8,  // [8:11] is the sub-list for method input_type
-	8,  // [8:8] is the sub-list for extension type_name
-	8,  // [8:8] is the sub-list for extension extendee
-	0,  // [0:8] is the sub-list for field type_name
+	7,  // 8: opi.ai.v1.StatsAcceleratorResponse.stats:type_name -> opi.ai.v1.AcceleratorStats
+	8,  // 9: opi.ai.v1.AcceleratorService.ListAccelerators:input_type -> opi.ai.v1.ListAcceleratorsRequest
+	10, // 10: opi.ai.v1.AcceleratorService.GetAccelerator:input_type -> opi.ai.v1.GetAcceleratorRequest
+	11, // 11: opi.ai.v1.AcceleratorService.StatsAccelerator:input_type -> opi.ai.v1.StatsAcceleratorRequest
+	9,  // 12: opi.ai.v1.AcceleratorService.ListAccelerators:output_type -> opi.ai.v1.ListAcceleratorsResponse
+	6,  // 13: opi.ai.v1.AcceleratorService.GetAccelerator:output_type -> opi.ai.v1.Accelerator
+	12, // 14: opi.ai.v1.AcceleratorService.StatsAccelerator:output_type -> opi.ai.v1.StatsAcceleratorResponse
+	12, // [12:15] is the sub-list for method output_type
+	9,  // [9:12] is the sub-list for method input_type
+	9,  // [9:9] is the sub-list for extension type_name
+	9,  // [9:9] is the sub-list for extension extendee
+	0,  // [0:9] is the sub-list for field type_name
 }
 
 func init() { file_opi_ai_v1_accelerator_proto_init() }
@@ -1037,7 +1087,7 @@ func file_opi_ai_v1_accelerator_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_opi_ai_v1_accelerator_proto_rawDesc), len(file_opi_ai_v1_accelerator_proto_rawDesc)),
 			NumEnums:      2,
-			NumMessages:   10,
+			NumMessages:   11,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

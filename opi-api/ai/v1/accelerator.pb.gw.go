@@ -109,9 +109,9 @@ func local_request_AcceleratorService_GetAccelerator_0(ctx context.Context, mars
 	return msg, metadata, err
 }
 
-func request_AcceleratorService_GetAcceleratorStats_0(ctx context.Context, marshaler runtime.Marshaler, client AcceleratorServiceClient, req *http.Request, pathParams map[string]string) (proto.Message, runtime.ServerMetadata, error) {
+func request_AcceleratorService_StatsAccelerator_0(ctx context.Context, marshaler runtime.Marshaler, client AcceleratorServiceClient, req *http.Request, pathParams map[string]string) (proto.Message, runtime.ServerMetadata, error) {
 	var (
-		protoReq GetAcceleratorStatsRequest
+		protoReq StatsAcceleratorRequest
 		metadata runtime.ServerMetadata
 		err      error
 	)
@@ -126,13 +126,13 @@ func request_AcceleratorService_GetAcceleratorStats_0(ctx context.Context, marsh
 	if req.Body != nil {
 		_, _ = io.Copy(io.Discard, req.Body)
 	}
-	msg, err := client.GetAcceleratorStats(ctx, &protoReq, grpc.Header(&metadata.HeaderMD), grpc.Trailer(&metadata.TrailerMD))
+	msg, err := client.StatsAccelerator(ctx, &protoReq, grpc.Header(&metadata.HeaderMD), grpc.Trailer(&metadata.TrailerMD))
 	return msg, metadata, err
 }
 
-func local_request_AcceleratorService_GetAcceleratorStats_0(ctx context.Context, marshaler runtime.Marshaler, server AcceleratorServiceServer, req *http.Request, pathParams map[string]string) (proto.Message, runtime.ServerMetadata, error) {
+func local_request_AcceleratorService_StatsAccelerator_0(ctx context.Context, marshaler runtime.Marshaler, server AcceleratorServiceServer, req *http.Request, pathParams map[string]string) (proto.Message, runtime.ServerMetadata, error) {
 	var (
-		protoReq GetAcceleratorStatsRequest
+		protoReq StatsAcceleratorRequest
 		metadata runtime.ServerMetadata
 		err      error
 	)
@@ -144,7 +144,7 @@ func local_request_AcceleratorService_GetAcceleratorStats_0(ctx context.Context,
 	if err != nil {
 		return nil, metadata, status.Errorf(codes.InvalidArgument, "type mismatch, parameter: %s, error: %v", "name", err)
 	}
-	msg, err := server.GetAcceleratorStats(ctx, &protoReq)
+	msg, err := server.StatsAccelerator(ctx, &protoReq)
 	return msg, metadata, err
 }
 
@@ -194,25 +194,25 @@ func RegisterAcceleratorServiceHandlerServer(ctx context.Context, mux *runtime.S
 		}
 		forward_AcceleratorService_GetAccelerator_0(annotatedContext, mux, outboundMarshaler, w, req, resp, mux.GetForwardResponseOptions()...)
 	})
-	mux.Handle(http.MethodGet, pattern_AcceleratorService_GetAcceleratorStats_0, func(w http.ResponseWriter, req *http.Request, pathParams map[string]string) {
+	mux.Handle(http.MethodGet, pattern_AcceleratorService_StatsAccelerator_0, func(w http.ResponseWriter, req *http.Request, pathParams map[string]string) {
 		ctx, cancel := context.WithCancel(req.Context())
 		defer cancel()
 		var stream runtime.ServerTransportStream
 		ctx = grpc.NewContextWithServerTransportStream(ctx, &stream)
 		inboundMarshaler, outboundMarshaler := runtime.MarshalerForRequest(mux, req)
-		annotatedContext, err := runtime.AnnotateIncomingContext(ctx, mux, req, "/opi.ai.v1.AcceleratorService/GetAcceleratorStats", runtime.WithHTTPPathPattern("/v1/{name=accelerators/*}:stats"))
+		annotatedContext, err := runtime.AnnotateIncomingContext(ctx, mux, req, "/opi.ai.v1.AcceleratorService/StatsAccelerator", runtime.WithHTTPPathPattern("/v1/{name=accelerators/*}:stats"))
 		if err != nil {
 			runtime.HTTPError(ctx, mux, outboundMarshaler, w, req, err)
 			return
 		}
-		resp, md, err := local_request_AcceleratorService_GetAcceleratorStats_0(annotatedContext, inboundMarshaler, server, req, pathParams)
+		resp, md, err := local_request_AcceleratorService_StatsAccelerator_0(annotatedContext, inboundMarshaler, server, req, pathParams)
 		md.HeaderMD, md.TrailerMD = metadata.Join(md.HeaderMD, stream.Header()), metadata.Join(md.TrailerMD, stream.Trailer())
 		annotatedContext = runtime.NewServerMetadataContext(annotatedContext, md)
 		if err != nil {
 			runtime.HTTPError(annotatedContext, mux, outboundMarshaler, w, req, err)
 			return
 		}
-		forward_AcceleratorService_GetAcceleratorStats_0(annotatedContext, mux, outboundMarshaler, w, req, resp, mux.GetForwardResponseOptions()...)
+		forward_AcceleratorService_StatsAccelerator_0(annotatedContext, mux, outboundMarshaler, w, req, resp, mux.GetForwardResponseOptions()...)
 	})
 
 	return nil
@@ -288,34 +288,34 @@ func RegisterAcceleratorServiceHandlerClient(ctx context.Context, mux *runtime.S
 		}
 		forward_AcceleratorService_GetAccelerator_0(annotatedContext, mux, outboundMarshaler, w, req, resp, mux.GetForwardResponseOptions()...)
 	})
-	mux.Handle(http.MethodGet, pattern_AcceleratorService_GetAcceleratorStats_0, func(w http.ResponseWriter, req *http.Request, pathParams map[string]string) {
+	mux.Handle(http.MethodGet, pattern_AcceleratorService_StatsAccelerator_0, func(w http.ResponseWriter, req *http.Request, pathParams map[string]string) {
 		ctx, cancel := context.WithCancel(req.Context())
 		defer cancel()
 		inboundMarshaler, outboundMarshaler := runtime.MarshalerForRequest(mux, req)
-		annotatedContext, err := runtime.AnnotateContext(ctx, mux, req, "/opi.ai.v1.AcceleratorService/GetAcceleratorStats", runtime.WithHTTPPathPattern("/v1/{name=accelerators/*}:stats"))
+		annotatedContext, err := runtime.AnnotateContext(ctx, mux, req, "/opi.ai.v1.AcceleratorService/StatsAccelerator", runtime.WithHTTPPathPattern("/v1/{name=accelerators/*}:stats"))
 		if err != nil {
 			runtime.HTTPError(ctx, mux, outboundMarshaler, w, req, err)
 			return
 		}
-		resp, md, err := request_AcceleratorService_GetAcceleratorStats_0(annotatedContext, inboundMarshaler, client, req, pathParams)
+		resp, md, err := request_AcceleratorService_StatsAccelerator_0(annotatedContext, inboundMarshaler, client, req, pathParams)
 		annotatedContext = runtime.NewServerMetadataContext(annotatedContext, md)
 		if err != nil {
 			runtime.HTTPError(annotatedContext, mux, outboundMarshaler, w, req, err)
 			return
 		}
-		forward_AcceleratorService_GetAcceleratorStats_0(annotatedContext, mux, outboundMarshaler, w, req, resp, mux.GetForwardResponseOptions()...)
+		forward_AcceleratorService_StatsAccelerator_0(annotatedContext, mux, outboundMarshaler, w, req, resp, mux.GetForwardResponseOptions()...)
 	})
 	return nil
 }
 
 var (
-	pattern_AcceleratorService_ListAccelerators_0    = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1}, []string{"v1", "accelerators"}, ""))
-	pattern_AcceleratorService_GetAccelerator_0      = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 4, 2, 5, 2}, []string{"v1", "accelerators", "name"}, ""))
-	pattern_AcceleratorService_GetAcceleratorStats_0 = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 4, 2, 5, 2}, []string{"v1", "accelerators", "name"}, "stats"))
+	pattern_AcceleratorService_ListAccelerators_0 = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1}, []string{"v1", "accelerators"}, ""))
+	pattern_AcceleratorService_GetAccelerator_0   = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 4, 2, 5, 2}, []string{"v1", "accelerators", "name"}, ""))
+	pattern_AcceleratorService_StatsAccelerator_0 = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 4, 2, 5, 2}, []string{"v1", "accelerators", "name"}, "stats"))
 )
 
 var (
-	forward_AcceleratorService_ListAccelerators_0    = runtime.ForwardResponseMessage
-	forward_AcceleratorService_GetAccelerator_0      = runtime.ForwardResponseMessage
-	forward_AcceleratorService_GetAcceleratorStats_0 = runtime.ForwardResponseMessage
+	forward_AcceleratorService_ListAccelerators_0 = runtime.ForwardResponseMessage
+	forward_AcceleratorService_GetAccelerator_0   = runtime.ForwardResponseMessage
+	forward_AcceleratorService_StatsAccelerator_0 = runtime.ForwardResponseMessage
 )

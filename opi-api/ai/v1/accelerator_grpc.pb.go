@@ -19,9 +19,9 @@ import (
 const _ = grpc.SupportPackageIsVersion9
 
 const (
-	AcceleratorService_ListAccelerators_FullMethodName    = "/opi.ai.v1.AcceleratorService/ListAccelerators"
-	AcceleratorService_GetAccelerator_FullMethodName      = "/opi.ai.v1.AcceleratorService/GetAccelerator"
-	AcceleratorService_GetAcceleratorStats_FullMethodName = "/opi.ai.v1.AcceleratorService/GetAcceleratorStats"
+	AcceleratorService_ListAccelerators_FullMethodName = "/opi.ai.v1.AcceleratorService/ListAccelerators"
+	AcceleratorService_GetAccelerator_FullMethodName   = "/opi.ai.v1.AcceleratorService/GetAccelerator"
+	AcceleratorService_StatsAccelerator_FullMethodName = "/opi.ai.v1.AcceleratorService/StatsAccelerator"
 )
 
 // AcceleratorServiceClient is the client API for AcceleratorService service.
@@ -40,7 +40,7 @@ type AcceleratorServiceClient interface {
 	// gone or is no accelerator.
 	GetAccelerator(ctx context.Context, in *GetAcceleratorRequest, opts ...grpc.CallOption) (*Accelerator, error)
 	// Returns the accelerator's current counters and link state.
-	GetAcceleratorStats(ctx context.Context, in *GetAcceleratorStatsRequest, opts ...grpc.CallOption) (*AcceleratorStats, error)
+	StatsAccelerator(ctx context.Context, in *StatsAcceleratorRequest, opts ...grpc.CallOption) (*StatsAcceleratorResponse, error)
 }
 
 type acceleratorServiceClient struct {
@@ -71,10 +71,10 @@ func (c *acceleratorServiceClient) GetAccelerator(ctx context.Context, in *GetAc
 	return out, nil
 }
 
-func (c *acceleratorServiceClient) GetAcceleratorStats(ctx context.Context, in *GetAcceleratorStatsRequest, opts ...grpc.CallOption) (*AcceleratorStats, error) {
+func (c *acceleratorServiceClient) StatsAccelerator(ctx context.Context, in *StatsAcceleratorRequest, opts ...grpc.CallOption) (*StatsAcceleratorResponse, error) {
 	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
-	out := new(AcceleratorStats)
-	err := c.cc.Invoke(ctx, AcceleratorService_GetAcceleratorStats_FullMethodName, in, out, cOpts...)
+	out := new(StatsAcceleratorResponse)
+	err := c.cc.Invoke(ctx, AcceleratorService_StatsAccelerator_FullMethodName, in, out, cOpts...)
 	if err != nil {
 		return nil, err
 	}
@@ -97,7 +97,7 @@ type AcceleratorServiceServer interface {
 	// gone or is no accelerator.
 	GetAccelerator(context.Context, *GetAcceleratorRequest) (*Accelerator, error)
 	// Returns the accelerator's current counters and link state.
-	GetAcceleratorStats(context.Context, *GetAcceleratorStatsRequest) (*AcceleratorStats, error)
+	StatsAccelerator(context.Context, *StatsAcceleratorRequest) (*StatsAcceleratorResponse, error)
 	mustEmbedUnimplementedAcceleratorServiceServer()
 }
 
@@ -114,8 +114,8 @@ func (UnimplementedAcceleratorServiceServer) ListAccelerators(context.Context, *
 func (UnimplementedAcceleratorServiceServer) GetAccelerator(context.Context, *GetAcceleratorRequest) (*Accelerator, error) {
 	return nil, status.Error(codes.Unimplemented, "method GetAccelerator not implemented")
 }
-func (UnimplementedAcceleratorServiceServer) GetAcceleratorStats(context.Context, *GetAcceleratorStatsRequest) (*AcceleratorStats, error) {
-	return nil, status.Error(codes.Unimplemented, "method GetAcceleratorStats not implemented")
+func (UnimplementedAcceleratorServiceServer) StatsAccelerator(context.Context, *StatsAcceleratorRequest) (*StatsAcceleratorResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method StatsAccelerator not implemented")
 }
 func (UnimplementedAcceleratorServiceServer) mustEmbedUnimplementedAcceleratorServiceServer() {}
 func (UnimplementedAcceleratorServiceServer) testEmbeddedByValue()                            {}
@@ -174,20 +174,20 @@ func _AcceleratorService_GetAccelerator_Handler(srv interface{}, ctx context.Con
 	return interceptor(ctx, in, info, handler)
 }
 
-func _AcceleratorService_GetAcceleratorStats_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
-	in := new(GetAcceleratorStatsRequest)
+func _AcceleratorService_StatsAccelerator_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(StatsAcceleratorRequest)
 	if err := dec(in); err != nil {
 		return nil, err
 	}
 	if interceptor == nil {
-		return srv.(AcceleratorServiceServer).GetAcceleratorStats(ctx, in)
+		return srv.(AcceleratorServiceServer).StatsAccelerator(ctx, in)
 	}
 	info := &grpc.UnaryServerInfo{
 		Server:     srv,
-		FullMethod: AcceleratorService_GetAcceleratorStats_FullMethodName,
+		FullMethod: AcceleratorService_StatsAccelerator_FullMethodName,
 	}
 	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
-		return srv.(AcceleratorServiceServer).GetAcceleratorStats(ctx, req.(*GetAcceleratorStatsRequest))
+		return srv.(AcceleratorServiceServer).StatsAccelerator(ctx, req.(*StatsAcceleratorRequest))
 	}
 	return interceptor(ctx, in, info, handler)
 }
@@ -208,8 +208,8 @@ var AcceleratorService_ServiceDesc = grpc.ServiceDesc{
 			Handler:    _AcceleratorService_GetAccelerator_Handler,
 		},
 		{
-			MethodName: "GetAcceleratorStats",
-			Handler:    _AcceleratorService_GetAcceleratorStats_Handler,
+			MethodName: "StatsAccelerator",
+			Handler:    _AcceleratorService_StatsAccelerator_Handler,
 		},
 	},
 	Streams:  []grpc.StreamDesc{},

@@ -1231,8 +1231,8 @@ func (x *DeleteInferencePoolRequest) GetAllowMissing() bool {
 	return false
 }
 
-// Request message for GetInferencePoolStats.
-type GetInferencePoolStatsRequest struct {
+// Request message for StatsInferencePool.
+type StatsInferencePoolRequest struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// The name of the inference pool.
 	Name          string `protobuf:"bytes,1,opt,name=name,proto3" json:"name,omitempty"`
@@ -1240,20 +1240,20 @@ type GetInferencePoolStatsRequest struct {
 	sizeCache     protoimpl.SizeCache
 }
 
-func (x *GetInferencePoolStatsRequest) Reset() {
-	*x = GetInferencePoolStatsRequest{}
+func (x *StatsInferencePoolRequest) Reset() {
+	*x = StatsInferencePoolRequest{}
 	mi := &file_opi_ai_v1_inference_pool_proto_msgTypes[15]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
 
-func (x *GetInferencePoolStatsRequest) String() string {
+func (x *StatsInferencePoolRequest) String() string {
 	return protoimpl.X.MessageStringOf(x)
 }
 
-func (*GetInferencePoolStatsRequest) ProtoMessage() {}
+func (*StatsInferencePoolRequest) ProtoMessage() {}
 
-func (x *GetInferencePoolStatsRequest) ProtoReflect() protoreflect.Message {
+func (x *StatsInferencePoolRequest) ProtoReflect() protoreflect.Message {
 	mi := &file_opi_ai_v1_inference_pool_proto_msgTypes[15]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
@@ -1265,16 +1265,62 @@ func (x *GetInferencePoolStatsRequest) ProtoReflect() protoreflect.Message {
 	return mi.MessageOf(x)
 }
 
-// Deprecated: Use GetInferencePoolStatsRequest.ProtoReflect.Descriptor instead.
-func (*GetInferencePoolStatsRequest) Descriptor() ([]byte, []int) {
+// Deprecated: Use StatsInferencePoolRequest.ProtoReflect.Descriptor instead.
+func (*StatsInferencePoolRequest) Descriptor() ([]byte, []int) {
 	return file_opi_ai_v1_inference_pool_proto_rawDescGZIP(), []int{15}
 }
 
-func (x *GetInferencePoolStatsRequest) GetName() string {
+func (x *StatsInferencePoolRequest) GetName() string {
 	if x != nil {
 		return x.Name
 	}
 	return ""
+}
+
+// Response message for StatsInferencePool.
+type StatsInferencePoolResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The pool's counters.
+	Stats         *InferencePoolStats `protobuf:"bytes,1,opt,name=stats,proto3" json:"stats,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *StatsInferencePoolResponse) Reset() {
+	*x = StatsInferencePoolResponse{}
+	mi := &file_opi_ai_v1_inference_pool_proto_msgTypes[16]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *StatsInferencePoolResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*StatsInferencePoolResponse) ProtoMessage() {}
+
+func (x *StatsInferencePoolResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_opi_ai_v1_inference_pool_proto_msgTypes[16]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use StatsInferencePoolResponse.ProtoReflect.Descriptor instead.
+func (*StatsInferencePoolResponse) Descriptor() ([]byte, []int) {
+	return file_opi_ai_v1_inference_pool_proto_rawDescGZIP(), []int{16}
+}
+
+func (x *StatsInferencePoolResponse) GetStats() *InferencePoolStats {
+	if x != nil {
+		return x.Stats
+	}
+	return nil
 }
 
 var File_opi_ai_v1_inference_pool_proto protoreflect.FileDescriptor
@@ -1369,10 +1415,12 @@ const file_opi_ai_v1_inference_pool_proto_rawDesc = "" +
 	"\x1aDeleteInferencePoolRequest\x124\n" +
 	"\x04name\x18\x01 \x01(\tB \xe0A\x02\xfaA\x1a\n" +
 	"\x18ai.opi.dev/InferencePoolR\x04name\x12(\n" +
-	"\rallow_missing\x18\x02 \x01(\bB\x03\xe0A\x01R\fallowMissing\"T\n" +
-	"\x1cGetInferencePoolStatsRequest\x124\n" +
+	"\rallow_missing\x18\x02 \x01(\bB\x03\xe0A\x01R\fallowMissing\"Q\n" +
+	"\x19StatsInferencePoolRequest\x124\n" +
 	"\x04name\x18\x01 \x01(\tB \xe0A\x02\xfaA\x1a\n" +
-	"\x18ai.opi.dev/InferencePoolR\x04name*r\n" +
+	"\x18ai.opi.dev/InferencePoolR\x04name\"V\n" +
+	"\x1aStatsInferencePoolResponse\x128\n" +
+	"\x05stats\x18\x01 \x01(\v2\x1d.opi.ai.v1.InferencePoolStatsB\x03\xe0A\x03R\x05stats*r\n" +
 	"\x11InferenceProtocol\x12\"\n" +
 	"\x1eINFERENCE_PROTOCOL_UNSPECIFIED\x10\x00\x12\x1d\n" +
 	"\x19INFERENCE_PROTOCOL_OPENAI\x10\x01\x12\x1a\n" +
@@ -1381,15 +1429,15 @@ const file_opi_ai_v1_inference_pool_proto_rawDesc = "" +
 	"\x19PICK_DECISION_UNSPECIFIED\x10\x00\x12\x18\n" +
 	"\x14PICK_DECISION_PICKED\x10\x01\x12\x16\n" +
 	"\x12PICK_DECISION_SHED\x10\x02\x12\x1d\n" +
-	"\x19PICK_DECISION_NO_ENDPOINT\x10\x032\xbd\a\n" +
+	"\x19PICK_DECISION_NO_ENDPOINT\x10\x032\xbf\a\n" +
 	"\x14InferencePoolService\x12\x82\x01\n" +
 	"\x13CreateInferencePool\x12%.opi.ai.v1.CreateInferencePoolRequest\x1a\x18.opi.ai.v1.InferencePool\"*\x82\xd3\xe4\x93\x02$:\x0einference_pool\"\x12/v1/inferencePools\x12u\n" +
 	"\x10GetInferencePool\x12\".opi.ai.v1.GetInferencePoolRequest\x1a\x18.opi.ai.v1.InferencePool\"#\x82\xd3\xe4\x93\x02\x1d\x12\x1b/v1/{name=inferencePools/*}\x12}\n" +
 	"\x12ListInferencePools\x12$.opi.ai.v1.ListInferencePoolsRequest\x1a%.opi.ai.v1.ListInferencePoolsResponse\"\x1a\x82\xd3\xe4\x93\x02\x14\x12\x12/v1/inferencePools\x12\x9a\x01\n" +
 	"\x13UpdateInferencePool\x12%.opi.ai.v1.UpdateInferencePoolRequest\x1a\x18.opi.ai.v1.InferencePool\"B\x82\xd3\xe4\x93\x02<:\x0einference_pool2*/v1/{inference_pool.name=inferencePools/*}\x12y\n" +
 	"\x13DeleteInferencePool\x12%.opi.ai.v1.DeleteInferencePoolRequest\x1a\x16.google.protobuf.Empty\"#\x82\xd3\xe4\x93\x02\x1d*\x1b/v1/{name=inferencePools/*}\x12\x84\x01\n" +
-	"\fPickEndpoint\x12\x1e.opi.ai.v1.PickEndpointRequest\x1a\x1f.opi.ai.v1.PickEndpointResponse\"3\x82\xd3\xe4\x93\x02-:\x01*\"(/v1/{pool=inferencePools/*}:pickEndpoint\x12\x8a\x01\n" +
-	"\x15GetInferencePoolStats\x12'.opi.ai.v1.GetInferencePoolStatsRequest\x1a\x1d.opi.ai.v1.InferencePoolStats\")\x82\xd3\xe4\x93\x02#\x12!/v1/{name=inferencePools/*}:statsB-Z+github.com/opi-suite/opi/opi-api/ai/v1;aiv1b\x06proto3"
+	"\fPickEndpoint\x12\x1e.opi.ai.v1.PickEndpointRequest\x1a\x1f.opi.ai.v1.PickEndpointResponse\"3\x82\xd3\xe4\x93\x02-:\x01*\"(/v1/{pool=inferencePools/*}:pickEndpoint\x12\x8c\x01\n" +
+	"\x12StatsInferencePool\x12$.opi.ai.v1.StatsInferencePoolRequest\x1a%.opi.ai.v1.StatsInferencePoolResponse\")\x82\xd3\xe4\x93\x02#\x12!/v1/{name=inferencePools/*}:statsB-Z+github.com/opi-suite/opi/opi-api/ai/v1;aiv1b\x06proto3"
 
 var (
 	file_opi_ai_v1_inference_pool_proto_rawDescOnce sync.Once
@@ -1404,64 +1452,66 @@ func file_opi_ai_v1_inference_pool_proto_rawDescGZIP() []byte {
 }
 
 var file_opi_ai_v1_inference_pool_proto_enumTypes = make([]protoimpl.EnumInfo, 2)
-var file_opi_ai_v1_inference_pool_proto_msgTypes = make([]protoimpl.MessageInfo, 16)
+var file_opi_ai_v1_inference_pool_proto_msgTypes = make([]protoimpl.MessageInfo, 17)
 var file_opi_ai_v1_inference_pool_proto_goTypes = []any{
-	(InferenceProtocol)(0),               // 0: opi.ai.v1.InferenceProtocol
-	(PickDecision)(0),                    // 1: opi.ai.v1.PickDecision
-	(*InferenceObjective)(nil),           // 2: opi.ai.v1.InferenceObjective
-	(*InferencePool)(nil),                // 3: opi.ai.v1.InferencePool
-	(*ScorerScore)(nil),                  // 4: opi.ai.v1.ScorerScore
-	(*PickCandidate)(nil),                // 5: opi.ai.v1.PickCandidate
-	(*PickEndpointRequest)(nil),          // 6: opi.ai.v1.PickEndpointRequest
-	(*PickEndpointResponse)(nil),         // 7: opi.ai.v1.PickEndpointResponse
-	(*HistogramBucket)(nil),              // 8: opi.ai.v1.HistogramBucket
-	(*EndpointStats)(nil),                // 9: opi.ai.v1.EndpointStats
-	(*InferencePoolStats)(nil),           // 10: opi.ai.v1.InferencePoolStats
-	(*CreateInferencePoolRequest)(nil),   // 11: opi.ai.v1.CreateInferencePoolRequest
-	(*GetInferencePoolRequest)(nil),      // 12: opi.ai.v1.GetInferencePoolRequest
-	(*ListInferencePoolsRequest)(nil),    // 13: opi.ai.v1.ListInferencePoolsRequest
-	(*ListInferencePoolsResponse)(nil),   // 14: opi.ai.v1.ListInferencePoolsResponse
-	(*UpdateInferencePoolRequest)(nil),   // 15: opi.ai.v1.UpdateInferencePoolRequest
-	(*DeleteInferencePoolRequest)(nil),   // 16: opi.ai.v1.DeleteInferencePoolRequest
-	(*GetInferencePoolStatsRequest)(nil), // 17: opi.ai.v1.GetInferencePoolStatsRequest
-	(*v1.ResourceStatus)(nil),            // 18: opi.common.v1.ResourceStatus
-	(*timestamppb.Timestamp)(nil),        // 19: google.protobuf.Timestamp
-	(*fieldmaskpb.FieldMask)(nil),        // 20: google.protobuf.FieldMask
-	(*emptypb.Empty)(nil),                // 21: google.protobuf.Empty
+	(InferenceProtocol)(0),             // 0: opi.ai.v1.InferenceProtocol
+	(PickDecision)(0),                  // 1: opi.ai.v1.PickDecision
+	(*InferenceObjective)(nil),         // 2: opi.ai.v1.InferenceObjective
+	(*InferencePool)(nil),              // 3: opi.ai.v1.InferencePool
+	(*ScorerScore)(nil),                // 4: opi.ai.v1.ScorerScore
+	(*PickCandidate)(nil),              // 5: opi.ai.v1.PickCandidate
+	(*PickEndpointRequest)(nil),        // 6: opi.ai.v1.PickEndpointRequest
+	(*PickEndpointResponse)(nil),       // 7: opi.ai.v1.PickEndpointResponse
+	(*HistogramBucket)(nil),            // 8: opi.ai.v1.HistogramBucket
+	(*EndpointStats)(nil),              // 9: opi.ai.v1.EndpointStats
+	(*InferencePoolStats)(nil),         // 10: opi.ai.v1.InferencePoolStats
+	(*CreateInferencePoolRequest)(nil), // 11: opi.ai.v1.CreateInferencePoolRequest
+	(*GetInferencePoolRequest)(nil),    // 12: opi.ai.v1.GetInferencePoolRequest
+	(*ListInferencePoolsRequest)(nil),  // 13: opi.ai.v1.ListInferencePoolsRequest
+	(*ListInferencePoolsResponse)(nil), // 14: opi.ai.v1.ListInferencePoolsResponse
+	(*UpdateInferencePoolRequest)(nil), // 15: opi.ai.v1.UpdateInferencePoolRequest
+	(*DeleteInferencePoolRequest)(nil), // 16: opi.ai.v1.DeleteInferencePoolRequest
+	(*StatsInferencePoolRequest)(nil),  // 17: opi.ai.v1.StatsInferencePoolRequest
+	(*StatsInferencePoolResponse)(nil), // 18: opi.ai.v1.StatsInferencePoolResponse
+	(*v1.ResourceStatus)(nil),          // 19: opi.common.v1.ResourceStatus
+	(*timestamppb.Timestamp)(nil),      // 20: google.protobuf.Timestamp
+	(*fieldmaskpb.FieldMask)(nil),      // 21: google.protobuf.FieldMask
+	(*emptypb.Empty)(nil),              // 22: google.protobuf.Empty
 }
 var file_opi_ai_v1_inference_pool_proto_depIdxs = []int32{
 	0,  // 0: opi.ai.v1.InferencePool.protocol:type_name -> opi.ai.v1.InferenceProtocol
 	2,  // 1: opi.ai.v1.InferencePool.objectives:type_name -> opi.ai.v1.InferenceObjective
-	18, // 2: opi.ai.v1.InferencePool.status:type_name -> opi.common.v1.ResourceStatus
+	19, // 2: opi.ai.v1.InferencePool.status:type_name -> opi.common.v1.ResourceStatus
 	4,  // 3: opi.ai.v1.PickCandidate.scores:type_name -> opi.ai.v1.ScorerScore
 	1,  // 4: opi.ai.v1.PickEndpointResponse.decision:type_name -> opi.ai.v1.PickDecision
 	5,  // 5: opi.ai.v1.PickEndpointResponse.candidates:type_name -> opi.ai.v1.PickCandidate
 	8,  // 6: opi.ai.v1.EndpointStats.ttft:type_name -> opi.ai.v1.HistogramBucket
-	19, // 7: opi.ai.v1.EndpointStats.last_scrape_time:type_name -> google.protobuf.Timestamp
+	20, // 7: opi.ai.v1.EndpointStats.last_scrape_time:type_name -> google.protobuf.Timestamp
 	9,  // 8: opi.ai.v1.InferencePoolStats.endpoints:type_name -> opi.ai.v1.EndpointStats
 	3,  // 9: opi.ai.v1.CreateInferencePoolRequest.inference_pool:type_name -> opi.ai.v1.InferencePool
 	3,  // 10: opi.ai.v1.ListInferencePoolsResponse.inference_pools:type_name -> opi.ai.v1.InferencePool
 	3,  // 11: opi.ai.v1.UpdateInferencePoolRequest.inference_pool:type_name -> opi.ai.v1.InferencePool
-	20, // 12: opi.ai.v1.UpdateInferencePoolRequest.update_mask:type_name -> google.protobuf.FieldMask
-	11, // 13: opi.ai.v1.InferencePoolService.CreateInferencePool:input_type -> opi.ai.v1.CreateInferencePoolRequest
-	12, // 14: opi.ai.v1.InferencePoolService.GetInferencePool:input_type -> opi.ai.v1.GetInferencePoolRequest
-	13, // 15: opi.ai.v1.InferencePoolService.ListInferencePools:input_type -> opi.ai.v1.ListInferencePoolsRequest
-	15, // 16: opi.ai.v1.InferencePoolService.UpdateInferencePool:input_type -> opi.ai.v1.UpdateInferencePoolRequest
-	16, // 17: opi.ai.v1.InferencePoolService.DeleteInferencePool:input_type -> opi.ai.v1.DeleteInferencePoolRequest
-	6,  // 18: opi.ai.v1.InferencePoolService.PickEndpoint:input_type -> opi.ai.v1.PickEndpointRequest
-	17, // 19: opi.ai.v1.InferencePoolService.GetInferencePoolStats:input_type -> opi.ai.v1.GetInferencePoolStatsRequest
-	3,  // 20: opi.ai.v1.InferencePoolService.CreateInferencePool:output_type -> opi.ai.v1.InferencePool
-	3,  // 21: opi.ai.v1.InferencePoolService.GetInferencePool:output_type -> opi.ai.v1.InferencePool
-	14, // 22: opi.ai.v1.InferencePoolService.ListInferencePools:output_type -> opi.ai.v1.ListInferencePoolsResponse
-	3,  // 23: opi.ai.v1.InferencePoolService.UpdateInferencePool:output_type -> opi.ai.v1.InferencePool
-	21, // 24: opi.ai.v1.InferencePoolService.DeleteInferencePool:output_type -> google.protobuf.Empty
-	7,  // 25: opi.ai.v1.InferencePoolService.PickEndpoint:output_type -> opi.ai.v1.PickEndpointResponse
-	10, // 26: opi.ai.v1.InferencePoolService.GetInferencePoolStats:output_type -> opi.ai.v1.InferencePoolStats
-	20, // [20:27] is the sub-list for method output_type
-	13, // [13:20] is the sub-list for method input_type
-	13, // [13:13] is the sub-list for extension type_name
-	13, // [13:13] is the sub-list for extension extendee
-	0,  // [0:13] is the sub-list for field type_name
+	21, // 12: opi.ai.v1.UpdateInferencePoolRequest.update_mask:type_name -> google.protobuf.FieldMask
+	10, // 13: opi.ai.v1.StatsInferencePoolResponse.stats:type_name -> opi.ai.v1.InferencePoolStats
+	11, // 14: opi.ai.v1.InferencePoolService.CreateInferencePool:input_type -> opi.ai.v1.CreateInferencePoolRequest
+	12, // 15: opi.ai.v1.InferencePoolService.GetInferencePool:input_type -> opi.ai.v1.GetInferencePoolRequest
+	13, // 16: opi.ai.v1.InferencePoolService.ListInferencePools:input_type -> opi.ai.v1.ListInferencePoolsRequest
+	15, // 17: opi.ai.v1.InferencePoolService.UpdateInferencePool:input_type -> opi.ai.v1.UpdateInferencePoolRequest
+	16, // 18: opi.ai.v1.InferencePoolService.DeleteInferencePool:input_type -> opi.ai.v1.DeleteInferencePoolRequest
+	6,  // 19: opi.ai.v1.InferencePoolService.PickEndpoint:input_type -> opi.ai.v1.PickEndpointRequest
+	17, // 20: opi.ai.v1.InferencePoolService.StatsInferencePool:input_type -> opi.ai.v1.StatsInferencePoolRequest
+	3,  // 21: opi.ai.v1.InferencePoolService.CreateInferencePool:output_type -> opi.ai.v1.InferencePool
+	3,  // 22: opi.ai.v1.InferencePoolService.GetInferencePool:output_type -> opi.ai.v1.InferencePool
+	14, // 23: opi.ai.v1.InferencePoolService.ListInferencePools:output_type -> opi.ai.v1.ListInferencePoolsResponse
+	3,  // 24: opi.ai.v1.InferencePoolService.UpdateInferencePool:output_type -> opi.ai.v1.InferencePool
+	22, // 25: opi.ai.v1.InferencePoolService.DeleteInferencePool:output_type -> google.protobuf.Empty
+	7,  // 26: opi.ai.v1.InferencePoolService.PickEndpoint:output_type -> opi.ai.v1.PickEndpointResponse
+	18, // 27: opi.ai.v1.InferencePoolService.StatsInferencePool:output_type -> opi.ai.v1.StatsInferencePoolResponse
+	21, // [21:28] is the sub-list for method output_type
+	14, // [14:21] is the sub-list for method input_type
+	14, // [14:14] is the sub-list for extension type_name
+	14, // [14:14] is the sub-list for extension extendee
+	0,  // [0:14] is the sub-list for field type_name
 }
 
 func init() { file_opi_ai_v1_inference_pool_proto_init() }
@@ -1475,7 +1525,7 @@ func file_opi_ai_v1_inference_pool_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_opi_ai_v1_inference_pool_proto_rawDesc), len(file_opi_ai_v1_inference_pool_proto_rawDesc)),
 			NumEnums:      2,
-			NumMessages:   16,
+			NumMessages:   17,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

@@ -329,9 +329,9 @@ func local_request_InferencePoolService_PickEndpoint_0(ctx context.Context, mars
 	return msg, metadata, err
 }
 
-func request_InferencePoolService_GetInferencePoolStats_0(ctx context.Context, marshaler runtime.Marshaler, client InferencePoolServiceClient, req *http.Request, pathParams map[string]string) (proto.Message, runtime.ServerMetadata, error) {
+func request_InferencePoolService_StatsInferencePool_0(ctx context.Context, marshaler runtime.Marshaler, client InferencePoolServiceClient, req *http.Request, pathParams map[string]string) (proto.Message, runtime.ServerMetadata, error) {
 	var (
-		protoReq GetInferencePoolStatsRequest
+		protoReq StatsInferencePoolRequest
 		metadata runtime.ServerMetadata
 		err      error
 	)
@@ -346,13 +346,13 @@ func request_InferencePoolService_GetInferencePoolStats_0(ctx context.Context, m
 	if req.Body != nil {
 		_, _ = io.Copy(io.Discard, req.Body)
 	}
-	msg, err := client.GetInferencePoolStats(ctx, &protoReq, grpc.Header(&metadata.HeaderMD), grpc.Trailer(&metadata.TrailerMD))
+	msg, err := client.StatsInferencePool(ctx, &protoReq, grpc.Header(&metadata.HeaderMD), grpc.Trailer(&metadata.TrailerMD))
 	return msg, metadata, err
 }
 
-func local_request_InferencePoolService_GetInferencePoolStats_0(ctx context.Context, marshaler runtime.Marshaler, server InferencePoolServiceServer, req *http.Request, pathParams map[string]string) (proto.Message, runtime.ServerMetadata, error) {
+func local_request_InferencePoolService_StatsInferencePool_0(ctx context.Context, marshaler runtime.Marshaler, server InferencePoolServiceServer, req *http.Request, pathParams map[string]string) (proto.Message, runtime.ServerMetadata, error) {
 	var (
-		protoReq GetInferencePoolStatsRequest
+		protoReq StatsInferencePoolRequest
 		metadata runtime.ServerMetadata
 		err      error
 	)
@@ -364,7 +364,7 @@ func local_request_InferencePoolService_GetInferencePoolStats_0(ctx context.Cont
 	if err != nil {
 		return nil, metadata, status.Errorf(codes.InvalidArgument, "type mismatch, parameter: %s, error: %v", "name", err)
 	}
-	msg, err := server.GetInferencePoolStats(ctx, &protoReq)
+	msg, err := server.StatsInferencePool(ctx, &protoReq)
 	return msg, metadata, err
 }
 
@@ -494,25 +494,25 @@ func RegisterInferencePoolServiceHandlerServer(ctx context.Context, mux *runtime
 		}
 		forward_InferencePoolService_PickEndpoint_0(annotatedContext, mux, outboundMarshaler, w, req, resp, mux.GetForwardResponseOptions()...)
 	})
-	mux.Handle(http.MethodGet, pattern_InferencePoolService_GetInferencePoolStats_0, func(w http.ResponseWriter, req *http.Request, pathParams map[string]string) {
+	mux.Handle(http.MethodGet, pattern_InferencePoolService_StatsInferencePool_0, func(w http.ResponseWriter, req *http.Request, pathParams map[string]string) {
 		ctx, cancel := context.WithCancel(req.Context())
 		defer cancel()
 		var stream runtime.ServerTransportStream
 		ctx = grpc.NewContextWithServerTransportStream(ctx, &stream)
 		inboundMarshaler, outboundMarshaler := runtime.MarshalerForRequest(mux, req)
-		annotatedContext, err := runtime.AnnotateIncomingContext(ctx, mux, req, "/opi.ai.v1.InferencePoolService/GetInferencePoolStats", runtime.WithHTTPPathPattern("/v1/{name=inferencePools/*}:stats"))
+		annotatedContext, err := runtime.AnnotateIncomingContext(ctx, mux, req, "/opi.ai.v1.InferencePoolService/StatsInferencePool", runtime.WithHTTPPathPattern("/v1/{name=inferencePools/*}:stats"))
 		if err != nil {
 			runtime.HTTPError(ctx, mux, outboundMarshaler, w, req, err)
 			return
 		}
-		resp, md, err := local_request_InferencePoolService_GetInferencePoolStats_0(annotatedContext, inboundMarshaler, server, req, pathParams)
+		resp, md, err := local_request_InferencePoolService_StatsInferencePool_0(annotatedContext, inboundMarshaler, server, req, pathParams)
 		md.HeaderMD, md.TrailerMD = metadata.Join(md.HeaderMD, stream.Header()), metadata.Join(md.TrailerMD, stream.Trailer())
 		annotatedContext = runtime.NewServerMetadataContext(annotatedContext, md)
 		if err != nil {
 			runtime.HTTPError(annotatedContext, mux, outboundMarshaler, w, req, err)
 			return
 		}
-		forward_InferencePoolService_GetInferencePoolStats_0(annotatedContext, mux, outboundMarshaler, w, req, resp, mux.GetForwardResponseOptions()...)
+		forward_InferencePoolService_StatsInferencePool_0(annotatedContext, mux, outboundMarshaler, w, req, resp, mux.GetForwardResponseOptions()...)
 	})
 
 	return nil
@@ -656,42 +656,42 @@ func RegisterInferencePoolServiceHandlerClient(ctx context.Context, mux *runtime
 		}
 		forward_InferencePoolService_PickEndpoint_0(annotatedContext, mux, outboundMarshaler, w, req, resp, mux.GetForwardResponseOptions()...)
 	})
-	mux.Handle(http.MethodGet, pattern_InferencePoolService_GetInferencePoolStats_0, func(w http.ResponseWriter, req *http.Request, pathParams map[string]string) {
+	mux.Handle(http.MethodGet, pattern_InferencePoolService_StatsInferencePool_0, func(w http.ResponseWriter, req *http.Request, pathParams map[string]string) {
 		ctx, cancel := context.WithCancel(req.Context())
 		defer cancel()
 		inboundMarshaler, outboundMarshaler := runtime.MarshalerForRequest(mux, req)
-		annotatedContext, err := runtime.AnnotateContext(ctx, mux, req, "/opi.ai.v1.InferencePoolService/GetInferencePoolStats", runtime.WithHTTPPathPattern("/v1/{name=inferencePools/*}:stats"))
+		annotatedContext, err := runtime.AnnotateContext(ctx, mux, req, "/opi.ai.v1.InferencePoolService/StatsInferencePool", runtime.WithHTTPPathPattern("/v1/{name=inferencePools/*}:stats"))
 		if err != nil {
 			runtime.HTTPError(ctx, mux, outboundMarshaler, w, req, err)
 			return
 		}
-		resp, md, err := request_InferencePoolService_GetInferencePoolStats_0(annotatedContext, inboundMarshaler, client, req, pathParams)
+		resp, md, err := request_InferencePoolService_StatsInferencePool_0(annotatedContext, inboundMarshaler, client, req, pathParams)
 		annotatedContext = runtime.NewServerMetadataContext(annotatedContext, md)
 		if err != nil {
 			runtime.HTTPError(annotatedContext, mux, outboundMarshaler, w, req, err)
 			return
 		}
-		forward_InferencePoolService_GetInferencePoolStats_0(annotatedContext, mux, outboundMarshaler, w, req, resp, mux.GetForwardResponseOptions()...)
+		forward_InferencePoolService_StatsInferencePool_0(annotatedContext, mux, outboundMarshaler, w, req, resp, mux.GetForwardResponseOptions()...)
 	})
 	return nil
 }
 
 var (
-	pattern_InferencePoolService_CreateInferencePool_0   = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1}, []string{"v1", "inferencePools"}, ""))
-	pattern_InferencePoolService_GetInferencePool_0      = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 4, 2, 5, 2}, []string{"v1", "inferencePools", "name"}, ""))
-	pattern_InferencePoolService_ListInferencePools_0    = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1}, []string{"v1", "inferencePools"}, ""))
-	pattern_InferencePoolService_UpdateInferencePool_0   = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 4, 2, 5, 2}, []string{"v1", "inferencePools", "inference_pool.name"}, ""))
-	pattern_InferencePoolService_DeleteInferencePool_0   = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 4, 2, 5, 2}, []string{"v1", "inferencePools", "name"}, ""))
-	pattern_InferencePoolService_PickEndpoint_0          = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 4, 2, 5, 2}, []string{"v1", "inferencePools", "pool"}, "pickEndpoint"))
-	pattern_InferencePoolService_GetInferencePoolStats_0 = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 4, 2, 5, 2}, []string{"v1", "inferencePools", "name"}, "stats"))
+	pattern_InferencePoolService_CreateInferencePool_0 = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1}, []string{"v1", "inferencePools"}, ""))
+	pattern_InferencePoolService_GetInferencePool_0    = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 4, 2, 5, 2}, []string{"v1", "inferencePools", "name"}, ""))
+	pattern_InferencePoolService_ListInferencePools_0  = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1}, []string{"v1", "inferencePools"}, ""))
+	pattern_InferencePoolService_UpdateInferencePool_0 = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 4, 2, 5, 2}, []string{"v1", "inferencePools", "inference_pool.name"}, ""))
+	pattern_InferencePoolService_DeleteInferencePool_0 = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 4, 2, 5, 2}, []string{"v1", "inferencePools", "name"}, ""))
+	pattern_InferencePoolService_PickEndpoint_0        = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 4, 2, 5, 2}, []string{"v1", "inferencePools", "pool"}, "pickEndpoint"))
+	pattern_InferencePoolService_StatsInferencePool_0  = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 4, 2, 5, 2}, []string{"v1", "inferencePools", "name"}, "stats"))
 )
 
 var (
-	forward_InferencePoolService_CreateInferencePool_0   = runtime.ForwardResponseMessage
-	forward_InferencePoolService_GetInferencePool_0      = runtime.ForwardResponseMessage
-	forward_InferencePoolService_ListInferencePools_0    = runtime.ForwardResponseMessage
-	forward_InferencePoolService_UpdateInferencePool_0   = runtime.ForwardResponseMessage
-	forward_InferencePoolService_DeleteInferencePool_0   = runtime.ForwardResponseMessage
-	forward_InferencePoolService_PickEndpoint_0          = runtime.ForwardResponseMessage
-	forward_InferencePoolService_GetInferencePoolStats_0 = runtime.ForwardResponseMessage
+	forward_InferencePoolService_CreateInferencePool_0 = runtime.ForwardResponseMessage
+	forward_InferencePoolService_GetInferencePool_0    = runtime.ForwardResponseMessage
+	forward_InferencePoolService_ListInferencePools_0  = runtime.ForwardResponseMessage
+	forward_InferencePoolService_UpdateInferencePool_0 = runtime.ForwardResponseMessage
+	forward_InferencePoolService_DeleteInferencePool_0 = runtime.ForwardResponseMessage
+	forward_InferencePoolService_PickEndpoint_0        = runtime.ForwardResponseMessage
+	forward_InferencePoolService_StatsInferencePool_0  = runtime.ForwardResponseMessage
 )

@@ -20,13 +20,13 @@ import (
 const _ = grpc.SupportPackageIsVersion9
 
 const (
-	InferencePoolService_CreateInferencePool_FullMethodName   = "/opi.ai.v1.InferencePoolService/CreateInferencePool"
-	InferencePoolService_GetInferencePool_FullMethodName      = "/opi.ai.v1.InferencePoolService/GetInferencePool"
-	InferencePoolService_ListInferencePools_FullMethodName    = "/opi.ai.v1.InferencePoolService/ListInferencePools"
-	InferencePoolService_UpdateInferencePool_FullMethodName   = "/opi.ai.v1.InferencePoolService/UpdateInferencePool"
-	InferencePoolService_DeleteInferencePool_FullMethodName   = "/opi.ai.v1.InferencePoolService/DeleteInferencePool"
-	InferencePoolService_PickEndpoint_FullMethodName          = "/opi.ai.v1.InferencePoolService/PickEndpoint"
-	InferencePoolService_GetInferencePoolStats_FullMethodName = "/opi.ai.v1.InferencePoolService/GetInferencePoolStats"
+	InferencePoolService_CreateInferencePool_FullMethodName = "/opi.ai.v1.InferencePoolService/CreateInferencePool"
+	InferencePoolService_GetInferencePool_FullMethodName    = "/opi.ai.v1.InferencePoolService/GetInferencePool"
+	InferencePoolService_ListInferencePools_FullMethodName  = "/opi.ai.v1.InferencePoolService/ListInferencePools"
+	InferencePoolService_UpdateInferencePool_FullMethodName = "/opi.ai.v1.InferencePoolService/UpdateInferencePool"
+	InferencePoolService_DeleteInferencePool_FullMethodName = "/opi.ai.v1.InferencePoolService/DeleteInferencePool"
+	InferencePoolService_PickEndpoint_FullMethodName        = "/opi.ai.v1.InferencePoolService/PickEndpoint"
+	InferencePoolService_StatsInferencePool_FullMethodName  = "/opi.ai.v1.InferencePoolService/StatsInferencePool"
 )
 
 // InferencePoolServiceClient is the client API for InferencePoolService service.
@@ -58,7 +58,7 @@ type InferencePoolServiceClient interface {
 	// makes the same decision for each request it routes.
 	PickEndpoint(ctx context.Context, in *PickEndpointRequest, opts ...grpc.CallOption) (*PickEndpointResponse, error)
 	// Returns the pool's per-endpoint counters and last scraped metrics.
-	GetInferencePoolStats(ctx context.Context, in *GetInferencePoolStatsRequest, opts ...grpc.CallOption) (*InferencePoolStats, error)
+	StatsInferencePool(ctx context.Context, in *StatsInferencePoolRequest, opts ...grpc.CallOption) (*StatsInferencePoolResponse, error)
 }
 
 type inferencePoolServiceClient struct {
@@ -129,10 +129,10 @@ func (c *inferencePoolServiceClient) PickEndpoint(ctx context.Context, in *PickE
 	return out, nil
 }
 
-func (c *inferencePoolServiceClient) GetInferencePoolStats(ctx context.Context, in *GetInferencePoolStatsRequest, opts ...grpc.CallOption) (*InferencePoolStats, error) {
+func (c *inferencePoolServiceClient) StatsInferencePool(ctx context.Context, in *StatsInferencePoolRequest, opts ...grpc.CallOption) (*StatsInferencePoolResponse, error) {
 	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
-	out := new(InferencePoolStats)
-	err := c.cc.Invoke(ctx, InferencePoolService_GetInferencePoolStats_FullMethodName, in, out, cOpts...)
+	out := new(StatsInferencePoolResponse)
+	err := c.cc.Invoke(ctx, InferencePoolService_StatsInferencePool_FullMethodName, in, out, cOpts...)
 	if err != nil {
 		return nil, err
 	}
@@ -168,7 +168,7 @@ type InferencePoolServiceServer interface {
 	// makes the same decision for each request it routes.
 	PickEndpoint(context.Context, *PickEndpointRequest) (*PickEndpointResponse, error)
 	// Returns the pool's per-endpoint counters and last scraped metrics.
-	GetInferencePoolStats(context.Context, *GetInferencePoolStatsRequest) (*InferencePoolStats, error)
+	StatsInferencePool(context.Context, *StatsInferencePoolRequest) (*StatsInferencePoolResponse, error)
 	mustEmbedUnimplementedInferencePoolServiceServer()
 }
 
@@ -197,8 +197,8 @@ func (UnimplementedInferencePoolServiceServer) DeleteInferencePool(context.Conte
 func (UnimplementedInferencePoolServiceServer) PickEndpoint(context.Context, *PickEndpointRequest) (*PickEndpointResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method PickEndpoint not implemented")
 }
-func (UnimplementedInferencePoolServiceServer) GetInferencePoolStats(context.Context, *GetInferencePoolStatsRequest) (*InferencePoolStats, error) {
-	return nil, status.Error(codes.Unimplemented, "method GetInferencePoolStats not implemented")
+func (UnimplementedInferencePoolServiceServer) StatsInferencePool(context.Context, *StatsInferencePoolRequest) (*StatsInferencePoolResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method StatsInferencePool not implemented")
 }
 func (UnimplementedInferencePoolServiceServer) mustEmbedUnimplementedInferencePoolServiceServer() {}
 func (UnimplementedInferencePoolServiceServer) testEmbeddedByValue()                              {}
@@ -329,20 +329,20 @@ func _InferencePoolService_PickEndpoint_Handler(srv interface{}, ctx context.Con
 	return interceptor(ctx, in, info, handler)
 }
 
-func _InferencePoolService_GetInferencePoolStats_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
-	in := new(GetInferencePoolStatsRequest)
+func _InferencePoolService_StatsInferencePool_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(StatsInferencePoolRequest)
 	if err := dec(in); err != nil {
 		return nil, err
 	}
 	if interceptor == nil {
-		return srv.(InferencePoolServiceServer).GetInferencePoolStats(ctx, in)
+		return srv.(InferencePoolServiceServer).StatsInferencePool(ctx, in)
 	}
 	info := &grpc.UnaryServerInfo{
 		Server:     srv,
-		FullMethod: InferencePoolService_GetInferencePoolStats_FullMethodName,
+		FullMethod: InferencePoolService_StatsInferencePool_FullMethodName,
 	}
 	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
-		return srv.(InferencePoolServiceServer).GetInferencePoolStats(ctx, req.(*GetInferencePoolStatsRequest))
+		return srv.(InferencePoolServiceServer).StatsInferencePool(ctx, req.(*StatsInferencePoolRequest))
 	}
 	return interceptor(ctx, in, info, handler)
 }
@@ -379,8 +379,8 @@ var InferencePoolService_ServiceDesc = grpc.ServiceDesc{
 			Handler:    _InferencePoolService_PickEndpoint_Handler,
 		},
 		{
-			MethodName: "GetInferencePoolStats",
-			Handler:    _InferencePoolService_GetInferencePoolStats_Handler,
+			MethodName: "StatsInferencePool",
+			Handler:    _InferencePoolService_StatsInferencePool_Handler,
 		},
 	},
 	Streams:  []grpc.StreamDesc{},

@@ -79,12 +79,6 @@ class GetAcceleratorRequest(_message.Message):
     name: str
     def __init__(self, name: _Optional[str] = ...) -> None: ...
 
-class GetAcceleratorStatsRequest(_message.Message):
-    __slots__ = ["name"]
-    NAME_FIELD_NUMBER: _ClassVar[int]
-    name: str
-    def __init__(self, name: _Optional[str] = ...) -> None: ...
-
 class ListAcceleratorsRequest(_message.Message):
     __slots__ = ["page_size", "page_token"]
     PAGE_SIZE_FIELD_NUMBER: _ClassVar[int]
@@ -138,6 +132,18 @@ class SriovState(_message.Message):
     total_vfs: int
     virtual_function: bool
     def __init__(self, total_vfs: _Optional[int] = ..., num_vfs: _Optional[int] = ..., virtual_function: bool = ..., physical_function: _Optional[str] = ...) -> None: ...
+
+class StatsAcceleratorRequest(_message.Message):
+    __slots__ = ["name"]
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    name: str
+    def __init__(self, name: _Optional[str] = ...) -> None: ...
+
+class StatsAcceleratorResponse(_message.Message):
+    __slots__ = ["stats"]
+    STATS_FIELD_NUMBER: _ClassVar[int]
+    stats: AcceleratorStats
+    def __init__(self, stats: _Optional[_Union[AcceleratorStats, _Mapping]] = ...) -> None: ...
 
 class AcceleratorClass(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     __slots__ = []

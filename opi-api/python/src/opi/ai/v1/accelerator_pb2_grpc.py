@@ -33,10 +33,10 @@ class AcceleratorServiceStub(object):
                 request_serializer=opi_dot_ai_dot_v1_dot_accelerator__pb2.GetAcceleratorRequest.SerializeToString,
                 response_deserializer=opi_dot_ai_dot_v1_dot_accelerator__pb2.Accelerator.FromString,
                 )
-        self.GetAcceleratorStats = channel.unary_unary(
-                '/opi.ai.v1.AcceleratorService/GetAcceleratorStats',
-                request_serializer=opi_dot_ai_dot_v1_dot_accelerator__pb2.GetAcceleratorStatsRequest.SerializeToString,
-                response_deserializer=opi_dot_ai_dot_v1_dot_accelerator__pb2.AcceleratorStats.FromString,
+        self.StatsAccelerator = channel.unary_unary(
+                '/opi.ai.v1.AcceleratorService/StatsAccelerator',
+                request_serializer=opi_dot_ai_dot_v1_dot_accelerator__pb2.StatsAcceleratorRequest.SerializeToString,
+                response_deserializer=opi_dot_ai_dot_v1_dot_accelerator__pb2.StatsAcceleratorResponse.FromString,
                 )
 
 
@@ -67,7 +67,7 @@ class AcceleratorServiceServicer(object):
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
-    def GetAcceleratorStats(self, request, context):
+    def StatsAccelerator(self, request, context):
         """Returns the accelerator's current counters and link state.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
@@ -87,10 +87,10 @@ def add_AcceleratorServiceServicer_to_server(servicer, server):
                     request_deserializer=opi_dot_ai_dot_v1_dot_accelerator__pb2.GetAcceleratorRequest.FromString,
                     response_serializer=opi_dot_ai_dot_v1_dot_accelerator__pb2.Accelerator.SerializeToString,
             ),
-            'GetAcceleratorStats': grpc.unary_unary_rpc_method_handler(
-                    servicer.GetAcceleratorStats,
-                    request_deserializer=opi_dot_ai_dot_v1_dot_accelerator__pb2.GetAcceleratorStatsRequest.FromString,
-                    response_serializer=opi_dot_ai_dot_v1_dot_accelerator__pb2.AcceleratorStats.SerializeToString,
+            'StatsAccelerator': grpc.unary_unary_rpc_method_handler(
+                    servicer.StatsAccelerator,
+                    request_deserializer=opi_dot_ai_dot_v1_dot_accelerator__pb2.StatsAcceleratorRequest.FromString,
+                    response_serializer=opi_dot_ai_dot_v1_dot_accelerator__pb2.StatsAcceleratorResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -146,7 +146,7 @@ class AcceleratorService(object):
             insecure, call_credentials, compression, wait_for_ready, timeout, metadata)
 
     @staticmethod
-    def GetAcceleratorStats(request,
+    def StatsAccelerator(request,
             target,
             options=(),
             channel_credentials=None,
@@ -156,8 +156,8 @@ class AcceleratorService(object):
             wait_for_ready=None,
             timeout=None,
             metadata=None):
-        return grpc.experimental.unary_unary(request, target, '/opi.ai.v1.AcceleratorService/GetAcceleratorStats',
-            opi_dot_ai_dot_v1_dot_accelerator__pb2.GetAcceleratorStatsRequest.SerializeToString,
-            opi_dot_ai_dot_v1_dot_accelerator__pb2.AcceleratorStats.FromString,
+        return grpc.experimental.unary_unary(request, target, '/opi.ai.v1.AcceleratorService/StatsAccelerator',
+            opi_dot_ai_dot_v1_dot_accelerator__pb2.StatsAcceleratorRequest.SerializeToString,
+            opi_dot_ai_dot_v1_dot_accelerator__pb2.StatsAcceleratorResponse.FromString,
             options, channel_credentials,
             insecure, call_credentials, compression, wait_for_ready, timeout, metadata)

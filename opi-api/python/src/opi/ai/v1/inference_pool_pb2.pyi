@@ -68,12 +68,6 @@ class GetInferencePoolRequest(_message.Message):
     name: str
     def __init__(self, name: _Optional[str] = ...) -> None: ...
 
-class GetInferencePoolStatsRequest(_message.Message):
-    __slots__ = ["name"]
-    NAME_FIELD_NUMBER: _ClassVar[int]
-    name: str
-    def __init__(self, name: _Optional[str] = ...) -> None: ...
-
 class HistogramBucket(_message.Message):
     __slots__ = ["count", "upper_bound_seconds"]
     COUNT_FIELD_NUMBER: _ClassVar[int]
@@ -189,6 +183,18 @@ class ScorerScore(_message.Message):
     scorer: str
     weight: float
     def __init__(self, scorer: _Optional[str] = ..., score: _Optional[float] = ..., weight: _Optional[float] = ...) -> None: ...
+
+class StatsInferencePoolRequest(_message.Message):
+    __slots__ = ["name"]
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    name: str
+    def __init__(self, name: _Optional[str] = ...) -> None: ...
+
+class StatsInferencePoolResponse(_message.Message):
+    __slots__ = ["stats"]
+    STATS_FIELD_NUMBER: _ClassVar[int]
+    stats: InferencePoolStats
+    def __init__(self, stats: _Optional[_Union[InferencePoolStats, _Mapping]] = ...) -> None: ...
 
 class UpdateInferencePoolRequest(_message.Message):
     __slots__ = ["allow_missing", "inference_pool", "update_mask"]

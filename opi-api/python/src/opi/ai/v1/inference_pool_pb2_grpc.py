@@ -52,10 +52,10 @@ class InferencePoolServiceStub(object):
                 request_serializer=opi_dot_ai_dot_v1_dot_inference__pool__pb2.PickEndpointRequest.SerializeToString,
                 response_deserializer=opi_dot_ai_dot_v1_dot_inference__pool__pb2.PickEndpointResponse.FromString,
                 )
-        self.GetInferencePoolStats = channel.unary_unary(
-                '/opi.ai.v1.InferencePoolService/GetInferencePoolStats',
-                request_serializer=opi_dot_ai_dot_v1_dot_inference__pool__pb2.GetInferencePoolStatsRequest.SerializeToString,
-                response_deserializer=opi_dot_ai_dot_v1_dot_inference__pool__pb2.InferencePoolStats.FromString,
+        self.StatsInferencePool = channel.unary_unary(
+                '/opi.ai.v1.InferencePoolService/StatsInferencePool',
+                request_serializer=opi_dot_ai_dot_v1_dot_inference__pool__pb2.StatsInferencePoolRequest.SerializeToString,
+                response_deserializer=opi_dot_ai_dot_v1_dot_inference__pool__pb2.StatsInferencePoolResponse.FromString,
                 )
 
 
@@ -115,7 +115,7 @@ class InferencePoolServiceServicer(object):
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
-    def GetInferencePoolStats(self, request, context):
+    def StatsInferencePool(self, request, context):
         """Returns the pool's per-endpoint counters and last scraped metrics.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
@@ -155,10 +155,10 @@ def add_InferencePoolServiceServicer_to_server(servicer, server):
                     request_deserializer=opi_dot_ai_dot_v1_dot_inference__pool__pb2.PickEndpointRequest.FromString,
                     response_serializer=opi_dot_ai_dot_v1_dot_inference__pool__pb2.PickEndpointResponse.SerializeToString,
             ),
-            'GetInferencePoolStats': grpc.unary_unary_rpc_method_handler(
-                    servicer.GetInferencePoolStats,
-                    request_deserializer=opi_dot_ai_dot_v1_dot_inference__pool__pb2.GetInferencePoolStatsRequest.FromString,
-                    response_serializer=opi_dot_ai_dot_v1_dot_inference__pool__pb2.InferencePoolStats.SerializeToString,
+            'StatsInferencePool': grpc.unary_unary_rpc_method_handler(
+                    servicer.StatsInferencePool,
+                    request_deserializer=opi_dot_ai_dot_v1_dot_inference__pool__pb2.StatsInferencePoolRequest.FromString,
+                    response_serializer=opi_dot_ai_dot_v1_dot_inference__pool__pb2.StatsInferencePoolResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -280,7 +280,7 @@ class InferencePoolService(object):
             insecure, call_credentials, compression, wait_for_ready, timeout, metadata)
 
     @staticmethod
-    def GetInferencePoolStats(request,
+    def StatsInferencePool(request,
             target,
             options=(),
             channel_credentials=None,
@@ -290,8 +290,8 @@ class InferencePoolService(object):
             wait_for_ready=None,
             timeout=None,
             metadata=None):
-        return grpc.experimental.unary_unary(request, target, '/opi.ai.v1.InferencePoolService/GetInferencePoolStats',
-            opi_dot_ai_dot_v1_dot_inference__pool__pb2.GetInferencePoolStatsRequest.SerializeToString,
-            opi_dot_ai_dot_v1_dot_inference__pool__pb2.InferencePoolStats.FromString,
+        return grpc.experimental.unary_unary(request, target, '/opi.ai.v1.InferencePoolService/StatsInferencePool',
+            opi_dot_ai_dot_v1_dot_inference__pool__pb2.StatsInferencePoolRequest.SerializeToString,
+            opi_dot_ai_dot_v1_dot_inference__pool__pb2.StatsInferencePoolResponse.FromString,
             options, channel_credentials,
             insecure, call_credentials, compression, wait_for_ready, timeout, metadata)
