@@ -70,6 +70,7 @@ never returns them, and --dry-run leaves them out.`,
 // statsTable prints whichever counters a Stats response holds: volume I/O,
 // host connections, paths.
 func statsTable(t *table, resp proto.Message) {
+	aiStatsTable(t, resp)
 	if r, ok := resp.(interface{ GetStats() *storagev1.VolumeStats }); ok && r.GetStats() != nil {
 		s := r.GetStats()
 		t.section("", "I/O", "OPS", "BYTES", "MEAN LATENCY")
