@@ -1,6 +1,7 @@
 // Package bridge assembles the AI bridge: the accelerator inventory (PCI
-// sysfs), the inference pools on one intent store with their metrics
-// scraper, the inference proxy (the data path) and the gRPC services.
+// sysfs), the inference pools and fabric ports on one intent store with
+// their metrics scraper and tc backend, the inference proxy (the data
+// path) and the gRPC services.
 //
 // A bridge is also a library: a vendor's main replaces a piece and keeps
 // the rest (validation, naming, stored intent, the picker, the API):
@@ -24,8 +25,10 @@ import (
 	"github.com/opi-suite/opi/opi-kit/store"
 
 	"github.com/opi-suite/opi/opi-ai-bridge/accelerator"
+	"github.com/opi-suite/opi/opi-ai-bridge/fabric"
 	"github.com/opi-suite/opi/opi-ai-bridge/inference"
 	"github.com/opi-suite/opi/opi-ai-bridge/internal/api"
+	"github.com/opi-suite/opi/opi-ai-bridge/internal/fabrictc"
 	"github.com/opi-suite/opi/opi-ai-bridge/internal/proxy"
 	"github.com/opi-suite/opi/opi-ai-bridge/internal/sysfs"
 	"github.com/opi-suite/opi/opi-ai-bridge/internal/vllm"
@@ -46,6 +49,7 @@ type Config struct {
 type Option func(*options)
 
 type options struct {
+	fabric  fabric.Backend
 	source  accelerator.Source
 	scraper inference.Scraper
 	store   store.Store
@@ -55,6 +59,10 @@ type options struct {
 func WithAcceleratorSource(src accelerator.Source) Option {
 	return func(o *options) { o.source = src }
 }
+
+// WithFabric applies fabric ports with be instead of the kernel's ip, tc
+// and dcb tools.
+func WithFabric(be fabric.Backend) Option { return func(o *options) { o.fabric = be } }
 
 // WithScraper reads the endpoints' load with s instead of their vLLM
 // metrics over HTTP.
@@ -70,6 +78,7 @@ type Bridge struct {
 	ownedSt bool
 	inv     *accelerator.Inventory
 	pools   *inference.Pools
+	ports   *fabric.Ports
 	proxy   *proxy.Proxy
 }
 
@@ -85,6 +94,9 @@ func New(cfg Config, opts ...Option) (_ *Bridge, err error) {
 	}
 	if o.source == nil {
 		o.source = sysfs.New(cfg.SysfsRoot)
+	}
+	if o.fabric == nil {
+		o.fabric = fabrictc.New()
 	}
 	if o.scraper == nil {
 		o.scraper = vllm.NewScraper(2 * time.Second)
@@ -109,13 +121,21 @@ func New(cfg Config, opts ...Option) (_ *Bridge, err error) {
 	if b.pools, err = inference.New(inference.Config{Store: b.st, Scraper: o.scraper, Logger: cfg.Logger}); err != nil {
 		return nil, err
 	}
+	if b.ports, err = fabric.New(b.st, o.fabric); err != nil {
+		return nil, err
+	}
 	b.proxy = proxy.New(b.pools, cfg.Logger)
 	return b, nil
 }
 
-// Start finishes interrupted changes and starts scraping the stored
-// pools' endpoints.
-func (b *Bridge) Start(ctx context.Context) error { return b.pools.Start(ctx) }
+// Start finishes interrupted changes, applies the stored fabric ports
+// again and starts scraping the stored pools' endpoints.
+func (b *Bridge) Start(ctx context.Context) error {
+	if err := b.ports.Start(ctx); err != nil {
+		return err
+	}
+	return b.pools.Start(ctx)
+}
 
 // Pools returns the inference domain, for tests and embedders.
 func (b *Bridge) Pools() *inference.Pools { return b.pools }
@@ -129,6 +149,7 @@ func (b *Bridge) Services() []server.Service {
 	return []server.Service{
 		{Desc: &aiv1.AcceleratorService_ServiceDesc, Impl: api.NewAccelerators(b.inv), Gateway: aiv1.RegisterAcceleratorServiceHandler},
 		{Desc: &aiv1.InferencePoolService_ServiceDesc, Impl: api.NewInferencePools(b.pools), Gateway: aiv1.RegisterInferencePoolServiceHandler},
+		{Desc: &aiv1.AiFabricService_ServiceDesc, Impl: api.NewFabricPorts(b.ports), Gateway: aiv1.RegisterAiFabricServiceHandler},
 	}
 }
 

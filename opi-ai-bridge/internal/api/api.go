@@ -1,5 +1,5 @@
 // Package api is the AI bridge's API layer: opi.ai.v1's services
-// implemented thinly over the accelerator and inference domains. Errors are
+// implemented thinly over the accelerator, inference and fabric domains. Errors are
 // the domains', returned unchanged: the runtime maps their classes to gRPC
 // codes.
 package api
@@ -11,6 +11,7 @@ import (
 	"google.golang.org/protobuf/types/known/emptypb"
 
 	"github.com/opi-suite/opi/opi-ai-bridge/accelerator"
+	"github.com/opi-suite/opi/opi-ai-bridge/fabric"
 	"github.com/opi-suite/opi/opi-ai-bridge/inference"
 )
 
@@ -103,4 +104,50 @@ func (s *InferencePools) StatsInferencePool(_ context.Context, r *aiv1.StatsInfe
 		return nil, err
 	}
 	return &aiv1.StatsInferencePoolResponse{Stats: st}, nil
+}
+
+// FabricPorts implements aiv1.AiFabricServiceServer.
+type FabricPorts struct {
+	aiv1.UnimplementedAiFabricServiceServer
+	ports *fabric.Ports
+}
+
+// NewFabricPorts returns the AiFabric service over ports.
+func NewFabricPorts(ports *fabric.Ports) *FabricPorts { return &FabricPorts{ports: ports} }
+
+// CreateFabricPort implements AiFabricServiceServer.
+func (s *FabricPorts) CreateFabricPort(ctx context.Context, r *aiv1.CreateFabricPortRequest) (*aiv1.FabricPort, error) {
+	return s.ports.Create(ctx, r.GetFabricPortId(), r.GetFabricPort(), r.GetValidateOnly())
+}
+
+// GetFabricPort implements AiFabricServiceServer.
+func (s *FabricPorts) GetFabricPort(ctx context.Context, r *aiv1.GetFabricPortRequest) (*aiv1.FabricPort, error) {
+	return s.ports.Get(ctx, r.GetName())
+}
+
+// ListFabricPorts implements AiFabricServiceServer.
+func (s *FabricPorts) ListFabricPorts(ctx context.Context, r *aiv1.ListFabricPortsRequest) (*aiv1.ListFabricPortsResponse, error) {
+	items, next, err := s.ports.List(ctx, r.GetPageSize(), r.GetPageToken())
+	if err != nil {
+		return nil, err
+	}
+	return &aiv1.ListFabricPortsResponse{FabricPorts: items, NextPageToken: next}, nil
+}
+
+// UpdateFabricPort implements AiFabricServiceServer.
+func (s *FabricPorts) UpdateFabricPort(ctx context.Context, r *aiv1.UpdateFabricPortRequest) (*aiv1.FabricPort, error) {
+	return s.ports.Update(ctx, r.GetFabricPort(), r.GetUpdateMask(), r.GetAllowMissing())
+}
+
+// DeleteFabricPort implements AiFabricServiceServer.
+func (s *FabricPorts) DeleteFabricPort(ctx context.Context, r *aiv1.DeleteFabricPortRequest) (*emptypb.Empty, error) {
+	if err := s.ports.Delete(ctx, r.GetName(), r.GetAllowMissing()); err != nil {
+		return nil, err
+	}
+	return &emptypb.Empty{}, nil
+}
+
+// PreflightFabricPort implements AiFabricServiceServer.
+func (s *FabricPorts) PreflightFabricPort(ctx context.Context, r *aiv1.PreflightFabricPortRequest) (*aiv1.PreflightFabricPortResponse, error) {
+	return s.ports.Preflight(ctx, r.GetFabricPort())
 }
