@@ -3,6 +3,7 @@ module github.com/opi-suite/opi/opi-ai-bridge
 go 1.26.8
 
 require (
+	github.com/NVIDIA/go-nvml v0.13.4-1
 	github.com/google/go-cmp v0.7.0
 	github.com/opi-suite/opi/opi-api v0.1.0
 	github.com/opi-suite/opi/opi-kit v0.1.0

@@ -29,6 +29,7 @@ import (
 	"github.com/opi-suite/opi/opi-ai-bridge/inference"
 	"github.com/opi-suite/opi/opi-ai-bridge/internal/api"
 	"github.com/opi-suite/opi/opi-ai-bridge/internal/fabrictc"
+	"github.com/opi-suite/opi/opi-ai-bridge/internal/nvml"
 	"github.com/opi-suite/opi/opi-ai-bridge/internal/proxy"
 	"github.com/opi-suite/opi/opi-ai-bridge/internal/sysfs"
 	"github.com/opi-suite/opi/opi-ai-bridge/internal/vllm"
@@ -93,7 +94,9 @@ func New(cfg Config, opts ...Option) (_ *Bridge, err error) {
 		cfg.Logger = slog.Default()
 	}
 	if o.source == nil {
-		o.source = sysfs.New(cfg.SysfsRoot)
+		// With the nvml build tag, NVML's details are added where NVIDIA's
+		// driver is; otherwise this is sysfs alone.
+		o.source = nvml.New(sysfs.New(cfg.SysfsRoot), cfg.Logger)
 	}
 	if o.fabric == nil {
 		o.fabric = fabrictc.New()
