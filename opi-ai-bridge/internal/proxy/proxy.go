@@ -6,7 +6,6 @@ package proxy
 
 import (
 	"bytes"
-	"context"
 	"encoding/json"
 	"errors"
 	"io"
@@ -183,7 +182,8 @@ func (p *Proxy) forward(w http.ResponseWriter, r *http.Request, body []byte, ep 
 		if n > 0 {
 			firstByte()
 			if _, werr := w.Write(buf[:n]); werr != nil {
-				return false, werr // the client left
+				failed = false // the client left: not the endpoint's fault
+				return false, werr
 			}
 			if fl != nil {
 				fl.Flush()
@@ -194,7 +194,8 @@ func (p *Proxy) forward(w http.ResponseWriter, r *http.Request, body []byte, ep 
 			return false, nil
 		}
 		if rerr != nil {
-			if errors.Is(rerr, context.Canceled) && r.Context().Err() != nil {
+			if r.Context().Err() != nil {
+				failed = false // the client left
 				return false, rerr
 			}
 			// The model server died mid-answer: cut the client off too.
