@@ -63,8 +63,8 @@ fi
 
 # 2. zebra and bgpd. Their directory belongs to frr, the user they drop to.
 mkdir -p "$vty" "$conf"
-chown frr:frr "$vty"
 chmod 0755 "$vty"
+chown frr:frr "$vty"
 rm -f "$vty"/zebra.pid "$vty"/bgpd.pid
 # vtysh reads vtysh.conf from the configuration directory; integrated: the
 # `write` frr-reload.py ends with writes $conf/frr.conf, one file.
@@ -107,7 +107,8 @@ start bgpd /usr/lib/frr/bgpd -i "$vty/bgpd.pid" "${common[@]}"
 ready=
 for _ in $(seq 1 150); do
   out=$(vtysh --vty_socket "$vty" --config_dir "$conf" -c 'show daemons' 2>/dev/null || true)
-  case " $(echo $out) " in *" zebra "*" bgpd "* | *" bgpd "*" zebra "*) ready=1; break ;; esac
+  words=" $(echo $out) "
+  if [[ $words == *" zebra "* && $words == *" bgpd "* ]]; then ready=1; break; fi
   for i in 0 1; do kill -0 "${pids[$i]}" 2>/dev/null || { say "${names[$i]} exited"; shutdown 1; }; done
   sleep 0.1
 done
