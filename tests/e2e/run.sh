@@ -93,8 +93,9 @@ opi() { scripts/stack.sh opi "$@"; }
 serves() { opi --addr "$1" health "$2" </dev/null >/dev/null 2>&1; }
 
 # expect WHAT NEEDLE -- ARGS...: run the CLI and require NEEDLE in its output.
+# The output stays in $out for further checks.
 expect() {
-  local what=$1 needle=$2 out
+  local what=$1 needle=$2
   shift 3
   echo "\$ opi $*"
   if ! out=$(opi "$@" 2>&1 <"${stdin:-/dev/null}"); then echo "$out"; fail "$what: opi $* failed"; fi
@@ -256,10 +257,11 @@ network_checks() {
   until_ok "zebra knows VNI 100 on vx100" 10 zebra_vni
   echo "zebra: VNI 100 (L2) on vx100"
   passed=$((passed + 1))
-  expect "the VXLAN device" netInterfaces/vx100 -- "${net[@]}" interface list
-  expect "the bridge" netInterfaces/lb100 -- "${net[@]}" interface list
-  # vx100 is enslaved to lb100: its MASTER column.
-  opi "${net[@]}" interface get vx100 </dev/null | grep -qw lb100 || fail "vx100 is not in lb100"
+  # The kernel's devices, read through the API: lb100, and vx100 in it (its
+  # MASTER column).
+  expect "the bridge lb100" netInterfaces/lb100 -- "${net[@]}" interface list
+  grep -qE '^netInterfaces/vx100[[:space:]]+vxlan\b.*[[:space:]]lb100[[:space:]]' <<<"$out" || fail "no VXLAN device vx100 in lb100 in the interface list"
+  passed=$((passed + 1))
 }
 
 step "network: an EVPN logical bridge (VLAN 100, VNI 100) on the kernel and FRR"
