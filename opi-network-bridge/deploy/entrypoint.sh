@@ -84,7 +84,7 @@ stop() {
   local i pid
   for i in "$@"; do
     pid=${pids[$i]:-}
-    [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null || continue
+    if [ -z "$pid" ] || ! kill -0 "$pid" 2>/dev/null; then continue; fi
     say "stopping ${names[$i]} (pid $pid)"
     kill -TERM "$pid" 2>/dev/null || true
     for _ in $(seq 1 80); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
@@ -107,7 +107,8 @@ start bgpd /usr/lib/frr/bgpd -i "$vty/bgpd.pid" "${common[@]}"
 ready=
 for _ in $(seq 1 150); do
   out=$(vtysh --vty_socket "$vty" --config_dir "$conf" -c 'show daemons' 2>/dev/null || true)
-  words=" $(echo $out) "
+  read -r -a running <<<"$out"
+  words=" ${running[*]} "
   if [[ $words == *" zebra "* && $words == *" bgpd "* ]]; then ready=1; break; fi
   for i in 0 1; do kill -0 "${pids[$i]}" 2>/dev/null || { say "${names[$i]} exited"; shutdown 1; }; done
   sleep 0.1

@@ -248,8 +248,11 @@ lb_ready() {
 zebra_vni() {
   local out
   out=$("$DOCKER" exec "$(compose ps -q network-bridge)" vtysh -c 'show evpn vni json' 2>&1) || return 1
-  if [ "${1:-}" = absent ]; then ! grep -q '"vni":100\b' <<<"$out"; else
-    tr -d ' \n' <<<"$out" | grep -qF '"vni":100,"type":"L2","vxlanIf":"vx100"'; fi
+  if [ "${1:-}" = absent ]; then
+    if grep -q '"vni":100\b' <<<"$out"; then return 1; fi
+  else
+    tr -d ' \n' <<<"$out" | grep -qF '"vni":100,"type":"L2","vxlanIf":"vx100"'
+  fi
 }
 network_checks() {
   until_ok "logical bridge blue READY with kernel and frr APPLIED" 30 lb_ready
