@@ -94,7 +94,7 @@ build: ## Build every module and put the commands in bin/.
 
 .PHONY: test
 test: ## Test every module with -race.
-	@for m in $(MODULES); do echo "== $$m"; (cd $$m && go test -race -count=1 ./...); done
+	@for m in $(MODULES); do echo "== $$m"; (cd $$m && go test -race -count=1 -timeout 30m ./...); done
 
 # A pattern rule, not a list of targets, so that parsing the Makefile needs
 # no module list; the explicit test/bindings and test/rust take precedence.
