@@ -169,6 +169,11 @@ func (c *Collection[T]) Status(ctx context.Context, name string) (*commonv1.Reso
 	if st == nil && err == nil {
 		st = &commonv1.ResourceStatus{}
 	}
+	if err == nil {
+		if o := c.verified.overlay(name); o != nil {
+			st = o
+		}
+	}
 	return st, err
 }
 
