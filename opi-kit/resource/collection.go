@@ -285,6 +285,18 @@ func (c *Collection[T]) List(ctx context.Context, parent string, pageSize int32,
 	return out, next, err
 }
 
+// Empty reports whether the collection holds no resource, under any
+// parent: one seek.
+func (c *Collection[T]) Empty(ctx context.Context) (bool, error) {
+	empty := true
+	err := c.store.View(ctx, func(tx store.Tx) error {
+		items, err := tx.List(c.kind, "", "", 1)
+		empty = len(items) == 0
+		return err
+	})
+	return empty, err
+}
+
 // Walk calls fn for every resource of the kind, across all parents, in name
 // order. It reads in pages, each in its own snapshot, so a long reconcile
 // pass does not pin one transaction; fn may write to the collection.

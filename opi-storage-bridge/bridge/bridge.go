@@ -114,6 +114,11 @@ func New(cfg Config, opts ...Option) (*Bridge, error) {
 func (b *Bridge) spdkReconnected() {
 	b.logger.Info("reconnected to SPDK; replaying the intent")
 	b.adapter.Reset()
+	// SPDK may hold nothing now: what the pass has not checked reads
+	// PENDING, not READY.
+	if b.storage != nil {
+		b.storage.Unverify()
+	}
 	if b.loop != nil {
 		b.loop.Kick()
 	}
@@ -126,7 +131,10 @@ func (b *Bridge) Storage() *storage.Storage { return b.storage }
 // Run runs the reconcile loop until ctx ends.
 func (b *Bridge) Run(ctx context.Context) error { return b.loop.Run(ctx) }
 
-// Synced is closed after the first complete reconcile pass.
+// Synced is closed after the first complete reconcile pass: every stored
+// resource has been checked against SPDK (and made again where SPDK
+// lacked it). The bridge serves before that; until then, what the pass
+// has not reached reads PENDING.
 func (b *Bridge) Synced() <-chan struct{} { return b.loop.Synced() }
 
 // Kick asks for a reconcile pass now.
