@@ -50,6 +50,10 @@ type Config struct {
 	// Store, when set, is used instead of opening StateDir/intent.db
 	// (benchmarks use an in-memory store to measure the rest).
 	Store store.Store
+
+	// storageOptions are added to the domain's (benchmarks replay as the
+	// bridge did before bulk verification).
+	storageOptions []storage.Option
 }
 
 // Bridge is one storage bridge: its store, domain, backends and
@@ -101,8 +105,8 @@ func New(cfg Config, opts ...Option) (*Bridge, error) {
 		o.apply(env, &backends)
 	}
 	var err error
-	if b.storage, err = storage.New(b.store, backends,
-		storage.WithAioDirectories(cfg.AioDirs...), storage.WithPrivateDirectory(cfg.StateDir)); err != nil {
+	if b.storage, err = storage.New(b.store, backends, append([]storage.Option{
+		storage.WithAioDirectories(cfg.AioDirs...), storage.WithPrivateDirectory(cfg.StateDir)}, cfg.storageOptions...)...); err != nil {
 		return nil, errors.Join(err, b.Close())
 	}
 	b.pass = b.replay()

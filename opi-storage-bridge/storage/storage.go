@@ -115,18 +115,30 @@ func New(st store.Store, b Backends, opts ...Option) (*Storage, error) {
 	// Kinds whose resources stand alone are replayed many at once; the
 	// others one after another, in name order (a volume on a volume of
 	// its own kind, a controller whose transport the first one makes).
+	parallel := s.opts.replayParallel
+	if parallel <= 0 {
+		parallel = replayParallel
+	}
 	for _, k := range []interface{ setReplayParallel(int) }{
 		s.MallocVolumes, s.NullVolumes, s.AioVolumes, s.NvmeSubsystems, s.NvmeNamespaces,
 	} {
-		k.setReplayParallel(replayParallel)
+		k.setReplayParallel(parallel)
 	}
 	return s, nil
 }
 
 // replayParallel is how many resources of a kind that stand alone a
-// replay pass sends to the backend at once: SPDK answers every request it
-// has read in one poller tick, so 32 creates take about as long as one.
+// replay pass sends to the backend at once by default: SPDK answers every
+// request it has read in one poller tick, so 32 creates take about as long
+// as one.
 const replayParallel = 32
+
+// WithReplayParallel sets how many volumes, subsystems or namespaces a
+// replay pass creates at once (default 32); 1 creates them one after
+// another, for a backend that cannot take concurrent creates.
+func WithReplayParallel(n int) Option {
+	return func(o *options) { o.replayParallel = n }
+}
 
 // Unverify makes every resource read PENDING until the next replay pass
 // has checked it against the backend: call it when the backend may have
