@@ -15,6 +15,7 @@ import (
 	"fmt"
 	"log/slog"
 	"path/filepath"
+	"sync"
 	"time"
 
 	pb "github.com/opi-suite/opi/opi-api/storage/v1"
@@ -54,19 +55,32 @@ type Config struct {
 	// storageOptions are added to the domain's (benchmarks replay as the
 	// bridge did before bulk verification).
 	storageOptions []storage.Option
+	// probeFirst makes Run wait (up to firstProbeWait) for the server's
+	// first health probe before the first pass (Program sets it).
+	probeFirst bool
 }
+
+// firstProbeWait bounds how long the first pass waits for the server's
+// first health probe.
+const firstProbeWait = 2 * time.Second
 
 // Bridge is one storage bridge: its store, domain, backends and
 // reconcile loop.
 type Bridge struct {
-	store   store.Store
-	owned   bool // the store was opened here
-	spdk    *spdk.Client
-	adapter *adapter.Adapter
-	storage *storage.Storage
-	pass    resource.Step
-	loop    *reconcile.Loop
-	logger  *slog.Logger
+	store store.Store
+	owned bool // the store was opened here
+	spdk  *spdk.Client
+	probe *spdk.Client // health's own connection
+	// probed is closed after the first successful health probe; the
+	// first pass waits for it when probeFirst is set.
+	probed     chan struct{}
+	probedOnce sync.Once
+	probeFirst bool
+	adapter    *adapter.Adapter
+	storage    *storage.Storage
+	pass       resource.Step
+	loop       *reconcile.Loop
+	logger     *slog.Logger
 }
 
 // New opens the store (failing fast when another bridge holds it), builds
@@ -85,7 +99,7 @@ func New(cfg Config, opts ...Option) (*Bridge, error) {
 	if cfg.Interval <= 0 {
 		cfg.Interval = time.Minute
 	}
-	b := &Bridge{logger: cfg.Logger, store: cfg.Store}
+	b := &Bridge{logger: cfg.Logger, store: cfg.Store, probed: make(chan struct{}), probeFirst: cfg.probeFirst}
 	if b.store == nil {
 		st, err := store.Open(filepath.Join(cfg.StateDir, "intent.db"))
 		if err != nil {
@@ -96,6 +110,14 @@ func New(cfg Config, opts ...Option) (*Bridge, error) {
 	b.spdk = spdk.New(cfg.SPDKSocket, append([]spdk.Option{
 		spdk.WithLogger(cfg.Logger),
 		// SPDK may have restarted empty: forget what it had and replay.
+		spdk.WithReconnectNotify(b.spdkReconnected),
+	}, cfg.SPDKOptions...)...)
+	// Health has a connection of its own: on the shared one its answer
+	// would wait behind a replay's listing of every bdev (megabytes at
+	// 100,000 resources). It is also what notices first that SPDK
+	// restarted, so it kicks the replay too.
+	b.probe = spdk.New(cfg.SPDKSocket, append([]spdk.Option{
+		spdk.WithLogger(cfg.Logger),
 		spdk.WithReconnectNotify(b.spdkReconnected),
 	}, cfg.SPDKOptions...)...)
 	b.adapter = adapter.New(b.spdk, cfg.StateDir)
@@ -133,7 +155,23 @@ func (b *Bridge) spdkReconnected() {
 func (b *Bridge) Storage() *storage.Storage { return b.storage }
 
 // Run runs the reconcile loop until ctx ends.
-func (b *Bridge) Run(ctx context.Context) error { return b.loop.Run(ctx) }
+//
+// Served by Program, the first pass starts once the server's first health
+// probe has answered (or after two seconds): its listings of every bdev
+// and subsystem keep SPDK busy for a while at 100,000 resources, and the
+// bridge reports SERVING from the start, not after them.
+func (b *Bridge) Run(ctx context.Context) error {
+	if b.probeFirst {
+		t := time.NewTimer(firstProbeWait)
+		select {
+		case <-b.probed:
+		case <-t.C:
+		case <-ctx.Done():
+		}
+		t.Stop()
+	}
+	return b.loop.Run(ctx)
+}
 
 // Synced is closed after the first complete reconcile pass: every stored
 // resource has been checked against SPDK (and made again where SPDK
@@ -153,7 +191,7 @@ func (b *Bridge) Reconcile(ctx context.Context) error {
 
 // Close releases SPDK's connection and the store (when New opened it).
 func (b *Bridge) Close() error {
-	err := b.spdk.Close()
+	err := errors.Join(b.spdk.Close(), b.probe.Close())
 	if b.owned {
 		err = errors.Join(err, b.store.Close())
 	}
@@ -161,7 +199,13 @@ func (b *Bridge) Close() error {
 }
 
 // Probe reports whether SPDK answers, so health follows SPDK.
-func (b *Bridge) Probe(ctx context.Context) error { return b.spdk.Healthy(ctx) }
+func (b *Bridge) Probe(ctx context.Context) error {
+	err := b.probe.Healthy(ctx)
+	if err == nil {
+		b.probedOnce.Do(func() { close(b.probed) })
+	}
+	return err
+}
 
 // Services lists the gRPC services for the server, each probed on SPDK.
 func (b *Bridge) Services() []server.Service {

@@ -42,7 +42,7 @@ func Program(opts ...Option) server.Program {
 					dirs = append(dirs, d)
 				}
 			}
-			b, err := New(Config{StateDir: cfg.StateDir, SPDKSocket: socket, Logger: s.Logger(), AioDirs: dirs}, opts...)
+			b, err := New(Config{StateDir: cfg.StateDir, SPDKSocket: socket, Logger: s.Logger(), AioDirs: dirs, probeFirst: true}, opts...)
 			if err != nil {
 				return err
 			}

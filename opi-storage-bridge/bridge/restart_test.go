@@ -20,10 +20,13 @@ import (
 )
 
 // restartMix is what a restart test or benchmark stores: about n
-// resources, one NVMe subsystem per 1,000, the rest half malloc volumes,
-// half namespaces on them (one each).
+// resources, one NVMe subsystem per 1,000, the rest half malloc (or null)
+// volumes, half namespaces on them (one each).
 type restartMix struct {
 	subsystems, volumes int
+	// null makes null volumes instead of malloc ones, which cost a real
+	// SPDK no memory.
+	null bool
 }
 
 func mixOf(n int) restartMix {
@@ -33,14 +36,19 @@ func mixOf(n int) restartMix {
 
 func (m restartMix) total() int { return m.subsystems + 2*m.volumes }
 
-func (m restartMix) volume(i int) string { return fmt.Sprintf("mallocVolumes/v%06d", i) }
+func (m restartMix) volume(i int) string {
+	if m.null {
+		return fmt.Sprintf("nullVolumes/v%06d", i)
+	}
+	return fmt.Sprintf("mallocVolumes/v%06d", i)
+}
 
 func (m restartMix) subsystem(i int) string { return fmt.Sprintf("rs%03d", i%m.subsystems) }
 
 // seed stores the mix through b's collections (the domain's rules are for
-// clients; the collections still make every resource in SPDK), many at
+// clients; the collections still make every resource in SPDK), workers at
 // once. Subsystem 0 has a host with a PSK, so the keyring is checked too.
-func (m restartMix) seed(t testing.TB, b *Bridge) {
+func (m restartMix) seed(t testing.TB, b *Bridge, workers int) {
 	t.Helper()
 	ctx := context.Background()
 	s := b.Storage()
@@ -54,12 +62,17 @@ func (m restartMix) seed(t testing.TB, b *Bridge) {
 			t.Fatal(err)
 		}
 	}
-	each(t, 64, m.volumes, func(i int) error {
-		if _, err := s.MallocVolumes.Collection().Create(ctx, "", fmt.Sprintf("v%06d", i),
-			&pb.MallocVolume{BlockSize: 512, BlockCount: 2048}); err != nil {
+	each(t, workers, m.volumes, func(i int) error {
+		var err error
+		if m.null {
+			_, err = s.NullVolumes.Collection().Create(ctx, "", fmt.Sprintf("v%06d", i), &pb.NullVolume{BlockSize: 512, BlockCount: 2048})
+		} else {
+			_, err = s.MallocVolumes.Collection().Create(ctx, "", fmt.Sprintf("v%06d", i), &pb.MallocVolume{BlockSize: 512, BlockCount: 2048})
+		}
+		if err != nil {
 			return err
 		}
-		_, err := s.NvmeNamespaces.Collection().Create(ctx, "nvmeSubsystems/"+m.subsystem(i), fmt.Sprintf("ns%06d", i),
+		_, err = s.NvmeNamespaces.Collection().Create(ctx, "nvmeSubsystems/"+m.subsystem(i), fmt.Sprintf("ns%06d", i),
 			&pb.NvmeNamespace{Volume: m.volume(i)})
 		return err
 	})
@@ -167,7 +180,7 @@ func TestARestartedBridgeServesAtOnceAndChecksSPDKInBulk(t *testing.T) {
 	f := newFixture(t, fixtureConfig{memoryStore: true})
 	st := f.b.store
 	mix := mixOf(2000)
-	mix.seed(t, f.b)
+	mix.seed(t, f.b, 64)
 	f.b.Close() // the first bridge goes; the fixture's own cleanup tolerates it
 
 	counted := &methods{hold: make(chan struct{})}
