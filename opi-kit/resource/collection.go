@@ -16,7 +16,8 @@
 //     backend failed, rolls the intent back, so nothing is left stored.
 //
 // The caller sees success only after step 3 is on disk. A process killed in
-// between leaves a journal entry; Recover, run before serving, finishes it:
+// between leaves a journal entry; Recover, run by the first reconcile pass
+// (the resource reads PENDING until then), finishes it:
 // it replays the backend call (Backend methods must be idempotent) and
 // commits, or undoes the change. So after a restart every acknowledged
 // create exists in store and backend, and nothing is left half made.
