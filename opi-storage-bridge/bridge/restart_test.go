@@ -357,3 +357,42 @@ func allReady(t *testing.T, br *started, mix restartMix) {
 		t.Errorf("%d volumes listed, want %d", volumes, mix.volumes)
 	}
 }
+
+// TestThePassTakesOnlyAnEqualObjectForAResource gives SPDK, under the
+// names of a bridge's resources, objects that differ from them: a bdev of
+// another size, a subsystem that lost a host. The listing shows a name the
+// resource uses, but the pass must not count that as held: the volume is
+// refused (ERROR, naming the difference), the subsystem's host is added
+// back.
+func TestThePassTakesOnlyAnEqualObjectForAResource(t *testing.T) {
+	ctx := context.Background()
+	f := newFixture(t, fixtureConfig{memoryStore: true})
+	f.malloc("v1")
+	f.subsystem("s1", &pb.NvmeSubsystemHost{HostNqn: nqn("h1")})
+	for _, call := range []struct {
+		method string
+		params map[string]any
+	}{
+		{"bdev_malloc_delete", map[string]any{"name": "malloc-v1"}},
+		{"bdev_malloc_create", map[string]any{"name": "malloc-v1", "block_size": 512, "num_blocks": 4096}},
+		{"nvmf_subsystem_remove_host", map[string]any{"nqn": nqn("s1"), "host": nqn("h1")}},
+	} {
+		if err := f.direct.Call(ctx, call.method, call.params, nil); err != nil {
+			t.Fatalf("%s: %v", call.method, err)
+		}
+	}
+	if err := f.b.Reconcile(ctx); err != nil {
+		t.Fatal(err)
+	}
+	v, err := f.vols.GetMallocVolume(ctx, &pb.GetMallocVolumeRequest{Name: "mallocVolumes/v1"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if v.GetStatus().GetState() != commonv1.ResourceState_RESOURCE_STATE_ERROR || !strings.Contains(v.GetStatus().GetMessage(), "different size") {
+		t.Errorf("a volume whose bdev SPDK holds with another size reads %v, want ERROR naming the size", v.GetStatus())
+	}
+	hosts := f.subsystems()[nqn("s1")].Hosts
+	if len(hosts) != 1 || hosts[0].NQN != nqn("h1") {
+		t.Errorf("subsystem s1's hosts in SPDK after the pass: %v, want h1 added back", hosts)
+	}
+}
