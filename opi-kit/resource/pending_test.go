@@ -257,3 +257,21 @@ func statusField(m msg) *commonv1.ResourceStatus {
 	st.Message = sm.Get(fields.ByName("message")).String()
 	return st
 }
+
+func TestApplyGetsTheResourceWithItsStoredStatus(t *testing.T) {
+	ctx := context.Background()
+	c := restarted(t, store.NewMemory(), 1)
+	if _, err := resource.ReplayStep(c, resource.Replayer[msg]{Backend: "SPDK",
+		Apply: func(context.Context, msg) error { return errdefs.InvalidArgumentf("no") }})(ctx); err != nil {
+		t.Fatal(err)
+	}
+	var seen commonv1.ResourceState
+	if _, err := resource.ReplayStep(c, resource.Replayer[msg]{Backend: "SPDK",
+		Apply: func(_ context.Context, m msg) error { seen = statusField(m).GetState(); return nil }})(ctx); err != nil {
+		t.Fatal(err)
+	}
+	// A backend logs when a resource in ERROR works again.
+	if seen != commonv1.ResourceState_RESOURCE_STATE_ERROR {
+		t.Errorf("Apply saw status %v, want the stored ERROR", seen)
+	}
+}

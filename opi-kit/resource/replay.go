@@ -265,8 +265,12 @@ func (c *Collection[T]) replayOne(ctx context.Context, r Replayer[T], gen uint64
 		if op, _, err = c.journal(tx, name); err != nil {
 			return err
 		}
-		st, err = c.readStatus(tx, name)
-		return err
+		if st, err = c.readStatus(tx, name); err != nil {
+			return err
+		}
+		// Apply gets the resource as a walk gives it, with its status
+		// (the firewall logs when a policy in ERROR is enforced again).
+		return c.joinStatus(tx, cur)
 	}); err != nil {
 		return false, err
 	}
