@@ -146,9 +146,21 @@ func restartOnce(b *testing.B, cfg Config, mix restartMix, perObject bool) (serv
 	conn := serveFor(b, ctx, br)
 	waitServing(b, conn, mix)
 	serving = time.Since(began)
-	<-br.Synced()
-	ready = time.Since(began)
-	return serving, ready, int(sent.Load())
+	// Health must stay SERVING while the pass reads SPDK.
+	health := healthpb.NewHealthClient(conn)
+	dropped := false
+	for tick := time.NewTicker(50 * time.Millisecond); ; {
+		select {
+		case <-br.Synced():
+			tick.Stop()
+			return serving, time.Since(began), int(sent.Load())
+		case <-tick.C:
+			if res, err := health.Check(ctx, &healthpb.HealthCheckRequest{}); !dropped && (err != nil || res.GetStatus() != healthpb.HealthCheckResponse_SERVING) {
+				dropped = true
+				b.Errorf("health went %v (%v) %v after the start, during the first pass", res.GetStatus(), err, time.Since(began).Round(time.Millisecond))
+			}
+		}
+	}
 }
 
 // serveFor serves br's services on loopback until ctx ends, as Program
