@@ -160,6 +160,11 @@ func (s *Server) AddService(svc Service) {
 // that they share the server's format and level.
 func (s *Server) Logger() *slog.Logger { return s.logger }
 
+// Registerer is where a bridge registers its own metrics (served on
+// /metrics beside the runtime's gRPC metrics). Names follow Prometheus'
+// conventions: opi_<domain>_<what>_<unit>.
+func (s *Server) Registerer() prometheus.Registerer { return s.opts.registry }
+
 // Addr returns the gRPC listen address once Run listens; "" if Run failed
 // before, or if Main's setup failed so that Run never starts. It waits for
 // Run, so call it after starting Run.

@@ -207,8 +207,10 @@ func (b *Bridge) Services() []server.Service {
 // is enforced again before the bridge serves (a policy the backend refuses
 // is served with status ERROR and retried), and starts until ctx ends: each
 // area's replay loop, the firewall's interface watch (which triggers a
-// firewall pass when interfaces appear or vanish), and the IPsec event watch, which passes SA events to
-// watchers and triggers a replay pass whenever the backend reconnects.
+// firewall pass when interfaces appear or vanish), the IPsec event watch, which passes SA events to
+// watchers and triggers a replay pass whenever the backend reconnects, and
+// the IPsec revival of connections that went down and should be up
+// (ipsec.Manager.Revive).
 // IPsec does not wait for charon: the first pass loads the stored intent
 // as soon as it answers.
 func (b *Bridge) Start(ctx context.Context) {
@@ -232,6 +234,8 @@ func (b *Bridge) Start(ctx context.Context) {
 		b.run(ctx, loop)
 		b.loops.Add(1)
 		go func() { defer b.loops.Done(); b.ipsecBackend.Watch(ctx, b.ipsec.HandleEvent) }()
+		b.loops.Add(1)
+		go func() { defer b.loops.Done(); b.ipsec.RunRevive(ctx) }()
 	}
 }
 

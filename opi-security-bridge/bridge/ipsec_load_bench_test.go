@@ -8,6 +8,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	securityv1 "github.com/opi-suite/opi/opi-api/security/v1"
 	"github.com/opi-suite/opi/opi-security-bridge/internal/vici/vicitest"
@@ -19,10 +20,11 @@ import (
 const loadConns = 500
 
 // BenchmarkLoadConnections loads the same loadConns PSK connections into
-// one charon twice per op: through the bridge's API (a create each, as a
-// client would, one after the other) and with `swanctl --load-all` of the
-// equivalent swanctl.conf. Both start from a charon without them (the
-// previous op's are removed untimed), so the two figures compare.
+// one charon through the bridge's API (a create each, as a client would)
+// and with `swanctl --load-all` of the equivalent swanctl.conf, both in
+// every op, one after the other, so that the ratio it reports (x-swanctl)
+// compares figures taken moments apart on a machine whose load changes.
+// Each starts from a charon without them (they are removed untimed).
 func BenchmarkLoadConnections(b *testing.B) {
 	p := vicitest.NewPair(b)
 	a := side{api: startIPsec(b, p.A), d: p.A, addr: p.AddrA, peer: p.AddrB, inner: p.InnerA, innerTo: p.InnerB}
@@ -42,40 +44,6 @@ func BenchmarkLoadConnections(b *testing.B) {
 			IkeConnectionId: fmt.Sprintf("c%d", i), IkeConnection: conn(i)}); err != nil {
 			b.Error(err)
 		}
-	}
-	// api: one create after the other, each waiting for its reply; every
-	// create costs its own store commits (intent before charon, then the
-	// commit). api-8: eight creates in flight, so the store's group commit
-	// shares each fsync among them.
-	for _, inFlight := range []int{1, 8} {
-		name := "api"
-		if inFlight > 1 {
-			name = fmt.Sprintf("api-%d", inFlight)
-		}
-		b.Run(name, func(b *testing.B) {
-			for b.Loop() {
-				var wg sync.WaitGroup
-				for w := range inFlight {
-					wg.Go(func() {
-						for i := w; i < loadConns; i += inFlight {
-							create(b, i)
-						}
-					})
-				}
-				wg.Wait()
-				if b.Failed() {
-					b.FailNow()
-				}
-				b.StopTimer()
-				for i := range loadConns {
-					if _, err := a.api.DeleteIkeConnection(ctx, &securityv1.DeleteIkeConnectionRequest{Name: fmt.Sprintf("ikeConnections/c%d", i)}); err != nil {
-						b.Fatal(err)
-					}
-				}
-				b.StartTimer()
-			}
-			b.ReportMetric(float64(b.Elapsed().Milliseconds())/float64(b.N), "ms/500conns")
-		})
 	}
 	// The same connections as a swanctl.conf: what the API loads for each
 	// (proposals, addresses, UDP encapsulation, DPD, the child) and its
@@ -112,19 +80,59 @@ func BenchmarkLoadConnections(b *testing.B) {
 	if err := os.WriteFile(empty, []byte("connections {}\nsecrets {}\n"), 0o600); err != nil {
 		b.Fatal(err)
 	}
-	b.Run("swanctl", func(b *testing.B) {
-		for b.Loop() {
-			if out, err := p.A.Swanctl("--load-all", "--noprompt", "--file", file); err != nil {
-				b.Fatalf("%v: %s", err, out)
-			}
-			b.StopTimer()
-			// --load-conns of an empty file unloads the connections
-			// swanctl loaded (and every other connection loaded over VICI).
-			if out, err := p.A.Swanctl("--load-all", "--noprompt", "--file", empty); err != nil {
-				b.Fatalf("%v: %s", err, out)
-			}
-			b.StartTimer()
+	swanctl := func(b *testing.B) time.Duration {
+		start := time.Now()
+		if out, err := p.A.Swanctl("--load-all", "--noprompt", "--file", file); err != nil {
+			b.Fatalf("%v: %s", err, out)
 		}
-		b.ReportMetric(float64(b.Elapsed().Milliseconds())/float64(b.N), "ms/500conns")
-	})
+		took := time.Since(start)
+		// --load-conns of an empty file unloads the connections swanctl
+		// loaded (and every other connection loaded over VICI).
+		if out, err := p.A.Swanctl("--load-all", "--noprompt", "--file", empty); err != nil {
+			b.Fatalf("%v: %s", err, out)
+		}
+		return took
+	}
+
+	// api: one create after the other, each waiting for its reply; every
+	// create costs its own store commits (intent before charon, then the
+	// commit). api-8: eight creates in flight, so the store's group commit
+	// shares each fsync among them and charon serves several VICI
+	// sessions at once.
+	for _, inFlight := range []int{1, 8} {
+		name := "api"
+		if inFlight > 1 {
+			name = fmt.Sprintf("api-%d", inFlight)
+		}
+		b.Run(name, func(b *testing.B) {
+			var viaSwanctl time.Duration
+			for b.Loop() {
+				var wg sync.WaitGroup
+				for w := range inFlight {
+					wg.Go(func() {
+						for i := w; i < loadConns; i += inFlight {
+							create(b, i)
+						}
+					})
+				}
+				wg.Wait()
+				if b.Failed() {
+					b.FailNow()
+				}
+				b.StopTimer()
+				for i := range loadConns {
+					if _, err := a.api.DeleteIkeConnection(ctx, &securityv1.DeleteIkeConnectionRequest{Name: fmt.Sprintf("ikeConnections/c%d", i)}); err != nil {
+						b.Fatal(err)
+					}
+				}
+				viaSwanctl += swanctl(b)
+				b.StartTimer()
+			}
+			api := float64(b.Elapsed().Milliseconds()) / float64(b.N)
+			swan := float64(viaSwanctl.Milliseconds()) / float64(b.N)
+			b.ReportMetric(api, "ms/500conns")
+			b.ReportMetric(swan, "swanctl-ms/500conns")
+			b.ReportMetric(api/swan, "x-swanctl")
+		})
+	}
 }

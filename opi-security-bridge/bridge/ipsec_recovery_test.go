@@ -78,8 +78,9 @@ func TestTunnelComesBackAfterThePeerIsKilled(t *testing.T) {
 	// Until then the restarted charon hears no IKE: it would answer an
 	// attempt that arrived before the connection was loaded with
 	// NO_PROPOSAL_CHOSEN, which ends the initiator's retries for good (the
-	// initiator's bridge then re-initiates a connection that should be up
-	// on its next pass; this test is about what charon does alone).
+	// initiator's bridge then initiates a connection that should be up
+	// again, see TestTunnelComesBackWhenTheRestartedResponderLoadsLate;
+	// this test is about what charon does alone).
 	killPeer := func(down time.Duration) {
 		t.Helper()
 		p.B.Kill()
@@ -147,4 +148,62 @@ func TestTunnelComesBackAfterThePeerIsKilled(t *testing.T) {
 		t.Logf("tunnel back %v after the kill (peer dead for 12 s)", time.Since(start).Round(100*time.Millisecond))
 		ping(t, a)
 	})
+}
+
+// TestTunnelComesBackWhenTheRestartedResponderLoadsLate is the race the
+// killed-peer test above steps around: the responder's charon restarts
+// empty and hears the initiator's attempt before its connection is loaded
+// again. It answers NO_PROPOSAL_CHOSEN, which ends the initiator charon's
+// retries for good. The initiator's bridge must then initiate again soon
+// after the responder has the connection, not on its next replay pass
+// (30 s) or after a failed attempt's backoff (30 s more). Here the
+// responder's bridge runs no replay, so the test decides when the
+// connection is loaded again.
+func TestTunnelComesBackWhenTheRestartedResponderLoadsLate(t *testing.T) {
+	p := vicitest.NewPair(t, vicitest.WithCharonSettings(fastRetransmit))
+	a := side{api: startIPsec(t, p.A), d: p.A, addr: p.AddrA, peer: p.AddrB, inner: p.InnerA, innerTo: p.InnerB}
+	b := side{api: serveWithoutReplay(t, p.B), d: p.B, addr: p.AddrB, peer: p.AddrA, inner: p.InnerB, innerTo: p.InnerA}
+	ctx := context.Background()
+	setupPSK(t, ctx, b)
+	setupPSK(t, ctx, a)
+	c := a.connection(pskAuth(), pskAuth())
+	c.Name, c.DpdDelay = "ikeConnections/site", durationpb.New(2*time.Second)
+	if _, err := a.api.UpdateIkeConnection(ctx, &securityv1.UpdateIkeConnectionRequest{IkeConnection: c,
+		UpdateMask: &fieldmaskpb.FieldMask{Paths: []string{"dpd_delay"}}}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := a.api.InitiateIkeConnection(ctx, &securityv1.InitiateIkeConnectionRequest{Name: "ikeConnections/site"}); err != nil {
+		t.Fatalf("Initiate: %v\n%s", err, p.A.Log())
+	}
+	before := waitUp(t, ctx, a, 5*time.Second).GetUniqueId()
+
+	p.B.Kill()
+	p.B.Restart() // empty, and its bridge does not load site again
+	// The initiator notices the dead peer (DPD after 2 s, then about 3.6 s
+	// of retransmissions), restarts the connection, and the restarted
+	// responder, which lacks it, refuses.
+	deadline := time.Now().Add(30 * time.Second)
+	for !strings.Contains(p.A.Log(), "NO_PROPOSAL_CHOSEN") {
+		if time.Now().After(deadline) {
+			t.Fatalf("the initiator never heard NO_PROPOSAL_CHOSEN from the restarted responder\n%s", p.A.Log())
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	time.Sleep(3 * time.Second) // the responder stays without the connection a little longer
+
+	// The responder's bridge loads site again (as its replay pass would).
+	if _, err := b.api.DeleteIkeConnection(ctx, &securityv1.DeleteIkeConnectionRequest{Name: "ikeConnections/site"}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := b.api.CreateIkeConnection(ctx, &securityv1.CreateIkeConnectionRequest{IkeConnectionId: "site", IkeConnection: b.connection(pskAuth(), pskAuth())}); err != nil {
+		t.Fatal(err)
+	}
+	loaded := time.Now()
+	after := waitUp(t, ctx, a, 10*time.Second)
+	waitUp(t, ctx, b, 5*time.Second)
+	if after.GetUniqueId() == before {
+		t.Fatalf("the initiator still shows SA %d; want a new one", before)
+	}
+	t.Logf("tunnel back %v after the responder loaded the connection again", time.Since(loaded).Round(100*time.Millisecond))
+	ping(t, a)
 }

@@ -146,6 +146,8 @@ func (m *Manager) Initiate(ctx context.Context, name, child string, timeout time
 	if err := m.setDesired(ctx, name, true); err != nil {
 		return nil, err
 	}
+	done := m.initiating(name)
+	defer done()
 	ctx, cancel := context.WithTimeout(ctx, timeout+5*time.Second)
 	defer cancel()
 	for _, child := range children {

@@ -74,6 +74,8 @@ type Manager struct {
 	forceReload bool                    // set when the event session lost charon
 	kick        func()                  // asks the reconcile loop for a pass
 	failed      map[string]*initFailure // failed initiations, by connection name
+	down        map[string]*revival     // connections whose IKE SA went down (see Revive)
+	busy        map[string]int          // connections an Initiate call is bringing up
 	now         func() time.Time        // the clock of the initiation backoff
 }
 
@@ -84,7 +86,7 @@ func New(st store.Store, backend Backend, logger *slog.Logger) (*Manager, error)
 	if logger == nil {
 		logger = slog.Default()
 	}
-	m := &Manager{st: st, backend: backend, log: logger, kick: func() {}, failed: map[string]*initFailure{}, now: time.Now}
+	m := &Manager{st: st, backend: backend, log: logger, kick: func() {}, failed: map[string]*initFailure{}, down: map[string]*revival{}, busy: map[string]int{}, now: time.Now}
 	var err error
 	if m.PSKs, err = resource.New[*securityv1.PreSharedKey](st, KindPreShared, PSKPattern,
 		resource.WithBackend[*securityv1.PreSharedKey](pskBackend{m})); err != nil {

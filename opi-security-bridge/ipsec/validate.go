@@ -2,8 +2,10 @@ package ipsec
 
 import (
 	"fmt"
+	"math"
 	"net/netip"
 	"regexp"
+	"strconv"
 	"strings"
 	"time"
 
@@ -32,7 +34,7 @@ func validateValues(c *securityv1.IkeConnection) error {
 	if err := seconds("dpd_delay", c.GetDpdDelay()); err != nil {
 		return err
 	}
-	if err := seconds("rekey_time", c.GetRekeyTime()); err != nil {
+	if err := rekeyTime("rekey_time", c.GetRekeyTime()); err != nil {
 		return err
 	}
 	for field, addrs := range map[string][]string{"local_addrs": c.GetLocalAddrs(), "remote_addrs": c.GetRemoteAddrs()} {
@@ -52,7 +54,7 @@ func validateValues(c *securityv1.IkeConnection) error {
 				return err
 			}
 		}
-		if err := seconds(f+"rekey_time", ch.GetRekeyTime()); err != nil {
+		if err := rekeyTime(f+"rekey_time", ch.GetRekeyTime()); err != nil {
 			return err
 		}
 		for field, tss := range map[string][]string{"local_ts": ch.GetLocalTs(), "remote_ts": ch.GetRemoteTs()} {
@@ -73,6 +75,12 @@ func definedEnum(field string, e protoreflect.Enum) error {
 	return nil
 }
 
+// maxSeconds is the longest duration charon holds: it keeps the IKE
+// rekey time and the DPD delay in 32 bits and cuts longer ones
+// (5,000,000,000 s became 705,032,704 s). Child rekey times get the same
+// limit, 136 years, rather than a second rule.
+const maxSeconds = math.MaxUint32
+
 // seconds checks a duration charon takes in whole seconds.
 func seconds(field string, d *durationpb.Duration) error {
 	if d == nil {
@@ -82,11 +90,27 @@ func seconds(field string, d *durationpb.Duration) error {
 		return errdefs.InvalidArgumentf("%s: %v", field, err)
 	}
 	v := d.AsDuration()
-	if v < 0 {
+	if d.GetSeconds() < 0 || v < 0 {
 		return errdefs.InvalidArgumentf("%s: %v is negative", field, v)
+	}
+	if d.GetSeconds() > maxSeconds {
+		return errdefs.InvalidArgumentf("%s: %ds is longer than strongSwan holds (at most %ds, about 136 years)", field, d.GetSeconds(), int64(maxSeconds))
 	}
 	if v%time.Second != 0 {
 		return errdefs.InvalidArgumentf("%s: %v is not a whole number of seconds, which is what strongSwan counts", field, v)
+	}
+	return nil
+}
+
+// rekeyTime checks a rekey interval: whole seconds, and not zero, which
+// charon would replace by its default (4 h for IKE SAs, 1 h for child
+// SAs) while the API listed zero. Unset is the default.
+func rekeyTime(field string, d *durationpb.Duration) error {
+	if err := seconds(field, d); err != nil {
+		return err
+	}
+	if d != nil && d.AsDuration() == 0 {
+		return errdefs.InvalidArgumentf("%s: zero is not an interval; strongSwan would rekey after its default instead (leave rekey_time unset for the default)", field)
 	}
 	return nil
 }
@@ -148,7 +172,7 @@ func validIPs(s string) error {
 // selectorSuffix is the optional "[protocol/port]" of a traffic selector:
 // a protocol name or number (or %any), then optionally a port, port range
 // or service name (or %any, %opaque).
-var selectorSuffix = regexp.MustCompile(`^\[[A-Za-z0-9%-]+(/[A-Za-z0-9%-]+)?\]$`)
+var selectorSuffix = regexp.MustCompile(`^\[([A-Za-z0-9%-]+)(?:/([A-Za-z0-9%-]+))?\]$`)
 
 // validSelector accepts strongSwan's traffic selectors: "dynamic", or a
 // subnet, address or range, each optionally followed by [protocol/port].
@@ -156,12 +180,58 @@ func validSelector(ts string) error {
 	addr, suffix := ts, ""
 	if i := strings.IndexByte(ts, '['); i >= 0 {
 		addr, suffix = ts[:i], ts[i:]
-		if !selectorSuffix.MatchString(suffix) {
+		m := selectorSuffix.FindStringSubmatch(suffix)
+		if m == nil {
 			return fmt.Errorf("has a malformed [protocol/port] part")
+		}
+		if err := validProtocolPort(m[1], m[2]); err != nil {
+			return err
 		}
 	}
 	if addr == "dynamic" {
 		return nil
 	}
 	return validIPs(addr)
+}
+
+// validProtocolPort checks the numbers of a selector's [protocol/port]
+// that charon would take but hold otherwise: a port without a protocol
+// (charon refuses "%any/80" but holds "0/80"), a range that ends before
+// it starts (charon holds "2048-1024", which matches nothing), and an
+// ICMP or ICMPv6 type above 255 (charon reads "icmp/300" as type 1,
+// code 44). Names are left to charon, which refuses those it does not
+// know.
+func validProtocolPort(protocol, port string) error {
+	if n, err := strconv.Atoi(protocol); err == nil && n > 255 {
+		return fmt.Errorf("names protocol %d; protocols are 0 to 255", n)
+	}
+	if port == "" || port == "%any" || port == "%opaque" {
+		return nil
+	}
+	if protocol == "%any" || protocol == "0" {
+		return fmt.Errorf("has a port but no protocol; name the protocol (tcp, udp, ...)")
+	}
+	limit, what := 65535, "port"
+	switch protocol {
+	case "icmp", "1", "ipv6-icmp", "icmpv6", "58":
+		limit, what = 255, "ICMP type"
+	}
+	first, last, isRange := strings.Cut(port, "-")
+	from, err1 := strconv.Atoi(first)
+	to, err2 := strconv.Atoi(last)
+	switch {
+	case !isRange && err1 != nil:
+		return nil // a service name
+	case !isRange:
+		to, err2 = from, nil
+	case err1 != nil || err2 != nil:
+		return fmt.Errorf("has a port range %q that is not two numbers", port)
+	}
+	if from > limit || to > limit {
+		return fmt.Errorf("names %s %s; at most %d", what, port, limit)
+	}
+	if to < from {
+		return fmt.Errorf("has a %s range %s that ends before it starts", what, port)
+	}
+	return nil
 }

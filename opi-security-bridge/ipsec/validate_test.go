@@ -19,7 +19,7 @@ func TestValuesCharonWouldTakeOtherwiseAreRefused(t *testing.T) {
 			DpdDelay: durationpb.New(30 * time.Second), RekeyTime: durationpb.New(time.Hour),
 			Children: []*securityv1.ChildSaConfig{{Name: "net",
 				LocalTs:  []string{"10.1.0.0/16", "10.3.0.1/32[tcp/443]", "dynamic", "2001:db8:1::/128"},
-				RemoteTs: []string{"10.2.0.0/16[udp]", "10.4.0.1-10.4.0.9", "10.5.0.0/24[%any/1000-2000]"},
+				RemoteTs: []string{"10.2.0.0/16[udp]", "10.4.0.1-10.4.0.9", "10.5.0.0/24[tcp/1000-2000]", "10.6.0.0/24[icmp/3-4]", "10.7.0.0/24[udp/domain]", "10.8.0.0/24[sctp]"},
 				Mode:     securityv1.IpsecMode_IPSEC_MODE_TUNNEL, RekeyTime: durationpb.New(10 * time.Minute)}},
 		}
 		f(c)
@@ -45,6 +45,21 @@ func TestValuesCharonWouldTakeOtherwiseAreRefused(t *testing.T) {
 		{name: "an IPv6 selector longer than /128 is refused", conn: conn(func(c *securityv1.IkeConnection) { c.Children[0].RemoteTs[0] = "2001:db8::/129" }), wantErr: "children[0].remote_ts[0]"},
 		{name: "a selector with host bits is refused, naming the subnet", conn: conn(func(c *securityv1.IkeConnection) { c.Children[0].LocalTs[0] = "10.1.0.1/16" }), wantErr: "10.1.0.0/16"},
 		{name: "a selector with a malformed protocol part is refused", conn: conn(func(c *securityv1.IkeConnection) { c.Children[0].LocalTs[1] = "10.3.0.1/32[tcp/443" }), wantErr: "protocol/port"},
+		{name: "a zero IKE rekey time is refused (charon would rekey after 4 h)", conn: conn(func(c *securityv1.IkeConnection) { c.RekeyTime = durationpb.New(0) }), wantErr: "rekey_time: zero"},
+		{name: "a zero child rekey time is refused (charon would rekey after 1 h)", conn: conn(func(c *securityv1.IkeConnection) { c.Children[0].RekeyTime = durationpb.New(0) }), wantErr: "children[0].rekey_time: zero"},
+		{name: "an IKE rekey time past 32 bits of seconds is refused", conn: conn(func(c *securityv1.IkeConnection) { c.RekeyTime = durationpb.New(5000000000 * time.Second) }), wantErr: "rekey_time: 5000000000s is longer"},
+		{name: "a DPD delay past 32 bits of seconds is refused", conn: conn(func(c *securityv1.IkeConnection) { c.DpdDelay = durationpb.New(4294967296 * time.Second) }), wantErr: "dpd_delay: 4294967296s is longer"},
+		{name: "the longest duration strongSwan holds is valid", conn: conn(func(c *securityv1.IkeConnection) { c.DpdDelay = durationpb.New(4294967295 * time.Second) })},
+		{name: "a child rekey time beyond Go's durations is refused as too long", conn: conn(func(c *securityv1.IkeConnection) {
+			c.Children[0].RekeyTime = &durationpb.Duration{Seconds: 315576000000}
+		}), wantErr: "children[0].rekey_time: 315576000000s is longer"},
+		{name: "an ICMP type above 255 is refused", conn: conn(func(c *securityv1.IkeConnection) { c.Children[0].RemoteTs[0] = "10.2.0.0/16[icmp/300]" }), wantErr: "ICMP type 300"},
+		{name: "an ICMPv6 type range above 255 is refused", conn: conn(func(c *securityv1.IkeConnection) { c.Children[0].LocalTs[3] = "2001:db8:1::/128[58/1-256]" }), wantErr: "ICMP type 1-256"},
+		{name: "a port above 65535 in a selector is refused", conn: conn(func(c *securityv1.IkeConnection) { c.Children[0].LocalTs[1] = "10.3.0.1/32[tcp/65536]" }), wantErr: "port 65536"},
+		{name: "a port range that ends before it starts is refused", conn: conn(func(c *securityv1.IkeConnection) { c.Children[0].LocalTs[1] = "10.3.0.1/32[tcp/2048-1024]" }), wantErr: "ends before it starts"},
+		{name: "a port without a protocol is refused", conn: conn(func(c *securityv1.IkeConnection) { c.Children[0].LocalTs[1] = "10.3.0.1/32[0/80]" }), wantErr: "no protocol"},
+		{name: "a port with protocol %any is refused", conn: conn(func(c *securityv1.IkeConnection) { c.Children[0].LocalTs[1] = "10.3.0.1/32[%any/1000-2000]" }), wantErr: "no protocol"},
+		{name: "a protocol above 255 is refused", conn: conn(func(c *securityv1.IkeConnection) { c.Children[0].LocalTs[1] = "10.3.0.1/32[300]" }), wantErr: "protocol 300"},
 		{name: "a remote address that does not parse is refused", conn: conn(func(c *securityv1.IkeConnection) { c.RemoteAddrs[0] = "192.0.2.300" }), wantErr: `remote_addrs[0]: "192.0.2.300"`},
 		{name: "a remote address with spaces is refused", conn: conn(func(c *securityv1.IkeConnection) { c.RemoteAddrs[0] = "not an address" }), wantErr: "remote_addrs[0]"},
 		{name: "a remote subnet longer than /32 is refused", conn: conn(func(c *securityv1.IkeConnection) { c.RemoteAddrs[0] = "192.0.2.0/40" }), wantErr: "remote_addrs[0]"},

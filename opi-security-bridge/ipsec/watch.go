@@ -58,7 +58,8 @@ func (h *hub) publish(ev *securityv1.SaEvent) {
 
 // HandleEvent takes an event from the backend's Watch: it kicks a
 // reconcile pass when charon (re)connects (a full reload when the
-// connection had been lost) and passes SA events on to watchers.
+// connection had been lost), hands IKE SAs that went down to Revive, and
+// passes SA events on to watchers.
 func (m *Manager) HandleEvent(e Event) {
 	if e.Kind == Connected {
 		m.mu.Lock()
@@ -77,6 +78,9 @@ func (m *Manager) HandleEvent(e Event) {
 		IkeUp: securityv1.SaEventType_SA_EVENT_TYPE_IKE_UP, IkeDown: securityv1.SaEventType_SA_EVENT_TYPE_IKE_DOWN,
 		ChildUp: securityv1.SaEventType_SA_EVENT_TYPE_CHILD_UP, ChildDown: securityv1.SaEventType_SA_EVENT_TYPE_CHILD_DOWN,
 		IkeRekeyed: securityv1.SaEventType_SA_EVENT_TYPE_IKE_REKEYED, ChildRekeyed: securityv1.SaEventType_SA_EVENT_TYPE_CHILD_REKEYED,
+	}
+	if e.Kind == IkeDown {
+		m.wentDown(e.SA.Conn)
 	}
 	sa := m.ikeSA(context.Background(), e.SA)
 	m.hub.publish(&securityv1.SaEvent{Type: types[e.Kind], IkeConnection: sa.GetIkeConnection(), IkeSa: sa, EventTime: timestamppb.New(e.Time)})

@@ -18,6 +18,8 @@ func TestUnknownSubcommandsFailWithASuggestion(t *testing.T) {
 		{"under a resource kind", []string{"storage", "malloc-volume", "lsit"}, []string{`unknown command "lsit" for "opi storage malloc-volume"`, "list"}},
 		{"under firewall", []string{"firewall", "polcy"}, []string{`for "opi firewall"`, "policy"}},
 		{"under ipsec", []string{"ipsec", "conection", "get", "c1"}, []string{`for "opi ipsec"`, "connection"}},
+		{"under network", []string{"network", "vfr", "list"}, []string{`unknown command "vfr" for "opi network"`, "vrf"}},
+		{"a verb the API has not for a kind", []string{"network", "interface", "delete", "eth0"}, []string{`unknown command "delete" for "opi network interface"`}},
 		{"under completion", []string{"completion", "bsh"}, []string{`for "opi completion"`, "bash"}},
 		{"with nothing like it", []string{"storage", "zzz"}, []string{`unknown command "zzz"`, "opi storage --help"}},
 	} {

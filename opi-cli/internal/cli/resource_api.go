@@ -139,10 +139,18 @@ func (a *resourceAPI) deleteRequest(name string, allowMissing, force bool) proto
 // resource can take what it holds with it (an NVMe subsystem's controllers
 // and namespaces, say) instead of failing while it holds any.
 func (a *resourceAPI) canForce() bool {
-	if a.del == nil {
-		return false
-	}
-	fd := a.del.Input().Fields().ByName("force")
+	return a.del != nil && hasBoolField(a.del.Input(), "force")
+}
+
+// updateCanCreate says whether Update<Kind> takes allow_missing: whether
+// an update may create a resource that does not exist.
+func (a *resourceAPI) updateCanCreate() bool {
+	return a.update != nil && hasBoolField(a.update.Input(), "allow_missing")
+}
+
+// hasBoolField says whether md has a singular bool field called name.
+func hasBoolField(md protoreflect.MessageDescriptor, name string) bool {
+	fd := md.Fields().ByName(protoreflect.Name(name))
 	return fd != nil && fd.Kind() == protoreflect.BoolKind && fd.Cardinality() != protoreflect.Repeated
 }
 

@@ -12,6 +12,7 @@ import (
 	"google.golang.org/protobuf/reflect/protoreflect"
 
 	commonv1 "github.com/opi-suite/opi/opi-api/common/v1"
+	"github.com/opi-suite/opi/opi-kit/names"
 	"github.com/opi-suite/opi/opi-kit/redact"
 )
 
@@ -19,6 +20,13 @@ import (
 type resourceMessage interface {
 	proto.Message
 	GetName() string
+}
+
+// withStatus is a resource whose intent the service reconciles with its
+// backend, and which says how far it has come. Most kinds are; a kind that
+// only mirrors the backend (a kernel network interface) is not, and its
+// tables have no STATUS column.
+type withStatus interface {
 	GetStatus() *commonv1.ResourceStatus
 }
 
@@ -48,6 +56,8 @@ type kindCmd struct {
 	columns                      []string
 	row                          func(proto.Message) []string
 	spec                         func(s *specFlags) proto.Message
+	// hasStatus says whether the kind's resources carry a status.
+	hasStatus bool
 }
 
 // resourceCommand returns the command of one kind, such as `opi storage
@@ -58,6 +68,7 @@ func resourceCommand[T resourceMessage](g *globals, k resourceKind[T]) *cobra.Co
 	md := zero.ProtoReflect().Descriptor()
 	c := &kindCmd{g: g, api: newResourceAPI(md), noun: k.noun, parentFlag: k.parentFlag, parentNoun: k.parentNoun,
 		columns: k.columns, row: func(m proto.Message) []string { return k.row(m.(T)) }}
+	_, c.hasStatus = any(zero).(withStatus)
 	if c.api.isChild() != (k.parentFlag != "") {
 		panic(fmt.Sprintf("%s: a parent flag is needed exactly for child kinds", k.use))
 	}
@@ -119,8 +130,9 @@ func (c *kindCmd) createCmd() *cobra.Command {
 	var n nameArg
 	cmd := c.verb(c.api.create, "create ID", "Create "+withArticle(c.noun), oneArg("ID"), &n, true)
 	cmd.ValidArgsFunction = nil // the id is new
-	s := newSpecFlags(cmd)
+	s := newSpecFlags(cmd, c.api.kind)
 	res := c.spec(s)
+	c.completeRefs(s)
 	for _, name := range s.names {
 		if p := s.paths[name]; !strings.Contains(p, ".") && c.api.hasBehavior(p, annotations.FieldBehavior_REQUIRED) {
 			_ = cmd.MarkFlagRequired(name)
@@ -218,9 +230,15 @@ func (c *kindCmd) updateCmd() *cobra.Command {
 	var n nameArg
 	var allowMissing bool
 	cmd := c.verb(c.api.update, "update NAME", "Change "+withArticle(c.noun)+"; only the fields given are sent", oneArg("NAME"), &n, true)
-	s := newSpecFlags(cmd)
+	s := newSpecFlags(cmd, c.api.kind)
 	res := c.spec(s)
-	cmd.Flags().BoolVar(&allowMissing, "allow-missing", false, "create the "+c.noun+" from the flags if it does not exist")
+	c.completeRefs(s)
+	// --allow-missing exactly where the API's Update request has
+	// allow_missing: a kind the service does not store (a kernel interface)
+	// cannot be created by an update.
+	if c.api.updateCanCreate() {
+		cmd.Flags().BoolVar(&allowMissing, "allow-missing", false, "create the "+c.noun+" from the flags if it does not exist")
+	}
 	cmd.RunE = func(cmd *cobra.Command, args []string) error {
 		name, err := c.resolve(args[0], n.parent)
 		if err != nil {
@@ -333,12 +351,19 @@ func (c *kindCmd) printResource(p *printer, res proto.Message) error {
 }
 
 // fill writes the header and one row per resource: NAME, the kind's
-// columns, STATUS.
+// columns and, for kinds with a status, STATUS.
 func (c *kindCmd) fill(t *table, items ...proto.Message) {
-	t.section("", append(append([]string{"NAME"}, c.columns...), "STATUS")...)
+	header := append([]string{"NAME"}, c.columns...)
+	if c.hasStatus {
+		header = append(header, "STATUS")
+	}
+	t.section("", header...)
 	for _, it := range items {
-		r := it.(resourceMessage)
-		t.row(append(append([]string{r.GetName()}, c.row(it)...), statusText(r.GetStatus()))...)
+		row := append([]string{it.(resourceMessage).GetName()}, c.row(it)...)
+		if c.hasStatus {
+			row = append(row, statusText(it.(withStatus).GetStatus()))
+		}
+		t.row(row...)
 	}
 }
 
@@ -390,13 +415,22 @@ func (c *kindCmd) resolve(arg, parent string) (string, error) {
 // the parent's full name.
 func (c *kindCmd) resolveParent(parent string) (string, error) {
 	pp := c.api.pattern.ParentPattern()
-	if !strings.Contains(parent, "/") && pp.ParentPattern() == nil {
-		return pp.Collection() + "/" + parent, nil
-	}
-	if !pp.Match(parent) {
+	full, ok := nameOrID(pp, parent)
+	if !ok {
 		return "", fmt.Errorf("--%s %q is not a %s name: want %s, or an id", c.parentFlag, parent, c.parentNoun, pp)
 	}
-	return parent, nil
+	return full, nil
+}
+
+// nameOrID turns what a user typed for a resource of pattern p, an id or a
+// full name, into the full name, and says whether it fits. An id is joined
+// to the collection of a top-level kind; a child kind's id alone says too
+// little, and a full name must have the pattern's shape.
+func nameOrID(p *names.Pattern, arg string) (string, bool) {
+	if !strings.Contains(arg, "/") && p.ParentPattern() == nil {
+		return p.Collection() + "/" + arg, arg != ""
+	}
+	return arg, p.Match(arg)
 }
 
 // listParent is the parent to list in: required for child kinds.
@@ -431,6 +465,18 @@ func (c *kindCmd) completeNames(n *nameArg) cobra.CompletionFunc {
 	}
 }
 
+// completeRefs offers the names of existing resources (the first page)
+// for each flag that refers to a top-level kind, such as --logical-bridge.
+func (c *kindCmd) completeRefs(s *specFlags) {
+	for name, res := range s.refKinds {
+		if res.Message == nil || res.Pattern.ParentPattern() != nil {
+			continue // no List to call, or one that needs a parent
+		}
+		ref := &kindCmd{g: c.g, api: newResourceAPI(res.Message)}
+		_ = s.cmd.RegisterFlagCompletionFunc(name, ref.completeNames(&nameArg{}))
+	}
+}
+
 // oneArg accepts exactly one argument, and names it when it is missing.
 func oneArg(what string) cobra.PositionalArgs {
 	return func(cmd *cobra.Command, args []string) error {
@@ -441,9 +487,13 @@ func oneArg(what string) cobra.PositionalArgs {
 	}
 }
 
-// withArticle puts "a" or "an" before a noun, as it is spoken: "an NVMe controller".
+// withArticle puts "a" or "an" before a noun, as it is spoken: "an NVMe
+// controller", "an SVI", "a VRF".
 func withArticle(noun string) string {
-	if strings.HasPrefix(noun, "NVMe") || strings.ContainsAny(noun[:1], "aeiouAEIOU") {
+	first, _, _ := strings.Cut(noun, " ")
+	acronym := strings.ToUpper(first) == first
+	if strings.HasPrefix(noun, "NVMe") || strings.ContainsAny(noun[:1], "aeiouAEIOU") ||
+		acronym && strings.ContainsAny(noun[:1], "FHLMNRSX") {
 		return "an " + noun
 	}
 	return "a " + noun

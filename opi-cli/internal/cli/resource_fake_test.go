@@ -132,10 +132,12 @@ func collectionOf(md protoreflect.MessageDescriptor) string {
 }
 
 // store keeps a copy of res as the server would return it: named, READY
-// and without its secrets.
+// (for kinds with a status) and without its secrets.
 func (f *fakeResources) store(res protoreflect.Message, name string, resp protoreflect.Message) {
 	res.Set(field(res, "name"), protoreflect.ValueOfString(name))
-	res.Set(field(res, "status"), protoreflect.ValueOfMessage((&commonv1.ResourceStatus{State: commonv1.ResourceState_RESOURCE_STATE_READY}).ProtoReflect()))
+	if fd := res.Descriptor().Fields().ByName("status"); fd != nil {
+		res.Set(fd, protoreflect.ValueOfMessage((&commonv1.ResourceStatus{State: commonv1.ResourceState_RESOURCE_STATE_READY}).ProtoReflect()))
+	}
 	kept := redact.Redacted(res.Interface())
 	f.res[name] = kept
 	proto.Merge(resp.Interface(), kept)
@@ -209,13 +211,14 @@ func (f *fakeResources) list(req, resp protoreflect.Message) error {
 }
 
 // update applies the mask's paths onto the stored resource, or creates it
-// with allow_missing.
+// with allow_missing where the request has it.
 func (f *fakeResources) update(req, resp protoreflect.Message) error {
 	patch := req.Get(resourceField(req)).Message()
 	name := patch.Get(field(patch, "name")).String()
 	cur, ok := f.res[name]
+	allowMissing := hasBoolField(req.Descriptor(), "allow_missing") && req.Get(field(req, "allow_missing")).Bool()
 	switch {
-	case !ok && req.Get(field(req, "allow_missing")).Bool():
+	case !ok && allowMissing:
 		f.store(proto.Clone(patch.Interface()).ProtoReflect(), name, resp)
 		return nil
 	case !ok:

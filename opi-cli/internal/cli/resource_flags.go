@@ -10,7 +10,11 @@ import (
 
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
+	"google.golang.org/genproto/googleapis/api/annotations"
+	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/reflect/protoreflect"
+
+	"github.com/opi-suite/opi/opi-kit/names"
 )
 
 // specFlags binds a command's flags to the fields of a resource message and
@@ -18,18 +22,22 @@ import (
 // exactly the flags given.
 type specFlags struct {
 	cmd   *cobra.Command
-	paths map[string]string // flag name -> field path in the resource
-	names []string          // flag names in the order they were bound
+	kind  protoreflect.MessageDescriptor // the resource the flags fill
+	paths map[string]string              // flag name -> field path in the resource
+	names []string                       // flag names in the order they were bound
 	// required lists flags create needs beyond the top-level REQUIRED
 	// fields it finds itself, such as the parts of a required address.
 	required []string
 	// finishers run once the flags are parsed, for values that need more
 	// than a flag's own parsing: secrets read from files, oneof choices.
 	finishers []func(in *stdin) error
+	// refKinds maps the flags bound by ref and refs to the kind they refer
+	// to, for completion.
+	refKinds map[string]*names.Resource
 }
 
-func newSpecFlags(cmd *cobra.Command) *specFlags {
-	return &specFlags{cmd: cmd, paths: map[string]string{}}
+func newSpecFlags(cmd *cobra.Command, kind protoreflect.MessageDescriptor) *specFlags {
+	return &specFlags{cmd: cmd, kind: kind, paths: map[string]string{}, refKinds: map[string]*names.Resource{}}
 }
 
 // bind records that flag name sets the field at path; the flag itself is
@@ -64,6 +72,87 @@ func (s *specFlags) i32(p *int32, name, path, usage string) {
 func (s *specFlags) boolean(p *bool, name, path, usage string) {
 	s.flags().BoolVar(p, name, false, usage)
 	s.bind(name, path)
+}
+
+// strs binds a repeated string field: the flag repeated or comma-separated.
+func (s *specFlags) strs(p *[]string, name, path, usage string) {
+	s.flags().StringSliceVar(p, name, nil, usage+"; repeat or comma-separate")
+	s.bind(name, path)
+}
+
+// optU32 binds a proto3 optional uint32 field, which stays unset (not 0)
+// unless the flag is given.
+func (s *specFlags) optU32(p **uint32, name, path, usage string) {
+	var v uint32
+	s.flags().Uint32Var(&v, name, 0, usage)
+	s.bind(name, path)
+	s.then(func(*stdin) error {
+		if s.changed(name) {
+			*p = &v
+		}
+		return nil
+	})
+}
+
+// ref binds a field that refers to a resource of another kind (its
+// google.api.resource_reference): the flag takes the resource's id or its
+// full name, and an id is sent as the full name, as the parent flags of
+// child kinds are.
+func (s *specFlags) ref(p *string, name, path, usage string) {
+	pattern := s.referenced(name, path)
+	s.str(p, name, path, usage+": an id or a full name ("+pattern.String()+")")
+	s.then(func(*stdin) error {
+		if !s.changed(name) {
+			return nil
+		}
+		var err error
+		*p, err = expandRef(pattern, name, *p)
+		return err
+	})
+}
+
+// refs is ref for a repeated field.
+func (s *specFlags) refs(p *[]string, name, path, usage string) {
+	pattern := s.referenced(name, path)
+	s.strs(p, name, path, usage+": ids or full names ("+pattern.String()+")")
+	s.then(func(*stdin) error {
+		for i, v := range *p {
+			full, err := expandRef(pattern, name, v)
+			if err != nil {
+				return err
+			}
+			(*p)[i] = full
+		}
+		return nil
+	})
+}
+
+// referenced returns the name pattern of the kind that the field at path
+// refers to, and records it as the kind of flag name. A field without a
+// usable reference is a programming error: every command is built in every
+// test.
+func (s *specFlags) referenced(name, path string) *names.Pattern {
+	fd := s.kind.Fields().ByName(protoreflect.Name(path))
+	if fd == nil {
+		panic(fmt.Sprintf("%s has no field %s", s.kind.FullName(), path))
+	}
+	ref, _ := proto.GetExtension(fd.Options(), annotations.E_ResourceReference).(*annotations.ResourceReference)
+	res, err := names.Lookup(ref.GetType())
+	if err != nil {
+		panic(fmt.Sprintf("%s: %v", fd.FullName(), err))
+	}
+	s.refKinds[name] = res
+	return res.Pattern
+}
+
+// expandRef turns the value of --flag, an id or a full name of pattern p,
+// into the full name.
+func expandRef(p *names.Pattern, flag, v string) (string, error) {
+	full, ok := nameOrID(p, v)
+	if !ok {
+		return "", fmt.Errorf("--%s %q is neither an id nor a name of the form %s", flag, v, p)
+	}
+	return full, nil
 }
 
 // then adds a step to run once the flags are parsed.

@@ -82,6 +82,7 @@ OPI_TLS_CERT, OPI_TLS_KEY, OPI_INSECURE=1, OPI_OUTPUT.`,
 	cmd.AddCommand(newHealthCmd(g))
 	cmd.AddCommand(newFirewallCmd(g))
 	cmd.AddCommand(newIPsecCmd(g))
+	cmd.AddCommand(newNetworkCmd(g))
 	// cobra adds `completion` only when it executes; add it now so that it
 	// is a group like the others.
 	cmd.InitDefaultCompletionCmd()

@@ -1,12 +1,11 @@
-// Command opi-network-bridge will serve the networking API; it is not implemented yet.
+// Command opi-network-bridge serves the network API: an EVPN gateway on the
+// Linux kernel (netlink) and FRR. See the module's README.
 package main
 
 import (
-	"fmt"
-	"os"
+	"github.com/opi-suite/opi/opi-kit/server"
+
+	"github.com/opi-suite/opi/opi-network-bridge/bridge"
 )
 
-func main() {
-	fmt.Fprintln(os.Stderr, "opi-network-bridge: not implemented yet: the networking API (netlink, EVPN with FRR) comes in a later release")
-	os.Exit(2)
-}
+func main() { server.Main(bridge.Program()) }

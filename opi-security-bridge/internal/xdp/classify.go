@@ -78,6 +78,14 @@ type Tables struct {
 	// Bitmaps are the classes' rule sets, by class id; 0 is the empty
 	// class and has none. Each is Words long.
 	Bitmaps []bitset
+	// Anchored says, for each class (by id) and each dimension it may be
+	// used in (source, destination, source port, destination port), which
+	// words of the bitmaps hold a rule of the class anchored in that
+	// dimension; see anchor. Always marks the words holding rules anchored
+	// nowhere. A packet's search skips every word outside the union of its
+	// four classes' masks and Always: no rule there can match it.
+	Anchored [][dims]wordMask
+	Always   wordMask
 	// Words is how many words of a bitmap the rules span.
 	Words int
 	// Count and Drop mark the COUNT and the DROP rules; a rule in neither
@@ -144,6 +152,7 @@ func Compile(rules []firewall.Rule, def firewall.Action) (*Tables, error) {
 	}
 	t.Bitmaps = c.sets
 	t.Words = len(newBitset(n))
+	t.Anchored, t.Always = anchoredMasks(live, c.sets)
 	t.Count, t.Drop = newBitset(n), newBitset(n)
 	for i, r := range live {
 		switch r.Action {
@@ -184,6 +193,79 @@ func fingerprint(rules []firewall.Rule, def firewall.Action) uint64 {
 	}
 	h.Write(binary.LittleEndian.AppendUint32(nil, uint32(def)))
 	return binary.LittleEndian.Uint64(h.Sum(nil)) | 1
+}
+
+// The dimensions of a packet's classes, in the order the data plane
+// looks them up (b0 to b3 in bpf/firewall.c).
+const (
+	dimSrc = iota
+	dimDst
+	dimSrcPort
+	dimDstPort
+	dims
+)
+
+// anchor is the dimension in which rule r is most selective, the one that
+// stands for it in the search's chunk masks: its source prefixes, else
+// its destination prefixes (neither when they include a /0, which every
+// class of its family holds), else its destination ports, else its source
+// ports, else its protocol (in the destination port dimension, whose
+// classes hold it only for packets of that protocol). A rule that names
+// none of them matches every packet of its families: -1, anchored
+// nowhere, searched always.
+func anchor(r firewall.Rule) int {
+	selective := func(ps []netip.Prefix) bool {
+		return len(ps) > 0 && !slices.ContainsFunc(ps, func(p netip.Prefix) bool { return p.Bits() == 0 })
+	}
+	switch {
+	case selective(r.Src):
+		return dimSrc
+	case selective(r.Dst):
+		return dimDst
+	case r.DstPorts != nil:
+		return dimDstPort
+	case r.SrcPorts != nil:
+		return dimSrcPort
+	case r.Protocol != firewall.ProtoAny:
+		return dimDstPort
+	}
+	return -1
+}
+
+// wordMask marks words of a bitmap: bit j of word j/64 for word j.
+type wordMask [words / 64]uint64
+
+func (m *wordMask) set(w int) { m[w/64] |= 1 << (w % 64) }
+
+// anchoredMasks computes Tables.Anchored and Tables.Always. A rule that
+// matches a packet is in the packet's class of every dimension, so in
+// particular in the class of its anchor dimension, whose mask then has
+// the rule's word: skipping words outside the union of the masks loses no
+// match.
+func anchoredMasks(rules []firewall.Rule, sets []bitset) ([][dims]wordMask, wordMask) {
+	var anchored [dims]bitset
+	for d := range anchored {
+		anchored[d] = newBitset(len(rules))
+	}
+	var always wordMask
+	for i, r := range rules {
+		if d := anchor(r); d >= 0 {
+			anchored[d].set(i)
+		} else {
+			always.set(i / 64)
+		}
+	}
+	out := make([][dims]wordMask, len(sets))
+	for id, set := range sets {
+		for w, word := range set {
+			for d := range dims {
+				if word&anchored[d][w] != 0 {
+					out[id][d].set(w)
+				}
+			}
+		}
+	}
+	return out, always
 }
 
 // bitset is a set of rule indexes.

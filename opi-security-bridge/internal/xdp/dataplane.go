@@ -129,14 +129,14 @@ func (d *Dataplane) write(gen uint32, t *Tables) error {
 	if _, err := m.Dports.BatchUpdate(keys, t.DstPorts, nil); err != nil {
 		return fmt.Errorf("destination ports: %w", err)
 	}
-	if err := writeBitmaps(m.Bitmaps, gen, t.Bitmaps); err != nil {
+	if err := writeBitmaps(m.Bitmaps, gen, t.Bitmaps, t.Anchored); err != nil {
 		return fmt.Errorf("bitmaps: %w", err)
 	}
 	if err := d.zeroCounters(gen); err != nil {
 		return err
 	}
 	s := firewallGenSettings{DefaultAction: dpAction(t.DefaultAction), DefaultSlot: t.DefaultSlot, Fingerprint: t.Fingerprint,
-		Chunks: uint32((t.Words + chunk - 1) / chunk)}
+		Chunks: uint32((t.Words + chunk - 1) / chunk), Always: t.Always}
 	copy(s.Count[:], t.Count)
 	copy(s.Drop[:], t.Drop)
 	return m.Settings.Update(gen, &s, ebpf.UpdateAny)
@@ -146,7 +146,7 @@ func (d *Dataplane) write(gen uint32, t *Tables) error {
 // memory a write takes (2 KiB each).
 const bitmapBatch = 1024
 
-func writeBitmaps(m *ebpf.Map, gen uint32, sets []bitset) error {
+func writeBitmaps(m *ebpf.Map, gen uint32, sets []bitset, anchored [][dims]wordMask) error {
 	keys := make([]firewallClassKey, 0, bitmapBatch)
 	vals := make([]firewallBitmap, 0, bitmapBatch)
 	flush := func() error {
@@ -161,6 +161,9 @@ func writeBitmaps(m *ebpf.Map, gen uint32, sets []bitset) error {
 		keys = append(keys, firewallClassKey{Gen: gen, Class: uint32(id)})
 		var v firewallBitmap
 		copy(v.W[:], sets[id])
+		for d := range dims {
+			v.Anchored[d] = anchored[id][d]
+		}
 		vals = append(vals, v)
 		if len(keys) == bitmapBatch {
 			if err := flush(); err != nil {

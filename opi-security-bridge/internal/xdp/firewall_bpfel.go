@@ -14,8 +14,9 @@ import (
 )
 
 type firewallBitmap struct {
-	_ structs.HostLayout
-	W [256]uint64
+	_        structs.HostLayout
+	W        [256]uint64
+	Anchored [4][4]uint64
 }
 
 type firewallClassKey struct {
@@ -37,6 +38,7 @@ type firewallGenSettings struct {
 	Fingerprint   uint64
 	Chunks        uint32
 	Pad           uint32
+	Always        [4]uint64
 	Count         [256]uint64
 	Drop          [256]uint64
 }

@@ -120,6 +120,9 @@ func NewPair(t testing.TB, opts ...Option) *Pair {
 	return p
 }
 
+// startTimeout bounds how long Start waits for charon's VICI socket.
+const startTimeout = 30 * time.Second
+
 // Start runs a charon in namespace ns, with its config, socket and log in a
 // temporary directory, and waits until its VICI socket answers.
 func Start(t testing.TB, ns string, opts ...Option) *Daemon {
@@ -167,7 +170,9 @@ func (d *Daemon) start() {
 	}
 	d.cmd, d.exited = cmd, make(chan struct{})
 	go func() { _ = cmd.Wait(); close(d.exited) }()
-	deadline := time.Now().Add(10 * time.Second)
+	// charon answers in tens of milliseconds; on a loaded CI machine
+	// (load average 12 on 2 cores was seen) a start took over 10 s.
+	deadline := time.Now().Add(startTimeout)
 	for {
 		if c, err := net.Dial("unix", sock); err == nil {
 			c.Close()
@@ -179,7 +184,7 @@ func (d *Daemon) start() {
 		case <-time.After(20 * time.Millisecond):
 		}
 		if time.Now().After(deadline) {
-			d.t.Fatalf("charon in %s: VICI socket %s not up after 10s\n%s", d.NS, sock, d.Log())
+			d.t.Fatalf("charon in %s: VICI socket %s not up after %v\n%s", d.NS, sock, startTimeout, d.Log())
 		}
 	}
 }

@@ -10,7 +10,8 @@
 // set ANDing the four bitmaps: the first set bit is the rule that decides
 // (COUNT rules before it are counted). Any rule set loads, since nothing is
 // precomputed per combination of fields; the price is a walk of
-// rules/64 words per packet, done 8 words per step with bpf_loop.
+// rules/64 words per packet, done 16 words (a chunk) per step with
+// bpf_loop, skipping the words the classes' anchored masks rule out.
 //
 // Every table key carries a generation bit. Userspace writes a new rule set
 // under the inactive generation, then flips `active`: a packet reads the
@@ -31,7 +32,7 @@
  * call per step costs more than the eight ANDs it saves). */
 #define WORDS (MAX_RULES / 64)
 #define CHUNK 16
-#define CHUNKS (WORDS / CHUNK)
+#define CHUNKS (WORDS / CHUNK) /* at most 16: the bits of a chunk mask */
 
 /* Port slots: 65536 ports plus a "no ports" slot (non-first fragments) for
  * each of TCP, UDP and SCTP, then one slot each for any other protocol,
@@ -63,9 +64,18 @@ struct class_key {
 	__u32 class;
 };
 
-/* The rules a class matches, bit i for rule i. */
+/* The rules a class matches, bit i for rule i, and for each dimension
+ * the class may be used in (source, destination, source port, destination
+ * port) the words holding a rule of the class anchored in that dimension
+ * (bit j: word j). Every rule is anchored in the one dimension where it is
+ * most selective (its source prefix, say), or in none (gen_settings.always):
+ * a rule that matches a packet is in its anchor dimension's class, so the
+ * words outside the union of the packet's four masks hold no rule that can
+ * match it, and the search skips them. */
+#define MASK_WORDS (WORDS / 64)
 struct bitmap {
 	__u64 w[WORDS];
+	__u64 anchored[4][MASK_WORDS];
 };
 
 struct gen_settings {
@@ -74,6 +84,7 @@ struct gen_settings {
 	__u64 fingerprint;
 	__u32 chunks;       /* CHUNK-word steps the rule set spans */
 	__u32 pad;
+	__u64 always[MASK_WORDS]; /* words with rules anchored in no dimension */
 	__u64 count[WORDS]; /* bits of the COUNT rules */
 	__u64 drop[WORDS];  /* bits of the DROP rules; other deciding rules ALLOW */
 };
@@ -315,6 +326,7 @@ struct search {
 	__u32 word;    /* the deciding rule's word; WORDS while none */
 	__u32 counted; /* whether COUNT rules matched on the way */
 	__u32 gen;
+	__u64 cand[MASK_WORDS]; /* the words that may hold a matching rule */
 };
 
 /* find_decider ANDs the four bitmaps over one chunk of CHUNK words and
@@ -330,14 +342,29 @@ static long find_decider(__u32 chunk, void *ctx)
 
 	if (chunk >= CHUNKS)
 		return 1;
-	__u32 base = bounded(chunk, CHUNKS - 1) * CHUNK;
+	chunk = bounded(chunk, CHUNKS - 1);
+	/* The chunk's 16 words' bits in the candidate mask. */
+	__u64 cand = (s->cand[bounded(chunk / 4, MASK_WORDS - 1)] >> ((chunk % 4) * CHUNK)) & 0xffff;
+	if (!cand)
+		return 0; /* no rule of this chunk can match the packet */
+	__u32 base = chunk * CHUNK;
 	__u64 *p0 = &s->b0->w[base], *p1 = &s->b1->w[base];
 	__u64 *p2 = &s->b2->w[base], *p3 = &s->b3->w[base];
 	__u64 any = 0;
 
+	/* A word outside the mask ANDs to zero (no rule there matches), so
+	 * skipping it only saves work; a chunk whose every word is a
+	 * candidate is ANDed without the tests. */
+	if (cand == 0xffff) {
 #pragma unroll
-	for (int j = 0; j < CHUNK; j++)
-		any |= p0[j] & p1[j] & p2[j] & p3[j];
+		for (int j = 0; j < CHUNK; j++)
+			any |= p0[j] & p1[j] & p2[j] & p3[j];
+	} else {
+#pragma unroll
+		for (int j = 0; j < CHUNK; j++)
+			if (cand & (1ULL << j))
+				any |= p0[j] & p1[j] & p2[j] & p3[j];
+	}
 	if (!any)
 		return 0;
 
@@ -369,6 +396,8 @@ static long count_word(__u32 w, void *ctx)
 	if (w > s->word || w >= WORDS)
 		return 1;
 	w = bounded(w, WORDS - 1);
+	if (!((s->cand[w / 64] >> (w % 64)) & 1))
+		return 0;
 	__u64 counted = s->b0->w[w] & s->b1->w[w] & s->b2->w[w] & s->b3->w[w] & s->set->count[w];
 	if (w == s->word)
 		counted &= s->first - 1;
@@ -471,6 +500,15 @@ int firewall(struct xdp_md *ctx)
 	if (!s.b3)
 		return finish(gen, action, dslot, bytes);
 
+	__u64 any = 0;
+#pragma unroll
+	for (int k = 0; k < MASK_WORDS; k++) {
+		s.cand[k] = s.b0->anchored[0][k] | s.b1->anchored[1][k] | s.b2->anchored[2][k] |
+			    s.b3->anchored[3][k] | set->always[k];
+		any |= s.cand[k];
+	}
+	if (!any)
+		return finish(gen, action, dslot, bytes);
 	__u32 chunks = set->chunks;
 	if (chunks > CHUNKS)
 		chunks = CHUNKS;
