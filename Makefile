@@ -112,7 +112,7 @@ test/rust: ## Build the Rust messages (prost, offline from Debian's crates) and 
 
 .PHONY: bench
 bench: ## Run every benchmark, side by side per package.
-	@for m in $(MODULES); do (cd $$m && go test -run '^$$' -bench . -benchmem ./...); done
+	@for m in $(MODULES); do (cd $$m && go test -run '^$$' -bench . -benchmem -timeout 60m ./...); done
 
 .PHONY: release-verify release-plan release-tag
 release-verify: ## Check release.yaml against the go.mod files, go.work, the import graph and the Dockerfiles.
