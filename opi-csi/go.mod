@@ -6,6 +6,7 @@ require (
 	github.com/onsi/ginkgo/v2 v2.32.1
 	github.com/onsi/gomega v1.42.1
 	github.com/opi-suite/opi/opi-api v0.1.0
+	github.com/opi-suite/opi/opi-cli v0.1.0
 	github.com/opi-suite/opi/opi-kit v0.1.0
 	github.com/opi-suite/opi/opi-storage-bridge v0.1.0
 	golang.org/x/sys v0.50.0

@@ -12,8 +12,8 @@ import (
 	"github.com/onsi/ginkgo/v2"
 	"github.com/onsi/ginkgo/v2/types"
 	"github.com/onsi/gomega"
-	"github.com/opi-suite/opi/opi-csi/driver"
 	"github.com/opi-suite/opi/opi-csi/dpu"
+	"github.com/opi-suite/opi/opi-csi/driver"
 	"github.com/opi-suite/opi/opi-storage-bridge/storagetest"
 )
 
