@@ -15,8 +15,8 @@ import (
 	"github.com/onsi/ginkgo/v2/types"
 	"github.com/onsi/gomega"
 	pb "github.com/opi-suite/opi/opi-api/storage/v1"
-	"github.com/opi-suite/opi/opi-csi/driver"
 	"github.com/opi-suite/opi/opi-csi/dpu"
+	"github.com/opi-suite/opi/opi-csi/driver"
 	"github.com/opi-suite/opi/opi-storage-bridge/spdk/spdktest"
 	"github.com/opi-suite/opi/opi-storage-bridge/storagetest"
 )

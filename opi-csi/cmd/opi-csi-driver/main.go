@@ -15,8 +15,8 @@ import (
 	"syscall"
 
 	"github.com/opi-suite/opi/opi-cli/client"
-	"github.com/opi-suite/opi/opi-csi/driver"
 	"github.com/opi-suite/opi/opi-csi/dpu"
+	"github.com/opi-suite/opi/opi-csi/driver"
 )
 
 func main() {
