@@ -11,6 +11,7 @@ import (
 
 	pb "github.com/opi-suite/opi/opi-api/storage/v1"
 	"github.com/opi-suite/opi/opi-kit/errdefs"
+	"github.com/opi-suite/opi/opi-storage-bridge/spdk/sim"
 	"github.com/opi-suite/opi/opi-storage-bridge/storagetest"
 )
 
@@ -301,5 +302,63 @@ func checkNothingLeft(t *testing.T, f *fixture) {
 	files, _ := os.ReadDir(f.dir)
 	if len(subs.GetNvmeSubsystems())+len(vols.GetAioVolumes())+len(files) != 0 {
 		t.Fatalf("left: %v %v %v", subs, vols, files)
+	}
+}
+
+func TestEmulatedPCIeFunctionsExposeAVolume(t *testing.T) {
+	for _, tr := range []Transport{NvmePCIe, VirtioBlkPCIe} {
+		t.Run(string(tr), func(t *testing.T) {
+			f := newFixture(t)
+			v, err := f.c.CreateVolume(f.ctx, "pvc", Capacity{Required: MiB})
+			if err != nil {
+				t.Fatal(err)
+			}
+			target := Target{Transport: tr, PCIe: &pb.PcieEndpoint{PhysicalFunction: 1}}
+			for range 2 { // the second is a retry: the same export
+				exp, err := f.c.Expose(f.ctx, v.ID, "node-a", target)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if exp.Transport != tr || (tr == NvmePCIe && exp.DevicePath == "") {
+					t.Fatalf("export %+v: want the transport, and the vfio-user directory of an NVMe function", exp)
+				}
+			}
+			if tr == VirtioBlkPCIe {
+				if _, err := f.h.VirtioBlks.GetVirtioBlk(f.ctx, &pb.GetVirtioBlkRequest{Name: "virtioBlks/" + v.ID}); err != nil {
+					t.Fatal(err)
+				}
+			} else {
+				sub, err := f.h.Nvme.GetNvmeSubsystem(f.ctx, &pb.GetNvmeSubsystemRequest{Name: "nvmeSubsystems/" + v.ID})
+				if err != nil || !sub.GetAllowAnyHost() {
+					t.Fatalf("subsystem %v, %v: want one allowing any host (the DPU's own)", sub, err)
+				}
+			}
+			if err := f.c.Unexpose(f.ctx, v.ID, "node-a"); err != nil {
+				t.Fatal(err)
+			}
+			if err := f.c.DeleteVolume(f.ctx, v.ID); err != nil {
+				t.Fatal(err)
+			}
+			checkNothingLeft(t, f)
+			vbs, _ := f.h.VirtioBlks.ListVirtioBlks(f.ctx, &pb.ListVirtioBlksRequest{})
+			if len(vbs.GetVirtioBlks()) != 0 {
+				t.Fatalf("virtio-blk devices left: %v", vbs)
+			}
+		})
+	}
+}
+
+func TestARefusedAioCreateRemovesItsFile(t *testing.T) {
+	// An SPDK built without AIO: the storage API refuses the volume
+	// after the client made its file.
+	tg := storagetest.Sim(t, sim.WithPollInterval(0), sim.WithoutMethods("bdev_aio_create"))
+	h := storagetest.Start(t, storagetest.Config{Target: tg})
+	dir := t.TempDir()
+	c := New(h.Conn, AioFiles(dir))
+	if _, err := c.CreateVolume(t.Context(), "pvc", Capacity{Required: MiB}); err == nil {
+		t.Fatal("created an AIO volume on an SPDK without AIO")
+	}
+	if files, _ := os.ReadDir(dir); len(files) != 0 {
+		t.Fatalf("files left after the refusal: %v", files)
 	}
 }

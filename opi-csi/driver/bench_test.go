@@ -10,8 +10,8 @@ import (
 
 	"github.com/container-storage-interface/spec/lib/go/csi"
 	pb "github.com/opi-suite/opi/opi-api/storage/v1"
-	"github.com/opi-suite/opi/opi-csi/driver"
 	"github.com/opi-suite/opi/opi-csi/dpu"
+	"github.com/opi-suite/opi/opi-csi/driver"
 	"github.com/opi-suite/opi/opi-kit/server/servertest"
 	"github.com/opi-suite/opi/opi-storage-bridge/bridge"
 	"github.com/opi-suite/opi/opi-storage-bridge/spdk/sim"
