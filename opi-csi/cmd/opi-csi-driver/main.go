@@ -80,6 +80,9 @@ func run(args []string) error {
 		if err != nil {
 			return err
 		}
+		if *addr == "" {
+			return errors.New("the controller needs the storage API: give --storage-addr host:port or set OPI_CSI_STORAGE_ADDR")
+		}
 		conn, err := client.Dial(client.Options{Addr: *addr, CAFile: *ca, CertFile: *cert, KeyFile: *key, Insecure: *insecure})
 		if err != nil {
 			return err
