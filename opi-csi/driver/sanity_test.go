@@ -7,6 +7,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 
@@ -108,6 +109,9 @@ func aioVariant(t *testing.T, name string, h *storagetest.Harness) variant {
 	if err := os.Mkdir(volumes, 0o700); err != nil {
 		t.Fatal(err)
 	}
+	// Should a run fail half-way, leave no mount or loop device behind
+	// (the temporary directory could not be removed either).
+	t.Cleanup(func() { release(t, dir, volumes) })
 	return variant{name: name, volumes: volumes, cfg: serve(t, dir, dpu.New(h.Conn, dpu.AioFiles(volumes)))}
 }
 
@@ -198,6 +202,30 @@ func shortSocket(t *testing.T) string {
 	}
 	t.Cleanup(func() { os.RemoveAll(d) })
 	return filepath.Join(d, "csi.sock")
+}
+
+// release unmounts whatever is mounted under dir and detaches the loop
+// devices of the files in volumes.
+func release(t *testing.T, dir, volumes string) {
+	b, _ := os.ReadFile("/proc/self/mountinfo")
+	var points []string
+	for _, line := range strings.Split(string(b), "\n") {
+		if f := strings.Fields(line); len(f) > 4 && strings.HasPrefix(f[4], dir+"/") {
+			points = append(points, f[4])
+		}
+	}
+	for _, p := range slices.Backward(points) {
+		t.Logf("unmounting %s, left by a failed run", p)
+		_ = exec.Command("umount", p).Run()
+	}
+	files, _ := filepath.Glob(filepath.Join(volumes, "*"))
+	for _, f := range files {
+		out, _ := exec.Command("losetup", "--noheadings", "--output", "NAME", "--associated", f).Output()
+		for _, dev := range strings.Fields(string(out)) {
+			t.Logf("detaching %s, left by a failed run", dev)
+			_ = exec.Command("losetup", "-d", dev).Run()
+		}
+	}
 }
 
 // checkClean fails when csi-sanity's run left a volume file or a loop
