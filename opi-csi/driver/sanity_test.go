@@ -26,7 +26,7 @@ import (
 // (the README lists them): a pattern of the spec's full text.
 var skipped = map[string]string{
 	"should fail when the node does not exist": "the controller keeps no node registry: any node id is a host to allow (its host NQN is derived from the id)",
-	"lvol on .*Node Service":           "logical volumes have no file for the loop attacher; their node path is NVMe/TCP, which this kernel lacks (the AIO runs cover the node)",
+	"lvol on .*Node Service":                   "logical volumes have no file for the loop attacher; their node path is NVMe/TCP, which this kernel lacks (the AIO runs cover the node)",
 }
 
 // nodeMissing says what the node tests need that this machine lacks, or "".
