@@ -269,7 +269,16 @@ func (b *aioBacking) file(id string) string { return filepath.Join(b.dir, id+".i
 
 func (b *aioBacking) volume(v *pb.AioVolume) *Volume {
 	bs := int64(max(v.GetBlockSize(), 512))
-	return &Volume{ID: strings.TrimPrefix(v.GetName(), "aioVolumes/"), Name: v.GetName(), CapacityBytes: int64(v.GetBlockCount()) * bs, File: v.GetFilename()}
+	size := int64(v.GetBlockCount()) * bs
+	if size == 0 {
+		// A volume another client is creating right now is reported before
+		// the backend has opened its file (block_count 0): the file, sized
+		// before the create, says how large it is.
+		if st, err := os.Stat(v.GetFilename()); err == nil {
+			size = st.Size()
+		}
+	}
+	return &Volume{ID: strings.TrimPrefix(v.GetName(), "aioVolumes/"), Name: v.GetName(), CapacityBytes: size, File: v.GetFilename()}
 }
 
 func (b *aioBacking) create(ctx context.Context, c *Client, id string, size int64) (*Volume, error) {
