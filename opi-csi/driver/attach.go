@@ -25,6 +25,14 @@ type Attacher interface {
 	Detach(ctx context.Context, e *dpu.Export, device string) error
 }
 
+// Resizer is implemented by attachers whose device does not see a grown
+// volume by itself: NodeExpandVolume calls Resize before growing the file
+// system. (An NVMe host learns a namespace's new size from the
+// controller's notice; a loop device must be told.)
+type Resizer interface {
+	Resize(ctx context.Context, e *dpu.Export, device string) error
+}
+
 // run runs a command, returning its trimmed output, or an error quoting
 // its standard error.
 func run(ctx context.Context, name string, args ...string) (string, error) {
@@ -65,6 +73,14 @@ func (LoopAttacher) Detach(ctx context.Context, e *dpu.Export, device string) er
 		return err
 	}
 	if _, err := run(ctx, "losetup", "-d", dev); err != nil {
+		return errdefs.Wrap(errdefs.ErrFailedPrecondition, err)
+	}
+	return nil
+}
+
+// Resize makes the loop device take the file's new size.
+func (LoopAttacher) Resize(ctx context.Context, _ *dpu.Export, device string) error {
+	if _, err := run(ctx, "losetup", "--set-capacity", device); err != nil {
 		return errdefs.Wrap(errdefs.ErrFailedPrecondition, err)
 	}
 	return nil

@@ -38,6 +38,9 @@ func checkCapabilities(caps []*csi.VolumeCapability) error {
 		return errdefs.InvalidArgumentf("volume capabilities are required")
 	}
 	for _, c := range caps {
+		if c == nil {
+			return errdefs.InvalidArgumentf("a volume capability is required")
+		}
 		if c.GetAccessMode() == nil {
 			return errdefs.InvalidArgumentf("a volume capability needs an access mode")
 		}

@@ -316,13 +316,23 @@ func (d *Driver) NodeExpandVolume(ctx context.Context, req *csi.NodeExpandVolume
 	if rec == nil {
 		return nil, errdefs.NotFoundf("volume %s is not staged on this node", req.GetVolumeId())
 	}
+	if r, ok := d.cfg.Attacher.(Resizer); ok {
+		if err := r.Resize(ctx, &rec.Export, rec.Device); err != nil {
+			return nil, err
+		}
+	}
 	size, err := deviceSize(rec.Device)
 	if err != nil {
 		return nil, err
 	}
 	if !rec.Block {
-		if _, err := run(ctx, "resize2fs", rec.Device); err != nil {
-			return nil, errdefs.Wrap(errdefs.ErrFailedPrecondition, fmt.Errorf("growing the file system: %w", err))
+		fs, _ := run(ctx, "blkid", "-p", "-s", "TYPE", "-o", "value", rec.Device)
+		grow := []string{"resize2fs", rec.Device}
+		if fs == "xfs" {
+			grow = []string{"xfs_growfs", req.GetVolumePath()} // XFS grows mounted, by mount point
+		}
+		if _, err := run(ctx, grow[0], grow[1:]...); err != nil {
+			return nil, errdefs.Wrap(errdefs.ErrFailedPrecondition, fmt.Errorf("growing the %s file system: %w", fs, err))
 		}
 	}
 	return &csi.NodeExpandVolumeResponse{CapacityBytes: size}, nil

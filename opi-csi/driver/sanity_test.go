@@ -231,12 +231,18 @@ func release(t *testing.T, dir, volumes string) {
 	}
 	files, _ := filepath.Glob(filepath.Join(volumes, "*"))
 	for _, f := range files {
-		out, _ := exec.Command("losetup", "--noheadings", "--output", "NAME", "--associated", f).Output()
-		for _, dev := range strings.Fields(string(out)) {
+		out, _ := loopsOf(f)
+		for _, dev := range strings.Fields(out) {
 			t.Logf("detaching %s, left by a failed run", dev)
 			_ = exec.Command("losetup", "-d", dev).Run()
 		}
 	}
+}
+
+// loopsOf lists the loop devices that map file.
+func loopsOf(file string) (string, error) {
+	out, err := exec.Command("losetup", "--noheadings", "--output", "NAME", "--associated", file).Output()
+	return strings.TrimSpace(string(out)), err
 }
 
 // checkClean fails when csi-sanity's run left a volume file or a loop
