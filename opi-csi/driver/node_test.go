@@ -3,14 +3,14 @@ package driver_test
 import (
 	"io"
 	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
-	"path/filepath"
 	"testing"
 
 	"github.com/container-storage-interface/spec/lib/go/csi"
-	"github.com/opi-suite/opi/opi-csi/driver"
 	"github.com/opi-suite/opi/opi-csi/dpu"
+	"github.com/opi-suite/opi/opi-csi/driver"
 	"golang.org/x/sys/unix"
 )
 
