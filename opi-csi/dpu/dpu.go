@@ -17,9 +17,9 @@ package dpu
 import (
 	"crypto/sha256"
 	"encoding/hex"
-	"sync"
 
 	pb "github.com/opi-suite/opi/opi-api/storage/v1"
+	"github.com/opi-suite/opi/opi-csi/internal/keyed"
 	"google.golang.org/grpc"
 )
 
@@ -31,7 +31,7 @@ type Client struct {
 	virtio  pb.FrontendVirtioBlkServiceClient
 	backing Backing
 	cfg     config
-	locks   keyedMutex
+	locks   keyed.Mutex
 }
 
 // New returns a client of the storage API served on conn that backs
@@ -101,38 +101,3 @@ func (c *Client) HostNQN(nodeID string) string {
 
 // SubsystemNQN is the NQN of the subsystem that exposes volume id.
 func (c *Client) SubsystemNQN(id string) string { return c.cfg.nqnPrefix + ":" + id }
-
-// keyedMutex serialises work per key.
-type keyedMutex struct {
-	mu    sync.Mutex
-	locks map[string]*keyLock
-}
-
-type keyLock struct {
-	sync.Mutex
-	users int
-}
-
-func (k *keyedMutex) lock(key string) func() {
-	k.mu.Lock()
-	if k.locks == nil {
-		k.locks = map[string]*keyLock{}
-	}
-	l := k.locks[key]
-	if l == nil {
-		l = &keyLock{}
-		k.locks[key] = l
-	}
-	l.users++
-	k.mu.Unlock()
-	l.Lock()
-	return func() {
-		l.Unlock()
-		k.mu.Lock()
-		l.users--
-		if l.users == 0 {
-			delete(k.locks, key)
-		}
-		k.mu.Unlock()
-	}
-}

@@ -102,7 +102,7 @@ func subsystemName(id string) string { return "nvmeSubsystems/" + id }
 // is added to the subsystem's hosts. What the call made is deleted again
 // when a later step fails.
 func (c *Client) Expose(ctx context.Context, id, nodeID string, t Target) (_ *Export, err error) {
-	defer c.locks.lock(id)()
+	defer c.locks.Lock(id)()
 	v, err := c.GetVolume(ctx, id)
 	if err != nil {
 		return nil, err
@@ -211,7 +211,7 @@ func (c *Client) setHosts(ctx context.Context, id string, hosts []*pb.NvmeSubsys
 // controller) or the virtio-blk device goes when no node is left. What is
 // already gone is success.
 func (c *Client) Unexpose(ctx context.Context, id, nodeID string) error {
-	defer c.locks.lock(id)()
+	defer c.locks.Lock(id)()
 	sub, err := c.nvme.GetNvmeSubsystem(ctx, &pb.GetNvmeSubsystemRequest{Name: subsystemName(id)})
 	switch err = errgrpc.ToError(err); {
 	case errors.Is(err, errdefs.ErrNotFound):
@@ -249,7 +249,7 @@ func (c *Client) ExposedTo(ctx context.Context, id string) ([]string, error) {
 
 // UnexposeAll withdraws volume id from every node.
 func (c *Client) UnexposeAll(ctx context.Context, id string) error {
-	defer c.locks.lock(id)()
+	defer c.locks.Lock(id)()
 	return c.unexposeAll(ctx, id)
 }
 

@@ -96,7 +96,7 @@ func (c *Client) CreateVolume(ctx context.Context, name string, r Capacity) (*Vo
 		return nil, err
 	}
 	id := VolumeID(name)
-	defer c.locks.lock(id)()
+	defer c.locks.Lock(id)()
 	v, err := c.backing.get(ctx, c, id)
 	switch {
 	case err == nil:
@@ -124,7 +124,7 @@ func (c *Client) DeleteVolume(ctx context.Context, id string) error {
 	if !strings.HasPrefix(id, "csi-") {
 		return nil // never one of ours: nothing to delete
 	}
-	defer c.locks.lock(id)()
+	defer c.locks.Lock(id)()
 	if err := c.unexposeAll(ctx, id); err != nil {
 		return err
 	}
@@ -148,7 +148,7 @@ func (c *Client) ExpandVolume(ctx context.Context, id string, r Capacity) (*Volu
 	if err != nil {
 		return nil, err
 	}
-	defer c.locks.lock(id)()
+	defer c.locks.Lock(id)()
 	v, err := c.GetVolume(ctx, id)
 	if err != nil {
 		return nil, err

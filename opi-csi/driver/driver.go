@@ -11,6 +11,7 @@ import (
 
 	"github.com/container-storage-interface/spec/lib/go/csi"
 	"github.com/opi-suite/opi/opi-csi/dpu"
+	"github.com/opi-suite/opi/opi-csi/internal/keyed"
 	"github.com/opi-suite/opi/opi-kit/errdefs/errgrpc"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
@@ -66,7 +67,7 @@ type Driver struct {
 	csi.UnimplementedControllerServer
 	csi.UnimplementedNodeServer
 	cfg   Config
-	locks keyed
+	locks keyed.Mutex
 }
 
 // New returns a driver serving what cfg says.

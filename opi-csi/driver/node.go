@@ -10,7 +10,6 @@ import (
 	"io"
 	"os"
 	"path/filepath"
-	"sync"
 
 	"github.com/container-storage-interface/spec/lib/go/csi"
 	"github.com/opi-suite/opi/opi-csi/dpu"
@@ -103,7 +102,7 @@ func (d *Driver) NodeStageVolume(ctx context.Context, req *csi.NodeStageVolumeRe
 	if err := checkCapabilities([]*csi.VolumeCapability{req.GetVolumeCapability()}); err != nil {
 		return nil, err
 	}
-	defer d.locks.lock(req.GetVolumeId())()
+	defer d.locks.Lock(req.GetVolumeId())()
 	rec, err := d.readRecord(req.GetVolumeId())
 	if err != nil {
 		return nil, err
@@ -164,7 +163,7 @@ func (d *Driver) NodeUnstageVolume(ctx context.Context, req *csi.NodeUnstageVolu
 	case req.GetStagingTargetPath() == "":
 		return nil, errdefs.InvalidArgumentf("a staging target path is required")
 	}
-	defer d.locks.lock(req.GetVolumeId())()
+	defer d.locks.Lock(req.GetVolumeId())()
 	rec, err := d.readRecord(req.GetVolumeId())
 	if err != nil {
 		return nil, err
@@ -202,7 +201,7 @@ func (d *Driver) NodePublishVolume(ctx context.Context, req *csi.NodePublishVolu
 	if err := checkCapabilities([]*csi.VolumeCapability{req.GetVolumeCapability()}); err != nil {
 		return nil, err
 	}
-	defer d.locks.lock(req.GetVolumeId())()
+	defer d.locks.Lock(req.GetVolumeId())()
 	rec, err := d.readRecord(req.GetVolumeId())
 	if err != nil {
 		return nil, err
@@ -240,7 +239,7 @@ func (d *Driver) NodeUnpublishVolume(ctx context.Context, req *csi.NodeUnpublish
 	case req.GetTargetPath() == "":
 		return nil, errdefs.InvalidArgumentf("a target path is required")
 	}
-	defer d.locks.lock(req.GetVolumeId())()
+	defer d.locks.Lock(req.GetVolumeId())()
 	if err := unmount(req.GetTargetPath()); err != nil {
 		return nil, err
 	}
@@ -336,25 +335,4 @@ func (d *Driver) NodeExpandVolume(ctx context.Context, req *csi.NodeExpandVolume
 		}
 	}
 	return &csi.NodeExpandVolumeResponse{CapacityBytes: size}, nil
-}
-
-// keyed serialises calls per volume.
-type keyed struct {
-	mu sync.Mutex
-	m  map[string]*sync.Mutex
-}
-
-func (k *keyed) lock(key string) func() {
-	k.mu.Lock()
-	if k.m == nil {
-		k.m = map[string]*sync.Mutex{}
-	}
-	l := k.m[key]
-	if l == nil {
-		l = &sync.Mutex{}
-		k.m[key] = l
-	}
-	k.mu.Unlock()
-	l.Lock()
-	return l.Unlock
 }
