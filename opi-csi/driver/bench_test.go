@@ -15,16 +15,26 @@ import (
 	"github.com/opi-suite/opi/opi-kit/server/servertest"
 	"github.com/opi-suite/opi/opi-storage-bridge/bridge"
 	"github.com/opi-suite/opi/opi-storage-bridge/spdk/sim"
+	"github.com/opi-suite/opi/opi-storage-bridge/spdk/spdktest"
 	"github.com/opi-suite/opi/opi-storage-bridge/storagetest"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/credentials/insecure"
 )
 
-// benchBridge is the storage bridge as deployed (bbolt store, SPDK client)
-// over spdk-sim with SPDK's 4 ms RPC poller, so that each SPDK call costs
-// what it costs against spdk_tgt, served through opi-kit's interceptors.
-func benchBridge(b *testing.B) *grpc.ClientConn {
-	tg := storagetest.Sim(b, sim.WithPollInterval(4*time.Millisecond))
+// benchBridge is the storage bridge as deployed (bbolt store, SPDK client),
+// served through opi-kit's interceptors, over target: a real spdk_tgt, or
+// spdk-sim with SPDK's 4 ms RPC poller, so that each SPDK call costs what
+// it costs against spdk_tgt.
+func benchBridge(b *testing.B, target string) *grpc.ClientConn {
+	var tg *storagetest.Target
+	if target == "spdk_tgt" {
+		if _, err := spdktest.Dir(); err != nil || os.Geteuid() != 0 {
+			b.Skipf("no spdk_tgt here (root: %v): %v", os.Geteuid() == 0, err)
+		}
+		tg = storagetest.SPDK(b)
+	} else {
+		tg = storagetest.Sim(b, sim.WithPollInterval(4*time.Millisecond))
+	}
 	br, err := bridge.New(bridge.Config{StateDir: b.TempDir(), SPDKSocket: tg.Socket, Interval: time.Hour})
 	if err != nil {
 		b.Fatal(err)
@@ -72,19 +82,27 @@ var mountRW = &csi.VolumeCapability{
 // BenchmarkCreateVolume times a CSI CreateVolume of a new 64 MiB volume
 // (deleted untimed), through the driver and the bridge over spdk-sim.
 func BenchmarkCreateVolume(b *testing.B) {
-	for _, kind := range []string{"aio", "lvol"} {
-		b.Run(kind, func(b *testing.B) {
-			conn := benchBridge(b)
+	for _, c := range []struct{ kind, target string }{{"aio", "spdk-sim"}, {"lvol", "spdk-sim"}, {"aio", "spdk_tgt"}, {"lvol", "spdk_tgt"}} {
+		b.Run(c.kind+"/"+c.target, func(b *testing.B) {
+			kind := c.kind
+			conn := benchBridge(b, c.target)
 			backing := dpu.AioFiles(b.TempDir())
 			if kind == "lvol" {
 				ctx := b.Context()
 				vols, lvols := pb.NewVolumeServiceClient(conn), pb.NewLogicalVolumeServiceClient(conn)
-				if _, err := vols.CreateMallocVolume(ctx, &pb.CreateMallocVolumeRequest{MallocVolumeId: "base",
-					MallocVolume: &pb.MallocVolume{BlockSize: 512, BlockCount: 1 << 30 / 512}}); err != nil {
+				base := filepath.Join(b.TempDir(), "store.img")
+				if err := os.WriteFile(base, nil, 0o600); err != nil {
+					b.Fatal(err)
+				}
+				if err := os.Truncate(base, 4<<30); err != nil {
+					b.Fatal(err)
+				}
+				if _, err := vols.CreateAioVolume(ctx, &pb.CreateAioVolumeRequest{AioVolumeId: "base",
+					AioVolume: &pb.AioVolume{Filename: base}}); err != nil {
 					b.Fatal(err)
 				}
 				if _, err := lvols.CreateLogicalVolumeStore(ctx, &pb.CreateLogicalVolumeStoreRequest{LogicalVolumeStoreId: "csi",
-					LogicalVolumeStore: &pb.LogicalVolumeStore{Volume: "mallocVolumes/base"}}); err != nil {
+					LogicalVolumeStore: &pb.LogicalVolumeStore{Volume: "aioVolumes/base"}}); err != nil {
 					b.Fatal(err)
 				}
 				backing = dpu.LogicalVolumes("csi", true)
@@ -113,10 +131,16 @@ func BenchmarkCreateVolume(b *testing.B) {
 // AIO volume with the loop attacher: losetup, mkfs.ext4 (the volume is
 // empty) and mount; unstage and delete are untimed. Root only.
 func BenchmarkNodeStage(b *testing.B) {
+	for _, target := range []string{"spdk-sim", "spdk_tgt"} {
+		b.Run(target, func(b *testing.B) { benchNodeStage(b, target) })
+	}
+}
+
+func benchNodeStage(b *testing.B, target string) {
 	if why := nodeMissing(); why != "" {
 		b.Skipf("needs %s", why)
 	}
-	ctrl, node := benchDriver(b, benchBridge(b), dpu.AioFiles(b.TempDir()))
+	ctrl, node := benchDriver(b, benchBridge(b, target), dpu.AioFiles(b.TempDir()))
 	ctx := b.Context()
 	staging := b.TempDir()
 	i := 0
