@@ -94,7 +94,7 @@ build: ## Build every module and put the commands in bin/.
 
 .PHONY: test
 test: ## Test every module with -race.
-	@for m in $(MODULES); do echo "== $$m"; (cd $$m && go test -race -count=1 ./...); done
+	@for m in $(MODULES); do echo "== $$m"; (cd $$m && go test -race -count=1 -timeout 30m ./...); done
 
 # A pattern rule, not a list of targets, so that parsing the Makefile needs
 # no module list; the explicit test/bindings and test/rust take precedence.
@@ -112,7 +112,7 @@ test/rust: ## Build the Rust messages (prost, offline from Debian's crates) and 
 
 .PHONY: bench
 bench: ## Run every benchmark, side by side per package.
-	@for m in $(MODULES); do (cd $$m && go test -run '^$$' -bench . -benchmem ./...); done
+	@for m in $(MODULES); do (cd $$m && go test -run '^$$' -bench . -benchmem -timeout 60m ./...); done
 
 .PHONY: release-verify release-plan release-tag
 release-verify: ## Check release.yaml against the go.mod files, go.work, the import graph and the Dockerfiles.

@@ -10,6 +10,9 @@
 #   scripts/docker-env.sh base-spdk
 #                                make the SPDK base image (debootstrap, cached) if missing and
 #                                print its name (scripts/images.sh, for the opi-spdk image)
+#   scripts/docker-env.sh base-frr
+#                                make the FRR base image (debootstrap, cached) if missing and
+#                                print its name (scripts/images.sh, for the network bridge's image)
 #   scripts/docker-env.sh status say whether the engine answers
 #
 # With DOCKER_HOST already set, or OPI_DOCKER=system, the engine you have is
@@ -54,6 +57,14 @@ base_packages=ca-certificates,strongswan-charon,strongswan-swanctl,libstrongswan
 # starts from a pulled debian:bookworm-slim.
 spdk_base_image=opi-spdk-base:bookworm
 spdk_base_packages=ca-certificates,libaio1,libfuse3-3,libjson-c5,libkeyutils1,libncurses6,libnl-3-200,libnuma1,libssl3,libuuid1,python3,librte-bus-auxiliary23,librte-bus-pci23,librte-bus-vdev23,librte-common-mlx5-23,librte-common-qat23,librte-compressdev23,librte-crypto-ipsec-mb23,librte-crypto-mlx5-23,librte-cryptodev23,librte-dmadev23,librte-eal23,librte-ethdev23,librte-hash23,librte-kvargs23,librte-mbuf23,librte-mempool-ring23,librte-mempool23,librte-meter23,librte-net23,librte-pci23,librte-power23,librte-rcu23,librte-ring23,librte-security23,librte-telemetry23,librte-timer23,librte-vhost23
+# FRR's base, a third one for the network bridge's image, which runs zebra
+# and bgpd beside the bridge: FRR 8.4 with frr-reload.py (frr-pythontools,
+# which brings Python) and iproute2. A base of its own for the same reason
+# as SPDK's: the strongSwan image does not carry FRR and Python.
+# opi-network-bridge/Dockerfile installs the same list with apt where it
+# starts from a pulled debian:bookworm-slim.
+frr_base_image=opi-frr-base:bookworm
+frr_base_packages=ca-certificates,iproute2,frr,frr-pythontools
 
 # The docker.io package's own client (a newer docker first on PATH may lack
 # the legacy builder's defaults or buildx).
@@ -185,6 +196,11 @@ case $cmd in
     make_base "$spdk_base_image" "$spdk_base_packages"
     echo "$spdk_base_image"
     ;;
+  base-frr)
+    use_engine
+    make_base "$frr_base_image" "$frr_base_packages"
+    echo "$frr_base_image"
+    ;;
   down)
     if external; then say "external engine: nothing to stop"; else stop_engine; fi
     ;;
@@ -197,6 +213,6 @@ case $cmd in
     else echo "private dockerd not running"; exit 1; fi
     ;;
   *)
-    die "usage: $0 up|down|env|status|base-spdk"
+    die "usage: $0 up|down|env|status|base-spdk|base-frr"
     ;;
 esac

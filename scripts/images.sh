@@ -13,7 +13,9 @@
 # An image whose Dockerfile copies .build/image/spdk/ (opi-spdk) gets the real
 # SPDK build scripts/spdk.sh finds staged there and starts FROM the SPDK base
 # (scripts/docker-env.sh base-spdk; OPI_SPDK_BASE names another, e.g. a
-# pulled debian:bookworm-slim); without a real SPDK it is skipped. No
+# pulled debian:bookworm-slim); without a real SPDK it is skipped. A
+# Dockerfile with a line "# offline base: base-NAME" starts FROM the base
+# `scripts/docker-env.sh base-NAME` makes (the network bridge's, with FRR). No
 # registry is contacted (the legacy builder, never --pull). Where one can be
 # reached, `docker build -f <module>/Dockerfile .` builds the same images
 # the ordinary way (README.md, "Containers and compose").
@@ -96,6 +98,12 @@ build() {
     fi
     args=(--build-arg "BASE=${OPI_SPDK_BASE:-$(scripts/docker-env.sh base-spdk)}")
   fi
+  # A Dockerfile that names its offline base ("# offline base: base-NAME",
+  # the network bridge's FRR base) starts FROM the one that
+  # `scripts/docker-env.sh base-NAME` makes (debootstrap, cached).
+  local base
+  base=$(sed -n 's/^# offline base: \(base-[a-z0-9-]*\)[[:space:]]*$/\1/p' "${file[$name]}" | head -n 1)
+  if [ -n "$base" ]; then args+=(--build-arg "BASE=$(scripts/docker-env.sh "$base")"); fi
   "$DOCKER" build -q ${target:+--target "$target"} "${args[@]}" -f "${file[$name]}" -t "${ref[$name]}" . >/dev/null
   say "$(printf '%-48s %6s  (%ss)' "${ref[$name]}" "$("$DOCKER" image inspect -f '{{.Size}}' "${ref[$name]}" | numfmt --to=iec)" $((SECONDS - t0)))"
 }

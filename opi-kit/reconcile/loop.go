@@ -107,8 +107,8 @@ func (l *Loop) Kick() {
 	}
 }
 
-// Synced is closed after the first successful pass: a bridge reports itself
-// serving only then, so clients never see intent the backend lacks.
+// Synced is closed after the first successful pass: every stored resource
+// has been checked against the backend since start.
 func (l *Loop) Synced() <-chan struct{} { return l.synced }
 
 // Err returns the result of the last pass (nil before the first).

@@ -16,7 +16,8 @@
 //     backend failed, rolls the intent back, so nothing is left stored.
 //
 // The caller sees success only after step 3 is on disk. A process killed in
-// between leaves a journal entry; Recover, run before serving, finishes it:
+// between leaves a journal entry; Recover, run by the first reconcile pass
+// (the resource reads PENDING until then), finishes it:
 // it replays the backend call (Backend methods must be idempotent) and
 // commits, or undoes the change. So after a restart every acknowledged
 // create exists in store and backend, and nothing is left half made.
@@ -65,6 +66,8 @@ type config struct {
 	parentKind  string
 	refs        func(proto.Message) []Ref
 	backend     any // Backend[T], checked by New
+
+	pendingUntilReplayed bool
 }
 
 type optionFunc func(*config)
@@ -114,6 +117,7 @@ type Collection[T proto.Message] struct {
 	refs        func(proto.Message) []Ref
 	backend     Backend[T]
 	locks       nameLocks
+	verified    verification // what was checked against the backend since start
 }
 
 // Names of the store kinds shared by all collections.
@@ -171,6 +175,7 @@ func New[T proto.Message](s store.Store, kind string, pattern *aip.Pattern, opts
 		}
 		c.backend = b
 	}
+	c.verified.init(cfg.pendingUntilReplayed && c.backend != nil)
 	if err := c.verify(); err != nil {
 		return nil, err
 	}
@@ -225,6 +230,9 @@ func (c *Collection[T]) Get(ctx context.Context, name string) (T, error) {
 		out = m
 		return c.joinStatus(tx, m)
 	})
+	if err == nil {
+		c.overlayStatus(out)
+	}
 	return out, err
 }
 
@@ -270,6 +278,7 @@ func (c *Collection[T]) List(ctx context.Context, parent string, pageSize int32,
 			if err := c.joinStatus(tx, m); err != nil {
 				return err
 			}
+			c.overlayStatus(m)
 			out = append(out, m)
 		}
 		return nil
@@ -277,16 +286,42 @@ func (c *Collection[T]) List(ctx context.Context, parent string, pageSize int32,
 	return out, next, err
 }
 
+// Empty reports whether the collection holds no resource, under any
+// parent: one seek.
+func (c *Collection[T]) Empty(ctx context.Context) (bool, error) {
+	empty := true
+	err := c.store.View(ctx, func(tx store.Tx) error {
+		items, err := tx.List(c.kind, "", "", 1)
+		empty = len(items) == 0
+		return err
+	})
+	return empty, err
+}
+
 // Walk calls fn for every resource of the kind, across all parents, in name
 // order. It reads in pages, each in its own snapshot, so a long reconcile
 // pass does not pin one transaction; fn may write to the collection.
 func (c *Collection[T]) Walk(ctx context.Context, fn func(T) error) error {
-	const page = 256
+	return c.walkPages(ctx, func(page []T) error {
+		for _, m := range page {
+			if err := fn(m); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
+// walkPage is how many resources walkPages reads in one snapshot.
+const walkPage = 256
+
+// walkPages is Walk a page at a time.
+func (c *Collection[T]) walkPages(ctx context.Context, fn func([]T) error) error {
 	after := ""
 	for {
 		var batch []T
 		err := c.store.View(ctx, func(tx store.Tx) error {
-			items, err := tx.List(c.kind, "", after, page)
+			items, err := tx.List(c.kind, "", after, walkPage)
 			for _, it := range items {
 				m, err := c.decode(it.Value)
 				if err != nil {
@@ -303,12 +338,12 @@ func (c *Collection[T]) Walk(ctx context.Context, fn func(T) error) error {
 		if err != nil {
 			return err
 		}
-		for _, m := range batch {
-			if err := fn(m); err != nil {
+		if len(batch) > 0 {
+			if err := fn(batch); err != nil {
 				return err
 			}
 		}
-		if len(batch) < page {
+		if len(batch) < walkPage {
 			return nil
 		}
 	}
@@ -356,6 +391,18 @@ func (c *Collection[T]) joinStatus(tx store.Tx, m T) error {
 	}
 	m.ProtoReflect().Set(c.statusField, protoreflect.ValueOfMessage(st.ProtoReflect()))
 	return nil
+}
+
+// overlayStatus shows a client PENDING in place of a stored status that
+// nobody has checked against the backend since start
+// (PendingUntilReplayed). A replay walk sees the stored one.
+func (c *Collection[T]) overlayStatus(m T) {
+	if c.statusField == nil {
+		return
+	}
+	if st := c.verified.overlay(c.nameOf(m)); st != nil {
+		m.ProtoReflect().Set(c.statusField, protoreflect.ValueOfMessage(st.ProtoReflect()))
+	}
 }
 
 func (c *Collection[T]) readStatus(tx store.Tx, name string) (*commonv1.ResourceStatus, error) {

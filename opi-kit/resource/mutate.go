@@ -226,7 +226,7 @@ func (c *Collection[T]) writePending(tx store.Tx, name string, m T, op byte, jou
 // commit is step 3 on success. It must not be cancelled with the request:
 // the backend already holds the change.
 func (c *Collection[T]) commit(ctx context.Context, name string, m T) error {
-	return c.store.Update(context.WithoutCancel(ctx), func(tx store.Tx) error {
+	err := c.store.Update(context.WithoutCancel(ctx), func(tx store.Tx) error {
 		if err := c.putIntent(tx, name, m); err != nil {
 			return err
 		}
@@ -235,6 +235,10 @@ func (c *Collection[T]) commit(ctx context.Context, name string, m T) error {
 		}
 		return tx.Delete(journalKind, c.journalKey(name))
 	})
+	if err == nil {
+		c.verified.committed(name)
+	}
+	return err
 }
 
 // rollbackCreate is step 3 when the backend refused: nothing stays stored.

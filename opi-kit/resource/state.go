@@ -169,6 +169,11 @@ func (c *Collection[T]) Status(ctx context.Context, name string) (*commonv1.Reso
 	if st == nil && err == nil {
 		st = &commonv1.ResourceStatus{}
 	}
+	if err == nil {
+		if o := c.verified.overlay(name); o != nil {
+			st = o
+		}
+	}
 	return st, err
 }
 
@@ -204,7 +209,7 @@ func (c *Collection[T]) SetStatus(ctx context.Context, name string, state common
 }
 
 // Recover finishes the operations a crash interrupted, oldest name first.
-// Run it (from the bridge's reconciler) before serving and after the
+// Run it (from the bridge's reconcile pass) at start and after the
 // backend comes back. Interrupted creates and updates are completed by
 // calling the backend again; if the backend refuses, the create is removed
 // (it was never acknowledged) and the update rolled back. Interrupted

@@ -384,6 +384,31 @@ func TestUpdates(t *testing.T) {
 		LogicalBridge: &networkv1.LogicalBridge{Name: "logicalBridges/blue", Vni: proto.Uint32(101)},
 		UpdateMask:    &fieldmaskpb.FieldMask{Paths: []string{"vni"}}})
 	code(t, err, codes.InvalidArgument)
+	// The VTEP address can change, to a local one only.
+	_, err = f.lbs.UpdateLogicalBridge(ctx, &networkv1.UpdateLogicalBridgeRequest{
+		LogicalBridge: &networkv1.LogicalBridge{Name: "logicalBridges/blue", VtepIp: "192.0.2.1"},
+		UpdateMask:    &fieldmaskpb.FieldMask{Paths: []string{"vtep_ip"}}})
+	code(t, err, codes.InvalidArgument)
+	got, err := f.lbs.UpdateLogicalBridge(ctx, &networkv1.UpdateLogicalBridgeRequest{
+		LogicalBridge: &networkv1.LogicalBridge{Name: "logicalBridges/blue", VtepIp: vtep.String()},
+		UpdateMask:    &fieldmaskpb.FieldMask{Paths: []string{"vtep_ip"}}})
+	if err != nil || got.GetVtepIp() != vtep.String() {
+		t.Fatalf("update vtep_ip: %v %v", got, err)
+	}
+	// A port moves to another logical bridge.
+	f.lb(t, "red", 200, 200)
+	if _, err := f.ports.CreateBridgePort(ctx, &networkv1.CreateBridgePortRequest{BridgePortId: "p", BridgePort: &networkv1.BridgePort{
+		MacAddress: "02:00:00:00:00:02", Ptype: networkv1.BridgePortType_BRIDGE_PORT_TYPE_ACCESS, LogicalBridges: []string{"logicalBridges/blue"}}}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.ports.UpdateBridgePort(ctx, &networkv1.UpdateBridgePortRequest{
+		BridgePort: &networkv1.BridgePort{Name: "bridgePorts/p", LogicalBridges: []string{"logicalBridges/red"}},
+		UpdateMask: &fieldmaskpb.FieldMask{Paths: []string{"logical_bridges"}}}); err != nil {
+		t.Fatal(err)
+	}
+	if _, ports, _ := f.kernel.Snapshot(); ports["eth2"].Bridges[0].VlanID != 200 {
+		t.Fatalf("the port is on %+v, want VLAN 200", ports["eth2"].Bridges)
+	}
 	ni, err := f.ifs.UpdateNetInterface(ctx, &networkv1.UpdateNetInterfaceRequest{
 		NetInterface: &networkv1.NetInterface{Name: "netInterfaces/eth1", AdminUp: true, Mtu: 9000},
 		UpdateMask:   &fieldmaskpb.FieldMask{Paths: []string{"admin_up", "mtu"}}})

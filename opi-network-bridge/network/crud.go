@@ -56,6 +56,20 @@ func (c crud[T]) list(ctx context.Context, size int32, token string) ([]T, strin
 	return items, next, err
 }
 
+// checkedUpdate computes what m's update would leave, checks it with
+// check before anything changes, and updates.
+func (c crud[T]) checkedUpdate(ctx context.Context, m T, mask *fieldmaskpb.FieldMask, allowMissing bool, check func(T) error) (T, error) {
+	next, err := c.next(ctx, m, mask, allowMissing)
+	if err == nil {
+		err = check(next)
+	}
+	if err != nil {
+		var zero T
+		return zero, err
+	}
+	return c.update(ctx, m, next, mask, allowMissing)
+}
+
 // update applies m per mask; next is the resource as it will be (for the
 // claims of an allow_missing create).
 func (c crud[T]) update(ctx context.Context, m, next T, mask *fieldmaskpb.FieldMask, allowMissing bool) (T, error) {

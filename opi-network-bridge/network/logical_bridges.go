@@ -36,15 +36,7 @@ func (g *Gateway) ListLogicalBridges(ctx context.Context, size int32, token stri
 
 // UpdateLogicalBridge changes a logical bridge's VTEP address.
 func (g *Gateway) UpdateLogicalBridge(ctx context.Context, lb *networkv1.LogicalBridge, mask *fieldmaskpb.FieldMask, allowMissing bool) (*networkv1.LogicalBridge, error) {
-	c := g.lbCRUD()
-	next, err := c.next(ctx, lb, mask, allowMissing)
-	if err != nil {
-		return nil, err
-	}
-	if _, err := g.checkLB(ctx, next); err != nil {
-		return nil, err
-	}
-	return c.update(ctx, lb, next, mask, allowMissing)
+	return g.lbCRUD().checkedUpdate(ctx, lb, mask, allowMissing, func(n *networkv1.LogicalBridge) error { _, err := g.checkLB(ctx, n); return err })
 }
 
 // DeleteLogicalBridge removes a logical bridge and its devices; one that a
@@ -68,14 +60,19 @@ func (g *Gateway) checkLB(ctx context.Context, lb *networkv1.LogicalBridge) (Log
 	if spec.VNI != 0 && !f.VXLAN {
 		return spec, errdefs.FailedPreconditionf("vni: this kernel lacks VXLAN devices (CONFIG_VXLAN)")
 	}
-	if spec.VtepIP.IsValid() {
-		if err := g.checkLocal(ctx, "vtep_ip", spec.VtepIP); err != nil {
-			return spec, err
-		}
-	} else if spec.VNI != 0 && !g.cfg.DefaultVtepIP.IsValid() {
-		return spec, errdefs.FailedPreconditionf("vtep_ip: not set and the bridge has no default VTEP address (--vtep-ip)")
+	return spec, g.checkVtep(ctx, spec.VtepIP, spec.VNI)
+}
+
+// checkVtep checks a VTEP address: one of this gateway's, or, when none is
+// given for a VNI, the bridge's default must exist.
+func (g *Gateway) checkVtep(ctx context.Context, vtep netip.Addr, vni uint32) error {
+	switch {
+	case vtep.IsValid():
+		return g.checkLocal(ctx, "vtep_ip", vtep)
+	case vni != 0 && !g.cfg.DefaultVtepIP.IsValid():
+		return errdefs.FailedPreconditionf("vtep_ip: not set and the bridge has no default VTEP address (--vtep-ip)")
 	}
-	return spec, nil
+	return nil
 }
 
 // checkLocal says whether a is an address of this gateway.

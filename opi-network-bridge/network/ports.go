@@ -41,15 +41,7 @@ func (g *Gateway) ListBridgePorts(ctx context.Context, size int32, token string)
 
 // UpdateBridgePort changes the logical bridges of a port.
 func (g *Gateway) UpdateBridgePort(ctx context.Context, p *networkv1.BridgePort, mask *fieldmaskpb.FieldMask, allowMissing bool) (*networkv1.BridgePort, error) {
-	c := g.portCRUD()
-	next, err := c.next(ctx, p, mask, allowMissing)
-	if err != nil {
-		return nil, err
-	}
-	if err := g.checkPort(next); err != nil {
-		return nil, err
-	}
-	return c.update(ctx, p, next, mask, allowMissing)
+	return g.portCRUD().checkedUpdate(ctx, p, mask, allowMissing, g.checkPort)
 }
 
 // DeleteBridgePort detaches a port's interface and forgets the port; the

@@ -34,15 +34,7 @@ func (g *Gateway) ListSvis(ctx context.Context, size int32, token string) ([]*ne
 
 // UpdateSvi changes an SVI's MAC, addresses or BGP settings.
 func (g *Gateway) UpdateSvi(ctx context.Context, s *networkv1.Svi, mask *fieldmaskpb.FieldMask, allowMissing bool) (*networkv1.Svi, error) {
-	c := g.sviCRUD()
-	next, err := c.next(ctx, s, mask, allowMissing)
-	if err != nil {
-		return nil, err
-	}
-	if err := g.checkSvi(next); err != nil {
-		return nil, err
-	}
-	return c.update(ctx, s, next, mask, allowMissing)
+	return g.sviCRUD().checkedUpdate(ctx, s, mask, allowMissing, g.checkSvi)
 }
 
 // DeleteSvi removes an SVI.

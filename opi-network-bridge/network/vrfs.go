@@ -33,15 +33,7 @@ func (g *Gateway) ListVrfs(ctx context.Context, size int32, token string) ([]*ne
 
 // UpdateVrf changes a VRF's mutable fields.
 func (g *Gateway) UpdateVrf(ctx context.Context, v *networkv1.Vrf, mask *fieldmaskpb.FieldMask, allowMissing bool) (*networkv1.Vrf, error) {
-	c := g.vrfCRUD()
-	next, err := c.next(ctx, v, mask, allowMissing)
-	if err != nil {
-		return nil, err
-	}
-	if _, err := g.checkVrf(ctx, next); err != nil {
-		return nil, err
-	}
-	return c.update(ctx, v, next, mask, allowMissing)
+	return g.vrfCRUD().checkedUpdate(ctx, v, mask, allowMissing, func(n *networkv1.Vrf) error { _, err := g.checkVrf(ctx, n); return err })
 }
 
 // DeleteVrf removes a VRF; one an SVI uses is FailedPrecondition.
@@ -103,14 +95,7 @@ func (g *Gateway) checkVrf(ctx context.Context, v *networkv1.Vrf) (Vrf, error) {
 	if !g.Features().VRF {
 		return spec, errdefs.FailedPreconditionf("this kernel lacks VRF devices (CONFIG_NET_VRF)")
 	}
-	if spec.VtepIP.IsValid() {
-		if err := g.checkLocal(ctx, "vtep_ip", spec.VtepIP); err != nil {
-			return spec, err
-		}
-	} else if spec.VNI != 0 && !g.cfg.DefaultVtepIP.IsValid() {
-		return spec, errdefs.FailedPreconditionf("vtep_ip: not set and the bridge has no default VTEP address (--vtep-ip)")
-	}
-	return spec, nil
+	return spec, g.checkVtep(ctx, spec.VtepIP, spec.VNI)
 }
 
 // kernelVrf is the VRF as the kernel and FRR get it.

@@ -15,6 +15,7 @@ import (
 	"fmt"
 	"log/slog"
 	"path/filepath"
+	"sync"
 	"time"
 
 	pb "github.com/opi-suite/opi/opi-api/storage/v1"
@@ -50,19 +51,36 @@ type Config struct {
 	// Store, when set, is used instead of opening StateDir/intent.db
 	// (benchmarks use an in-memory store to measure the rest).
 	Store store.Store
+
+	// storageOptions are added to the domain's (benchmarks replay as the
+	// bridge did before bulk verification).
+	storageOptions []storage.Option
+	// probeFirst makes Run wait (up to firstProbeWait) for the server's
+	// first health probe before the first pass (Program sets it).
+	probeFirst bool
 }
+
+// firstProbeWait bounds how long the first pass waits for the server's
+// first health probe.
+const firstProbeWait = 2 * time.Second
 
 // Bridge is one storage bridge: its store, domain, backends and
 // reconcile loop.
 type Bridge struct {
-	store   store.Store
-	owned   bool // the store was opened here
-	spdk    *spdk.Client
-	adapter *adapter.Adapter
-	storage *storage.Storage
-	pass    resource.Step
-	loop    *reconcile.Loop
-	logger  *slog.Logger
+	store store.Store
+	owned bool // the store was opened here
+	spdk  *spdk.Client
+	probe *spdk.Client // health's own connection
+	// probed is closed after the first successful health probe; the
+	// first pass waits for it when probeFirst is set.
+	probed     chan struct{}
+	probedOnce sync.Once
+	probeFirst bool
+	adapter    *adapter.Adapter
+	storage    *storage.Storage
+	pass       resource.Step
+	loop       *reconcile.Loop
+	logger     *slog.Logger
 }
 
 // New opens the store (failing fast when another bridge holds it), builds
@@ -81,7 +99,7 @@ func New(cfg Config, opts ...Option) (*Bridge, error) {
 	if cfg.Interval <= 0 {
 		cfg.Interval = time.Minute
 	}
-	b := &Bridge{logger: cfg.Logger, store: cfg.Store}
+	b := &Bridge{logger: cfg.Logger, store: cfg.Store, probed: make(chan struct{}), probeFirst: cfg.probeFirst}
 	if b.store == nil {
 		st, err := store.Open(filepath.Join(cfg.StateDir, "intent.db"))
 		if err != nil {
@@ -94,6 +112,14 @@ func New(cfg Config, opts ...Option) (*Bridge, error) {
 		// SPDK may have restarted empty: forget what it had and replay.
 		spdk.WithReconnectNotify(b.spdkReconnected),
 	}, cfg.SPDKOptions...)...)
+	// Health has a connection of its own: on the shared one its answer
+	// would wait behind a replay's listing of every bdev (megabytes at
+	// 100,000 resources). It is also what notices first that SPDK
+	// restarted, so it kicks the replay too.
+	b.probe = spdk.New(cfg.SPDKSocket, append([]spdk.Option{
+		spdk.WithLogger(cfg.Logger),
+		spdk.WithReconnectNotify(b.spdkReconnected),
+	}, cfg.SPDKOptions...)...)
 	b.adapter = adapter.New(b.spdk, cfg.StateDir)
 	backends := b.adapter.Backends()
 	env := Env{SPDK: b.spdk, Adapter: b.adapter, StateDir: cfg.StateDir, Logger: cfg.Logger}
@@ -101,8 +127,8 @@ func New(cfg Config, opts ...Option) (*Bridge, error) {
 		o.apply(env, &backends)
 	}
 	var err error
-	if b.storage, err = storage.New(b.store, backends,
-		storage.WithAioDirectories(cfg.AioDirs...), storage.WithPrivateDirectory(cfg.StateDir)); err != nil {
+	if b.storage, err = storage.New(b.store, backends, append([]storage.Option{
+		storage.WithAioDirectories(cfg.AioDirs...), storage.WithPrivateDirectory(cfg.StateDir)}, cfg.storageOptions...)...); err != nil {
 		return nil, errors.Join(err, b.Close())
 	}
 	b.pass = b.replay()
@@ -114,6 +140,11 @@ func New(cfg Config, opts ...Option) (*Bridge, error) {
 func (b *Bridge) spdkReconnected() {
 	b.logger.Info("reconnected to SPDK; replaying the intent")
 	b.adapter.Reset()
+	// SPDK may hold nothing now: what the pass has not checked reads
+	// PENDING, not READY.
+	if b.storage != nil {
+		b.storage.Unverify()
+	}
 	if b.loop != nil {
 		b.loop.Kick()
 	}
@@ -124,9 +155,28 @@ func (b *Bridge) spdkReconnected() {
 func (b *Bridge) Storage() *storage.Storage { return b.storage }
 
 // Run runs the reconcile loop until ctx ends.
-func (b *Bridge) Run(ctx context.Context) error { return b.loop.Run(ctx) }
+//
+// Served by Program, the first pass starts once the server's first health
+// probe has answered (or after two seconds): its listings of every bdev
+// and subsystem keep SPDK busy for a while at 100,000 resources, and the
+// bridge reports SERVING from the start, not after them.
+func (b *Bridge) Run(ctx context.Context) error {
+	if b.probeFirst {
+		t := time.NewTimer(firstProbeWait)
+		select {
+		case <-b.probed:
+		case <-t.C:
+		case <-ctx.Done():
+		}
+		t.Stop()
+	}
+	return b.loop.Run(ctx)
+}
 
-// Synced is closed after the first complete reconcile pass.
+// Synced is closed after the first complete reconcile pass: every stored
+// resource has been checked against SPDK (and made again where SPDK
+// lacked it). The bridge serves before that; until then, what the pass
+// has not reached reads PENDING.
 func (b *Bridge) Synced() <-chan struct{} { return b.loop.Synced() }
 
 // Kick asks for a reconcile pass now.
@@ -141,7 +191,7 @@ func (b *Bridge) Reconcile(ctx context.Context) error {
 
 // Close releases SPDK's connection and the store (when New opened it).
 func (b *Bridge) Close() error {
-	err := b.spdk.Close()
+	err := errors.Join(b.spdk.Close(), b.probe.Close())
 	if b.owned {
 		err = errors.Join(err, b.store.Close())
 	}
@@ -149,7 +199,13 @@ func (b *Bridge) Close() error {
 }
 
 // Probe reports whether SPDK answers, so health follows SPDK.
-func (b *Bridge) Probe(ctx context.Context) error { return b.spdk.Healthy(ctx) }
+func (b *Bridge) Probe(ctx context.Context) error {
+	err := b.probe.Healthy(ctx)
+	if err == nil {
+		b.probedOnce.Do(func() { close(b.probed) })
+	}
+	return err
+}
 
 // Services lists the gRPC services for the server, each probed on SPDK.
 func (b *Bridge) Services() []server.Service {

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"path/filepath"
 	"strings"
+	"time"
 
 	"github.com/opi-suite/opi/opi-kit/server"
 	"github.com/opi-suite/opi/opi-storage-bridge/spdk"
@@ -14,9 +15,12 @@ import (
 // Program is the storage bridge's command for server.Main: the shared
 // flags plus --spdk-socket (OPI_SPDK_SOCKET) and --aio-dirs
 // (OPI_AIO_DIRS); Setup builds the bridge with
-// opts, registers its services, and serves only once the first reconcile
-// pass has put the stored intent into the backend, so that clients never
-// see resources SPDK lacks.
+// opts, registers its services and starts the reconcile loop, and the
+// bridge serves at once: health and reads answer while the first pass
+// checks the stored intent against SPDK (one listing per kind) and makes
+// again what SPDK lacks. Until the pass has checked a resource, it reads
+// PENDING; a change a client asks for meanwhile is serialized with the
+// pass per resource, as with any other pass.
 func Program(opts ...Option) server.Program {
 	var socket, aioDirs string
 	return server.Program{
@@ -38,7 +42,7 @@ func Program(opts ...Option) server.Program {
 					dirs = append(dirs, d)
 				}
 			}
-			b, err := New(Config{StateDir: cfg.StateDir, SPDKSocket: socket, Logger: s.Logger(), AioDirs: dirs}, opts...)
+			b, err := New(Config{StateDir: cfg.StateDir, SPDKSocket: socket, Logger: s.Logger(), AioDirs: dirs, probeFirst: true}, opts...)
 			if err != nil {
 				return err
 			}
@@ -47,13 +51,16 @@ func Program(opts ...Option) server.Program {
 				s.AddService(svc)
 			}
 			go func() { _ = b.Run(ctx) }()
-			s.Logger().Info("replaying the stored intent into SPDK before serving", "spdk_socket", socket)
-			select {
-			case <-b.Synced():
-				return nil
-			case <-ctx.Done():
-				return ctx.Err()
-			}
+			s.Logger().Info("serving; checking the stored intent against SPDK (resources read PENDING until checked)", "spdk_socket", socket)
+			go func() {
+				start := time.Now()
+				select {
+				case <-b.Synced():
+					s.Logger().Info("every stored resource checked against SPDK", "took", time.Since(start).Round(time.Millisecond))
+				case <-ctx.Done():
+				}
+			}()
+			return nil
 		},
 	}
 }

@@ -13,6 +13,8 @@ type Option func(*options)
 type options struct {
 	aioDirs    []string
 	privateDir string
+	// replayParallel is 0 for the default (replayParallel).
+	replayParallel int
 }
 
 // WithAioDirectories restricts the files AIO volumes may open to those

@@ -112,7 +112,51 @@ func New(st store.Store, b Backends, opts ...Option) (*Storage, error) {
 		return nil, err
 	}
 	s.wireHooks()
+	// Kinds whose resources stand alone are replayed many at once; the
+	// others one after another, in name order (a volume on a volume of
+	// its own kind, a controller whose transport the first one makes).
+	parallel := s.opts.replayParallel
+	if parallel <= 0 {
+		parallel = replayParallel
+	}
+	for _, k := range []interface{ setReplayParallel(int) }{
+		s.MallocVolumes, s.NullVolumes, s.AioVolumes, s.NvmeSubsystems, s.NvmeNamespaces,
+	} {
+		k.setReplayParallel(parallel)
+	}
 	return s, nil
+}
+
+// replayParallel is how many resources of a kind that stand alone a
+// replay pass sends to the backend at once by default: SPDK answers every
+// request it has read in one poller tick, so 32 creates take about as long
+// as one.
+const replayParallel = 32
+
+// WithReplayParallel sets how many volumes, subsystems or namespaces a
+// replay pass creates at once (default 32); 1 creates them one after
+// another, for a backend that cannot take concurrent creates.
+func WithReplayParallel(n int) Option {
+	return func(o *options) { o.replayParallel = n }
+}
+
+// Unverify makes every resource read PENDING until the next replay pass
+// has checked it against the backend: call it when the backend may have
+// restarted and lost what it held.
+func (s *Storage) Unverify() {
+	s.MallocVolumes.c.Unverify()
+	s.NullVolumes.c.Unverify()
+	s.AioVolumes.c.Unverify()
+	s.LogicalVolumeStores.c.Unverify()
+	s.LogicalVolumes.c.Unverify()
+	s.EncryptedVolumes.c.Unverify()
+	s.QosVolumes.c.Unverify()
+	s.NvmeRemoteControllers.c.Unverify()
+	s.NvmePaths.c.Unverify()
+	s.NvmeSubsystems.c.Unverify()
+	s.NvmeNamespaces.c.Unverify()
+	s.NvmeControllers.c.Unverify()
+	s.VirtioBlks.c.Unverify()
 }
 
 func (s *Storage) newRemote(st store.Store, b Backends) error {
@@ -217,10 +261,14 @@ type Kind[T named] struct {
 	// parent reports NotFound unless the named parent is stored; nil: the
 	// kind is top-level.
 	parent func(ctx context.Context, name string) error
+	// parallel is how many resources a replay pass applies at once.
+	parallel int
 }
 
 func newKind[T named](st store.Store, kind string, p *aip.Pattern, b resource.Backend[T], opts ...resource.Option) (*Kind[T], error) {
-	c, err := resource.New[T](st, kind, p, append(opts, resource.WithBackend[T](b))...)
+	// Every kind is walked by the bridge's replay pass, so a restarted
+	// bridge serves at once and shows PENDING what it has not checked yet.
+	c, err := resource.New[T](st, kind, p, append(opts, resource.WithBackend[T](b), resource.PendingUntilReplayed())...)
 	if err != nil {
 		return nil, err
 	}
@@ -280,18 +328,28 @@ func (k *Kind[T]) Recover(ctx context.Context) error { return k.c.Recover(ctx) }
 // Replay is the replay step of this kind: every stored resource the
 // backend does not hold is created again, and each resource's status
 // records how that went; backend names the backend in those statuses.
+// A backend that implements Presence is read once for the kind (not at
+// all when none is stored), so that what it holds costs no call.
 func (k *Kind[T]) Replay(backend string) resource.Step {
 	return func(ctx context.Context) (int, error) {
 		var present func(T) bool
 		if p, ok := k.backend.(Presence[T]); ok {
-			var err error
-			if present, err = p.Present(ctx); err != nil {
+			empty, err := k.c.Empty(ctx)
+			if err != nil {
 				return 0, err
 			}
+			if !empty {
+				if present, err = p.Present(ctx); err != nil {
+					return 0, err
+				}
+			}
 		}
-		return resource.ReplayStep(k.c, resource.Replayer[T]{Backend: backend, Apply: k.backend.Create, Present: present})(ctx)
+		return resource.ReplayStep(k.c, resource.Replayer[T]{Backend: backend, Apply: k.backend.Create,
+			Present: present, Parallel: k.parallel})(ctx)
 	}
 }
+
+func (k *Kind[T]) setReplayParallel(n int) { k.parallel = n }
 
 // Collection is the kind's intent collection. Writing through it skips
 // the domain's rules; it is there for tools that fill a store in bulk

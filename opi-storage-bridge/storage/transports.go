@@ -2,6 +2,7 @@ package storage
 
 import (
 	"context"
+	"reflect"
 
 	pb "github.com/opi-suite/opi/opi-api/storage/v1"
 	"github.com/opi-suite/opi/opi-kit/errdefs"
@@ -92,19 +93,33 @@ func (d byTransport[T]) Delete(ctx context.Context, m T) error {
 }
 
 // Present asks every registered backend that implements Presence, once
-// each, and answers for a resource from its transport's answer.
+// each (one registered for several transports is asked once), and answers
+// for a resource from its transport's answer.
 func (d byTransport[T]) Present(ctx context.Context) (func(T) bool, error) {
 	present := map[Transport]func(T) bool{}
+	asked := map[any]func(T) bool{}
 	for t, b := range d.backends {
 		p, ok := b.(Presence[T])
 		if !ok {
 			continue
+		}
+		// One backend value (a pointer) registered for several transports
+		// is asked once; others are not compared, which could panic.
+		comparable := reflect.TypeOf(p).Kind() == reflect.Pointer
+		if comparable {
+			if f, ok := asked[p]; ok {
+				present[t] = f
+				continue
+			}
 		}
 		f, err := p.Present(ctx)
 		if err != nil {
 			return nil, err
 		}
 		present[t] = f
+		if comparable {
+			asked[p] = f
+		}
 	}
 	return func(m T) bool {
 		f := present[d.of(m)]

@@ -15,7 +15,9 @@
 # NVMe/TCP I/O with SPDK's own initiator (spdk_nvme_perf, from a one-off
 # container on the compose network) against the listener the bridge made;
 # without it those steps skip, except under CI (CI set), where the suite
-# fails. On failure it prints `ps` and the logs.
+# fails. The network bridge makes an EVPN logical bridge, which its kernel
+# and its FRR (zebra and bgpd in its container) must both realise, again
+# after its container is replaced. On failure it prints `ps` and the logs.
 # It always removes the project and its volumes, and stops the engine if it
 # started it. COMPOSE="docker compose" runs it with Compose v2.
 set -euo pipefail
@@ -26,7 +28,7 @@ DOCKER=${DOCKER:-/usr/bin/docker}
 read -r -a compose_cmd <<<"${COMPOSE:-docker-compose}"
 export COMPOSE_PROJECT_NAME=opi-e2e
 # Empty host ports: Docker picks free ones.
-export OPI_PROVISIONING_PORT= OPI_STORAGE_PORT= OPI_SECURITY_PORT= OPI_STORAGE_SPDK_PORT=
+export OPI_PROVISIONING_PORT= OPI_STORAGE_PORT= OPI_SECURITY_PORT= OPI_STORAGE_SPDK_PORT= OPI_NETWORK_PORT=
 t0=$SECONDS
 
 step() { printf '\n\033[1m== e2e: %s\033[0m (%ss)\n' "$*" $((SECONDS - t0)); }
@@ -91,8 +93,9 @@ opi() { scripts/stack.sh opi "$@"; }
 serves() { opi --addr "$1" health "$2" </dev/null >/dev/null 2>&1; }
 
 # expect WHAT NEEDLE -- ARGS...: run the CLI and require NEEDLE in its output.
+# The output stays in $out for further checks.
 expect() {
-  local what=$1 needle=$2 out
+  local what=$1 needle=$2
   shift 3
   echo "\$ opi $*"
   if ! out=$(opi "$@" 2>&1 <"${stdin:-/dev/null}"); then echo "$out"; fail "$what: opi $* failed"; fi
@@ -104,7 +107,7 @@ expect() {
 }
 
 step "wait for health"
-wait_healthy provisioning storage-bridge strongswan security-bridge
+wait_healthy provisioning storage-bridge strongswan security-bridge network-bridge
 
 step "provisioning: inventory"
 expect "inventory" '"hostname"' -- --addr provisioning:50051 inventory get -o json
@@ -218,5 +221,74 @@ stdin=$rules expect "firewall policy" firewallPolicies/edge -- --addr security-b
 expect "firewall policy stats" default_action -- --addr security-bridge:50051 firewall policy stats edge -o json
 opi --addr security-bridge:50051 firewall policy delete edge </dev/null >/dev/null || fail "firewall policy delete"
 rm -f "$rules"
+
+# until WHAT SECONDS CMD...: run CMD every half second until it succeeds.
+until_ok() {
+  local what=$1 n=$(($2 * 2)) i
+  shift 2
+  for ((i = 0; i < n; i++)); do "$@" && return 0; sleep 0.5; done
+  fail "$what: not so after $((n / 2)) s"
+}
+
+# The network bridge's EVPN gateway: a logical bridge is READY only when
+# both of its components have applied it: the kernel (bridge lb100 and
+# VXLAN device vx100 in the container's namespace) and FRR, whose
+# component reads APPLIED only once zebra has learnt VNI 100 from that
+# VXLAN device. zebra is asked directly too.
+net=(--addr network-bridge:50051 network)
+# lb_ready: the logical bridge READY, its components kernel and frr APPLIED.
+lb_ready() {
+  local out
+  out=$(opi "${net[@]}" logical-bridge get blue -o json </dev/null 2>&1 | tr -d ' \n') || return 1
+  grep -qF '"status":{"state":"RESOURCE_STATE_READY"' <<<"$out" &&
+    grep -qF '{"name":"kernel","state":"COMPONENT_STATE_APPLIED"}' <<<"$out" &&
+    grep -qF '{"name":"frr","state":"COMPONENT_STATE_APPLIED"}' <<<"$out"
+}
+# zebra_vni [absent]: zebra in the bridge's container knows VNI 100 on vx100 (or does not).
+zebra_vni() {
+  local out
+  out=$("$DOCKER" exec "$(compose ps -q network-bridge)" vtysh -c 'show evpn vni json' 2>&1) || return 1
+  if [ "${1:-}" = absent ]; then
+    if grep -q '"vni":100\b' <<<"$out"; then return 1; fi
+  else
+    tr -d ' \n' <<<"$out" | grep -qF '"vni":100,"type":"L2","vxlanIf":"vx100"'
+  fi
+}
+network_checks() {
+  echo "\$ opi ${net[*]} logical-bridge get blue -o json   (until READY)"
+  until_ok "logical bridge blue READY with kernel and frr APPLIED" 30 lb_ready
+  echo "logicalBridges/blue: RESOURCE_STATE_READY, kernel COMPONENT_STATE_APPLIED, frr COMPONENT_STATE_APPLIED"
+  passed=$((passed + 1))
+  until_ok "zebra knows VNI 100 on vx100" 10 zebra_vni
+  echo "zebra: VNI 100 (L2) on vx100"
+  passed=$((passed + 1))
+  # The kernel's devices, read through the API: lb100, and vx100 in it (its
+  # MASTER column).
+  expect "the bridge lb100" netInterfaces/lb100 -- "${net[@]}" interface list
+  grep -qE '^netInterfaces/vx100[[:space:]]+vxlan\b.*[[:space:]]lb100[[:space:]]' <<<"$out" || fail "no VXLAN device vx100 in lb100 in the interface list"
+  passed=$((passed + 1))
+}
+
+step "network: an EVPN logical bridge (VLAN 100, VNI 100) on the kernel and FRR"
+expect "the network API" SERVING -- --addr network-bridge:50051 health opi.network.v1.LogicalBridgeService
+expect "logical bridge" logicalBridges/blue -- "${net[@]}" logical-bridge create blue --vlan-id 100 --vni 100 -o json
+network_checks
+
+step "network: the bridge's container is replaced (new namespace, FRR from its base); the intent is realised again"
+old=$(compose ps -q network-bridge)
+compose rm -s -f network-bridge
+compose up -d network-bridge
+[ "$(compose ps -q network-bridge)" != "$old" ] || fail "the network-bridge container was not replaced"
+wait_healthy network-bridge
+network_checks
+
+step "network: delete"
+opi "${net[@]}" logical-bridge delete blue </dev/null >/dev/null || fail "logical-bridge delete"
+if opi "${net[@]}" logical-bridge get blue </dev/null >/dev/null 2>&1; then fail "logical bridge blue still there after delete"; fi
+gone() { ! opi "${net[@]}" interface list </dev/null | grep -qE 'netInterfaces/(vx100|lb100)\b'; }
+until_ok "vx100 and lb100 removed" 10 gone
+until_ok "zebra forgets VNI 100" 20 zebra_vni absent
+echo "deleted: no lb100, no vx100, no VNI 100 in zebra"
+passed=$((passed + 1))
 
 step "compose down"

@@ -157,6 +157,36 @@ func (s *system) startBridge() {
 	s.t.Cleanup(func() { conn.Close() })
 }
 
+// waitSettled waits until the bridge's first pass has checked every
+// volume and namespace against SPDK: a restarted bridge serves at once,
+// and reads PENDING what the pass has not reached yet (or an interrupted
+// create it has not finished).
+func (s *system) waitSettled() {
+	s.t.Helper()
+	ctx := context.Background()
+	waitFor(s.t, "every volume and namespace checked by the first pass", func() bool {
+		vols, err := s.vols().ListMallocVolumes(ctx, &pb.ListMallocVolumesRequest{PageSize: 1000})
+		if err != nil {
+			return false
+		}
+		nss, err := s.nvme().ListNvmeNamespaces(ctx, &pb.ListNvmeNamespacesRequest{Parent: "nvmeSubsystems/sub1", PageSize: 1000})
+		if err != nil {
+			return false
+		}
+		for _, v := range vols.GetMallocVolumes() {
+			if v.GetStatus().GetState() == commonv1.ResourceState_RESOURCE_STATE_PENDING {
+				return false
+			}
+		}
+		for _, n := range nss.GetNvmeNamespaces() {
+			if n.GetStatus().GetState() == commonv1.ResourceState_RESOURCE_STATE_PENDING {
+				return false
+			}
+		}
+		return true
+	})
+}
+
 func (s *system) nvme() pb.FrontendNvmeServiceClient { return pb.NewFrontendNvmeServiceClient(s.conn) }
 func (s *system) vols() pb.VolumeServiceClient       { return pb.NewVolumeServiceClient(s.conn) }
 
@@ -220,7 +250,8 @@ func TestBridgeRestartReloadsItsIntentAndSPDKRestartTooReplays(t *testing.T) {
 	s.bridge.stop(syscall.SIGTERM)
 	s.sim.stop(syscall.SIGTERM)
 	s.startSim()
-	s.startBridge() // serves only after the replay
+	s.startBridge() // serves at once
+	s.waitSettled()
 	bdevs, ns := s.spdkState()
 	if !bdevs["malloc-vol1"] || !ns["nqn.2022-09.io.opi:sub1"]["malloc-vol1"] {
 		t.Errorf("after both restarted SPDK lacks the intent: bdevs %v, namespaces %v", bdevs, ns)
@@ -272,6 +303,7 @@ func TestSIGKILLInTheMiddleOfABatchLeavesNothingHalfMade(t *testing.T) {
 	t.Logf("%d of %d creates acknowledged before SIGKILL", len(acked), n)
 	mu.Unlock()
 	s.startBridge()
+	s.waitSettled()
 
 	bdevs, ns := s.spdkState()
 	for i := range acked {

@@ -3,6 +3,8 @@ package adapter
 import (
 	"context"
 	"fmt"
+	"strings"
+	"sync"
 
 	pb "github.com/opi-suite/opi/opi-api/storage/v1"
 	"github.com/opi-suite/opi/opi-kit/errdefs"
@@ -135,36 +137,52 @@ func (b NvmeNamespaces) delete(ctx context.Context, nqn string, m *pb.NvmeNamesp
 }
 
 // Present lists SPDK's subsystems once and reports, from that listing,
-// whether a namespace is there (storage.ChildPresence).
+// whether a namespace is there (storage.ChildPresence). SPDK reports a
+// logical volume's namespace under the volume's own name, not the alias
+// the bridge uses: the bdevs are listed, once, only when such a namespace
+// is met.
 func (b NvmeNamespaces) Present(ctx context.Context) (func(*pb.NvmeSubsystem, *pb.NvmeNamespace) bool, error) {
 	subs, err := listSubsystems(ctx, b.C)
 	if err != nil {
 		return nil, err
 	}
-	bdevs, err := listBdevs(ctx, b.C)
-	if err != nil {
-		return nil, err
-	}
-	names := map[string]string{} // alias -> the name SPDK reports
-	for _, bd := range bdevs {
-		for _, a := range bd.Aliases {
-			names[a] = bd.Name
+	var (
+		once  sync.Once
+		names map[string]string // alias -> the name SPDK reports
+	)
+	canonical := func(bdev string) string {
+		if !strings.Contains(bdev, "/") {
+			return bdev // not an alias
 		}
+		once.Do(func() {
+			bdevs, err := listBdevs(ctx, b.C)
+			if err != nil {
+				return // the alias stays, nothing matches: the creates converge
+			}
+			names = map[string]string{}
+			for _, bd := range bdevs {
+				for _, a := range bd.Aliases {
+					names[a] = bd.Name
+				}
+			}
+		})
+		if name, ok := names[bdev]; ok {
+			return name
+		}
+		return bdev
 	}
 	return func(s *pb.NvmeSubsystem, m *pb.NvmeNamespace) bool {
 		sub, ok := subs[s.GetNqn()]
-		return ok && hasNamespace(sub, m, names)
+		return ok && hasNamespace(sub, m, canonical)
 	}, nil
 }
 
-func hasNamespace(sub nvmfSubsystem, m *pb.NvmeNamespace, names map[string]string) bool {
+func hasNamespace(sub nvmfSubsystem, m *pb.NvmeNamespace, canonical func(string) string) bool {
 	bdev, err := BdevName(m.GetVolume())
 	if err != nil {
 		return false
 	}
-	if name, ok := names[bdev]; ok {
-		bdev = name
-	}
+	bdev = canonical(bdev)
 	for _, ns := range sub.Namespaces {
 		if ns.is(bdev, m.GetNsid()) {
 			return true

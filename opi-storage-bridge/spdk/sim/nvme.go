@@ -321,7 +321,7 @@ func (st *state) addNamespaceBdev(c *nvmeCtrlr, ns *namespace) {
 	// The namespace UUID is the target bdev's; the sim's two views of one
 	// device share it, so register the initiator's bdev without the check
 	// (spdk_tgt cannot: README, known difference D2).
-	st.bdevs = append(st.bdevs, b)
+	st.register(b)
 	c.bdevs[ns.nsid] = b
 	st.examine(b)
 }

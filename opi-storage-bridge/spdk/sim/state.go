@@ -3,6 +3,7 @@ package sim
 import (
 	"crypto/rand"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/opi-suite/opi/opi-storage-bridge/spdk"
@@ -12,6 +13,7 @@ import (
 // models. All access is under Sim.mu.
 type state struct {
 	bdevs        []*bdev // registration order, as SPDK's global bdev list
+	bdevIndex    bdevIndex
 	mallocCount  int
 	lvstores     []*lvstore
 	passthrus    []*vbdevConfig
@@ -45,6 +47,7 @@ type claim struct {
 
 // bdev is one registered block device.
 type bdev struct {
+	seq          uint64 // registration order, for lookups through the index
 	name         string
 	aliases      []string
 	uuid         string
@@ -72,27 +75,92 @@ func (st *state) lookupBdev(name string) *bdev {
 	if name == "" {
 		return nil
 	}
-	for _, b := range st.bdevs {
-		// The UUID is an alias too, in SPDK.
-		if b.name == name || equalFoldASCII(b.uuid, name) {
-			return b
-		}
-		for _, a := range b.aliases {
-			if a == name {
-				return b
-			}
-		}
+	// The UUID is an alias too, in SPDK. Of a name and a UUID matching
+	// different bdevs, the one registered first wins, as a scan of the
+	// global list would find it.
+	byName := st.bdevIndex.names[name]
+	if u := st.bdevIndex.uuids[lowerASCII(name)]; len(u) > 0 && (byName == nil || u[0].seq < byName.seq) {
+		return u[0]
+	}
+	return byName
+}
+
+func (st *state) bdevByUUID(uuid string) *bdev {
+	if u := st.bdevIndex.uuids[lowerASCII(uuid)]; uuid != "" && len(u) > 0 {
+		return u[0]
 	}
 	return nil
 }
 
-func (st *state) bdevByUUID(uuid string) *bdev {
-	for _, b := range st.bdevs {
-		if b.uuid != "" && equalFoldASCII(b.uuid, uuid) {
-			return b
+// bdevIndex finds bdevs by name, alias and UUID without a scan of every
+// bdev (spdk_tgt keeps a tree): at 100,000 bdevs a scan per create made
+// filling the sim quadratic.
+type bdevIndex struct {
+	seq   uint64
+	names map[string]*bdev   // name and aliases
+	uuids map[string][]*bdev // lower-case UUID -> bdevs, registration order (an initiator's view shares its target's)
+}
+
+// register appends b to the global list and indexes it.
+func (st *state) register(b *bdev) {
+	ix := &st.bdevIndex
+	if ix.names == nil {
+		ix.names, ix.uuids = map[string]*bdev{}, map[string][]*bdev{}
+	}
+	ix.seq++
+	b.seq = ix.seq
+	st.bdevs = append(st.bdevs, b)
+	for _, n := range append([]string{b.name}, b.aliases...) {
+		if _, taken := ix.names[n]; !taken {
+			ix.names[n] = b
 		}
 	}
-	return nil
+	if b.uuid != "" {
+		u := lowerASCII(b.uuid)
+		ix.uuids[u] = append(ix.uuids[u], b)
+	}
+}
+
+// unindex removes b from the index.
+func (st *state) unindex(b *bdev) {
+	ix := &st.bdevIndex
+	for _, n := range append([]string{b.name}, b.aliases...) {
+		if ix.names[n] == b {
+			delete(ix.names, n)
+			// Another bdev with that name or alias (only through the
+			// unchecked initiator path) takes its place.
+			for _, x := range st.bdevs {
+				if x != b && (x.name == n || slices.Contains(x.aliases, n)) {
+					ix.names[n] = x
+					break
+				}
+			}
+		}
+	}
+	if b.uuid != "" {
+		u := lowerASCII(b.uuid)
+		list := slices.DeleteFunc(ix.uuids[u], func(x *bdev) bool { return x == b })
+		if len(list) == 0 {
+			delete(ix.uuids, u)
+		} else {
+			ix.uuids[u] = list
+		}
+	}
+}
+
+func lowerASCII(s string) string {
+	for i := 0; i < len(s); i++ {
+		if 'A' <= s[i] && s[i] <= 'Z' {
+			b := []byte(s)
+			for j := i; j < len(b); j++ {
+				if 'A' <= b[j] && b[j] <= 'Z' {
+					b[j] += 'a' - 'A'
+				}
+			}
+			return string(b)
+		}
+	}
+	return s
 }
 
 // addBdev registers b like spdk_bdev_register: names, aliases and the UUID
@@ -109,7 +177,7 @@ func (st *state) addBdev(b *bdev) error {
 	} else if st.bdevByUUID(b.uuid) != nil {
 		return errnoErr(eEXIST)
 	}
-	st.bdevs = append(st.bdevs, b)
+	st.register(b)
 	st.examine(b)
 	return nil
 }
@@ -130,6 +198,7 @@ func (st *state) removeBdev(b *bdev) {
 		return
 	}
 	st.bdevs = append(st.bdevs[:idx], st.bdevs[idx+1:]...)
+	st.unindex(b)
 	if v := st.lvolOf(b); v != nil {
 		for i, x := range v.lvs.lvols {
 			if x == v {

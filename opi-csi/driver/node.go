@@ -1,0 +1,338 @@
+package driver
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+
+	"github.com/container-storage-interface/spec/lib/go/csi"
+	"github.com/opi-suite/opi/opi-csi/dpu"
+	"github.com/opi-suite/opi/opi-kit/errdefs"
+	"golang.org/x/sys/unix"
+)
+
+// staged is the node's record of a staged volume, kept in the state
+// directory from before the attach until after the detach, so that an
+// unstage (also after the node plugin restarted, also of a stage that
+// failed half-way) knows what to undo.
+type staged struct {
+	VolumeID    string     `json:"volumeId"`
+	StagingPath string     `json:"stagingPath"`
+	Block       bool       `json:"block"`
+	Device      string     `json:"device,omitempty"`
+	Export      dpu.Export `json:"export"`
+}
+
+func (d *Driver) recordPath(volumeID string) string {
+	sum := sha256.Sum256([]byte(volumeID))
+	return filepath.Join(d.cfg.StateDir, hex.EncodeToString(sum[:16])+".json")
+}
+
+func (d *Driver) readRecord(volumeID string) (*staged, error) {
+	b, err := os.ReadFile(d.recordPath(volumeID))
+	if errors.Is(err, os.ErrNotExist) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, errdefs.Wrap(errdefs.ErrInternal, err)
+	}
+	var s staged
+	if err := json.Unmarshal(b, &s); err != nil {
+		return nil, errdefs.Internalf("the record of volume %s is unreadable: %v", volumeID, err)
+	}
+	return &s, nil
+}
+
+// writeRecord writes s atomically (a crash leaves the old record or the
+// new one).
+func (d *Driver) writeRecord(s *staged) error {
+	b, err := json.Marshal(s)
+	if err != nil {
+		return errdefs.Wrap(errdefs.ErrInternal, err)
+	}
+	if err := os.MkdirAll(d.cfg.StateDir, 0o700); err != nil {
+		return errdefs.Wrap(errdefs.ErrFailedPrecondition, err)
+	}
+	tmp := d.recordPath(s.VolumeID) + ".tmp"
+	if err := os.WriteFile(tmp, b, 0o600); err != nil {
+		return errdefs.Wrap(errdefs.ErrFailedPrecondition, err)
+	}
+	if err := os.Rename(tmp, d.recordPath(s.VolumeID)); err != nil {
+		return errdefs.Wrap(errdefs.ErrFailedPrecondition, err)
+	}
+	return nil
+}
+
+// NodeGetCapabilities: staging, stats, and expansion where volumes grow.
+func (d *Driver) NodeGetCapabilities(context.Context, *csi.NodeGetCapabilitiesRequest) (*csi.NodeGetCapabilitiesResponse, error) {
+	rpcs := []csi.NodeServiceCapability_RPC_Type{
+		csi.NodeServiceCapability_RPC_STAGE_UNSTAGE_VOLUME,
+		csi.NodeServiceCapability_RPC_GET_VOLUME_STATS,
+	}
+	if d.expandable() {
+		rpcs = append(rpcs, csi.NodeServiceCapability_RPC_EXPAND_VOLUME)
+	}
+	caps := make([]*csi.NodeServiceCapability, len(rpcs))
+	for i, t := range rpcs {
+		caps[i] = &csi.NodeServiceCapability{Type: &csi.NodeServiceCapability_Rpc{Rpc: &csi.NodeServiceCapability_RPC{Type: t}}}
+	}
+	return &csi.NodeGetCapabilitiesResponse{Capabilities: caps}, nil
+}
+
+// NodeGetInfo names the node, its attach limit and its topology.
+func (d *Driver) NodeGetInfo(context.Context, *csi.NodeGetInfoRequest) (*csi.NodeGetInfoResponse, error) {
+	return &csi.NodeGetInfoResponse{NodeId: d.cfg.NodeID, MaxVolumesPerNode: d.cfg.MaxVolumesPerNode, AccessibleTopology: d.topology()}, nil
+}
+
+// NodeStageVolume attaches the exported volume and, for a file system,
+// formats it if empty and mounts it on the staging path.
+func (d *Driver) NodeStageVolume(ctx context.Context, req *csi.NodeStageVolumeRequest) (_ *csi.NodeStageVolumeResponse, err error) {
+	switch {
+	case req.GetVolumeId() == "":
+		return nil, errdefs.InvalidArgumentf("a volume id is required")
+	case req.GetStagingTargetPath() == "":
+		return nil, errdefs.InvalidArgumentf("a staging target path is required")
+	}
+	if err := checkCapabilities([]*csi.VolumeCapability{req.GetVolumeCapability()}); err != nil {
+		return nil, err
+	}
+	defer d.locks.Lock(req.GetVolumeId())()
+	rec, err := d.readRecord(req.GetVolumeId())
+	if err != nil {
+		return nil, err
+	}
+	block := req.GetVolumeCapability().GetBlock() != nil
+	if rec != nil && (rec.StagingPath != req.GetStagingTargetPath() || rec.Block != block) {
+		return nil, errdefs.AlreadyExistsf("volume %s is staged at %s (block %v)", req.GetVolumeId(), rec.StagingPath, rec.Block)
+	}
+	exp, err := dpu.ExportFromContext(req.GetPublishContext())
+	if err != nil {
+		return nil, err
+	}
+	fresh := rec == nil
+	if fresh {
+		rec = &staged{VolumeID: req.GetVolumeId(), StagingPath: req.GetStagingTargetPath(), Block: block, Export: *exp}
+		if err := d.writeRecord(rec); err != nil {
+			return nil, err
+		}
+	}
+	// A stage that fails undoes itself when this call began it; a retried
+	// one leaves the rest to the unstage the CO will send.
+	defer func() {
+		if err != nil && fresh {
+			_ = d.unstage(context.WithoutCancel(ctx), rec)
+		}
+	}()
+	dev, err := d.cfg.Attacher.Attach(ctx, exp)
+	if err != nil {
+		return nil, err
+	}
+	if rec.Device != dev {
+		rec.Device = dev
+		if err := d.writeRecord(rec); err != nil {
+			return nil, err
+		}
+	}
+	if block {
+		return &csi.NodeStageVolumeResponse{}, nil
+	}
+	if err := os.MkdirAll(rec.StagingPath, 0o750); err != nil {
+		return nil, errdefs.Wrap(errdefs.ErrFailedPrecondition, err)
+	}
+	if m, err := mounted(rec.StagingPath); err != nil || m {
+		return &csi.NodeStageVolumeResponse{}, err
+	}
+	mnt := req.GetVolumeCapability().GetMount()
+	if err := formatAndMount(ctx, dev, rec.StagingPath, mnt.GetFsType(), mnt.GetMountFlags()); err != nil {
+		return nil, err
+	}
+	return &csi.NodeStageVolumeResponse{}, nil
+}
+
+// NodeUnstageVolume unmounts and detaches; what is not staged is success.
+func (d *Driver) NodeUnstageVolume(ctx context.Context, req *csi.NodeUnstageVolumeRequest) (*csi.NodeUnstageVolumeResponse, error) {
+	switch {
+	case req.GetVolumeId() == "":
+		return nil, errdefs.InvalidArgumentf("a volume id is required")
+	case req.GetStagingTargetPath() == "":
+		return nil, errdefs.InvalidArgumentf("a staging target path is required")
+	}
+	defer d.locks.Lock(req.GetVolumeId())()
+	rec, err := d.readRecord(req.GetVolumeId())
+	if err != nil {
+		return nil, err
+	}
+	if rec == nil {
+		return &csi.NodeUnstageVolumeResponse{}, unmount(req.GetStagingTargetPath())
+	}
+	return &csi.NodeUnstageVolumeResponse{}, d.unstage(ctx, rec)
+}
+
+func (d *Driver) unstage(ctx context.Context, rec *staged) error {
+	if err := unmount(rec.StagingPath); err != nil {
+		return err
+	}
+	if err := d.cfg.Attacher.Detach(ctx, &rec.Export, rec.Device); err != nil {
+		return err
+	}
+	if err := os.Remove(d.recordPath(rec.VolumeID)); err != nil && !errors.Is(err, os.ErrNotExist) {
+		return errdefs.Wrap(errdefs.ErrFailedPrecondition, err)
+	}
+	return nil
+}
+
+// NodePublishVolume bind-mounts the staged file system (or the device,
+// for a block volume) on the target path.
+func (d *Driver) NodePublishVolume(ctx context.Context, req *csi.NodePublishVolumeRequest) (*csi.NodePublishVolumeResponse, error) {
+	switch {
+	case req.GetVolumeId() == "":
+		return nil, errdefs.InvalidArgumentf("a volume id is required")
+	case req.GetTargetPath() == "":
+		return nil, errdefs.InvalidArgumentf("a target path is required")
+	case req.GetStagingTargetPath() == "":
+		return nil, errdefs.InvalidArgumentf("a staging target path is required: the driver stages volumes")
+	}
+	if err := checkCapabilities([]*csi.VolumeCapability{req.GetVolumeCapability()}); err != nil {
+		return nil, err
+	}
+	defer d.locks.Lock(req.GetVolumeId())()
+	rec, err := d.readRecord(req.GetVolumeId())
+	if err != nil {
+		return nil, err
+	}
+	if rec == nil || rec.StagingPath != req.GetStagingTargetPath() {
+		return nil, errdefs.FailedPreconditionf("volume %s is not staged at %s", req.GetVolumeId(), req.GetStagingTargetPath())
+	}
+	target := req.GetTargetPath()
+	if m, err := mounted(target); err != nil || m {
+		return &csi.NodePublishVolumeResponse{}, err
+	}
+	src := rec.StagingPath
+	if rec.Block {
+		src = rec.Device
+		if err := os.MkdirAll(filepath.Dir(target), 0o750); err != nil {
+			return nil, errdefs.Wrap(errdefs.ErrFailedPrecondition, err)
+		}
+		f, err := os.OpenFile(target, os.O_CREATE|os.O_RDONLY, 0o640)
+		if err != nil {
+			return nil, errdefs.Wrap(errdefs.ErrFailedPrecondition, err)
+		}
+		f.Close()
+	} else if err := os.MkdirAll(target, 0o750); err != nil {
+		return nil, errdefs.Wrap(errdefs.ErrFailedPrecondition, err)
+	}
+	return &csi.NodePublishVolumeResponse{}, bindMount(src, target, req.GetReadonly())
+}
+
+// NodeUnpublishVolume unmounts the target path and removes it; what is not
+// there is success.
+func (d *Driver) NodeUnpublishVolume(ctx context.Context, req *csi.NodeUnpublishVolumeRequest) (*csi.NodeUnpublishVolumeResponse, error) {
+	switch {
+	case req.GetVolumeId() == "":
+		return nil, errdefs.InvalidArgumentf("a volume id is required")
+	case req.GetTargetPath() == "":
+		return nil, errdefs.InvalidArgumentf("a target path is required")
+	}
+	defer d.locks.Lock(req.GetVolumeId())()
+	if err := unmount(req.GetTargetPath()); err != nil {
+		return nil, err
+	}
+	if err := os.Remove(req.GetTargetPath()); err != nil && !errors.Is(err, os.ErrNotExist) {
+		return nil, errdefs.Wrap(errdefs.ErrFailedPrecondition, err)
+	}
+	return &csi.NodeUnpublishVolumeResponse{}, nil
+}
+
+// NodeGetVolumeStats reports a published volume's usage: bytes and inodes
+// of its file system, or the size of a block device.
+func (d *Driver) NodeGetVolumeStats(ctx context.Context, req *csi.NodeGetVolumeStatsRequest) (*csi.NodeGetVolumeStatsResponse, error) {
+	switch {
+	case req.GetVolumeId() == "":
+		return nil, errdefs.InvalidArgumentf("a volume id is required")
+	case req.GetVolumePath() == "":
+		return nil, errdefs.InvalidArgumentf("a volume path is required")
+	}
+	rec, err := d.readRecord(req.GetVolumeId())
+	if err != nil {
+		return nil, err
+	}
+	if rec == nil {
+		return nil, errdefs.NotFoundf("volume %s is not staged on this node", req.GetVolumeId())
+	}
+	if m, err := mounted(req.GetVolumePath()); err != nil || !m {
+		return nil, errdefs.NotFoundf("volume %s is not published at %s", req.GetVolumeId(), req.GetVolumePath())
+	}
+	if rec.Block {
+		size, err := deviceSize(rec.Device)
+		if err != nil {
+			return nil, err
+		}
+		return &csi.NodeGetVolumeStatsResponse{Usage: []*csi.VolumeUsage{{Unit: csi.VolumeUsage_BYTES, Total: size}}}, nil
+	}
+	var st unix.Statfs_t
+	if err := unix.Statfs(req.GetVolumePath(), &st); err != nil {
+		return nil, errdefs.Wrap(errdefs.ErrFailedPrecondition, err)
+	}
+	bs := st.Bsize
+	return &csi.NodeGetVolumeStatsResponse{Usage: []*csi.VolumeUsage{
+		{Unit: csi.VolumeUsage_BYTES, Total: int64(st.Blocks) * bs, Available: int64(st.Bavail) * bs, Used: int64(st.Blocks-st.Bfree) * bs},
+		{Unit: csi.VolumeUsage_INODES, Total: int64(st.Files), Available: int64(st.Ffree), Used: int64(st.Files - st.Ffree)},
+	}}, nil
+}
+
+func deviceSize(dev string) (int64, error) {
+	f, err := os.Open(dev)
+	if err != nil {
+		return 0, errdefs.Wrap(errdefs.ErrFailedPrecondition, err)
+	}
+	defer f.Close()
+	n, err := f.Seek(0, io.SeekEnd)
+	if err != nil {
+		return 0, errdefs.Wrap(errdefs.ErrInternal, err)
+	}
+	return n, nil
+}
+
+// NodeExpandVolume grows the file system to the device's new size (a
+// block volume needs nothing).
+func (d *Driver) NodeExpandVolume(ctx context.Context, req *csi.NodeExpandVolumeRequest) (*csi.NodeExpandVolumeResponse, error) {
+	switch {
+	case req.GetVolumeId() == "":
+		return nil, errdefs.InvalidArgumentf("a volume id is required")
+	case req.GetVolumePath() == "":
+		return nil, errdefs.InvalidArgumentf("a volume path is required")
+	}
+	rec, err := d.readRecord(req.GetVolumeId())
+	if err != nil {
+		return nil, err
+	}
+	if rec == nil {
+		return nil, errdefs.NotFoundf("volume %s is not staged on this node", req.GetVolumeId())
+	}
+	if r, ok := d.cfg.Attacher.(Resizer); ok {
+		if err := r.Resize(ctx, &rec.Export, rec.Device); err != nil {
+			return nil, err
+		}
+	}
+	size, err := deviceSize(rec.Device)
+	if err != nil {
+		return nil, err
+	}
+	if !rec.Block {
+		fs, _ := run(ctx, "blkid", "-p", "-s", "TYPE", "-o", "value", rec.Device)
+		grow := []string{"resize2fs", rec.Device}
+		if fs == "xfs" {
+			grow = []string{"xfs_growfs", req.GetVolumePath()} // XFS grows mounted, by mount point
+		}
+		if _, err := run(ctx, grow[0], grow[1:]...); err != nil {
+			return nil, errdefs.Wrap(errdefs.ErrFailedPrecondition, fmt.Errorf("growing the %s file system: %w", fs, err))
+		}
+	}
+	return &csi.NodeExpandVolumeResponse{CapacityBytes: size}, nil
+}
