@@ -27,6 +27,7 @@ import (
 	"github.com/opi-suite/opi/opi-kit/server"
 	"github.com/opi-suite/opi/opi-kit/store"
 	evpngwv1alpha1 "github.com/opi-suite/opi/opi-upstream/network/evpngw/v1alpha1"
+	opinetcommonv1alpha1 "github.com/opi-suite/opi/opi-upstream/network/opinetcommon/v1alpha1"
 
 	"github.com/opi-suite/opi/opi-network-bridge/internal/api"
 	"github.com/opi-suite/opi/opi-network-bridge/internal/upstream"
@@ -167,6 +168,7 @@ func (b *Bridge) Services() []server.Service {
 		{Desc: &evpngwv1alpha1.BridgePortService_ServiceDesc, Impl: uports},
 		{Desc: &evpngwv1alpha1.VrfService_ServiceDesc, Impl: uvrfs},
 		{Desc: &evpngwv1alpha1.SviService_ServiceDesc, Impl: usvis},
+		{Desc: &opinetcommonv1alpha1.NetInterfaceService_ServiceDesc, Impl: upstream.NewNetInterfaces(b.gw)},
 	}
 }
 

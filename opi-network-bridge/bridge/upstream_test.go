@@ -28,6 +28,7 @@ type upstreamClients struct {
 	ports  evpn.BridgePortServiceClient
 	vrfs   evpn.VrfServiceClient
 	svis   evpn.SviServiceClient
+	ifs    netcommon.NetInterfaceServiceClient
 	native networkv1.LogicalBridgeServiceClient
 }
 
@@ -49,7 +50,7 @@ func startUpstream(t testing.TB) *upstreamClients {
 	s := servertest.Start(t, b.Services())
 	return &upstreamClients{
 		lbs: evpn.NewLogicalBridgeServiceClient(s.Conn), ports: evpn.NewBridgePortServiceClient(s.Conn),
-		vrfs: evpn.NewVrfServiceClient(s.Conn), svis: evpn.NewSviServiceClient(s.Conn),
+		vrfs: evpn.NewVrfServiceClient(s.Conn), svis: evpn.NewSviServiceClient(s.Conn), ifs: netcommon.NewNetInterfaceServiceClient(s.Conn),
 		native: networkv1.NewLogicalBridgeServiceClient(s.Conn),
 	}
 }
@@ -308,6 +309,66 @@ func TestUpstreamPortVrfSviFlows(t *testing.T) {
 		if _, err := c.lbs.DeleteLogicalBridge(ctx, &evpn.DeleteLogicalBridgeRequest{Name: "blue"}); err != nil {
 			t.Fatal(err)
 		}
+	})
+}
+
+func TestUpstreamNetInterfaceFlows(t *testing.T) {
+	c := startUpstream(t)
+	ctx := context.Background()
+
+	t.Run("every name form reads the kernel's interface", func(t *testing.T) {
+		for _, name := range []string{"eth1", "netInterface/eth1", "netInterfaces/eth1", "//network.opiproject.org/interfaces/eth1"} {
+			got, err := c.ifs.GetNetInterface(ctx, &netcommon.GetNetInterfaceRequest{Name: name})
+			if err != nil || got.GetName() != "netInterface/eth1" || got.GetConfig().GetName() != "eth1" ||
+				got.GetState().GetType() != netcommon.InterfaceType_INTERFACE_TYPE_ETHERNET || got.GetState().GetIfindex() == 0 {
+				t.Errorf("get %q: %v, %v", name, got, err)
+			}
+		}
+		lo, err := c.ifs.GetNetInterface(ctx, &netcommon.GetNetInterfaceRequest{Name: "lo"})
+		if err != nil || lo.GetState().GetType() != netcommon.InterfaceType_INTERFACE_TYPE_LOOPBACK ||
+			lo.GetState().GetOperState() != netcommon.OperState_OPER_STATE_UP || lo.GetState().GetAdminState() != netcommon.AdminState_ADMIN_STATE_ENABLE {
+			t.Errorf("lo: %v, %v", lo, err)
+		}
+		_, err = c.ifs.GetNetInterface(ctx, &netcommon.GetNetInterfaceRequest{Name: "eth9"})
+		code(t, err, codes.NotFound)
+	})
+
+	t.Run("a list pages through every interface", func(t *testing.T) {
+		seen := map[string]bool{}
+		token := ""
+		for pages := 0; ; pages++ {
+			page, err := c.ifs.ListNetInterfaces(ctx, &netcommon.ListNetInterfacesRequest{Parent: "//network.opiproject.org/interfaces", PageSize: 2, PageToken: token})
+			if err != nil || len(page.GetNetInterfaces()) > 2 || pages > 3 {
+				t.Fatalf("page %d: %v, %v", pages, page, err)
+			}
+			for _, ni := range page.GetNetInterfaces() {
+				seen[ni.GetName()] = true
+			}
+			if token = page.GetNextPageToken(); token == "" {
+				break
+			}
+		}
+		if len(seen) != 3 || !seen["netInterface/lo"] || !seen["netInterface/eth2"] {
+			t.Fatalf("listed %v", seen)
+		}
+	})
+
+	t.Run("an update sets the MTU and the administrative state", func(t *testing.T) {
+		got, err := c.ifs.UpdateNetInterface(ctx, &netcommon.UpdateNetInterfaceRequest{
+			NetInterface: &netcommon.NetInterface{Name: "netInterface/eth2", Config: &netcommon.NetInterfaceConfig{Mtu: 9000, Enabled: true}},
+			UpdateMask:   &fieldmaskpb.FieldMask{Paths: []string{"config.mtu", "config.enabled"}}})
+		if err != nil || got.GetState().GetMtu() != 9000 || !got.GetState().GetEnabled() ||
+			got.GetState().GetAdminState() != netcommon.AdminState_ADMIN_STATE_ENABLE {
+			t.Fatalf("got %v, %v", got, err)
+		}
+		_, err = c.ifs.UpdateNetInterface(ctx, &netcommon.UpdateNetInterfaceRequest{
+			NetInterface: &netcommon.NetInterface{Name: "eth2", Config: &netcommon.NetInterfaceConfig{Description: "uplink"}},
+			UpdateMask:   &fieldmaskpb.FieldMask{Paths: []string{"config.description"}}})
+		code(t, err, codes.InvalidArgument)
+		_, err = c.ifs.UpdateNetInterface(ctx, &netcommon.UpdateNetInterfaceRequest{
+			NetInterface: &netcommon.NetInterface{Name: "eth2", Config: &netcommon.NetInterfaceConfig{Mtu: 20}},
+			UpdateMask:   &fieldmaskpb.FieldMask{Paths: []string{"config.mtu"}}})
+		code(t, err, codes.InvalidArgument)
 	})
 }
 

@@ -23,7 +23,6 @@ import (
 
 	commonv1 "github.com/opi-suite/opi/opi-api/common/v1"
 	networkv1 "github.com/opi-suite/opi/opi-api/network/v1"
-	"github.com/opi-suite/opi/opi-kit/aip"
 	"github.com/opi-suite/opi/opi-kit/errdefs"
 	"github.com/opi-suite/opi/opi-kit/names"
 	evpn "github.com/opi-suite/opi/opi-upstream/network/evpngw/v1alpha1"
@@ -39,7 +38,7 @@ const servicePrefix = "//network.opiproject.org/"
 // collection names upstream's clients use for it besides the pattern's own
 // (godpu names logical bridges "bridges/x" and bridge ports "ports/x").
 type kind struct {
-	pattern *aip.Pattern
+	coll    string
 	aliases []string
 }
 
@@ -48,7 +47,7 @@ type kind struct {
 // domain to refuse with its own message.
 func (k kind) name(s string) string {
 	s = strings.TrimPrefix(s, servicePrefix)
-	coll := k.pattern.Collection()
+	coll := k.coll
 	if !strings.Contains(s, "/") && s != "" {
 		return coll + "/" + s
 	}

@@ -24,6 +24,9 @@ func TestNamesInUpstreamFormsBecomeNative(t *testing.T) {
 		{sviKind, "svis/s", "svis/s"},
 		{lbKind, "vrfs/red", "vrfs/red"}, // another kind's name is left for the domain to refuse
 		{lbKind, "", ""},
+		{ifKind, "netInterface/eth1", "netInterfaces/eth1"},
+		{ifKind, "//network.opiproject.org/interfaces/eth1", "netInterfaces/eth1"},
+		{ifKind, "eth1", "netInterfaces/eth1"},
 	} {
 		if got := c.k.name(c.in); got != c.want {
 			t.Errorf("%s: got %q, want %q", c.in, got, c.want)

@@ -2,6 +2,7 @@ package upstream
 
 import (
 	"context"
+	"strings"
 
 	commonv1 "github.com/opi-suite/opi/opi-api/common/v1"
 	networkv1 "github.com/opi-suite/opi/opi-api/network/v1"
@@ -13,10 +14,14 @@ import (
 
 // The kinds, with the collection names godpu uses besides upstream's own.
 var (
-	lbKind   = kind{pattern: network.LogicalBridgePattern, aliases: []string{"bridges"}}
-	portKind = kind{pattern: network.BridgePortPattern, aliases: []string{"ports"}}
-	vrfKind  = kind{pattern: network.VrfPattern}
-	sviKind  = kind{pattern: network.SviPattern}
+	lbKind   = kind{coll: network.LogicalBridgePattern.Collection(), aliases: []string{"bridges"}}
+	portKind = kind{coll: network.BridgePortPattern.Collection(), aliases: []string{"ports"}}
+	vrfKind  = kind{coll: network.VrfPattern.Collection()}
+	sviKind  = kind{coll: network.SviPattern.Collection()}
+	// Upstream's NetInterface pattern is "netInterface/{interface}", the
+	// native one "netInterfaces/{net_interface}"; upstream's own bridges
+	// answer "//network.opiproject.org/interfaces/x".
+	ifKind = kind{coll: strings.TrimSuffix(network.NetInterfacePrefix, "/"), aliases: []string{"netInterface", "interfaces"}}
 )
 
 // operStatus is upstream's *OperStatus value (the four kinds' enums share
