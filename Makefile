@@ -61,8 +61,9 @@ tools: ## Install the pinned tools and the Debian packages the build needs (idem
 	@echo "tools: ready in $(TOOLS)"
 
 .PHONY: generate
-generate: ## Regenerate every binding from opi-api/proto.
+generate: ## Regenerate every binding from opi-api/proto, and opi-upstream's Go code.
 	cd opi-api && buf generate
+	cd opi-upstream && buf generate
 
 .PHONY: lint
 lint: ## buf lint, buf breaking, go vet of each module on its own (GOWORK=off), gofmt.
@@ -84,8 +85,8 @@ breaking: ## Check the API for breaking changes against its last release.
 
 .PHONY: check-generated
 check-generated: generate ## Fail when regenerating changes any committed file.
-	@if [ -n "$$(git status --porcelain -- opi-api)" ]; then \
-	  echo "generated code is stale: run 'make generate' and commit"; git status --porcelain -- opi-api; exit 1; fi
+	@if [ -n "$$(git status --porcelain -- opi-api opi-upstream)" ]; then \
+	  echo "generated code is stale: run 'make generate' and commit"; git status --porcelain -- opi-api opi-upstream; exit 1; fi
 
 .PHONY: build
 build: ## Build every module and put the commands in bin/.

@@ -5,6 +5,7 @@ go 1.26.8
 require (
 	github.com/opi-suite/opi/opi-api v0.1.0
 	github.com/opi-suite/opi/opi-kit v0.1.0
+	github.com/opi-suite/opi/opi-upstream v0.1.0
 	github.com/prometheus/client_golang v1.25.0
 	github.com/vishvananda/netlink v1.3.1
 	github.com/vishvananda/netns v0.0.5
@@ -49,4 +50,5 @@ require (
 replace (
 	github.com/opi-suite/opi/opi-api => ../opi-api
 	github.com/opi-suite/opi/opi-kit => ../opi-kit
+	github.com/opi-suite/opi/opi-upstream => ../opi-upstream
 )

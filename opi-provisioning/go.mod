@@ -7,6 +7,7 @@ require (
 	github.com/jaypipes/pcidb v1.1.1
 	github.com/opi-suite/opi/opi-api v0.1.0
 	github.com/opi-suite/opi/opi-kit v0.1.0
+	github.com/opi-suite/opi/opi-upstream v0.1.0
 	google.golang.org/grpc v1.85.0
 	google.golang.org/protobuf v1.36.12
 )
@@ -53,4 +54,5 @@ require (
 replace (
 	github.com/opi-suite/opi/opi-api => ../opi-api
 	github.com/opi-suite/opi/opi-kit => ../opi-kit
+	github.com/opi-suite/opi/opi-upstream => ../opi-upstream
 )

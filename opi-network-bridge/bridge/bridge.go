@@ -26,8 +26,11 @@ import (
 	"github.com/opi-suite/opi/opi-kit/reconcile"
 	"github.com/opi-suite/opi/opi-kit/server"
 	"github.com/opi-suite/opi/opi-kit/store"
+	evpngwv1alpha1 "github.com/opi-suite/opi/opi-upstream/network/evpngw/v1alpha1"
+	opinetcommonv1alpha1 "github.com/opi-suite/opi/opi-upstream/network/opinetcommon/v1alpha1"
 
 	"github.com/opi-suite/opi/opi-network-bridge/internal/api"
+	"github.com/opi-suite/opi/opi-network-bridge/internal/upstream"
 	"github.com/opi-suite/opi/opi-network-bridge/network"
 )
 
@@ -152,12 +155,20 @@ func (b *Bridge) Gateway() *network.Gateway { return b.gw }
 
 // Services returns the gRPC services.
 func (b *Bridge) Services() []server.Service {
+	ulbs, uports, uvrfs, usvis := upstream.Services(b.gw)
 	return []server.Service{
 		{Desc: &networkv1.LogicalBridgeService_ServiceDesc, Impl: api.NewLogicalBridges(b.gw), Gateway: networkv1.RegisterLogicalBridgeServiceHandler},
 		{Desc: &networkv1.BridgePortService_ServiceDesc, Impl: api.NewBridgePorts(b.gw), Gateway: networkv1.RegisterBridgePortServiceHandler},
 		{Desc: &networkv1.VrfService_ServiceDesc, Impl: api.NewVrfs(b.gw), Gateway: networkv1.RegisterVrfServiceHandler},
 		{Desc: &networkv1.SviService_ServiceDesc, Impl: api.NewSvis(b.gw), Gateway: networkv1.RegisterSviServiceHandler},
 		{Desc: &networkv1.NetInterfaceService_ServiceDesc, Impl: api.NewNetInterfaces(b.gw), Gateway: networkv1.RegisterNetInterfaceServiceHandler},
+		// Upstream OPI's EVPN gateway API over the same domain, gRPC only:
+		// its REST paths are the native ones.
+		{Desc: &evpngwv1alpha1.LogicalBridgeService_ServiceDesc, Impl: ulbs},
+		{Desc: &evpngwv1alpha1.BridgePortService_ServiceDesc, Impl: uports},
+		{Desc: &evpngwv1alpha1.VrfService_ServiceDesc, Impl: uvrfs},
+		{Desc: &evpngwv1alpha1.SviService_ServiceDesc, Impl: usvis},
+		{Desc: &opinetcommonv1alpha1.NetInterfaceService_ServiceDesc, Impl: upstream.NewNetInterfaces(b.gw)},
 	}
 }
 

@@ -9,7 +9,10 @@ import (
 
 	inventoryv1 "github.com/opi-suite/opi/opi-api/inventory/v1"
 	"github.com/opi-suite/opi/opi-kit/server"
+	upinv "github.com/opi-suite/opi/opi-upstream/inventory/v1"
+
 	"github.com/opi-suite/opi/opi-provisioning/internal/api"
+	"github.com/opi-suite/opi/opi-provisioning/internal/upstream"
 	"github.com/opi-suite/opi/opi-provisioning/inventory"
 )
 
@@ -29,6 +32,11 @@ func (b *Bridge) Services() []server.Service {
 		Desc:    &inventoryv1.InventoryService_ServiceDesc,
 		Impl:    api.NewInventoryService(b.inventory),
 		Gateway: inventoryv1.RegisterInventoryServiceHandler,
+	}, {
+		// Upstream OPI's inventory API over the same domain, gRPC only:
+		// its REST path is the native one.
+		Desc: &upinv.InventoryService_ServiceDesc,
+		Impl: upstream.NewInventoryService(b.inventory),
 	}}
 }
 
