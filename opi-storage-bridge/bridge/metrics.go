@@ -3,6 +3,7 @@ package bridge
 import (
 	"context"
 	"errors"
+	"sync"
 	"time"
 
 	"github.com/opi-suite/opi/opi-storage-bridge/spdk"
@@ -14,10 +15,20 @@ import (
 // scrape that hangs.
 const scrapeTimeout = 5 * time.Second
 
+// statsMaxAge and statsWait tune the volumes' readCache: SPDK's counters
+// are read at most once per statsMaxAge, and a scrape waits at most
+// statsWait for a read (bdev_get_iostat of 10,000 bdevs is megabytes of
+// JSON) before it shows the previous one.
+const (
+	statsMaxAge = time.Second
+	statsWait   = 50 * time.Millisecond
+)
+
 // metrics is the storage bridge's own Prometheus metrics. SPDK calls and
-// replay passes are counted as they happen; the volumes' I/O counters and
-// the intent store's size are read on scrape (one bdev_get_iostat and one
-// listing of names per kind), so nothing polls SPDK between scrapes.
+// replay passes are counted as they happen; the intent store's size is
+// read on scrape (one listing of names per kind), the volumes' I/O
+// counters on scrape through a readCache (one bdev_get_iostat at most
+// once a second), so nothing polls SPDK between scrapes.
 type metrics struct {
 	b *Bridge
 
@@ -26,6 +37,8 @@ type metrics struct {
 	replayRuns   *prometheus.CounterVec
 	replayTook   prometheus.Histogram
 	resources    *prometheus.Desc
+	volumes      *readCache
+	statsAge     *prometheus.Desc
 	statsUp      *prometheus.Desc
 	readOps      *prometheus.Desc
 	writeOps     *prometheus.Desc
@@ -37,7 +50,7 @@ type metrics struct {
 
 func newMetrics(b *Bridge) *metrics {
 	volume := []string{"volume"}
-	return &metrics{
+	m := &metrics{
 		b: b,
 		spdkCalls: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "opi_storage_spdk_requests_total",
@@ -59,6 +72,8 @@ func newMetrics(b *Bridge) *metrics {
 		}),
 		resources: prometheus.NewDesc("opi_storage_intent_resources",
 			"Resources in the intent store, by kind.", []string{"kind"}, nil),
+		statsAge: prometheus.NewDesc("opi_storage_volume_stats_age_seconds",
+			"Age of the volumes' I/O counters this scrape shows: they are read from SPDK at most once a second, and a scrape waits for a read at most 50 ms before it shows the previous one.", nil, nil),
 		statsUp: prometheus.NewDesc("opi_storage_volume_stats_up",
 			"1 when this scrape read the volumes' I/O counters from the backend, 0 when it could not (the opi_storage_volume_* series are missing then).", nil, nil),
 		readOps: prometheus.NewDesc("opi_storage_volume_read_ops_total",
@@ -74,6 +89,8 @@ func newMetrics(b *Bridge) *metrics {
 		writeLatency: prometheus.NewDesc("opi_storage_volume_write_latency_seconds_total",
 			"Sum of the latencies of the volume's writes.", volume, nil),
 	}
+	m.volumes = &readCache{read: m.readVolumes, maxAge: statsMaxAge, wait: statsWait}
+	return m
 }
 
 // callDone counts one SPDK call (spdk.WithCallDone).
@@ -115,7 +132,7 @@ func (m *metrics) Describe(ch chan<- *prometheus.Desc) {
 	m.spdkLatency.Describe(ch)
 	m.replayRuns.Describe(ch)
 	m.replayTook.Describe(ch)
-	for _, d := range []*prometheus.Desc{m.resources, m.statsUp, m.readOps, m.writeOps, m.readBytes, m.writeBytes, m.readLatency, m.writeLatency} {
+	for _, d := range []*prometheus.Desc{m.resources, m.statsAge, m.statsUp, m.readOps, m.writeOps, m.readBytes, m.writeBytes, m.readLatency, m.writeLatency} {
 		ch <- d
 	}
 }
@@ -134,31 +151,96 @@ func (m *metrics) Collect(ch chan<- prometheus.Metric) {
 func (m *metrics) collectRead(ch chan<- prometheus.Metric) {
 	ctx, cancel := context.WithTimeout(context.Background(), scrapeTimeout)
 	defer cancel()
-	s := m.b.storage
-	if counts, err := s.Counts(ctx); err == nil {
+	if counts, err := m.b.storage.Counts(ctx); err == nil {
 		for kind, n := range counts {
 			ch <- prometheus.MustNewConstMetric(m.resources, prometheus.GaugeValue, float64(n), kind)
 		}
 	} else {
 		m.b.logger.Warn("metrics: counting the stored resources", "error", err)
 	}
-	stats, err := s.EachVolumeStats(ctx)
+	vols, at := m.volumes.get()
+	for _, v := range vols {
+		ch <- v
+	}
+	ch <- prometheus.MustNewConstMetric(m.statsAge, prometheus.GaugeValue, time.Since(at).Seconds())
+}
+
+// readVolumes reads every volume's I/O counters (one bdev_get_iostat)
+// and returns them as metrics, opi_storage_volume_stats_up among them.
+func (m *metrics) readVolumes() []prometheus.Metric {
+	ctx, cancel := context.WithTimeout(context.Background(), scrapeTimeout)
+	defer cancel()
+	stats, err := m.b.storage.EachVolumeStats(ctx)
 	if err != nil {
 		m.b.logger.Warn("metrics: reading the volumes' I/O counters", "error", err)
-		ch <- prometheus.MustNewConstMetric(m.statsUp, prometheus.GaugeValue, 0)
-		return
+		return []prometheus.Metric{prometheus.MustNewConstMetric(m.statsUp, prometheus.GaugeValue, 0)}
 	}
-	ch <- prometheus.MustNewConstMetric(m.statsUp, prometheus.GaugeValue, 1)
+	out := make([]prometheus.Metric, 0, 1+6*len(stats))
+	out = append(out, prometheus.MustNewConstMetric(m.statsUp, prometheus.GaugeValue, 1))
 	for v, st := range stats {
 		ticks := float64(st.GetTickRate())
 		if ticks == 0 {
 			ticks = 1 // no tick rate: no latencies either
 		}
-		ch <- prometheus.MustNewConstMetric(m.readOps, prometheus.CounterValue, float64(st.GetReadOps()), v)
-		ch <- prometheus.MustNewConstMetric(m.writeOps, prometheus.CounterValue, float64(st.GetWriteOps()), v)
-		ch <- prometheus.MustNewConstMetric(m.readBytes, prometheus.CounterValue, float64(st.GetReadBytes()), v)
-		ch <- prometheus.MustNewConstMetric(m.writeBytes, prometheus.CounterValue, float64(st.GetWriteBytes()), v)
-		ch <- prometheus.MustNewConstMetric(m.readLatency, prometheus.CounterValue, float64(st.GetReadLatencyTicks())/ticks, v)
-		ch <- prometheus.MustNewConstMetric(m.writeLatency, prometheus.CounterValue, float64(st.GetWriteLatencyTicks())/ticks, v)
+		out = append(out,
+			prometheus.MustNewConstMetric(m.readOps, prometheus.CounterValue, float64(st.GetReadOps()), v),
+			prometheus.MustNewConstMetric(m.writeOps, prometheus.CounterValue, float64(st.GetWriteOps()), v),
+			prometheus.MustNewConstMetric(m.readBytes, prometheus.CounterValue, float64(st.GetReadBytes()), v),
+			prometheus.MustNewConstMetric(m.writeBytes, prometheus.CounterValue, float64(st.GetWriteBytes()), v),
+			prometheus.MustNewConstMetric(m.readLatency, prometheus.CounterValue, float64(st.GetReadLatencyTicks())/ticks, v),
+			prometheus.MustNewConstMetric(m.writeLatency, prometheus.CounterValue, float64(st.GetWriteLatencyTicks())/ticks, v))
 	}
+	return out
+}
+
+// readCache holds the last read of an expensive backend listing for
+// scrapes. A scrape that finds it older than maxAge starts one read (never
+// two at once) and waits up to wait for it; a read that takes longer
+// finishes in the background and the scrape serves the previous one, so
+// a scrape stays quick however many volumes there are and SPDK is read at
+// most once per maxAge, only when someone scrapes. The first scrape waits
+// for the first read (bounded by scrapeTimeout).
+type readCache struct {
+	read   func() []prometheus.Metric
+	maxAge time.Duration
+	wait   time.Duration
+
+	mu       sync.Mutex
+	last     []prometheus.Metric
+	at       time.Time     // when last was read; zero before the first read
+	inflight chan struct{} // closed when the running read ends; nil when none runs
+}
+
+// get returns the freshest read available within the wait, and when it
+// was made.
+func (c *readCache) get() ([]prometheus.Metric, time.Time) {
+	c.mu.Lock()
+	if c.inflight == nil && time.Since(c.at) > c.maxAge {
+		done := make(chan struct{})
+		c.inflight = done
+		go func() {
+			ms := c.read()
+			c.mu.Lock()
+			c.last, c.at, c.inflight = ms, time.Now(), nil
+			c.mu.Unlock()
+			close(done)
+		}()
+	}
+	inflight, first := c.inflight, c.at.IsZero()
+	c.mu.Unlock()
+	if inflight != nil {
+		if first {
+			<-inflight
+		} else {
+			t := time.NewTimer(c.wait)
+			select {
+			case <-inflight:
+			case <-t.C:
+			}
+			t.Stop()
+		}
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.last, c.at
 }
