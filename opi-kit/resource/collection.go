@@ -312,6 +312,35 @@ func (c *Collection[T]) Walk(ctx context.Context, fn func(T) error) error {
 	})
 }
 
+// Names returns the names of every stored resource of the kind, in name
+// order, without decoding them: what a metrics scrape needs to count the
+// kind or to label its resources. It reads in pages, like Walk.
+func (c *Collection[T]) Names(ctx context.Context) ([]string, error) {
+	var names []string
+	after := ""
+	for {
+		n := len(names)
+		err := c.store.View(ctx, func(tx store.Tx) error {
+			items, err := tx.List(c.kind, "", after, namesPage)
+			for _, it := range items {
+				names = append(names, it.Key)
+				after = it.Key
+			}
+			return err
+		})
+		if err != nil {
+			return nil, err
+		}
+		if len(names)-n < namesPage {
+			return names, nil
+		}
+	}
+}
+
+// namesPage is how many names Names reads in one snapshot: keys are small,
+// so pages are larger than Walk's.
+const namesPage = 4096
+
 // walkPage is how many resources walkPages reads in one snapshot.
 const walkPage = 256
 

@@ -176,6 +176,10 @@ func TestCollection(t *testing.T) {
 			if err != nil || fmt.Sprint(got) != "[nvmeSubsystems/s1/nvmeNamespaces/z nvmeSubsystems/s2/nvmeNamespaces/a nvmeSubsystems/s2/nvmeNamespaces/b]" {
 				t.Fatalf("Walk = %v, %v", got, err)
 			}
+			names, err := f.namespaces.Names(ctx)
+			if err != nil || fmt.Sprint(names) != fmt.Sprint(got) {
+				t.Fatalf("Names = %v, %v; want Walk's %v", names, err, got)
+			}
 		}},
 	}
 	for _, st := range stores {

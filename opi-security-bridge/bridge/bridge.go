@@ -26,6 +26,7 @@ import (
 	"github.com/opi-suite/opi/opi-kit/resource"
 	"github.com/opi-suite/opi/opi-kit/server"
 	"github.com/opi-suite/opi/opi-kit/store"
+	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/opi-suite/opi/opi-security-bridge/firewall"
 	"github.com/opi-suite/opi/opi-security-bridge/internal/api"
@@ -100,6 +101,12 @@ type Bridge struct {
 	closers []func() error // backends, in the order they were opened
 	loops   sync.WaitGroup
 }
+
+// Collector is the bridge's own metrics (firewall counters per policy and
+// rule, attach state per interface, IKE SAs by state, child SA traffic),
+// read from the backends on scrape, for a Prometheus registry; Program
+// registers it on the server's. The README lists them.
+func (b *Bridge) Collector() prometheus.Collector { return newMetrics(b) }
 
 // New opens the store and builds the areas cfg turns on, each on its
 // backend: the one an option gives, or the default (VICI, XDP). It does

@@ -20,6 +20,7 @@ import (
 // fwBridge is a running bridge serving the firewall on the XDP backend.
 type fwBridge struct {
 	client securityv1.FirewallServiceClient
+	b      *bridge.Bridge
 	stop   func()
 }
 
@@ -28,7 +29,7 @@ type fwBridge struct {
 func startFirewall(t testing.TB, stateDir, bpffsDir string) *fwBridge {
 	t.Helper()
 	r := serve(t, bridge.Config{StateDir: stateDir, Firewall: true, BPFFS: bpffsDir})
-	return &fwBridge{client: securityv1.NewFirewallServiceClient(r.conn), stop: r.stop}
+	return &fwBridge{client: securityv1.NewFirewallServiceClient(r.conn), b: r.b, stop: r.stop}
 }
 
 func udpRule(prio uint32, port uint32, action securityv1.FirewallAction) *securityv1.FirewallRule {
@@ -120,6 +121,22 @@ func TestEnforcementAcrossRestarts(t *testing.T) {
 			}
 			if c := ruleStats(t, b, 30); c.GetPackets() != 2 {
 				t.Errorf("ICMP drop rule counted %d packets, want 2", c.GetPackets())
+			}
+			// The same counters on scrape, and the policy's attach state.
+			got := scrape(t, b.b)
+			for key, want := range map[string]float64{
+				"opi_security_firewall_rule_packets_total{policy=firewallPolicies/fw,priority=10}":             200,
+				"opi_security_firewall_rule_bytes_total{policy=firewallPolicies/fw,priority=10}":               float64(200 * frameUDP(100)),
+				"opi_security_firewall_rule_packets_total{policy=firewallPolicies/fw,priority=30}":             2,
+				"opi_security_firewall_interface_attached{interface=" + vethA + ",policy=firewallPolicies/fw}": 1,
+				"opi_security_firewall_stats_up{}":                                                             1,
+			} {
+				if v, ok := got[key]; !ok || v != want {
+					t.Errorf("%s = %v (present %v), want %v", key, v, ok, want)
+				}
+			}
+			if got["opi_security_firewall_default_action_packets_total{policy=firewallPolicies/fw}"] < 100 {
+				t.Errorf("default action packets = %v, want at least the 100 allowed datagrams", got["opi_security_firewall_default_action_packets_total{policy=firewallPolicies/fw}"])
 			}
 
 			linkBefore := pinnedLinkID(t, fs)

@@ -22,21 +22,31 @@ import (
 // store, and returns a client of it.
 func startIPsec(t testing.TB, d *vicitest.Daemon) securityv1.IpsecServiceClient {
 	t.Helper()
+	api, _ := startIPsecBridge(t, d)
+	return api
+}
+
+// startIPsecBridge is startIPsec that also returns the bridge.
+func startIPsecBridge(t testing.TB, d *vicitest.Daemon) (securityv1.IpsecServiceClient, *bridge.Bridge) {
+	t.Helper()
 	r := serve(t, bridge.Config{StateDir: t.TempDir(), IPsec: true, VICISocket: d.Socket})
-	return securityv1.NewIpsecServiceClient(r.conn)
+	return securityv1.NewIpsecServiceClient(r.conn), r.b
 }
 
 // side is one end of a tunnel as the API sees it.
 type side struct {
 	api            securityv1.IpsecServiceClient
+	b              *bridge.Bridge
 	d              *vicitest.Daemon
 	addr, peer     string
 	inner, innerTo string
 }
 
 func sides(t testing.TB, p *vicitest.Pair) (a, b side) {
-	a = side{api: startIPsec(t, p.A), d: p.A, addr: p.AddrA, peer: p.AddrB, inner: p.InnerA, innerTo: p.InnerB}
-	b = side{api: startIPsec(t, p.B), d: p.B, addr: p.AddrB, peer: p.AddrA, inner: p.InnerB, innerTo: p.InnerA}
+	a = side{d: p.A, addr: p.AddrA, peer: p.AddrB, inner: p.InnerA, innerTo: p.InnerB}
+	a.api, a.b = startIPsecBridge(t, p.A)
+	b = side{d: p.B, addr: p.AddrB, peer: p.AddrA, inner: p.InnerB, innerTo: p.InnerA}
+	b.api, b.b = startIPsecBridge(t, p.B)
 	return a, b
 }
 

@@ -99,6 +99,22 @@ func TestTunnelWithPreSharedKey(t *testing.T) {
 	if c := children.GetChildSas()[0]; c.GetPacketsOut() == 0 || c.GetBytesOut() == 0 || c.GetPacketsIn() == 0 {
 		t.Fatalf("child SA counters after a ping: %v, want packets and bytes both ways", c)
 	}
+	// The same on scrape: the IKE SA by state, the child SA's traffic.
+	c := children.GetChildSas()[0]
+	got := scrape(t, a.b)
+	for key, want := range map[string]float64{
+		"opi_security_ipsec_up{}": 1,
+		"opi_security_ike_sas{connection=ikeConnections/site,state=established}":                      1,
+		"opi_security_child_sa_packets_total{child=net,connection=ikeConnections/site,direction=out}": float64(c.GetPacketsOut()),
+		"opi_security_child_sa_bytes_total{child=net,connection=ikeConnections/site,direction=out}":   float64(c.GetBytesOut()),
+	} {
+		if v, ok := got[key]; !ok || v < want || want == 0 {
+			t.Errorf("%s = %v (present %v), want at least %v (the listing's, read before)", key, v, ok, want)
+		}
+	}
+	if got["opi_security_child_sa_packets_total{child=net,connection=ikeConnections/site,direction=in}"] == 0 {
+		t.Errorf("no packets in on scrape: %v", got)
+	}
 	t.Logf("child SA after ping: %s %s in=%dB/%dp out=%dB/%dp", children.GetChildSas()[0].GetName(), children.GetChildSas()[0].GetProposal(),
 		children.GetChildSas()[0].GetBytesIn(), children.GetChildSas()[0].GetPacketsIn(), children.GetChildSas()[0].GetBytesOut(), children.GetChildSas()[0].GetPacketsOut())
 

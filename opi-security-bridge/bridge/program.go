@@ -2,7 +2,9 @@ package bridge
 
 import (
 	"context"
+	"errors"
 	"flag"
+	"fmt"
 
 	"github.com/opi-suite/opi/opi-kit/server"
 )
@@ -38,6 +40,9 @@ func Program(opts ...Option) server.Program {
 			b, err := New(c, opts...)
 			if err != nil {
 				return err
+			}
+			if err := s.Registerer().Register(b.Collector()); err != nil {
+				return errors.Join(fmt.Errorf("registering the security metrics: %w", err), b.Close())
 			}
 			s.Cleanup(b.Close)
 			for _, svc := range b.Services() {

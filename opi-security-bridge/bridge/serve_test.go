@@ -16,6 +16,7 @@ import (
 // running is a bridge served through the runtime's real interceptor chain.
 type running struct {
 	conn *grpc.ClientConn
+	b    *bridge.Bridge
 	// stop takes the bridge down as its command does at shutdown: its
 	// loops end and its backends and store are closed. The server stays
 	// until the test ends, but nothing behind it is usable any more.
@@ -51,5 +52,5 @@ func serve(t testing.TB, cfg bridge.Config, opts ...bridge.Option) *running {
 	t.Cleanup(stop)
 	b.Start(ctx)
 	served := servertest.Start(t, b.Services())
-	return &running{conn: served.Conn, stop: stop}
+	return &running{conn: served.Conn, b: b, stop: stop}
 }

@@ -27,6 +27,7 @@ import (
 	"github.com/opi-suite/opi/opi-storage-bridge/spdk"
 	"github.com/opi-suite/opi/opi-storage-bridge/spdk/adapter"
 	"github.com/opi-suite/opi/opi-storage-bridge/storage"
+	"github.com/prometheus/client_golang/prometheus"
 )
 
 // Config is what New needs.
@@ -81,6 +82,7 @@ type Bridge struct {
 	pass       resource.Step
 	loop       *reconcile.Loop
 	logger     *slog.Logger
+	metrics    *metrics
 }
 
 // New opens the store (failing fast when another bridge holds it), builds
@@ -100,6 +102,7 @@ func New(cfg Config, opts ...Option) (*Bridge, error) {
 		cfg.Interval = time.Minute
 	}
 	b := &Bridge{logger: cfg.Logger, store: cfg.Store, probed: make(chan struct{}), probeFirst: cfg.probeFirst}
+	b.metrics = newMetrics(b)
 	if b.store == nil {
 		st, err := store.Open(filepath.Join(cfg.StateDir, "intent.db"))
 		if err != nil {
@@ -111,6 +114,7 @@ func New(cfg Config, opts ...Option) (*Bridge, error) {
 		spdk.WithLogger(cfg.Logger),
 		// SPDK may have restarted empty: forget what it had and replay.
 		spdk.WithReconnectNotify(b.spdkReconnected),
+		spdk.WithCallDone(b.metrics.callDone),
 	}, cfg.SPDKOptions...)...)
 	// Health has a connection of its own: on the shared one its answer
 	// would wait behind a replay's listing of every bdev (megabytes at
@@ -119,6 +123,7 @@ func New(cfg Config, opts ...Option) (*Bridge, error) {
 	b.probe = spdk.New(cfg.SPDKSocket, append([]spdk.Option{
 		spdk.WithLogger(cfg.Logger),
 		spdk.WithReconnectNotify(b.spdkReconnected),
+		spdk.WithCallDone(b.metrics.callDone),
 	}, cfg.SPDKOptions...)...)
 	b.adapter = adapter.New(b.spdk, cfg.StateDir)
 	backends := b.adapter.Backends()
@@ -185,9 +190,16 @@ func (b *Bridge) Kick() { b.loop.Kick() }
 // Reconcile runs one replay pass (see replay); it fails, to be retried,
 // only when the backend cannot be reached.
 func (b *Bridge) Reconcile(ctx context.Context) error {
+	start := time.Now()
 	_, err := b.pass(ctx)
+	b.metrics.replayed(time.Since(start), err)
 	return err
 }
+
+// Collector is the bridge's own metrics (SPDK calls, replay passes, the
+// intent store's size, each volume's I/O counters) for a Prometheus
+// registry; Program registers it on the server's. The README lists them.
+func (b *Bridge) Collector() prometheus.Collector { return b.metrics }
 
 // Close releases SPDK's connection and the store (when New opened it).
 func (b *Bridge) Close() error {

@@ -38,6 +38,18 @@ func TestRealDataPathThroughAPlainVolume(t *testing.T) {
 	port := freePort(t)
 	nqn := r.export(ctx, "plain", "mallocVolumes/plain", port)
 	newHost(t, r.tgt, nqn, port).roundTrip(dpIOBytes)
+
+	// The I/O shows in the volume's metrics, read from SPDK on scrape.
+	got := scrape(t, r.b)
+	for _, m := range []string{"read_ops", "write_ops", "read_bytes", "write_bytes", "read_latency_seconds", "write_latency_seconds"} {
+		key := "opi_storage_volume_" + m + "_total{volume=mallocVolumes/plain}"
+		if got[key] <= 0 {
+			t.Errorf("after a round trip, %s = %v", key, got[key])
+		}
+	}
+	if got["opi_storage_volume_read_bytes_total{volume=mallocVolumes/plain}"] < dpIOBytes {
+		t.Errorf("read %v bytes, want at least the %d read back", got["opi_storage_volume_read_bytes_total{volume=mallocVolumes/plain}"], dpIOBytes)
+	}
 }
 
 // TestRealDataPathThroughAnEncryptedVolume: the same through an encrypted

@@ -2,6 +2,7 @@ package bridge
 
 import (
 	"context"
+	"errors"
 	"flag"
 	"fmt"
 	"path/filepath"
@@ -45,6 +46,9 @@ func Program(opts ...Option) server.Program {
 			b, err := New(Config{StateDir: cfg.StateDir, SPDKSocket: socket, Logger: s.Logger(), AioDirs: dirs, probeFirst: true}, opts...)
 			if err != nil {
 				return err
+			}
+			if err := s.Registerer().Register(b.Collector()); err != nil {
+				return errors.Join(fmt.Errorf("registering the storage metrics: %w", err), b.Close())
 			}
 			s.Cleanup(b.Close) // after the last call: SPDK's connection, then the store
 			for _, svc := range b.Services() {

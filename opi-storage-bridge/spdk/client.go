@@ -83,7 +83,11 @@ type request struct {
 // the connection's loss. An SPDK error response is returned as *Error;
 // connection failures wrap ErrUnavailable. Pass the error to Status to get a
 // gRPC status.
-func (c *Client) Call(ctx context.Context, method string, params, result any) error {
+func (c *Client) Call(ctx context.Context, method string, params, result any) (err error) {
+	if c.opts.done != nil {
+		start := time.Now()
+		defer func() { c.opts.done(method, time.Since(start), err) }()
+	}
 	raw, err := encodeParams(params)
 	if err != nil {
 		return fmt.Errorf("spdk %s: encode params: %w", method, err)

@@ -361,6 +361,43 @@ func TestObserverSeesEveryRequestSent(t *testing.T) {
 	}
 }
 
+func TestCallDoneSeesEveryCallWithItsOutcome(t *testing.T) {
+	f := newFakeSPDK(t, func(r *fakeRequest) {
+		if r.Method == "bdev_malloc_delete" {
+			r.fail(CodeENODEV, "No such device")
+			return
+		}
+		r.reply(true)
+	})
+	type done struct {
+		method string
+		err    error
+	}
+	var mu sync.Mutex
+	var got []done
+	c := New(f.path, WithCallDone(func(method string, took time.Duration, err error) {
+		if took <= 0 {
+			t.Errorf("%s took %v", method, took)
+		}
+		mu.Lock()
+		defer mu.Unlock()
+		got = append(got, done{method, err})
+	}))
+	defer c.Close()
+	ctx := context.Background()
+	_ = c.Call(ctx, "spdk_get_version", nil, nil)
+	_ = c.Call(ctx, "bdev_malloc_delete", map[string]string{"name": "Malloc0"}, nil)
+	canceled, cancel := context.WithCancel(ctx)
+	cancel()
+	_ = c.Call(canceled, "nvmf_get_subsystems", nil, nil)
+	mu.Lock()
+	defer mu.Unlock()
+	var spdkErr *Error
+	if len(got) != 3 || got[0].err != nil || !errors.As(got[1].err, &spdkErr) || !errors.Is(got[2].err, context.Canceled) {
+		t.Errorf("call-done saw %v, want spdk_get_version ok, bdev_malloc_delete's SPDK error, nvmf_get_subsystems canceled", got)
+	}
+}
+
 func TestCloseFailsCallsInFlightAndLaterCalls(t *testing.T) {
 	f := newFakeSPDK(t, func(r *fakeRequest) {})
 	c := New(f.path)

@@ -15,6 +15,7 @@ type options struct {
 	backoffMax  time.Duration
 	logger      *slog.Logger
 	observer    func(method string, params json.RawMessage)
+	done        func(method string, took time.Duration, err error)
 	onReconnect func()
 }
 
@@ -77,6 +78,15 @@ func WithLogger(l *slog.Logger) Option {
 // what the client really sends.
 func WithObserver(f func(method string, params json.RawMessage)) Option {
 	return optionFunc(func(o *options) { o.observer = f })
+}
+
+// WithCallDone registers f, called once for every Call when it returns,
+// with the method, the time from the call to its answer (or failure) and
+// the error the call returns (nil on success). It runs on the calling
+// goroutine and must be quick; the bridge counts calls and their
+// latencies with it.
+func WithCallDone(f func(method string, took time.Duration, err error)) Option {
+	return optionFunc(func(o *options) { o.done = f })
 }
 
 // WithReconnectNotify registers f, called (on its own goroutine) each time the

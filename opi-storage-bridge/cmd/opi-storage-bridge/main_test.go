@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"io"
 	"net"
 	"net/http"
 	"os"
@@ -416,4 +417,36 @@ func waitFor(t *testing.T, what string, ok func() bool) {
 func inWorkspace() bool {
 	out, err := exec.Command("go", "env", "GOWORK").Output()
 	return err == nil && strings.TrimSpace(string(out)) != "" && strings.TrimSpace(string(out)) != "off"
+}
+
+// TestMetricsAreServedOnTheHTTPPort: /metrics of the running bridge has
+// the storage metrics beside the runtime's gRPC metrics, each stored
+// volume's I/O counters read from SPDK on that scrape.
+func TestMetricsAreServedOnTheHTTPPort(t *testing.T) {
+	s := newSystem(t)
+	createStack(t, s, "vol1", "sub1", "ns1")
+	res, err := http.Get("http://" + s.httpAddr + "/metrics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, err := io.ReadAll(res.Body)
+	res.Body.Close()
+	if err != nil || res.StatusCode != http.StatusOK {
+		t.Fatalf("GET /metrics: %d, %v", res.StatusCode, err)
+	}
+	for _, want := range []string{
+		`opi_storage_volume_read_ops_total{volume="mallocVolumes/vol1"} 0`,
+		`opi_storage_volume_stats_up 1`,
+		`opi_storage_intent_resources{kind="nvmeNamespaces"} 1`,
+		`opi_storage_spdk_requests_total{method="nvmf_create_subsystem",outcome="ok"} 1`,
+		`opi_storage_replay_runs_total{outcome="ok"}`,
+		`grpc_server_handled_total{grpc_code="OK",grpc_method="CreateNvmeSubsystem"`,
+	} {
+		if !strings.Contains(string(body), want) {
+			t.Errorf("/metrics lacks %s", want)
+		}
+	}
+	if t.Failed() {
+		t.Logf("/metrics:\n%s", body)
+	}
 }

@@ -151,3 +151,57 @@ func addStats(dst, s *storagev1.VolumeStats) {
 	dst.WriteLatencyTicks += s.GetWriteLatencyTicks()
 	dst.UnmapLatencyTicks += s.GetUnmapLatencyTicks()
 }
+
+// lvolAlias is the part of a bdev_lvol_get_lvols entry that maps a logical
+// volume's bdev (named by its UUID) to its alias "<lvs>/<lvol>".
+type lvolAlias struct {
+	Alias string `json:"alias"`
+	UUID  string `json:"uuid"`
+}
+
+// EachVolumeStats reads the counters of every bdev in one bdev_get_iostat
+// (naming thousands of bdevs would not fit in one request) and returns
+// those of the given volumes. Logical volumes' bdevs are named by UUID, so
+// when there are any, one bdev_lvol_get_lvols maps them to their aliases.
+func (r Reader) EachVolumeStats(ctx context.Context, volumes []string) (map[string]*storagev1.VolumeStats, error) {
+	byBdev := make(map[string]string, len(volumes))
+	lvols := false
+	for _, v := range volumes {
+		b, err := BdevName(v)
+		if err != nil {
+			return nil, err
+		}
+		byBdev[b] = v
+		lvols = lvols || strings.HasPrefix(b, lvsPrefix)
+	}
+	var st spdk.Iostat
+	if err := r.C.Call(ctx, "bdev_get_iostat", nil, &st); err != nil {
+		return nil, spdk.Classify(err)
+	}
+	var aliases map[string]string // bdev UUID -> alias
+	if lvols {
+		var ls []lvolAlias
+		if err := r.C.Call(ctx, "bdev_lvol_get_lvols", nil, &ls); err != nil {
+			return nil, spdk.Classify(err)
+		}
+		aliases = make(map[string]string, len(ls))
+		for _, l := range ls {
+			aliases[l.UUID] = l.Alias
+		}
+	}
+	out := make(map[string]*storagev1.VolumeStats, len(volumes))
+	for _, b := range st.Bdevs {
+		v, ok := byBdev[b.Name]
+		if !ok {
+			if v, ok = byBdev[aliases[b.Name]]; !ok {
+				continue
+			}
+		}
+		out[v] = &storagev1.VolumeStats{
+			ReadBytes: b.BytesRead, ReadOps: b.NumReadOps, WriteBytes: b.BytesWritten, WriteOps: b.NumWriteOps,
+			UnmapBytes: b.BytesUnmapped, UnmapOps: b.NumUnmapOps, ReadLatencyTicks: b.ReadLatencyTicks,
+			WriteLatencyTicks: b.WriteLatencyTicks, UnmapLatencyTicks: b.UnmapLatencyTicks, TickRate: st.TickRate,
+		}
+	}
+	return out, nil
+}
