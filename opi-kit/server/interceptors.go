@@ -35,7 +35,7 @@ import (
 //  6. redaction clears secret fields from responses;
 //  7. errgrpc turns the handler's domain error (an errdefs class) into
 //     its gRPC status: the one place that happens, for every bridge.
-func interceptors(metrics *grpcprom.ServerMetrics, logger *slog.Logger, authorize authz.Authorizer) ([]grpc.UnaryServerInterceptor, []grpc.StreamServerInterceptor) {
+func interceptors(metrics *grpcprom.ServerMetrics, logger *slog.Logger, authorize authz.Authorizer, vopts ...validate.Option) ([]grpc.UnaryServerInterceptor, []grpc.StreamServerInterceptor) {
 	logOpts := []logging.Option{
 		logging.WithLevels(codeToLevel),
 		logging.WithLogOnEvents(logging.FinishCall),
@@ -64,8 +64,8 @@ func interceptors(metrics *grpcprom.ServerMetrics, logger *slog.Logger, authoriz
 		unary = append(unary, authz.UnaryServerInterceptor(callerIdentity, authorize))
 		stream = append(stream, authz.StreamServerInterceptor(callerIdentity, authorize))
 	}
-	unary = append(unary, validate.UnaryServerInterceptor(), RedactUnaryServerInterceptor(), errgrpc.UnaryServerInterceptor())
-	stream = append(stream, validate.StreamServerInterceptor(), RedactStreamServerInterceptor(), errgrpc.StreamServerInterceptor())
+	unary = append(unary, validate.UnaryServerInterceptor(vopts...), RedactUnaryServerInterceptor(), errgrpc.UnaryServerInterceptor())
+	stream = append(stream, validate.StreamServerInterceptor(vopts...), RedactStreamServerInterceptor(), errgrpc.StreamServerInterceptor())
 	return unary, stream
 }
 

@@ -14,12 +14,14 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"strings"
 	"sync"
 	"time"
 
 	grpcprom "github.com/grpc-ecosystem/go-grpc-middleware/providers/prometheus"
 	"github.com/grpc-ecosystem/grpc-gateway/v2/runtime"
 	"github.com/opi-suite/opi/opi-kit/authz"
+	"github.com/opi-suite/opi/opi-kit/validate"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
@@ -46,6 +48,11 @@ type Service struct {
 	// the service's health is NOT_SERVING. Optional: without it the service
 	// is SERVING while the server runs.
 	Probe func(context.Context) error
+	// Unvalidated turns off the runtime's check of the requests'
+	// field_behavior annotations for this service: for the facade of
+	// another project's API whose own clients break them. The service then
+	// checks what it needs itself.
+	Unvalidated bool
 }
 
 // Server is a configured bridge server. Create it with New, add services
@@ -59,6 +66,8 @@ type Server struct {
 	health  *healthState
 	metrics *grpcprom.ServerMetrics
 	tracer  *sdktrace.TracerProvider // nil without --otlp-endpoint
+	// unvalidated holds "/<service>/" of the services added Unvalidated.
+	unvalidated sync.Map
 
 	mu       sync.Mutex
 	services []Service
@@ -114,7 +123,7 @@ func New(cfg Config, opts ...Option) (*Server, error) {
 	if !cfg.mutualTLS() {
 		authorize = nil // no verified identity to authorize
 	}
-	unary, stream := interceptors(s.metrics, s.logger, authorize)
+	unary, stream := interceptors(s.metrics, s.logger, authorize, validate.Except(s.isUnvalidated))
 	serverOpts := []grpc.ServerOption{
 		grpc.Creds(newServerCreds(tc)),
 		grpc.ChainUnaryInterceptor(unary...),
@@ -154,6 +163,19 @@ func (s *Server) AddService(svc Service) {
 	}
 	s.grpc.RegisterService(svc.Desc, svc.Impl)
 	s.services = append(s.services, svc)
+	if svc.Unvalidated {
+		s.unvalidated.Store("/"+svc.Desc.ServiceName+"/", true)
+	}
+}
+
+// isUnvalidated says whether fullMethod belongs to a service added
+// Unvalidated.
+func (s *Server) isUnvalidated(fullMethod string) bool {
+	if i := strings.LastIndexByte(fullMethod, '/'); i > 0 {
+		_, ok := s.unvalidated.Load(fullMethod[:i+1])
+		return ok
+	}
+	return false
 }
 
 // Logger returns the server's logger, for the bridge's own log lines, so

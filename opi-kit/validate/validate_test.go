@@ -1,12 +1,14 @@
 package validate_test
 
 import (
+	"context"
 	"strings"
 	"testing"
 
 	inventoryv1 "github.com/opi-suite/opi/opi-api/inventory/v1"
 	"github.com/opi-suite/opi/opi-kit/validate"
 	"google.golang.org/genproto/googleapis/api/annotations"
+	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
 	"google.golang.org/protobuf/encoding/prototext"
@@ -145,5 +147,17 @@ func BenchmarkRequest(b *testing.B) {
 		if err := validate.Request(req); err != nil {
 			b.Fatal(err)
 		}
+	}
+}
+
+func TestExceptLeavesTheNamedMethodsUnchecked(t *testing.T) {
+	intercept := validate.UnaryServerInterceptor(validate.Except(func(m string) bool { return strings.HasPrefix(m, "/other.v1.Inventory/") }))
+	handler := func(context.Context, any) (any, error) { return "handled", nil }
+	req := &inventoryv1.GetInventoryRequest{} // its name is REQUIRED
+	if _, err := intercept(context.Background(), req, &grpc.UnaryServerInfo{FullMethod: "/opi.inventory.v1.InventoryService/GetInventory"}, handler); status.Code(err) != codes.InvalidArgument {
+		t.Fatalf("a checked method: %v, want InvalidArgument", err)
+	}
+	if out, err := intercept(context.Background(), req, &grpc.UnaryServerInfo{FullMethod: "/other.v1.Inventory/GetInventory"}, handler); err != nil || out != "handled" {
+		t.Fatalf("an excepted method: %v %v, want it handled", out, err)
 	}
 }

@@ -34,9 +34,12 @@ func (b *Bridge) Services() []server.Service {
 		Gateway: inventoryv1.RegisterInventoryServiceHandler,
 	}, {
 		// Upstream OPI's inventory API over the same domain, gRPC only:
-		// its REST path is the native one.
-		Desc: &upinv.InventoryService_ServiceDesc,
-		Impl: upstream.NewInventoryService(b.inventory),
+		// its REST path is the native one. Unvalidated: upstream's proto
+		// marks the name REQUIRED, and godpu, upstream's own CLI, sends
+		// none; upstream's servers answer any name, so does the facade.
+		Desc:        &upinv.InventoryService_ServiceDesc,
+		Impl:        upstream.NewInventoryService(b.inventory),
+		Unvalidated: true,
 	}}
 }
 
