@@ -171,10 +171,15 @@ func (b *Bridge) Close() error {
 	return err
 }
 
+// ProxyReadTimeout bounds reading one whole request, body included, as the
+// runtime's REST port does: a body that trickles in cannot hold a
+// connection. Responses (streams included) have no deadline.
+var ProxyReadTimeout = 30 * time.Second
+
 // ServeProxy serves the inference proxy on ln until ctx ends; then it
 // stops taking requests and lets those in flight finish for up to grace.
 func ServeProxy(ctx context.Context, ln net.Listener, h http.Handler, grace time.Duration) error {
-	srv := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second}
+	srv := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: ProxyReadTimeout, IdleTimeout: 2 * time.Minute}
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
 	select {
