@@ -41,6 +41,13 @@ func (c *components) pending(name, component, why string) {
 	c.set(name, component, networkv1.ComponentState_COMPONENT_STATE_PENDING, why)
 }
 
+// count returns how many resources have component states, for tests.
+func (c *components) count() int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return len(c.m)
+}
+
 func (c *components) forget(name string) {
 	c.mu.Lock()
 	defer c.mu.Unlock()

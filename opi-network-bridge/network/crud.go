@@ -34,6 +34,11 @@ func (c crud[T]) create(ctx context.Context, id string, m T) (T, error) {
 		return err
 	})
 	if err != nil {
+		// A refused create leaves no resource: forget what its components
+		// reported, or every failed create would stay in memory.
+		if _, gerr := c.coll.Get(ctx, name); errors.Is(gerr, errdefs.ErrNotFound) {
+			c.g.comps.forget(name)
+		}
 		return zero, err
 	}
 	return c.decorate(out), nil

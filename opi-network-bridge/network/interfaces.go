@@ -76,7 +76,9 @@ func (g *Gateway) ListNetInterfaces(ctx context.Context, size int32, token strin
 }
 
 // UpdateNetInterface sets an interface's administrative state and MTU
-// (paths admin_up and mtu; an empty mask means both when set).
+// (paths admin_up and mtu). An empty mask means the fields set in the
+// request, so {mtu: 9000} changes the MTU only; setting an interface down
+// needs the path admin_up in the mask.
 func (g *Gateway) UpdateNetInterface(ctx context.Context, ni *networkv1.NetInterface, mask *fieldmaskpb.FieldMask) (*networkv1.NetInterface, error) {
 	cur, err := g.GetNetInterface(ctx, ni.GetName())
 	if err != nil {
@@ -84,8 +86,10 @@ func (g *Gateway) UpdateNetInterface(ctx context.Context, ni *networkv1.NetInter
 	}
 	next := &networkv1.NetInterface{Name: cur.GetName(), AdminUp: cur.GetAdminUp(), Mtu: cur.GetMtu()}
 	paths := mask.GetPaths()
-	if len(paths) == 0 {
-		paths = []string{"admin_up"}
+	if len(paths) == 0 { // the fields set in the request: false and 0 are unset
+		if ni.GetAdminUp() {
+			paths = append(paths, "admin_up")
+		}
 		if ni.GetMtu() != 0 {
 			paths = append(paths, "mtu")
 		}

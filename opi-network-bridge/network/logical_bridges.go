@@ -126,6 +126,13 @@ func (h lbHooks) Delete(ctx context.Context, lb *networkv1.LogicalBridge) error 
 
 // ensureLB makes the kernel hold lb and queues the routing sync.
 func (g *Gateway) ensureLB(ctx context.Context, lb *networkv1.LogicalBridge) error {
+	return g.ensureLBFor(ctx, lb, true)
+}
+
+// ensureLBFor is ensureLB; changed says the intent changed (a create or update),
+// so FRR's component is PENDING until the next sync; a replay of unchanged
+// intent only asks for a sync and leaves an APPLIED component as it is.
+func (g *Gateway) ensureLBFor(ctx context.Context, lb *networkv1.LogicalBridge, changed bool) error {
 	spec, err := g.kernelLB(lb)
 	if err == nil {
 		err = g.cfg.Kernel.EnsureLogicalBridge(ctx, spec)
@@ -135,6 +142,6 @@ func (g *Gateway) ensureLB(ctx context.Context, lb *networkv1.LogicalBridge) err
 		return err
 	}
 	g.comps.applied(lb.GetName(), ComponentKernel)
-	g.routingQueued(lb.GetName())
+	g.routingChanged(lb.GetName(), changed)
 	return nil
 }

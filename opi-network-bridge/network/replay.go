@@ -19,9 +19,9 @@ const backendName = "the kernel"
 func (g *Gateway) Replay(report func(error)) resource.Step {
 	return resource.Sequence(
 		resource.RecoverStep(report, g.lbs, g.vrfs, g.svis, g.ports),
-		resource.ReplayStep(g.lbs, resource.Replayer[*networkv1.LogicalBridge]{Backend: backendName, Apply: g.ensureLB}),
-		resource.ReplayStep(g.vrfs, resource.Replayer[*networkv1.Vrf]{Backend: backendName, Apply: g.ensureVrf}),
-		resource.ReplayStep(g.svis, resource.Replayer[*networkv1.Svi]{Backend: backendName, Apply: g.ensureSvi}),
+		resource.ReplayStep(g.lbs, resource.Replayer[*networkv1.LogicalBridge]{Backend: backendName, Apply: func(ctx context.Context, m *networkv1.LogicalBridge) error { return g.ensureLBFor(ctx, m, false) }}),
+		resource.ReplayStep(g.vrfs, resource.Replayer[*networkv1.Vrf]{Backend: backendName, Apply: func(ctx context.Context, m *networkv1.Vrf) error { return g.ensureVrfFor(ctx, m, false) }}),
+		resource.ReplayStep(g.svis, resource.Replayer[*networkv1.Svi]{Backend: backendName, Apply: func(ctx context.Context, m *networkv1.Svi) error { return g.ensureSviFor(ctx, m, false) }}),
 		resource.ReplayStep(g.ports, resource.Replayer[*networkv1.BridgePort]{Backend: backendName, Apply: g.ensurePort}),
 		func(context.Context) (int, error) { g.kickRouting(); return 0, nil },
 	)

@@ -30,6 +30,17 @@ func (g *Gateway) routingQueued(name string) {
 	g.kickRouting()
 }
 
+// routingChanged queues a sync; a changed resource's FRR component is
+// PENDING until it has run (routingQueued), an unchanged one keeps its
+// state, so a periodic replay pass does not flip READY resources.
+func (g *Gateway) routingChanged(name string, changed bool) {
+	if changed {
+		g.routingQueued(name)
+		return
+	}
+	g.kickRouting()
+}
+
 func (g *Gateway) kickRouting() {
 	select {
 	case g.routingKick <- struct{}{}:

@@ -121,6 +121,13 @@ func (h sviHooks) Delete(ctx context.Context, s *networkv1.Svi) error {
 }
 
 func (g *Gateway) ensureSvi(ctx context.Context, s *networkv1.Svi) error {
+	return g.ensureSviFor(ctx, s, true)
+}
+
+// ensureSviFor is ensureSvi; changed says the intent changed (a create or update),
+// so FRR's component is PENDING until the next sync; a replay of unchanged
+// intent only asks for a sync and leaves an APPLIED component as it is.
+func (g *Gateway) ensureSviFor(ctx context.Context, s *networkv1.Svi, changed bool) error {
 	spec, err := g.kernelSvi(ctx, s)
 	if err == nil {
 		err = g.cfg.Kernel.EnsureSvi(ctx, spec)
@@ -130,6 +137,6 @@ func (g *Gateway) ensureSvi(ctx context.Context, s *networkv1.Svi) error {
 		return err
 	}
 	g.comps.applied(s.GetName(), ComponentKernel)
-	g.routingQueued(s.GetName())
+	g.routingChanged(s.GetName(), changed)
 	return nil
 }

@@ -144,6 +144,13 @@ func (h vrfHooks) Delete(ctx context.Context, v *networkv1.Vrf) error {
 }
 
 func (g *Gateway) ensureVrf(ctx context.Context, v *networkv1.Vrf) error {
+	return g.ensureVrfFor(ctx, v, true)
+}
+
+// ensureVrfFor is ensureVrf; changed says the intent changed (a create or update),
+// so FRR's component is PENDING until the next sync; a replay of unchanged
+// intent only asks for a sync and leaves an APPLIED component as it is.
+func (g *Gateway) ensureVrfFor(ctx context.Context, v *networkv1.Vrf, changed bool) error {
 	spec, err := g.kernelVrf(v)
 	if err == nil {
 		err = g.cfg.Kernel.EnsureVrf(ctx, spec)
@@ -153,6 +160,6 @@ func (g *Gateway) ensureVrf(ctx context.Context, v *networkv1.Vrf) error {
 		return err
 	}
 	g.comps.applied(v.GetName(), ComponentKernel)
-	g.routingQueued(v.GetName())
+	g.routingChanged(v.GetName(), changed)
 	return nil
 }
