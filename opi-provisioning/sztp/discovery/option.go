@@ -207,3 +207,19 @@ func truncate(s string) string {
 	}
 	return s
 }
+
+// ParseConfigured reads a configured list of bootstrap servers (the
+// device's well-known servers, RFC 8572 section 5.1 item 3), one URI
+// each. Unlike a DHCP option, a configured list is refused whole when
+// any entry is invalid: a typo in configuration must not pass silently.
+func ParseConfigured(uris []string) ([]Server, error) {
+	out := make([]Server, 0, len(uris))
+	for _, u := range uris {
+		s, err := ParseServerURI(strings.TrimSpace(u))
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, s)
+	}
+	return out, nil
+}
