@@ -8,6 +8,7 @@ require (
 	github.com/opi-suite/opi/opi-api v0.1.0
 	github.com/opi-suite/opi/opi-kit v0.1.0
 	github.com/opi-suite/opi/opi-upstream v0.1.0
+	github.com/smallstep/pkcs7 v0.2.3
 	google.golang.org/grpc v1.85.0
 	google.golang.org/protobuf v1.36.12
 )
