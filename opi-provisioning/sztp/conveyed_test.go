@@ -220,4 +220,3 @@ func TestRESTCONFErrors(t *testing.T) {
 		t.Fatalf("%+v", e)
 	}
 }
-
