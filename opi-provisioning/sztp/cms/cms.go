@@ -291,3 +291,52 @@ func ParseDegenerate(der []byte) ([]*x509.Certificate, error) {
 	}
 	return p7.Certificates, nil
 }
+
+// Encapsulate returns content in a DER ContentInfo of the given content
+// type, unsigned: the form RFC 8572 section 3.1 gives unsigned conveyed
+// information (ContentInfo { contentType, [0] EXPLICIT OCTET STRING }).
+func Encapsulate(contentType asn1.ObjectIdentifier, content []byte) ([]byte, error) {
+	inner, err := asn1.Marshal(content)
+	if err != nil {
+		return nil, fmt.Errorf("cms: %w", err)
+	}
+	return asn1.Marshal(contentInfo{ContentType: contentType,
+		Content: asn1.RawValue{Class: asn1.ClassContextSpecific, Tag: 0, IsCompound: true, Bytes: inner}})
+}
+
+// ContentType returns the content type of a DER ContentInfo:
+// OIDSignedData for signed structures, the content's own type for
+// Encapsulate's unsigned ones.
+func ContentType(der []byte) (asn1.ObjectIdentifier, error) {
+	var ci contentInfo
+	rest, err := asn1.Unmarshal(der, &ci)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %v", ErrMalformed, err)
+	}
+	if len(rest) != 0 {
+		return nil, fmt.Errorf("%w: %d bytes after the ContentInfo", ErrMalformed, len(rest))
+	}
+	return ci.ContentType, nil
+}
+
+// Decapsulate is Encapsulate's inverse: it returns the content type and
+// content of an unsigned ContentInfo. A SignedData is ErrMalformed here.
+func Decapsulate(der []byte) (asn1.ObjectIdentifier, []byte, error) {
+	var ci contentInfo
+	rest, err := asn1.Unmarshal(der, &ci)
+	if err != nil {
+		return nil, nil, fmt.Errorf("%w: %v", ErrMalformed, err)
+	}
+	if len(rest) != 0 {
+		return nil, nil, fmt.Errorf("%w: %d bytes after the ContentInfo", ErrMalformed, len(rest))
+	}
+	if ci.ContentType.Equal(OIDSignedData) {
+		return nil, nil, fmt.Errorf("%w: a SignedData is not unsigned content", ErrMalformed)
+	}
+	var content []byte
+	rest, err = asn1.Unmarshal(ci.Content.Bytes, &content)
+	if err != nil || len(rest) != 0 {
+		return nil, nil, fmt.Errorf("%w: unsigned content is not one OCTET STRING", ErrMalformed)
+	}
+	return ci.ContentType, content, nil
+}

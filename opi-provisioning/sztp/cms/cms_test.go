@@ -211,3 +211,29 @@ func BenchmarkSign(b *testing.B) {
 		})
 	}
 }
+
+func TestEncapsulateRoundTrip(t *testing.T) {
+	der, err := cms.Encapsulate(cms.OIDConveyedInfoJSON, content)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ct, err := cms.ContentType(der); err != nil || !ct.Equal(cms.OIDConveyedInfoJSON) {
+		t.Fatalf("content type %v, %v", ct, err)
+	}
+	ct, got, err := cms.Decapsulate(der)
+	if err != nil || !ct.Equal(cms.OIDConveyedInfoJSON) || !bytes.Equal(got, content) {
+		t.Fatalf("%v %q %v", ct, got, err)
+	}
+	// Unsigned content is not a SignedData, and the other way round.
+	if _, err := cms.Parse(der); !errors.Is(err, cms.ErrMalformed) {
+		t.Fatalf("unsigned parsed as signed: %v", err)
+	}
+	pki := sztptest.New(t, sztptest.ECDSA)
+	signed, _ := cms.Sign(cms.OIDConveyedInfoJSON, content, pki.Owner.Cert, pki.Owner.Key)
+	if ct, _ := cms.ContentType(signed); !ct.Equal(cms.OIDSignedData) {
+		t.Fatalf("signed content type %v", ct)
+	}
+	if _, _, err := cms.Decapsulate(signed); !errors.Is(err, cms.ErrMalformed) {
+		t.Fatalf("signed decapsulated: %v", err)
+	}
+}
