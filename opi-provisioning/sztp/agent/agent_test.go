@@ -319,8 +319,12 @@ func TestRefusals(t *testing.T) {
 		{"redirect loop", func(t *testing.T, f *fixture) setup {
 			a := f.newServer(t, f.pki.Server(t), nil)
 			b := f.newServer(t, f.pki.Server(t), nil)
-			a.answer = func(*sztp.GetBootstrappingDataInput) *sztp.GetBootstrappingDataOutput { return unsigned(t, redirectTo(t, nil, b)) }
-			b.answer = func(*sztp.GetBootstrappingDataInput) *sztp.GetBootstrappingDataOutput { return unsigned(t, redirectTo(t, nil, a)) }
+			a.answer = func(*sztp.GetBootstrappingDataInput) *sztp.GetBootstrappingDataOutput {
+				return unsigned(t, redirectTo(t, nil, b))
+			}
+			b.answer = func(*sztp.GetBootstrappingDataInput) *sztp.GetBootstrappingDataOutput {
+				return unsigned(t, redirectTo(t, nil, a))
+			}
 			return setup{sources: []Source{src("configured", a)}}
 		}, ErrRedirect, "redirect loop"},
 		{"more redirects than the bound", func(t *testing.T, f *fixture) setup {
@@ -330,7 +334,9 @@ func TestRefusals(t *testing.T) {
 			}
 			for i := range chain {
 				next := chain[(i+1)%len(chain)]
-				chain[i].answer = func(*sztp.GetBootstrappingDataInput) *sztp.GetBootstrappingDataOutput { return unsigned(t, redirectTo(t, nil, next)) }
+				chain[i].answer = func(*sztp.GetBootstrappingDataInput) *sztp.GetBootstrappingDataOutput {
+					return unsigned(t, redirectTo(t, nil, next))
+				}
 			}
 			return setup{mutate: func(c *Config) { c.MaxRedirects = 2 }, sources: []Source{src("configured", chain[0])}}
 		}, ErrRedirect, "more than 2 redirects"},

@@ -101,9 +101,9 @@ func unsigned(t *testing.T, ci *sztp.ConveyedInformation) *sztp.GetBootstrapping
 
 // signedOpts changes one thing of otherwise valid signed data.
 type signedOpts struct {
-	voucher     func(*voucher.Voucher)
-	signWith    func(content []byte) []byte
-	pinned      *x509.Certificate
+	voucher  func(*voucher.Voucher)
+	signWith func(content []byte) []byte
+	pinned   *x509.Certificate
 }
 
 // signed is conveyed information signed by the owner, with the owner
