@@ -10,9 +10,11 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"runtime"
 	"strings"
 	"testing"
+	"time"
 
 	"golang.org/x/sys/unix"
 )
@@ -98,4 +100,47 @@ func Do(ns string, f func() error) error {
 		errc <- f()
 	}()
 	return <-errc
+}
+
+// Dnsmasq runs Debian's dnsmasq in the pair's server namespace, on its
+// veth only, with args added to a private configuration (no DNS, no
+// system files, no ping before an offer). It is stopped when the test
+// ends; its log is printed when the test failed.
+func Dnsmasq(tb testing.TB, p *Pair, args ...string) {
+	tb.Helper()
+	dir := tb.TempDir()
+	base := []string{"netns", "exec", p.Server, "dnsmasq", "--keep-in-foreground", "--conf-file=/dev/null",
+		"--port=0", "--user=root", "--group=root", "--bind-interfaces", "--interface=" + p.SrvIf,
+		"--dhcp-leasefile=" + filepath.Join(dir, "leases"), "--pid-file=" + filepath.Join(dir, "pid"),
+		"--no-ping", "--log-dhcp", "--log-facility=" + filepath.Join(dir, "log")}
+	cmd := exec.Command("ip", append(base, args...)...)
+	cmd.Stderr = os.Stderr
+	if err := cmd.Start(); err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(func() {
+		_ = cmd.Process.Kill()
+		_ = cmd.Wait()
+		if tb.Failed() {
+			log, _ := os.ReadFile(filepath.Join(dir, "log"))
+			tb.Logf("dnsmasq log:\n%s", log)
+		}
+	})
+	// dnsmasq writes its pid file once its sockets are open.
+	for i := 0; i < 100; i++ {
+		if _, err := os.Stat(filepath.Join(dir, "pid")); err == nil {
+			return
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+// HexOctets is b as dnsmasq's --dhcp-option-force takes raw octets:
+// colon-separated hex.
+func HexOctets(b []byte) string {
+	parts := make([]string, len(b))
+	for i, c := range b {
+		parts[i] = fmt.Sprintf("%02x", c)
+	}
+	return strings.Join(parts, ":")
 }

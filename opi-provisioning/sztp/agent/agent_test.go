@@ -55,9 +55,9 @@ func TestTrustedServerOnboardsWithReports(t *testing.T) {
 	if !slices.Equal(reports, []sztp.ProgressType{"bootstrap-initiated", "bootstrap-complete"}) {
 		t.Fatalf("reports %v", reports)
 	}
-	in := ts.gets[0]
-	if in.HWModel != "opi-dpu" || in.OSName != "opi-dpu-os" || len(ts.basic) != 1 || ts.basic[0] != serial {
-		t.Fatalf("a trusted server should get the device's description and basic auth: %+v %v", in, ts.basic)
+	in := ts.Gets()[0]
+	if in.HWModel != "opi-dpu" || in.OSName != "opi-dpu-os" || len(ts.BasicUsers()) != 1 || ts.BasicUsers()[0] != serial {
+		t.Fatalf("a trusted server should get the device's description and basic auth: %+v %v", in, ts.BasicUsers())
 	}
 }
 
@@ -67,7 +67,7 @@ func TestEveryServerIsTriedInOrder(t *testing.T) {
 	f := newFixture(t)
 	empty := f.newServer(t, f.pki.Server(t), func(*sztp.GetBootstrappingDataInput) *sztp.GetBootstrappingDataOutput { return nil })
 	down := f.newServer(t, f.pki.Server(t), nil)
-	down.srv.Close()
+	down.Close()
 	good := f.newServer(t, f.pki.Server(t), func(*sztp.GetBootstrappingDataInput) *sztp.GetBootstrappingDataOutput {
 		return unsigned(t, &sztp.ConveyedInformation{Onboarding: onboarding()})
 	})
@@ -95,11 +95,11 @@ func TestSignedRedirectThenSignedOnboarding(t *testing.T) {
 	f := newFixture(t)
 	otherCA := f.pki.NewCA(t, "Owner's own bootstrap server CA")
 	boot := f.newServer(t, f.pki.Issue(t, otherCA, serverTemplate()), nil)
-	boot.answer = func(in *sztp.GetBootstrappingDataInput) *sztp.GetBootstrappingDataOutput {
+	boot.SetAnswer(func(in *sztp.GetBootstrappingDataInput) *sztp.GetBootstrappingDataOutput {
 		out := f.signed(t, &sztp.ConveyedInformation{Onboarding: onboarding()}, in, signedOpts{})
 		out.ReportingLevel = "verbose"
 		return out
-	}
+	})
 	provisionalCA := f.pki.NewCA(t, "Public web PKI")
 	redirect := f.newServer(t, f.pki.Issue(t, provisionalCA, serverTemplate()), func(in *sztp.GetBootstrappingDataInput) *sztp.GetBootstrappingDataOutput {
 		return f.signed(t, redirectTo(t, otherCA.Cert, boot), in, signedOpts{})
@@ -121,9 +121,9 @@ func TestSignedRedirectThenSignedOnboarding(t *testing.T) {
 	// The untrusted redirect server learned nothing but the nonce and the
 	// preference for signed data, and no password, and got no report.
 	_, rr := redirect.seen()
-	in := redirect.gets[0]
-	if !in.SignedDataPreferred || in.HWModel != "" || in.OSName != "" || len(in.Nonce) != sztp.MaxNonce || len(redirect.basic) != 0 || len(rr) != 0 {
-		t.Fatalf("the untrusted server got %+v, basic %v, reports %v", in, redirect.basic, rr)
+	in := redirect.Gets()[0]
+	if !in.SignedDataPreferred || in.HWModel != "" || in.OSName != "" || len(in.Nonce) != sztp.MaxNonce || len(redirect.BasicUsers()) != 0 || len(rr) != 0 {
+		t.Fatalf("the untrusted server got %+v, basic %v, reports %v", in, redirect.BasicUsers(), rr)
 	}
 	_, reports := boot.seen()
 	want := []sztp.ProgressType{"bootstrap-initiated", "parsing-complete", "pre-script-initiated", "pre-script-complete",
@@ -251,13 +251,13 @@ func TestRefusals(t *testing.T) {
 		}, ErrConveyedInfo, "signature"},
 		{"voucher for another serial", func(t *testing.T, f *fixture) setup {
 			ts := f.newServer(t, f.pki.Server(t), func(in *sztp.GetBootstrappingDataInput) *sztp.GetBootstrappingDataOutput {
-				return f.signed(t, onboard, in, signedOpts{voucher: func(v *voucher.Voucher) { v.SerialNumber = "SN-9999" }})
+				return f.signed(t, onboard, in, signedOpts{Voucher: func(v *voucher.Voucher) { v.SerialNumber = "SN-9999" }})
 			})
 			return setup{sources: []Source{src("configured", ts)}}
 		}, ErrVoucher, "another serial"},
 		{"expired voucher", func(t *testing.T, f *fixture) setup {
 			ts := f.newServer(t, f.pki.Server(t), func(in *sztp.GetBootstrappingDataInput) *sztp.GetBootstrappingDataOutput {
-				return f.signed(t, onboard, in, signedOpts{voucher: func(v *voucher.Voucher) {
+				return f.signed(t, onboard, in, signedOpts{Voucher: func(v *voucher.Voucher) {
 					v.CreatedOn, v.ExpiresOn = time.Now().Add(-2*time.Hour).Truncate(time.Second), time.Now().Add(-time.Hour).Truncate(time.Second)
 				}})
 			})
@@ -265,13 +265,13 @@ func TestRefusals(t *testing.T) {
 		}, ErrVoucher, "expired"},
 		{"voucher created in the future", func(t *testing.T, f *fixture) setup {
 			ts := f.newServer(t, f.pki.Server(t), func(in *sztp.GetBootstrappingDataInput) *sztp.GetBootstrappingDataOutput {
-				return f.signed(t, onboard, in, signedOpts{voucher: func(v *voucher.Voucher) { v.CreatedOn = time.Now().Add(time.Hour).Truncate(time.Second) }})
+				return f.signed(t, onboard, in, signedOpts{Voucher: func(v *voucher.Voucher) { v.CreatedOn = time.Now().Add(time.Hour).Truncate(time.Second) }})
 			})
 			return setup{sources: []Source{src("configured", ts)}}
 		}, ErrVoucher, "not in the past"},
 		{"nonce mismatch", func(t *testing.T, f *fixture) setup {
 			ts := f.newServer(t, f.pki.Server(t), func(in *sztp.GetBootstrappingDataInput) *sztp.GetBootstrappingDataOutput {
-				return f.signed(t, onboard, in, signedOpts{voucher: func(v *voucher.Voucher) { v.Nonce = bytes.Repeat([]byte{7}, 32) }})
+				return f.signed(t, onboard, in, signedOpts{Voucher: func(v *voucher.Voucher) { v.Nonce = bytes.Repeat([]byte{7}, 32) }})
 			})
 			return setup{mutate: func(c *Config) { c.Nonce = true }, sources: []Source{src("configured", ts)}}
 		}, ErrVoucher, "nonce"},
@@ -285,13 +285,13 @@ func TestRefusals(t *testing.T) {
 		{"owner certificate not under the pinned certificate", func(t *testing.T, f *fixture) setup {
 			other := f.pki.NewCA(t, "Someone else's CA")
 			ts := f.newServer(t, f.pki.Server(t), func(in *sztp.GetBootstrappingDataInput) *sztp.GetBootstrappingDataOutput {
-				return f.signed(t, onboard, in, signedOpts{pinned: other.Cert})
+				return f.signed(t, onboard, in, signedOpts{Pinned: other.Cert})
 			})
 			return setup{sources: []Source{src("configured", ts)}}
 		}, ErrOwnerCertificate, "pinned-domain-cert"},
 		{"wrong CMS content type", func(t *testing.T, f *fixture) setup {
 			ts := f.newServer(t, f.pki.Server(t), func(in *sztp.GetBootstrappingDataInput) *sztp.GetBootstrappingDataOutput {
-				return f.signed(t, onboard, in, signedOpts{signWith: func(content []byte) []byte {
+				return f.signed(t, onboard, in, signedOpts{SignWith: func(content []byte) []byte {
 					der, err := cms.Sign(cms.OIDConveyedInfoXML, content, f.pki.Owner.Cert, f.pki.Owner.Key)
 					if err != nil {
 						t.Fatal(err)
@@ -319,12 +319,12 @@ func TestRefusals(t *testing.T) {
 		{"redirect loop", func(t *testing.T, f *fixture) setup {
 			a := f.newServer(t, f.pki.Server(t), nil)
 			b := f.newServer(t, f.pki.Server(t), nil)
-			a.answer = func(*sztp.GetBootstrappingDataInput) *sztp.GetBootstrappingDataOutput {
+			a.SetAnswer(func(*sztp.GetBootstrappingDataInput) *sztp.GetBootstrappingDataOutput {
 				return unsigned(t, redirectTo(t, nil, b))
-			}
-			b.answer = func(*sztp.GetBootstrappingDataInput) *sztp.GetBootstrappingDataOutput {
+			})
+			b.SetAnswer(func(*sztp.GetBootstrappingDataInput) *sztp.GetBootstrappingDataOutput {
 				return unsigned(t, redirectTo(t, nil, a))
-			}
+			})
 			return setup{sources: []Source{src("configured", a)}}
 		}, ErrRedirect, "redirect loop"},
 		{"more redirects than the bound", func(t *testing.T, f *fixture) setup {
@@ -334,9 +334,9 @@ func TestRefusals(t *testing.T) {
 			}
 			for i := range chain {
 				next := chain[(i+1)%len(chain)]
-				chain[i].answer = func(*sztp.GetBootstrappingDataInput) *sztp.GetBootstrappingDataOutput {
+				chain[i].SetAnswer(func(*sztp.GetBootstrappingDataInput) *sztp.GetBootstrappingDataOutput {
 					return unsigned(t, redirectTo(t, nil, next))
-				}
+				})
 			}
 			return setup{mutate: func(c *Config) { c.MaxRedirects = 2 }, sources: []Source{src("configured", chain[0])}}
 		}, ErrRedirect, "more than 2 redirects"},
@@ -365,7 +365,7 @@ func TestRefusals(t *testing.T) {
 			return setup{sources: []Source{src("configured", r)}, silent: []*testServer{boot}}
 		}, ErrServerUntrusted, "trust anchor its redirect gave"},
 		{"signed DNS artifacts with a bad voucher", func(t *testing.T, f *fixture) setup {
-			out := f.signed(t, onboard, nil, signedOpts{voucher: func(v *voucher.Voucher) { v.SerialNumber = "SN-2" }})
+			out := f.signed(t, onboard, nil, signedOpts{Voucher: func(v *voucher.Voucher) { v.SerialNumber = "SN-2" }})
 			return setup{sources: []Source{{Name: "dns", Artifacts: &discovery.Artifacts{
 				ConveyedInformation: out.ConveyedInformation, OwnerCertificate: out.OwnerCertificate, OwnershipVoucher: out.OwnershipVoucher}}}}
 		}, ErrVoucher, "another serial"},

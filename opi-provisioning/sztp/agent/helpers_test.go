@@ -2,26 +2,22 @@ package agent
 
 import (
 	"crypto/sha256"
-	"crypto/tls"
 	"crypto/x509"
 	"io"
 	"log/slog"
 	"net"
 	"net/http"
 	"net/http/httptest"
-	"net/url"
 	"os"
 	"path/filepath"
 	"strconv"
-	"sync"
 	"testing"
-	"time"
 
 	"github.com/opi-suite/opi/opi-provisioning/sztp"
+	"github.com/opi-suite/opi/opi-provisioning/sztp/agent/agenttest"
 	"github.com/opi-suite/opi/opi-provisioning/sztp/cms"
 	"github.com/opi-suite/opi/opi-provisioning/sztp/discovery"
 	"github.com/opi-suite/opi/opi-provisioning/sztp/sztptest"
-	"github.com/opi-suite/opi/opi-provisioning/sztp/voucher"
 )
 
 const serial = "SN-0001"
@@ -80,143 +76,36 @@ func onboarding() *sztp.OnboardingInformation {
 	}
 }
 
-func marshal(t *testing.T, ci *sztp.ConveyedInformation) []byte {
-	t.Helper()
-	b, err := ci.Marshal()
-	if err != nil {
-		t.Fatal(err)
-	}
-	return b
-}
-
-// unsigned is conveyed information as unsigned CMS (RFC 8572 section 3.1).
 func unsigned(t *testing.T, ci *sztp.ConveyedInformation) *sztp.GetBootstrappingDataOutput {
-	t.Helper()
-	der, err := cms.Encapsulate(cms.OIDConveyedInfoJSON, marshal(t, ci))
-	if err != nil {
-		t.Fatal(err)
-	}
-	return &sztp.GetBootstrappingDataOutput{ConveyedInformation: der}
+	return agenttest.Unsigned(t, ci)
 }
 
-// signedOpts changes one thing of otherwise valid signed data.
-type signedOpts struct {
-	voucher  func(*voucher.Voucher)
-	signWith func(content []byte) []byte
-	pinned   *x509.Certificate
-}
+type signedOpts = agenttest.SignOptions
 
-// signed is conveyed information signed by the owner, with the owner
-// certificate artifact and a voucher from the manufacturer's MASA that
-// pins the owner CA; in carries the device's nonce.
+// signed is valid signed data for the fixture's device; in carries the
+// device's nonce.
 func (f *fixture) signed(t *testing.T, ci *sztp.ConveyedInformation, in *sztp.GetBootstrappingDataInput, o signedOpts) *sztp.GetBootstrappingDataOutput {
-	t.Helper()
-	content := marshal(t, ci)
-	var der []byte
-	var err error
-	if o.signWith != nil {
-		der = o.signWith(content)
-	} else if der, err = sztp.SignConveyedInformation(content, f.pki.Owner.Cert, f.pki.Owner.Key); err != nil {
-		t.Fatal(err)
-	}
-	oc, err := cms.Degenerate(f.pki.Owner.Cert)
-	if err != nil {
-		t.Fatal(err)
-	}
-	pinned := f.pki.OwnerCA.Cert
-	if o.pinned != nil {
-		pinned = o.pinned
-	}
-	v := &voucher.Voucher{
-		CreatedOn:        time.Now().Add(-time.Minute).Truncate(time.Second),
-		ExpiresOn:        time.Now().Add(time.Hour).Truncate(time.Second),
-		Assertion:        voucher.Verified,
-		SerialNumber:     serial,
-		PinnedDomainCert: pinned.Raw,
-	}
+	var nonce []byte
 	if in != nil {
-		v.Nonce = in.Nonce
+		nonce = in.Nonce
 	}
-	if o.voucher != nil {
-		o.voucher(v)
-	}
-	ov, err := voucher.Sign(v, f.pki.MASA.Cert, f.pki.MASA.Key, f.pki.MASA.Chain...)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return &sztp.GetBootstrappingDataOutput{ConveyedInformation: der, OwnerCertificate: oc, OwnershipVoucher: ov}
+	return agenttest.Signed(t, f.pki, serial, ci, nonce, o)
 }
 
-// testServer is a minimal bootstrap server built from the library: mutual
-// TLS with the manufacturer as client CA, the serial taken from the
-// client certificate, and report-progress answered 204.
+// testServer is the minimal bootstrap server of agenttest, trusting the
+// fixture's manufacturer for client certificates.
 type testServer struct {
-	t      *testing.T
-	srv    *httptest.Server
-	answer func(in *sztp.GetBootstrappingDataInput) *sztp.GetBootstrappingDataOutput
-
-	mu      sync.Mutex
-	gets    []*sztp.GetBootstrappingDataInput
-	reports []sztp.ProgressType
-	basic   []string
+	*agenttest.Server
+	t *testing.T
 }
 
-func (f *fixture) newServer(t *testing.T, id *sztptest.Identity, answer func(*sztp.GetBootstrappingDataInput) *sztp.GetBootstrappingDataOutput) *testServer {
+func (f *fixture) newServer(t *testing.T, id *sztptest.Identity, answer agenttest.Answer) *testServer {
 	t.Helper()
-	ts := &testServer{t: t, answer: answer}
-	mux := http.NewServeMux()
-	mux.HandleFunc("POST "+sztp.GetBootstrappingDataPath, func(w http.ResponseWriter, r *http.Request) {
-		if r.TLS == nil || len(r.TLS.PeerCertificates) == 0 || r.TLS.PeerCertificates[0].Subject.SerialNumber != serial {
-			http.Error(w, "unknown device", http.StatusUnauthorized)
-			return
-		}
-		body, _ := io.ReadAll(r.Body)
-		in, err := sztp.ParseGetBootstrappingDataInput(body)
-		if err != nil {
-			w.WriteHeader(http.StatusBadRequest)
-			_, _ = w.Write(sztp.MarshalErrors(sztp.RESTCONFError{ErrorType: "protocol", ErrorTag: sztp.TagMalformedMessage, ErrorMessage: err.Error()}))
-			return
-		}
-		ts.mu.Lock()
-		ts.gets = append(ts.gets, in)
-		if u, _, ok := r.BasicAuth(); ok {
-			ts.basic = append(ts.basic, u)
-		}
-		ts.mu.Unlock()
-		out := ts.answer(in)
-		if out == nil {
-			w.WriteHeader(http.StatusNotFound)
-			_, _ = w.Write(sztp.MarshalErrors(sztp.RESTCONFError{ErrorType: "application", ErrorTag: sztp.TagDataMissing, ErrorMessage: "no bootstrapping data"}))
-			return
-		}
-		b, _ := out.Marshal()
-		w.Header().Set("Content-Type", sztp.MediaType)
-		_, _ = w.Write(b)
-	})
-	mux.HandleFunc("POST "+sztp.ReportProgressPath, func(w http.ResponseWriter, r *http.Request) {
-		body, _ := io.ReadAll(r.Body)
-		in, err := sztp.ParseReportProgressInput(body)
-		if err != nil {
-			w.WriteHeader(http.StatusBadRequest)
-			return
-		}
-		ts.mu.Lock()
-		ts.reports = append(ts.reports, in.ProgressType)
-		ts.mu.Unlock()
-		w.WriteHeader(http.StatusNoContent)
-	})
-	ts.srv = httptest.NewUnstartedServer(mux)
-	clientCAs := x509.NewCertPool()
-	clientCAs.AddCert(f.pki.Manufacturer.Cert)
-	ts.srv.TLS = &tls.Config{Certificates: []tls.Certificate{id.TLSCertificate()}, ClientAuth: tls.RequireAndVerifyClientCert, ClientCAs: clientCAs}
-	ts.srv.StartTLS()
-	t.Cleanup(ts.srv.Close)
-	return ts
+	return &testServer{Server: agenttest.New(t, id, f.pki.Manufacturer.Cert, serial, answer), t: t}
 }
 
 func (ts *testServer) server() discovery.Server {
-	u, _ := url.Parse(ts.srv.URL)
-	s, err := discovery.ParseServerURI("https://" + u.Host)
+	s, err := discovery.ParseServerURI("https://" + ts.Addr().String())
 	if err != nil {
 		ts.t.Fatal(err)
 	}
@@ -229,9 +118,7 @@ func (ts *testServer) address() (string, uint16) {
 }
 
 func (ts *testServer) seen() (gets int, reports []sztp.ProgressType) {
-	ts.mu.Lock()
-	defer ts.mu.Unlock()
-	return len(ts.gets), append([]sztp.ProgressType(nil), ts.reports...)
+	return len(ts.Gets()), ts.Reports()
 }
 
 // redirectTo is redirect information to servers; with anchors, each entry

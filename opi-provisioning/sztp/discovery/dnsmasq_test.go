@@ -3,9 +3,6 @@ package discovery
 import (
 	"context"
 	"fmt"
-	"os"
-	"os/exec"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -13,50 +10,13 @@ import (
 	"github.com/opi-suite/opi/opi-provisioning/internal/netnstest"
 )
 
-// hexList is a bootstrap-server-list as dnsmasq's --dhcp-option-force
-// takes raw octets: colon-separated hex.
 func hexList(tb testing.TB, uris ...string) string {
 	tb.Helper()
 	b, err := EncodeServerList(uris...)
 	if err != nil {
 		tb.Fatal(err)
 	}
-	parts := make([]string, len(b))
-	for i, c := range b {
-		parts[i] = fmt.Sprintf("%02x", c)
-	}
-	return strings.Join(parts, ":")
-}
-
-// startDnsmasq runs Debian's dnsmasq in the server namespace with args
-// added to a private configuration (no DNS, no system files).
-func startDnsmasq(tb testing.TB, p *netnstest.Pair, args ...string) {
-	tb.Helper()
-	dir := tb.TempDir()
-	base := []string{"netns", "exec", p.Server, "dnsmasq", "--keep-in-foreground", "--conf-file=/dev/null",
-		"--port=0", "--user=root", "--group=root", "--bind-interfaces", "--interface=" + p.SrvIf,
-		"--dhcp-leasefile=" + filepath.Join(dir, "leases"), "--pid-file=" + filepath.Join(dir, "pid"),
-		"--no-ping", "--log-dhcp", "--log-facility=" + filepath.Join(dir, "log")}
-	cmd := exec.Command("ip", append(base, args...)...)
-	cmd.Stderr = os.Stderr
-	if err := cmd.Start(); err != nil {
-		tb.Fatal(err)
-	}
-	// dnsmasq writes its pid file once its sockets are open.
-	for i := 0; i < 100; i++ {
-		if _, err := os.Stat(filepath.Join(dir, "pid")); err == nil {
-			break
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
-	tb.Cleanup(func() {
-		_ = cmd.Process.Kill()
-		_ = cmd.Wait()
-		if tb.Failed() {
-			log, _ := os.ReadFile(filepath.Join(dir, "log"))
-			tb.Logf("dnsmasq log:\n%s", log)
-		}
-	})
+	return netnstest.HexOctets(b)
 }
 
 // A real DHCP server (dnsmasq) announces option 143 in one namespace; the
@@ -82,7 +42,7 @@ func TestDHCPv4Option143FromDnsmasq(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			p := netnstest.NewPair(t)
 			netnstest.Run(t, "ip", "-n", p.Server, "addr", "add", "10.213.0.1/24", "dev", p.SrvIf)
-			startDnsmasq(t, p, "--dhcp-range=10.213.0.10,10.213.0.50,255.255.255.0,1h",
+			netnstest.Dnsmasq(t, p, "--dhcp-range=10.213.0.10,10.213.0.50,255.255.255.0,1h",
 				"--dhcp-option-force=143,"+hexList(t, tc.uris...), "--domain=sztp.test")
 			ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 			defer cancel()
@@ -122,7 +82,7 @@ func TestDHCPv6Option136FromDnsmasq(t *testing.T) {
 	p := netnstest.NewPair(t)
 	netnstest.Run(t, "ip", "-n", p.Server, "addr", "add", "fd00:5a::1/64", "dev", p.SrvIf, "nodad")
 	uris := []string{"https://[fd00:5a::1]:8443", "https://redirect.example.com"}
-	startDnsmasq(t, p, "--dhcp-range=fd00:5a::,ra-stateless,64", "--dhcp-option-force=option6:136,"+hexList(t, uris...))
+	netnstest.Dnsmasq(t, p, "--dhcp-range=fd00:5a::,ra-stateless,64", "--dhcp-option-force=option6:136,"+hexList(t, uris...))
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
 	var info *Info6
