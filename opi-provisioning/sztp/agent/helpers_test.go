@@ -177,3 +177,13 @@ func serverTemplate() *x509.Certificate {
 	tmpl.IPAddresses = []net.IP{net.IPv4(127, 0, 0, 1), net.IPv6loopback}
 	return tmpl
 }
+
+// voucherContent is the JSON a signed voucher carries.
+func voucherContent(t *testing.T, der []byte) []byte {
+	t.Helper()
+	sd, err := cms.Parse(der)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return sd.Content
+}
