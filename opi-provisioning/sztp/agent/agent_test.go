@@ -3,6 +3,7 @@ package agent
 import (
 	"bytes"
 	"context"
+	"crypto/x509"
 	"errors"
 	"os"
 	"path/filepath"
@@ -14,6 +15,7 @@ import (
 	"github.com/opi-suite/opi/opi-provisioning/sztp"
 	"github.com/opi-suite/opi/opi-provisioning/sztp/cms"
 	"github.com/opi-suite/opi/opi-provisioning/sztp/discovery"
+	"github.com/opi-suite/opi/opi-provisioning/sztp/sztptest"
 	"github.com/opi-suite/opi/opi-provisioning/sztp/voucher"
 )
 
@@ -139,7 +141,10 @@ func TestSignedFromUntrustedServerSendsNoReports(t *testing.T) {
 	f := newFixture(t)
 	provisionalCA := f.pki.NewCA(t, "Public web PKI")
 	ts := f.newServer(t, f.pki.Issue(t, provisionalCA, serverTemplate()), func(in *sztp.GetBootstrappingDataInput) *sztp.GetBootstrappingDataOutput {
-		out := f.signed(t, &sztp.ConveyedInformation{Onboarding: onboarding()}, in, signedOpts{})
+		// A voucher naming the IDevID's issuer (its authority key id) is accepted.
+		out := f.signed(t, &sztp.ConveyedInformation{Onboarding: onboarding()}, in, signedOpts{Voucher: func(v *voucher.Voucher) {
+			v.IDevIDIssuer = f.device.Cert.AuthorityKeyId
+		}})
 		out.ReportingLevel = "verbose"
 		return out
 	})
@@ -364,6 +369,45 @@ func TestRefusals(t *testing.T) {
 			})
 			return setup{sources: []Source{src("configured", r)}, silent: []*testServer{boot}}
 		}, ErrServerUntrusted, "trust anchor its redirect gave"},
+		{"voucher assertion the device does not accept", func(t *testing.T, f *fixture) setup {
+			ts := f.newServer(t, f.pki.Server(t), func(in *sztp.GetBootstrappingDataInput) *sztp.GetBootstrappingDataOutput {
+				return f.signed(t, onboard, in, signedOpts{Voucher: func(v *voucher.Voucher) { v.Assertion = voucher.Proximity }})
+			})
+			return setup{mutate: func(c *Config) { c.AcceptAssertions = []voucher.Assertion{voucher.Verified} }, sources: []Source{src("configured", ts)}}
+		}, ErrVoucher, "not accepted"},
+		{"voucher idevid-issuer not the IDevID's issuer", func(t *testing.T, f *fixture) setup {
+			ts := f.newServer(t, f.pki.Server(t), func(in *sztp.GetBootstrappingDataInput) *sztp.GetBootstrappingDataOutput {
+				return f.signed(t, onboard, in, signedOpts{Voucher: func(v *voucher.Voucher) { v.IDevIDIssuer = []byte{1, 2, 3, 4} }})
+			})
+			return setup{sources: []Source{src("configured", ts)}}
+		}, ErrVoucher, "idevid-issuer"},
+		{"voucher demands revocation checks the device cannot make", func(t *testing.T, f *fixture) setup {
+			yes := true
+			ts := f.newServer(t, f.pki.Server(t), func(in *sztp.GetBootstrappingDataInput) *sztp.GetBootstrappingDataOutput {
+				return f.signed(t, onboard, in, signedOpts{Voucher: func(v *voucher.Voucher) { v.DomainCertRevocationChecks = &yes }})
+			})
+			return setup{sources: []Source{src("configured", ts)}}
+		}, ErrVoucher, "revocation"},
+		{"owner certificate without digitalSignature", func(t *testing.T, f *fixture) setup {
+			tmpl := sztptest.Template("Owner that may only sign certificates")
+			tmpl.KeyUsage = x509.KeyUsageCertSign
+			f.pki.Owner = f.pki.Issue(t, f.pki.OwnerCA, tmpl)
+			ts := f.newServer(t, f.pki.Server(t), func(in *sztp.GetBootstrappingDataInput) *sztp.GetBootstrappingDataOutput {
+				return f.signed(t, onboard, in, signedOpts{})
+			})
+			return setup{sources: []Source{src("configured", ts)}}
+		}, ErrOwnerCertificate, "digitalSignature"},
+		{"trust anchor in untrusted redirect information is discarded", func(t *testing.T, f *fixture) setup {
+			web := f.pki.NewCA(t, "Public web PKI")
+			theirs := f.pki.NewCA(t, "Attacker's server CA")
+			boot := f.newServer(t, f.pki.Issue(t, theirs, serverTemplate()), func(*sztp.GetBootstrappingDataInput) *sztp.GetBootstrappingDataOutput {
+				return unsigned(t, onboard)
+			})
+			r := f.newServer(t, f.pki.Issue(t, web, serverTemplate()), func(*sztp.GetBootstrappingDataInput) *sztp.GetBootstrappingDataOutput {
+				return unsigned(t, redirectTo(t, theirs.Cert, boot))
+			})
+			return setup{mutate: func(c *Config) { c.ProvisionalRoots = []*x509Cert{web.Cert} }, sources: []Source{src("dhcpv4", r)}, silent: []*testServer{boot}}
+		}, ErrServerUntrusted, "neither to a bootstrap-server trust anchor nor to a provisional root"},
 		{"signed DNS artifacts with a bad voucher", func(t *testing.T, f *fixture) setup {
 			out := f.signed(t, onboard, nil, signedOpts{Voucher: func(v *voucher.Voucher) { v.SerialNumber = "SN-2" }})
 			return setup{sources: []Source{{Name: "dns", Artifacts: &discovery.Artifacts{
