@@ -66,6 +66,10 @@ func parseHash(h string) (iter int, salt, key []byte, err error) {
 // takes as long for an unknown serial as for a wrong password.
 var dummyHash, _ = HashPassword("no device has this password")
 
+// VerifyPassword says whether password matches hash (HashPassword's),
+// comparing in constant time.
+func VerifyPassword(hash, password string) bool { return checkPassword(hash, password) }
+
 // checkPassword compares password with the stored hash in constant time.
 func checkPassword(hash, password string) bool {
 	iter, salt, key, err := parseHash(hash)
