@@ -8,27 +8,46 @@ import (
 	"context"
 
 	inventoryv1 "github.com/opi-suite/opi/opi-api/inventory/v1"
+	provisioningv1 "github.com/opi-suite/opi/opi-api/provisioning/v1"
 	"github.com/opi-suite/opi/opi-kit/server"
+	"github.com/opi-suite/opi/opi-kit/store"
 	upinv "github.com/opi-suite/opi/opi-upstream/inventory/v1"
 
 	"github.com/opi-suite/opi/opi-provisioning/internal/api"
 	"github.com/opi-suite/opi/opi-provisioning/internal/upstream"
 	"github.com/opi-suite/opi/opi-provisioning/inventory"
+	"github.com/opi-suite/opi/opi-provisioning/sztp/registry"
 )
 
 // Bridge is the assembled provisioning bridge.
 type Bridge struct {
 	inventory *inventory.Inventory
+	devices   *registry.Registry
 }
 
-// New assembles the bridge; opts configure the inventory domain.
+// New assembles the bridge; opts configure the inventory domain. The SZTP
+// device registry is added by EnableSZTP.
 func New(opts ...inventory.Option) *Bridge {
 	return &Bridge{inventory: inventory.New(opts...)}
 }
 
+// EnableSZTP opens the SZTP device registry on st and serves its API.
+func (b *Bridge) EnableSZTP(ctx context.Context, st store.Store) error {
+	reg, err := registry.New(ctx, st)
+	if err != nil {
+		return err
+	}
+	b.devices = reg
+	return nil
+}
+
+// Devices is the SZTP device registry (nil until EnableSZTP), the device
+// source of the bootstrap server.
+func (b *Bridge) Devices() *registry.Registry { return b.devices }
+
 // Services lists the gRPC services the bridge serves.
 func (b *Bridge) Services() []server.Service {
-	return []server.Service{{
+	svcs := []server.Service{{
 		Desc:    &inventoryv1.InventoryService_ServiceDesc,
 		Impl:    api.NewInventoryService(b.inventory),
 		Gateway: inventoryv1.RegisterInventoryServiceHandler,
@@ -41,18 +60,12 @@ func (b *Bridge) Services() []server.Service {
 		Impl:        upstream.NewInventoryService(b.inventory),
 		Unvalidated: true,
 	}}
-}
-
-// Program is the opi-provisioning command for server.Main.
-func Program(opts ...inventory.Option) server.Program {
-	return server.Program{
-		Name:        "opi-provisioning",
-		Description: "Serves this machine's hardware inventory (SMBIOS/DMI, CPU, memory, PCI).",
-		Setup: func(_ context.Context, s *server.Server, _ server.Config) error {
-			for _, svc := range New(append([]inventory.Option{inventory.WithLogger(s.Logger())}, opts...)...).Services() {
-				s.AddService(svc)
-			}
-			return nil
-		},
+	if b.devices != nil {
+		svcs = append(svcs, server.Service{
+			Desc:    &provisioningv1.SztpDeviceService_ServiceDesc,
+			Impl:    api.NewSztpDevices(b.devices),
+			Gateway: provisioningv1.RegisterSztpDeviceServiceHandler,
+		})
 	}
+	return svcs
 }
