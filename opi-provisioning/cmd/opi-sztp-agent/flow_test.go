@@ -5,17 +5,20 @@ import (
 	"context"
 	"crypto/x509"
 	"encoding/json"
+	"io"
+	"log/slog"
 	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"slices"
+	"sync"
 	"testing"
 	"time"
 
 	"github.com/opi-suite/opi/opi-provisioning/internal/netnstest"
 	"github.com/opi-suite/opi/opi-provisioning/sztp"
-	"github.com/opi-suite/opi/opi-provisioning/sztp/agent/agenttest"
+	"github.com/opi-suite/opi/opi-provisioning/sztp/bootstrap"
 	"github.com/opi-suite/opi/opi-provisioning/sztp/cms"
 	"github.com/opi-suite/opi/opi-provisioning/sztp/discovery"
 	"github.com/opi-suite/opi/opi-provisioning/sztp/sztptest"
@@ -32,12 +35,14 @@ func TestMain(m *testing.M) {
 	os.Exit(m.Run())
 }
 
-// The whole flow across two network namespaces: dnsmasq announces the
-// redirect server in option 143; the device, in the other namespace,
-// gets it by DHCP, is redirected (with a trust anchor) to the bootstrap
-// server, verifies the signed onboarding information (voucher with its
-// nonce, owner certificate, signature), applies it, and reports progress,
-// each report answered 204.
+// The whole flow across two network namespaces, with the suite's own
+// bootstrap server (package bootstrap) as redirect and bootstrap server:
+// dnsmasq announces the redirect server in option 143; the agent, run as
+// a process in the other namespace, gets it by DHCP, is redirected (with a
+// trust anchor) to the bootstrap server, verifies the signed onboarding
+// information (voucher with its nonce, owner certificate, signature),
+// applies it, and reports progress; the agent fails unless each report is
+// answered 204, and the server records them.
 func TestFlowAcrossNamespaces(t *testing.T) {
 	netnstest.Require(t, "dnsmasq")
 	const srvIP, devIP, dev = "10.213.1.1", "10.213.1.99", "SN-FLOW-1"
@@ -66,21 +71,25 @@ func TestFlowAcrossNamespaces(t *testing.T) {
 		Configuration:           []byte("hostname dpu-flow\n"),
 		PostConfigurationScript: []byte("echo post > \"$SZTP_DIR/post-ran\"\n"),
 	}}
-	boot := agenttest.Serve(t, listen(), pki.Issue(t, ownerServerCA, serverCert(srvIP)), pki.Manufacturer.Cert, dev,
-		func(in *sztp.GetBootstrappingDataInput) *sztp.GetBootstrappingDataOutput {
-			return agenttest.Signed(t, pki, dev, onboarding, in.Nonce, agenttest.SignOptions{})
-		})
+	// The owner's bootstrap server signs (owner key, vouchers from the
+	// manufacturer's MASA, with the device's nonce); the redirect server
+	// holds no owner key and sends unsigned redirect information with the
+	// bootstrap server's trust anchor, trusted because the redirect server
+	// itself chains to the device's bootstrap-server trust anchor.
+	bootReg := &registry{dev: &bootstrap.Device{Serial: dev, Conveyed: onboarding}}
+	boot := serve(t, listen(), pki.Issue(t, ownerServerCA, serverCert(srvIP)), bootReg,
+		bootstrap.WithManufacturers(pki.Manufacturer.Cert),
+		bootstrap.WithOwner(&bootstrap.Signer{Cert: pki.Owner.Cert, Key: pki.Owner.Key, Chain: pki.Owner.Chain}),
+		bootstrap.WithMASA(&bootstrap.Signer{Cert: pki.MASA.Cert, Key: pki.MASA.Key, Chain: pki.MASA.Chain}))
 	anchor, err := cms.Degenerate(ownerServerCA.Cert)
 	if err != nil {
 		t.Fatal(err)
 	}
-	redirect := agenttest.Serve(t, listen(), pki.Server(t, srvIP), pki.Manufacturer.Cert, dev,
-		func(*sztp.GetBootstrappingDataInput) *sztp.GetBootstrappingDataOutput {
-			return agenttest.Unsigned(t, &sztp.ConveyedInformation{Redirect: &sztp.RedirectInformation{BootstrapServers: []sztp.BootstrapServer{
-				{Address: srvIP, Port: uint16(boot.Addr().Port), TrustAnchor: anchor},
-			}}})
-		})
-	option, err := discovery.EncodeServerList("https://" + redirect.Addr().String())
+	redirectReg := &registry{dev: &bootstrap.Device{Serial: dev, Conveyed: &sztp.ConveyedInformation{Redirect: &sztp.RedirectInformation{
+		BootstrapServers: []sztp.BootstrapServer{{Address: srvIP, Port: uint16(boot.Port), TrustAnchor: anchor}},
+	}}}}
+	redirect := serve(t, listen(), pki.Server(t, srvIP), redirectReg, bootstrap.WithManufacturers(pki.Manufacturer.Cert))
+	option, err := discovery.EncodeServerList("https://" + redirect.String())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -102,7 +111,7 @@ func TestFlowAcrossNamespaces(t *testing.T) {
 		"--dhcp-interface", p.DevIf, "--no-dhcpv6", "--dhcp-timeout", "10s",
 		"--idevid-cert", cert, "--idevid-key", key,
 		"--server-trust-anchors", serverAnchors, "--voucher-trust-anchors", voucherAnchors,
-		"--dir", devDir, "--nonce", "--signed-data-preferred", "--once", "--os-name", "opi-dpu-os", "--os-version", "1.0")
+		"--dir", devDir, "--nonce", "--once", "--os-name", "opi-dpu-os", "--os-version", "1.0")
 	cmd.Env = append(os.Environ(), asAgent+"=1")
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
@@ -118,7 +127,7 @@ func TestFlowAcrossNamespaces(t *testing.T) {
 		t.Fatalf("agent output %q: %v", stdout.String(), err)
 	}
 	if res.Source != "dhcpv4 "+p.DevIf || !res.Trusted || !res.Signed || len(res.Path) != 2 ||
-		res.Path[0] != "https://"+redirect.Addr().String() || res.Server != "https://"+boot.Addr().String() {
+		res.Path[0] != "https://"+redirect.String() || res.Server != "https://"+boot.String() {
 		t.Fatalf("result %+v", res)
 	}
 	if b, _ := os.ReadFile(filepath.Join(devDir, "config")); string(b) != "hostname dpu-flow\n" {
@@ -129,15 +138,54 @@ func TestFlowAcrossNamespaces(t *testing.T) {
 			t.Fatalf("script did not run: %v", err)
 		}
 	}
-	if got := boot.Reports(); !slices.Equal(got, []sztp.ProgressType{"bootstrap-initiated", "bootstrap-complete"}) {
-		t.Fatalf("bootstrap server reports %v", got)
+	if got := bootReg.progress(); !slices.Equal(got, []sztp.ProgressType{"bootstrap-initiated", "bootstrap-complete"}) {
+		t.Fatalf("bootstrap server recorded %v", got)
 	}
-	if got := redirect.Reports(); len(got) != 0 {
-		t.Fatalf("the redirect server got reports %v", got)
+	if got := redirectReg.progress(); len(got) != 0 {
+		t.Fatalf("the redirect server recorded reports %v", got)
 	}
-	if g := boot.Gets(); len(g) != 1 || len(g[0].Nonce) != sztp.MaxNonce || !g[0].SignedDataPreferred {
-		t.Fatalf("bootstrap server inputs %+v", g)
+}
+
+// registry holds the one device of a flow test and the progress it reports.
+type registry struct {
+	dev     *bootstrap.Device
+	mu      sync.Mutex
+	reports []sztp.ProgressType
+}
+
+func (r *registry) Device(_ context.Context, serial string) (*bootstrap.Device, error) {
+	if serial != r.dev.Serial {
+		return nil, bootstrap.ErrUnknownDevice
 	}
+	return r.dev, nil
+}
+
+func (r *registry) RecordProgress(_ context.Context, _ string, in *sztp.ReportProgressInput, _ time.Time) error {
+	r.mu.Lock()
+	r.reports = append(r.reports, in.ProgressType)
+	r.mu.Unlock()
+	return nil
+}
+
+func (r *registry) progress() []sztp.ProgressType {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return slices.Clone(r.reports)
+}
+
+// serve runs a bootstrap server (package bootstrap, the suite's own) on ln
+// with the TLS identity id; it returns the listening address.
+func serve(t *testing.T, ln net.Listener, id *sztptest.Identity, reg *registry, opts ...bootstrap.Option) *net.TCPAddr {
+	t.Helper()
+	opts = append(opts, bootstrap.WithAudit(slog.New(slog.NewTextHandler(io.Discard, nil))))
+	s, err := bootstrap.New(reg, opts...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	hs := s.HTTPServer("", id.TLSCertificate())
+	go func() { _ = hs.ServeTLS(ln, "", "") }()
+	t.Cleanup(func() { _ = hs.Close() })
+	return ln.Addr().(*net.TCPAddr)
 }
 
 func serverCert(ip string) *x509.Certificate {
