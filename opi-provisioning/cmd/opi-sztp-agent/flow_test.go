@@ -5,19 +5,17 @@ import (
 	"context"
 	"crypto/x509"
 	"encoding/json"
-	"io"
-	"log/slog"
 	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"slices"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/opi-suite/opi/opi-provisioning/internal/netnstest"
 	"github.com/opi-suite/opi/opi-provisioning/sztp"
+	"github.com/opi-suite/opi/opi-provisioning/sztp/agent/agenttest"
 	"github.com/opi-suite/opi/opi-provisioning/sztp/bootstrap"
 	"github.com/opi-suite/opi/opi-provisioning/sztp/cms"
 	"github.com/opi-suite/opi/opi-provisioning/sztp/discovery"
@@ -76,8 +74,8 @@ func TestFlowAcrossNamespaces(t *testing.T) {
 	// holds no owner key and sends unsigned redirect information with the
 	// bootstrap server's trust anchor, trusted because the redirect server
 	// itself chains to the device's bootstrap-server trust anchor.
-	bootReg := &registry{dev: &bootstrap.Device{Serial: dev, Conveyed: onboarding}}
-	boot := serve(t, listen(), pki.Issue(t, ownerServerCA, serverCert(srvIP)), bootReg,
+	bootReg := &agenttest.Registry{Dev: &bootstrap.Device{Serial: dev, Conveyed: onboarding}}
+	boot := agenttest.ServeBootstrap(t, listen(), pki.Issue(t, ownerServerCA, serverCert(srvIP)), bootReg,
 		bootstrap.WithManufacturers(pki.Manufacturer.Cert),
 		bootstrap.WithOwner(&bootstrap.Signer{Cert: pki.Owner.Cert, Key: pki.Owner.Key, Chain: pki.Owner.Chain}),
 		bootstrap.WithMASA(&bootstrap.Signer{Cert: pki.MASA.Cert, Key: pki.MASA.Key, Chain: pki.MASA.Chain}))
@@ -85,10 +83,10 @@ func TestFlowAcrossNamespaces(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	redirectReg := &registry{dev: &bootstrap.Device{Serial: dev, Conveyed: &sztp.ConveyedInformation{Redirect: &sztp.RedirectInformation{
+	redirectReg := &agenttest.Registry{Dev: &bootstrap.Device{Serial: dev, Conveyed: &sztp.ConveyedInformation{Redirect: &sztp.RedirectInformation{
 		BootstrapServers: []sztp.BootstrapServer{{Address: srvIP, Port: uint16(boot.Port), TrustAnchor: anchor}},
 	}}}}
-	redirect := serve(t, listen(), pki.Server(t, srvIP), redirectReg, bootstrap.WithManufacturers(pki.Manufacturer.Cert))
+	redirect := agenttest.ServeBootstrap(t, listen(), pki.Server(t, srvIP), redirectReg, bootstrap.WithManufacturers(pki.Manufacturer.Cert))
 	option, err := discovery.EncodeServerList("https://" + redirect.String())
 	if err != nil {
 		t.Fatal(err)
@@ -138,54 +136,12 @@ func TestFlowAcrossNamespaces(t *testing.T) {
 			t.Fatalf("script did not run: %v", err)
 		}
 	}
-	if got := bootReg.progress(); !slices.Equal(got, []sztp.ProgressType{"bootstrap-initiated", "bootstrap-complete"}) {
+	if got := bootReg.Progress(); !slices.Equal(got, []sztp.ProgressType{"bootstrap-initiated", "bootstrap-complete"}) {
 		t.Fatalf("bootstrap server recorded %v", got)
 	}
-	if got := redirectReg.progress(); len(got) != 0 {
+	if got := redirectReg.Progress(); len(got) != 0 {
 		t.Fatalf("the redirect server recorded reports %v", got)
 	}
-}
-
-// registry holds the one device of a flow test and the progress it reports.
-type registry struct {
-	dev     *bootstrap.Device
-	mu      sync.Mutex
-	reports []sztp.ProgressType
-}
-
-func (r *registry) Device(_ context.Context, serial string) (*bootstrap.Device, error) {
-	if serial != r.dev.Serial {
-		return nil, bootstrap.ErrUnknownDevice
-	}
-	return r.dev, nil
-}
-
-func (r *registry) RecordProgress(_ context.Context, _ string, in *sztp.ReportProgressInput, _ time.Time) error {
-	r.mu.Lock()
-	r.reports = append(r.reports, in.ProgressType)
-	r.mu.Unlock()
-	return nil
-}
-
-func (r *registry) progress() []sztp.ProgressType {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	return slices.Clone(r.reports)
-}
-
-// serve runs a bootstrap server (package bootstrap, the suite's own) on ln
-// with the TLS identity id; it returns the listening address.
-func serve(t *testing.T, ln net.Listener, id *sztptest.Identity, reg *registry, opts ...bootstrap.Option) *net.TCPAddr {
-	t.Helper()
-	opts = append(opts, bootstrap.WithAudit(slog.New(slog.NewTextHandler(io.Discard, nil))))
-	s, err := bootstrap.New(reg, opts...)
-	if err != nil {
-		t.Fatal(err)
-	}
-	hs := s.HTTPServer("", id.TLSCertificate())
-	go func() { _ = hs.ServeTLS(ln, "", "") }()
-	t.Cleanup(func() { _ = hs.Close() })
-	return ln.Addr().(*net.TCPAddr)
 }
 
 func serverCert(ip string) *x509.Certificate {
