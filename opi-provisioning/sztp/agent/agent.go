@@ -24,7 +24,7 @@ import (
 	"github.com/opi-suite/opi/opi-provisioning/sztp/voucher"
 )
 
-// DefaultMaxRedirects is the redirect bound; RFC 8572 section 5.2 says it
+// DefaultMaxRedirects is the redirect bound; RFC 8572 section 5.3 says it
 // SHOULD be no more than ten.
 const DefaultMaxRedirects = 10
 
@@ -83,7 +83,7 @@ func New(cfg Config) (*Agent, error) {
 	case cfg.Device == nil:
 		return nil, errors.New("agent: a Device to onboard is required")
 	case len(cfg.IDevID.Certificate) == 0 && cfg.Password == "":
-		return nil, errors.New("agent: an IDevID client certificate or a password is required (RFC 8572 section 5.2)")
+		return nil, errors.New("agent: an IDevID client certificate or a password is required (RFC 8572 section 5.3)")
 	}
 	if cfg.IDevID.Leaf == nil && len(cfg.IDevID.Certificate) > 0 {
 		leaf, err := x509.ParseCertificate(cfg.IDevID.Certificate[0])
@@ -259,7 +259,7 @@ type serverContext struct {
 }
 
 // process acts on verified conveyed information with the trust-state of
-// RFC 8572 section 5.2: TRUE when it came from a trusted server or was
+// RFC 8572 section 5.3: TRUE when it came from a trusted server or was
 // signed and validated.
 func (a *Agent) process(ctx context.Context, v *verified, from *serverContext, w *walk) (*Result, error) {
 	trustState := v.signed || (from != nil && from.sess.trusted)

@@ -136,7 +136,7 @@ func TestSignedRedirectThenSignedOnboarding(t *testing.T) {
 }
 
 // Signed onboarding information from an untrusted server is valid (RFC
-// 8572 section 5.2), but that server gets no progress report.
+// 8572 section 5.3), but that server gets no progress report.
 func TestSignedFromUntrustedServerSendsNoReports(t *testing.T) {
 	f := newFixture(t)
 	provisionalCA := f.pki.NewCA(t, "Public web PKI")

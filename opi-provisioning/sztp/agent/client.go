@@ -19,7 +19,7 @@ import (
 // the server earned: trusted when its certificate chains to a trust
 // anchor the device holds for bootstrap servers (preconfigured, or
 // learned from trusted redirect information); untrusted ("provisional",
-// RFC 8572 section 5.3) otherwise.
+// RFC 8572 section 5.5) otherwise.
 //
 // The device never turns certificate verification off. Where the RFC
 // lets a device accept an unknown server certificate blindly, this agent
@@ -34,7 +34,7 @@ type session struct {
 
 // open connects to s and calls get-bootstrapping-data. learned, when not
 // nil, is the trust anchor trusted redirect information gave for s: the
-// server must then chain to it, as section 5.3 requires.
+// server must then chain to it, as section 5.5 requires.
 func (a *Agent) open(ctx context.Context, s discovery.Server, learned []*x509.Certificate, nonce []byte) (*session, *sztp.GetBootstrappingDataOutput, error) {
 	anchors := a.cfg.ServerTrustAnchors
 	if learned != nil {
