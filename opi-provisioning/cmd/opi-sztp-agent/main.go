@@ -9,7 +9,6 @@ import (
 	"crypto/tls"
 	"crypto/x509"
 	"encoding/json"
-	"encoding/pem"
 	"errors"
 	"flag"
 	"fmt"
@@ -24,6 +23,7 @@ import (
 	"time"
 
 	"github.com/opi-suite/opi/opi-provisioning/sztp/agent"
+	"github.com/opi-suite/opi/opi-provisioning/sztp/bootstrap"
 	"github.com/opi-suite/opi/opi-provisioning/sztp/discovery"
 )
 
@@ -169,34 +169,12 @@ func (o *options) config(log *slog.Logger) (agent.Config, error) {
 	return cfg, nil
 }
 
+// readPEM reads the certificates of a PEM file; an empty path gives none.
 func readPEM(path string) ([]*x509.Certificate, error) {
 	if path == "" {
 		return nil, nil
 	}
-	b, err := os.ReadFile(path)
-	if err != nil {
-		return nil, err
-	}
-	var out []*x509.Certificate
-	for {
-		var blk *pem.Block
-		blk, b = pem.Decode(b)
-		if blk == nil {
-			break
-		}
-		if blk.Type != "CERTIFICATE" {
-			continue
-		}
-		c, err := x509.ParseCertificate(blk.Bytes)
-		if err != nil {
-			return nil, fmt.Errorf("%s: %w", path, err)
-		}
-		out = append(out, c)
-	}
-	if len(out) == 0 {
-		return nil, fmt.Errorf("%s: no certificate", path)
-	}
-	return out, nil
+	return bootstrap.LoadCertificates(path)
 }
 
 // sources gathers the sources of one pass, local ones first (RFC 8572

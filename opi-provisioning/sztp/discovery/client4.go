@@ -115,26 +115,46 @@ func leaseFrom(ack *Message4, serverID netip.Addr) *Lease4 {
 }
 
 // exchange sends m to the broadcast address and waits for a reply with
-// xid that accept takes, resending with a doubling timeout.
+// xid that accept takes.
 func (c *Client4) exchange(ctx context.Context, conn net.PacketConn, m *Message4, xid uint32, accept func(*Message4) bool) (*Message4, error) {
-	timeout, retries := c.Timeout, c.Retries
-	if timeout <= 0 {
-		timeout = 2 * time.Second
+	var reply *Message4
+	_, err := roundTrip(ctx, conn, &net.UDPAddr{IP: net.IPv4bcast, Port: 67}, m.Marshal(), c.Timeout, c.Retries, 2*time.Second, func(b []byte) bool {
+		r, err := ParseMessage4(b)
+		if err != nil || r.Op != 2 || r.XID != xid || !accept(r) {
+			return false // not ours, or not a reply we can read
+		}
+		reply = r
+		return true
+	})
+	return reply, err
+}
+
+// roundTrip sends pkt to dst and waits for a datagram that accept takes,
+// resending with a doubling timeout (first, or def when first is 0) up to
+// retries times (4 when 0). A failed send (right after the link comes up
+// there may be no usable source address yet) waits its round out.
+func roundTrip(ctx context.Context, conn net.PacketConn, dst net.Addr, pkt []byte, first time.Duration, retries int, def time.Duration, accept func([]byte) bool) ([]byte, error) {
+	if first <= 0 {
+		first = def
 	}
 	if retries <= 0 {
 		retries = 4
 	}
-	dst := &net.UDPAddr{IP: net.IPv4bcast, Port: 67}
-	pkt := m.Marshal()
-	buf := make([]byte, 1500)
-	var lastErr error = context.DeadlineExceeded
+	buf := make([]byte, 65536)
+	lastErr := errors.New("no answer")
 	for try := 0; try < retries; try++ {
-		if _, err := conn.WriteTo(pkt, dst); err != nil {
-			return nil, err
-		}
-		deadline := time.Now().Add(timeout << try)
+		deadline := time.Now().Add(first << try)
 		if d, ok := ctx.Deadline(); ok && d.Before(deadline) {
 			deadline = d
+		}
+		if _, err := conn.WriteTo(pkt, dst); err != nil {
+			lastErr = err
+			select {
+			case <-ctx.Done():
+				return nil, ctx.Err()
+			case <-time.After(time.Until(deadline)):
+			}
+			continue
 		}
 		_ = conn.SetReadDeadline(deadline)
 		for {
@@ -145,19 +165,17 @@ func (c *Client4) exchange(ctx context.Context, conn net.PacketConn, m *Message4
 				}
 				var ne net.Error
 				if errors.As(err, &ne) && ne.Timeout() {
-					lastErr = fmt.Errorf("no answer after %d tries", try+1)
+					lastErr = errors.New("no answer")
 					break
 				}
 				return nil, err
 			}
-			r, err := ParseMessage4(buf[:n])
-			if err != nil || r.Op != 2 || r.XID != xid || !accept(r) {
-				continue // not ours, or not a reply we can read
+			if accept(buf[:n]) {
+				return buf[:n], nil
 			}
-			return r, nil
 		}
 	}
-	return nil, lastErr
+	return nil, fmt.Errorf("%w after %d tries", lastErr, retries)
 }
 
 // listenDHCP opens a UDP socket bound to one interface, able to send and

@@ -4,7 +4,6 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/binary"
-	"errors"
 	"fmt"
 	"net"
 	"time"
@@ -134,60 +133,21 @@ func (c *Client6) Info(ctx context.Context) (*Info6, error) {
 	}
 	m.Options = []Option6{{opt6ClientID, duid}, {opt6ORO, oro}, {opt6ElapsedTime, []byte{0, 0}}}
 
-	timeout, retries := c.Timeout, c.Retries
-	if timeout <= 0 {
-		timeout = time.Second
-	}
-	if retries <= 0 {
-		retries = 4
-	}
 	dst := &net.UDPAddr{IP: net.ParseIP(dhcp6AllServers), Port: dhcp6ServerPort, Zone: c.Interface}
-	buf := make([]byte, 65536)
-	var lastErr error = errors.New("no Reply")
-	for try := 0; try < retries; try++ {
-		deadline := time.Now().Add(timeout << try)
-		if d, ok := ctx.Deadline(); ok && d.Before(deadline) {
-			deadline = d
+	var info *Info6
+	_, err = roundTrip(ctx, conn, dst, m.Marshal(), c.Timeout, c.Retries, time.Second, func(b []byte) bool {
+		r, err := ParseMessage6(b)
+		if err != nil || r.Type != dhcp6Reply || r.XID != m.XID || !hasOption6(r, opt6ServerID) {
+			return false
 		}
-		if _, err := conn.WriteTo(m.Marshal(), dst); err != nil {
-			// Right after the link comes up it may have no usable
-			// link-local address yet (ENETUNREACH, EADDRNOTAVAIL): wait
-			// this round out and send again.
-			lastErr = err
-			select {
-			case <-ctx.Done():
-				return nil, ctx.Err()
-			case <-time.After(time.Until(deadline)):
-			}
-			continue
-		}
-		if d, ok := ctx.Deadline(); ok && d.Before(deadline) {
-			deadline = d
-		}
-		_ = conn.SetReadDeadline(deadline)
-		for {
-			n, _, err := conn.ReadFrom(buf)
-			if err != nil {
-				if ctx.Err() != nil {
-					return nil, ctx.Err()
-				}
-				var ne net.Error
-				if errors.As(err, &ne) && ne.Timeout() {
-					lastErr = errors.New("no Reply")
-					break
-				}
-				return nil, err
-			}
-			r, err := ParseMessage6(buf[:n])
-			if err != nil || r.Type != dhcp6Reply || r.XID != m.XID || !hasOption6(r, opt6ServerID) {
-				continue
-			}
-			info := &Info6{}
-			info.SZTP, info.HasSZTP, info.SZTPErr = r.SZTPServers()
-			return info, nil
-		}
+		info = &Info6{}
+		info.SZTP, info.HasSZTP, info.SZTPErr = r.SZTPServers()
+		return true
+	})
+	if err != nil {
+		return nil, fmt.Errorf("DHCPv6 Information-request on %s: %w", c.Interface, err)
 	}
-	return nil, fmt.Errorf("DHCPv6 Information-request on %s: %w after %d tries", c.Interface, lastErr, retries)
+	return info, nil
 }
 
 func hasOption6(m *Message6, code uint16) bool {
