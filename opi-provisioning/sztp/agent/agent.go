@@ -92,6 +92,11 @@ func New(cfg Config) (*Agent, error) {
 		}
 		cfg.IDevID.Leaf = leaf
 	}
+	if l := cfg.IDevID.Leaf; l != nil && l.Subject.SerialNumber != "" && l.Subject.SerialNumber != cfg.Serial {
+		// RFC 8572 section 5.3: a TLS client certificate and HTTP basic
+		// must both identify the same serial number.
+		return nil, fmt.Errorf("agent: serial number %q is not the IDevID's %q", cfg.Serial, l.Subject.SerialNumber)
+	}
 	if cfg.MaxRedirects <= 0 {
 		cfg.MaxRedirects = DefaultMaxRedirects
 	}

@@ -434,3 +434,17 @@ func TestRefusals(t *testing.T) {
 		})
 	}
 }
+
+func TestNewRefusesASerialOtherThanTheIDevIDs(t *testing.T) {
+	f := newFixture(t)
+	c := f.config()
+	c.Serial = "SN-OTHER"
+	if _, err := New(c); err == nil || !strings.Contains(err.Error(), "not the IDevID's") {
+		t.Fatalf("New: %v", err)
+	}
+	c = f.config()
+	c.Device = nil
+	if _, err := New(c); err == nil {
+		t.Fatal("New accepted a config without a Device")
+	}
+}
