@@ -72,6 +72,7 @@ func (a *Agent) httpClient(roots []*x509.Certificate) *http.Client {
 			MinVersion:   tls.VersionTLS12,
 			RootCAs:      pool,
 			Certificates: a.clientCerts(),
+			Time:         a.now, // the device's clock, as for vouchers
 		},
 		TLSHandshakeTimeout:   10 * time.Second,
 		ResponseHeaderTimeout: a.requestTimeout(),
