@@ -12,6 +12,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -103,36 +104,49 @@ func Do(ns string, f func() error) error {
 }
 
 // Dnsmasq runs Debian's dnsmasq in the pair's server namespace, on its
-// veth only, with args added to a private configuration (no DNS, no
-// system files, no ping before an offer). It is stopped when the test
-// ends; its log is printed when the test failed.
+// veth only, with args added to a private configuration (no system files,
+// no ping before an offer, and no DNS unless args give a --port). It is
+// stopped when the test ends; its log is printed when the test failed.
 func Dnsmasq(tb testing.TB, p *Pair, args ...string) {
 	tb.Helper()
 	dir := tb.TempDir()
 	base := []string{"netns", "exec", p.Server, "dnsmasq", "--keep-in-foreground", "--conf-file=/dev/null",
-		"--port=0", "--user=root", "--group=root", "--bind-interfaces", "--interface=" + p.SrvIf,
+		"--user=root", "--group=root", "--bind-interfaces", "--interface=" + p.SrvIf,
 		"--dhcp-leasefile=" + filepath.Join(dir, "leases"), "--pid-file=" + filepath.Join(dir, "pid"),
 		"--no-ping", "--log-dhcp", "--log-facility=" + filepath.Join(dir, "log")}
+	if !slices.ContainsFunc(args, func(a string) bool { return strings.HasPrefix(a, "--port=") }) {
+		base = append(base, "--port=0")
+	}
 	cmd := exec.Command("ip", append(base, args...)...)
-	cmd.Stderr = os.Stderr
+	var stderr strings.Builder
+	cmd.Stderr = &stderr
 	if err := cmd.Start(); err != nil {
 		tb.Fatal(err)
 	}
+	exited := make(chan error, 1)
+	go func() { exited <- cmd.Wait() }()
 	tb.Cleanup(func() {
 		_ = cmd.Process.Kill()
-		_ = cmd.Wait()
+		<-exited
 		if tb.Failed() {
 			log, _ := os.ReadFile(filepath.Join(dir, "log"))
 			tb.Logf("dnsmasq log:\n%s", log)
 		}
 	})
 	// dnsmasq writes its pid file once its sockets are open.
-	for i := 0; i < 100; i++ {
+	for i := 0; i < 250; i++ {
+		select {
+		case err := <-exited:
+			exited <- err // for the cleanup
+			tb.Fatalf("dnsmasq exited: %v\n%s", err, stderr.String())
+		default:
+		}
 		if _, err := os.Stat(filepath.Join(dir, "pid")); err == nil {
 			return
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
+	tb.Fatalf("dnsmasq did not start in 5 s\n%s", stderr.String())
 }
 
 // HexOctets is b as dnsmasq's --dhcp-option-force takes raw octets:

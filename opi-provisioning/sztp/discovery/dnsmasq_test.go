@@ -2,6 +2,7 @@ package discovery
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 	"testing"
@@ -95,5 +96,43 @@ func TestDHCPv6Option136FromDnsmasq(t *testing.T) {
 	}
 	if !info.HasSZTP || info.SZTPErr != nil || len(info.SZTP.Servers) != 2 || info.SZTP.Servers[0].URL() != "https://[fd00:5a::1]:8443" {
 		t.Fatalf("option 136: %+v", info)
+	}
+}
+
+// dnsmasq as the DNS server: the device-independent SRV lookup, from the
+// device's namespace, returns the targets in priority order.
+func TestDNSSRVFromDnsmasq(t *testing.T) {
+	netnstest.Require(t, "dnsmasq")
+	p := netnstest.NewPair(t)
+	netnstest.Run(t, "ip", "-n", p.Server, "addr", "add", "10.213.2.1/24", "dev", p.SrvIf)
+	netnstest.Run(t, "ip", "-n", p.Device, "addr", "add", "10.213.2.99/24", "dev", p.DevIf)
+	netnstest.Dnsmasq(t, p, "--port=53", "--no-resolv", "--no-hosts", "--local=/sztp.test/",
+		"--srv-host=_sztp._tcp.sztp.test,backup.sztp.test,8443,10,0",
+		"--srv-host=_sztp._tcp.sztp.test,primary.sztp.test,443,0,0")
+	d := &DNS{Serial: "SN-1", Domains: []string{"sztp.test"}, Servers: []string{"10.213.2.1:53"}, NoMulticast: true}
+	var got []string
+	err := netnstest.Do(p.Device, func() error {
+		for _, l := range d.Lookups() {
+			a, err := d.Lookup(context.Background(), l)
+			if l.DeviceSpecific {
+				if !errors.Is(err, ErrNoRecords) {
+					return fmt.Errorf("device-specific lookup: %v, want no records", err)
+				}
+				continue
+			}
+			if err != nil {
+				return err
+			}
+			for _, s := range a.Servers {
+				got = append(got, s.URL())
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.Join(got, " ") != "https://primary.sztp.test:443 https://backup.sztp.test:8443" {
+		t.Fatalf("SRV targets %v", got)
 	}
 }
