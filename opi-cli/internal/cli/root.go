@@ -84,6 +84,7 @@ OPI_TLS_CERT, OPI_TLS_KEY, OPI_INSECURE=1, OPI_OUTPUT.`,
 	cmd.AddCommand(newIPsecCmd(g))
 	cmd.AddCommand(newNetworkCmd(g))
 	cmd.AddCommand(newAICmd(g))
+	cmd.AddCommand(newSZTPCmd(g))
 	// cobra adds `completion` only when it executes; add it now so that it
 	// is a group like the others.
 	cmd.InitDefaultCompletionCmd()

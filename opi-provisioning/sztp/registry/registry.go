@@ -366,9 +366,11 @@ func (r *Registry) Device(ctx context.Context, serial string) (*bootstrap.Device
 // RecordProgress keeps a progress report with the device
 // (bootstrap.Devices).
 func (r *Registry) RecordProgress(ctx context.Context, serial string, p *sztp.ReportProgressInput, at time.Time) error {
+	// Held across the write: a Delete (which takes the write lock) then
+	// cannot leave a report behind for a later device of the same name.
 	r.mu.RLock()
+	defer r.mu.RUnlock()
 	name, ok := r.bySerial[serial]
-	r.mu.RUnlock()
 	if !ok {
 		return fmt.Errorf("%w: %q", bootstrap.ErrUnknownDevice, serial)
 	}
