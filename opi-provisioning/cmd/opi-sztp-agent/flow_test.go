@@ -87,7 +87,9 @@ func TestFlowAcrossNamespaces(t *testing.T) {
 		BootstrapServers: []sztp.BootstrapServer{{Address: srvIP, Port: uint16(boot.Port), TrustAnchor: anchor}},
 	}}}}
 	redirect := agenttest.ServeBootstrap(t, listen(), pki.Server(t, srvIP), redirectReg, bootstrap.WithManufacturers(pki.Manufacturer.Cert))
-	option, err := discovery.EncodeServerList("https://" + redirect.String())
+	// The first server announced answers nothing (no listener on port 1):
+	// the agent must go on to the next.
+	option, err := discovery.EncodeServerList("https://"+srvIP+":1", "https://"+redirect.String())
 	if err != nil {
 		t.Fatal(err)
 	}
