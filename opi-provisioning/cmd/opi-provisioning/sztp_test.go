@@ -42,34 +42,11 @@ func TestCommandServesSZTP(t *testing.T) {
 	masaCert, masaKey := pki.MASA.WriteFiles(t, dir, "masa")
 	mfr := sztptest.WritePEM(t, dir, "manufacturer.pem", pki.Manufacturer.Cert)
 
-	logs := &serveLog{listening: make(chan serveAddrs, 1)}
 	cmd := exec.Command(bin, "--listen", "127.0.0.1:0", "--http-listen", "", "--state-dir", filepath.Join(dir, "state"), "--insecure-plaintext",
 		"--sztp-listen", "127.0.0.1:0", "--sztp-tls-cert", tlsCert, "--sztp-tls-key", tlsKey, "--sztp-manufacturer-ca", mfr,
 		"--sztp-owner-cert", ownerCert, "--sztp-owner-key", ownerKey, "--sztp-masa-cert", masaCert, "--sztp-masa-key", masaKey)
-	cmd.Stdout, cmd.Stderr = logs, logs
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	exited := make(chan error, 1)
-	go func() { exited <- cmd.Wait() }()
-	t.Cleanup(func() {
-		if cmd.ProcessState == nil {
-			_ = cmd.Process.Kill()
-			<-exited
-		}
-		if t.Failed() {
-			t.Logf("command output:\n%s", logs.String())
-		}
-	})
-	var grpcAddr string
-	select {
-	case a := <-logs.listening:
-		grpcAddr = a.GRPC
-	case err := <-exited:
-		t.Fatalf("the command exited before serving: %v", err)
-	case <-time.After(20 * time.Second):
-		t.Fatal("no \"serving\" log line within 20s")
-	}
+	logs, addrs, _ := startCommand(t, cmd)
+	grpcAddr := addrs.GRPC
 	m := sztpListening.FindStringSubmatch(logs.String())
 	if m == nil {
 		t.Fatal("no bootstrap server address in the log")

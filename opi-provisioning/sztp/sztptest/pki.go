@@ -33,6 +33,18 @@ const (
 	RSA                    // 2048 bits
 )
 
+// Algorithms lists every key type, for tests and benchmarks that cover
+// each.
+var Algorithms = []Algorithm{ECDSA, RSA}
+
+// String names the key type: "ECDSA-P256" or "RSA-2048".
+func (a Algorithm) String() string {
+	if a == RSA {
+		return "RSA-2048"
+	}
+	return "ECDSA-P256"
+}
+
 // Identity is a certificate with its private key and its issuers.
 type Identity struct {
 	Cert *x509.Certificate
