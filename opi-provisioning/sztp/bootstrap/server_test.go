@@ -87,7 +87,13 @@ func TestBootstrapWithBasicAuth(t *testing.T) {
 		t.Fatalf("%d: %s", resp.StatusCode, body)
 	}
 	verifyReply(t, f.pki, body, "SN-BASIC", nil)
-	if strings.Contains(f.audit.String(), "secret") {
+	if resp, _ := f.do(t, c, call{user: "SN-BASIC", password: "guessed"}); resp.StatusCode != http.StatusUnauthorized {
+		t.Fatalf("a wrong password got %d", resp.StatusCode)
+	}
+	if !strings.Contains(f.audit.String(), `"msg":"sztp request refused","rpc":"get-bootstrapping-data","serial":"SN-BASIC","auth":"basic"`) {
+		t.Fatalf("the refusal does not name the claimed serial:\n%s", f.audit.String())
+	}
+	if strings.Contains(f.audit.String(), "secret") || strings.Contains(f.audit.String(), "guessed") {
 		t.Fatalf("the audit log holds the password:\n%s", f.audit.String())
 	}
 }
