@@ -248,6 +248,9 @@ type caller struct {
 	dev     *Device
 	method  string // "idevid" or "basic"
 	claimed string
+	// idevidIssuer is the IDevID's authority key identifier, for the
+	// voucher's idevid-issuer (RFC 8366); nil with HTTP basic.
+	idevidIssuer []byte
 }
 
 // authenticate returns the device the request is from: by IDevID when
@@ -277,7 +280,7 @@ func (s *Server) authenticate(r *http.Request) (caller, *rpcError) {
 				return c, &rpcError{http.StatusForbidden, sztp.TagAccessDenied, "IDevID is not the one registered for this device"}
 			}
 		}
-		c.dev = d
+		c.dev, c.idevidIssuer = d, leaf.AuthorityKeyId
 		return c, nil
 	}
 	user, password, ok := r.BasicAuth()
@@ -403,7 +406,7 @@ func (s *Server) getBootstrappingData(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, c, rpc, &rpcError{http.StatusBadRequest, sztp.TagInvalidValue, err.Error()})
 		return
 	}
-	out, kind, vouchered, rerr := s.respond(dev, in)
+	out, kind, vouchered, rerr := s.respond(c, in)
 	if rerr != nil {
 		s.fail(w, r, c, rpc, rerr)
 		return
@@ -428,7 +431,8 @@ func (s *Server) getBootstrappingData(w http.ResponseWriter, r *http.Request) {
 
 // respond builds the reply for dev: signed when the server holds the
 // owner's key, with the owner certificate and a fresh voucher.
-func (s *Server) respond(dev *Device, in *sztp.GetBootstrappingDataInput) (*sztp.GetBootstrappingDataOutput, string, bool, *rpcError) {
+func (s *Server) respond(c caller, in *sztp.GetBootstrappingDataInput) (*sztp.GetBootstrappingDataOutput, string, bool, *rpcError) {
+	dev := c.dev
 	if dev.Conveyed == nil {
 		return nil, "", false, &rpcError{http.StatusForbidden, sztp.TagAccessDenied, "no bootstrapping data assigned to this device"}
 	}
@@ -462,7 +466,7 @@ func (s *Server) respond(dev *Device, in *sztp.GetBootstrappingDataInput) (*sztp
 	now := s.now().UTC().Truncate(time.Second)
 	v := &voucher.Voucher{
 		CreatedOn: now, Assertion: dev.Voucher.Assertion, SerialNumber: dev.Serial,
-		PinnedDomainCert: s.pinned.Raw, Nonce: in.Nonce,
+		PinnedDomainCert: s.pinned.Raw, Nonce: in.Nonce, IDevIDIssuer: c.idevidIssuer,
 	}
 	if v.Assertion == "" {
 		v.Assertion = voucher.Verified

@@ -72,6 +72,10 @@ func TestBootstrapSignedWithIDevID(t *testing.T) {
 			}
 			out, _ := sztp.ParseGetBootstrappingDataOutput(body)
 			v, _ := voucher.Verify(out.OwnershipVoucher, []*x509.Certificate{f.pki.Manufacturer.Cert}, time.Now())
+			idev := f.pki.Device(t, "SN-CERT")
+			if !bytes.Equal(v.IDevIDIssuer, idev.Cert.AuthorityKeyId) || len(v.IDevIDIssuer) == 0 {
+				t.Fatalf("idevid-issuer %x, want the IDevID's authority key id %x", v.IDevIDIssuer, idev.Cert.AuthorityKeyId)
+			}
 			if v.ExpiresOn.Sub(v.CreatedOn) != time.Hour || v.Assertion != voucher.Verified {
 				t.Fatalf("voucher policy not applied: %+v", v)
 			}
