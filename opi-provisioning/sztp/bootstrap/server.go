@@ -198,8 +198,18 @@ func (s *Server) HTTPServer(addr string, cert tls.Certificate) *http.Server {
 	}
 }
 
-// ServeHTTP serves the two RPCs; anything else is a RESTCONF 404.
+// hostMeta is the RESTCONF root resource discovery document (RFC 8040
+// section 3.1, RFC 6415): the API is under /restconf.
+const hostMeta = `<XRD xmlns="http://docs.oasis-open.org/ns/xri/xrd-1.0"><Link rel="restconf" href="/restconf"/></XRD>`
+
+// ServeHTTP serves the two RPCs and the root resource discovery document;
+// anything else is a RESTCONF 404.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if r.URL.Path == "/.well-known/host-meta" && (r.Method == http.MethodGet || r.Method == http.MethodHead) {
+		w.Header().Set("Content-Type", "application/xrd+xml")
+		_, _ = io.WriteString(w, hostMeta)
+		return
+	}
 	if r.URL.Path != sztp.GetBootstrappingDataPath && r.URL.Path != sztp.ReportProgressPath {
 		s.fail(w, r, caller{}, "unknown", &rpcError{http.StatusNotFound, sztp.TagInvalidValue, "no such resource"})
 		return

@@ -280,3 +280,16 @@ func TestOwnerMustChainToPinned(t *testing.T) {
 		t.Fatal("an owner certificate outside the pinned domain certificate was accepted")
 	}
 }
+
+// RESTCONF root resource discovery points at /restconf, where the RPCs are.
+func TestRootResourceDiscovery(t *testing.T) {
+	f := start(t, sztptest.ECDSA)
+	resp, body := f.do(t, f.client(nil), call{method: http.MethodGet, path: "/.well-known/host-meta"})
+	if resp.StatusCode != http.StatusOK || resp.Header.Get("Content-Type") != "application/xrd+xml" ||
+		!strings.Contains(string(body), `<Link rel="restconf" href="/restconf"/>`) {
+		t.Fatalf("%d %s: %s", resp.StatusCode, resp.Header.Get("Content-Type"), body)
+	}
+	if !strings.HasPrefix(sztp.GetBootstrappingDataPath, "/restconf/") {
+		t.Fatal("the RPCs are not under the discovered root")
+	}
+}
