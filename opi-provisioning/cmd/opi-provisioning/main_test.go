@@ -26,14 +26,7 @@ import (
 // would, and checks every surface: gRPC, health, reflection (through grpcurl
 // when it is installed), REST, metrics, and a graceful stop on SIGTERM.
 func TestCommandServesInventory(t *testing.T) {
-	if testing.Short() {
-		t.Skip("builds and runs the command")
-	}
-	dir := t.TempDir()
-	bin := filepath.Join(dir, "opi-provisioning")
-	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
-		t.Fatalf("go build: %v\n%s", err, out)
-	}
+	dir, bin := buildCommand(t)
 	// The kernel picks both ports, and the command's "serving" log line says
 	// which: a port picked here and handed over could be taken in between.
 	cmd := exec.Command(bin, "--listen", "127.0.0.1:0", "--state-dir", filepath.Join(dir, "state"), "--insecure-plaintext")
@@ -143,6 +136,21 @@ type serveAddrs struct {
 
 // serveLog collects the command's output, safe for the two copying
 // goroutines of exec, and sends the addresses of the first "serving" line.
+// buildCommand builds the command into a new directory, which it returns
+// with the binary's path; under -short the test is skipped.
+func buildCommand(t *testing.T) (dir, bin string) {
+	t.Helper()
+	if testing.Short() {
+		t.Skip("builds and runs the command")
+	}
+	dir = t.TempDir()
+	bin = filepath.Join(dir, "opi-provisioning")
+	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
+		t.Fatalf("go build: %v\n%s", err, out)
+	}
+	return dir, bin
+}
+
 // startCommand starts cmd, waits for its "serving" log line and returns
 // its log, the addresses it serves and a channel that gets its exit. The
 // kernel picks the ports, and the log line says which: a port picked here

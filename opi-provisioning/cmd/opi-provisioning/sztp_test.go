@@ -28,14 +28,7 @@ var sztpListening = regexp.MustCompile(`"msg":"SZTP bootstrap server listening".
 // TestCommandServesSZTP runs the command with the bootstrap server's flags,
 // registers a device through gRPC and bootstraps it over HTTPS.
 func TestCommandServesSZTP(t *testing.T) {
-	if testing.Short() {
-		t.Skip("builds and runs the command")
-	}
-	dir := t.TempDir()
-	bin := filepath.Join(dir, "opi-provisioning")
-	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
-		t.Fatalf("go build: %v\n%s", err, out)
-	}
+	dir, bin := buildCommand(t)
 	pki := sztptest.New(t, sztptest.ECDSA)
 	tlsCert, tlsKey := pki.Server(t).WriteFiles(t, dir, "server")
 	ownerCert, ownerKey := pki.Owner.WriteFiles(t, dir, "owner")
