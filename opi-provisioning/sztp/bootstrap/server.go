@@ -39,14 +39,18 @@ import (
 // Limits of the HTTP server.
 const (
 	// MaxBody bounds a request body: the RPC inputs are small.
-	MaxBody = 64 << 10
+	MaxBody        = 64 << 10
+	MaxHeaderBytes = 16 << 10
+)
+
+// Timeouts of the HTTP server (variables so that tests can shorten them).
+var (
 	// ReadTimeout bounds reading one request, body included, so a slow
 	// client cannot hold a connection; ReadHeaderTimeout the headers.
 	ReadTimeout       = 30 * time.Second
 	ReadHeaderTimeout = 10 * time.Second
 	WriteTimeout      = 30 * time.Second
 	IdleTimeout       = 2 * time.Minute
-	MaxHeaderBytes    = 16 << 10
 )
 
 // Device is what the server knows of one device.
