@@ -31,8 +31,8 @@ type SZTPFlags struct {
 	OwnerCert, OwnerKey string
 	// MASACert and MASAKey issue ownership vouchers.
 	MASACert, MASAKey string
-	// PinnedCert is the certificate vouchers pin (default: the root of
-	// the owner certificate's chain).
+	// PinnedCert is the certificate vouchers pin (default: the last
+	// certificate of OwnerCert's file).
 	PinnedCert string
 }
 
@@ -49,7 +49,7 @@ func (f *SZTPFlags) register(fs *flag.FlagSet) {
 		{&f.OwnerKey, "sztp-owner-key", "OPI_SZTP_OWNER_KEY", "PEM key of the owner certificate"},
 		{&f.MASACert, "sztp-masa-cert", "OPI_SZTP_MASA_CERT", "PEM certificate (and chain) that signs ownership vouchers"},
 		{&f.MASAKey, "sztp-masa-key", "OPI_SZTP_MASA_KEY", "PEM key of the voucher signer"},
-		{&f.PinnedCert, "sztp-pinned-cert", "OPI_SZTP_PINNED_CERT", "PEM certificate vouchers pin (default: the root of the owner certificate's chain)"},
+		{&f.PinnedCert, "sztp-pinned-cert", "OPI_SZTP_PINNED_CERT", "PEM certificate vouchers pin, to which the owner certificate must chain (default: the last certificate of --sztp-owner-cert, the owner certificate itself when the file holds only it)"},
 	} {
 		fs.StringVar(v.p, v.name, "", v.u)
 		server.EnvVar(fs, v.name, v.env)

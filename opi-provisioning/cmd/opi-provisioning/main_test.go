@@ -26,46 +26,15 @@ import (
 // would, and checks every surface: gRPC, health, reflection (through grpcurl
 // when it is installed), REST, metrics, and a graceful stop on SIGTERM.
 func TestCommandServesInventory(t *testing.T) {
-	if testing.Short() {
-		t.Skip("builds and runs the command")
-	}
-	dir := t.TempDir()
-	bin := filepath.Join(dir, "opi-provisioning")
-	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
-		t.Fatalf("go build: %v\n%s", err, out)
-	}
+	dir, bin := buildCommand(t)
 	// The kernel picks both ports, and the command's "serving" log line says
 	// which: a port picked here and handed over could be taken in between.
-	logs := &serveLog{listening: make(chan serveAddrs, 1)}
 	cmd := exec.Command(bin, "--listen", "127.0.0.1:0", "--state-dir", filepath.Join(dir, "state"), "--insecure-plaintext")
 	// The HTTP address comes from the environment, to check that path too:
 	// without it the command would listen on the default :8082.
 	cmd.Env = append(os.Environ(), "OPI_HTTP_LISTEN=127.0.0.1:0")
-	cmd.Stdout, cmd.Stderr = logs, logs
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	exited := make(chan error, 1)
-	go func() { exited <- cmd.Wait() }()
-	t.Cleanup(func() {
-		if cmd.ProcessState == nil {
-			_ = cmd.Process.Kill()
-			<-exited
-		}
-		if t.Failed() {
-			t.Logf("command output:\n%s", logs.String())
-		}
-	})
-
-	var grpcAddr, httpAddr string
-	select {
-	case a := <-logs.listening:
-		grpcAddr, httpAddr = a.GRPC, a.HTTP
-	case err := <-exited:
-		t.Fatalf("the command exited before serving: %v", err)
-	case <-time.After(20 * time.Second):
-		t.Fatal("no \"serving\" log line within 20s")
-	}
+	_, addrs, exited := startCommand(t, cmd)
+	grpcAddr, httpAddr := addrs.GRPC, addrs.HTTP
 	if host, _, _ := net.SplitHostPort(httpAddr); host != "127.0.0.1" {
 		t.Fatalf("HTTP listens on %q, not on OPI_HTTP_LISTEN=127.0.0.1:0", httpAddr)
 	}
@@ -167,6 +136,55 @@ type serveAddrs struct {
 
 // serveLog collects the command's output, safe for the two copying
 // goroutines of exec, and sends the addresses of the first "serving" line.
+// buildCommand builds the command into a new directory, which it returns
+// with the binary's path; under -short the test is skipped.
+func buildCommand(t *testing.T) (dir, bin string) {
+	t.Helper()
+	if testing.Short() {
+		t.Skip("builds and runs the command")
+	}
+	dir = t.TempDir()
+	bin = filepath.Join(dir, "opi-provisioning")
+	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
+		t.Fatalf("go build: %v\n%s", err, out)
+	}
+	return dir, bin
+}
+
+// startCommand starts cmd, waits for its "serving" log line and returns
+// its log, the addresses it serves and a channel that gets its exit. The
+// kernel picks the ports, and the log line says which: a port picked here
+// and handed over could be taken in between. The command is killed when
+// the test ends, and its output logged if the test failed.
+func startCommand(t *testing.T, cmd *exec.Cmd) (*serveLog, serveAddrs, <-chan error) {
+	t.Helper()
+	logs := &serveLog{listening: make(chan serveAddrs, 1)}
+	cmd.Stdout, cmd.Stderr = logs, logs
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	exited := make(chan error, 1)
+	go func() { exited <- cmd.Wait() }()
+	t.Cleanup(func() {
+		if cmd.ProcessState == nil {
+			_ = cmd.Process.Kill()
+			<-exited
+		}
+		if t.Failed() {
+			t.Logf("command output:\n%s", logs.String())
+		}
+	})
+	select {
+	case a := <-logs.listening:
+		return logs, a, exited
+	case err := <-exited:
+		t.Fatalf("the command exited before serving: %v", err)
+	case <-time.After(20 * time.Second):
+		t.Fatal("no \"serving\" log line within 20s")
+	}
+	return nil, serveAddrs{}, nil
+}
+
 type serveLog struct {
 	mu        sync.Mutex
 	all       bytes.Buffer

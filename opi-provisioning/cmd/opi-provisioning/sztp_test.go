@@ -28,48 +28,18 @@ var sztpListening = regexp.MustCompile(`"msg":"SZTP bootstrap server listening".
 // TestCommandServesSZTP runs the command with the bootstrap server's flags,
 // registers a device through gRPC and bootstraps it over HTTPS.
 func TestCommandServesSZTP(t *testing.T) {
-	if testing.Short() {
-		t.Skip("builds and runs the command")
-	}
-	dir := t.TempDir()
-	bin := filepath.Join(dir, "opi-provisioning")
-	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
-		t.Fatalf("go build: %v\n%s", err, out)
-	}
+	dir, bin := buildCommand(t)
 	pki := sztptest.New(t, sztptest.ECDSA)
 	tlsCert, tlsKey := pki.Server(t).WriteFiles(t, dir, "server")
 	ownerCert, ownerKey := pki.Owner.WriteFiles(t, dir, "owner")
 	masaCert, masaKey := pki.MASA.WriteFiles(t, dir, "masa")
 	mfr := sztptest.WritePEM(t, dir, "manufacturer.pem", pki.Manufacturer.Cert)
 
-	logs := &serveLog{listening: make(chan serveAddrs, 1)}
 	cmd := exec.Command(bin, "--listen", "127.0.0.1:0", "--http-listen", "", "--state-dir", filepath.Join(dir, "state"), "--insecure-plaintext",
 		"--sztp-listen", "127.0.0.1:0", "--sztp-tls-cert", tlsCert, "--sztp-tls-key", tlsKey, "--sztp-manufacturer-ca", mfr,
 		"--sztp-owner-cert", ownerCert, "--sztp-owner-key", ownerKey, "--sztp-masa-cert", masaCert, "--sztp-masa-key", masaKey)
-	cmd.Stdout, cmd.Stderr = logs, logs
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	exited := make(chan error, 1)
-	go func() { exited <- cmd.Wait() }()
-	t.Cleanup(func() {
-		if cmd.ProcessState == nil {
-			_ = cmd.Process.Kill()
-			<-exited
-		}
-		if t.Failed() {
-			t.Logf("command output:\n%s", logs.String())
-		}
-	})
-	var grpcAddr string
-	select {
-	case a := <-logs.listening:
-		grpcAddr = a.GRPC
-	case err := <-exited:
-		t.Fatalf("the command exited before serving: %v", err)
-	case <-time.After(20 * time.Second):
-		t.Fatal("no \"serving\" log line within 20s")
-	}
+	logs, addrs, _ := startCommand(t, cmd)
+	grpcAddr := addrs.GRPC
 	m := sztpListening.FindStringSubmatch(logs.String())
 	if m == nil {
 		t.Fatal("no bootstrap server address in the log")

@@ -23,15 +23,12 @@ import (
 // bootstraps/s is the server's throughput on this machine (clients share
 // its CPUs).
 func BenchmarkBootstrap(b *testing.B) {
-	for _, alg := range []struct {
-		name string
-		alg  sztptest.Algorithm
-	}{{"ECDSA-P256", sztptest.ECDSA}, {"RSA-2048", sztptest.RSA}} {
-		f := start(b, alg.alg)
+	for _, alg := range sztptest.Algorithms {
+		f := start(b, alg)
 		idev := f.pki.Device(b, "SN-CERT").TLSCertificate()
 		body := input(b, &sztp.GetBootstrappingDataInput{SignedDataPreferred: true, Nonce: bytes.Repeat([]byte{7}, 16)})
 		for _, clients := range []int{1, 32} {
-			b.Run(fmt.Sprintf("%s/clients=%d", alg.name, clients), func(b *testing.B) {
+			b.Run(fmt.Sprintf("%s/clients=%d", alg, clients), func(b *testing.B) {
 				var next atomic.Int64
 				var failed atomic.Value
 				var wg sync.WaitGroup
@@ -76,12 +73,9 @@ func BenchmarkSigningPerResponse(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	for _, alg := range []struct {
-		name string
-		alg  sztptest.Algorithm
-	}{{"ECDSA-P256", sztptest.ECDSA}, {"RSA-2048", sztptest.RSA}} {
-		pki := sztptest.New(b, alg.alg)
-		b.Run(alg.name, func(b *testing.B) {
+	for _, alg := range sztptest.Algorithms {
+		pki := sztptest.New(b, alg)
+		b.Run(alg.String(), func(b *testing.B) {
 			for b.Loop() {
 				if _, err := sztp.SignConveyedInformation(doc, pki.Owner.Cert, pki.Owner.Key, pki.Owner.Chain...); err != nil {
 					b.Fatal(err)

@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"sync"
 )
 
 // Password hashes are "pbkdf2-sha256$ITERATIONS$SALT$KEY" (salt and key in
@@ -64,7 +65,10 @@ func parseHash(h string) (iter int, salt, key []byte, err error) {
 
 // dummyHash is compared against when a device is unknown, so that a reply
 // takes as long for an unknown serial as for a wrong password.
-var dummyHash, _ = HashPassword("no device has this password")
+var dummyHash = sync.OnceValue(func() string {
+	h, _ := HashPassword("no device has this password")
+	return h
+})
 
 // VerifyPassword says whether password matches hash (HashPassword's),
 // comparing in constant time.

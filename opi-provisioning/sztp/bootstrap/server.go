@@ -27,6 +27,7 @@ import (
 	"log/slog"
 	"mime"
 	"net/http"
+	"runtime"
 	"strings"
 	"time"
 
@@ -38,14 +39,18 @@ import (
 // Limits of the HTTP server.
 const (
 	// MaxBody bounds a request body: the RPC inputs are small.
-	MaxBody = 64 << 10
+	MaxBody        = 64 << 10
+	MaxHeaderBytes = 16 << 10
+)
+
+// Timeouts of the HTTP server (variables so that tests can shorten them).
+var (
 	// ReadTimeout bounds reading one request, body included, so a slow
 	// client cannot hold a connection; ReadHeaderTimeout the headers.
 	ReadTimeout       = 30 * time.Second
 	ReadHeaderTimeout = 10 * time.Second
 	WriteTimeout      = 30 * time.Second
 	IdleTimeout       = 2 * time.Minute
-	MaxHeaderBytes    = 16 << 10
 )
 
 // Device is what the server knows of one device.
@@ -132,11 +137,13 @@ type Server struct {
 	now           func() time.Time
 	ownerCert     []byte // degenerate CMS of the owner certificate and chain
 	mux           *http.ServeMux
+	passwordSlots chan struct{}
 }
 
 // New returns a bootstrap server over devices.
 func New(devices Devices, opts ...Option) (*Server, error) {
-	s := &Server{devices: devices, audit: slog.Default(), now: time.Now}
+	s := &Server{devices: devices, audit: slog.Default(), now: time.Now,
+		passwordSlots: make(chan struct{}, runtime.GOMAXPROCS(0))}
 	for _, o := range opts {
 		o(s)
 	}
@@ -195,10 +202,20 @@ func (s *Server) HTTPServer(addr string, cert tls.Certificate) *http.Server {
 	}
 }
 
-// ServeHTTP serves the two RPCs; anything else is a RESTCONF 404.
+// hostMeta is the RESTCONF root resource discovery document (RFC 8040
+// section 3.1, RFC 6415): the API is under /restconf.
+const hostMeta = `<XRD xmlns="http://docs.oasis-open.org/ns/xri/xrd-1.0"><Link rel="restconf" href="/restconf"/></XRD>`
+
+// ServeHTTP serves the two RPCs and the root resource discovery document;
+// anything else is a RESTCONF 404.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if r.URL.Path == "/.well-known/host-meta" && (r.Method == http.MethodGet || r.Method == http.MethodHead) {
+		w.Header().Set("Content-Type", "application/xrd+xml")
+		_, _ = io.WriteString(w, hostMeta)
+		return
+	}
 	if r.URL.Path != sztp.GetBootstrappingDataPath && r.URL.Path != sztp.ReportProgressPath {
-		s.fail(w, r, "", "unknown", &rpcError{http.StatusNotFound, sztp.TagInvalidValue, "no such resource"})
+		s.fail(w, r, caller{}, "unknown", &rpcError{http.StatusNotFound, sztp.TagInvalidValue, "no such resource"})
 		return
 	}
 	s.mux.ServeHTTP(w, r)
@@ -223,7 +240,7 @@ func errorType(tag string) string {
 	return "application"
 }
 
-func (s *Server) fail(w http.ResponseWriter, r *http.Request, serial, rpc string, e *rpcError) {
+func (s *Server) fail(w http.ResponseWriter, r *http.Request, c caller, rpc string, e *rpcError) {
 	h := w.Header()
 	h.Set("Content-Type", sztp.MediaType)
 	switch e.status {
@@ -235,58 +252,87 @@ func (s *Server) fail(w http.ResponseWriter, r *http.Request, serial, rpc string
 	w.WriteHeader(e.status)
 	_, _ = w.Write(sztp.MarshalErrors(sztp.RESTCONFError{ErrorType: errorType(e.tag), ErrorTag: e.tag, ErrorMessage: e.msg}))
 	s.audit.LogAttrs(r.Context(), slog.LevelWarn, "sztp request refused",
-		slog.String("rpc", rpc), slog.String("serial", serial), slog.String("remote", r.RemoteAddr),
+		slog.String("rpc", rpc), slog.String("serial", c.claimed), slog.String("auth", c.method), slog.String("remote", r.RemoteAddr),
 		slog.Int("status", e.status), slog.String("error_tag", e.tag), slog.String("reason", e.msg))
+}
+
+// caller is who a request is from: the device once authenticated, the
+// method, and the serial number it claimed (for the audit log of refusals).
+type caller struct {
+	dev     *Device
+	method  string // "idevid" or "basic"
+	claimed string
+	// idevidIssuer is the IDevID's authority key identifier, for the
+	// voucher's idevid-issuer (RFC 8366); nil with HTTP basic.
+	idevidIssuer []byte
 }
 
 // authenticate returns the device the request is from: by IDevID when
 // the client presented one, else by HTTP basic. The serial number is the
 // identity's, never the request body's.
-func (s *Server) authenticate(r *http.Request) (*Device, string, *rpcError) {
+func (s *Server) authenticate(r *http.Request) (caller, *rpcError) {
+	var c caller
 	if r.TLS == nil {
-		return nil, "", &rpcError{http.StatusForbidden, sztp.TagAccessDenied, "the bootstrap server is served over TLS only"}
+		return c, &rpcError{http.StatusForbidden, sztp.TagAccessDenied, "the bootstrap server is served over TLS only"}
 	}
 	if len(r.TLS.PeerCertificates) > 0 {
 		leaf := r.TLS.PeerCertificates[0]
+		c.method, c.claimed = "idevid", leaf.Subject.SerialNumber
 		if _, err := cms.VerifyCertificate(leaf, r.TLS.PeerCertificates[1:], s.manufacturers, s.now()); err != nil {
-			return nil, "idevid", &rpcError{http.StatusUnauthorized, sztp.TagAccessDenied, "client certificate is not an IDevID of a trusted manufacturer"}
+			return c, &rpcError{http.StatusUnauthorized, sztp.TagAccessDenied, "client certificate is not an IDevID of a trusted manufacturer"}
 		}
-		serial := leaf.Subject.SerialNumber
-		if serial == "" {
-			return nil, "idevid", &rpcError{http.StatusForbidden, sztp.TagAccessDenied, "IDevID has no serialNumber in its subject"}
+		if c.claimed == "" {
+			return c, &rpcError{http.StatusForbidden, sztp.TagAccessDenied, "IDevID has no serialNumber in its subject"}
 		}
-		d, err := s.devices.Device(r.Context(), serial)
+		d, err := s.devices.Device(r.Context(), c.claimed)
 		if err != nil {
-			return nil, "idevid", s.lookupError(err, serial)
+			return c, s.lookupError(err, c.claimed)
 		}
 		if len(d.CertificateSHA256) > 0 {
 			sum := sha256.Sum256(leaf.Raw)
 			if subtle.ConstantTimeCompare(sum[:], d.CertificateSHA256) != 1 {
-				return nil, "idevid", &rpcError{http.StatusForbidden, sztp.TagAccessDenied, "IDevID is not the one registered for this device"}
+				return c, &rpcError{http.StatusForbidden, sztp.TagAccessDenied, "IDevID is not the one registered for this device"}
 			}
 		}
-		return d, "idevid", nil
+		c.dev, c.idevidIssuer = d, leaf.AuthorityKeyId
+		return c, nil
 	}
 	user, password, ok := r.BasicAuth()
 	if !ok {
-		return nil, "", &rpcError{http.StatusUnauthorized, sztp.TagAccessDenied, "authentication required: an IDevID client certificate or HTTP basic"}
+		return c, &rpcError{http.StatusUnauthorized, sztp.TagAccessDenied, "authentication required: an IDevID client certificate or HTTP basic"}
 	}
+	c.method, c.claimed = "basic", user
+	wrong := &rpcError{http.StatusUnauthorized, sztp.TagAccessDenied, "wrong serial number or password"}
 	d, err := s.devices.Device(r.Context(), user)
-	if err != nil {
-		checkPassword(dummyHash, password) // as slow as a wrong password
-		if errors.Is(err, ErrUnknownDevice) {
-			return nil, "basic", &rpcError{http.StatusUnauthorized, sztp.TagAccessDenied, "wrong serial number or password"}
-		}
-		return nil, "basic", s.lookupError(err, user)
+	if err != nil && !errors.Is(err, ErrUnknownDevice) {
+		return c, s.lookupError(err, user)
 	}
-	if d.PasswordHash == "" {
-		checkPassword(dummyHash, password)
-		return nil, "basic", &rpcError{http.StatusUnauthorized, sztp.TagAccessDenied, "wrong serial number or password"}
+	hash := dummyHash() // an unknown device costs as much as a wrong password
+	if err == nil && d.PasswordHash != "" {
+		hash = d.PasswordHash
 	}
-	if !checkPassword(d.PasswordHash, password) {
-		return nil, "basic", &rpcError{http.StatusUnauthorized, sztp.TagAccessDenied, "wrong serial number or password"}
+	match, rerr := s.verifyPassword(r, hash, password)
+	switch {
+	case rerr != nil:
+		return c, rerr
+	case err != nil || d.PasswordHash == "" || !match:
+		return c, wrong
 	}
-	return d, "basic", nil
+	c.dev = d
+	return c, nil
+}
+
+// verifyPassword runs the deliberately slow hash comparison in one of a
+// bounded number of slots, so that a flood of guesses cannot take every
+// CPU from the devices that authenticate by certificate.
+func (s *Server) verifyPassword(r *http.Request, hash, password string) (bool, *rpcError) {
+	select {
+	case s.passwordSlots <- struct{}{}:
+	case <-r.Context().Done():
+		return false, &rpcError{http.StatusServiceUnavailable, sztp.TagOperationFailed, "too many password checks at once"}
+	}
+	defer func() { <-s.passwordSlots }()
+	return checkPassword(hash, password), nil
 }
 
 func (s *Server) lookupError(err error, serial string) *rpcError {
@@ -297,32 +343,25 @@ func (s *Server) lookupError(err error, serial string) *rpcError {
 	return &rpcError{http.StatusInternalServerError, sztp.TagOperationFailed, "device registry unavailable"}
 }
 
-func serialOf(d *Device) string {
-	if d == nil {
-		return ""
-	}
-	return d.Serial
-}
-
 // admit checks the method, media types and declared size, authenticates
 // the device (before reading a body: an unknown client gets nothing read),
 // then reads the bounded body.
-func (s *Server) admit(w http.ResponseWriter, r *http.Request, bodyRequired bool) (*Device, string, []byte, *rpcError) {
+func (s *Server) admit(w http.ResponseWriter, r *http.Request, bodyRequired bool) (caller, []byte, *rpcError) {
 	if r.Method != http.MethodPost {
-		return nil, "", nil, &rpcError{http.StatusMethodNotAllowed, sztp.TagOperationNotSupp, "RPCs are invoked with POST"}
+		return caller{}, nil, &rpcError{http.StatusMethodNotAllowed, sztp.TagOperationNotSupp, "RPCs are invoked with POST"}
 	}
 	if !acceptable(r.Header.Values("Accept")) {
-		return nil, "", nil, &rpcError{http.StatusNotAcceptable, sztp.TagInvalidValue, "the reply is " + sztp.MediaType}
+		return caller{}, nil, &rpcError{http.StatusNotAcceptable, sztp.TagInvalidValue, "the reply is " + sztp.MediaType}
 	}
 	if r.ContentLength > MaxBody {
-		return nil, "", nil, &rpcError{http.StatusRequestEntityTooLarge, sztp.TagTooBig, fmt.Sprintf("request body over %d bytes", MaxBody)}
+		return caller{}, nil, &rpcError{http.StatusRequestEntityTooLarge, sztp.TagTooBig, fmt.Sprintf("request body over %d bytes", MaxBody)}
 	}
-	dev, method, rerr := s.authenticate(r)
+	c, rerr := s.authenticate(r)
 	if rerr != nil {
-		return nil, method, nil, rerr
+		return c, nil, rerr
 	}
 	body, rerr := readBody(w, r, bodyRequired)
-	return dev, method, body, rerr
+	return c, body, rerr
 }
 
 // readBody reads at most MaxBody bytes of a yang-data+json body.
@@ -370,24 +409,25 @@ func acceptable(values []string) bool {
 
 func (s *Server) getBootstrappingData(w http.ResponseWriter, r *http.Request) {
 	const rpc = "get-bootstrapping-data"
-	dev, method, body, rerr := s.admit(w, r, false)
+	c, body, rerr := s.admit(w, r, false)
 	if rerr != nil {
-		s.fail(w, r, serialOf(dev), rpc, rerr)
+		s.fail(w, r, c, rpc, rerr)
 		return
 	}
+	dev := c.dev
 	in, err := sztp.ParseGetBootstrappingDataInput(body)
 	if err != nil {
-		s.fail(w, r, dev.Serial, rpc, &rpcError{http.StatusBadRequest, sztp.TagInvalidValue, err.Error()})
+		s.fail(w, r, c, rpc, &rpcError{http.StatusBadRequest, sztp.TagInvalidValue, err.Error()})
 		return
 	}
-	out, kind, vouchered, rerr := s.respond(dev, in)
+	out, kind, vouchered, rerr := s.respond(c, in)
 	if rerr != nil {
-		s.fail(w, r, dev.Serial, rpc, rerr)
+		s.fail(w, r, c, rpc, rerr)
 		return
 	}
 	reply, err := out.Marshal()
 	if err != nil {
-		s.fail(w, r, dev.Serial, rpc, &rpcError{http.StatusInternalServerError, sztp.TagOperationFailed, "encoding the reply failed"})
+		s.fail(w, r, c, rpc, &rpcError{http.StatusInternalServerError, sztp.TagOperationFailed, "encoding the reply failed"})
 		return
 	}
 	w.Header().Set("Content-Type", sztp.MediaType)
@@ -395,7 +435,7 @@ func (s *Server) getBootstrappingData(w http.ResponseWriter, r *http.Request) {
 	w.WriteHeader(http.StatusOK)
 	_, _ = w.Write(reply)
 	s.audit.LogAttrs(r.Context(), slog.LevelInfo, "sztp bootstrapping data sent",
-		slog.String("rpc", rpc), slog.String("serial", dev.Serial), slog.String("auth", method),
+		slog.String("rpc", rpc), slog.String("serial", dev.Serial), slog.String("auth", c.method),
 		slog.String("remote", r.RemoteAddr), slog.Int("status", http.StatusOK),
 		slog.String("information", kind), slog.Bool("signed", s.owner != nil),
 		slog.Bool("signed_data_preferred", in.SignedDataPreferred), slog.Bool("voucher", vouchered),
@@ -405,7 +445,8 @@ func (s *Server) getBootstrappingData(w http.ResponseWriter, r *http.Request) {
 
 // respond builds the reply for dev: signed when the server holds the
 // owner's key, with the owner certificate and a fresh voucher.
-func (s *Server) respond(dev *Device, in *sztp.GetBootstrappingDataInput) (*sztp.GetBootstrappingDataOutput, string, bool, *rpcError) {
+func (s *Server) respond(c caller, in *sztp.GetBootstrappingDataInput) (*sztp.GetBootstrappingDataOutput, string, bool, *rpcError) {
+	dev := c.dev
 	if dev.Conveyed == nil {
 		return nil, "", false, &rpcError{http.StatusForbidden, sztp.TagAccessDenied, "no bootstrapping data assigned to this device"}
 	}
@@ -439,7 +480,7 @@ func (s *Server) respond(dev *Device, in *sztp.GetBootstrappingDataInput) (*sztp
 	now := s.now().UTC().Truncate(time.Second)
 	v := &voucher.Voucher{
 		CreatedOn: now, Assertion: dev.Voucher.Assertion, SerialNumber: dev.Serial,
-		PinnedDomainCert: s.pinned.Raw, Nonce: in.Nonce,
+		PinnedDomainCert: s.pinned.Raw, Nonce: in.Nonce, IDevIDIssuer: c.idevidIssuer,
 	}
 	if v.Assertion == "" {
 		v.Assertion = voucher.Verified
@@ -456,18 +497,19 @@ func (s *Server) respond(dev *Device, in *sztp.GetBootstrappingDataInput) (*sztp
 
 func (s *Server) reportProgress(w http.ResponseWriter, r *http.Request) {
 	const rpc = "report-progress"
-	dev, method, body, rerr := s.admit(w, r, true)
+	c, body, rerr := s.admit(w, r, true)
 	if rerr != nil {
-		s.fail(w, r, serialOf(dev), rpc, rerr)
+		s.fail(w, r, c, rpc, rerr)
 		return
 	}
+	dev := c.dev
 	in, err := sztp.ParseReportProgressInput(body)
 	if err != nil {
-		s.fail(w, r, dev.Serial, rpc, &rpcError{http.StatusBadRequest, sztp.TagInvalidValue, err.Error()})
+		s.fail(w, r, c, rpc, &rpcError{http.StatusBadRequest, sztp.TagInvalidValue, err.Error()})
 		return
 	}
 	if err := s.devices.RecordProgress(r.Context(), dev.Serial, in, s.now()); err != nil {
-		s.fail(w, r, dev.Serial, rpc, s.lookupError(err, dev.Serial))
+		s.fail(w, r, c, rpc, s.lookupError(err, dev.Serial))
 		return
 	}
 	w.WriteHeader(http.StatusNoContent)
@@ -479,7 +521,7 @@ func (s *Server) reportProgress(w http.ResponseWriter, r *http.Request) {
 		anchors = len(in.TrustAnchorCerts.TrustAnchorCert)
 	}
 	s.audit.LogAttrs(r.Context(), slog.LevelInfo, "sztp progress report",
-		slog.String("rpc", rpc), slog.String("serial", dev.Serial), slog.String("auth", method),
+		slog.String("rpc", rpc), slog.String("serial", dev.Serial), slog.String("auth", c.method),
 		slog.String("remote", r.RemoteAddr), slog.Int("status", http.StatusNoContent),
 		slog.String("progress_type", string(in.ProgressType)), slog.String("message", truncate(in.Message, 512)),
 		slog.Int("ssh_host_keys", hostKeys), slog.Int("trust_anchor_certs", anchors))

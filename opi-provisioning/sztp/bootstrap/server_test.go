@@ -72,6 +72,10 @@ func TestBootstrapSignedWithIDevID(t *testing.T) {
 			}
 			out, _ := sztp.ParseGetBootstrappingDataOutput(body)
 			v, _ := voucher.Verify(out.OwnershipVoucher, []*x509.Certificate{f.pki.Manufacturer.Cert}, time.Now())
+			idev := f.pki.Device(t, "SN-CERT")
+			if !bytes.Equal(v.IDevIDIssuer, idev.Cert.AuthorityKeyId) || len(v.IDevIDIssuer) == 0 {
+				t.Fatalf("idevid-issuer %x, want the IDevID's authority key id %x", v.IDevIDIssuer, idev.Cert.AuthorityKeyId)
+			}
 			if v.ExpiresOn.Sub(v.CreatedOn) != time.Hour || v.Assertion != voucher.Verified {
 				t.Fatalf("voucher policy not applied: %+v", v)
 			}
@@ -87,7 +91,13 @@ func TestBootstrapWithBasicAuth(t *testing.T) {
 		t.Fatalf("%d: %s", resp.StatusCode, body)
 	}
 	verifyReply(t, f.pki, body, "SN-BASIC", nil)
-	if strings.Contains(f.audit.String(), "secret") {
+	if resp, _ := f.do(t, c, call{user: "SN-BASIC", password: "guessed"}); resp.StatusCode != http.StatusUnauthorized {
+		t.Fatalf("a wrong password got %d", resp.StatusCode)
+	}
+	if !strings.Contains(f.audit.String(), `"msg":"sztp request refused","rpc":"get-bootstrapping-data","serial":"SN-BASIC","auth":"basic"`) {
+		t.Fatalf("the refusal does not name the claimed serial:\n%s", f.audit.String())
+	}
+	if strings.Contains(f.audit.String(), "secret") || strings.Contains(f.audit.String(), "guessed") {
 		t.Fatalf("the audit log holds the password:\n%s", f.audit.String())
 	}
 }
@@ -268,5 +278,18 @@ func TestOwnerMustChainToPinned(t *testing.T) {
 		bootstrap.WithPinnedDomainCert(pki.ServerCA.Cert))
 	if err == nil {
 		t.Fatal("an owner certificate outside the pinned domain certificate was accepted")
+	}
+}
+
+// RESTCONF root resource discovery points at /restconf, where the RPCs are.
+func TestRootResourceDiscovery(t *testing.T) {
+	f := start(t, sztptest.ECDSA)
+	resp, body := f.do(t, f.client(nil), call{method: http.MethodGet, path: "/.well-known/host-meta"})
+	if resp.StatusCode != http.StatusOK || resp.Header.Get("Content-Type") != "application/xrd+xml" ||
+		!strings.Contains(string(body), `<Link rel="restconf" href="/restconf"/>`) {
+		t.Fatalf("%d %s: %s", resp.StatusCode, resp.Header.Get("Content-Type"), body)
+	}
+	if !strings.HasPrefix(sztp.GetBootstrappingDataPath, "/restconf/") {
+		t.Fatal("the RPCs are not under the discovered root")
 	}
 }

@@ -3,7 +3,8 @@
 // IDevIDs and the MASA certificate that signs ownership vouchers, an owner
 // CA (the voucher's pinned-domain-cert) with the owner certificate that
 // signs conveyed information, and a CA for the bootstrap servers' TLS
-// certificates. Both the server's and the agent's tests use it.
+// certificates. Both the server's and the agent's tests use it, and
+// cmd/opi-sztp-pki writes one to files for a demo or an end-to-end stack.
 package sztptest
 
 import (
@@ -20,9 +21,15 @@ import (
 	"net"
 	"os"
 	"path/filepath"
-	"testing"
 	"time"
 )
+
+// T is what the package needs of a test: testing.TB has it, and so can a
+// tool that makes a PKI outside a test (cmd/opi-sztp-pki).
+type T interface {
+	Helper()
+	Fatal(args ...any)
+}
 
 // Algorithm is the key type of generated identities.
 type Algorithm int
@@ -32,6 +39,18 @@ const (
 	ECDSA Algorithm = iota // P-256
 	RSA                    // 2048 bits
 )
+
+// Algorithms lists every key type, for tests and benchmarks that cover
+// each.
+var Algorithms = []Algorithm{ECDSA, RSA}
+
+// String names the key type: "ECDSA-P256" or "RSA-2048".
+func (a Algorithm) String() string {
+	if a == RSA {
+		return "RSA-2048"
+	}
+	return "ECDSA-P256"
+}
 
 // Identity is a certificate with its private key and its issuers.
 type Identity struct {
@@ -83,7 +102,7 @@ func (id *Identity) KeyPEM() []byte {
 
 // WriteFiles writes NAME.crt (CertPEM) and NAME.key (KeyPEM, mode 0600)
 // into dir and returns their paths.
-func (id *Identity) WriteFiles(t testing.TB, dir, name string) (certFile, keyFile string) {
+func (id *Identity) WriteFiles(t T, dir, name string) (certFile, keyFile string) {
 	t.Helper()
 	certFile = filepath.Join(dir, name+".crt")
 	keyFile = filepath.Join(dir, name+".key")
@@ -97,7 +116,7 @@ func (id *Identity) WriteFiles(t testing.TB, dir, name string) (certFile, keyFil
 }
 
 // WritePEM writes certs PEM-encoded into dir/name and returns the path.
-func WritePEM(t testing.TB, dir, name string, certs ...*x509.Certificate) string {
+func WritePEM(t T, dir, name string, certs ...*x509.Certificate) string {
 	t.Helper()
 	var out []byte
 	for _, c := range certs {
@@ -127,7 +146,7 @@ type PKI struct {
 }
 
 // New generates a PKI with keys of the given algorithm.
-func New(t testing.TB, alg Algorithm) *PKI {
+func New(t T, alg Algorithm) *PKI {
 	t.Helper()
 	p := &PKI{Algorithm: alg}
 	p.Manufacturer = p.NewCA(t, "Example Manufacturer Root CA")
@@ -141,7 +160,7 @@ func New(t testing.TB, alg Algorithm) *PKI {
 // Device issues an IDevID for serial: the serial number in the subject's
 // serialNumber attribute (802.1AR), issued by Manufacturer, for TLS client
 // authentication.
-func (p *PKI) Device(t testing.TB, serial string) *Identity {
+func (p *PKI) Device(t T, serial string) *Identity {
 	t.Helper()
 	tmpl := Template("device " + serial)
 	tmpl.Subject.SerialNumber = serial
@@ -151,7 +170,7 @@ func (p *PKI) Device(t testing.TB, serial string) *Identity {
 
 // Server issues a TLS server certificate from ServerCA for hosts (DNS
 // names or IP addresses); with none, for localhost, 127.0.0.1 and ::1.
-func (p *PKI) Server(t testing.TB, hosts ...string) *Identity {
+func (p *PKI) Server(t T, hosts ...string) *Identity {
 	t.Helper()
 	if len(hosts) == 0 {
 		hosts = []string{"localhost", "127.0.0.1", "::1"}
@@ -181,7 +200,7 @@ func Template(cn string) *x509.Certificate {
 }
 
 // NewCA generates a self-signed root CA named cn.
-func (p *PKI) NewCA(t testing.TB, cn string) *Identity {
+func (p *PKI) NewCA(t T, cn string) *Identity {
 	t.Helper()
 	tmpl := Template(cn)
 	tmpl.IsCA = true
@@ -194,7 +213,7 @@ func (p *PKI) NewCA(t testing.TB, cn string) *Identity {
 
 // Issue generates a key and issues a certificate for it from issuer with
 // tmpl (its serial number is filled in).
-func (p *PKI) Issue(t testing.TB, issuer *Identity, tmpl *x509.Certificate) *Identity {
+func (p *PKI) Issue(t T, issuer *Identity, tmpl *x509.Certificate) *Identity {
 	t.Helper()
 	key := p.newKey(t)
 	cert := create(t, tmpl, issuer.Cert, key.Public(), issuer.Key)
@@ -202,7 +221,7 @@ func (p *PKI) Issue(t testing.TB, issuer *Identity, tmpl *x509.Certificate) *Ide
 	return &Identity{Cert: cert, Key: key, Chain: chain}
 }
 
-func (p *PKI) newKey(t testing.TB) crypto.Signer {
+func (p *PKI) newKey(t T) crypto.Signer {
 	t.Helper()
 	var (
 		key crypto.Signer
@@ -220,7 +239,7 @@ func (p *PKI) newKey(t testing.TB) crypto.Signer {
 	return key
 }
 
-func create(t testing.TB, tmpl, parent *x509.Certificate, pub crypto.PublicKey, signer crypto.Signer) *x509.Certificate {
+func create(t T, tmpl, parent *x509.Certificate, pub crypto.PublicKey, signer crypto.Signer) *x509.Certificate {
 	t.Helper()
 	serial, err := rand.Int(rand.Reader, new(big.Int).Lsh(big.NewInt(1), 120))
 	if err != nil {
