@@ -44,7 +44,13 @@ func (d *FileDevice) InstallBootImage(_ context.Context, _ *sztp.BootImage, path
 // when it starts with "#!", else with /bin/sh. A non-zero exit status is
 // an error (the YANG module leaves the convention to the device).
 func (d *FileDevice) RunScript(ctx context.Context, kind string, script []byte) ([]byte, error) {
-	dir, err := os.MkdirTemp(d.Dir, "script-*")
+	// Absolute: the script runs in the device directory, and a relative
+	// path to it would then point elsewhere.
+	base, err := filepath.Abs(d.Dir)
+	if err != nil {
+		return nil, err
+	}
+	dir, err := os.MkdirTemp(base, "script-*")
 	if err != nil {
 		return nil, err
 	}
@@ -65,8 +71,8 @@ func (d *FileDevice) RunScript(ctx context.Context, kind string, script []byte) 
 	} else {
 		cmd = exec.CommandContext(ctx, "/bin/sh", p)
 	}
-	cmd.Dir = d.Dir
-	cmd.Env = append(os.Environ(), "SZTP_DIR="+d.Dir, "SZTP_SCRIPT="+kind)
+	cmd.Dir = base
+	cmd.Env = append(os.Environ(), "SZTP_DIR="+base, "SZTP_SCRIPT="+kind)
 	return cmd.CombinedOutput()
 }
 
