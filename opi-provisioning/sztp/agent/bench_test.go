@@ -13,10 +13,7 @@ import (
 // response: voucher signature and chain, owner certificate chain, the
 // conveyed information's signature and parse.
 func BenchmarkVerifySignedData(b *testing.B) {
-	for _, alg := range []struct {
-		name string
-		alg  sztptest.Algorithm
-	}{{"ECDSA-P256", sztptest.ECDSA}, {"RSA-2048", sztptest.RSA}} {
+	for _, alg := range algorithms {
 		b.Run(alg.name, func(b *testing.B) {
 			p := sztptest.New(b, alg.alg)
 			nonce := make([]byte, sztp.MaxNonce)

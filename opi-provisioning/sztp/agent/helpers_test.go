@@ -187,3 +187,9 @@ func voucherContent(t *testing.T, der []byte) []byte {
 	}
 	return sd.Content
 }
+
+// algorithms are the key types every PKI-wide test runs with.
+var algorithms = []struct {
+	name string
+	alg  sztptest.Algorithm
+}{{"ECDSA-P256", sztptest.ECDSA}, {"RSA-2048", sztptest.RSA}}

@@ -47,10 +47,7 @@ func opensslSign(t *testing.T, id *sztptest.Identity, eContentType string, conte
 // -sign` (id-ct-sztpConveyedInfoJSON), with a voucher OpenSSL signed as
 // the manufacturer's MASA (id-ct-animaJSONVoucher), for RSA and ECDSA.
 func TestAgentAcceptsOpenSSLSignedData(t *testing.T) {
-	for _, alg := range []struct {
-		name string
-		alg  sztptest.Algorithm
-	}{{"ECDSA-P256", sztptest.ECDSA}, {"RSA-2048", sztptest.RSA}} {
+	for _, alg := range algorithms {
 		t.Run(alg.name, func(t *testing.T) {
 			p := sztptest.New(t, alg.alg)
 			f := &fixture{pki: p, device: p.Device(t, serial), dir: t.TempDir()}
