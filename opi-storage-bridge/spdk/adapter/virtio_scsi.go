@@ -122,10 +122,7 @@ func (b VirtioScsiTargets) Present(ctx context.Context) (func(*pb.VirtioScsiTarg
 		return nil, err
 	}
 	return func(m *pb.VirtioScsiTarget) bool {
-		c, ok := have[VirtioScsiCtrlr(m.GetName())]
-		if ok {
-			m.DevicePath = c.Socket
-		}
+		_, ok := have[VirtioScsiCtrlr(m.GetName())]
 		return ok
 	}, nil
 }
