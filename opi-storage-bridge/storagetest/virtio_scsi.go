@@ -49,6 +49,19 @@ func virtioScsiLifecycle(t *testing.T, h *Harness) {
 	if _, ok := h.ScsiTargets(t)["scsi.st1"]; !ok {
 		t.Fatalf("SPDK (%s) has no vhost-scsi controller scsi.st1: %v", h.Target.Name, h.ScsiTargets(t))
 	}
+	if again := must[*pb.VirtioScsiTarget](t, "the same target again")(c.CreateVirtioScsiTarget(ctx, &pb.CreateVirtioScsiTargetRequest{
+		VirtioScsiTargetId: "st1", VirtioScsiTarget: vhostScsi(4)})); again.GetDevicePath() != tg.GetDevicePath() {
+		t.Errorf("a retried create answered %v; want %v", again, tg)
+	}
+	wantCode[*pb.VirtioScsiTarget](t, "the same id with another max_luns", codes.AlreadyExists)(c.CreateVirtioScsiTarget(ctx, &pb.CreateVirtioScsiTargetRequest{
+		VirtioScsiTargetId: "st1", VirtioScsiTarget: vhostScsi(2)}))
+	up := must[*pb.VirtioScsiTarget](t, "an update with allow_missing creates")(c.UpdateVirtioScsiTarget(ctx, &pb.UpdateVirtioScsiTargetRequest{
+		VirtioScsiTarget: &pb.VirtioScsiTarget{Name: "virtioScsiTargets/st9", Endpoint: vhostScsi(0).Endpoint}, AllowMissing: true}))
+	ready(t, up.GetName(), up.GetStatus())
+	if _, ok := h.ScsiTargets(t)["scsi.st9"]; !ok {
+		t.Errorf("SPDK has no scsi.st9 after an update with allow_missing")
+	}
+	must[*emptypb.Empty](t, "delete st9")(c.DeleteVirtioScsiTarget(ctx, &pb.DeleteVirtioScsiTargetRequest{Name: up.GetName()}))
 	l1 := must[*pb.VirtioScsiLun](t, "a LUN without a number")(h.scsiLun(t, "sl1", tg.GetName(), "mallocVolumes/sv1", nil))
 	ready(t, l1.GetName(), l1.GetStatus())
 	if l1.TargetNumber == nil || l1.GetTargetNumber() != 0 {
