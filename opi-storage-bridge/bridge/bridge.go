@@ -235,5 +235,7 @@ func (b *Bridge) Services() []server.Service {
 			Gateway: pb.RegisterFrontendNvmeServiceHandler, Probe: b.Probe},
 		{Desc: &pb.FrontendVirtioBlkService_ServiceDesc, Impl: api.NewFrontendVirtioBlkService(s),
 			Gateway: pb.RegisterFrontendVirtioBlkServiceHandler, Probe: b.Probe},
+		{Desc: &pb.FrontendVirtioScsiService_ServiceDesc, Impl: api.NewFrontendVirtioScsiService(s),
+			Gateway: pb.RegisterFrontendVirtioScsiServiceHandler, Probe: b.Probe},
 	}
 }

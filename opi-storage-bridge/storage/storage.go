@@ -51,10 +51,15 @@ type Storage struct {
 	NvmeNamespaces        *Kind[*pb.NvmeNamespace]
 	NvmeControllers       *Kind[*pb.NvmeController]
 	VirtioBlks            *Kind[*pb.VirtioBlk]
+	VirtioScsiTargets     *Kind[*pb.VirtioScsiTarget]
+	VirtioScsiLuns        *Kind[*pb.VirtioScsiLun]
 
 	st   store.Store
 	read Reader
-	opts options
+	// remoteCtrls is the controller backend of each remote fabric, for
+	// what goes beyond CRUD (reset).
+	remoteCtrls map[Transport]resource.Backend[*pb.NvmeRemoteController]
+	opts        options
 	// nqns serializes subsystem creates so that two cannot take one NQN.
 	nqns sync.Mutex
 	// pcie serializes creates on PCIe endpoints so that two devices cannot
@@ -157,6 +162,8 @@ func (s *Storage) Unverify() {
 	s.NvmeNamespaces.c.Unverify()
 	s.NvmeControllers.c.Unverify()
 	s.VirtioBlks.c.Unverify()
+	s.VirtioScsiTargets.c.Unverify()
+	s.VirtioScsiLuns.c.Unverify()
 }
 
 func (s *Storage) newRemote(st store.Store, b Backends) error {
@@ -168,6 +175,7 @@ func (s *Storage) newRemote(st store.Store, b Backends) error {
 		}
 		ctrls[t], paths[t] = f.Controllers, f.Paths
 	}
+	s.remoteCtrls = ctrls
 	var err error
 	if s.NvmeRemoteControllers, err = newKind[*pb.NvmeRemoteController](st, KindNvmeRemoteControllers, NvmeRemoteControllerPattern,
 		byTransport[*pb.NvmeRemoteController]{what: "remote NVMe controllers", backends: ctrls,
@@ -204,10 +212,12 @@ func (s *Storage) newFrontend(st store.Store, b Backends) error {
 			vb[t] = v
 		}
 	}
-	s.VirtioBlks, err = newKind[*pb.VirtioBlk](st, KindVirtioBlks, VirtioBlkPattern,
+	if s.VirtioBlks, err = newKind[*pb.VirtioBlk](st, KindVirtioBlks, VirtioBlkPattern,
 		byTransport[*pb.VirtioBlk]{what: "virtio-blk devices", of: VirtioBlkTransport, backends: vb},
-		resource.WithReferences(func(m *pb.VirtioBlk) []resource.Ref { return volumeRefs(m.GetVolume()) }))
-	return err
+		resource.WithReferences(func(m *pb.VirtioBlk) []resource.Ref { return volumeRefs(m.GetVolume()) })); err != nil {
+		return err
+	}
+	return s.newVirtioScsi(st, b)
 }
 
 // wireHooks gives the kinds their domain behaviour beyond CRUD: what a

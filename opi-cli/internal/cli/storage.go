@@ -20,7 +20,8 @@ func newStorageCmd(g *globals) *cobra.Command {
 		Short: "Build volumes and expose them to hosts through the storage bridge",
 		Long: `opi storage manages the resources of the OPI storage API: volumes, what is
 stacked on them (logical volumes, encryption, QoS) and how hosts reach them
-(NVMe subsystems, controllers and namespaces, virtio-blk devices), and the
+(NVMe subsystems, controllers and namespaces, virtio-blk devices,
+virtio-scsi targets and LUNs), and the
 remote NVMe-oF subsystems the DPU imports.
 
 Every kind has the same verbs: create ID, get NAME, list, update NAME,
@@ -60,6 +61,8 @@ never returns them, and --dry-run leaves them out.`,
 		resourceCommand(g, nvmeControllerKind()),
 		resourceCommand(g, nvmeNamespaceKind()),
 		resourceCommand(g, virtioBlkKind()),
+		resourceCommand(g, virtioScsiTargetKind()),
+		resourceCommand(g, virtioScsiLunKind()),
 		resourceCommand(g, nvmeRemoteControllerKind()),
 		resourceCommand(g, nvmePathKind()),
 		resourceCommand(g, nvmeRemoteNamespaceKind()),
@@ -86,11 +89,21 @@ func statsTable(t *table, resp proto.Message) {
 			t.row(u64(uint64(c.GetControllerId())), c.GetHostNqn(), c.GetHostId(), u64(uint64(c.GetIoQueuePairs())))
 		}
 	}
+	var ps []*storagev1.NvmePathState
+	show := false
 	if r, ok := resp.(interface {
 		GetPaths() []*storagev1.NvmePathState
 	}); ok {
+		ps, show = r.GetPaths(), true
+	}
+	if r, ok := resp.(interface {
+		GetState() *storagev1.NvmePathState
+	}); ok && r.GetState() != nil {
+		ps, show = []*storagev1.NvmePathState{r.GetState()}, true
+	}
+	if show {
 		t.section("PATHS", "PATH", "ADDRESS", "CONNECTED", "CURRENT", "ACCESSIBLE", "READ OPS", "WRITE OPS")
-		for _, p := range r.GetPaths() {
+		for _, p := range ps {
 			t.row(p.GetPath(), fabricsText(p.GetAddress()), yes(p.GetConnected()), yes(p.GetCurrent()), yes(p.GetAccessible()),
 				u64(p.GetStats().GetReadOps()), u64(p.GetStats().GetWriteOps()))
 		}

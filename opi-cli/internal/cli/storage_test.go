@@ -127,6 +127,19 @@ func TestStorageCommandsSendWhatTheFlagsSay(t *testing.T) {
 			"", []string{"malloc-volume", "update", "m9", "--allow-missing", "--block-count", "8"},
 			&storagev1.UpdateMallocVolumeRequest{MallocVolume: &storagev1.MallocVolume{Name: "mallocVolumes/m9", BlockCount: 8}, UpdateMask: mask("block_count"), AllowMissing: true},
 			[]string{"mallocVolumes/m9"}},
+		{"a virtio-scsi target over vhost-user",
+			"", []string{"virtio-scsi-target", "create", "t1", "--vhost-user", "--max-luns", "4"},
+			&storagev1.CreateVirtioScsiTargetRequest{VirtioScsiTargetId: "t1", VirtioScsiTarget: &storagev1.VirtioScsiTarget{
+				Endpoint: &storagev1.VirtioScsiTarget_VhostUser{VhostUser: &storagev1.VhostUserEndpoint{}}, MaxLuns: 4}},
+			[]string{"virtioScsiTargets/t1"}},
+		{"a LUN without --target-number leaves the number to the service",
+			"", []string{"virtio-scsi-lun", "create", "l1", "--target", "t1", "--volume", "mallocVolumes/m1"},
+			&storagev1.CreateVirtioScsiLunRequest{VirtioScsiLunId: "l1", VirtioScsiLun: &storagev1.VirtioScsiLun{Target: "virtioScsiTargets/t1", Volume: "mallocVolumes/m1"}},
+			[]string{"virtioScsiLuns/l1"}},
+		{"a LUN at --target-number 0 asks for number 0",
+			"", []string{"virtio-scsi-lun", "create", "l2", "--target", "virtioScsiTargets/t1", "--volume", "mallocVolumes/m2", "--target-number", "0"},
+			&storagev1.CreateVirtioScsiLunRequest{VirtioScsiLunId: "l2", VirtioScsiLun: &storagev1.VirtioScsiLun{Target: "virtioScsiTargets/t1", Volume: "mallocVolumes/m2", TargetNumber: proto.Uint32(0)}},
+			[]string{"virtioScsiLuns/l2"}},
 		{"stats show the volume's counters",
 			"", []string{"malloc-volume", "stats", "m1"},
 			&storagev1.StatsMallocVolumeRequest{Name: "mallocVolumes/m1"},
@@ -393,9 +406,9 @@ func TestEveryStorageCallIsAMethodOfTheAPI(t *testing.T) {
 		{&storagev1.MallocVolume{}, false, true}, {&storagev1.NullVolume{}, false, true}, {&storagev1.AioVolume{}, false, true},
 		{&storagev1.LogicalVolumeStore{}, false, false}, {&storagev1.LogicalVolume{}, false, true},
 		{&storagev1.EncryptedVolume{}, false, true}, {&storagev1.QosVolume{}, false, true},
-		{&storagev1.NvmeSubsystem{}, false, true}, {&storagev1.NvmeController{}, false, true}, {&storagev1.NvmeNamespace{}, false, false},
-		{&storagev1.VirtioBlk{}, false, false},
-		{&storagev1.NvmeRemoteController{}, false, true}, {&storagev1.NvmePath{}, false, false}, {&storagev1.NvmeRemoteNamespace{}, true, true},
+		{&storagev1.NvmeSubsystem{}, false, true}, {&storagev1.NvmeController{}, false, true}, {&storagev1.NvmeNamespace{}, false, true},
+		{&storagev1.VirtioBlk{}, false, true}, {&storagev1.VirtioScsiTarget{}, false, true}, {&storagev1.VirtioScsiLun{}, false, true},
+		{&storagev1.NvmeRemoteController{}, false, true}, {&storagev1.NvmePath{}, false, true}, {&storagev1.NvmeRemoteNamespace{}, true, true},
 	} {
 		t.Run(kindName(tc.kind), func(t *testing.T) {
 			api := newResourceAPI(tc.kind.ProtoReflect().Descriptor())
@@ -415,7 +428,10 @@ func TestEveryStorageCallIsAMethodOfTheAPI(t *testing.T) {
 			} else if api.stats != nil {
 				t.Error("found a Stats method the API table does not list")
 			}
-			methods := map[string]protoreflect.MethodDescriptor{"get": api.get, "list": api.list, "create": api.create, "update": api.update, "delete": api.del, "stats": api.stats}
+			if api.reset != nil {
+				calls["reset"] = nameRequest(api.reset, "x", false)
+			}
+			methods := map[string]protoreflect.MethodDescriptor{"get": api.get, "list": api.list, "create": api.create, "update": api.update, "delete": api.del, "stats": api.stats, "reset": api.reset}
 			for verb, req := range calls {
 				if methods[verb] == nil {
 					t.Errorf("%s: no method", verb)
@@ -434,6 +450,8 @@ func TestStorageStatsAndCompletion(t *testing.T) {
 	f, addr := serveResources(t)
 	f.put(&storagev1.NvmeSubsystem{Name: "nvmeSubsystems/s1"})
 	f.put(&storagev1.NvmeRemoteController{Name: "nvmeRemoteControllers/r1"})
+	f.put(&storagev1.NvmePath{Name: "nvmeRemoteControllers/r1/nvmePaths/p2"})
+	f.put(&storagev1.VirtioBlk{Name: "virtioBlks/b1"})
 	conn := []string{"--insecure", "--addr", addr}
 	for _, tc := range []struct {
 		name string
@@ -444,6 +462,12 @@ func TestStorageStatsAndCompletion(t *testing.T) {
 			[]string{"I/O", "read", "HOST CONNECTIONS", "CONTROLLER ID"}},
 		{"remote controller stats show its paths", append(conn, "storage", "nvme-remote-controller", "stats", "r1"),
 			[]string{"PATHS", "CONNECTED"}},
+		{"path stats show the one path", append(conn, "storage", "nvme-path", "stats", "p2", "--remote-controller", "r1"),
+			[]string{"PATHS", "nvmeRemoteControllers/r1/nvmePaths/p2", "yes", "9"}},
+		{"a virtio-blk's stats show its volume's I/O", append(conn, "storage", "virtio-blk", "stats", "b1"),
+			[]string{"I/O", "read", "28.0 KiB"}},
+		{"a remote controller resets", append(conn, "storage", "nvme-remote-controller", "reset", "r1"),
+			[]string{"reset nvmeRemoteControllers/r1"}},
 		{"names complete from the service", append(append([]string{"__complete"}, conn...), "storage", "nvme-subsystem", "get", ""),
 			[]string{"nvmeSubsystems/s1\n"}},
 		{"enum flags complete with their values", []string{"__complete", "storage", "encrypted-volume", "create", "e1", "--cipher", ""},
@@ -478,6 +502,7 @@ func unimplementedStorage(t *testing.T) string {
 	storagev1.RegisterMiddleendServiceServer(s, storagev1.UnimplementedMiddleendServiceServer{})
 	storagev1.RegisterFrontendNvmeServiceServer(s, storagev1.UnimplementedFrontendNvmeServiceServer{})
 	storagev1.RegisterFrontendVirtioBlkServiceServer(s, storagev1.UnimplementedFrontendVirtioBlkServiceServer{})
+	storagev1.RegisterFrontendVirtioScsiServiceServer(s, storagev1.UnimplementedFrontendVirtioScsiServiceServer{})
 	storagev1.RegisterBackendNvmeServiceServer(s, storagev1.UnimplementedBackendNvmeServiceServer{})
 	go s.Serve(lis)
 	t.Cleanup(s.Stop)
