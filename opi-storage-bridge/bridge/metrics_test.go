@@ -20,7 +20,7 @@ func scrape(t testing.TB, b *Bridge) map[string]float64 {
 	t.Helper()
 	reg := prometheus.NewPedanticRegistry()
 	reg.MustRegister(b.Collector())
-	fams, err := reg.Gather()
+	fams, err := prometheus.Gatherers{b.Gatherer(), reg}.Gather() // as /metrics: the read first
 	if err != nil {
 		t.Fatalf("gathering the storage metrics: %v", err)
 	}
