@@ -144,12 +144,17 @@ type Families struct {
 }
 
 // NewFamilies takes fams, which the caller must not change afterwards.
+// A family without series is left out: no exposition format has one.
 func NewFamilies(fams []*dto.MetricFamily) *Families {
-	names := make([]string, len(fams))
-	for i, f := range fams {
-		names[i] = f.GetName()
+	kept := make([]*dto.MetricFamily, 0, len(fams))
+	names := make([]string, 0, len(fams))
+	for _, f := range fams {
+		if len(f.GetMetric()) > 0 {
+			kept = append(kept, f)
+			names = append(names, f.GetName())
+		}
 	}
-	return &Families{fams: fams, names: names, rendered: map[expfmt.Format][]byte{}}
+	return &Families{fams: kept, names: names, rendered: map[expfmt.Format][]byte{}}
 }
 
 // Gather returns the families (shared: do not change them).

@@ -7,8 +7,11 @@ import (
 	"sync"
 	"time"
 
+	pb "github.com/opi-suite/opi/opi-api/storage/v1"
+	"github.com/opi-suite/opi/opi-kit/errdefs"
 	"github.com/opi-suite/opi/opi-kit/server"
 	"github.com/opi-suite/opi/opi-storage-bridge/spdk"
+	"github.com/opi-suite/opi/opi-storage-bridge/spdk/adapter"
 	"github.com/prometheus/client_golang/prometheus"
 	dto "github.com/prometheus/client_model/go"
 	"github.com/prometheus/common/expfmt"
@@ -52,6 +55,8 @@ type metrics struct {
 	writeBytes   familySpec
 	readLatency  familySpec
 	writeLatency familySpec
+	controllers  familySpec
+	qpairs       familySpec
 }
 
 // familySpec names a family served by volumeGatherer (not a registry
@@ -90,6 +95,10 @@ func newMetrics(b *Bridge) *metrics {
 		readLatency:  familySpec{"opi_storage_volume_read_latency_seconds_total", "Sum of the latencies of the volume's reads; divided by the rate of read_ops it is the mean read latency."},
 		writeLatency: familySpec{"opi_storage_volume_write_latency_seconds_total", "Sum of the latencies of the volume's writes."},
 	}
+	m.controllers = familySpec{"opi_storage_nvme_subsystem_controllers",
+		"Host controllers connected to the NVMe-oF subsystem (SPDK's nvmf_subsystem_get_controllers), read with the volumes' counters."}
+	m.qpairs = familySpec{"opi_storage_nvme_subsystem_queue_pairs",
+		"Queue pairs (admin and I/O) of the hosts connected to the NVMe-oF subsystem (SPDK's nvmf_subsystem_get_qpairs)."}
 	m.volumes = &readCache{read: m.readVolumes, maxAge: statsMaxAge, wait: statsWait}
 	return m
 }
@@ -250,7 +259,48 @@ func (m *metrics) readVolumes() *server.Families {
 	for i, d := range []familySpec{m.readOps, m.writeOps, m.readBytes, m.writeBytes, m.readLatency, m.writeLatency} {
 		fams = append(fams, family(d, dto.MetricType_COUNTER, series[i]))
 	}
-	return server.NewFamilies(fams)
+	return server.NewFamilies(append(fams, m.readSubsystems(ctx)...))
+}
+
+// readSubsystems counts, per stored NVMe-oF subsystem SPDK holds, the
+// host controllers connected and their queue pairs (two calls per
+// subsystem, in the same bounded-age read as the volumes' counters). A
+// subsystem SPDK lacks has no series; when SPDK cannot be read at all
+// the two families are missing (opi_storage_volume_stats_up says so).
+func (m *metrics) readSubsystems(ctx context.Context) []*dto.MetricFamily {
+	type load struct {
+		name          string
+		ctrls, qpairs int
+	}
+	var loads []load
+	r := adapter.Reader{C: m.b.spdk}
+	err := m.b.storage.NvmeSubsystems.Collection().Walk(ctx, func(s *pb.NvmeSubsystem) error {
+		c, q, err := r.SubsystemLoad(ctx, s.GetNqn())
+		switch {
+		case errors.Is(err, errdefs.ErrUnavailable), ctx.Err() != nil:
+			return err // SPDK cannot be read now
+		case err != nil:
+			return nil // stored, not in SPDK now (its status says so)
+		}
+		loads = append(loads, load{s.GetName(), c, q})
+		return nil
+	})
+	if err != nil {
+		m.b.logger.Warn("metrics: reading the NVMe-oF subsystems' controllers", "error", err)
+		return nil
+	}
+	if len(loads) == 0 {
+		return nil // an exposition has no empty families
+	}
+	sort.Slice(loads, func(i, j int) bool { return loads[i].name < loads[j].name })
+	ctrls := make([]*dto.Metric, len(loads))
+	qps := make([]*dto.Metric, len(loads))
+	for i, l := range loads {
+		lp := []*dto.LabelPair{{Name: proto.String("subsystem"), Value: proto.String(l.name)}}
+		ctrls[i] = &dto.Metric{Label: lp, Gauge: &dto.Gauge{Value: proto.Float64(float64(l.ctrls))}}
+		qps[i] = &dto.Metric{Label: lp, Gauge: &dto.Gauge{Value: proto.Float64(float64(l.qpairs))}}
+	}
+	return []*dto.MetricFamily{family(m.controllers, dto.MetricType_GAUGE, ctrls), family(m.qpairs, dto.MetricType_GAUGE, qps)}
 }
 
 // family builds the metric family spec names with the given series.
