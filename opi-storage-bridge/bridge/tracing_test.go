@@ -24,6 +24,7 @@ import (
 	"github.com/opi-suite/opi/opi-storage-bridge/spdk/sim"
 	"github.com/prometheus/common/expfmt"
 	"github.com/prometheus/common/model"
+	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 	"go.opentelemetry.io/otel/trace"
 )
 
@@ -261,5 +262,67 @@ func TestMetricsExpositionIsValidAndCarriesExemplars(t *testing.T) {
 	}
 	if !exemplar {
 		t.Errorf("no bucket of the SPDK latency histogram carries the last call's trace id %s as exemplar", id)
+	}
+}
+
+// discard is a span exporter that drops what it gets: the cost of
+// recording spans without the cost of shipping them.
+type discard struct{}
+
+func (discard) ExportSpans(context.Context, []sdktrace.ReadOnlySpan) error { return nil }
+func (discard) Shutdown(context.Context) error                             { return nil }
+
+// BenchmarkCreateTracing is one CreateMallocVolume through the runtime
+// (bbolt store on disk, spdk-sim with SPDK's 4 ms poller) with tracing
+// off and on, side by side: "on" records the server span, two store
+// spans and the SPDK call's span, started by a traced client. ratio is
+// on/off of the same run.
+//
+//	go test -run '^$' -bench CreateTracing -benchtime 200x ./bridge/
+func BenchmarkCreateTracing(b *testing.B) {
+	var off, on time.Duration
+	for _, traced := range []bool{false, true} {
+		name := "off"
+		if traced {
+			name = "on"
+		}
+		b.Run(name, func(b *testing.B) {
+			f := newFixture(b, fixtureConfig{pollInterval: spdkPollInterval})
+			opts := []server.Option{server.WithProbeInterval(time.Hour)}
+			if traced {
+				opts = append(opts, server.WithSpanExporter(discard{}))
+			}
+			s := servertest.Start(b, f.b.Services(), opts...)
+			client := telemetrytest.Dial(b, s.Server.Addr())
+			vols := pb.NewVolumeServiceClient(client.Conn)
+			ctx := context.Background()
+			b.ResetTimer()
+			start := time.Now()
+			for i := 0; i < b.N; i++ {
+				create := func(ctx context.Context) error {
+					_, err := vols.CreateMallocVolume(ctx, &pb.CreateMallocVolumeRequest{MallocVolumeId: fmt.Sprintf("t%06d", i),
+						MallocVolume: &pb.MallocVolume{BlockSize: 512, BlockCount: 2048}})
+					return err
+				}
+				var err error
+				if traced {
+					_, err = client.Traced(ctx, "create", create)
+				} else {
+					err = create(ctx)
+				}
+				if err != nil {
+					b.Fatal(err)
+				}
+			}
+			per := time.Since(start) / time.Duration(b.N)
+			if traced {
+				on = per
+				if off > 0 {
+					b.ReportMetric(float64(on)/float64(off), "ratio")
+				}
+			} else {
+				off = per
+			}
+		})
 	}
 }
