@@ -5,7 +5,6 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"flag"
 	"fmt"
 	"io"
 	"net"
@@ -73,12 +72,6 @@ func servedProgram(t *testing.T) (*server.Server, *telemetrytest.Spans, *syncBuf
 	go func() { _ = sm.Serve(l) }()
 	t.Cleanup(func() { sm.Close() })
 
-	p := Program()
-	fs := flag.NewFlagSet("test", flag.ContinueOnError)
-	p.Flags(fs)
-	if err := fs.Set("spdk-socket", sock); err != nil {
-		t.Fatal(err)
-	}
 	cfg := servertest.Config()
 	cfg.StateDir = t.TempDir()
 	cfg.LogLevel = "debug"
@@ -88,27 +81,8 @@ func servedProgram(t *testing.T) (*server.Server, *telemetrytest.Spans, *syncBuf
 		t.Fatal(err)
 	}
 	spans := telemetrytest.NewSpans()
-	s, err := server.New(cfg, server.WithName(p.Name), server.WithVersion("v9.9.9-test"), server.WithLogger(logger),
-		server.WithSpanExporter(spans), server.WithShutdownTimeout(2*time.Second))
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	if err := p.Setup(ctx, s, cfg); err != nil {
-		cancel()
-		t.Fatal(err)
-	}
-	done := make(chan error, 1)
-	go func() { done <- s.Run(ctx) }()
-	t.Cleanup(func() {
-		cancel()
-		if err := <-done; err != nil {
-			t.Errorf("Run: %v", err)
-		}
-	})
-	if s.Addr() == "" {
-		t.Fatal("the server did not listen")
-	}
+	s := servertest.StartProgram(t, Program(), cfg, []string{"--spdk-socket", sock},
+		server.WithVersion("v9.9.9-test"), server.WithLogger(logger), server.WithSpanExporter(spans))
 	return s, spans, logs
 }
 
