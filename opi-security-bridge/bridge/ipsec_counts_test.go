@@ -64,4 +64,11 @@ func TestRekeysAndFailedInitiationsAreCounted(t *testing.T) {
 	if v := got["opi_security_ike_initiate_failures_total{connection=ikeConnections/lost}"]; v < 1 {
 		t.Errorf("failed initiations of the lost connection: %v, want at least 1", v)
 	}
+	// A deleted connection's series go with it.
+	if _, err := a.api.DeleteIkeConnection(ctx, &securityv1.DeleteIkeConnectionRequest{Name: "ikeConnections/lost"}); err != nil {
+		t.Fatal(err)
+	}
+	if v, ok := scrape(t, a.b)["opi_security_ike_initiate_failures_total{connection=ikeConnections/lost}"]; ok {
+		t.Errorf("the deleted connection still has a series (%v)", v)
+	}
 }

@@ -131,7 +131,20 @@ func (m *metrics) collectFirewall(ctx context.Context, ch chan<- prometheus.Metr
 }
 
 func (m *metrics) collectIPsec(ctx context.Context, ch chan<- prometheus.Metric) {
+	// Only stored connections: an initiation in flight when its connection
+	// was deleted must not bring the deleted one's series back.
+	names, err := m.b.ipsec.Conns.Names(ctx)
+	if err != nil {
+		m.b.logger.Warn("metrics: listing the IKE connections", "error", err)
+	}
+	stored := make(map[string]bool, len(names))
+	for _, n := range names {
+		stored[n] = true
+	}
 	for conn, c := range m.b.ipsec.EventCounts() {
+		if !stored[conn] {
+			continue
+		}
 		ch <- prometheus.MustNewConstMetric(m.ikeRekeys, prometheus.CounterValue, float64(c.IkeRekeys), conn)
 		ch <- prometheus.MustNewConstMetric(m.childRekeys, prometheus.CounterValue, float64(c.ChildRekeys), conn)
 		ch <- prometheus.MustNewConstMetric(m.initiateFailures, prometheus.CounterValue, float64(c.InitiateFailures), conn)

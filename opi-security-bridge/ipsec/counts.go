@@ -37,3 +37,11 @@ func (m *Manager) EventCounts() map[string]SAEventCounts {
 	}
 	return out
 }
+
+// dropCounts forgets a deleted connection's counts, so that its series
+// leave /metrics with it and the label set stays what is configured.
+func (m *Manager) dropCounts(name string) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	delete(m.counts, name)
+}
