@@ -13,6 +13,7 @@ import (
 
 	"github.com/opi-suite/opi/opi-kit/server"
 	"github.com/opi-suite/opi/opi-kit/store"
+	"github.com/opi-suite/opi/opi-kit/telemetry"
 
 	"github.com/opi-suite/opi/opi-provisioning/inventory"
 	"github.com/opi-suite/opi/opi-provisioning/sztp/bootstrap"
@@ -103,6 +104,8 @@ func Program(opts ...inventory.Option) server.Program {
 		Description: "Serves this machine's hardware inventory (SMBIOS/DMI, CPU, memory, PCI) and a secure zero-touch provisioning (RFC 8572) bootstrap server with its device registry.",
 		Flags:       sz.register,
 		Setup: func(ctx context.Context, s *server.Server, cfg server.Config) error {
+			// The inventory is read from the kernel's sysfs and SMBIOS.
+			s.DescribeBackend("linux", telemetry.KernelRelease)
 			b := New(append([]inventory.Option{inventory.WithLogger(s.Logger())}, opts...)...)
 			if cfg.StateDir != "" {
 				st, err := store.Open(filepath.Join(cfg.StateDir, "intent.db"))
