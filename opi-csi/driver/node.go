@@ -10,6 +10,8 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"strconv"
+	"strings"
 
 	"github.com/container-storage-interface/spec/lib/go/csi"
 	"github.com/opi-suite/opi/opi-csi/dpu"
@@ -331,8 +333,32 @@ func (d *Driver) NodeExpandVolume(ctx context.Context, req *csi.NodeExpandVolume
 			grow = []string{"xfs_growfs", req.GetVolumePath()} // XFS grows mounted, by mount point
 		}
 		if _, err := run(ctx, grow[0], grow[1:]...); err != nil {
+			if strings.HasPrefix(fs, "ext") && !hasCapability(capSysResource) {
+				// The kernel's online resize ioctl (EXT4_IOC_RESIZE_FS)
+				// wants CAP_SYS_RESOURCE, even from root.
+				return nil, errdefs.FailedPreconditionf("growing the mounted %s file system needs CAP_SYS_RESOURCE, which this node plugin lacks (give its container the capability, or run it privileged on a host whose bounding set has it): %v", fs, err)
+			}
 			return nil, errdefs.Wrap(errdefs.ErrFailedPrecondition, fmt.Errorf("growing the %s file system: %w", fs, err))
 		}
 	}
 	return &csi.NodeExpandVolumeResponse{CapacityBytes: size}, nil
+}
+
+// capSysResource is CAP_SYS_RESOURCE's number (linux/capability.h).
+const capSysResource = 24
+
+// hasCapability reports whether this process's effective set has
+// capability n, from /proc/self/status.
+func hasCapability(n uint) bool {
+	b, err := os.ReadFile("/proc/self/status")
+	if err != nil {
+		return false
+	}
+	for _, line := range strings.Split(string(b), "\n") {
+		if v, ok := strings.CutPrefix(line, "CapEff:"); ok {
+			caps, err := strconv.ParseUint(strings.TrimSpace(v), 16, 64)
+			return err == nil && caps&(1<<n) != 0
+		}
+	}
+	return false
 }
