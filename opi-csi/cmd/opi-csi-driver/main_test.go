@@ -30,6 +30,27 @@ func build(t *testing.T) string {
 	return bin
 }
 
+// socket returns a socket path short enough for a unix address (a test's
+// temporary directory can be too long).
+func socket(t *testing.T) string {
+	d, err := os.MkdirTemp("", "csi")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { os.RemoveAll(d) })
+	return filepath.Join(d, "csi.sock")
+}
+
+// dial connects to the command's socket, closed when the test ends.
+func dial(t *testing.T, sock string) *grpc.ClientConn {
+	conn, err := grpc.NewClient("unix://"+sock, grpc.WithTransportCredentials(insecure.NewCredentials()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { conn.Close() })
+	return conn
+}
+
 func TestTheCommandRefusesBadFlagsSayingWhy(t *testing.T) {
 	bin := build(t)
 	ctrl := []string{"--mode", "controller", "--backing", "lvol:csi", "--storage-addr", "127.0.0.1:1", "--insecure-plaintext"}
@@ -66,12 +87,7 @@ func TestTheCommandServesCSIUntilSIGTERM(t *testing.T) {
 	bin := build(t)
 	h := storagetest.Start(t, storagetest.Config{Target: storagetest.Sim(t)})
 	dir := t.TempDir()
-	sockDir, err := os.MkdirTemp("", "csic")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer os.RemoveAll(sockDir)
-	sock := filepath.Join(sockDir, "csi.sock")
+	sock := socket(t)
 	var stderr bytes.Buffer
 	cmd := exec.Command(bin, "--endpoint", "unix://"+sock, "--mode", "all", "--storage-addr", h.Conn.Target(),
 		"--insecure-plaintext", "--backing", "aio:"+dir, "--node-id", "node-1", "--state-dir", filepath.Join(dir, "state"),
@@ -88,11 +104,7 @@ func TestTheCommandServesCSIUntilSIGTERM(t *testing.T) {
 			<-exited
 		}
 	})
-	conn, err := grpc.NewClient("unix://"+sock, grpc.WithTransportCredentials(insecure.NewCredentials()))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Close()
+	conn := dial(t, sock)
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	info, err := csi.NewIdentityClient(conn).GetPluginInfo(ctx, &csi.GetPluginInfoRequest{}, grpc.WaitForReady(true))
@@ -160,26 +172,16 @@ func TestProbeFailsWithoutADriver(t *testing.T) {
 func TestTheCommandExportsOnEmulatedFunctions(t *testing.T) {
 	bin := build(t)
 	h := storagetest.Start(t, storagetest.Config{Target: storagetest.Sim(t)})
-	dir := t.TempDir()
-	sockDir, err := os.MkdirTemp("", "csie")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer os.RemoveAll(sockDir)
-	sock := filepath.Join(sockDir, "csi.sock")
+	sock := socket(t)
 	cmd := exec.Command(bin, "--endpoint", "unix://"+sock, "--mode", "controller", "--storage-addr", h.Conn.Target(),
-		"--insecure-plaintext", "--backing", "aio:"+dir, "--export", "virtio-blk", "--pcie-pf", "1", "--pcie-vfs", "3-3")
+		"--insecure-plaintext", "--backing", "aio:"+t.TempDir(), "--export", "virtio-blk", "--pcie-pf", "1", "--pcie-vfs", "3-3")
 	var stderr bytes.Buffer
 	cmd.Stderr = &stderr
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { _ = cmd.Process.Kill(); _ = cmd.Wait() })
-	conn, err := grpc.NewClient("unix://"+sock, grpc.WithTransportCredentials(insecure.NewCredentials()))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Close()
+	conn := dial(t, sock)
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	ctrl := csi.NewControllerClient(conn)
