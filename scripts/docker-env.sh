@@ -119,11 +119,20 @@ start_engine() {
   ip netns add "$netns"
   ip -n "$netns" link set lo up
   say "starting dockerd in network namespace $netns (log: $dir/dockerd.log)"
-  nsenter --net=/run/netns/"$netns" /usr/sbin/dockerd \
-    --data-root "$dir/data" --exec-root "$dir/exec" \
-    -H "unix://$sock" --pidfile "$pidfile" \
-    --bip 172.31.255.1/24 --default-address-pool base=172.30.0.0/16,size=24 \
-    >"$dir/dockerd.log" 2>&1 &
+  (
+    # dockerd outlives this script: it must not keep the descriptors the
+    # caller passed down, such as the one `flock /tmp/opi-docker.lock make
+    # images` holds the Docker lock on (the lock would stay held, by
+    # dockerd, until the engine stops).
+    for fd in /proc/"$BASHPID"/fd/*; do
+      fd=${fd##*/}
+      if [ "$fd" -gt 2 ]; then eval "exec $fd>&-"; fi
+    done
+    exec nsenter --net=/run/netns/"$netns" /usr/sbin/dockerd \
+      --data-root "$dir/data" --exec-root "$dir/exec" \
+      -H "unix://$sock" --pidfile "$pidfile" \
+      --bip 172.31.255.1/24 --default-address-pool base=172.30.0.0/16,size=24
+  ) >"$dir/dockerd.log" 2>&1 &
   local pid=$!
   for _ in $(seq 1 150); do
     answers && { say "dockerd $("$DOCKER" -H "unix://$sock" version --format '{{.Server.Version}}') ready (pid $pid)"; return; }
