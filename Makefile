@@ -21,6 +21,11 @@ PROTOC_GEN_GO_VERSION        := v1.36.12
 PROTOC_GEN_GO_GRPC_VERSION   := v1.6.2
 GRPC_GATEWAY_VERSION         := v2.33.0
 GRPCURL_VERSION              := v1.9.4
+# kubeconform and the Kubernetes release whose OpenAPI document
+# (k8s.io/kubernetes on the module proxy) its schemas are made from
+# (opi-csi/deploy/schemagen): the manifests are validated offline.
+KUBECONFORM_VERSION          := v0.8.0
+K8S_SCHEMA_VERSION           := v1.37.2
 
 # Debian packages the build and the tests need.
 APT_PACKAGES := protobuf-compiler protobuf-compiler-grpc libprotobuf-dev libgrpc++-dev \
@@ -30,7 +35,7 @@ APT_PACKAGES := protobuf-compiler protobuf-compiler-grpc libprotobuf-dev libgrpc
                 strongswan-charon strongswan-swanctl libcharon-extra-plugins libstrongswan-extra-plugins \
                 clang llvm libbpf-dev bpftool nftables iproute2 iputils-ping \
                 frr frr-pythontools \
-                dnsmasq-base
+                dnsmasq-base xfsprogs
 
 .PHONY: help
 help: ## Show the targets.
@@ -57,6 +62,11 @@ tools: ## Install the pinned tools and the Debian packages the build needs (idem
 	@[ -x $(GOBIN)/grpcurl ] && $(GOBIN)/grpcurl -version 2>&1 | grep -q $(GRPCURL_VERSION) || \
 	  GOFLAGS= go install github.com/fullstorydev/grpcurl/cmd/grpcurl@$(GRPCURL_VERSION)
 	@cd $(ROOT)/opi-tools && go build -o $(GOBIN)/protoc-gen-opidoc ./cmd/protoc-gen-opidoc
+	@[ -x $(GOBIN)/kubeconform ] && go version -m $(GOBIN)/kubeconform | grep -q 'github.com/yannh/kubeconform[[:space:]]*$(KUBECONFORM_VERSION)' || \
+	  GOFLAGS= go install github.com/yannh/kubeconform/cmd/kubeconform@$(KUBECONFORM_VERSION)
+	@[ -s $(TOOLS)/k8s-schemas/$(K8S_SCHEMA_VERSION)/_definitions.json ] || { \
+	  dir=$$(GOFLAGS= go mod download -json k8s.io/kubernetes@$(K8S_SCHEMA_VERSION) | sed -n 's/^[[:space:]]*"Dir": "\(.*\)",$$/\1/p'); \
+	  go run ./opi-csi/deploy/schemagen -in "$$dir/api/openapi-spec/swagger.json" -out $(TOOLS)/k8s-schemas/$(K8S_SCHEMA_VERSION); }
 	@# A real SPDK for the storage tests: $$SPDK_DIR, else ../shared/spdk/dist unpacked into .tools.
 	@scripts/spdk.sh install >/dev/null
 	@echo "tools: ready in $(TOOLS)"

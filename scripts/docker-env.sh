@@ -13,6 +13,9 @@
 #   scripts/docker-env.sh base-frr
 #                                make the FRR base image (debootstrap, cached) if missing and
 #                                print its name (scripts/images.sh, for the network bridge's image)
+#   scripts/docker-env.sh base-csi
+#                                make the CSI node base image (debootstrap, cached) if missing and
+#                                print its name (scripts/images.sh, for the opi-csi driver's image)
 #   scripts/docker-env.sh status say whether the engine answers
 #
 # With DOCKER_HOST already set, or OPI_DOCKER=system, the engine you have is
@@ -65,6 +68,13 @@ spdk_base_packages=ca-certificates,libaio1,libfuse3-3,libjson-c5,libkeyutils1,li
 # starts from a pulled debian:bookworm-slim.
 frr_base_image=opi-frr-base:bookworm
 frr_base_packages=ca-certificates,iproute2,frr,frr-pythontools
+# The CSI driver's base, a fourth one: what its node plugin runs on the
+# host's devices (nvme-cli for NVMe/TCP, losetup and mount from mount, blkid
+# from util-linux, mkfs and resize2fs from e2fsprogs, mkfs.xfs and xfs_growfs
+# from xfsprogs). opi-csi/Dockerfile installs the same list with apt where
+# it starts from a pulled debian:bookworm-slim.
+csi_base_image=opi-csi-base:bookworm
+csi_base_packages=ca-certificates,nvme-cli,util-linux,mount,e2fsprogs,xfsprogs
 
 # The docker.io package's own client (a newer docker first on PATH may lack
 # the legacy builder's defaults or buildx).
@@ -109,11 +119,20 @@ start_engine() {
   ip netns add "$netns"
   ip -n "$netns" link set lo up
   say "starting dockerd in network namespace $netns (log: $dir/dockerd.log)"
-  nsenter --net=/run/netns/"$netns" /usr/sbin/dockerd \
-    --data-root "$dir/data" --exec-root "$dir/exec" \
-    -H "unix://$sock" --pidfile "$pidfile" \
-    --bip 172.31.255.1/24 --default-address-pool base=172.30.0.0/16,size=24 \
-    >"$dir/dockerd.log" 2>&1 &
+  (
+    # dockerd outlives this script: it must not keep the descriptors the
+    # caller passed down, such as the one `flock /tmp/opi-docker.lock make
+    # images` holds the Docker lock on (the lock would stay held, by
+    # dockerd, until the engine stops).
+    for fd in /proc/"$BASHPID"/fd/*; do
+      fd=${fd##*/}
+      if [ "$fd" -gt 2 ]; then eval "exec $fd>&-"; fi
+    done
+    exec nsenter --net=/run/netns/"$netns" /usr/sbin/dockerd \
+      --data-root "$dir/data" --exec-root "$dir/exec" \
+      -H "unix://$sock" --pidfile "$pidfile" \
+      --bip 172.31.255.1/24 --default-address-pool base=172.30.0.0/16,size=24
+  ) >"$dir/dockerd.log" 2>&1 &
   local pid=$!
   for _ in $(seq 1 150); do
     answers && { say "dockerd $("$DOCKER" -H "unix://$sock" version --format '{{.Server.Version}}') ready (pid $pid)"; return; }
@@ -201,6 +220,11 @@ case $cmd in
     make_base "$frr_base_image" "$frr_base_packages"
     echo "$frr_base_image"
     ;;
+  base-csi)
+    use_engine
+    make_base "$csi_base_image" "$csi_base_packages"
+    echo "$csi_base_image"
+    ;;
   down)
     if external; then say "external engine: nothing to stop"; else stop_engine; fi
     ;;
@@ -213,6 +237,6 @@ case $cmd in
     else echo "private dockerd not running"; exit 1; fi
     ;;
   *)
-    die "usage: $0 up|down|env|status|base-spdk|base-frr"
+    die "usage: $0 up|down|env|status|base-spdk|base-frr|base-csi"
     ;;
 esac

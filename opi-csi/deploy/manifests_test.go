@@ -3,6 +3,7 @@ package deploy
 import (
 	"bytes"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -15,11 +16,82 @@ import (
 	"sigs.k8s.io/yaml"
 )
 
-// The schemas kubeconform validates against are fetched from GitHub, which
-// this machine cannot reach; this test validates the same way offline:
-// each document is decoded strictly (unknown or mistyped fields fail)
+// Two offline validations: kubeconform -strict against JSON schemas made
+// from the Kubernetes release's OpenAPI document (make tools, schemagen),
+// and each document decoded strictly (unknown or mistyped fields fail)
 // into the Kubernetes API's own Go types (k8s.io/api), then checked for
 // what the driver needs.
+
+// k8sVersion is the Makefile's K8S_SCHEMA_VERSION.
+const k8sVersion = "v1.37.2"
+
+// kubeconform returns the kubeconform program and the schema location
+// template make tools installed, or skips (fails under CI) saying what is
+// missing.
+func kubeconform(t *testing.T) (bin, location string) {
+	t.Helper()
+	tools, err := filepath.Abs("../../.tools")
+	if err != nil {
+		t.Fatal(err)
+	}
+	bin = filepath.Join(tools, "bin", "kubeconform")
+	schemas := filepath.Join(tools, "k8s-schemas", k8sVersion)
+	missing := ""
+	if _, err := os.Stat(bin); err != nil {
+		missing = bin
+	} else if _, err := os.Stat(filepath.Join(schemas, "_definitions.json")); err != nil {
+		missing = "the schemas in " + schemas
+	}
+	if missing != "" {
+		if os.Getenv("CI") != "" {
+			t.Fatalf("no %s: make tools installs it, and CI runs it", missing)
+		}
+		t.Skipf("no %s: run make tools", missing)
+	}
+	return bin, filepath.Join(schemas, "{{ .ResourceKind }}{{ .KindSuffix }}.json")
+}
+
+func runKubeconform(t *testing.T, bin, location string, files ...string) (string, error) {
+	t.Helper()
+	args := append([]string{"-strict", "-summary", "-kubernetes-version", strings.TrimPrefix(k8sVersion, "v"),
+		"-schema-location", location}, files...)
+	out, err := exec.Command(bin, args...).CombinedOutput()
+	return string(out), err
+}
+
+func TestKubeconformStrictAcceptsTheManifests(t *testing.T) {
+	bin, location := kubeconform(t)
+	out, err := runKubeconform(t, bin, location, "kubernetes/")
+	if err != nil || !strings.Contains(out, "Valid: 8, Invalid: 0, Errors: 0, Skipped: 0") {
+		t.Fatalf("kubeconform: %v\n%s", err, out)
+	}
+	t.Log(strings.TrimSpace(out))
+}
+
+// TestKubeconformStrictRefusesAMisspeltField proves the schemas bite: the
+// node manifest with one field misspelt (deep in a container, behind
+// several references) and a string where a boolean belongs.
+func TestKubeconformStrictRefusesAMisspeltField(t *testing.T) {
+	bin, location := kubeconform(t)
+	b, err := os.ReadFile("kubernetes/node.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	bad := strings.Replace(string(b), "mountPropagation:", "mountPropagaton:", 1)
+	sc := "apiVersion: storage.k8s.io/v1\nkind: StorageClass\nmetadata: {name: x}\nprovisioner: csi.opi.dev\nallowVolumeExpansion: \"yes\"\n"
+	dir := t.TempDir()
+	for name, text := range map[string]string{"node.yaml": bad, "sc.yaml": sc} {
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(text), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	out, err := runKubeconform(t, bin, location, dir)
+	for _, want := range []string{"additional properties 'mountPropagaton' not allowed", "/allowVolumeExpansion", "Invalid: 2"} {
+		if err == nil || !strings.Contains(out, want) {
+			t.Errorf("kubeconform: %v, want a failure saying %q:\n%s", err, want, out)
+		}
+	}
+}
 
 // decode reads every document of the manifests in kubernetes/.
 func decode(t *testing.T) map[string][]any {

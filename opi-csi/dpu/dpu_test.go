@@ -13,6 +13,8 @@ import (
 	"github.com/opi-suite/opi/opi-kit/errdefs"
 	"github.com/opi-suite/opi/opi-storage-bridge/spdk/sim"
 	"github.com/opi-suite/opi/opi-storage-bridge/storagetest"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
 )
 
 // fixture is a storage bridge over an in-process spdk-sim, served through
@@ -360,5 +362,66 @@ func TestARefusedAioCreateRemovesItsFile(t *testing.T) {
 	}
 	if files, _ := os.ReadDir(dir); len(files) != 0 {
 		t.Fatalf("files left after the refusal: %v", files)
+	}
+}
+
+// TestExposeTakesAFreeFunctionFromThePool exposes three volumes on a pool
+// of two functions: two get distinct functions (the storage API refuses
+// a second device on one), the third is RESOURCE_EXHAUSTED and leaves
+// nothing; a retry keeps its function; a function freed is taken again.
+func TestExposeTakesAFreeFunctionFromThePool(t *testing.T) {
+	for _, tr := range []Transport{NvmePCIe, VirtioBlkPCIe} {
+		t.Run(string(tr), func(t *testing.T) {
+			f := newFixture(t)
+			target := Target{Transport: tr, Functions: &Functions{Port: 0, PF: 1, FirstVF: 1, LastVF: 2}}
+			ep := func(id string) *pb.PcieEndpoint {
+				t.Helper()
+				if tr == VirtioBlkPCIe {
+					d, err := f.h.VirtioBlks.GetVirtioBlk(f.ctx, &pb.GetVirtioBlkRequest{Name: "virtioBlks/" + id})
+					if err != nil {
+						t.Fatal(err)
+					}
+					return d.GetPcie()
+				}
+				c, err := f.h.Nvme.GetNvmeController(f.ctx, &pb.GetNvmeControllerRequest{Name: "nvmeSubsystems/" + id + "/nvmeControllers/ctrl"})
+				if err != nil {
+					t.Fatal(err)
+				}
+				return c.GetPcie()
+			}
+			var ids []string
+			for _, name := range []string{"a", "b", "c"} {
+				v, err := f.c.CreateVolume(f.ctx, name, Capacity{Required: MiB})
+				if err != nil {
+					t.Fatal(err)
+				}
+				ids = append(ids, v.ID)
+			}
+			for _, id := range ids[:2] {
+				if _, err := f.c.Expose(f.ctx, id, "node-a", target); err != nil {
+					t.Fatal(err)
+				}
+			}
+			a, b := ep(ids[0]), ep(ids[1])
+			if a.GetVirtualFunction() == b.GetVirtualFunction() || a.GetPhysicalFunction() != 1 || b.GetPhysicalFunction() != 1 {
+				t.Fatalf("functions %v and %v: want two of physical function 1", a, b)
+			}
+			if _, err := f.c.Expose(f.ctx, ids[2], "node-a", target); !errors.Is(err, errdefs.ErrResourceExhausted) {
+				t.Fatalf("a third volume on two functions: %v; want RESOURCE_EXHAUSTED", err)
+			}
+			if _, err := f.h.Nvme.GetNvmeSubsystem(f.ctx, &pb.GetNvmeSubsystemRequest{Name: "nvmeSubsystems/" + ids[2]}); status.Code(err) != codes.NotFound {
+				t.Fatalf("the refused expose left its subsystem: %v", err)
+			}
+			// A retry: the same function.
+			if _, err := f.c.Expose(f.ctx, ids[0], "node-a", target); err != nil || ep(ids[0]).GetVirtualFunction() != a.GetVirtualFunction() {
+				t.Fatalf("retry: %v, function %v; want %v", err, ep(ids[0]), a)
+			}
+			if err := f.c.Unexpose(f.ctx, ids[0], "node-a"); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := f.c.Expose(f.ctx, ids[2], "node-a", target); err != nil || ep(ids[2]).GetVirtualFunction() != a.GetVirtualFunction() {
+				t.Fatalf("after a function is freed: %v; want the third volume on %v", err, a)
+			}
+		})
 	}
 }

@@ -3,12 +3,15 @@ package dpu
 import (
 	"context"
 	"errors"
+	"hash/fnv"
 	"slices"
 	"strconv"
 
 	pb "github.com/opi-suite/opi/opi-api/storage/v1"
 	"github.com/opi-suite/opi/opi-kit/errdefs"
 	"github.com/opi-suite/opi/opi-kit/errdefs/errgrpc"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
 	"google.golang.org/protobuf/types/known/fieldmaskpb"
 )
 
@@ -35,8 +38,61 @@ type Target struct {
 	Addr string
 	Port uint32
 	// PCIe is the function (NvmePCIe, VirtioBlkPCIe): with emulated PCIe
-	// each volume needs a function of its own, which the caller picks.
-	PCIe *pb.PcieEndpoint
+	// each volume needs a function of its own. Either the caller picks it
+	// (PCIe), or Expose takes a free one from Functions.
+	PCIe      *pb.PcieEndpoint
+	Functions *Functions
+}
+
+// Functions are the emulated PCIe functions volumes may take: virtual
+// functions FirstVF to LastVF (0 is the physical function itself) of
+// physical function PF on host-facing port Port.
+type Functions struct {
+	Port, PF, FirstVF, LastVF uint32
+}
+
+// Validate says what is wrong with f, or nil.
+func (f *Functions) Validate() error {
+	if f.LastVF < f.FirstVF {
+		return errdefs.InvalidArgumentf("PCIe functions: virtual functions %d-%d: the last is before the first", f.FirstVF, f.LastVF)
+	}
+	return nil
+}
+
+// order returns f's functions, starting at one chosen by volume id (so
+// that concurrent exposes of different volumes seldom try the same one
+// first), wrapping around.
+func (f *Functions) order(id string) []*pb.PcieEndpoint {
+	n := f.LastVF - f.FirstVF + 1
+	h := fnv.New32a()
+	h.Write([]byte(id))
+	start := h.Sum32() % n
+	out := make([]*pb.PcieEndpoint, 0, n)
+	for i := range n {
+		out = append(out, &pb.PcieEndpoint{PortId: f.Port, PhysicalFunction: f.PF, VirtualFunction: f.FirstVF + (start+i)%n})
+	}
+	return out
+}
+
+// onFunction runs create on t's PCIe function, or on each of
+// t.Functions in turn while the storage API answers that the function is
+// taken (ALREADY_EXISTS: it refuses a second device on one function). The
+// caller has checked that the device it creates does not exist yet, so
+// ALREADY_EXISTS means the function, not the device.
+func onFunction[T any](t Target, what string, create func(*pb.PcieEndpoint) (T, error)) (T, error) {
+	if t.Functions == nil {
+		return create(t.PCIe)
+	}
+	var zero T
+	for _, ep := range t.Functions.order(what) {
+		r, err := create(ep)
+		if status.Code(err) == codes.AlreadyExists {
+			continue
+		}
+		return r, err
+	}
+	f := t.Functions
+	return zero, errdefs.ResourceExhaustedf("every PCIe function of port %d, physical function %d (virtual functions %d-%d) is taken", f.Port, f.PF, f.FirstVF, f.LastVF)
 }
 
 // Export is what a node needs to find an exposed volume: the CSI
@@ -109,9 +165,14 @@ func (c *Client) Expose(ctx context.Context, id, nodeID string, t Target) (_ *Ex
 	}
 	exp := &Export{Transport: t.Transport, File: v.File}
 	if t.Transport == VirtioBlkPCIe {
-		d, err := c.virtio.CreateVirtioBlk(ctx, &pb.CreateVirtioBlkRequest{VirtioBlkId: id, VirtioBlk: &pb.VirtioBlk{
-			Volume: v.Name, Endpoint: &pb.VirtioBlk_Pcie{Pcie: t.PCIe},
-		}})
+		d, err := c.virtio.GetVirtioBlk(ctx, &pb.GetVirtioBlkRequest{Name: "virtioBlks/" + id})
+		if err = errgrpc.ToError(err); errors.Is(err, errdefs.ErrNotFound) {
+			d, err = onFunction(t, id, func(ep *pb.PcieEndpoint) (*pb.VirtioBlk, error) {
+				return c.virtio.CreateVirtioBlk(ctx, &pb.CreateVirtioBlkRequest{VirtioBlkId: id, VirtioBlk: &pb.VirtioBlk{
+					Volume: v.Name, Endpoint: &pb.VirtioBlk_Pcie{Pcie: ep},
+				}})
+			})
+		}
 		if err != nil {
 			return nil, fromAPI("creating virtio-blk device "+id, err)
 		}
@@ -183,10 +244,23 @@ func (c *Client) Expose(ctx context.Context, id, nodeID string, t Target) (_ *Ex
 		ctrl.Endpoint = &pb.NvmeController_Fabrics{Fabrics: &pb.NvmeFabricsAddress{
 			Trtype: pb.NvmeTransportType_NVME_TRANSPORT_TYPE_TCP, Traddr: t.Addr, Trsvcid: exp.Port,
 		}}
-	} else {
-		ctrl.Endpoint = &pb.NvmeController_Pcie{Pcie: t.PCIe}
 	}
-	got, err := c.nvme.CreateNvmeController(ctx, &pb.CreateNvmeControllerRequest{Parent: subsystemName(id), NvmeControllerId: controllerID, NvmeController: ctrl})
+	create := func(ep *pb.PcieEndpoint) (*pb.NvmeController, error) {
+		if ep != nil {
+			ctrl.Endpoint = &pb.NvmeController_Pcie{Pcie: ep}
+		}
+		return c.nvme.CreateNvmeController(ctx, &pb.CreateNvmeControllerRequest{Parent: subsystemName(id), NvmeControllerId: controllerID, NvmeController: ctrl})
+	}
+	var got *pb.NvmeController
+	if t.Transport == NvmeTCP {
+		got, err = create(nil)
+	} else {
+		// The function a retry's controller already has, else a free one.
+		got, err = c.nvme.GetNvmeController(ctx, &pb.GetNvmeControllerRequest{Name: subsystemName(id) + "/nvmeControllers/" + controllerID})
+		if err = errgrpc.ToError(err); errors.Is(err, errdefs.ErrNotFound) {
+			got, err = onFunction(t, id, create)
+		}
+	}
 	if err != nil {
 		return nil, fromAPI("creating NVMe controller of "+id, err)
 	}

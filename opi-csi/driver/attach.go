@@ -3,12 +3,14 @@ package driver
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"time"
 
@@ -33,6 +35,35 @@ type Resizer interface {
 	Resize(ctx context.Context, e *dpu.Export, device string) error
 }
 
+// Tooler is implemented by attachers that run programs: Tools names
+// them, so that a node plugin can refuse to start without them.
+type Tooler interface {
+	Tools() []string
+}
+
+// nodeTools are the programs every node plugin runs: blkid finds a
+// device's file system, mkfs.ext4 makes the default one, mount mounts.
+var nodeTools = []string{"blkid", "mkfs.ext4", "mount"}
+
+// CheckTools says which programs the node plugin needs and cannot find on
+// PATH: the node's own and the attacher's (Tooler).
+func CheckTools(a Attacher) error {
+	want := slices.Clone(nodeTools)
+	if t, ok := a.(Tooler); ok {
+		want = append(want, t.Tools()...)
+	}
+	var missing []string
+	for _, t := range want {
+		if _, err := exec.LookPath(t); err != nil {
+			missing = append(missing, t)
+		}
+	}
+	if len(missing) > 0 {
+		return fmt.Errorf("the node plugin needs %s on PATH (Debian: nvme-cli, mount, util-linux, e2fsprogs)", strings.Join(missing, ", "))
+	}
+	return nil
+}
+
 // run runs a command, returning its trimmed output, or an error quoting
 // its standard error.
 func run(ctx context.Context, name string, args ...string) (string, error) {
@@ -50,6 +81,9 @@ func run(ctx context.Context, name string, args ...string) (string, error) {
 // device, where the kernel has no NVMe/TCP host. It needs root and
 // losetup.
 type LoopAttacher struct{}
+
+// Tools are losetup's.
+func (LoopAttacher) Tools() []string { return []string{"losetup"} }
 
 // Attach maps the file, or finds the loop device that already maps it.
 func (LoopAttacher) Attach(ctx context.Context, e *dpu.Export) (string, error) {
@@ -99,31 +133,80 @@ func loopOf(ctx context.Context, file string) (string, error) {
 }
 
 // NvmeTCPAttacher connects to NVMe/TCP exports with nvme-cli and waits
-// for the namespace's block device, as on a real host.
+// for the namespace's block device, as on a real host. It also takes
+// emulated PCIe NVMe exports (NvmePCIe), which need no connect: the DPU's
+// function is the host's NVMe controller, and the attacher waits for its
+// namespace the same way, by subsystem NQN.
+//
+// It speaks nvme-cli 2.x (Debian 12 ships 2.3): `connect` prints
+// "device: nvmeN", `list-subsys -o json` lists hosts, their subsystems and
+// each subsystem's paths, and `disconnect` prints "NQN:<nqn> disconnected
+// <n> controller(s)".
 type NvmeTCPAttacher struct {
 	// Timeout bounds the wait for the device (30 s when 0).
 	Timeout time.Duration
 	// SysDir is sysfs's root ("/sys" when empty), for tests.
 	SysDir string
+	// Nvme is the nvme-cli program ("nvme" on PATH when empty), for tests.
+	Nvme string
 }
 
-// Attach runs nvme connect (unless connected) and waits for the device.
+// Tools are nvme-cli's.
+func (a NvmeTCPAttacher) Tools() []string { return []string{a.nvme()} }
+
+func (a NvmeTCPAttacher) nvme() string {
+	if a.Nvme != "" {
+		return a.Nvme
+	}
+	return "nvme"
+}
+
+func (a NvmeTCPAttacher) sys() string {
+	if a.SysDir != "" {
+		return a.SysDir
+	}
+	return "/sys"
+}
+
+// Attach connects (unless this host already has a controller of the
+// subsystem) and waits for the namespace's block device. A connect that
+// this call made is undone when the device does not appear.
 func (a NvmeTCPAttacher) Attach(ctx context.Context, e *dpu.Export) (string, error) {
-	if e.Transport != dpu.NvmeTCP {
-		return "", errdefs.FailedPreconditionf("the NVMe/TCP attacher cannot reach a %s export", e.Transport)
+	switch {
+	case e.Transport != dpu.NvmeTCP && e.Transport != dpu.NvmePCIe:
+		return "", errdefs.FailedPreconditionf("the NVMe attacher cannot reach a %s export", e.Transport)
+	case e.NQN == "":
+		return "", errdefs.InvalidArgumentf("publish context: no subsystem NQN")
+	case e.Transport == dpu.NvmeTCP && (e.Addr == "" || e.Port == 0 || e.HostNQN == ""):
+		return "", errdefs.InvalidArgumentf("publish context: an NVMe/TCP export needs addr, port and hostNQN (have %q, %d, %q)", e.Addr, e.Port, e.HostNQN)
 	}
 	if dev, _ := a.device(e.NQN); dev != "" {
 		return dev, nil
 	}
-	if _, err := run(ctx, "nvme", "connect", "--transport", "tcp", "--traddr", e.Addr,
-		"--trsvcid", fmt.Sprint(e.Port), "--nqn", e.NQN, "--hostnqn", e.HostNQN); err != nil {
-		return "", errdefs.Wrap(errdefs.ErrUnavailable, err)
+	connected := false
+	if e.Transport == dpu.NvmeTCP {
+		have, err := a.connected(ctx, e.NQN)
+		if err != nil {
+			return "", err
+		}
+		if !have {
+			_, err := run(ctx, a.nvme(), "connect", "--transport", "tcp", "--traddr", e.Addr,
+				"--trsvcid", fmt.Sprint(e.Port), "--nqn", e.NQN, "--hostnqn", e.HostNQN)
+			switch {
+			case err != nil && strings.Contains(err.Error(), "already connected"):
+				// Another connect (a concurrent stage, an operator) won.
+			case err != nil:
+				return "", errdefs.Wrap(errdefs.ErrUnavailable, err)
+			default:
+				connected = true
+			}
+		}
 	}
 	timeout := a.Timeout
 	if timeout == 0 {
 		timeout = 30 * time.Second
 	}
-	ctx, cancel := context.WithTimeout(ctx, timeout)
+	wait, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
 	for {
 		dev, err := a.device(e.NQN)
@@ -131,21 +214,58 @@ func (a NvmeTCPAttacher) Attach(ctx context.Context, e *dpu.Export) (string, err
 			return dev, err
 		}
 		select {
-		case <-ctx.Done():
-			return "", errdefs.Unavailablef("connected to %s, but no block device appeared within %v", e.NQN, timeout)
-		case <-time.After(100 * time.Millisecond):
+		case <-wait.Done():
+			if connected {
+				_, _ = run(context.WithoutCancel(ctx), a.nvme(), "disconnect", "--nqn", e.NQN)
+			}
+			if ctx.Err() != nil {
+				return "", ctx.Err()
+			}
+			return "", errdefs.Unavailablef("no block device of %s appeared within %v", e.NQN, timeout)
+		case <-time.After(50 * time.Millisecond):
 		}
 	}
+}
+
+// subsystems is what `nvme list-subsys -o json` prints (nvme-cli 2.x).
+type subsystems []struct {
+	HostNQN    string
+	Subsystems []struct {
+		Name, NQN string
+		Paths     []struct{ Name, Transport, Address, State string }
+	}
+}
+
+// connected reports whether this host has a controller of subsystem nqn,
+// from nvme list-subsys. Without the nvme-subsystem class in sysfs (no
+// NVMe driver loaded yet) nothing is connected, and nvme-cli, which
+// fails then ("Failed to scan topology"), is not asked.
+func (a NvmeTCPAttacher) connected(ctx context.Context, nqn string) (bool, error) {
+	if _, err := os.Stat(filepath.Join(a.sys(), "class/nvme-subsystem")); errors.Is(err, os.ErrNotExist) {
+		return false, nil
+	}
+	out, err := run(ctx, a.nvme(), "list-subsys", "-o", "json")
+	if err != nil {
+		return false, errdefs.Wrap(errdefs.ErrUnavailable, err)
+	}
+	var list subsystems
+	if err := json.Unmarshal([]byte(out), &list); err != nil {
+		return false, errdefs.Internalf("nvme list-subsys -o json: %v: %.200q", err, out)
+	}
+	for _, h := range list {
+		for _, s := range h.Subsystems {
+			if s.NQN == nqn && len(s.Paths) > 0 {
+				return true, nil
+			}
+		}
+	}
+	return false, nil
 }
 
 // device finds the block device of the subsystem nqn's first namespace
 // in sysfs: /sys/class/nvme-subsystem/nvme-subsysN/{subsysnqn,nvmeXnY}.
 func (a NvmeTCPAttacher) device(nqn string) (string, error) {
-	sys := a.SysDir
-	if sys == "" {
-		sys = "/sys"
-	}
-	subs, _ := filepath.Glob(filepath.Join(sys, "class/nvme-subsystem/*/subsysnqn"))
+	subs, _ := filepath.Glob(filepath.Join(a.sys(), "class/nvme-subsystem/*/subsysnqn"))
 	for _, f := range subs {
 		b, err := os.ReadFile(f)
 		if err != nil || strings.TrimSpace(string(b)) != nqn {
@@ -164,12 +284,20 @@ func (a NvmeTCPAttacher) device(nqn string) (string, error) {
 
 var namespaceDevice = regexp.MustCompile(`^nvme[0-9]+n[0-9]+$`)
 
-// Detach disconnects from the subsystem.
+// Detach disconnects every controller of the subsystem; a subsystem this
+// host has no controller of is success. An emulated PCIe function stays
+// (the controller withdraws it).
 func (a NvmeTCPAttacher) Detach(ctx context.Context, e *dpu.Export, _ string) error {
-	if dev, _ := a.device(e.NQN); dev == "" {
+	if e.Transport != dpu.NvmeTCP {
 		return nil
 	}
-	if _, err := run(ctx, "nvme", "disconnect", "--nqn", e.NQN); err != nil && !errors.Is(err, context.Canceled) {
+	have, err := a.connected(ctx, e.NQN)
+	if err != nil || !have {
+		return err
+	}
+	// "NQN:<nqn> disconnected <n> controller(s)", n = 0 when it went
+	// between list-subsys and now: success either way.
+	if _, err := run(ctx, a.nvme(), "disconnect", "--nqn", e.NQN); err != nil {
 		return errdefs.Wrap(errdefs.ErrFailedPrecondition, err)
 	}
 	return nil

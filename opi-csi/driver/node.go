@@ -10,6 +10,9 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
 
 	"github.com/container-storage-interface/spec/lib/go/csi"
 	"github.com/opi-suite/opi/opi-csi/dpu"
@@ -27,6 +30,11 @@ type staged struct {
 	Block       bool       `json:"block"`
 	Device      string     `json:"device,omitempty"`
 	Export      dpu.Export `json:"export"`
+	// Targets are the paths the volume is published on, and
+	// SingleWriter whether one of them took it SINGLE_NODE_SINGLE_WRITER
+	// (then it is the only one).
+	Targets      []string `json:"targets,omitempty"`
+	SingleWriter bool     `json:"singleWriter,omitempty"`
 }
 
 func (d *Driver) recordPath(volumeID string) string {
@@ -74,6 +82,7 @@ func (d *Driver) NodeGetCapabilities(context.Context, *csi.NodeGetCapabilitiesRe
 	rpcs := []csi.NodeServiceCapability_RPC_Type{
 		csi.NodeServiceCapability_RPC_STAGE_UNSTAGE_VOLUME,
 		csi.NodeServiceCapability_RPC_GET_VOLUME_STATS,
+		csi.NodeServiceCapability_RPC_SINGLE_NODE_MULTI_WRITER,
 	}
 	if d.expandable() {
 		rpcs = append(rpcs, csi.NodeServiceCapability_RPC_EXPAND_VOLUME)
@@ -213,6 +222,23 @@ func (d *Driver) NodePublishVolume(ctx context.Context, req *csi.NodePublishVolu
 	if m, err := mounted(target); err != nil || m {
 		return &csi.NodePublishVolumeResponse{}, err
 	}
+	// SINGLE_NODE_SINGLE_WRITER: one target path on the node at a time;
+	// SINGLE_NODE_MULTI_WRITER (and the rest): as many as asked.
+	single := req.GetVolumeCapability().GetAccessMode().GetMode() == csi.VolumeCapability_AccessMode_SINGLE_NODE_SINGLE_WRITER
+	if others := slices.DeleteFunc(slices.Clone(rec.Targets), func(p string) bool { return p == target }); len(others) > 0 && (single || rec.SingleWriter) {
+		return nil, errdefs.FailedPreconditionf("volume %s is published single-writer at %s: it cannot also be published at %s", req.GetVolumeId(), others[0], target)
+	}
+	if !slices.Contains(rec.Targets, target) || rec.SingleWriter != single {
+		// Recorded before the mount, so an unpublish after a crash
+		// in between still finds it.
+		if !slices.Contains(rec.Targets, target) {
+			rec.Targets = append(rec.Targets, target)
+		}
+		rec.SingleWriter = single
+		if err := d.writeRecord(rec); err != nil {
+			return nil, err
+		}
+	}
 	src := rec.StagingPath
 	if rec.Block {
 		src = rec.Device
@@ -246,7 +272,15 @@ func (d *Driver) NodeUnpublishVolume(ctx context.Context, req *csi.NodeUnpublish
 	if err := os.Remove(req.GetTargetPath()); err != nil && !errors.Is(err, os.ErrNotExist) {
 		return nil, errdefs.Wrap(errdefs.ErrFailedPrecondition, err)
 	}
-	return &csi.NodeUnpublishVolumeResponse{}, nil
+	rec, err := d.readRecord(req.GetVolumeId())
+	if err != nil || rec == nil || !slices.Contains(rec.Targets, req.GetTargetPath()) {
+		return &csi.NodeUnpublishVolumeResponse{}, err
+	}
+	rec.Targets = slices.DeleteFunc(rec.Targets, func(p string) bool { return p == req.GetTargetPath() })
+	if len(rec.Targets) == 0 {
+		rec.SingleWriter = false
+	}
+	return &csi.NodeUnpublishVolumeResponse{}, d.writeRecord(rec)
 }
 
 // NodeGetVolumeStats reports a published volume's usage: bytes and inodes
@@ -331,8 +365,32 @@ func (d *Driver) NodeExpandVolume(ctx context.Context, req *csi.NodeExpandVolume
 			grow = []string{"xfs_growfs", req.GetVolumePath()} // XFS grows mounted, by mount point
 		}
 		if _, err := run(ctx, grow[0], grow[1:]...); err != nil {
+			if strings.HasPrefix(fs, "ext") && !hasCapability(capSysResource) {
+				// The kernel's online resize ioctl (EXT4_IOC_RESIZE_FS)
+				// wants CAP_SYS_RESOURCE, even from root.
+				return nil, errdefs.FailedPreconditionf("growing the mounted %s file system needs CAP_SYS_RESOURCE, which this node plugin lacks (give its container the capability, or run it privileged on a host whose bounding set has it): %v", fs, err)
+			}
 			return nil, errdefs.Wrap(errdefs.ErrFailedPrecondition, fmt.Errorf("growing the %s file system: %w", fs, err))
 		}
 	}
 	return &csi.NodeExpandVolumeResponse{CapacityBytes: size}, nil
+}
+
+// capSysResource is CAP_SYS_RESOURCE's number (linux/capability.h).
+const capSysResource = 24
+
+// hasCapability reports whether this process's effective set has
+// capability n, from /proc/self/status.
+func hasCapability(n uint) bool {
+	b, err := os.ReadFile("/proc/self/status")
+	if err != nil {
+		return false
+	}
+	for _, line := range strings.Split(string(b), "\n") {
+		if v, ok := strings.CutPrefix(line, "CapEff:"); ok {
+			caps, err := strconv.ParseUint(strings.TrimSpace(v), 16, 64)
+			return err == nil && caps&(1<<n) != 0
+		}
+	}
+	return false
 }

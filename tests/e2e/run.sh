@@ -69,6 +69,10 @@ trap finish EXIT
 step "images (offline build, tags from release.yaml)"
 scripts/images.sh
 
+step "opi-csi image: the node plugin starts and answers CSI Identity on its socket"
+tests/e2e/csi-image.sh "$(sed -n 's/^OPI_CSI_IMAGE=//p' .env)" || fail "opi-csi image"
+passed=$((passed + 1))
+
 # The real SPDK target (profile spdk) where images.sh could build its image.
 spdk_image=$(sed -n 's/^OPI_SPDK_IMAGE=//p' .env)
 spdk=
