@@ -61,9 +61,10 @@ tools: ## Install the pinned tools and the Debian packages the build needs (idem
 	@echo "tools: ready in $(TOOLS)"
 
 .PHONY: generate
-generate: ## Regenerate every binding from opi-api/proto, and opi-upstream's Go code.
+generate: ## Regenerate every binding from opi-api/proto, and opi-upstream's and opi-ai-bridge's (KServe OIP) Go code.
 	cd opi-api && buf generate
 	cd opi-upstream && buf generate
+	cd opi-ai-bridge && buf generate
 
 .PHONY: lint
 lint: ## buf lint, buf breaking, go vet of each module on its own (GOWORK=off), gofmt.

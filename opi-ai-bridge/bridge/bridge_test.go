@@ -49,7 +49,8 @@ func TestInferencePoolLifecycleThroughTheAPI(t *testing.T) {
 		{"a pool without model names is refused", "nomodel", &aiv1.InferencePool{Endpoints: []string{"127.0.0.1:1"}}, codes.InvalidArgument},
 		{"two objectives for one model are refused", "twice", &aiv1.InferencePool{ServedModelNames: []string{"m2"}, Endpoints: []string{"127.0.0.1:1"},
 			Objectives: []*aiv1.InferenceObjective{{Model: "m2"}, {Model: "m2", Priority: 2}}}, codes.InvalidArgument},
-		{"the OIP data path is not there yet", "oip", &aiv1.InferencePool{ServedModelNames: []string{"m3"}, Endpoints: []string{"127.0.0.1:1"}, Protocol: aiv1.InferenceProtocol_INFERENCE_PROTOCOL_OIP}, codes.Unimplemented},
+		{"an unknown protocol is refused", "proto", &aiv1.InferencePool{ServedModelNames: []string{"m3"}, Endpoints: []string{"127.0.0.1:1"}, Protocol: 7}, codes.InvalidArgument},
+		{"a metrics port out of range is refused", "mport", &aiv1.InferencePool{ServedModelNames: []string{"m3"}, Endpoints: []string{"127.0.0.1:1"}, MetricsPort: 70000}, codes.InvalidArgument},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			_, err := f.pools.CreateInferencePool(ctx, &aiv1.CreateInferencePoolRequest{InferencePoolId: tc.id, InferencePool: tc.pool})

@@ -1,5 +1,6 @@
 // Command opi-model-standin runs the AI bridge's stand-in model server: an
-// OpenAI-compatible API (streamed or not) with vLLM's load metrics, a
+// OpenAI-compatible API (streamed or not) and KServe's Open Inference
+// Protocol over gRPC, on one port, with vLLM's load metrics, a
 // queue, a KV cache and a prefix cache whose hits shorten the time to first
 // token. It does no inference; it is for trying the bridge, benchmarks and
 // demos without a GPU.

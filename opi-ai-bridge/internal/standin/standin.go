@@ -1,6 +1,7 @@
 // Package standin is a model server stand-in for tests, benchmarks and the
 // compose demo: it speaks the OpenAI-compatible API (chat completions and
-// completions, streamed as server-sent events or not), exports vLLM's load
+// completions, streamed as server-sent events or not) and KServe's Open
+// Inference Protocol over gRPC (on the same port), exports vLLM's load
 // metrics, and behaves like a model server where routing matters: a queue
 // in front of a few running slots, a KV cache of fixed capacity that
 // running requests fill, and a prefix cache whose hits skip prefill, so
@@ -22,6 +23,9 @@ import (
 	"sync"
 	"time"
 
+	"google.golang.org/grpc"
+
+	"github.com/opi-suite/opi/opi-ai-bridge/internal/oip/inferencepb"
 	"github.com/opi-suite/opi/opi-ai-bridge/internal/openai"
 )
 
@@ -73,8 +77,9 @@ type Server struct {
 	hits    uint64
 	reqs    uint64
 
-	srv *http.Server
-	ln  net.Listener
+	srv  *http.Server
+	grpc *grpc.Server
+	ln   net.Listener
 }
 
 // New returns a stand-in with cfg; serve it with Start or Handler.
@@ -111,7 +116,15 @@ func (s *Server) Start(addr string) error {
 		return err
 	}
 	s.ln = ln
-	s.srv = &http.Server{Handler: s.Handler(), ReadHeaderTimeout: 10 * time.Second}
+	// One port for both protocols, as the bridge scrapes metrics from the
+	// endpoint's own port by default: HTTP/1.1 for the OpenAI API and the
+	// metrics, HTTP/2 without TLS (prior knowledge) for OIP over gRPC.
+	s.grpc = grpc.NewServer()
+	inferencepb.RegisterGRPCInferenceServiceServer(s.grpc, &oipServer{s: s})
+	var protocols http.Protocols
+	protocols.SetHTTP1(true)
+	protocols.SetUnencryptedHTTP2(true)
+	s.srv = &http.Server{Handler: s.mux(), ReadHeaderTimeout: 10 * time.Second, Protocols: &protocols}
 	go func() { _ = s.srv.Serve(ln) }()
 	return nil
 }
@@ -158,6 +171,18 @@ func (s *Server) Stats() Stats {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return Stats{Requests: int(s.reqs), Waiting: s.waiting, Running: s.running, PrefixQueries: s.queries, PrefixHits: s.hits}
+}
+
+// mux sends gRPC requests to the OIP server and the rest to Handler.
+func (s *Server) mux() http.Handler {
+	h := s.Handler()
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.ProtoMajor == 2 && strings.HasPrefix(r.Header.Get("Content-Type"), "application/grpc") {
+			s.grpc.ServeHTTP(w, r)
+			return
+		}
+		h.ServeHTTP(w, r)
+	})
 }
 
 // Handler returns the stand-in's HTTP API.
@@ -207,18 +232,18 @@ func (s *Server) metrics(w http.ResponseWriter, _ *http.Request) {
 
 // admit waits for a running slot and KV room for blocks, and returns the
 // function that gives them back.
-func (s *Server) admit(r *http.Request, blocks int) (release func(), ok bool) {
+func (s *Server) admit(ctx context.Context, blocks int) (release func(), ok bool) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.waiting++
-	stop := context.AfterFunc(r.Context(), func() {
+	stop := context.AfterFunc(ctx, func() {
 		s.mu.Lock()
 		defer s.mu.Unlock()
 		s.cond.Broadcast()
 	})
 	defer stop()
 	for s.paused || s.running >= s.cfg.MaxRunning || (s.kvUsed+blocks > s.cfg.KVCapacityBlocks && s.running > 0) {
-		if r.Context().Err() != nil {
+		if ctx.Err() != nil {
 			s.waiting--
 			return nil, false
 		}
@@ -281,13 +306,13 @@ func (s *Server) complete(w http.ResponseWriter, r *http.Request, chat bool) {
 	s.mu.Lock()
 	s.reqs++
 	s.mu.Unlock()
-	release, ok := s.admit(r, len(prompt)/BlockSize+1)
+	release, ok := s.admit(r.Context(), len(prompt)/BlockSize+1)
 	if !ok {
 		return
 	}
 	defer release()
 	missed := s.prefill(prompt)
-	if !sleep(r, s.cfg.BaseTTFT+time.Duration(missed)*s.cfg.PrefillPerBlock) {
+	if !sleep(r.Context(), s.cfg.BaseTTFT+time.Duration(missed)*s.cfg.PrefillPerBlock) {
 		return
 	}
 	n := req.MaxTokens
@@ -302,7 +327,7 @@ func (s *Server) complete(w http.ResponseWriter, r *http.Request, chat bool) {
 	}
 	if !req.Stream {
 		for range n - 1 {
-			if !sleep(r, s.cfg.TokenInterval) {
+			if !sleep(r.Context(), s.cfg.TokenInterval) {
 				return
 			}
 		}
@@ -314,7 +339,7 @@ func (s *Server) complete(w http.ResponseWriter, r *http.Request, chat bool) {
 	w.Header().Set("Cache-Control", "no-cache")
 	fl, _ := w.(http.Flusher)
 	for i, t := range tokens {
-		if i > 0 && !sleep(r, s.cfg.TokenInterval) {
+		if i > 0 && !sleep(r.Context(), s.cfg.TokenInterval) {
 			return
 		}
 		var finish any
@@ -357,13 +382,13 @@ func (s *Server) chunk(id, model string, chat bool, text string, finish any) map
 	return map[string]any{"id": id, "object": object, "created": s.created, "model": model, "choices": []any{choice}}
 }
 
-func sleep(r *http.Request, d time.Duration) bool {
+func sleep(ctx context.Context, d time.Duration) bool {
 	t := time.NewTimer(d)
 	defer t.Stop()
 	select {
 	case <-t.C:
 		return true
-	case <-r.Context().Done():
+	case <-ctx.Done():
 		return false
 	}
 }
