@@ -76,6 +76,7 @@ type Server struct {
 	queries uint64
 	hits    uint64
 	reqs    uint64
+	done    uint64
 
 	srv  *http.Server
 	grpc *grpc.Server
@@ -161,6 +162,8 @@ func (s *Server) Resume() {
 // Stats are the stand-in's counters.
 type Stats struct {
 	Requests, Waiting, Running int
+	// Succeeded counts the requests answered to the end.
+	Succeeded int
 	// PrefixQueries and PrefixHits count prompt blocks looked up in and
 	// found in the prefix cache.
 	PrefixQueries, PrefixHits uint64
@@ -170,7 +173,7 @@ type Stats struct {
 func (s *Server) Stats() Stats {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return Stats{Requests: int(s.reqs), Waiting: s.waiting, Running: s.running, PrefixQueries: s.queries, PrefixHits: s.hits}
+	return Stats{Requests: int(s.reqs), Succeeded: int(s.done), Waiting: s.waiting, Running: s.running, PrefixQueries: s.queries, PrefixHits: s.hits}
 }
 
 // mux sends gRPC requests to the OIP server and the rest to Handler.
@@ -211,7 +214,7 @@ func (s *Server) models(w http.ResponseWriter, _ *http.Request) {
 
 func (s *Server) metrics(w http.ResponseWriter, _ *http.Request) {
 	s.mu.Lock()
-	waiting, running, kv, q, h := s.waiting, s.running, float64(s.kvUsed)/float64(s.cfg.KVCapacityBlocks), s.queries, s.hits
+	waiting, running, kv, q, h, done := s.waiting, s.running, float64(s.kvUsed)/float64(s.cfg.KVCapacityBlocks), s.queries, s.hits, s.done
 	s.mu.Unlock()
 	w.Header().Set("Content-Type", "text/plain; version=0.0.4")
 	m := s.cfg.Models[0]
@@ -225,6 +228,8 @@ func (s *Server) metrics(w http.ResponseWriter, _ *http.Request) {
 	fmt.Fprintf(w, "vllm:prefix_cache_queries_total{model_name=%q} %d\n", m, q)
 	fmt.Fprintf(w, "# HELP vllm:prefix_cache_hits_total Prefix cache hits, in blocks.\n# TYPE vllm:prefix_cache_hits_total counter\n")
 	fmt.Fprintf(w, "vllm:prefix_cache_hits_total{model_name=%q} %d\n", m, h)
+	fmt.Fprintf(w, "# HELP vllm:request_success_total Count of successfully processed requests.\n# TYPE vllm:request_success_total counter\n")
+	fmt.Fprintf(w, "vllm:request_success_total{finished_reason=\"length\",model_name=%q} %d\n", m, done)
 	fmt.Fprintf(w, "# HELP vllm:lora_requests_info Running stats on lora requests.\n# TYPE vllm:lora_requests_info gauge\n")
 	fmt.Fprintf(w, "vllm:lora_requests_info{max_lora=\"%d\",running_lora_adapters=%q,waiting_lora_adapters=\"\"} %d\n",
 		max(len(s.cfg.LoRAAdapters), 1), strings.Join(s.cfg.LoRAAdapters, ","), s.created)
@@ -332,7 +337,9 @@ func (s *Server) complete(w http.ResponseWriter, r *http.Request, chat bool) {
 			}
 		}
 		w.Header().Set("Content-Type", "application/json")
-		_ = json.NewEncoder(w).Encode(s.final(id, req.Model, chat, strings.Join(tokens, ""), len(prompt)/4, n))
+		if json.NewEncoder(w).Encode(s.final(id, req.Model, chat, strings.Join(tokens, ""), len(prompt)/4, n)) == nil {
+			s.succeeded()
+		}
 		return
 	}
 	w.Header().Set("Content-Type", "text/event-stream")
@@ -354,7 +361,15 @@ func (s *Server) complete(w http.ResponseWriter, r *http.Request, chat bool) {
 			fl.Flush()
 		}
 	}
-	_, _ = io.WriteString(w, "data: [DONE]\n\n")
+	if _, err := io.WriteString(w, "data: [DONE]\n\n"); err == nil {
+		s.succeeded()
+	}
+}
+
+func (s *Server) succeeded() {
+	s.mu.Lock()
+	s.done++
+	s.mu.Unlock()
 }
 
 func (s *Server) final(id, model string, chat bool, text string, promptTokens, n int) map[string]any {
