@@ -321,3 +321,34 @@ func mustAtoi(t testing.TB, s string) int {
 	}
 	return n
 }
+
+// BenchmarkOIPProxyOverhead is the cost of one ModelInfer through the
+// bridge's OIP proxy (pick, a second gRPC hop, the answer back) against a
+// direct call, on a stand-in that answers at once. Each iteration makes
+// one call of each, alternately, so that both see the same noise; it
+// reports their mean times and the difference.
+func BenchmarkOIPProxyOverhead(b *testing.B) {
+	ss := standins(b, 1, standin.Config{BaseTTFT: time.Microsecond, PrefillPerBlock: time.Nanosecond, TokenInterval: time.Nanosecond, OutputTokens: 1})
+	f := start(b)
+	proxy := f.oipClient(b)
+	f.createPool(b, "bench", ss, oipPool)
+	direct := dialOIP(b, ss[0].Addr())
+	req := infer("model", longPrompt("overhead", 4), 1)
+	ctx := context.Background()
+	var dt, pt time.Duration
+	n := 0
+	for b.Loop() {
+		t0 := time.Now()
+		if _, err := direct.ModelInfer(ctx, req); err != nil {
+			b.Fatal(err)
+		}
+		t1 := time.Now()
+		if _, err := proxy.ModelInfer(ctx, req); err != nil {
+			b.Fatal(err)
+		}
+		dt, pt, n = dt+t1.Sub(t0), pt+time.Since(t1), n+1
+	}
+	b.ReportMetric(float64(dt.Microseconds())/float64(n), "direct-µs/call")
+	b.ReportMetric(float64(pt.Microseconds())/float64(n), "proxy-µs/call")
+	b.ReportMetric(float64((pt-dt).Microseconds())/float64(n), "overhead-µs/call")
+}
