@@ -85,6 +85,7 @@ type Bridge struct {
 	ports   *fabric.Ports
 	proxy   *proxy.Proxy
 	oip     *oip.Proxy
+	logger  *slog.Logger
 }
 
 // New opens the store and builds the domains. Start serves the stored
@@ -108,7 +109,7 @@ func New(cfg Config, opts ...Option) (_ *Bridge, err error) {
 	if o.scraper == nil {
 		o.scraper = vllm.NewScraper(2 * time.Second)
 	}
-	b := &Bridge{inv: accelerator.New(o.source)}
+	b := &Bridge{inv: accelerator.New(o.source), logger: cfg.Logger}
 	defer func() {
 		if err != nil {
 			err = errors.Join(err, b.Close())
@@ -156,7 +157,7 @@ func (b *Bridge) Proxy() http.Handler { return b.proxy }
 // path (inference.GRPCInferenceService) on it, for the pools whose model
 // servers speak OIP; serve it on its own listener.
 func (b *Bridge) OIPServer() *grpc.Server {
-	s := grpc.NewServer(oip.ServerOptions()...)
+	s := grpc.NewServer(oip.ServerOptions(b.logger)...)
 	inferencepb.RegisterGRPCInferenceServiceServer(s, b.oip)
 	return s
 }

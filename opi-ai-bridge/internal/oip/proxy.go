@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"log/slog"
+	"runtime/debug"
 	"strings"
 	"sync"
 	"time"
@@ -55,9 +56,22 @@ func New(pools *inference.Pools, logger *slog.Logger) *Proxy {
 }
 
 // ServerOptions are the options of a gRPC server for the proxy: messages
-// up to MaxMessage.
-func ServerOptions() []grpc.ServerOption {
-	return []grpc.ServerOption{grpc.MaxRecvMsgSize(MaxMessage), grpc.MaxSendMsgSize(MaxMessage)}
+// up to MaxMessage, and a panic in a call answered INTERNAL and logged
+// rather than ending the bridge.
+func ServerOptions(logger *slog.Logger) []grpc.ServerOption {
+	if logger == nil {
+		logger = slog.Default()
+	}
+	recoverer := func(ctx context.Context, req any, info *grpc.UnaryServerInfo, h grpc.UnaryHandler) (resp any, err error) {
+		defer func() {
+			if r := recover(); r != nil {
+				logger.Error("OIP call panicked", "method", info.FullMethod, "panic", r, "stack", string(debug.Stack()))
+				resp, err = nil, status.Error(codes.Internal, "internal error")
+			}
+		}()
+		return h(ctx, req)
+	}
+	return []grpc.ServerOption{grpc.MaxRecvMsgSize(MaxMessage), grpc.MaxSendMsgSize(MaxMessage), grpc.ChainUnaryInterceptor(recoverer)}
 }
 
 // Close closes the connections to the model servers.
@@ -239,7 +253,9 @@ func (p *Proxy) forward(ctx context.Context, pk *inference.Pick, fn call) error 
 		var header, trailer metadata.MD
 		firstByte, done := ep.Begin()
 		err = fn(out, inferencepb.NewGRPCInferenceServiceClient(c), grpc.Header(&header), grpc.Trailer(&trailer))
-		firstByte()
+		if header != nil {
+			firstByte() // the model server answered (a unary call: all of it)
+		}
 		if len(header) > 0 {
 			_ = grpc.SetHeader(ctx, header)
 		}
