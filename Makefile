@@ -86,8 +86,8 @@ breaking: ## Check the API for breaking changes against its last release.
 
 .PHONY: check-generated
 check-generated: generate ## Fail when regenerating changes any committed file.
-	@if [ -n "$$(git status --porcelain -- opi-api opi-upstream)" ]; then \
-	  echo "generated code is stale: run 'make generate' and commit"; git status --porcelain -- opi-api opi-upstream; exit 1; fi
+	@if [ -n "$$(git status --porcelain -- opi-api opi-upstream opi-ai-bridge/internal/oip/inferencepb)" ]; then \
+	  echo "generated code is stale: run 'make generate' and commit"; git status --porcelain -- opi-api opi-upstream opi-ai-bridge/internal/oip/inferencepb; exit 1; fi
 
 .PHONY: build
 build: ## Build every module and put the commands in bin/.
