@@ -2,6 +2,8 @@ package bridge_test
 
 import (
 	"context"
+	"io"
+	"net/http"
 	"net"
 	"strconv"
 	"strings"
@@ -183,6 +185,15 @@ func TestOIPShedsWithResourceExhaustedAndRefusals(t *testing.T) {
 	}
 	if st, _, body := do(t, f.proxy, chat("model", "s", "u", false)); st != 400 || !strings.Contains(string(body), "Open Inference Protocol") {
 		t.Errorf("an OIP model through the OpenAI proxy: HTTP %d %s, want 400", st, body)
+	}
+	if resp, err := http.Get(f.proxy + "/v1/models"); err != nil {
+		t.Fatal(err)
+	} else {
+		b, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if !strings.Contains(string(b), `"id":"chat"`) || strings.Contains(string(b), `"id":"model"`) || strings.Contains(string(b), `"id":"batch"`) {
+			t.Errorf("/v1/models lists %s, want chat and not the OIP pool's models", b)
+		}
 	}
 	for _, s := range ss {
 		s.Pause()

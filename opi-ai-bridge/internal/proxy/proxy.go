@@ -78,6 +78,11 @@ func (p *Proxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 func (p *Proxy) models(w http.ResponseWriter) {
 	data := []map[string]string{}
 	for _, m := range p.pools.Models() {
+		if pool, err := p.pools.ForModel(m); err == nil {
+			if pr, err := p.pools.Protocol(pool); err == nil && pr == aiv1.InferenceProtocol_INFERENCE_PROTOCOL_OIP {
+				continue // served over OIP, not here
+			}
+		}
 		data = append(data, map[string]string{"id": m, "object": "model", "owned_by": "opi-ai-bridge"})
 	}
 	w.Header().Set("Content-Type", "application/json")
