@@ -3,8 +3,8 @@ package bridge_test
 import (
 	"context"
 	"io"
-	"net/http"
 	"net"
+	"net/http"
 	"strconv"
 	"strings"
 	"testing"
