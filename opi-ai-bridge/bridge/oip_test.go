@@ -103,8 +103,7 @@ func TestOIPPassesAnswersThroughUnchangedAndKeepsPrefixes(t *testing.T) {
 	for _, s := range ss {
 		byName[s.Name()] = s
 	}
-	servers := map[string]map[string]bool{}
-	used := map[string]bool{}
+	var sticky stickiness
 	for round := range 3 {
 		for _, tag := range []string{"billing", "weather", "recipes", "travel"} {
 			req := infer("model", longPrompt(tag, 10)+"question "+strconv.Itoa(round), int64(3+round))
@@ -120,21 +119,10 @@ func TestOIPPassesAnswersThroughUnchangedAndKeepsPrefixes(t *testing.T) {
 			if !proto.Equal(got, want) {
 				t.Fatalf("the answer changed on its way:\n got %v\nwant %v", got, want)
 			}
-			if servers[tag] == nil {
-				servers[tag] = map[string]bool{}
-			}
-			servers[tag][name] = true
-			used[name] = true
+			sticky.served(tag, name)
 		}
 	}
-	for tag, s := range servers {
-		if len(s) != 1 {
-			t.Errorf("requests with the %s prompt went to %v, want one server", tag, s)
-		}
-	}
-	if len(used) < 2 {
-		t.Errorf("four prompts all went to %v: new prefixes should spread", used)
-	}
+	sticky.check(t)
 }
 
 func TestOIPPickOrderFollowsTheQueues(t *testing.T) {
