@@ -72,9 +72,10 @@ tools: ## Install the pinned tools and the Debian packages the build needs (idem
 	@echo "tools: ready in $(TOOLS)"
 
 .PHONY: generate
-generate: ## Regenerate every binding from opi-api/proto, and opi-upstream's Go code.
+generate: ## Regenerate every binding from opi-api/proto, and opi-upstream's and opi-ai-bridge's (KServe OIP) Go code.
 	cd opi-api && buf generate
 	cd opi-upstream && buf generate
+	cd opi-ai-bridge && buf generate
 
 .PHONY: lint
 lint: ## buf lint, buf breaking, go vet of each module on its own (GOWORK=off), gofmt.
@@ -96,8 +97,8 @@ breaking: ## Check the API for breaking changes against its last release.
 
 .PHONY: check-generated
 check-generated: generate ## Fail when regenerating changes any committed file.
-	@if [ -n "$$(git status --porcelain -- opi-api opi-upstream)" ]; then \
-	  echo "generated code is stale: run 'make generate' and commit"; git status --porcelain -- opi-api opi-upstream; exit 1; fi
+	@if [ -n "$$(git status --porcelain -- opi-api opi-upstream opi-ai-bridge/internal/oip/inferencepb)" ]; then \
+	  echo "generated code is stale: run 'make generate' and commit"; git status --porcelain -- opi-api opi-upstream opi-ai-bridge/internal/oip/inferencepb; exit 1; fi
 
 .PHONY: build
 build: ## Build every module and put the commands in bin/.

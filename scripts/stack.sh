@@ -18,7 +18,7 @@ DOCKER=${DOCKER:-/usr/bin/docker}
 read -r -a compose_cmd <<<"${COMPOSE:-docker-compose}"
 compose() { "${compose_cmd[@]}" "$@"; }
 # The services `up` starts and waits for (the default profile).
-services=(provisioning spdk-sim storage-bridge strongswan security-bridge network-bridge)
+services=(provisioning spdk-sim storage-bridge strongswan security-bridge network-bridge ai-standin-a ai-standin-b ai-bridge)
 # Profile spdk (COMPOSE_PROFILES=spdk): the real SPDK target and its bridge.
 case ,${COMPOSE_PROFILES:-}, in *,spdk,*) services+=(spdk storage-bridge-spdk) ;; esac
 
@@ -55,7 +55,7 @@ case ${1:-} in
     scripts/images.sh
     compose up -d --remove-orphans
     wait_healthy "${services[@]}"
-    say "up: gRPC on 127.0.0.1:50051 (provisioning), :50052 (storage), :50053 (security), :50054 (network)"
+    say "up: gRPC on 127.0.0.1:50051 (provisioning), :50052 (storage), :50053 (security), :50054 (network), :50055 (ai; inference proxy on :8080, OIP on :8081)"
     say "    in the engine's network namespace;"
     say "    the CLI on the compose network: scripts/stack.sh opi --addr provisioning:50051 inventory get"
     ;;

@@ -23,6 +23,7 @@ import (
 	aiv1 "github.com/opi-suite/opi/opi-api/ai/v1"
 	"github.com/opi-suite/opi/opi-kit/server"
 	"github.com/opi-suite/opi/opi-kit/store"
+	"google.golang.org/grpc"
 
 	"github.com/opi-suite/opi/opi-ai-bridge/accelerator"
 	"github.com/opi-suite/opi/opi-ai-bridge/fabric"
@@ -30,6 +31,8 @@ import (
 	"github.com/opi-suite/opi/opi-ai-bridge/internal/api"
 	"github.com/opi-suite/opi/opi-ai-bridge/internal/fabrictc"
 	"github.com/opi-suite/opi/opi-ai-bridge/internal/nvml"
+	"github.com/opi-suite/opi/opi-ai-bridge/internal/oip"
+	"github.com/opi-suite/opi/opi-ai-bridge/internal/oip/inferencepb"
 	"github.com/opi-suite/opi/opi-ai-bridge/internal/proxy"
 	"github.com/opi-suite/opi/opi-ai-bridge/internal/sysfs"
 	"github.com/opi-suite/opi/opi-ai-bridge/internal/vllm"
@@ -81,6 +84,8 @@ type Bridge struct {
 	pools   *inference.Pools
 	ports   *fabric.Ports
 	proxy   *proxy.Proxy
+	oip     *oip.Proxy
+	logger  *slog.Logger
 }
 
 // New opens the store and builds the domains. Start serves the stored
@@ -104,7 +109,7 @@ func New(cfg Config, opts ...Option) (_ *Bridge, err error) {
 	if o.scraper == nil {
 		o.scraper = vllm.NewScraper(2 * time.Second)
 	}
-	b := &Bridge{inv: accelerator.New(o.source)}
+	b := &Bridge{inv: accelerator.New(o.source), logger: cfg.Logger}
 	defer func() {
 		if err != nil {
 			err = errors.Join(err, b.Close())
@@ -128,6 +133,7 @@ func New(cfg Config, opts ...Option) (_ *Bridge, err error) {
 		return nil, err
 	}
 	b.proxy = proxy.New(b.pools, cfg.Logger)
+	b.oip = oip.New(b.pools, cfg.Logger)
 	return b, nil
 }
 
@@ -147,6 +153,15 @@ func (b *Bridge) Pools() *inference.Pools { return b.pools }
 // OpenAI-compatible API.
 func (b *Bridge) Proxy() http.Handler { return b.proxy }
 
+// OIPServer returns a gRPC server with the Open Inference Protocol data
+// path (inference.GRPCInferenceService) on it, for the pools whose model
+// servers speak OIP; serve it on its own listener.
+func (b *Bridge) OIPServer() *grpc.Server {
+	s := grpc.NewServer(oip.ServerOptions(b.logger)...)
+	inferencepb.RegisterGRPCInferenceServiceServer(s, b.oip)
+	return s
+}
+
 // Services returns the gRPC services.
 func (b *Bridge) Services() []server.Service {
 	return []server.Service{
@@ -161,6 +176,9 @@ func (b *Bridge) Close() error {
 	var err error
 	if b.proxy != nil {
 		err = errors.Join(err, b.proxy.Close())
+	}
+	if b.oip != nil {
+		err = errors.Join(err, b.oip.Close())
 	}
 	if b.pools != nil {
 		err = errors.Join(err, b.pools.Close())
@@ -195,4 +213,26 @@ func ServeProxy(ctx context.Context, ln net.Listener, h http.Handler, grace time
 	}
 	<-errc
 	return err
+}
+
+// ServeOIP serves s (OIPServer) on ln until ctx ends; then it stops taking
+// calls and lets those in flight finish for up to grace.
+func ServeOIP(ctx context.Context, ln net.Listener, s *grpc.Server, grace time.Duration) error {
+	errc := make(chan error, 1)
+	go func() { errc <- s.Serve(ln) }()
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	stopped := make(chan struct{})
+	go func() { s.GracefulStop(); close(stopped) }()
+	t := time.NewTimer(grace)
+	defer t.Stop()
+	select {
+	case <-stopped:
+	case <-t.C:
+		s.Stop()
+	}
+	return <-errc
 }

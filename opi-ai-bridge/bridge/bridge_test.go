@@ -49,7 +49,8 @@ func TestInferencePoolLifecycleThroughTheAPI(t *testing.T) {
 		{"a pool without model names is refused", "nomodel", &aiv1.InferencePool{Endpoints: []string{"127.0.0.1:1"}}, codes.InvalidArgument},
 		{"two objectives for one model are refused", "twice", &aiv1.InferencePool{ServedModelNames: []string{"m2"}, Endpoints: []string{"127.0.0.1:1"},
 			Objectives: []*aiv1.InferenceObjective{{Model: "m2"}, {Model: "m2", Priority: 2}}}, codes.InvalidArgument},
-		{"the OIP data path is not there yet", "oip", &aiv1.InferencePool{ServedModelNames: []string{"m3"}, Endpoints: []string{"127.0.0.1:1"}, Protocol: aiv1.InferenceProtocol_INFERENCE_PROTOCOL_OIP}, codes.Unimplemented},
+		{"an unknown protocol is refused", "proto", &aiv1.InferencePool{ServedModelNames: []string{"m3"}, Endpoints: []string{"127.0.0.1:1"}, Protocol: 7}, codes.InvalidArgument},
+		{"a metrics port out of range is refused", "mport", &aiv1.InferencePool{ServedModelNames: []string{"m3"}, Endpoints: []string{"127.0.0.1:1"}, MetricsPort: 70000}, codes.InvalidArgument},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			_, err := f.pools.CreateInferencePool(ctx, &aiv1.CreateInferencePoolRequest{InferencePoolId: tc.id, InferencePool: tc.pool})
@@ -135,30 +136,17 @@ func TestPrefixStickiness(t *testing.T) {
 	f := start(t)
 	ss := standins(t, 3, standin.Config{})
 	f.createPool(t, "pool", ss, nil)
-	servers := map[string]map[string]bool{} // system prompt -> servers that answered
-	used := map[string]bool{}
+	var sticky stickiness
 	for round := range 4 {
 		for _, tag := range []string{"billing", "weather", "recipes", "travel"} {
 			st, hdr, body := do(t, f.proxy, chat("model", longPrompt(tag, 10), "question "+string(rune('a'+round)), false))
 			if st != http.StatusOK {
 				t.Fatalf("HTTP %d: %s", st, body)
 			}
-			name := hdr.Get("X-Standin-Name")
-			if servers[tag] == nil {
-				servers[tag] = map[string]bool{}
-			}
-			servers[tag][name] = true
-			used[name] = true
+			sticky.served(tag, hdr.Get("X-Standin-Name"))
 		}
 	}
-	for tag, s := range servers {
-		if len(s) != 1 {
-			t.Errorf("requests with the %s system prompt went to %v, want one server", tag, s)
-		}
-	}
-	if len(used) < 2 {
-		t.Errorf("four system prompts all went to %v: new prefixes should spread", used)
-	}
+	sticky.check(t)
 	var hits uint64
 	for _, s := range ss {
 		hits += s.Stats().PrefixHits

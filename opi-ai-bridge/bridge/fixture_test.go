@@ -188,3 +188,35 @@ func queue(t testing.TB, s *standin.Server, n int) (cancel func()) {
 func longPrompt(tag string, blocks int) string {
 	return strings.Repeat("You are a helpful assistant for "+tag+". ", blocks*standin.BlockSize/(33+len(tag))+1)
 }
+
+// stickiness records which servers answered the requests of each system
+// prompt.
+type stickiness struct {
+	servers map[string]map[string]bool // prompt -> servers that answered
+	used    map[string]bool
+}
+
+func (s *stickiness) served(prompt, server string) {
+	if s.servers == nil {
+		s.servers, s.used = map[string]map[string]bool{}, map[string]bool{}
+	}
+	if s.servers[prompt] == nil {
+		s.servers[prompt] = map[string]bool{}
+	}
+	s.servers[prompt][server] = true
+	s.used[server] = true
+}
+
+// check wants each prompt's requests on one server, and the prompts on
+// more than one.
+func (s *stickiness) check(t testing.TB) {
+	t.Helper()
+	for prompt, ss := range s.servers {
+		if len(ss) != 1 {
+			t.Errorf("requests with the %s system prompt went to %v, want one server", prompt, ss)
+		}
+	}
+	if len(s.used) < 2 {
+		t.Errorf("%d system prompts all went to %v: new prefixes should spread", len(s.servers), s.used)
+	}
+}

@@ -12,17 +12,19 @@ import (
 )
 
 // Program is the AI bridge's command for server.Main: the shared flags
-// plus the inference proxy's address and the sysfs root; Setup builds the
+// plus the inference proxies' addresses (OpenAI over HTTP, OIP over gRPC) and the sysfs root; Setup builds the
 // bridge with opts, registers its services, starts scraping the stored
 // pools and serves the inference proxy.
 func Program(opts ...Option) server.Program {
-	var inferenceListen, sysfsRoot string
+	var inferenceListen, oipListen, sysfsRoot string
 	return server.Program{
 		Name:        "opi-ai-bridge",
 		Description: "Serves the AI API: the accelerators on the PCI bus and inference pools behind an OpenAI-compatible proxy with a load- and prefix-aware endpoint picker.",
 		Flags: func(fs *flag.FlagSet) {
 			fs.StringVar(&inferenceListen, "inference-listen", ":8080", "address of the OpenAI-compatible inference proxy (empty: no proxy)")
 			server.EnvVar(fs, "inference-listen", "OPI_INFERENCE_LISTEN")
+			fs.StringVar(&oipListen, "oip-listen", ":8081", "address of the Open Inference Protocol (gRPC) inference proxy (empty: none)")
+			server.EnvVar(fs, "oip-listen", "OPI_OIP_LISTEN")
 			fs.StringVar(&sysfsRoot, "sysfs-root", "/sys", "where PCI sysfs is read (a container may mount the host's elsewhere)")
 			server.EnvVar(fs, "sysfs-root", "OPI_SYSFS_ROOT")
 		},
@@ -40,6 +42,21 @@ func Program(opts ...Option) server.Program {
 			}
 			if err := b.Start(ctx); err != nil {
 				return err
+			}
+			if oipListen != "" {
+				ln, err := net.Listen("tcp", oipListen)
+				if err != nil {
+					return fmt.Errorf("--oip-listen: %w", err)
+				}
+				done := make(chan struct{})
+				go func() {
+					defer close(done)
+					if err := ServeOIP(ctx, ln, b.OIPServer(), 10*time.Second); err != nil {
+						s.Logger().Error("OIP inference proxy stopped", "error", err)
+					}
+				}()
+				s.Cleanup(func() error { <-done; return nil })
+				s.Logger().Info("OIP inference proxy listening", "address", ln.Addr().String())
 			}
 			if inferenceListen == "" {
 				return nil

@@ -249,6 +249,38 @@ func (p *Pools) ForModel(model string) (string, error) {
 	return "", errdefs.NotFoundf("no inference pool serves model %q", model)
 }
 
+// Protocol returns the protocol the model servers of pool name speak
+// (OpenAI when the pool does not say).
+func (p *Pools) Protocol(name string) (aiv1.InferenceProtocol, error) {
+	pl, err := p.running(name)
+	if err != nil {
+		return 0, err
+	}
+	if pr := pl.specCopy().GetProtocol(); pr != aiv1.InferenceProtocol_INFERENCE_PROTOCOL_UNSPECIFIED {
+		return pr, nil
+	}
+	return aiv1.InferenceProtocol_INFERENCE_PROTOCOL_OPENAI, nil
+}
+
+// Serving returns the names of the pools whose model servers speak
+// protocol (OpenAI covers the pools that do not say), sorted.
+func (p *Pools) Serving(protocol aiv1.InferenceProtocol) []string {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	var out []string
+	for n, pl := range p.live {
+		pr := pl.specCopy().GetProtocol()
+		if pr == aiv1.InferenceProtocol_INFERENCE_PROTOCOL_UNSPECIFIED {
+			pr = aiv1.InferenceProtocol_INFERENCE_PROTOCOL_OPENAI
+		}
+		if pr == protocol {
+			out = append(out, n)
+		}
+	}
+	sort.Strings(out)
+	return out
+}
+
 // Models returns every model name the pools serve, sorted.
 func (p *Pools) Models() []string {
 	p.mu.Lock()
@@ -453,7 +485,7 @@ func (pl *pool) scrapeAll(ctx context.Context, spec *aiv1.InferencePool) {
 	var wg sync.WaitGroup
 	for _, e := range next {
 		wg.Go(func() {
-			m, err := pl.cfg.Scraper.Scrape(sctx, e.Addr(), path)
+			m, err := pl.cfg.Scraper.Scrape(sctx, metricsAddr(e.Addr(), spec.GetMetricsPort()), path)
 			if ctx.Err() != nil {
 				return
 			}
@@ -530,6 +562,19 @@ func (pl *pool) pick(model, prompt string) *Pick {
 	return pk
 }
 
+// metricsAddr is where the metrics of the endpoint addr are read: its own
+// address, or its host with port when one is given.
+func metricsAddr(addr string, port int32) string {
+	if port == 0 {
+		return addr
+	}
+	host, _, err := net.SplitHostPort(addr)
+	if err != nil {
+		return addr
+	}
+	return net.JoinHostPort(host, strconv.Itoa(int(port)))
+}
+
 // endpointAddrs returns the spec's endpoints and those of its file, as
 // "host:port", sorted and without duplicates.
 func endpointAddrs(spec *aiv1.InferencePool, logger *slog.Logger) []string {
@@ -591,8 +636,8 @@ func normalizeEndpoint(s string, port int) (string, error) {
 
 // validate checks a pool's value rules.
 func validate(m *aiv1.InferencePool) error {
-	if m.GetProtocol() == aiv1.InferenceProtocol_INFERENCE_PROTOCOL_OIP {
-		return errdefs.Unimplementedf("the Open Inference Protocol data path is not implemented yet: use INFERENCE_PROTOCOL_OPENAI")
+	if _, ok := aiv1.InferenceProtocol_name[int32(m.GetProtocol())]; !ok {
+		return errdefs.InvalidArgumentf("protocol %d is not known", m.GetProtocol())
 	}
 	seen := map[string]bool{}
 	for _, n := range m.GetServedModelNames() {
@@ -606,6 +651,9 @@ func validate(m *aiv1.InferencePool) error {
 	}
 	if tp := m.GetTargetPort(); tp < 0 || tp > 65535 {
 		return errdefs.InvalidArgumentf("target_port %d is out of range", tp)
+	}
+	if mp := m.GetMetricsPort(); mp < 0 || mp > 65535 {
+		return errdefs.InvalidArgumentf("metrics_port %d is out of range", mp)
 	}
 	for _, e := range m.GetEndpoints() {
 		if _, err := normalizeEndpoint(e, DefaultTargetPort); err != nil {

@@ -17,7 +17,11 @@
 # without it those steps skip, except under CI (CI set), where the suite
 # fails. The network bridge makes an EVPN logical bridge, which its kernel
 # and its FRR (zebra and bgpd in its container) must both realise, again
-# after its container is replaced. On failure it prints `ps` and the logs.
+# after its container is replaced. The AI bridge gets an inference pool over
+# the two stand-in model servers (opi ai inference-pool) and chat
+# completions, one streamed, through its proxy from a container on the
+# compose network; both stand-ins must have served some (their metrics).
+# On failure it prints `ps` and the logs.
 # It always removes the project and its volumes, and stops the engine if it
 # started it. COMPOSE="docker compose" runs it with Compose v2.
 set -euo pipefail
@@ -29,6 +33,7 @@ read -r -a compose_cmd <<<"${COMPOSE:-docker-compose}"
 export COMPOSE_PROJECT_NAME=opi-e2e
 # Empty host ports: Docker picks free ones.
 export OPI_PROVISIONING_PORT= OPI_STORAGE_PORT= OPI_SECURITY_PORT= OPI_STORAGE_SPDK_PORT= OPI_NETWORK_PORT=
+export OPI_AI_PORT='' OPI_AI_INFERENCE_PORT='' OPI_AI_OIP_PORT=''
 t0=$SECONDS
 
 step() { printf '\n\033[1m== e2e: %s\033[0m (%ss)\n' "$*" $((SECONDS - t0)); }
@@ -111,7 +116,7 @@ expect() {
 }
 
 step "wait for health"
-wait_healthy provisioning storage-bridge strongswan security-bridge network-bridge
+wait_healthy provisioning storage-bridge strongswan security-bridge network-bridge ai-standin-a ai-standin-b ai-bridge
 
 step "provisioning: inventory"
 expect "inventory" '"hostname"' -- --addr provisioning:50051 inventory get -o json
@@ -294,5 +299,57 @@ until_ok "vx100 and lb100 removed" 10 gone
 until_ok "zebra forgets VNI 100" 20 zebra_vni absent
 echo "deleted: no lb100, no vx100, no VNI 100 in zebra"
 passed=$((passed + 1))
+
+# The AI bridge: an inference pool over the two stand-in model servers, and
+# chat completions through its OpenAI-compatible proxy, sent from a
+# container on the compose network (the stand-in's image: its command is
+# also a small HTTP client, as scratch has no curl).
+ai=(--addr ai-bridge:50051 ai)
+standin_image=$(sed -n 's/^OPI_MODEL_STANDIN_IMAGE=//p' .env)
+# http get URL | post URL JSON: the answer's body on stdout.
+http() { "$DOCKER" run --rm --network "${COMPOSE_PROJECT_NAME}_default" --cap-drop ALL --security-opt no-new-privileges:true "$standin_image" "$@"; }
+# chat SYSTEM STREAM: a chat completion request for model "model".
+chat() { printf '{"model":"model","stream":%s,"max_tokens":4,"messages":[{"role":"system","content":"%s"},{"role":"user","content":"hello"}]}' "$2" "$1"; }
+pool_healthy() {
+  local out
+  out=$(opi "${ai[@]}" inference-pool stats chat -o json </dev/null 2>&1 | tr -d ' \n') || return 1
+  [ "$(grep -o '"healthy":true' <<<"$out" | wc -l)" -eq 2 ]
+}
+# served NAME: the stand-in's count of answered requests, from its metrics.
+served() { http get "http://ai-standin-$1:8000/metrics" | awk '/^vllm:request_success_total/ { n += $2 } END { print n + 0 }'; }
+
+step "ai: an inference pool over two stand-in model servers"
+expect "the AI API" SERVING -- --addr ai-bridge:50051 health opi.ai.v1.InferencePoolService
+expect "inference pool" inferencePools/chat -- "${ai[@]}" inference-pool create chat --model model --endpoint ai-standin-a:8000,ai-standin-b:8000 --scrape-interval-ms 200 -o json
+until_ok "both stand-ins scraped healthy" 20 pool_healthy
+echo "inferencePools/chat: ai-standin-a:8000 and ai-standin-b:8000 healthy"
+passed=$((passed + 1))
+expect "the picker's order" PICK_DECISION_PICKED -- "${ai[@]}" inference-pool pick chat --model model --prompt "You are a helpful assistant" -o json
+
+step "ai: chat completions through the proxy, from a container on the compose network"
+echo "\$ POST http://ai-bridge:8080/v1/chat/completions (not streamed)"
+out=$(http post http://ai-bridge:8080/v1/chat/completions "$(chat "You are a terse assistant for billing questions." false)") || fail "chat completion through the proxy"
+echo "$out"
+if ! grep -qF '"object":"chat.completion"' <<<"$out" || ! grep -qF '"content":"tok0 tok1 tok2 tok3 "' <<<"$out"; then fail "the chat completion's answer: $out"; fi
+passed=$((passed + 1))
+echo "\$ POST http://ai-bridge:8080/v1/chat/completions (streamed)"
+out=$(http post http://ai-bridge:8080/v1/chat/completions "$(chat "You are a cheerful assistant for weather questions." true)") || fail "streamed chat completion through the proxy"
+echo "$out"
+if [ "$(grep -c '^data: {' <<<"$out")" -ne 4 ] || ! grep -qF '"object":"chat.completion.chunk"' <<<"$out" || [ "$(grep -v '^$' <<<"$out" | tail -n 1)" != "data: [DONE]" ]; then
+  fail "the streamed answer is not four chunks and [DONE]"
+fi
+passed=$((passed + 1))
+# More conversations, each with a system prompt of its own from the first
+# byte (a shared first 64-byte block would rightly stick them all to one
+# server): new prefixes spread over the servers, so both serve.
+for topic in travel recipes gardening music chess astronomy; do
+  http post http://ai-bridge:8080/v1/chat/completions "$(chat "$topic questions get patient and detailed answers from you, with examples." false)" >/dev/null || fail "chat about $topic"
+done
+a=$(served a) b=$(served b)
+echo "answered: ai-standin-a $a, ai-standin-b $b (vllm:request_success_total)"
+if [ "$a" -eq 0 ] || [ "$b" -eq 0 ] || [ $((a + b)) -ne 8 ]; then fail "the 8 requests were not spread over both stand-ins (a $a, b $b)"; fi
+passed=$((passed + 1))
+expect "fabric port preflight (the image has no iproute2)" 'ip tool is not installed' -- "${ai[@]}" fabric-port preflight --interface eth0 --mtu 1500 -o json
+opi "${ai[@]}" inference-pool delete chat </dev/null >/dev/null || fail "inference-pool delete"
 
 step "compose down"

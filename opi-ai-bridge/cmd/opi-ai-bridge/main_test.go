@@ -17,6 +17,7 @@ import (
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/credentials/insecure"
 
+	"github.com/opi-suite/opi/opi-ai-bridge/internal/oip/inferencepb"
 	"github.com/opi-suite/opi/opi-ai-bridge/internal/standin"
 )
 
@@ -25,6 +26,7 @@ import (
 type running struct {
 	cmd               *exec.Cmd
 	grpc, http, proxy string
+	oip               string
 	exited            chan error
 }
 
@@ -32,7 +34,7 @@ type running struct {
 // waits for its "serving" and "inference proxy listening" log lines.
 func run(t *testing.T, bin, state string) *running {
 	t.Helper()
-	cmd := exec.Command(bin, "--listen", "127.0.0.1:0", "--http-listen", "127.0.0.1:0", "--inference-listen", "127.0.0.1:0",
+	cmd := exec.Command(bin, "--listen", "127.0.0.1:0", "--http-listen", "127.0.0.1:0", "--inference-listen", "127.0.0.1:0", "--oip-listen", "127.0.0.1:0",
 		"--state-dir", state, "--insecure-plaintext", "--sysfs-root", t.TempDir())
 	out, err := cmd.StderrPipe()
 	if err != nil {
@@ -52,6 +54,8 @@ func run(t *testing.T, bin, state string) *running {
 				continue
 			}
 			switch l["msg"] {
+			case "OIP inference proxy listening":
+				r.oip, _ = l["address"].(string)
 			case "inference proxy listening":
 				r.proxy, _ = l["address"].(string)
 			case "serving":
@@ -70,8 +74,8 @@ func run(t *testing.T, bin, state string) *running {
 	case <-time.After(30 * time.Second):
 		t.Fatal("no \"serving\" log line within 30s")
 	}
-	if r.proxy == "" {
-		t.Fatal("no \"inference proxy listening\" log line before \"serving\"")
+	if r.proxy == "" || r.oip == "" {
+		t.Fatal("no \"inference proxy listening\" or \"OIP inference proxy listening\" log line before \"serving\"")
 	}
 	return r
 }
@@ -124,6 +128,14 @@ func TestCommandRoutesAndKeepsItsPoolsAcrossARestart(t *testing.T) {
 		t.Fatal(err)
 	}
 	streams(t, r.proxy)
+	oc, err := grpc.NewClient(r.oip, grpc.WithTransportCredentials(insecure.NewCredentials()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer oc.Close()
+	if live, err := inferencepb.NewGRPCInferenceServiceClient(oc).ServerLive(ctx, &inferencepb.ServerLiveRequest{}); err != nil || !live.GetLive() {
+		t.Fatalf("OIP ServerLive: %v %v", live, err)
+	}
 	if resp, err := http.Get("http://" + r.http + "/v1/inferencePools/pool"); err != nil || resp.StatusCode != http.StatusOK {
 		t.Fatalf("REST: %v %v", resp, err)
 	}

@@ -11,6 +11,7 @@ import (
 	"compress/gzip"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -63,6 +64,9 @@ func (b *Backend) run(ctx context.Context, args ...string) ([]byte, error) {
 	if err == nil {
 		return out, nil
 	}
+	if errors.Is(err, exec.ErrNotFound) {
+		return nil, errdefs.Wrap(errdefs.ErrFailedPrecondition, fmt.Errorf("%s: %w", strings.Join(args, " "), err))
+	}
 	msg := strings.TrimSpace(stderr.String())
 	full := fmt.Errorf("%s: %v: %s", strings.Join(args, " "), err, msg)
 	switch {
@@ -113,6 +117,10 @@ func (b *Backend) Preflight(ctx context.Context, p *aiv1.FabricPort) ([]*aiv1.Fa
 	out, err := b.run(ctx, "ip", "-d", "-j", "link", "show", "dev", iface)
 	var links []struct {
 		MaxMTU int32 `json:"max_mtu"`
+	}
+	if errors.Is(err, exec.ErrNotFound) {
+		add("interface", false, "iproute2's ip tool is not installed (the bridge's image has none: fabric ports need a host with ip and tc)")
+		return checks, nil
 	}
 	exists := err == nil && json.Unmarshal(out, &links) == nil && len(links) == 1
 	add("interface", exists, fmt.Sprintf("no interface %s in the bridge's network namespace", iface))

@@ -32,3 +32,13 @@ func TestCommandsClassifyByDSCPAndMarkECNPerClass(t *testing.T) {
 		t.Errorf("ECN without DSCP trust: %v, want one root RED qdisc", ecnOnly)
 	}
 }
+
+// Where iproute2 is missing (the bridge's scratch image), the preflight
+// says so, rather than that the interface does not exist.
+func TestPreflightWithoutIPSaysTheToolIsMissing(t *testing.T) {
+	t.Setenv("PATH", t.TempDir())
+	checks, err := New().Preflight(t.Context(), &aiv1.FabricPort{Interface: "lo", Mtu: 1500})
+	if err != nil || len(checks) != 1 || checks[0].GetSupported() || !strings.Contains(checks[0].GetReason(), "ip tool is not installed") {
+		t.Fatalf("preflight without ip: %v %v", checks, err)
+	}
+}

@@ -14,6 +14,8 @@ import (
 	"net/http"
 	"time"
 
+	aiv1 "github.com/opi-suite/opi/opi-api/ai/v1"
+
 	"github.com/opi-suite/opi/opi-ai-bridge/inference"
 	"github.com/opi-suite/opi/opi-ai-bridge/internal/openai"
 )
@@ -76,6 +78,11 @@ func (p *Proxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 func (p *Proxy) models(w http.ResponseWriter) {
 	data := []map[string]string{}
 	for _, m := range p.pools.Models() {
+		if pool, err := p.pools.ForModel(m); err == nil {
+			if pr, err := p.pools.Protocol(pool); err == nil && pr == aiv1.InferenceProtocol_INFERENCE_PROTOCOL_OIP {
+				continue // served over OIP, not here
+			}
+		}
 		data = append(data, map[string]string{"id": m, "object": "model", "owned_by": "opi-ai-bridge"})
 	}
 	w.Header().Set("Content-Type", "application/json")
@@ -100,6 +107,10 @@ func (p *Proxy) route(w http.ResponseWriter, r *http.Request) {
 	pool, err := p.pools.ForModel(req.Model)
 	if err != nil {
 		openai.WriteError(w, http.StatusNotFound, "invalid_request_error", "model_not_found", err.Error())
+		return
+	}
+	if pr, err := p.pools.Protocol(pool); err == nil && pr == aiv1.InferenceProtocol_INFERENCE_PROTOCOL_OIP {
+		openai.WriteError(w, http.StatusBadRequest, "invalid_request_error", "wrong_protocol", "model "+req.Model+" is served by "+pool+" over the Open Inference Protocol (gRPC), not the OpenAI API")
 		return
 	}
 	pk, err := p.pools.Pick(pool, req.Model, req.PromptText(), true)

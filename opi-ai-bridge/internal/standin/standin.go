@@ -1,6 +1,7 @@
 // Package standin is a model server stand-in for tests, benchmarks and the
 // compose demo: it speaks the OpenAI-compatible API (chat completions and
-// completions, streamed as server-sent events or not), exports vLLM's load
+// completions, streamed as server-sent events or not) and KServe's Open
+// Inference Protocol over gRPC (on the same port), exports vLLM's load
 // metrics, and behaves like a model server where routing matters: a queue
 // in front of a few running slots, a KV cache of fixed capacity that
 // running requests fill, and a prefix cache whose hits skip prefill, so
@@ -22,6 +23,9 @@ import (
 	"sync"
 	"time"
 
+	"google.golang.org/grpc"
+
+	"github.com/opi-suite/opi/opi-ai-bridge/internal/oip/inferencepb"
 	"github.com/opi-suite/opi/opi-ai-bridge/internal/openai"
 )
 
@@ -72,9 +76,11 @@ type Server struct {
 	queries uint64
 	hits    uint64
 	reqs    uint64
+	done    uint64
 
-	srv *http.Server
-	ln  net.Listener
+	srv  *http.Server
+	grpc *grpc.Server
+	ln   net.Listener
 }
 
 // New returns a stand-in with cfg; serve it with Start or Handler.
@@ -111,7 +117,15 @@ func (s *Server) Start(addr string) error {
 		return err
 	}
 	s.ln = ln
-	s.srv = &http.Server{Handler: s.Handler(), ReadHeaderTimeout: 10 * time.Second}
+	// One port for both protocols, as the bridge scrapes metrics from the
+	// endpoint's own port by default: HTTP/1.1 for the OpenAI API and the
+	// metrics, HTTP/2 without TLS (prior knowledge) for OIP over gRPC.
+	s.grpc = grpc.NewServer()
+	inferencepb.RegisterGRPCInferenceServiceServer(s.grpc, &oipServer{s: s})
+	var protocols http.Protocols
+	protocols.SetHTTP1(true)
+	protocols.SetUnencryptedHTTP2(true)
+	s.srv = &http.Server{Handler: s.mux(), ReadHeaderTimeout: 10 * time.Second, Protocols: &protocols}
 	go func() { _ = s.srv.Serve(ln) }()
 	return nil
 }
@@ -148,6 +162,8 @@ func (s *Server) Resume() {
 // Stats are the stand-in's counters.
 type Stats struct {
 	Requests, Waiting, Running int
+	// Succeeded counts the requests answered to the end.
+	Succeeded int
 	// PrefixQueries and PrefixHits count prompt blocks looked up in and
 	// found in the prefix cache.
 	PrefixQueries, PrefixHits uint64
@@ -157,7 +173,19 @@ type Stats struct {
 func (s *Server) Stats() Stats {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return Stats{Requests: int(s.reqs), Waiting: s.waiting, Running: s.running, PrefixQueries: s.queries, PrefixHits: s.hits}
+	return Stats{Requests: int(s.reqs), Succeeded: int(s.done), Waiting: s.waiting, Running: s.running, PrefixQueries: s.queries, PrefixHits: s.hits}
+}
+
+// mux sends gRPC requests to the OIP server and the rest to Handler.
+func (s *Server) mux() http.Handler {
+	h := s.Handler()
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.ProtoMajor == 2 && strings.HasPrefix(r.Header.Get("Content-Type"), "application/grpc") {
+			s.grpc.ServeHTTP(w, r)
+			return
+		}
+		h.ServeHTTP(w, r)
+	})
 }
 
 // Handler returns the stand-in's HTTP API.
@@ -186,7 +214,7 @@ func (s *Server) models(w http.ResponseWriter, _ *http.Request) {
 
 func (s *Server) metrics(w http.ResponseWriter, _ *http.Request) {
 	s.mu.Lock()
-	waiting, running, kv, q, h := s.waiting, s.running, float64(s.kvUsed)/float64(s.cfg.KVCapacityBlocks), s.queries, s.hits
+	waiting, running, kv, q, h, done := s.waiting, s.running, float64(s.kvUsed)/float64(s.cfg.KVCapacityBlocks), s.queries, s.hits, s.done
 	s.mu.Unlock()
 	w.Header().Set("Content-Type", "text/plain; version=0.0.4")
 	m := s.cfg.Models[0]
@@ -200,6 +228,8 @@ func (s *Server) metrics(w http.ResponseWriter, _ *http.Request) {
 	fmt.Fprintf(w, "vllm:prefix_cache_queries_total{model_name=%q} %d\n", m, q)
 	fmt.Fprintf(w, "# HELP vllm:prefix_cache_hits_total Prefix cache hits, in blocks.\n# TYPE vllm:prefix_cache_hits_total counter\n")
 	fmt.Fprintf(w, "vllm:prefix_cache_hits_total{model_name=%q} %d\n", m, h)
+	fmt.Fprintf(w, "# HELP vllm:request_success_total Count of successfully processed requests.\n# TYPE vllm:request_success_total counter\n")
+	fmt.Fprintf(w, "vllm:request_success_total{finished_reason=\"length\",model_name=%q} %d\n", m, done)
 	fmt.Fprintf(w, "# HELP vllm:lora_requests_info Running stats on lora requests.\n# TYPE vllm:lora_requests_info gauge\n")
 	fmt.Fprintf(w, "vllm:lora_requests_info{max_lora=\"%d\",running_lora_adapters=%q,waiting_lora_adapters=\"\"} %d\n",
 		max(len(s.cfg.LoRAAdapters), 1), strings.Join(s.cfg.LoRAAdapters, ","), s.created)
@@ -207,18 +237,18 @@ func (s *Server) metrics(w http.ResponseWriter, _ *http.Request) {
 
 // admit waits for a running slot and KV room for blocks, and returns the
 // function that gives them back.
-func (s *Server) admit(r *http.Request, blocks int) (release func(), ok bool) {
+func (s *Server) admit(ctx context.Context, blocks int) (release func(), ok bool) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.waiting++
-	stop := context.AfterFunc(r.Context(), func() {
+	stop := context.AfterFunc(ctx, func() {
 		s.mu.Lock()
 		defer s.mu.Unlock()
 		s.cond.Broadcast()
 	})
 	defer stop()
 	for s.paused || s.running >= s.cfg.MaxRunning || (s.kvUsed+blocks > s.cfg.KVCapacityBlocks && s.running > 0) {
-		if r.Context().Err() != nil {
+		if ctx.Err() != nil {
 			s.waiting--
 			return nil, false
 		}
@@ -281,13 +311,13 @@ func (s *Server) complete(w http.ResponseWriter, r *http.Request, chat bool) {
 	s.mu.Lock()
 	s.reqs++
 	s.mu.Unlock()
-	release, ok := s.admit(r, len(prompt)/BlockSize+1)
+	release, ok := s.admit(r.Context(), len(prompt)/BlockSize+1)
 	if !ok {
 		return
 	}
 	defer release()
 	missed := s.prefill(prompt)
-	if !sleep(r, s.cfg.BaseTTFT+time.Duration(missed)*s.cfg.PrefillPerBlock) {
+	if !sleep(r.Context(), s.cfg.BaseTTFT+time.Duration(missed)*s.cfg.PrefillPerBlock) {
 		return
 	}
 	n := req.MaxTokens
@@ -302,19 +332,21 @@ func (s *Server) complete(w http.ResponseWriter, r *http.Request, chat bool) {
 	}
 	if !req.Stream {
 		for range n - 1 {
-			if !sleep(r, s.cfg.TokenInterval) {
+			if !sleep(r.Context(), s.cfg.TokenInterval) {
 				return
 			}
 		}
 		w.Header().Set("Content-Type", "application/json")
-		_ = json.NewEncoder(w).Encode(s.final(id, req.Model, chat, strings.Join(tokens, ""), len(prompt)/4, n))
+		if json.NewEncoder(w).Encode(s.final(id, req.Model, chat, strings.Join(tokens, ""), len(prompt)/4, n)) == nil {
+			s.succeeded()
+		}
 		return
 	}
 	w.Header().Set("Content-Type", "text/event-stream")
 	w.Header().Set("Cache-Control", "no-cache")
 	fl, _ := w.(http.Flusher)
 	for i, t := range tokens {
-		if i > 0 && !sleep(r, s.cfg.TokenInterval) {
+		if i > 0 && !sleep(r.Context(), s.cfg.TokenInterval) {
 			return
 		}
 		var finish any
@@ -329,7 +361,15 @@ func (s *Server) complete(w http.ResponseWriter, r *http.Request, chat bool) {
 			fl.Flush()
 		}
 	}
-	_, _ = io.WriteString(w, "data: [DONE]\n\n")
+	if _, err := io.WriteString(w, "data: [DONE]\n\n"); err == nil {
+		s.succeeded()
+	}
+}
+
+func (s *Server) succeeded() {
+	s.mu.Lock()
+	s.done++
+	s.mu.Unlock()
 }
 
 func (s *Server) final(id, model string, chat bool, text string, promptTokens, n int) map[string]any {
@@ -357,13 +397,13 @@ func (s *Server) chunk(id, model string, chat bool, text string, finish any) map
 	return map[string]any{"id": id, "object": object, "created": s.created, "model": model, "choices": []any{choice}}
 }
 
-func sleep(r *http.Request, d time.Duration) bool {
+func sleep(ctx context.Context, d time.Duration) bool {
 	t := time.NewTimer(d)
 	defer t.Stop()
 	select {
 	case <-t.C:
 		return true
-	case <-r.Context().Done():
+	case <-ctx.Done():
 		return false
 	}
 }

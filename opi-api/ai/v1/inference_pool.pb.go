@@ -229,7 +229,12 @@ type InferencePool struct {
 	// 0: 0.95.
 	SaturationKvCacheUsage float64 `protobuf:"fixed64,11,opt,name=saturation_kv_cache_usage,json=saturationKvCacheUsage,proto3" json:"saturation_kv_cache_usage,omitempty"`
 	// Whether the intent is stored and routed.
-	Status        *v1.ResourceStatus `protobuf:"bytes,12,opt,name=status,proto3" json:"status,omitempty"`
+	Status *v1.ResourceStatus `protobuf:"bytes,12,opt,name=status,proto3" json:"status,omitempty"`
+	// The port the endpoints' metrics are read from over HTTP, on each
+	// endpoint's host. 0: the endpoint's own port (vLLM serves its API and
+	// its metrics on one). Model servers that speak OIP over gRPC usually
+	// export metrics on another port (Triton: gRPC 8001, metrics 8002).
+	MetricsPort   int32 `protobuf:"varint,13,opt,name=metrics_port,json=metricsPort,proto3" json:"metrics_port,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -346,6 +351,13 @@ func (x *InferencePool) GetStatus() *v1.ResourceStatus {
 		return x.Status
 	}
 	return nil
+}
+
+func (x *InferencePool) GetMetricsPort() int32 {
+	if x != nil {
+		return x.MetricsPort
+	}
+	return 0
 }
 
 // ScorerScore is one scorer's view of one endpoint.
@@ -1330,7 +1342,7 @@ const file_opi_ai_v1_inference_pool_proto_rawDesc = "" +
 	"\x1eopi/ai/v1/inference_pool.proto\x12\topi.ai.v1\x1a\x1cgoogle/api/annotations.proto\x1a\x1fgoogle/api/field_behavior.proto\x1a\x19google/api/resource.proto\x1a\x1bgoogle/protobuf/empty.proto\x1a google/protobuf/field_mask.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x1aopi/common/v1/common.proto\"P\n" +
 	"\x12InferenceObjective\x12\x19\n" +
 	"\x05model\x18\x01 \x01(\tB\x03\xe0A\x02R\x05model\x12\x1f\n" +
-	"\bpriority\x18\x02 \x01(\x05B\x03\xe0A\x01R\bpriority\"\xc4\x05\n" +
+	"\bpriority\x18\x02 \x01(\x05B\x03\xe0A\x01R\bpriority\"\xec\x05\n" +
 	"\rInferencePool\x12\x17\n" +
 	"\x04name\x18\x01 \x01(\tB\x03\xe0A\bR\x04name\x121\n" +
 	"\x12served_model_names\x18\x02 \x03(\tB\x03\xe0A\x02R\x10servedModelNames\x12!\n" +
@@ -1347,7 +1359,8 @@ const file_opi_ai_v1_inference_pool_proto_rawDesc = "" +
 	"\x16saturation_queue_depth\x18\n" +
 	" \x01(\rB\x03\xe0A\x01R\x14saturationQueueDepth\x12>\n" +
 	"\x19saturation_kv_cache_usage\x18\v \x01(\x01B\x03\xe0A\x01R\x16saturationKvCacheUsage\x12:\n" +
-	"\x06status\x18\f \x01(\v2\x1d.opi.common.v1.ResourceStatusB\x03\xe0A\x03R\x06status:]\xeaAZ\n" +
+	"\x06status\x18\f \x01(\v2\x1d.opi.common.v1.ResourceStatusB\x03\xe0A\x03R\x06status\x12&\n" +
+	"\fmetrics_port\x18\r \x01(\x05B\x03\xe0A\x01R\vmetricsPort:]\xeaAZ\n" +
 	"\x18ai.opi.dev/InferencePool\x12\x1finferencePools/{inference_pool}*\x0einferencePools2\rinferencePool\"b\n" +
 	"\vScorerScore\x12\x1b\n" +
 	"\x06scorer\x18\x01 \x01(\tB\x03\xe0A\x03R\x06scorer\x12\x19\n" +

@@ -27,16 +27,22 @@ queue, KV cache, prefix-cache affinity and LoRA adapters.
 
 Accelerators have get, list and stats; inference pools have create ID,
 get, list, update, delete, stats and pick (where the picker would send a
-request, with every scorer's score).`,
+request, with every scorer's score); fabric ports (MTU, DSCP trust and
+map, ECN, PFC of the ports that carry accelerator traffic) have create ID
+(--validate-only: the commands it would run, nothing applied), get, list,
+update, delete and preflight (what this machine cannot apply).`,
 		Example: `  opi ai accelerator list
   opi ai inference-pool create llama --model llama-3-8b --endpoint 10.0.0.11:8000 --endpoint 10.0.0.12:8000 --objective batch=-1
   opi ai inference-pool pick llama --model llama-3-8b --prompt "You are a helpful assistant"
-  opi ai inference-pool stats llama`,
+  opi ai inference-pool stats llama
+  opi ai fabric-port preflight --interface ens1f0 --mtu 9000 --dscp-trust --dscp-priority 26=3 --pfc-priority 3`,
 	}
 	cmd.AddGroup(&cobra.Group{ID: "ai", Title: "AI:"})
 	pools := resourceCommand(g, inferencePoolKind())
 	pools.AddCommand(newPickCmd(g))
-	cmd.AddCommand(resourceCommand(g, acceleratorKind()), pools)
+	ports := resourceCommand(g, fabricPortKind())
+	ports.AddCommand(newPreflightCmd(g))
+	cmd.AddCommand(resourceCommand(g, acceleratorKind()), pools, ports)
 	return cmd
 }
 
@@ -95,6 +101,7 @@ func inferencePoolKind() resourceKind[*aiv1.InferencePool] {
 			return []string{strings.Join(v.GetServedModelNames(), ","), eps, enumWord(v.GetProtocol()), objectivesText(v.GetObjectives())}
 		},
 		spec: func(s *specFlags, v *aiv1.InferencePool) {
+			s.i32(&v.MetricsPort, "metrics-port", "metrics_port", "the port of the endpoints' metrics, when not their own")
 			s.strs(&v.ServedModelNames, "model", "served_model_names", "a model name the pool serves (update replaces the list)")
 			s.strs(&v.Endpoints, "endpoint", "endpoints", `a model server, "host:port" or "host" (update replaces the list)`)
 			s.str(&v.EndpointsFile, "endpoints-file", "endpoints_file", "a file of more endpoints, one per line, read at every scrape")
@@ -207,5 +214,136 @@ func aiStatsTable(t *table, resp proto.Message) {
 		t.row("LINK", linkText(s.GetLink()))
 		t.row("POWER", s.GetPowerState())
 		t.row("AER", fmt.Sprintf("correctable %d, non-fatal %d, fatal %d", s.GetAerCorrectable(), s.GetAerNonfatal(), s.GetAerFatal()))
+	}
+}
+
+func fabricPortKind() resourceKind[*aiv1.FabricPort] {
+	return resourceKind[*aiv1.FabricPort]{
+		use: "fabric-port", noun: "fabric port", group: "ai",
+		example: `  opi ai fabric-port create gpu0 --interface ens1f0 --mtu 9000 --dscp-trust --dscp-priority 26=3,48=6 --ecn-min-bytes 150000 --ecn-max-bytes 1500000 --pfc-priority 3
+  opi ai fabric-port create gpu0 --interface ens1f0 --mtu 9000 --validate-only
+  opi ai fabric-port update gpu0 --mtu 4200`,
+		columns: []string{"INTERFACE", "MTU", "DSCP", "ECN", "PFC"},
+		row: func(v *aiv1.FabricPort) []string {
+			dscp := ""
+			if v.GetDscpTrust() {
+				dscp = "trust " + dscpText(v.GetDscpPriorities())
+			}
+			ecn := ""
+			if e := v.GetEcn(); e != nil {
+				ecn = fmt.Sprintf("%d-%d B", e.GetMinBytes(), e.GetMaxBytes())
+				if p := e.GetMaxProbabilityPercent(); p != 0 {
+					ecn += fmt.Sprintf(" %d%%", p)
+				}
+			}
+			var pfc []string
+			for _, p := range v.GetPfcPriorities() {
+				pfc = append(pfc, strconv.Itoa(int(p)))
+			}
+			mtu := ""
+			if v.GetMtu() != 0 {
+				mtu = strconv.Itoa(int(v.GetMtu()))
+			}
+			return []string{v.GetInterface(), mtu, strings.TrimSpace(dscp), ecn, strings.Join(pfc, ",")}
+		},
+		spec: fabricPortSpec,
+	}
+}
+
+// fabricPortSpec binds a fabric port's flags; the preflight shares them.
+func fabricPortSpec(s *specFlags, v *aiv1.FabricPort) {
+	s.str(&v.Interface, "interface", "interface", "the interface that carries the accelerator traffic (fixed at creation)")
+	s.i32(&v.Mtu, "mtu", "mtu", "the interface's MTU (0: left as it is)")
+	s.boolean(&v.DscpTrust, "dscp-trust", "dscp_trust", "classify packets by their DSCP code point")
+	var dscp []string
+	s.flags().StringSliceVar(&dscp, "dscp-priority", nil, "DSCP=CLASS: packets with code point DSCP (0-63) go to traffic class CLASS (0-7) (update replaces the list)")
+	s.bind("dscp-priority", "dscp_priorities")
+	var ecn aiv1.EcnThresholds
+	s.flags().Uint32Var(&ecn.MinBytes, "ecn-min-bytes", 0, "ECN: queued bytes below which nothing is marked")
+	s.bind("ecn-min-bytes", "ecn")
+	s.flags().Uint32Var(&ecn.MaxBytes, "ecn-max-bytes", 0, "ECN: queued bytes above which every packet is marked")
+	s.bind("ecn-max-bytes", "ecn")
+	s.flags().Uint32Var(&ecn.MaxProbabilityPercent, "ecn-max-probability", 0, "ECN: the marking probability at --ecn-max-bytes, in percent")
+	s.bind("ecn-max-probability", "ecn")
+	var pfc []uint
+	s.flags().UintSliceVar(&pfc, "pfc-priority", nil, "a priority (0-7) with priority flow control on (update replaces the list)")
+	s.bind("pfc-priority", "pfc_priorities")
+	s.then(func(*stdin) error {
+		for _, d := range dscp {
+			code, class, ok := strings.Cut(d, "=")
+			c, err1 := strconv.ParseUint(code, 10, 32)
+			p, err2 := strconv.ParseUint(class, 10, 32)
+			if !ok || err1 != nil || err2 != nil {
+				return fmt.Errorf("--dscp-priority %q: want DSCP=CLASS, such as 26=3", d)
+			}
+			v.DscpPriorities = append(v.DscpPriorities, &aiv1.DscpPriority{Dscp: uint32(c), Priority: uint32(p)})
+		}
+		if s.anyChanged("ecn-min-bytes", "ecn-max-bytes", "ecn-max-probability") {
+			if !s.changed("ecn-min-bytes") || !s.changed("ecn-max-bytes") {
+				return fmt.Errorf("ECN needs both --ecn-min-bytes and --ecn-max-bytes")
+			}
+			v.Ecn = &ecn
+		}
+		for _, p := range pfc {
+			v.PfcPriorities = append(v.PfcPriorities, uint32(p))
+		}
+		return nil
+	})
+}
+
+func dscpText(ps []*aiv1.DscpPriority) string {
+	out := make([]string, 0, len(ps))
+	for _, p := range ps {
+		out = append(out, fmt.Sprintf("%d=%d", p.GetDscp(), p.GetPriority()))
+	}
+	return strings.Join(out, ",")
+}
+
+// newPreflightCmd returns `opi ai fabric-port preflight`: what the bridge's
+// machine can and cannot apply of a fabric port given by the same flags as
+// create, and the commands that would apply it. Nothing is stored or
+// applied.
+func newPreflightCmd(g *globals) *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "preflight",
+		Short: "Check what of a fabric port this machine can apply, and show the commands; nothing is applied",
+		Example: `  opi ai fabric-port preflight --interface ens1f0 --mtu 9000 --dscp-trust --dscp-priority 26=3 --ecn-min-bytes 150000 --ecn-max-bytes 1500000
+  opi ai fabric-port preflight --interface ens1f0 --pfc-priority 3 -o json`,
+		Args:        cobra.NoArgs,
+		Annotations: map[string]string{methodAnnotation: "opi.ai.v1.AiFabricService.PreflightFabricPort"},
+	}
+	var port aiv1.FabricPort
+	s := newSpecFlags(cmd, port.ProtoReflect().Descriptor())
+	fabricPortSpec(s, &port)
+	_ = cmd.MarkFlagRequired("interface")
+	cmd.RunE = func(cmd *cobra.Command, _ []string) error {
+		if err := s.finish(g.streams.In); err != nil {
+			return err
+		}
+		p, err := g.printer()
+		if err != nil {
+			return err
+		}
+		var resp *aiv1.PreflightFabricPortResponse
+		err = g.call(cmd.Context(), func(ctx context.Context, conn *grpc.ClientConn) error {
+			resp, err = aiv1.NewAiFabricServiceClient(conn).PreflightFabricPort(ctx, &aiv1.PreflightFabricPortRequest{FabricPort: &port})
+			return err
+		})
+		if err != nil {
+			return err
+		}
+		return p.print(resp, func(t *table) { preflightTable(t, resp) })
+	}
+	return cmd
+}
+
+func preflightTable(t *table, r *aiv1.PreflightFabricPortResponse) {
+	t.section("CHECKS", "FEATURE", "SUPPORTED", "REASON")
+	for _, c := range r.GetChecks() {
+		t.row(c.GetFeature(), yes(c.GetSupported()), c.GetReason())
+	}
+	t.section("COMMANDS", "COMMAND")
+	for _, c := range r.GetCommands() {
+		t.row(c)
 	}
 }

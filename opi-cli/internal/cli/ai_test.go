@@ -74,3 +74,94 @@ func TestAcceleratorTableShowsLinkAndNics(t *testing.T) {
 		t.Errorf("output does not match %q:\n%s", want, out)
 	}
 }
+
+func TestFabricPortCommandsSendWhatTheFlagsSay(t *testing.T) {
+	f, addr := serveResources(t)
+	f.put(&aiv1.FabricPort{Name: "fabricPorts/gpu0", Interface: "ens1f0", Mtu: 9000, DscpTrust: true,
+		DscpPriorities: []*aiv1.DscpPriority{{Dscp: 26, Priority: 3}}, Ecn: &aiv1.EcnThresholds{MinBytes: 1000, MaxBytes: 9000}, PfcPriorities: []uint32{3}})
+	full := &aiv1.FabricPort{Interface: "ens2f0", Mtu: 9000, DscpTrust: true,
+		DscpPriorities: []*aiv1.DscpPriority{{Dscp: 26, Priority: 3}, {Dscp: 48, Priority: 6}},
+		Ecn:            &aiv1.EcnThresholds{MinBytes: 150000, MaxBytes: 1500000, MaxProbabilityPercent: 10}, PfcPriorities: []uint32{3, 4}}
+	portFlags := []string{"--interface", "ens2f0", "--mtu", "9000", "--dscp-trust", "--dscp-priority", "26=3,48=6",
+		"--ecn-min-bytes", "150000", "--ecn-max-bytes", "1500000", "--ecn-max-probability", "10", "--pfc-priority", "3", "--pfc-priority", "4"}
+	for _, tc := range []struct {
+		name string
+		args []string
+		want proto.Message
+		out  []string
+	}{
+		{"a port is created with every setting",
+			append([]string{"fabric-port", "create", "gpu1"}, portFlags...),
+			&aiv1.CreateFabricPortRequest{FabricPortId: "gpu1", FabricPort: full},
+			[]string{"fabricPorts/gpu1", "ens2f0", "9000", "trust 26=3,48=6", "150000-1500000 B 10%", "3,4"}},
+		{"--validate-only asks the server for its dry run",
+			[]string{"fabric-port", "create", "gpu2", "--interface", "ens3f0", "--mtu", "4200", "--validate-only"},
+			&aiv1.CreateFabricPortRequest{FabricPortId: "gpu2", FabricPort: &aiv1.FabricPort{Interface: "ens3f0", Mtu: 4200}, ValidateOnly: true},
+			nil},
+		{"an update sends the MTU alone by its mask",
+			[]string{"fabric-port", "update", "gpu0", "--mtu", "4200"},
+			&aiv1.UpdateFabricPortRequest{FabricPort: &aiv1.FabricPort{Name: "fabricPorts/gpu0", Mtu: 4200}, UpdateMask: mask("mtu")},
+			[]string{"fabricPorts/gpu0", "4200"}},
+		{"an update of the ECN thresholds replaces them as one field",
+			[]string{"fabric-port", "update", "gpu0", "--ecn-min-bytes", "2000", "--ecn-max-bytes", "8000"},
+			&aiv1.UpdateFabricPortRequest{FabricPort: &aiv1.FabricPort{Name: "fabricPorts/gpu0", Ecn: &aiv1.EcnThresholds{MinBytes: 2000, MaxBytes: 8000}}, UpdateMask: mask("ecn")},
+			nil},
+		{"preflight sends the port given by the same flags",
+			append([]string{"fabric-port", "preflight"}, portFlags...),
+			&aiv1.PreflightFabricPortRequest{FabricPort: full},
+			[]string{"CHECKS", "COMMANDS"}},
+		{"ports are listed",
+			[]string{"fabric-port", "list"},
+			&aiv1.ListFabricPortsRequest{},
+			[]string{"fabricPorts/gpu0", "ens1f0"}},
+		{"a port is deleted",
+			[]string{"fabric-port", "delete", "gpu0"},
+			&aiv1.DeleteFabricPortRequest{Name: "fabricPorts/gpu0"},
+			nil},
+		{"an inference pool's metrics port",
+			[]string{"inference-pool", "create", "oip", "--model", "m", "--endpoint", "10.0.0.1:8001", "--protocol", "oip", "--metrics-port", "8002"},
+			&aiv1.CreateInferencePoolRequest{InferencePoolId: "oip", InferencePool: &aiv1.InferencePool{ServedModelNames: []string{"m"},
+				Endpoints: []string{"10.0.0.1:8001"}, Protocol: aiv1.InferenceProtocol_INFERENCE_PROTOCOL_OIP, MetricsPort: 8002}},
+			nil},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			code, out, errOut := runWith(t, "", true, append([]string{"--insecure", "--addr", addr, "ai"}, tc.args...)...)
+			if code != 0 {
+				t.Fatalf("exit %d: %s", code, errOut)
+			}
+			if got := lastRequest(f); !proto.Equal(got, tc.want) {
+				t.Errorf("the server got\n%v\nwant\n%v", got, tc.want)
+			}
+			for _, w := range tc.out {
+				if !strings.Contains(out, w) {
+					t.Errorf("stdout lacks %q:\n%s", w, out)
+				}
+			}
+		})
+	}
+	for _, tc := range []struct {
+		name string
+		args []string
+		want string
+	}{
+		{"a DSCP mapping without a class", []string{"fabric-port", "create", "x", "--interface", "e", "--dscp-priority", "26"}, "DSCP=CLASS"},
+		{"ECN with one threshold", []string{"fabric-port", "preflight", "--interface", "e", "--ecn-min-bytes", "10"}, "--ecn-max-bytes"},
+		{"the interface of a port", []string{"fabric-port", "update", "gpu0", "--interface", "eth9"}, "fixed when the fabric port is created"},
+		{"a preflight without an interface", []string{"fabric-port", "preflight", "--mtu", "9000"}, "interface"},
+	} {
+		t.Run(tc.name+" is refused before sending", func(t *testing.T) {
+			before := len(f.requests())
+			code, _, errOut := runWith(t, "", true, append([]string{"--insecure", "--addr", addr, "ai"}, tc.args...)...)
+			if code == 0 || !strings.Contains(errOut, tc.want) || len(f.requests()) != before {
+				t.Fatalf("exit %d, %d requests sent: %s", code, len(f.requests())-before, errOut)
+			}
+		})
+	}
+	t.Run("--dry-run prints the request and sends nothing", func(t *testing.T) {
+		before := len(f.requests())
+		code, out, errOut := runWith(t, "", true, "--insecure", "--addr", addr, "ai", "fabric-port", "create", "gpu9", "--interface", "ens9", "--mtu", "9000", "--dry-run")
+		if code != 0 || len(f.requests()) != before || !strings.Contains(out, `"fabric_port_id": "gpu9"`) {
+			t.Fatalf("exit %d, %d sent: %s %s", code, len(f.requests())-before, out, errOut)
+		}
+	})
+}

@@ -145,6 +145,12 @@ func (a *resourceAPI) canForce() bool {
 	return a.del != nil && hasBoolField(a.del.Input(), "force")
 }
 
+// canValidate says whether Create<Kind> takes validate_only: whether the
+// server can check a create and answer what it would do, changing nothing.
+func (a *resourceAPI) canValidate() bool {
+	return a.create != nil && hasBoolField(a.create.Input(), "validate_only")
+}
+
 // updateCanCreate says whether Update<Kind> takes allow_missing: whether
 // an update may create a resource that does not exist.
 func (a *resourceAPI) updateCanCreate() bool {

@@ -144,6 +144,12 @@ func (c *kindCmd) createCmd() *cobra.Command {
 	for _, name := range s.required {
 		_ = cmd.MarkFlagRequired(name)
 	}
+	// --validate-only exactly where the API's Create request has
+	// validate_only: the server's own dry run (--dry-run sends nothing).
+	var validateOnly bool
+	if c.api.canValidate() {
+		cmd.Flags().BoolVar(&validateOnly, "validate-only", false, "have the server check the "+c.noun+" and answer what it would do, changing nothing")
+	}
 	cmd.RunE = func(cmd *cobra.Command, args []string) error {
 		name, err := c.resolve(args[0], n.parent)
 		if err != nil {
@@ -154,6 +160,9 @@ func (c *kindCmd) createCmd() *cobra.Command {
 		}
 		segs := strings.Split(name, "/")
 		req := c.api.createRequest(strings.Join(segs[:len(segs)-2], "/"), segs[len(segs)-1], res)
+		if validateOnly {
+			req.ProtoReflect().Set(field(req.ProtoReflect(), "validate_only"), protoreflect.ValueOfBool(true))
+		}
 		return c.send(cmd, n.dryRun, c.api.create, req, c.printResource)
 	}
 	return cmd

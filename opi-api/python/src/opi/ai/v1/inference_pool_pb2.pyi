@@ -85,10 +85,11 @@ class InferenceObjective(_message.Message):
     def __init__(self, model: _Optional[str] = ..., priority: _Optional[int] = ...) -> None: ...
 
 class InferencePool(_message.Message):
-    __slots__ = ["endpoints", "endpoints_file", "metrics_path", "name", "objectives", "protocol", "saturation_kv_cache_usage", "saturation_queue_depth", "scrape_interval_ms", "served_model_names", "status", "target_port"]
+    __slots__ = ["endpoints", "endpoints_file", "metrics_path", "metrics_port", "name", "objectives", "protocol", "saturation_kv_cache_usage", "saturation_queue_depth", "scrape_interval_ms", "served_model_names", "status", "target_port"]
     ENDPOINTS_FIELD_NUMBER: _ClassVar[int]
     ENDPOINTS_FILE_FIELD_NUMBER: _ClassVar[int]
     METRICS_PATH_FIELD_NUMBER: _ClassVar[int]
+    METRICS_PORT_FIELD_NUMBER: _ClassVar[int]
     NAME_FIELD_NUMBER: _ClassVar[int]
     OBJECTIVES_FIELD_NUMBER: _ClassVar[int]
     PROTOCOL_FIELD_NUMBER: _ClassVar[int]
@@ -101,6 +102,7 @@ class InferencePool(_message.Message):
     endpoints: _containers.RepeatedScalarFieldContainer[str]
     endpoints_file: str
     metrics_path: str
+    metrics_port: int
     name: str
     objectives: _containers.RepeatedCompositeFieldContainer[InferenceObjective]
     protocol: InferenceProtocol
@@ -110,7 +112,7 @@ class InferencePool(_message.Message):
     served_model_names: _containers.RepeatedScalarFieldContainer[str]
     status: _common_pb2.ResourceStatus
     target_port: int
-    def __init__(self, name: _Optional[str] = ..., served_model_names: _Optional[_Iterable[str]] = ..., endpoints: _Optional[_Iterable[str]] = ..., endpoints_file: _Optional[str] = ..., target_port: _Optional[int] = ..., protocol: _Optional[_Union[InferenceProtocol, str]] = ..., objectives: _Optional[_Iterable[_Union[InferenceObjective, _Mapping]]] = ..., scrape_interval_ms: _Optional[int] = ..., metrics_path: _Optional[str] = ..., saturation_queue_depth: _Optional[int] = ..., saturation_kv_cache_usage: _Optional[float] = ..., status: _Optional[_Union[_common_pb2.ResourceStatus, _Mapping]] = ...) -> None: ...
+    def __init__(self, name: _Optional[str] = ..., served_model_names: _Optional[_Iterable[str]] = ..., endpoints: _Optional[_Iterable[str]] = ..., endpoints_file: _Optional[str] = ..., target_port: _Optional[int] = ..., protocol: _Optional[_Union[InferenceProtocol, str]] = ..., objectives: _Optional[_Iterable[_Union[InferenceObjective, _Mapping]]] = ..., scrape_interval_ms: _Optional[int] = ..., metrics_path: _Optional[str] = ..., saturation_queue_depth: _Optional[int] = ..., saturation_kv_cache_usage: _Optional[float] = ..., status: _Optional[_Union[_common_pb2.ResourceStatus, _Mapping]] = ..., metrics_port: _Optional[int] = ...) -> None: ...
 
 class InferencePoolStats(_message.Message):
     __slots__ = ["endpoints", "name", "no_endpoint", "shed"]
