@@ -62,14 +62,15 @@ sztp_steps() {
 
   # sztp_opi ARGS...: the CLI container with the test's inputs at /in.
   sztp_opi() { "$DOCKER" run --rm -i --network "$net" -e OPI_INSECURE=1 -u "$(id -u):$(id -g)" -v "$dir/in:/in:ro" "$opi_image" --addr sztp:50051 sztp "$@" </dev/null; }
-  # sztp_agent DEVDIR ARGS...: the agent image, once, on the compose network.
+  # sztp_agent DEVDIR SERIAL SERVER-ANCHORS: the agent image, once, on the
+  # compose network, with SERIAL's IDevID; its output in $out, status in $rc.
   sztp_agent() {
-    local dev=$1
-    shift
-    "$DOCKER" run --rm --network "$net" -u "$(id -u):$(id -g)" --cap-drop ALL --security-opt no-new-privileges:true \
-      -v "$dir/agent:/etc/opi-sztp:ro" -v "$dir/$dev:/var/lib/opi-sztp" "$agent_image" \
+    rc=0
+    out=$("$DOCKER" run --rm --network "$net" -u "$(id -u):$(id -g)" --cap-drop ALL --security-opt no-new-privileges:true \
+      -v "$dir/agent:/etc/opi-sztp:ro" -v "$dir/$1:/var/lib/opi-sztp" "$agent_image" \
       --bootstrap-server https://sztp:8443 --once --nonce --signed-data-preferred \
-      --voucher-trust-anchors /etc/opi-sztp/manufacturer.pem "$@" 2>&1
+      --idevid-cert "/etc/opi-sztp/device-$2.crt" --idevid-key "/etc/opi-sztp/device-$2.key" \
+      --server-trust-anchors "/etc/opi-sztp/$3" --voucher-trust-anchors /etc/opi-sztp/manufacturer.pem 2>&1) || rc=$?
   }
 
   step "sztp: register the device (opi sztp device create)"
@@ -82,9 +83,7 @@ sztp_steps() {
 
   step "sztp: the agent container bootstraps from https://sztp:8443"
   echo "\$ docker run ... opi-sztp-agent --bootstrap-server https://sztp:8443 --once --nonce --signed-data-preferred --idevid-cert device-SN-E2E-1.crt ..."
-  rc=0
-  out=$(sztp_agent dev-ok --idevid-cert /etc/opi-sztp/device-SN-E2E-1.crt --idevid-key /etc/opi-sztp/device-SN-E2E-1.key \
-    --server-trust-anchors /etc/opi-sztp/server-ca.pem) || rc=$?
+  sztp_agent dev-ok SN-E2E-1 server-ca.pem
   echo "$out" | tail -n 12
   [ "$rc" -eq 0 ] || fail "the agent exited $rc"
   got=$(tail -n 1 <<<"$out" | tr -d ' ')
@@ -126,9 +125,7 @@ sztp_steps() {
   passed=$((passed + 1))
 
   step "sztp: refused, nothing applied: the server's certificate not under the agent's anchors"
-  rc=0
-  out=$(sztp_agent dev-untrusted --idevid-cert /etc/opi-sztp/device-SN-E2E-1.crt --idevid-key /etc/opi-sztp/device-SN-E2E-1.key \
-    --server-trust-anchors /etc/opi-sztp/other-server-ca.pem) || rc=$?
+  sztp_agent dev-untrusted SN-E2E-1 other-server-ca.pem
   echo "$out" | tail -n 4
   [ "$rc" -ne 0 ] || fail "an agent that does not trust the server bootstrapped"
   grep -qF 'bootstrap server certificate not trusted' <<<"$out" || fail "the agent's refusal does not say the server's certificate is not trusted"
@@ -138,9 +135,7 @@ sztp_steps() {
   passed=$((passed + 1))
 
   step "sztp: refused, nothing applied: a device whose serial number is not registered"
-  rc=0
-  out=$(sztp_agent dev-unregistered --idevid-cert /etc/opi-sztp/device-SN-E2E-2.crt --idevid-key /etc/opi-sztp/device-SN-E2E-2.key \
-    --server-trust-anchors /etc/opi-sztp/server-ca.pem) || rc=$?
+  sztp_agent dev-unregistered SN-E2E-2 server-ca.pem
   echo "$out" | tail -n 4
   [ "$rc" -ne 0 ] || fail "an unregistered device bootstrapped"
   grep -qF 'access-denied' <<<"$out" || fail "the agent's refusal does not carry the server's access-denied"
