@@ -21,7 +21,9 @@
 # the two stand-in model servers (opi ai inference-pool) and chat
 # completions, one streamed, through its proxy from a container on the
 # compose network; both stand-ins must have served some (their metrics).
-# On failure it prints `ps` and the logs.
+# Profile sztp: the SZTP bootstrap server on a PKI made at test time, an
+# agent container bootstrapping from it, and two refusals
+# (tests/e2e/sztp.sh). On failure it prints `ps` and the logs.
 # It always removes the project and its volumes, and stops the engine if it
 # started it. COMPOSE="docker compose" runs it with Compose v2.
 set -euo pipefail
@@ -32,7 +34,7 @@ DOCKER=${DOCKER:-/usr/bin/docker}
 read -r -a compose_cmd <<<"${COMPOSE:-docker-compose}"
 export COMPOSE_PROJECT_NAME=opi-e2e
 # Empty host ports: Docker picks free ones.
-export OPI_PROVISIONING_PORT= OPI_STORAGE_PORT= OPI_SECURITY_PORT= OPI_STORAGE_SPDK_PORT= OPI_NETWORK_PORT=
+export OPI_PROVISIONING_PORT= OPI_STORAGE_PORT= OPI_SECURITY_PORT= OPI_STORAGE_SPDK_PORT= OPI_NETWORK_PORT= OPI_SZTP_PORT= OPI_SZTP_HTTPS_PORT=
 export OPI_AI_PORT='' OPI_AI_INFERENCE_PORT='' OPI_AI_OIP_PORT=''
 t0=$SECONDS
 
@@ -122,6 +124,10 @@ step "provisioning: inventory"
 expect "inventory" '"hostname"' -- --addr provisioning:50051 inventory get -o json
 expect "health of the inventory service" SERVING -- --addr provisioning:50051 health opi.inventory.v1.InventoryService
 
+# SZTP (profile sztp): an agent container bootstraps from the bootstrap server.
+. tests/e2e/sztp.sh
+sztp_steps
+
 # storage_steps SERVICE TRADDR [CHECK]: the storage API of the bridge that
 # compose service SERVICE runs (on port 50051): a volume, NVMe subsystem,
 # namespace and NVMe/TCP controller listening on TRADDR:4420; the bridge's
@@ -187,7 +193,7 @@ if [ -n "$spdk" ]; then
   # reactor keeps a core busy while it runs. From here on every compose
   # command (scripts/stack.sh's and the final down too) sees the profile.
   step "compose up: profile spdk (spdk_tgt and storage-bridge-spdk)"
-  export COMPOSE_PROFILES=spdk
+  export COMPOSE_PROFILES=${COMPOSE_PROFILES:+$COMPOSE_PROFILES,}spdk
   compose up -d spdk storage-bridge-spdk
   wait_healthy spdk storage-bridge-spdk
   # The listener binds the spdk container's address on the compose network,
