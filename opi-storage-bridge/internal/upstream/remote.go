@@ -5,6 +5,7 @@ import (
 	"errors"
 	"strconv"
 	"strings"
+	"sync"
 
 	pb "github.com/opi-suite/opi/opi-api/storage/v1"
 	"github.com/opi-suite/opi/opi-kit/aip"
@@ -41,6 +42,10 @@ type Remote struct {
 	s      *storage.Storage
 	ctrls  *resource.Collection[*up.NvmeRemoteController]
 	firsts *resource.Collection[*up.NvmePath]
+	// paths serializes what decides which path is a controller's first
+	// (creates and deletes of paths and controllers), so that two
+	// concurrent first paths cannot both connect it.
+	paths sync.Mutex
 }
 
 func newRemote(s *storage.Storage, st store.Store) (*Remote, error) {
@@ -155,6 +160,8 @@ func (a *Remote) CreateNvmeRemoteController(ctx context.Context, r *up.CreateNvm
 // NvmeRemoteControllerService: a controller with paths is
 // FAILED_PRECONDITION, as in upstream.
 func (a *Remote) DeleteNvmeRemoteController(ctx context.Context, r *up.DeleteNvmeRemoteControllerRequest) (*emptypb.Empty, error) {
+	a.paths.Lock()
+	defer a.paths.Unlock()
 	n := name(storage.KindNvmeRemoteControllers, r.GetName())
 	if _, err := a.ctrls.Get(ctx, n); errors.Is(err, errdefs.ErrNotFound) {
 		// Made through the native API (or missing): the native rules.
@@ -363,6 +370,8 @@ func pathFromNative(name string, a *pb.NvmeFabricsAddress, c *pb.NvmeRemoteContr
 // first path connects the controller; later ones add native paths, to
 // the same subsystem.
 func (a *Remote) CreateNvmePath(ctx context.Context, r *up.CreateNvmePathRequest) (*up.NvmePath, error) {
+	a.paths.Lock()
+	defer a.paths.Unlock()
 	id, err := idOrNew(r.GetNvmePathId())
 	if err != nil {
 		return nil, err
@@ -397,7 +406,14 @@ func (a *Remote) CreateNvmePath(ctx context.Context, r *up.CreateNvmePathRequest
 		}
 		return nil, errdefs.AlreadyExistsf("%s already exists", pname)
 	}
-	if nat == nil || (rec != nil && sameAddr(nat.GetAddress(), addr)) {
+	firsts, _, err := a.firsts.List(ctx, parent, 1, "")
+	if err != nil {
+		return nil, err
+	}
+	// A connected controller without a first path recorded is a create
+	// interrupted between the two: this path, at that address, is adopted
+	// as its first.
+	if nat == nil || (len(firsts) == 0 && rec != nil && sameAddr(nat.GetAddress(), addr)) {
 		return a.createFirst(ctx, rec, nat, parent, id, p, addr)
 	}
 	if p.GetFabrics().GetSubnqn() != nat.GetSubnqn() {
@@ -448,6 +464,8 @@ func (a *Remote) createFirst(ctx context.Context, rec *up.NvmeRemoteController, 
 // DeleteNvmePath implements upstream's NvmeRemoteControllerService. The
 // first path is the controller's connection: it goes last.
 func (a *Remote) DeleteNvmePath(ctx context.Context, r *up.DeleteNvmePathRequest) (*emptypb.Empty, error) {
+	a.paths.Lock()
+	defer a.paths.Unlock()
 	n := r.GetName()
 	if _, err := a.firsts.Get(ctx, n); err == nil {
 		parent, err := storage.NvmePathPattern.Parent(n)
