@@ -67,13 +67,7 @@ func (s *Storage) NvmeRemoteControllerStats(ctx context.Context, name string) (*
 	if err != nil {
 		return nil, nil, err
 	}
-	state := func(name string, a *pb.NvmeFabricsAddress) *pb.NvmePathState {
-		up := false
-		for _, b := range connected {
-			up = up || (a.GetTraddr() == b.GetTraddr() && FabricsPort(a) == FabricsPort(b))
-		}
-		return &pb.NvmePathState{Path: name, Address: a, Connected: up, Accessible: up}
-	}
+	state := func(name string, a *pb.NvmeFabricsAddress) *pb.NvmePathState { return pathState(name, a, connected) }
 	out := []*pb.NvmePathState{state(c.GetName(), c.GetAddress())}
 	err = s.eachPath(ctx, c.GetName(), func(p *pb.NvmePath) { out = append(out, state(p.GetName(), p.GetAddress())) })
 	return stats, out, err

@@ -54,7 +54,10 @@ type Storage struct {
 
 	st   store.Store
 	read Reader
-	opts options
+	// remoteCtrls is the controller backend of each remote fabric, for
+	// what goes beyond CRUD (reset).
+	remoteCtrls map[Transport]resource.Backend[*pb.NvmeRemoteController]
+	opts        options
 	// nqns serializes subsystem creates so that two cannot take one NQN.
 	nqns sync.Mutex
 	// pcie serializes creates on PCIe endpoints so that two devices cannot
@@ -168,6 +171,7 @@ func (s *Storage) newRemote(st store.Store, b Backends) error {
 		}
 		ctrls[t], paths[t] = f.Controllers, f.Paths
 	}
+	s.remoteCtrls = ctrls
 	var err error
 	if s.NvmeRemoteControllers, err = newKind[*pb.NvmeRemoteController](st, KindNvmeRemoteControllers, NvmeRemoteControllerPattern,
 		byTransport[*pb.NvmeRemoteController]{what: "remote NVMe controllers", backends: ctrls,

@@ -129,6 +129,7 @@ func Run(t *testing.T, cfg Config) {
 		{"nvme tcp lifecycle", nvmeTCPLifecycle},
 		{"virtio-blk lifecycle", virtioBlkLifecycle},
 		{"remote controller lifecycle", remoteLifecycle},
+		{"device and path stats, controller reset", statsAndReset},
 		{"ana state and multipath policy updates", updates},
 		{"identical creates return the same object", idempotency},
 		{"deleting what others use is failed precondition", dependentDeletes},

@@ -1771,6 +1771,145 @@ func (x *StatsNvmeRemoteNamespaceResponse) GetStats() *VolumeStats {
 	return nil
 }
 
+// Request message for ResetNvmeRemoteController.
+type ResetNvmeRemoteControllerRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The name of the remote NVMe controller to reset.
+	Name          string `protobuf:"bytes,1,opt,name=name,proto3" json:"name,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ResetNvmeRemoteControllerRequest) Reset() {
+	*x = ResetNvmeRemoteControllerRequest{}
+	mi := &file_opi_storage_v1_backend_nvme_proto_msgTypes[23]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ResetNvmeRemoteControllerRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ResetNvmeRemoteControllerRequest) ProtoMessage() {}
+
+func (x *ResetNvmeRemoteControllerRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_opi_storage_v1_backend_nvme_proto_msgTypes[23]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ResetNvmeRemoteControllerRequest.ProtoReflect.Descriptor instead.
+func (*ResetNvmeRemoteControllerRequest) Descriptor() ([]byte, []int) {
+	return file_opi_storage_v1_backend_nvme_proto_rawDescGZIP(), []int{23}
+}
+
+func (x *ResetNvmeRemoteControllerRequest) GetName() string {
+	if x != nil {
+		return x.Name
+	}
+	return ""
+}
+
+// Request message for StatsNvmePath.
+type StatsNvmePathRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The name of the NVMe path.
+	Name          string `protobuf:"bytes,1,opt,name=name,proto3" json:"name,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *StatsNvmePathRequest) Reset() {
+	*x = StatsNvmePathRequest{}
+	mi := &file_opi_storage_v1_backend_nvme_proto_msgTypes[24]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *StatsNvmePathRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*StatsNvmePathRequest) ProtoMessage() {}
+
+func (x *StatsNvmePathRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_opi_storage_v1_backend_nvme_proto_msgTypes[24]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use StatsNvmePathRequest.ProtoReflect.Descriptor instead.
+func (*StatsNvmePathRequest) Descriptor() ([]byte, []int) {
+	return file_opi_storage_v1_backend_nvme_proto_rawDescGZIP(), []int{24}
+}
+
+func (x *StatsNvmePathRequest) GetName() string {
+	if x != nil {
+		return x.Name
+	}
+	return ""
+}
+
+// Response message for StatsNvmePath.
+type StatsNvmePathResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The state of the path. Its `stats` are unset where the backend does not
+	// count per path.
+	State         *NvmePathState `protobuf:"bytes,1,opt,name=state,proto3" json:"state,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *StatsNvmePathResponse) Reset() {
+	*x = StatsNvmePathResponse{}
+	mi := &file_opi_storage_v1_backend_nvme_proto_msgTypes[25]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *StatsNvmePathResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*StatsNvmePathResponse) ProtoMessage() {}
+
+func (x *StatsNvmePathResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_opi_storage_v1_backend_nvme_proto_msgTypes[25]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use StatsNvmePathResponse.ProtoReflect.Descriptor instead.
+func (*StatsNvmePathResponse) Descriptor() ([]byte, []int) {
+	return file_opi_storage_v1_backend_nvme_proto_rawDescGZIP(), []int{25}
+}
+
+func (x *StatsNvmePathResponse) GetState() *NvmePathState {
+	if x != nil {
+		return x.State
+	}
+	return nil
+}
+
 var File_opi_storage_v1_backend_nvme_proto protoreflect.FileDescriptor
 
 const file_opi_storage_v1_backend_nvme_proto_rawDesc = "" +
@@ -1894,7 +2033,15 @@ const file_opi_storage_v1_backend_nvme_proto_rawDesc = "" +
 	"\x04name\x18\x01 \x01(\tB+\xe0A\x02\xfaA%\n" +
 	"#storage.opi.dev/NvmeRemoteNamespaceR\x04name\"Z\n" +
 	" StatsNvmeRemoteNamespaceResponse\x126\n" +
-	"\x05stats\x18\x01 \x01(\v2\x1b.opi.storage.v1.VolumeStatsB\x03\xe0A\x03R\x05stats*\x9e\x01\n" +
+	"\x05stats\x18\x01 \x01(\v2\x1b.opi.storage.v1.VolumeStatsB\x03\xe0A\x03R\x05stats\"d\n" +
+	" ResetNvmeRemoteControllerRequest\x12@\n" +
+	"\x04name\x18\x01 \x01(\tB,\xe0A\x02\xfaA&\n" +
+	"$storage.opi.dev/NvmeRemoteControllerR\x04name\"L\n" +
+	"\x14StatsNvmePathRequest\x124\n" +
+	"\x04name\x18\x01 \x01(\tB \xe0A\x02\xfaA\x1a\n" +
+	"\x18storage.opi.dev/NvmePathR\x04name\"Q\n" +
+	"\x15StatsNvmePathResponse\x128\n" +
+	"\x05state\x18\x01 \x01(\v2\x1d.opi.storage.v1.NvmePathStateB\x03\xe0A\x03R\x05state*\x9e\x01\n" +
 	"\x11NvmeMultipathMode\x12#\n" +
 	"\x1fNVME_MULTIPATH_MODE_UNSPECIFIED\x10\x00\x12\x1f\n" +
 	"\x1bNVME_MULTIPATH_MODE_DISABLE\x10\x01\x12 \n" +
@@ -1907,19 +2054,21 @@ const file_opi_storage_v1_backend_nvme_proto_rawDesc = "" +
 	"\x15NvmeMultipathSelector\x12'\n" +
 	"#NVME_MULTIPATH_SELECTOR_UNSPECIFIED\x10\x00\x12'\n" +
 	"#NVME_MULTIPATH_SELECTOR_ROUND_ROBIN\x10\x01\x12'\n" +
-	"#NVME_MULTIPATH_SELECTOR_QUEUE_DEPTH\x10\x022\xc6\x12\n" +
+	"#NVME_MULTIPATH_SELECTOR_QUEUE_DEPTH\x10\x022\x80\x15\n" +
 	"\x12BackendNvmeService\x12\xb0\x01\n" +
 	"\x1aCreateNvmeRemoteController\x121.opi.storage.v1.CreateNvmeRemoteControllerRequest\x1a$.opi.storage.v1.NvmeRemoteController\"9\x82\xd3\xe4\x93\x023:\x16nvme_remote_controller\"\x19/v1/nvmeRemoteControllers\x12\x9b\x01\n" +
 	"\x17GetNvmeRemoteController\x12..opi.storage.v1.GetNvmeRemoteControllerRequest\x1a$.opi.storage.v1.NvmeRemoteController\"*\x82\xd3\xe4\x93\x02$\x12\"/v1/{name=nvmeRemoteControllers/*}\x12\xa3\x01\n" +
 	"\x19ListNvmeRemoteControllers\x120.opi.storage.v1.ListNvmeRemoteControllersRequest\x1a1.opi.storage.v1.ListNvmeRemoteControllersResponse\"!\x82\xd3\xe4\x93\x02\x1b\x12\x19/v1/nvmeRemoteControllers\x12\xd0\x01\n" +
 	"\x1aUpdateNvmeRemoteController\x121.opi.storage.v1.UpdateNvmeRemoteControllerRequest\x1a$.opi.storage.v1.NvmeRemoteController\"Y\x82\xd3\xe4\x93\x02S:\x16nvme_remote_controller29/v1/{nvme_remote_controller.name=nvmeRemoteControllers/*}\x12\x93\x01\n" +
 	"\x1aDeleteNvmeRemoteController\x121.opi.storage.v1.DeleteNvmeRemoteControllerRequest\x1a\x16.google.protobuf.Empty\"*\x82\xd3\xe4\x93\x02$*\"/v1/{name=nvmeRemoteControllers/*}\x12\xb2\x01\n" +
-	"\x19StatsNvmeRemoteController\x120.opi.storage.v1.StatsNvmeRemoteControllerRequest\x1a1.opi.storage.v1.StatsNvmeRemoteControllerResponse\"0\x82\xd3\xe4\x93\x02*\x12(/v1/{name=nvmeRemoteControllers/*}:stats\x12\x94\x01\n" +
+	"\x19StatsNvmeRemoteController\x120.opi.storage.v1.StatsNvmeRemoteControllerRequest\x1a1.opi.storage.v1.StatsNvmeRemoteControllerResponse\"0\x82\xd3\xe4\x93\x02*\x12(/v1/{name=nvmeRemoteControllers/*}:stats\x12\x9a\x01\n" +
+	"\x19ResetNvmeRemoteController\x120.opi.storage.v1.ResetNvmeRemoteControllerRequest\x1a\x16.google.protobuf.Empty\"3\x82\xd3\xe4\x93\x02-:\x01*\"(/v1/{name=nvmeRemoteControllers/*}:reset\x12\x94\x01\n" +
 	"\x0eCreateNvmePath\x12%.opi.storage.v1.CreateNvmePathRequest\x1a\x18.opi.storage.v1.NvmePath\"A\x82\xd3\xe4\x93\x02;:\tnvme_path\"./v1/{parent=nvmeRemoteControllers/*}/nvmePaths\x12\x83\x01\n" +
 	"\vGetNvmePath\x12\".opi.storage.v1.GetNvmePathRequest\x1a\x18.opi.storage.v1.NvmePath\"6\x82\xd3\xe4\x93\x020\x12./v1/{name=nvmeRemoteControllers/*/nvmePaths/*}\x12\x94\x01\n" +
 	"\rListNvmePaths\x12$.opi.storage.v1.ListNvmePathsRequest\x1a%.opi.storage.v1.ListNvmePathsResponse\"6\x82\xd3\xe4\x93\x020\x12./v1/{parent=nvmeRemoteControllers/*}/nvmePaths\x12\x9e\x01\n" +
 	"\x0eUpdateNvmePath\x12%.opi.storage.v1.UpdateNvmePathRequest\x1a\x18.opi.storage.v1.NvmePath\"K\x82\xd3\xe4\x93\x02E:\tnvme_path28/v1/{nvme_path.name=nvmeRemoteControllers/*/nvmePaths/*}\x12\x87\x01\n" +
-	"\x0eDeleteNvmePath\x12%.opi.storage.v1.DeleteNvmePathRequest\x1a\x16.google.protobuf.Empty\"6\x82\xd3\xe4\x93\x020*./v1/{name=nvmeRemoteControllers/*/nvmePaths/*}\x12\xaf\x01\n" +
+	"\x0eDeleteNvmePath\x12%.opi.storage.v1.DeleteNvmePathRequest\x1a\x16.google.protobuf.Empty\"6\x82\xd3\xe4\x93\x020*./v1/{name=nvmeRemoteControllers/*/nvmePaths/*}\x12\x9a\x01\n" +
+	"\rStatsNvmePath\x12$.opi.storage.v1.StatsNvmePathRequest\x1a%.opi.storage.v1.StatsNvmePathResponse\"<\x82\xd3\xe4\x93\x026\x124/v1/{name=nvmeRemoteControllers/*/nvmePaths/*}:stats\x12\xaf\x01\n" +
 	"\x16GetNvmeRemoteNamespace\x12-.opi.storage.v1.GetNvmeRemoteNamespaceRequest\x1a#.opi.storage.v1.NvmeRemoteNamespace\"A\x82\xd3\xe4\x93\x02;\x129/v1/{name=nvmeRemoteControllers/*/nvmeRemoteNamespaces/*}\x12\xc0\x01\n" +
 	"\x18ListNvmeRemoteNamespaces\x12/.opi.storage.v1.ListNvmeRemoteNamespacesRequest\x1a0.opi.storage.v1.ListNvmeRemoteNamespacesResponse\"A\x82\xd3\xe4\x93\x02;\x129/v1/{parent=nvmeRemoteControllers/*}/nvmeRemoteNamespaces\x12\xc6\x01\n" +
 	"\x18StatsNvmeRemoteNamespace\x12/.opi.storage.v1.StatsNvmeRemoteNamespaceRequest\x1a0.opi.storage.v1.StatsNvmeRemoteNamespaceResponse\"G\x82\xd3\xe4\x93\x02A\x12?/v1/{name=nvmeRemoteControllers/*/nvmeRemoteNamespaces/*}:statsB7Z5github.com/opi-suite/opi/opi-api/storage/v1;storagev1b\x06proto3"
@@ -1937,7 +2086,7 @@ func file_opi_storage_v1_backend_nvme_proto_rawDescGZIP() []byte {
 }
 
 var file_opi_storage_v1_backend_nvme_proto_enumTypes = make([]protoimpl.EnumInfo, 3)
-var file_opi_storage_v1_backend_nvme_proto_msgTypes = make([]protoimpl.MessageInfo, 23)
+var file_opi_storage_v1_backend_nvme_proto_msgTypes = make([]protoimpl.MessageInfo, 26)
 var file_opi_storage_v1_backend_nvme_proto_goTypes = []any{
 	(NvmeMultipathMode)(0),                    // 0: opi.storage.v1.NvmeMultipathMode
 	(NvmeMultipathPolicy)(0),                  // 1: opi.storage.v1.NvmeMultipathPolicy
@@ -1965,68 +2114,76 @@ var file_opi_storage_v1_backend_nvme_proto_goTypes = []any{
 	(*ListNvmeRemoteNamespacesResponse)(nil),  // 23: opi.storage.v1.ListNvmeRemoteNamespacesResponse
 	(*StatsNvmeRemoteNamespaceRequest)(nil),   // 24: opi.storage.v1.StatsNvmeRemoteNamespaceRequest
 	(*StatsNvmeRemoteNamespaceResponse)(nil),  // 25: opi.storage.v1.StatsNvmeRemoteNamespaceResponse
-	(*NvmeFabricsAddress)(nil),                // 26: opi.storage.v1.NvmeFabricsAddress
-	(*v1.ResourceStatus)(nil),                 // 27: opi.common.v1.ResourceStatus
-	(*VolumeStats)(nil),                       // 28: opi.storage.v1.VolumeStats
-	(*fieldmaskpb.FieldMask)(nil),             // 29: google.protobuf.FieldMask
-	(*emptypb.Empty)(nil),                     // 30: google.protobuf.Empty
+	(*ResetNvmeRemoteControllerRequest)(nil),  // 26: opi.storage.v1.ResetNvmeRemoteControllerRequest
+	(*StatsNvmePathRequest)(nil),              // 27: opi.storage.v1.StatsNvmePathRequest
+	(*StatsNvmePathResponse)(nil),             // 28: opi.storage.v1.StatsNvmePathResponse
+	(*NvmeFabricsAddress)(nil),                // 29: opi.storage.v1.NvmeFabricsAddress
+	(*v1.ResourceStatus)(nil),                 // 30: opi.common.v1.ResourceStatus
+	(*VolumeStats)(nil),                       // 31: opi.storage.v1.VolumeStats
+	(*fieldmaskpb.FieldMask)(nil),             // 32: google.protobuf.FieldMask
+	(*emptypb.Empty)(nil),                     // 33: google.protobuf.Empty
 }
 var file_opi_storage_v1_backend_nvme_proto_depIdxs = []int32{
-	26, // 0: opi.storage.v1.NvmeRemoteController.address:type_name -> opi.storage.v1.NvmeFabricsAddress
+	29, // 0: opi.storage.v1.NvmeRemoteController.address:type_name -> opi.storage.v1.NvmeFabricsAddress
 	0,  // 1: opi.storage.v1.NvmeRemoteController.multipath_mode:type_name -> opi.storage.v1.NvmeMultipathMode
 	1,  // 2: opi.storage.v1.NvmeRemoteController.multipath_policy:type_name -> opi.storage.v1.NvmeMultipathPolicy
 	2,  // 3: opi.storage.v1.NvmeRemoteController.multipath_selector:type_name -> opi.storage.v1.NvmeMultipathSelector
-	27, // 4: opi.storage.v1.NvmeRemoteController.status:type_name -> opi.common.v1.ResourceStatus
-	26, // 5: opi.storage.v1.NvmePath.address:type_name -> opi.storage.v1.NvmeFabricsAddress
-	27, // 6: opi.storage.v1.NvmePath.status:type_name -> opi.common.v1.ResourceStatus
-	27, // 7: opi.storage.v1.NvmeRemoteNamespace.status:type_name -> opi.common.v1.ResourceStatus
-	26, // 8: opi.storage.v1.NvmePathState.address:type_name -> opi.storage.v1.NvmeFabricsAddress
-	28, // 9: opi.storage.v1.NvmePathState.stats:type_name -> opi.storage.v1.VolumeStats
-	28, // 10: opi.storage.v1.StatsNvmeRemoteControllerResponse.stats:type_name -> opi.storage.v1.VolumeStats
+	30, // 4: opi.storage.v1.NvmeRemoteController.status:type_name -> opi.common.v1.ResourceStatus
+	29, // 5: opi.storage.v1.NvmePath.address:type_name -> opi.storage.v1.NvmeFabricsAddress
+	30, // 6: opi.storage.v1.NvmePath.status:type_name -> opi.common.v1.ResourceStatus
+	30, // 7: opi.storage.v1.NvmeRemoteNamespace.status:type_name -> opi.common.v1.ResourceStatus
+	29, // 8: opi.storage.v1.NvmePathState.address:type_name -> opi.storage.v1.NvmeFabricsAddress
+	31, // 9: opi.storage.v1.NvmePathState.stats:type_name -> opi.storage.v1.VolumeStats
+	31, // 10: opi.storage.v1.StatsNvmeRemoteControllerResponse.stats:type_name -> opi.storage.v1.VolumeStats
 	6,  // 11: opi.storage.v1.StatsNvmeRemoteControllerResponse.paths:type_name -> opi.storage.v1.NvmePathState
 	3,  // 12: opi.storage.v1.CreateNvmeRemoteControllerRequest.nvme_remote_controller:type_name -> opi.storage.v1.NvmeRemoteController
 	3,  // 13: opi.storage.v1.ListNvmeRemoteControllersResponse.nvme_remote_controllers:type_name -> opi.storage.v1.NvmeRemoteController
 	3,  // 14: opi.storage.v1.UpdateNvmeRemoteControllerRequest.nvme_remote_controller:type_name -> opi.storage.v1.NvmeRemoteController
-	29, // 15: opi.storage.v1.UpdateNvmeRemoteControllerRequest.update_mask:type_name -> google.protobuf.FieldMask
+	32, // 15: opi.storage.v1.UpdateNvmeRemoteControllerRequest.update_mask:type_name -> google.protobuf.FieldMask
 	4,  // 16: opi.storage.v1.CreateNvmePathRequest.nvme_path:type_name -> opi.storage.v1.NvmePath
 	4,  // 17: opi.storage.v1.ListNvmePathsResponse.nvme_paths:type_name -> opi.storage.v1.NvmePath
 	4,  // 18: opi.storage.v1.UpdateNvmePathRequest.nvme_path:type_name -> opi.storage.v1.NvmePath
-	29, // 19: opi.storage.v1.UpdateNvmePathRequest.update_mask:type_name -> google.protobuf.FieldMask
+	32, // 19: opi.storage.v1.UpdateNvmePathRequest.update_mask:type_name -> google.protobuf.FieldMask
 	5,  // 20: opi.storage.v1.ListNvmeRemoteNamespacesResponse.nvme_remote_namespaces:type_name -> opi.storage.v1.NvmeRemoteNamespace
-	28, // 21: opi.storage.v1.StatsNvmeRemoteNamespaceResponse.stats:type_name -> opi.storage.v1.VolumeStats
-	8,  // 22: opi.storage.v1.BackendNvmeService.CreateNvmeRemoteController:input_type -> opi.storage.v1.CreateNvmeRemoteControllerRequest
-	9,  // 23: opi.storage.v1.BackendNvmeService.GetNvmeRemoteController:input_type -> opi.storage.v1.GetNvmeRemoteControllerRequest
-	10, // 24: opi.storage.v1.BackendNvmeService.ListNvmeRemoteControllers:input_type -> opi.storage.v1.ListNvmeRemoteControllersRequest
-	12, // 25: opi.storage.v1.BackendNvmeService.UpdateNvmeRemoteController:input_type -> opi.storage.v1.UpdateNvmeRemoteControllerRequest
-	13, // 26: opi.storage.v1.BackendNvmeService.DeleteNvmeRemoteController:input_type -> opi.storage.v1.DeleteNvmeRemoteControllerRequest
-	14, // 27: opi.storage.v1.BackendNvmeService.StatsNvmeRemoteController:input_type -> opi.storage.v1.StatsNvmeRemoteControllerRequest
-	15, // 28: opi.storage.v1.BackendNvmeService.CreateNvmePath:input_type -> opi.storage.v1.CreateNvmePathRequest
-	16, // 29: opi.storage.v1.BackendNvmeService.GetNvmePath:input_type -> opi.storage.v1.GetNvmePathRequest
-	17, // 30: opi.storage.v1.BackendNvmeService.ListNvmePaths:input_type -> opi.storage.v1.ListNvmePathsRequest
-	19, // 31: opi.storage.v1.BackendNvmeService.UpdateNvmePath:input_type -> opi.storage.v1.UpdateNvmePathRequest
-	20, // 32: opi.storage.v1.BackendNvmeService.DeleteNvmePath:input_type -> opi.storage.v1.DeleteNvmePathRequest
-	21, // 33: opi.storage.v1.BackendNvmeService.GetNvmeRemoteNamespace:input_type -> opi.storage.v1.GetNvmeRemoteNamespaceRequest
-	22, // 34: opi.storage.v1.BackendNvmeService.ListNvmeRemoteNamespaces:input_type -> opi.storage.v1.ListNvmeRemoteNamespacesRequest
-	24, // 35: opi.storage.v1.BackendNvmeService.StatsNvmeRemoteNamespace:input_type -> opi.storage.v1.StatsNvmeRemoteNamespaceRequest
-	3,  // 36: opi.storage.v1.BackendNvmeService.CreateNvmeRemoteController:output_type -> opi.storage.v1.NvmeRemoteController
-	3,  // 37: opi.storage.v1.BackendNvmeService.GetNvmeRemoteController:output_type -> opi.storage.v1.NvmeRemoteController
-	11, // 38: opi.storage.v1.BackendNvmeService.ListNvmeRemoteControllers:output_type -> opi.storage.v1.ListNvmeRemoteControllersResponse
-	3,  // 39: opi.storage.v1.BackendNvmeService.UpdateNvmeRemoteController:output_type -> opi.storage.v1.NvmeRemoteController
-	30, // 40: opi.storage.v1.BackendNvmeService.DeleteNvmeRemoteController:output_type -> google.protobuf.Empty
-	7,  // 41: opi.storage.v1.BackendNvmeService.StatsNvmeRemoteController:output_type -> opi.storage.v1.StatsNvmeRemoteControllerResponse
-	4,  // 42: opi.storage.v1.BackendNvmeService.CreateNvmePath:output_type -> opi.storage.v1.NvmePath
-	4,  // 43: opi.storage.v1.BackendNvmeService.GetNvmePath:output_type -> opi.storage.v1.NvmePath
-	18, // 44: opi.storage.v1.BackendNvmeService.ListNvmePaths:output_type -> opi.storage.v1.ListNvmePathsResponse
-	4,  // 45: opi.storage.v1.BackendNvmeService.UpdateNvmePath:output_type -> opi.storage.v1.NvmePath
-	30, // 46: opi.storage.v1.BackendNvmeService.DeleteNvmePath:output_type -> google.protobuf.Empty
-	5,  // 47: opi.storage.v1.BackendNvmeService.GetNvmeRemoteNamespace:output_type -> opi.storage.v1.NvmeRemoteNamespace
-	23, // 48: opi.storage.v1.BackendNvmeService.ListNvmeRemoteNamespaces:output_type -> opi.storage.v1.ListNvmeRemoteNamespacesResponse
-	25, // 49: opi.storage.v1.BackendNvmeService.StatsNvmeRemoteNamespace:output_type -> opi.storage.v1.StatsNvmeRemoteNamespaceResponse
-	36, // [36:50] is the sub-list for method output_type
-	22, // [22:36] is the sub-list for method input_type
-	22, // [22:22] is the sub-list for extension type_name
-	22, // [22:22] is the sub-list for extension extendee
-	0,  // [0:22] is the sub-list for field type_name
+	31, // 21: opi.storage.v1.StatsNvmeRemoteNamespaceResponse.stats:type_name -> opi.storage.v1.VolumeStats
+	6,  // 22: opi.storage.v1.StatsNvmePathResponse.state:type_name -> opi.storage.v1.NvmePathState
+	8,  // 23: opi.storage.v1.BackendNvmeService.CreateNvmeRemoteController:input_type -> opi.storage.v1.CreateNvmeRemoteControllerRequest
+	9,  // 24: opi.storage.v1.BackendNvmeService.GetNvmeRemoteController:input_type -> opi.storage.v1.GetNvmeRemoteControllerRequest
+	10, // 25: opi.storage.v1.BackendNvmeService.ListNvmeRemoteControllers:input_type -> opi.storage.v1.ListNvmeRemoteControllersRequest
+	12, // 26: opi.storage.v1.BackendNvmeService.UpdateNvmeRemoteController:input_type -> opi.storage.v1.UpdateNvmeRemoteControllerRequest
+	13, // 27: opi.storage.v1.BackendNvmeService.DeleteNvmeRemoteController:input_type -> opi.storage.v1.DeleteNvmeRemoteControllerRequest
+	14, // 28: opi.storage.v1.BackendNvmeService.StatsNvmeRemoteController:input_type -> opi.storage.v1.StatsNvmeRemoteControllerRequest
+	26, // 29: opi.storage.v1.BackendNvmeService.ResetNvmeRemoteController:input_type -> opi.storage.v1.ResetNvmeRemoteControllerRequest
+	15, // 30: opi.storage.v1.BackendNvmeService.CreateNvmePath:input_type -> opi.storage.v1.CreateNvmePathRequest
+	16, // 31: opi.storage.v1.BackendNvmeService.GetNvmePath:input_type -> opi.storage.v1.GetNvmePathRequest
+	17, // 32: opi.storage.v1.BackendNvmeService.ListNvmePaths:input_type -> opi.storage.v1.ListNvmePathsRequest
+	19, // 33: opi.storage.v1.BackendNvmeService.UpdateNvmePath:input_type -> opi.storage.v1.UpdateNvmePathRequest
+	20, // 34: opi.storage.v1.BackendNvmeService.DeleteNvmePath:input_type -> opi.storage.v1.DeleteNvmePathRequest
+	27, // 35: opi.storage.v1.BackendNvmeService.StatsNvmePath:input_type -> opi.storage.v1.StatsNvmePathRequest
+	21, // 36: opi.storage.v1.BackendNvmeService.GetNvmeRemoteNamespace:input_type -> opi.storage.v1.GetNvmeRemoteNamespaceRequest
+	22, // 37: opi.storage.v1.BackendNvmeService.ListNvmeRemoteNamespaces:input_type -> opi.storage.v1.ListNvmeRemoteNamespacesRequest
+	24, // 38: opi.storage.v1.BackendNvmeService.StatsNvmeRemoteNamespace:input_type -> opi.storage.v1.StatsNvmeRemoteNamespaceRequest
+	3,  // 39: opi.storage.v1.BackendNvmeService.CreateNvmeRemoteController:output_type -> opi.storage.v1.NvmeRemoteController
+	3,  // 40: opi.storage.v1.BackendNvmeService.GetNvmeRemoteController:output_type -> opi.storage.v1.NvmeRemoteController
+	11, // 41: opi.storage.v1.BackendNvmeService.ListNvmeRemoteControllers:output_type -> opi.storage.v1.ListNvmeRemoteControllersResponse
+	3,  // 42: opi.storage.v1.BackendNvmeService.UpdateNvmeRemoteController:output_type -> opi.storage.v1.NvmeRemoteController
+	33, // 43: opi.storage.v1.BackendNvmeService.DeleteNvmeRemoteController:output_type -> google.protobuf.Empty
+	7,  // 44: opi.storage.v1.BackendNvmeService.StatsNvmeRemoteController:output_type -> opi.storage.v1.StatsNvmeRemoteControllerResponse
+	33, // 45: opi.storage.v1.BackendNvmeService.ResetNvmeRemoteController:output_type -> google.protobuf.Empty
+	4,  // 46: opi.storage.v1.BackendNvmeService.CreateNvmePath:output_type -> opi.storage.v1.NvmePath
+	4,  // 47: opi.storage.v1.BackendNvmeService.GetNvmePath:output_type -> opi.storage.v1.NvmePath
+	18, // 48: opi.storage.v1.BackendNvmeService.ListNvmePaths:output_type -> opi.storage.v1.ListNvmePathsResponse
+	4,  // 49: opi.storage.v1.BackendNvmeService.UpdateNvmePath:output_type -> opi.storage.v1.NvmePath
+	33, // 50: opi.storage.v1.BackendNvmeService.DeleteNvmePath:output_type -> google.protobuf.Empty
+	28, // 51: opi.storage.v1.BackendNvmeService.StatsNvmePath:output_type -> opi.storage.v1.StatsNvmePathResponse
+	5,  // 52: opi.storage.v1.BackendNvmeService.GetNvmeRemoteNamespace:output_type -> opi.storage.v1.NvmeRemoteNamespace
+	23, // 53: opi.storage.v1.BackendNvmeService.ListNvmeRemoteNamespaces:output_type -> opi.storage.v1.ListNvmeRemoteNamespacesResponse
+	25, // 54: opi.storage.v1.BackendNvmeService.StatsNvmeRemoteNamespace:output_type -> opi.storage.v1.StatsNvmeRemoteNamespaceResponse
+	39, // [39:55] is the sub-list for method output_type
+	23, // [23:39] is the sub-list for method input_type
+	23, // [23:23] is the sub-list for extension type_name
+	23, // [23:23] is the sub-list for extension extendee
+	0,  // [0:23] is the sub-list for field type_name
 }
 
 func init() { file_opi_storage_v1_backend_nvme_proto_init() }
@@ -2041,7 +2198,7 @@ func file_opi_storage_v1_backend_nvme_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_opi_storage_v1_backend_nvme_proto_rawDesc), len(file_opi_storage_v1_backend_nvme_proto_rawDesc)),
 			NumEnums:      3,
-			NumMessages:   23,
+			NumMessages:   26,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

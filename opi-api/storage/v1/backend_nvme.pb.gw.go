@@ -323,6 +323,51 @@ func local_request_BackendNvmeService_StatsNvmeRemoteController_0(ctx context.Co
 	return msg, metadata, err
 }
 
+func request_BackendNvmeService_ResetNvmeRemoteController_0(ctx context.Context, marshaler runtime.Marshaler, client BackendNvmeServiceClient, req *http.Request, pathParams map[string]string) (proto.Message, runtime.ServerMetadata, error) {
+	var (
+		protoReq ResetNvmeRemoteControllerRequest
+		metadata runtime.ServerMetadata
+		err      error
+	)
+	if err := marshaler.NewDecoder(req.Body).Decode(&protoReq); err != nil && !errors.Is(err, io.EOF) {
+		return nil, metadata, status.Errorf(codes.InvalidArgument, "%v", err)
+	}
+	val, ok := pathParams["name"]
+	if !ok {
+		return nil, metadata, status.Errorf(codes.InvalidArgument, "missing parameter %s", "name")
+	}
+	protoReq.Name, err = runtime.String(val)
+	if err != nil {
+		return nil, metadata, status.Errorf(codes.InvalidArgument, "type mismatch, parameter: %s, error: %v", "name", err)
+	}
+	if req.Body != nil {
+		_, _ = io.Copy(io.Discard, req.Body)
+	}
+	msg, err := client.ResetNvmeRemoteController(ctx, &protoReq, grpc.Header(&metadata.HeaderMD), grpc.Trailer(&metadata.TrailerMD))
+	return msg, metadata, err
+}
+
+func local_request_BackendNvmeService_ResetNvmeRemoteController_0(ctx context.Context, marshaler runtime.Marshaler, server BackendNvmeServiceServer, req *http.Request, pathParams map[string]string) (proto.Message, runtime.ServerMetadata, error) {
+	var (
+		protoReq ResetNvmeRemoteControllerRequest
+		metadata runtime.ServerMetadata
+		err      error
+	)
+	if err := marshaler.NewDecoder(req.Body).Decode(&protoReq); err != nil && !errors.Is(err, io.EOF) {
+		return nil, metadata, status.Errorf(codes.InvalidArgument, "%v", err)
+	}
+	val, ok := pathParams["name"]
+	if !ok {
+		return nil, metadata, status.Errorf(codes.InvalidArgument, "missing parameter %s", "name")
+	}
+	protoReq.Name, err = runtime.String(val)
+	if err != nil {
+		return nil, metadata, status.Errorf(codes.InvalidArgument, "type mismatch, parameter: %s, error: %v", "name", err)
+	}
+	msg, err := server.ResetNvmeRemoteController(ctx, &protoReq)
+	return msg, metadata, err
+}
+
 var filter_BackendNvmeService_CreateNvmePath_0 = &utilities.DoubleArray{Encoding: map[string]int{"nvme_path": 0, "parent": 1}, Base: []int{1, 1, 2, 0, 0}, Check: []int{0, 1, 1, 2, 3}}
 
 func request_BackendNvmeService_CreateNvmePath_0(ctx context.Context, marshaler runtime.Marshaler, client BackendNvmeServiceClient, req *http.Request, pathParams map[string]string) (proto.Message, runtime.ServerMetadata, error) {
@@ -608,6 +653,45 @@ func local_request_BackendNvmeService_DeleteNvmePath_0(ctx context.Context, mars
 	return msg, metadata, err
 }
 
+func request_BackendNvmeService_StatsNvmePath_0(ctx context.Context, marshaler runtime.Marshaler, client BackendNvmeServiceClient, req *http.Request, pathParams map[string]string) (proto.Message, runtime.ServerMetadata, error) {
+	var (
+		protoReq StatsNvmePathRequest
+		metadata runtime.ServerMetadata
+		err      error
+	)
+	val, ok := pathParams["name"]
+	if !ok {
+		return nil, metadata, status.Errorf(codes.InvalidArgument, "missing parameter %s", "name")
+	}
+	protoReq.Name, err = runtime.String(val)
+	if err != nil {
+		return nil, metadata, status.Errorf(codes.InvalidArgument, "type mismatch, parameter: %s, error: %v", "name", err)
+	}
+	if req.Body != nil {
+		_, _ = io.Copy(io.Discard, req.Body)
+	}
+	msg, err := client.StatsNvmePath(ctx, &protoReq, grpc.Header(&metadata.HeaderMD), grpc.Trailer(&metadata.TrailerMD))
+	return msg, metadata, err
+}
+
+func local_request_BackendNvmeService_StatsNvmePath_0(ctx context.Context, marshaler runtime.Marshaler, server BackendNvmeServiceServer, req *http.Request, pathParams map[string]string) (proto.Message, runtime.ServerMetadata, error) {
+	var (
+		protoReq StatsNvmePathRequest
+		metadata runtime.ServerMetadata
+		err      error
+	)
+	val, ok := pathParams["name"]
+	if !ok {
+		return nil, metadata, status.Errorf(codes.InvalidArgument, "missing parameter %s", "name")
+	}
+	protoReq.Name, err = runtime.String(val)
+	if err != nil {
+		return nil, metadata, status.Errorf(codes.InvalidArgument, "type mismatch, parameter: %s, error: %v", "name", err)
+	}
+	msg, err := server.StatsNvmePath(ctx, &protoReq)
+	return msg, metadata, err
+}
+
 func request_BackendNvmeService_GetNvmeRemoteNamespace_0(ctx context.Context, marshaler runtime.Marshaler, client BackendNvmeServiceClient, req *http.Request, pathParams map[string]string) (proto.Message, runtime.ServerMetadata, error) {
 	var (
 		protoReq GetNvmeRemoteNamespaceRequest
@@ -865,6 +949,26 @@ func RegisterBackendNvmeServiceHandlerServer(ctx context.Context, mux *runtime.S
 		}
 		forward_BackendNvmeService_StatsNvmeRemoteController_0(annotatedContext, mux, outboundMarshaler, w, req, resp, mux.GetForwardResponseOptions()...)
 	})
+	mux.Handle(http.MethodPost, pattern_BackendNvmeService_ResetNvmeRemoteController_0, func(w http.ResponseWriter, req *http.Request, pathParams map[string]string) {
+		ctx, cancel := context.WithCancel(req.Context())
+		defer cancel()
+		var stream runtime.ServerTransportStream
+		ctx = grpc.NewContextWithServerTransportStream(ctx, &stream)
+		inboundMarshaler, outboundMarshaler := runtime.MarshalerForRequest(mux, req)
+		annotatedContext, err := runtime.AnnotateIncomingContext(ctx, mux, req, "/opi.storage.v1.BackendNvmeService/ResetNvmeRemoteController", runtime.WithHTTPPathPattern("/v1/{name=nvmeRemoteControllers/*}:reset"))
+		if err != nil {
+			runtime.HTTPError(ctx, mux, outboundMarshaler, w, req, err)
+			return
+		}
+		resp, md, err := local_request_BackendNvmeService_ResetNvmeRemoteController_0(annotatedContext, inboundMarshaler, server, req, pathParams)
+		md.HeaderMD, md.TrailerMD = metadata.Join(md.HeaderMD, stream.Header()), metadata.Join(md.TrailerMD, stream.Trailer())
+		annotatedContext = runtime.NewServerMetadataContext(annotatedContext, md)
+		if err != nil {
+			runtime.HTTPError(annotatedContext, mux, outboundMarshaler, w, req, err)
+			return
+		}
+		forward_BackendNvmeService_ResetNvmeRemoteController_0(annotatedContext, mux, outboundMarshaler, w, req, resp, mux.GetForwardResponseOptions()...)
+	})
 	mux.Handle(http.MethodPost, pattern_BackendNvmeService_CreateNvmePath_0, func(w http.ResponseWriter, req *http.Request, pathParams map[string]string) {
 		ctx, cancel := context.WithCancel(req.Context())
 		defer cancel()
@@ -964,6 +1068,26 @@ func RegisterBackendNvmeServiceHandlerServer(ctx context.Context, mux *runtime.S
 			return
 		}
 		forward_BackendNvmeService_DeleteNvmePath_0(annotatedContext, mux, outboundMarshaler, w, req, resp, mux.GetForwardResponseOptions()...)
+	})
+	mux.Handle(http.MethodGet, pattern_BackendNvmeService_StatsNvmePath_0, func(w http.ResponseWriter, req *http.Request, pathParams map[string]string) {
+		ctx, cancel := context.WithCancel(req.Context())
+		defer cancel()
+		var stream runtime.ServerTransportStream
+		ctx = grpc.NewContextWithServerTransportStream(ctx, &stream)
+		inboundMarshaler, outboundMarshaler := runtime.MarshalerForRequest(mux, req)
+		annotatedContext, err := runtime.AnnotateIncomingContext(ctx, mux, req, "/opi.storage.v1.BackendNvmeService/StatsNvmePath", runtime.WithHTTPPathPattern("/v1/{name=nvmeRemoteControllers/*/nvmePaths/*}:stats"))
+		if err != nil {
+			runtime.HTTPError(ctx, mux, outboundMarshaler, w, req, err)
+			return
+		}
+		resp, md, err := local_request_BackendNvmeService_StatsNvmePath_0(annotatedContext, inboundMarshaler, server, req, pathParams)
+		md.HeaderMD, md.TrailerMD = metadata.Join(md.HeaderMD, stream.Header()), metadata.Join(md.TrailerMD, stream.Trailer())
+		annotatedContext = runtime.NewServerMetadataContext(annotatedContext, md)
+		if err != nil {
+			runtime.HTTPError(annotatedContext, mux, outboundMarshaler, w, req, err)
+			return
+		}
+		forward_BackendNvmeService_StatsNvmePath_0(annotatedContext, mux, outboundMarshaler, w, req, resp, mux.GetForwardResponseOptions()...)
 	})
 	mux.Handle(http.MethodGet, pattern_BackendNvmeService_GetNvmeRemoteNamespace_0, func(w http.ResponseWriter, req *http.Request, pathParams map[string]string) {
 		ctx, cancel := context.WithCancel(req.Context())
@@ -1167,6 +1291,23 @@ func RegisterBackendNvmeServiceHandlerClient(ctx context.Context, mux *runtime.S
 		}
 		forward_BackendNvmeService_StatsNvmeRemoteController_0(annotatedContext, mux, outboundMarshaler, w, req, resp, mux.GetForwardResponseOptions()...)
 	})
+	mux.Handle(http.MethodPost, pattern_BackendNvmeService_ResetNvmeRemoteController_0, func(w http.ResponseWriter, req *http.Request, pathParams map[string]string) {
+		ctx, cancel := context.WithCancel(req.Context())
+		defer cancel()
+		inboundMarshaler, outboundMarshaler := runtime.MarshalerForRequest(mux, req)
+		annotatedContext, err := runtime.AnnotateContext(ctx, mux, req, "/opi.storage.v1.BackendNvmeService/ResetNvmeRemoteController", runtime.WithHTTPPathPattern("/v1/{name=nvmeRemoteControllers/*}:reset"))
+		if err != nil {
+			runtime.HTTPError(ctx, mux, outboundMarshaler, w, req, err)
+			return
+		}
+		resp, md, err := request_BackendNvmeService_ResetNvmeRemoteController_0(annotatedContext, inboundMarshaler, client, req, pathParams)
+		annotatedContext = runtime.NewServerMetadataContext(annotatedContext, md)
+		if err != nil {
+			runtime.HTTPError(annotatedContext, mux, outboundMarshaler, w, req, err)
+			return
+		}
+		forward_BackendNvmeService_ResetNvmeRemoteController_0(annotatedContext, mux, outboundMarshaler, w, req, resp, mux.GetForwardResponseOptions()...)
+	})
 	mux.Handle(http.MethodPost, pattern_BackendNvmeService_CreateNvmePath_0, func(w http.ResponseWriter, req *http.Request, pathParams map[string]string) {
 		ctx, cancel := context.WithCancel(req.Context())
 		defer cancel()
@@ -1252,6 +1393,23 @@ func RegisterBackendNvmeServiceHandlerClient(ctx context.Context, mux *runtime.S
 		}
 		forward_BackendNvmeService_DeleteNvmePath_0(annotatedContext, mux, outboundMarshaler, w, req, resp, mux.GetForwardResponseOptions()...)
 	})
+	mux.Handle(http.MethodGet, pattern_BackendNvmeService_StatsNvmePath_0, func(w http.ResponseWriter, req *http.Request, pathParams map[string]string) {
+		ctx, cancel := context.WithCancel(req.Context())
+		defer cancel()
+		inboundMarshaler, outboundMarshaler := runtime.MarshalerForRequest(mux, req)
+		annotatedContext, err := runtime.AnnotateContext(ctx, mux, req, "/opi.storage.v1.BackendNvmeService/StatsNvmePath", runtime.WithHTTPPathPattern("/v1/{name=nvmeRemoteControllers/*/nvmePaths/*}:stats"))
+		if err != nil {
+			runtime.HTTPError(ctx, mux, outboundMarshaler, w, req, err)
+			return
+		}
+		resp, md, err := request_BackendNvmeService_StatsNvmePath_0(annotatedContext, inboundMarshaler, client, req, pathParams)
+		annotatedContext = runtime.NewServerMetadataContext(annotatedContext, md)
+		if err != nil {
+			runtime.HTTPError(annotatedContext, mux, outboundMarshaler, w, req, err)
+			return
+		}
+		forward_BackendNvmeService_StatsNvmePath_0(annotatedContext, mux, outboundMarshaler, w, req, resp, mux.GetForwardResponseOptions()...)
+	})
 	mux.Handle(http.MethodGet, pattern_BackendNvmeService_GetNvmeRemoteNamespace_0, func(w http.ResponseWriter, req *http.Request, pathParams map[string]string) {
 		ctx, cancel := context.WithCancel(req.Context())
 		defer cancel()
@@ -1313,11 +1471,13 @@ var (
 	pattern_BackendNvmeService_UpdateNvmeRemoteController_0 = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 4, 2, 5, 2}, []string{"v1", "nvmeRemoteControllers", "nvme_remote_controller.name"}, ""))
 	pattern_BackendNvmeService_DeleteNvmeRemoteController_0 = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 4, 2, 5, 2}, []string{"v1", "nvmeRemoteControllers", "name"}, ""))
 	pattern_BackendNvmeService_StatsNvmeRemoteController_0  = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 4, 2, 5, 2}, []string{"v1", "nvmeRemoteControllers", "name"}, "stats"))
+	pattern_BackendNvmeService_ResetNvmeRemoteController_0  = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 4, 2, 5, 2}, []string{"v1", "nvmeRemoteControllers", "name"}, "reset"))
 	pattern_BackendNvmeService_CreateNvmePath_0             = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 4, 2, 5, 2, 2, 3}, []string{"v1", "nvmeRemoteControllers", "parent", "nvmePaths"}, ""))
 	pattern_BackendNvmeService_GetNvmePath_0                = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 2, 2, 1, 0, 4, 4, 5, 3}, []string{"v1", "nvmeRemoteControllers", "nvmePaths", "name"}, ""))
 	pattern_BackendNvmeService_ListNvmePaths_0              = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 4, 2, 5, 2, 2, 3}, []string{"v1", "nvmeRemoteControllers", "parent", "nvmePaths"}, ""))
 	pattern_BackendNvmeService_UpdateNvmePath_0             = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 2, 2, 1, 0, 4, 4, 5, 3}, []string{"v1", "nvmeRemoteControllers", "nvmePaths", "nvme_path.name"}, ""))
 	pattern_BackendNvmeService_DeleteNvmePath_0             = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 2, 2, 1, 0, 4, 4, 5, 3}, []string{"v1", "nvmeRemoteControllers", "nvmePaths", "name"}, ""))
+	pattern_BackendNvmeService_StatsNvmePath_0              = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 2, 2, 1, 0, 4, 4, 5, 3}, []string{"v1", "nvmeRemoteControllers", "nvmePaths", "name"}, "stats"))
 	pattern_BackendNvmeService_GetNvmeRemoteNamespace_0     = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 2, 2, 1, 0, 4, 4, 5, 3}, []string{"v1", "nvmeRemoteControllers", "nvmeRemoteNamespaces", "name"}, ""))
 	pattern_BackendNvmeService_ListNvmeRemoteNamespaces_0   = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 4, 2, 5, 2, 2, 3}, []string{"v1", "nvmeRemoteControllers", "parent", "nvmeRemoteNamespaces"}, ""))
 	pattern_BackendNvmeService_StatsNvmeRemoteNamespace_0   = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 2, 2, 1, 0, 4, 4, 5, 3}, []string{"v1", "nvmeRemoteControllers", "nvmeRemoteNamespaces", "name"}, "stats"))
@@ -1330,11 +1490,13 @@ var (
 	forward_BackendNvmeService_UpdateNvmeRemoteController_0 = runtime.ForwardResponseMessage
 	forward_BackendNvmeService_DeleteNvmeRemoteController_0 = runtime.ForwardResponseMessage
 	forward_BackendNvmeService_StatsNvmeRemoteController_0  = runtime.ForwardResponseMessage
+	forward_BackendNvmeService_ResetNvmeRemoteController_0  = runtime.ForwardResponseMessage
 	forward_BackendNvmeService_CreateNvmePath_0             = runtime.ForwardResponseMessage
 	forward_BackendNvmeService_GetNvmePath_0                = runtime.ForwardResponseMessage
 	forward_BackendNvmeService_ListNvmePaths_0              = runtime.ForwardResponseMessage
 	forward_BackendNvmeService_UpdateNvmePath_0             = runtime.ForwardResponseMessage
 	forward_BackendNvmeService_DeleteNvmePath_0             = runtime.ForwardResponseMessage
+	forward_BackendNvmeService_StatsNvmePath_0              = runtime.ForwardResponseMessage
 	forward_BackendNvmeService_GetNvmeRemoteNamespace_0     = runtime.ForwardResponseMessage
 	forward_BackendNvmeService_ListNvmeRemoteNamespaces_0   = runtime.ForwardResponseMessage
 	forward_BackendNvmeService_StatsNvmeRemoteNamespace_0   = runtime.ForwardResponseMessage

@@ -26,11 +26,13 @@ const (
 	BackendNvmeService_UpdateNvmeRemoteController_FullMethodName = "/opi.storage.v1.BackendNvmeService/UpdateNvmeRemoteController"
 	BackendNvmeService_DeleteNvmeRemoteController_FullMethodName = "/opi.storage.v1.BackendNvmeService/DeleteNvmeRemoteController"
 	BackendNvmeService_StatsNvmeRemoteController_FullMethodName  = "/opi.storage.v1.BackendNvmeService/StatsNvmeRemoteController"
+	BackendNvmeService_ResetNvmeRemoteController_FullMethodName  = "/opi.storage.v1.BackendNvmeService/ResetNvmeRemoteController"
 	BackendNvmeService_CreateNvmePath_FullMethodName             = "/opi.storage.v1.BackendNvmeService/CreateNvmePath"
 	BackendNvmeService_GetNvmePath_FullMethodName                = "/opi.storage.v1.BackendNvmeService/GetNvmePath"
 	BackendNvmeService_ListNvmePaths_FullMethodName              = "/opi.storage.v1.BackendNvmeService/ListNvmePaths"
 	BackendNvmeService_UpdateNvmePath_FullMethodName             = "/opi.storage.v1.BackendNvmeService/UpdateNvmePath"
 	BackendNvmeService_DeleteNvmePath_FullMethodName             = "/opi.storage.v1.BackendNvmeService/DeleteNvmePath"
+	BackendNvmeService_StatsNvmePath_FullMethodName              = "/opi.storage.v1.BackendNvmeService/StatsNvmePath"
 	BackendNvmeService_GetNvmeRemoteNamespace_FullMethodName     = "/opi.storage.v1.BackendNvmeService/GetNvmeRemoteNamespace"
 	BackendNvmeService_ListNvmeRemoteNamespaces_FullMethodName   = "/opi.storage.v1.BackendNvmeService/ListNvmeRemoteNamespaces"
 	BackendNvmeService_StatsNvmeRemoteNamespace_FullMethodName   = "/opi.storage.v1.BackendNvmeService/StatsNvmeRemoteNamespace"
@@ -66,6 +68,12 @@ type BackendNvmeServiceClient interface {
 	// Returns the I/O counters of a remote NVMe controller, summed over its
 	// namespaces, and the state of each of its paths.
 	StatsNvmeRemoteController(ctx context.Context, in *StatsNvmeRemoteControllerRequest, opts ...grpc.CallOption) (*StatsNvmeRemoteControllerResponse, error)
+	// Resets a remote NVMe controller: every connected path is disconnected
+	// and connected again, and I/O in flight is retried once it is back. Use
+	// it to recover a controller that stopped answering. The controller must
+	// be connected in the backend now (FAILED_PRECONDITION otherwise; its
+	// status says why). Nothing stored changes.
+	ResetNvmeRemoteController(ctx context.Context, in *ResetNvmeRemoteControllerRequest, opts ...grpc.CallOption) (*emptypb.Empty, error)
 	// Creates an NVMe path. Fails with FAILED_PRECONDITION when the controller's
 	// `multipath_mode` is DISABLE. The remote subsystem reached through the new
 	// address must be the same (the same NQN) as the controller's.
@@ -80,6 +88,10 @@ type BackendNvmeServiceClient interface {
 	UpdateNvmePath(ctx context.Context, in *UpdateNvmePathRequest, opts ...grpc.CallOption) (*NvmePath, error)
 	// Deletes an NVMe path. I/O moves to the controller's other paths.
 	DeleteNvmePath(ctx context.Context, in *DeleteNvmePathRequest, opts ...grpc.CallOption) (*emptypb.Empty, error)
+	// Returns the state of one NVMe path (as StatsNvmeRemoteController
+	// reports it for each path) with the path's own I/O counters where the
+	// backend counts per path.
+	StatsNvmePath(ctx context.Context, in *StatsNvmePathRequest, opts ...grpc.CallOption) (*StatsNvmePathResponse, error)
 	// Returns one remote NVMe namespace.
 	GetNvmeRemoteNamespace(ctx context.Context, in *GetNvmeRemoteNamespaceRequest, opts ...grpc.CallOption) (*NvmeRemoteNamespace, error)
 	// Lists remote NVMe namespaces, ordered by namespace id.
@@ -156,6 +168,16 @@ func (c *backendNvmeServiceClient) StatsNvmeRemoteController(ctx context.Context
 	return out, nil
 }
 
+func (c *backendNvmeServiceClient) ResetNvmeRemoteController(ctx context.Context, in *ResetNvmeRemoteControllerRequest, opts ...grpc.CallOption) (*emptypb.Empty, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(emptypb.Empty)
+	err := c.cc.Invoke(ctx, BackendNvmeService_ResetNvmeRemoteController_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 func (c *backendNvmeServiceClient) CreateNvmePath(ctx context.Context, in *CreateNvmePathRequest, opts ...grpc.CallOption) (*NvmePath, error) {
 	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
 	out := new(NvmePath)
@@ -200,6 +222,16 @@ func (c *backendNvmeServiceClient) DeleteNvmePath(ctx context.Context, in *Delet
 	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
 	out := new(emptypb.Empty)
 	err := c.cc.Invoke(ctx, BackendNvmeService_DeleteNvmePath_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *backendNvmeServiceClient) StatsNvmePath(ctx context.Context, in *StatsNvmePathRequest, opts ...grpc.CallOption) (*StatsNvmePathResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(StatsNvmePathResponse)
+	err := c.cc.Invoke(ctx, BackendNvmeService_StatsNvmePath_FullMethodName, in, out, cOpts...)
 	if err != nil {
 		return nil, err
 	}
@@ -266,6 +298,12 @@ type BackendNvmeServiceServer interface {
 	// Returns the I/O counters of a remote NVMe controller, summed over its
 	// namespaces, and the state of each of its paths.
 	StatsNvmeRemoteController(context.Context, *StatsNvmeRemoteControllerRequest) (*StatsNvmeRemoteControllerResponse, error)
+	// Resets a remote NVMe controller: every connected path is disconnected
+	// and connected again, and I/O in flight is retried once it is back. Use
+	// it to recover a controller that stopped answering. The controller must
+	// be connected in the backend now (FAILED_PRECONDITION otherwise; its
+	// status says why). Nothing stored changes.
+	ResetNvmeRemoteController(context.Context, *ResetNvmeRemoteControllerRequest) (*emptypb.Empty, error)
 	// Creates an NVMe path. Fails with FAILED_PRECONDITION when the controller's
 	// `multipath_mode` is DISABLE. The remote subsystem reached through the new
 	// address must be the same (the same NQN) as the controller's.
@@ -280,6 +318,10 @@ type BackendNvmeServiceServer interface {
 	UpdateNvmePath(context.Context, *UpdateNvmePathRequest) (*NvmePath, error)
 	// Deletes an NVMe path. I/O moves to the controller's other paths.
 	DeleteNvmePath(context.Context, *DeleteNvmePathRequest) (*emptypb.Empty, error)
+	// Returns the state of one NVMe path (as StatsNvmeRemoteController
+	// reports it for each path) with the path's own I/O counters where the
+	// backend counts per path.
+	StatsNvmePath(context.Context, *StatsNvmePathRequest) (*StatsNvmePathResponse, error)
 	// Returns one remote NVMe namespace.
 	GetNvmeRemoteNamespace(context.Context, *GetNvmeRemoteNamespaceRequest) (*NvmeRemoteNamespace, error)
 	// Lists remote NVMe namespaces, ordered by namespace id.
@@ -314,6 +356,9 @@ func (UnimplementedBackendNvmeServiceServer) DeleteNvmeRemoteController(context.
 func (UnimplementedBackendNvmeServiceServer) StatsNvmeRemoteController(context.Context, *StatsNvmeRemoteControllerRequest) (*StatsNvmeRemoteControllerResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method StatsNvmeRemoteController not implemented")
 }
+func (UnimplementedBackendNvmeServiceServer) ResetNvmeRemoteController(context.Context, *ResetNvmeRemoteControllerRequest) (*emptypb.Empty, error) {
+	return nil, status.Error(codes.Unimplemented, "method ResetNvmeRemoteController not implemented")
+}
 func (UnimplementedBackendNvmeServiceServer) CreateNvmePath(context.Context, *CreateNvmePathRequest) (*NvmePath, error) {
 	return nil, status.Error(codes.Unimplemented, "method CreateNvmePath not implemented")
 }
@@ -328,6 +373,9 @@ func (UnimplementedBackendNvmeServiceServer) UpdateNvmePath(context.Context, *Up
 }
 func (UnimplementedBackendNvmeServiceServer) DeleteNvmePath(context.Context, *DeleteNvmePathRequest) (*emptypb.Empty, error) {
 	return nil, status.Error(codes.Unimplemented, "method DeleteNvmePath not implemented")
+}
+func (UnimplementedBackendNvmeServiceServer) StatsNvmePath(context.Context, *StatsNvmePathRequest) (*StatsNvmePathResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method StatsNvmePath not implemented")
 }
 func (UnimplementedBackendNvmeServiceServer) GetNvmeRemoteNamespace(context.Context, *GetNvmeRemoteNamespaceRequest) (*NvmeRemoteNamespace, error) {
 	return nil, status.Error(codes.Unimplemented, "method GetNvmeRemoteNamespace not implemented")
@@ -467,6 +515,24 @@ func _BackendNvmeService_StatsNvmeRemoteController_Handler(srv interface{}, ctx 
 	return interceptor(ctx, in, info, handler)
 }
 
+func _BackendNvmeService_ResetNvmeRemoteController_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(ResetNvmeRemoteControllerRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(BackendNvmeServiceServer).ResetNvmeRemoteController(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: BackendNvmeService_ResetNvmeRemoteController_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(BackendNvmeServiceServer).ResetNvmeRemoteController(ctx, req.(*ResetNvmeRemoteControllerRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 func _BackendNvmeService_CreateNvmePath_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
 	in := new(CreateNvmePathRequest)
 	if err := dec(in); err != nil {
@@ -557,6 +623,24 @@ func _BackendNvmeService_DeleteNvmePath_Handler(srv interface{}, ctx context.Con
 	return interceptor(ctx, in, info, handler)
 }
 
+func _BackendNvmeService_StatsNvmePath_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(StatsNvmePathRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(BackendNvmeServiceServer).StatsNvmePath(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: BackendNvmeService_StatsNvmePath_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(BackendNvmeServiceServer).StatsNvmePath(ctx, req.(*StatsNvmePathRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 func _BackendNvmeService_GetNvmeRemoteNamespace_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
 	in := new(GetNvmeRemoteNamespaceRequest)
 	if err := dec(in); err != nil {
@@ -643,6 +727,10 @@ var BackendNvmeService_ServiceDesc = grpc.ServiceDesc{
 			Handler:    _BackendNvmeService_StatsNvmeRemoteController_Handler,
 		},
 		{
+			MethodName: "ResetNvmeRemoteController",
+			Handler:    _BackendNvmeService_ResetNvmeRemoteController_Handler,
+		},
+		{
 			MethodName: "CreateNvmePath",
 			Handler:    _BackendNvmeService_CreateNvmePath_Handler,
 		},
@@ -661,6 +749,10 @@ var BackendNvmeService_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "DeleteNvmePath",
 			Handler:    _BackendNvmeService_DeleteNvmePath_Handler,
+		},
+		{
+			MethodName: "StatsNvmePath",
+			Handler:    _BackendNvmeService_StatsNvmePath_Handler,
 		},
 		{
 			MethodName: "GetNvmeRemoteNamespace",

@@ -467,7 +467,8 @@ func (*NvmeController_Fabrics) isNvmeController_Endpoint() {}
 func (*NvmeController_Pcie) isNvmeController_Endpoint() {}
 
 // NvmeNamespace exposes one volume as a namespace of a subsystem. Its I/O
-// counters are those of the volume (use the volume's Stats method).
+// counters are those of the volume (StatsNvmeNamespace, or the volume's
+// Stats method).
 type NvmeNamespace struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// The resource name,
@@ -1925,6 +1926,98 @@ func (x *StatsNvmeControllerResponse) GetConnections() []*NvmeHostConnection {
 	return nil
 }
 
+// Request message for StatsNvmeNamespace.
+type StatsNvmeNamespaceRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The name of the NVMe namespace.
+	Name          string `protobuf:"bytes,1,opt,name=name,proto3" json:"name,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *StatsNvmeNamespaceRequest) Reset() {
+	*x = StatsNvmeNamespaceRequest{}
+	mi := &file_opi_storage_v1_frontend_nvme_proto_msgTypes[27]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *StatsNvmeNamespaceRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*StatsNvmeNamespaceRequest) ProtoMessage() {}
+
+func (x *StatsNvmeNamespaceRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_opi_storage_v1_frontend_nvme_proto_msgTypes[27]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use StatsNvmeNamespaceRequest.ProtoReflect.Descriptor instead.
+func (*StatsNvmeNamespaceRequest) Descriptor() ([]byte, []int) {
+	return file_opi_storage_v1_frontend_nvme_proto_rawDescGZIP(), []int{27}
+}
+
+func (x *StatsNvmeNamespaceRequest) GetName() string {
+	if x != nil {
+		return x.Name
+	}
+	return ""
+}
+
+// Response message for StatsNvmeNamespace.
+type StatsNvmeNamespaceResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The I/O counters of the namespace's volume.
+	Stats         *VolumeStats `protobuf:"bytes,1,opt,name=stats,proto3" json:"stats,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *StatsNvmeNamespaceResponse) Reset() {
+	*x = StatsNvmeNamespaceResponse{}
+	mi := &file_opi_storage_v1_frontend_nvme_proto_msgTypes[28]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *StatsNvmeNamespaceResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*StatsNvmeNamespaceResponse) ProtoMessage() {}
+
+func (x *StatsNvmeNamespaceResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_opi_storage_v1_frontend_nvme_proto_msgTypes[28]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use StatsNvmeNamespaceResponse.ProtoReflect.Descriptor instead.
+func (*StatsNvmeNamespaceResponse) Descriptor() ([]byte, []int) {
+	return file_opi_storage_v1_frontend_nvme_proto_rawDescGZIP(), []int{28}
+}
+
+func (x *StatsNvmeNamespaceResponse) GetStats() *VolumeStats {
+	if x != nil {
+		return x.Stats
+	}
+	return nil
+}
+
 var File_opi_storage_v1_frontend_nvme_proto protoreflect.FileDescriptor
 
 const file_opi_storage_v1_frontend_nvme_proto_rawDesc = "" +
@@ -2056,12 +2149,17 @@ const file_opi_storage_v1_frontend_nvme_proto_rawDesc = "" +
 	"\x05stats\x18\x01 \x01(\v2\x1b.opi.storage.v1.VolumeStatsB\x03\xe0A\x03R\x05stats\x12I\n" +
 	"\vconnections\x18\x02 \x03(\v2\".opi.storage.v1.NvmeHostConnectionB\x03\xe0A\x03R\vconnections\"h\n" +
 	"\x1bStatsNvmeControllerResponse\x12I\n" +
-	"\vconnections\x18\x01 \x03(\v2\".opi.storage.v1.NvmeHostConnectionB\x03\xe0A\x03R\vconnections*\x8f\x01\n" +
+	"\vconnections\x18\x01 \x03(\v2\".opi.storage.v1.NvmeHostConnectionB\x03\xe0A\x03R\vconnections\"V\n" +
+	"\x19StatsNvmeNamespaceRequest\x129\n" +
+	"\x04name\x18\x01 \x01(\tB%\xe0A\x02\xfaA\x1f\n" +
+	"\x1dstorage.opi.dev/NvmeNamespaceR\x04name\"T\n" +
+	"\x1aStatsNvmeNamespaceResponse\x126\n" +
+	"\x05stats\x18\x01 \x01(\v2\x1b.opi.storage.v1.VolumeStatsB\x03\xe0A\x03R\x05stats*\x8f\x01\n" +
 	"\fNvmeAnaState\x12\x1e\n" +
 	"\x1aNVME_ANA_STATE_UNSPECIFIED\x10\x00\x12\x1c\n" +
 	"\x18NVME_ANA_STATE_OPTIMIZED\x10\x01\x12 \n" +
 	"\x1cNVME_ANA_STATE_NON_OPTIMIZED\x10\x02\x12\x1f\n" +
-	"\x1bNVME_ANA_STATE_INACCESSIBLE\x10\x032\x87\x15\n" +
+	"\x1bNVME_ANA_STATE_INACCESSIBLE\x10\x032\xb1\x16\n" +
 	"\x13FrontendNvmeService\x12\x8c\x01\n" +
 	"\x13CreateNvmeSubsystem\x12*.opi.storage.v1.CreateNvmeSubsystemRequest\x1a\x1d.opi.storage.v1.NvmeSubsystem\"*\x82\xd3\xe4\x93\x02$:\x0envme_subsystem\"\x12/v1/nvmeSubsystems\x12\x7f\n" +
 	"\x10GetNvmeSubsystem\x12'.opi.storage.v1.GetNvmeSubsystemRequest\x1a\x1d.opi.storage.v1.NvmeSubsystem\"#\x82\xd3\xe4\x93\x02\x1d\x12\x1b/v1/{name=nvmeSubsystems/*}\x12\x87\x01\n" +
@@ -2079,7 +2177,8 @@ const file_opi_storage_v1_frontend_nvme_proto_rawDesc = "" +
 	"\x10GetNvmeNamespace\x12'.opi.storage.v1.GetNvmeNamespaceRequest\x1a\x1d.opi.storage.v1.NvmeNamespace\"4\x82\xd3\xe4\x93\x02.\x12,/v1/{name=nvmeSubsystems/*/nvmeNamespaces/*}\x12\xa1\x01\n" +
 	"\x12ListNvmeNamespaces\x12).opi.storage.v1.ListNvmeNamespacesRequest\x1a*.opi.storage.v1.ListNvmeNamespacesResponse\"4\x82\xd3\xe4\x93\x02.\x12,/v1/{parent=nvmeSubsystems/*}/nvmeNamespaces\x12\xb5\x01\n" +
 	"\x13UpdateNvmeNamespace\x12*.opi.storage.v1.UpdateNvmeNamespaceRequest\x1a\x1d.opi.storage.v1.NvmeNamespace\"S\x82\xd3\xe4\x93\x02M:\x0envme_namespace2;/v1/{nvme_namespace.name=nvmeSubsystems/*/nvmeNamespaces/*}\x12\x8f\x01\n" +
-	"\x13DeleteNvmeNamespace\x12*.opi.storage.v1.DeleteNvmeNamespaceRequest\x1a\x16.google.protobuf.Empty\"4\x82\xd3\xe4\x93\x02.*,/v1/{name=nvmeSubsystems/*/nvmeNamespaces/*}B7Z5github.com/opi-suite/opi/opi-api/storage/v1;storagev1b\x06proto3"
+	"\x13DeleteNvmeNamespace\x12*.opi.storage.v1.DeleteNvmeNamespaceRequest\x1a\x16.google.protobuf.Empty\"4\x82\xd3\xe4\x93\x02.*,/v1/{name=nvmeSubsystems/*/nvmeNamespaces/*}\x12\xa7\x01\n" +
+	"\x12StatsNvmeNamespace\x12).opi.storage.v1.StatsNvmeNamespaceRequest\x1a*.opi.storage.v1.StatsNvmeNamespaceResponse\":\x82\xd3\xe4\x93\x024\x122/v1/{name=nvmeSubsystems/*/nvmeNamespaces/*}:statsB7Z5github.com/opi-suite/opi/opi-api/storage/v1;storagev1b\x06proto3"
 
 var (
 	file_opi_storage_v1_frontend_nvme_proto_rawDescOnce sync.Once
@@ -2094,7 +2193,7 @@ func file_opi_storage_v1_frontend_nvme_proto_rawDescGZIP() []byte {
 }
 
 var file_opi_storage_v1_frontend_nvme_proto_enumTypes = make([]protoimpl.EnumInfo, 1)
-var file_opi_storage_v1_frontend_nvme_proto_msgTypes = make([]protoimpl.MessageInfo, 27)
+var file_opi_storage_v1_frontend_nvme_proto_msgTypes = make([]protoimpl.MessageInfo, 29)
 var file_opi_storage_v1_frontend_nvme_proto_goTypes = []any{
 	(NvmeAnaState)(0),                   // 0: opi.storage.v1.NvmeAnaState
 	(*NvmeSubsystem)(nil),               // 1: opi.storage.v1.NvmeSubsystem
@@ -2124,75 +2223,80 @@ var file_opi_storage_v1_frontend_nvme_proto_goTypes = []any{
 	(*DeleteNvmeNamespaceRequest)(nil),  // 25: opi.storage.v1.DeleteNvmeNamespaceRequest
 	(*StatsNvmeSubsystemResponse)(nil),  // 26: opi.storage.v1.StatsNvmeSubsystemResponse
 	(*StatsNvmeControllerResponse)(nil), // 27: opi.storage.v1.StatsNvmeControllerResponse
-	(*v1.ResourceStatus)(nil),           // 28: opi.common.v1.ResourceStatus
-	(*NvmeFabricsAddress)(nil),          // 29: opi.storage.v1.NvmeFabricsAddress
-	(*PcieEndpoint)(nil),                // 30: opi.storage.v1.PcieEndpoint
-	(*fieldmaskpb.FieldMask)(nil),       // 31: google.protobuf.FieldMask
-	(*VolumeStats)(nil),                 // 32: opi.storage.v1.VolumeStats
-	(*emptypb.Empty)(nil),               // 33: google.protobuf.Empty
+	(*StatsNvmeNamespaceRequest)(nil),   // 28: opi.storage.v1.StatsNvmeNamespaceRequest
+	(*StatsNvmeNamespaceResponse)(nil),  // 29: opi.storage.v1.StatsNvmeNamespaceResponse
+	(*v1.ResourceStatus)(nil),           // 30: opi.common.v1.ResourceStatus
+	(*NvmeFabricsAddress)(nil),          // 31: opi.storage.v1.NvmeFabricsAddress
+	(*PcieEndpoint)(nil),                // 32: opi.storage.v1.PcieEndpoint
+	(*fieldmaskpb.FieldMask)(nil),       // 33: google.protobuf.FieldMask
+	(*VolumeStats)(nil),                 // 34: opi.storage.v1.VolumeStats
+	(*emptypb.Empty)(nil),               // 35: google.protobuf.Empty
 }
 var file_opi_storage_v1_frontend_nvme_proto_depIdxs = []int32{
 	2,  // 0: opi.storage.v1.NvmeSubsystem.hosts:type_name -> opi.storage.v1.NvmeSubsystemHost
-	28, // 1: opi.storage.v1.NvmeSubsystem.status:type_name -> opi.common.v1.ResourceStatus
-	29, // 2: opi.storage.v1.NvmeController.fabrics:type_name -> opi.storage.v1.NvmeFabricsAddress
-	30, // 3: opi.storage.v1.NvmeController.pcie:type_name -> opi.storage.v1.PcieEndpoint
+	30, // 1: opi.storage.v1.NvmeSubsystem.status:type_name -> opi.common.v1.ResourceStatus
+	31, // 2: opi.storage.v1.NvmeController.fabrics:type_name -> opi.storage.v1.NvmeFabricsAddress
+	32, // 3: opi.storage.v1.NvmeController.pcie:type_name -> opi.storage.v1.PcieEndpoint
 	0,  // 4: opi.storage.v1.NvmeController.ana_state:type_name -> opi.storage.v1.NvmeAnaState
-	28, // 5: opi.storage.v1.NvmeController.status:type_name -> opi.common.v1.ResourceStatus
-	28, // 6: opi.storage.v1.NvmeNamespace.status:type_name -> opi.common.v1.ResourceStatus
+	30, // 5: opi.storage.v1.NvmeController.status:type_name -> opi.common.v1.ResourceStatus
+	30, // 6: opi.storage.v1.NvmeNamespace.status:type_name -> opi.common.v1.ResourceStatus
 	1,  // 7: opi.storage.v1.CreateNvmeSubsystemRequest.nvme_subsystem:type_name -> opi.storage.v1.NvmeSubsystem
 	1,  // 8: opi.storage.v1.ListNvmeSubsystemsResponse.nvme_subsystems:type_name -> opi.storage.v1.NvmeSubsystem
 	1,  // 9: opi.storage.v1.UpdateNvmeSubsystemRequest.nvme_subsystem:type_name -> opi.storage.v1.NvmeSubsystem
-	31, // 10: opi.storage.v1.UpdateNvmeSubsystemRequest.update_mask:type_name -> google.protobuf.FieldMask
+	33, // 10: opi.storage.v1.UpdateNvmeSubsystemRequest.update_mask:type_name -> google.protobuf.FieldMask
 	3,  // 11: opi.storage.v1.CreateNvmeControllerRequest.nvme_controller:type_name -> opi.storage.v1.NvmeController
 	3,  // 12: opi.storage.v1.ListNvmeControllersResponse.nvme_controllers:type_name -> opi.storage.v1.NvmeController
 	3,  // 13: opi.storage.v1.UpdateNvmeControllerRequest.nvme_controller:type_name -> opi.storage.v1.NvmeController
-	31, // 14: opi.storage.v1.UpdateNvmeControllerRequest.update_mask:type_name -> google.protobuf.FieldMask
+	33, // 14: opi.storage.v1.UpdateNvmeControllerRequest.update_mask:type_name -> google.protobuf.FieldMask
 	4,  // 15: opi.storage.v1.CreateNvmeNamespaceRequest.nvme_namespace:type_name -> opi.storage.v1.NvmeNamespace
 	4,  // 16: opi.storage.v1.ListNvmeNamespacesResponse.nvme_namespaces:type_name -> opi.storage.v1.NvmeNamespace
 	4,  // 17: opi.storage.v1.UpdateNvmeNamespaceRequest.nvme_namespace:type_name -> opi.storage.v1.NvmeNamespace
-	31, // 18: opi.storage.v1.UpdateNvmeNamespaceRequest.update_mask:type_name -> google.protobuf.FieldMask
-	32, // 19: opi.storage.v1.StatsNvmeSubsystemResponse.stats:type_name -> opi.storage.v1.VolumeStats
+	33, // 18: opi.storage.v1.UpdateNvmeNamespaceRequest.update_mask:type_name -> google.protobuf.FieldMask
+	34, // 19: opi.storage.v1.StatsNvmeSubsystemResponse.stats:type_name -> opi.storage.v1.VolumeStats
 	5,  // 20: opi.storage.v1.StatsNvmeSubsystemResponse.connections:type_name -> opi.storage.v1.NvmeHostConnection
 	5,  // 21: opi.storage.v1.StatsNvmeControllerResponse.connections:type_name -> opi.storage.v1.NvmeHostConnection
-	6,  // 22: opi.storage.v1.FrontendNvmeService.CreateNvmeSubsystem:input_type -> opi.storage.v1.CreateNvmeSubsystemRequest
-	7,  // 23: opi.storage.v1.FrontendNvmeService.GetNvmeSubsystem:input_type -> opi.storage.v1.GetNvmeSubsystemRequest
-	8,  // 24: opi.storage.v1.FrontendNvmeService.ListNvmeSubsystems:input_type -> opi.storage.v1.ListNvmeSubsystemsRequest
-	10, // 25: opi.storage.v1.FrontendNvmeService.UpdateNvmeSubsystem:input_type -> opi.storage.v1.UpdateNvmeSubsystemRequest
-	11, // 26: opi.storage.v1.FrontendNvmeService.DeleteNvmeSubsystem:input_type -> opi.storage.v1.DeleteNvmeSubsystemRequest
-	12, // 27: opi.storage.v1.FrontendNvmeService.StatsNvmeSubsystem:input_type -> opi.storage.v1.StatsNvmeSubsystemRequest
-	13, // 28: opi.storage.v1.FrontendNvmeService.CreateNvmeController:input_type -> opi.storage.v1.CreateNvmeControllerRequest
-	14, // 29: opi.storage.v1.FrontendNvmeService.GetNvmeController:input_type -> opi.storage.v1.GetNvmeControllerRequest
-	15, // 30: opi.storage.v1.FrontendNvmeService.ListNvmeControllers:input_type -> opi.storage.v1.ListNvmeControllersRequest
-	17, // 31: opi.storage.v1.FrontendNvmeService.UpdateNvmeController:input_type -> opi.storage.v1.UpdateNvmeControllerRequest
-	18, // 32: opi.storage.v1.FrontendNvmeService.DeleteNvmeController:input_type -> opi.storage.v1.DeleteNvmeControllerRequest
-	19, // 33: opi.storage.v1.FrontendNvmeService.StatsNvmeController:input_type -> opi.storage.v1.StatsNvmeControllerRequest
-	20, // 34: opi.storage.v1.FrontendNvmeService.CreateNvmeNamespace:input_type -> opi.storage.v1.CreateNvmeNamespaceRequest
-	21, // 35: opi.storage.v1.FrontendNvmeService.GetNvmeNamespace:input_type -> opi.storage.v1.GetNvmeNamespaceRequest
-	22, // 36: opi.storage.v1.FrontendNvmeService.ListNvmeNamespaces:input_type -> opi.storage.v1.ListNvmeNamespacesRequest
-	24, // 37: opi.storage.v1.FrontendNvmeService.UpdateNvmeNamespace:input_type -> opi.storage.v1.UpdateNvmeNamespaceRequest
-	25, // 38: opi.storage.v1.FrontendNvmeService.DeleteNvmeNamespace:input_type -> opi.storage.v1.DeleteNvmeNamespaceRequest
-	1,  // 39: opi.storage.v1.FrontendNvmeService.CreateNvmeSubsystem:output_type -> opi.storage.v1.NvmeSubsystem
-	1,  // 40: opi.storage.v1.FrontendNvmeService.GetNvmeSubsystem:output_type -> opi.storage.v1.NvmeSubsystem
-	9,  // 41: opi.storage.v1.FrontendNvmeService.ListNvmeSubsystems:output_type -> opi.storage.v1.ListNvmeSubsystemsResponse
-	1,  // 42: opi.storage.v1.FrontendNvmeService.UpdateNvmeSubsystem:output_type -> opi.storage.v1.NvmeSubsystem
-	33, // 43: opi.storage.v1.FrontendNvmeService.DeleteNvmeSubsystem:output_type -> google.protobuf.Empty
-	26, // 44: opi.storage.v1.FrontendNvmeService.StatsNvmeSubsystem:output_type -> opi.storage.v1.StatsNvmeSubsystemResponse
-	3,  // 45: opi.storage.v1.FrontendNvmeService.CreateNvmeController:output_type -> opi.storage.v1.NvmeController
-	3,  // 46: opi.storage.v1.FrontendNvmeService.GetNvmeController:output_type -> opi.storage.v1.NvmeController
-	16, // 47: opi.storage.v1.FrontendNvmeService.ListNvmeControllers:output_type -> opi.storage.v1.ListNvmeControllersResponse
-	3,  // 48: opi.storage.v1.FrontendNvmeService.UpdateNvmeController:output_type -> opi.storage.v1.NvmeController
-	33, // 49: opi.storage.v1.FrontendNvmeService.DeleteNvmeController:output_type -> google.protobuf.Empty
-	27, // 50: opi.storage.v1.FrontendNvmeService.StatsNvmeController:output_type -> opi.storage.v1.StatsNvmeControllerResponse
-	4,  // 51: opi.storage.v1.FrontendNvmeService.CreateNvmeNamespace:output_type -> opi.storage.v1.NvmeNamespace
-	4,  // 52: opi.storage.v1.FrontendNvmeService.GetNvmeNamespace:output_type -> opi.storage.v1.NvmeNamespace
-	23, // 53: opi.storage.v1.FrontendNvmeService.ListNvmeNamespaces:output_type -> opi.storage.v1.ListNvmeNamespacesResponse
-	4,  // 54: opi.storage.v1.FrontendNvmeService.UpdateNvmeNamespace:output_type -> opi.storage.v1.NvmeNamespace
-	33, // 55: opi.storage.v1.FrontendNvmeService.DeleteNvmeNamespace:output_type -> google.protobuf.Empty
-	39, // [39:56] is the sub-list for method output_type
-	22, // [22:39] is the sub-list for method input_type
-	22, // [22:22] is the sub-list for extension type_name
-	22, // [22:22] is the sub-list for extension extendee
-	0,  // [0:22] is the sub-list for field type_name
+	34, // 22: opi.storage.v1.StatsNvmeNamespaceResponse.stats:type_name -> opi.storage.v1.VolumeStats
+	6,  // 23: opi.storage.v1.FrontendNvmeService.CreateNvmeSubsystem:input_type -> opi.storage.v1.CreateNvmeSubsystemRequest
+	7,  // 24: opi.storage.v1.FrontendNvmeService.GetNvmeSubsystem:input_type -> opi.storage.v1.GetNvmeSubsystemRequest
+	8,  // 25: opi.storage.v1.FrontendNvmeService.ListNvmeSubsystems:input_type -> opi.storage.v1.ListNvmeSubsystemsRequest
+	10, // 26: opi.storage.v1.FrontendNvmeService.UpdateNvmeSubsystem:input_type -> opi.storage.v1.UpdateNvmeSubsystemRequest
+	11, // 27: opi.storage.v1.FrontendNvmeService.DeleteNvmeSubsystem:input_type -> opi.storage.v1.DeleteNvmeSubsystemRequest
+	12, // 28: opi.storage.v1.FrontendNvmeService.StatsNvmeSubsystem:input_type -> opi.storage.v1.StatsNvmeSubsystemRequest
+	13, // 29: opi.storage.v1.FrontendNvmeService.CreateNvmeController:input_type -> opi.storage.v1.CreateNvmeControllerRequest
+	14, // 30: opi.storage.v1.FrontendNvmeService.GetNvmeController:input_type -> opi.storage.v1.GetNvmeControllerRequest
+	15, // 31: opi.storage.v1.FrontendNvmeService.ListNvmeControllers:input_type -> opi.storage.v1.ListNvmeControllersRequest
+	17, // 32: opi.storage.v1.FrontendNvmeService.UpdateNvmeController:input_type -> opi.storage.v1.UpdateNvmeControllerRequest
+	18, // 33: opi.storage.v1.FrontendNvmeService.DeleteNvmeController:input_type -> opi.storage.v1.DeleteNvmeControllerRequest
+	19, // 34: opi.storage.v1.FrontendNvmeService.StatsNvmeController:input_type -> opi.storage.v1.StatsNvmeControllerRequest
+	20, // 35: opi.storage.v1.FrontendNvmeService.CreateNvmeNamespace:input_type -> opi.storage.v1.CreateNvmeNamespaceRequest
+	21, // 36: opi.storage.v1.FrontendNvmeService.GetNvmeNamespace:input_type -> opi.storage.v1.GetNvmeNamespaceRequest
+	22, // 37: opi.storage.v1.FrontendNvmeService.ListNvmeNamespaces:input_type -> opi.storage.v1.ListNvmeNamespacesRequest
+	24, // 38: opi.storage.v1.FrontendNvmeService.UpdateNvmeNamespace:input_type -> opi.storage.v1.UpdateNvmeNamespaceRequest
+	25, // 39: opi.storage.v1.FrontendNvmeService.DeleteNvmeNamespace:input_type -> opi.storage.v1.DeleteNvmeNamespaceRequest
+	28, // 40: opi.storage.v1.FrontendNvmeService.StatsNvmeNamespace:input_type -> opi.storage.v1.StatsNvmeNamespaceRequest
+	1,  // 41: opi.storage.v1.FrontendNvmeService.CreateNvmeSubsystem:output_type -> opi.storage.v1.NvmeSubsystem
+	1,  // 42: opi.storage.v1.FrontendNvmeService.GetNvmeSubsystem:output_type -> opi.storage.v1.NvmeSubsystem
+	9,  // 43: opi.storage.v1.FrontendNvmeService.ListNvmeSubsystems:output_type -> opi.storage.v1.ListNvmeSubsystemsResponse
+	1,  // 44: opi.storage.v1.FrontendNvmeService.UpdateNvmeSubsystem:output_type -> opi.storage.v1.NvmeSubsystem
+	35, // 45: opi.storage.v1.FrontendNvmeService.DeleteNvmeSubsystem:output_type -> google.protobuf.Empty
+	26, // 46: opi.storage.v1.FrontendNvmeService.StatsNvmeSubsystem:output_type -> opi.storage.v1.StatsNvmeSubsystemResponse
+	3,  // 47: opi.storage.v1.FrontendNvmeService.CreateNvmeController:output_type -> opi.storage.v1.NvmeController
+	3,  // 48: opi.storage.v1.FrontendNvmeService.GetNvmeController:output_type -> opi.storage.v1.NvmeController
+	16, // 49: opi.storage.v1.FrontendNvmeService.ListNvmeControllers:output_type -> opi.storage.v1.ListNvmeControllersResponse
+	3,  // 50: opi.storage.v1.FrontendNvmeService.UpdateNvmeController:output_type -> opi.storage.v1.NvmeController
+	35, // 51: opi.storage.v1.FrontendNvmeService.DeleteNvmeController:output_type -> google.protobuf.Empty
+	27, // 52: opi.storage.v1.FrontendNvmeService.StatsNvmeController:output_type -> opi.storage.v1.StatsNvmeControllerResponse
+	4,  // 53: opi.storage.v1.FrontendNvmeService.CreateNvmeNamespace:output_type -> opi.storage.v1.NvmeNamespace
+	4,  // 54: opi.storage.v1.FrontendNvmeService.GetNvmeNamespace:output_type -> opi.storage.v1.NvmeNamespace
+	23, // 55: opi.storage.v1.FrontendNvmeService.ListNvmeNamespaces:output_type -> opi.storage.v1.ListNvmeNamespacesResponse
+	4,  // 56: opi.storage.v1.FrontendNvmeService.UpdateNvmeNamespace:output_type -> opi.storage.v1.NvmeNamespace
+	35, // 57: opi.storage.v1.FrontendNvmeService.DeleteNvmeNamespace:output_type -> google.protobuf.Empty
+	29, // 58: opi.storage.v1.FrontendNvmeService.StatsNvmeNamespace:output_type -> opi.storage.v1.StatsNvmeNamespaceResponse
+	41, // [41:59] is the sub-list for method output_type
+	23, // [23:41] is the sub-list for method input_type
+	23, // [23:23] is the sub-list for extension type_name
+	23, // [23:23] is the sub-list for extension extendee
+	0,  // [0:23] is the sub-list for field type_name
 }
 
 func init() { file_opi_storage_v1_frontend_nvme_proto_init() }
@@ -2211,7 +2315,7 @@ func file_opi_storage_v1_frontend_nvme_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_opi_storage_v1_frontend_nvme_proto_rawDesc), len(file_opi_storage_v1_frontend_nvme_proto_rawDesc)),
 			NumEnums:      1,
-			NumMessages:   27,
+			NumMessages:   29,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

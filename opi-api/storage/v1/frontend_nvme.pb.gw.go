@@ -932,6 +932,45 @@ func local_request_FrontendNvmeService_DeleteNvmeNamespace_0(ctx context.Context
 	return msg, metadata, err
 }
 
+func request_FrontendNvmeService_StatsNvmeNamespace_0(ctx context.Context, marshaler runtime.Marshaler, client FrontendNvmeServiceClient, req *http.Request, pathParams map[string]string) (proto.Message, runtime.ServerMetadata, error) {
+	var (
+		protoReq StatsNvmeNamespaceRequest
+		metadata runtime.ServerMetadata
+		err      error
+	)
+	val, ok := pathParams["name"]
+	if !ok {
+		return nil, metadata, status.Errorf(codes.InvalidArgument, "missing parameter %s", "name")
+	}
+	protoReq.Name, err = runtime.String(val)
+	if err != nil {
+		return nil, metadata, status.Errorf(codes.InvalidArgument, "type mismatch, parameter: %s, error: %v", "name", err)
+	}
+	if req.Body != nil {
+		_, _ = io.Copy(io.Discard, req.Body)
+	}
+	msg, err := client.StatsNvmeNamespace(ctx, &protoReq, grpc.Header(&metadata.HeaderMD), grpc.Trailer(&metadata.TrailerMD))
+	return msg, metadata, err
+}
+
+func local_request_FrontendNvmeService_StatsNvmeNamespace_0(ctx context.Context, marshaler runtime.Marshaler, server FrontendNvmeServiceServer, req *http.Request, pathParams map[string]string) (proto.Message, runtime.ServerMetadata, error) {
+	var (
+		protoReq StatsNvmeNamespaceRequest
+		metadata runtime.ServerMetadata
+		err      error
+	)
+	val, ok := pathParams["name"]
+	if !ok {
+		return nil, metadata, status.Errorf(codes.InvalidArgument, "missing parameter %s", "name")
+	}
+	protoReq.Name, err = runtime.String(val)
+	if err != nil {
+		return nil, metadata, status.Errorf(codes.InvalidArgument, "type mismatch, parameter: %s, error: %v", "name", err)
+	}
+	msg, err := server.StatsNvmeNamespace(ctx, &protoReq)
+	return msg, metadata, err
+}
+
 // RegisterFrontendNvmeServiceHandlerServer registers the http handlers for service FrontendNvmeService to "mux".
 // UnaryRPC     :call FrontendNvmeServiceServer directly.
 // StreamingRPC :currently unsupported pending https://github.com/grpc/grpc-go/issues/906.
@@ -1278,6 +1317,26 @@ func RegisterFrontendNvmeServiceHandlerServer(ctx context.Context, mux *runtime.
 		}
 		forward_FrontendNvmeService_DeleteNvmeNamespace_0(annotatedContext, mux, outboundMarshaler, w, req, resp, mux.GetForwardResponseOptions()...)
 	})
+	mux.Handle(http.MethodGet, pattern_FrontendNvmeService_StatsNvmeNamespace_0, func(w http.ResponseWriter, req *http.Request, pathParams map[string]string) {
+		ctx, cancel := context.WithCancel(req.Context())
+		defer cancel()
+		var stream runtime.ServerTransportStream
+		ctx = grpc.NewContextWithServerTransportStream(ctx, &stream)
+		inboundMarshaler, outboundMarshaler := runtime.MarshalerForRequest(mux, req)
+		annotatedContext, err := runtime.AnnotateIncomingContext(ctx, mux, req, "/opi.storage.v1.FrontendNvmeService/StatsNvmeNamespace", runtime.WithHTTPPathPattern("/v1/{name=nvmeSubsystems/*/nvmeNamespaces/*}:stats"))
+		if err != nil {
+			runtime.HTTPError(ctx, mux, outboundMarshaler, w, req, err)
+			return
+		}
+		resp, md, err := local_request_FrontendNvmeService_StatsNvmeNamespace_0(annotatedContext, inboundMarshaler, server, req, pathParams)
+		md.HeaderMD, md.TrailerMD = metadata.Join(md.HeaderMD, stream.Header()), metadata.Join(md.TrailerMD, stream.Trailer())
+		annotatedContext = runtime.NewServerMetadataContext(annotatedContext, md)
+		if err != nil {
+			runtime.HTTPError(annotatedContext, mux, outboundMarshaler, w, req, err)
+			return
+		}
+		forward_FrontendNvmeService_StatsNvmeNamespace_0(annotatedContext, mux, outboundMarshaler, w, req, resp, mux.GetForwardResponseOptions()...)
+	})
 
 	return nil
 }
@@ -1607,6 +1666,23 @@ func RegisterFrontendNvmeServiceHandlerClient(ctx context.Context, mux *runtime.
 		}
 		forward_FrontendNvmeService_DeleteNvmeNamespace_0(annotatedContext, mux, outboundMarshaler, w, req, resp, mux.GetForwardResponseOptions()...)
 	})
+	mux.Handle(http.MethodGet, pattern_FrontendNvmeService_StatsNvmeNamespace_0, func(w http.ResponseWriter, req *http.Request, pathParams map[string]string) {
+		ctx, cancel := context.WithCancel(req.Context())
+		defer cancel()
+		inboundMarshaler, outboundMarshaler := runtime.MarshalerForRequest(mux, req)
+		annotatedContext, err := runtime.AnnotateContext(ctx, mux, req, "/opi.storage.v1.FrontendNvmeService/StatsNvmeNamespace", runtime.WithHTTPPathPattern("/v1/{name=nvmeSubsystems/*/nvmeNamespaces/*}:stats"))
+		if err != nil {
+			runtime.HTTPError(ctx, mux, outboundMarshaler, w, req, err)
+			return
+		}
+		resp, md, err := request_FrontendNvmeService_StatsNvmeNamespace_0(annotatedContext, inboundMarshaler, client, req, pathParams)
+		annotatedContext = runtime.NewServerMetadataContext(annotatedContext, md)
+		if err != nil {
+			runtime.HTTPError(annotatedContext, mux, outboundMarshaler, w, req, err)
+			return
+		}
+		forward_FrontendNvmeService_StatsNvmeNamespace_0(annotatedContext, mux, outboundMarshaler, w, req, resp, mux.GetForwardResponseOptions()...)
+	})
 	return nil
 }
 
@@ -1628,6 +1704,7 @@ var (
 	pattern_FrontendNvmeService_ListNvmeNamespaces_0   = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 4, 2, 5, 2, 2, 3}, []string{"v1", "nvmeSubsystems", "parent", "nvmeNamespaces"}, ""))
 	pattern_FrontendNvmeService_UpdateNvmeNamespace_0  = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 2, 2, 1, 0, 4, 4, 5, 3}, []string{"v1", "nvmeSubsystems", "nvmeNamespaces", "nvme_namespace.name"}, ""))
 	pattern_FrontendNvmeService_DeleteNvmeNamespace_0  = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 2, 2, 1, 0, 4, 4, 5, 3}, []string{"v1", "nvmeSubsystems", "nvmeNamespaces", "name"}, ""))
+	pattern_FrontendNvmeService_StatsNvmeNamespace_0   = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 2, 2, 1, 0, 4, 4, 5, 3}, []string{"v1", "nvmeSubsystems", "nvmeNamespaces", "name"}, "stats"))
 )
 
 var (
@@ -1648,4 +1725,5 @@ var (
 	forward_FrontendNvmeService_ListNvmeNamespaces_0   = runtime.ForwardResponseMessage
 	forward_FrontendNvmeService_UpdateNvmeNamespace_0  = runtime.ForwardResponseMessage
 	forward_FrontendNvmeService_DeleteNvmeNamespace_0  = runtime.ForwardResponseMessage
+	forward_FrontendNvmeService_StatsNvmeNamespace_0   = runtime.ForwardResponseMessage
 )

@@ -37,6 +37,7 @@ const (
 	FrontendNvmeService_ListNvmeNamespaces_FullMethodName   = "/opi.storage.v1.FrontendNvmeService/ListNvmeNamespaces"
 	FrontendNvmeService_UpdateNvmeNamespace_FullMethodName  = "/opi.storage.v1.FrontendNvmeService/UpdateNvmeNamespace"
 	FrontendNvmeService_DeleteNvmeNamespace_FullMethodName  = "/opi.storage.v1.FrontendNvmeService/DeleteNvmeNamespace"
+	FrontendNvmeService_StatsNvmeNamespace_FullMethodName   = "/opi.storage.v1.FrontendNvmeService/StatsNvmeNamespace"
 )
 
 // FrontendNvmeServiceClient is the client API for FrontendNvmeService service.
@@ -97,6 +98,10 @@ type FrontendNvmeServiceClient interface {
 	// Deletes an NVMe namespace. Connected hosts are told that the namespace
 	// list changed. The volume is left as it is.
 	DeleteNvmeNamespace(ctx context.Context, in *DeleteNvmeNamespaceRequest, opts ...grpc.CallOption) (*emptypb.Empty, error)
+	// Returns the I/O counters of an NVMe namespace: those of its volume,
+	// which count every I/O to the volume (through this namespace or any
+	// other device on it).
+	StatsNvmeNamespace(ctx context.Context, in *StatsNvmeNamespaceRequest, opts ...grpc.CallOption) (*StatsNvmeNamespaceResponse, error)
 }
 
 type frontendNvmeServiceClient struct {
@@ -277,6 +282,16 @@ func (c *frontendNvmeServiceClient) DeleteNvmeNamespace(ctx context.Context, in 
 	return out, nil
 }
 
+func (c *frontendNvmeServiceClient) StatsNvmeNamespace(ctx context.Context, in *StatsNvmeNamespaceRequest, opts ...grpc.CallOption) (*StatsNvmeNamespaceResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(StatsNvmeNamespaceResponse)
+	err := c.cc.Invoke(ctx, FrontendNvmeService_StatsNvmeNamespace_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 // FrontendNvmeServiceServer is the server API for FrontendNvmeService service.
 // All implementations must embed UnimplementedFrontendNvmeServiceServer
 // for forward compatibility.
@@ -335,6 +350,10 @@ type FrontendNvmeServiceServer interface {
 	// Deletes an NVMe namespace. Connected hosts are told that the namespace
 	// list changed. The volume is left as it is.
 	DeleteNvmeNamespace(context.Context, *DeleteNvmeNamespaceRequest) (*emptypb.Empty, error)
+	// Returns the I/O counters of an NVMe namespace: those of its volume,
+	// which count every I/O to the volume (through this namespace or any
+	// other device on it).
+	StatsNvmeNamespace(context.Context, *StatsNvmeNamespaceRequest) (*StatsNvmeNamespaceResponse, error)
 	mustEmbedUnimplementedFrontendNvmeServiceServer()
 }
 
@@ -395,6 +414,9 @@ func (UnimplementedFrontendNvmeServiceServer) UpdateNvmeNamespace(context.Contex
 }
 func (UnimplementedFrontendNvmeServiceServer) DeleteNvmeNamespace(context.Context, *DeleteNvmeNamespaceRequest) (*emptypb.Empty, error) {
 	return nil, status.Error(codes.Unimplemented, "method DeleteNvmeNamespace not implemented")
+}
+func (UnimplementedFrontendNvmeServiceServer) StatsNvmeNamespace(context.Context, *StatsNvmeNamespaceRequest) (*StatsNvmeNamespaceResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method StatsNvmeNamespace not implemented")
 }
 func (UnimplementedFrontendNvmeServiceServer) mustEmbedUnimplementedFrontendNvmeServiceServer() {}
 func (UnimplementedFrontendNvmeServiceServer) testEmbeddedByValue()                             {}
@@ -723,6 +745,24 @@ func _FrontendNvmeService_DeleteNvmeNamespace_Handler(srv interface{}, ctx conte
 	return interceptor(ctx, in, info, handler)
 }
 
+func _FrontendNvmeService_StatsNvmeNamespace_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(StatsNvmeNamespaceRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(FrontendNvmeServiceServer).StatsNvmeNamespace(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: FrontendNvmeService_StatsNvmeNamespace_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(FrontendNvmeServiceServer).StatsNvmeNamespace(ctx, req.(*StatsNvmeNamespaceRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 // FrontendNvmeService_ServiceDesc is the grpc.ServiceDesc for FrontendNvmeService service.
 // It's only intended for direct use with grpc.RegisterService,
 // and not to be introspected or modified (even as a copy)
@@ -797,6 +837,10 @@ var FrontendNvmeService_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "DeleteNvmeNamespace",
 			Handler:    _FrontendNvmeService_DeleteNvmeNamespace_Handler,
+		},
+		{
+			MethodName: "StatsNvmeNamespace",
+			Handler:    _FrontendNvmeService_StatsNvmeNamespace_Handler,
 		},
 	},
 	Streams:  []grpc.StreamDesc{},

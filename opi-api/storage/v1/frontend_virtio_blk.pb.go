@@ -67,7 +67,7 @@ func (*VhostUserEndpoint) Descriptor() ([]byte, []int) {
 
 // VirtioBlk is a virtio-blk block device over one volume. Its size and block
 // size are those of the volume, and its I/O counters are those of the volume
-// (use the volume's Stats method).
+// (StatsVirtioBlk, or the volume's Stats method).
 type VirtioBlk struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// The resource name, `virtioBlks/{virtio_blk}`.
@@ -617,6 +617,98 @@ func (x *DeleteVirtioBlkRequest) GetAllowMissing() bool {
 	return false
 }
 
+// Request message for StatsVirtioBlk.
+type StatsVirtioBlkRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The name of the virtio-blk device.
+	Name          string `protobuf:"bytes,1,opt,name=name,proto3" json:"name,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *StatsVirtioBlkRequest) Reset() {
+	*x = StatsVirtioBlkRequest{}
+	mi := &file_opi_storage_v1_frontend_virtio_blk_proto_msgTypes[8]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *StatsVirtioBlkRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*StatsVirtioBlkRequest) ProtoMessage() {}
+
+func (x *StatsVirtioBlkRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_opi_storage_v1_frontend_virtio_blk_proto_msgTypes[8]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use StatsVirtioBlkRequest.ProtoReflect.Descriptor instead.
+func (*StatsVirtioBlkRequest) Descriptor() ([]byte, []int) {
+	return file_opi_storage_v1_frontend_virtio_blk_proto_rawDescGZIP(), []int{8}
+}
+
+func (x *StatsVirtioBlkRequest) GetName() string {
+	if x != nil {
+		return x.Name
+	}
+	return ""
+}
+
+// Response message for StatsVirtioBlk.
+type StatsVirtioBlkResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The I/O counters of the device's volume.
+	Stats         *VolumeStats `protobuf:"bytes,1,opt,name=stats,proto3" json:"stats,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *StatsVirtioBlkResponse) Reset() {
+	*x = StatsVirtioBlkResponse{}
+	mi := &file_opi_storage_v1_frontend_virtio_blk_proto_msgTypes[9]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *StatsVirtioBlkResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*StatsVirtioBlkResponse) ProtoMessage() {}
+
+func (x *StatsVirtioBlkResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_opi_storage_v1_frontend_virtio_blk_proto_msgTypes[9]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use StatsVirtioBlkResponse.ProtoReflect.Descriptor instead.
+func (*StatsVirtioBlkResponse) Descriptor() ([]byte, []int) {
+	return file_opi_storage_v1_frontend_virtio_blk_proto_rawDescGZIP(), []int{9}
+}
+
+func (x *StatsVirtioBlkResponse) GetStats() *VolumeStats {
+	if x != nil {
+		return x.Stats
+	}
+	return nil
+}
+
 var File_opi_storage_v1_frontend_virtio_blk_proto protoreflect.FileDescriptor
 
 const file_opi_storage_v1_frontend_virtio_blk_proto_rawDesc = "" +
@@ -672,7 +764,12 @@ const file_opi_storage_v1_frontend_virtio_blk_proto_rawDesc = "" +
 	"\x16DeleteVirtioBlkRequest\x125\n" +
 	"\x04name\x18\x01 \x01(\tB!\xe0A\x02\xfaA\x1b\n" +
 	"\x19storage.opi.dev/VirtioBlkR\x04name\x12(\n" +
-	"\rallow_missing\x18\x02 \x01(\bB\x03\xe0A\x01R\fallowMissing2\x81\x05\n" +
+	"\rallow_missing\x18\x02 \x01(\bB\x03\xe0A\x01R\fallowMissing\"N\n" +
+	"\x15StatsVirtioBlkRequest\x125\n" +
+	"\x04name\x18\x01 \x01(\tB!\xe0A\x02\xfaA\x1b\n" +
+	"\x19storage.opi.dev/VirtioBlkR\x04name\"P\n" +
+	"\x16StatsVirtioBlkResponse\x126\n" +
+	"\x05stats\x18\x01 \x01(\v2\x1b.opi.storage.v1.VolumeStatsB\x03\xe0A\x03R\x05stats2\x8a\x06\n" +
 	"\x18FrontendVirtioBlkService\x12x\n" +
 	"\x0fCreateVirtioBlk\x12&.opi.storage.v1.CreateVirtioBlkRequest\x1a\x19.opi.storage.v1.VirtioBlk\"\"\x82\xd3\xe4\x93\x02\x1c:\n" +
 	"virtio_blk\"\x0e/v1/virtioBlks\x12o\n" +
@@ -680,7 +777,8 @@ const file_opi_storage_v1_frontend_virtio_blk_proto_rawDesc = "" +
 	"\x0eListVirtioBlks\x12%.opi.storage.v1.ListVirtioBlksRequest\x1a&.opi.storage.v1.ListVirtioBlksResponse\"\x16\x82\xd3\xe4\x93\x02\x10\x12\x0e/v1/virtioBlks\x12\x8c\x01\n" +
 	"\x0fUpdateVirtioBlk\x12&.opi.storage.v1.UpdateVirtioBlkRequest\x1a\x19.opi.storage.v1.VirtioBlk\"6\x82\xd3\xe4\x93\x020:\n" +
 	"virtio_blk2\"/v1/{virtio_blk.name=virtioBlks/*}\x12r\n" +
-	"\x0fDeleteVirtioBlk\x12&.opi.storage.v1.DeleteVirtioBlkRequest\x1a\x16.google.protobuf.Empty\"\x1f\x82\xd3\xe4\x93\x02\x19*\x17/v1/{name=virtioBlks/*}B7Z5github.com/opi-suite/opi/opi-api/storage/v1;storagev1b\x06proto3"
+	"\x0fDeleteVirtioBlk\x12&.opi.storage.v1.DeleteVirtioBlkRequest\x1a\x16.google.protobuf.Empty\"\x1f\x82\xd3\xe4\x93\x02\x19*\x17/v1/{name=virtioBlks/*}\x12\x86\x01\n" +
+	"\x0eStatsVirtioBlk\x12%.opi.storage.v1.StatsVirtioBlkRequest\x1a&.opi.storage.v1.StatsVirtioBlkResponse\"%\x82\xd3\xe4\x93\x02\x1f\x12\x1d/v1/{name=virtioBlks/*}:statsB7Z5github.com/opi-suite/opi/opi-api/storage/v1;storagev1b\x06proto3"
 
 var (
 	file_opi_storage_v1_frontend_virtio_blk_proto_rawDescOnce sync.Once
@@ -694,7 +792,7 @@ func file_opi_storage_v1_frontend_virtio_blk_proto_rawDescGZIP() []byte {
 	return file_opi_storage_v1_frontend_virtio_blk_proto_rawDescData
 }
 
-var file_opi_storage_v1_frontend_virtio_blk_proto_msgTypes = make([]protoimpl.MessageInfo, 8)
+var file_opi_storage_v1_frontend_virtio_blk_proto_msgTypes = make([]protoimpl.MessageInfo, 10)
 var file_opi_storage_v1_frontend_virtio_blk_proto_goTypes = []any{
 	(*VhostUserEndpoint)(nil),      // 0: opi.storage.v1.VhostUserEndpoint
 	(*VirtioBlk)(nil),              // 1: opi.storage.v1.VirtioBlk
@@ -704,34 +802,40 @@ var file_opi_storage_v1_frontend_virtio_blk_proto_goTypes = []any{
 	(*ListVirtioBlksResponse)(nil), // 5: opi.storage.v1.ListVirtioBlksResponse
 	(*UpdateVirtioBlkRequest)(nil), // 6: opi.storage.v1.UpdateVirtioBlkRequest
 	(*DeleteVirtioBlkRequest)(nil), // 7: opi.storage.v1.DeleteVirtioBlkRequest
-	(*PcieEndpoint)(nil),           // 8: opi.storage.v1.PcieEndpoint
-	(*v1.ResourceStatus)(nil),      // 9: opi.common.v1.ResourceStatus
-	(*fieldmaskpb.FieldMask)(nil),  // 10: google.protobuf.FieldMask
-	(*emptypb.Empty)(nil),          // 11: google.protobuf.Empty
+	(*StatsVirtioBlkRequest)(nil),  // 8: opi.storage.v1.StatsVirtioBlkRequest
+	(*StatsVirtioBlkResponse)(nil), // 9: opi.storage.v1.StatsVirtioBlkResponse
+	(*PcieEndpoint)(nil),           // 10: opi.storage.v1.PcieEndpoint
+	(*v1.ResourceStatus)(nil),      // 11: opi.common.v1.ResourceStatus
+	(*fieldmaskpb.FieldMask)(nil),  // 12: google.protobuf.FieldMask
+	(*VolumeStats)(nil),            // 13: opi.storage.v1.VolumeStats
+	(*emptypb.Empty)(nil),          // 14: google.protobuf.Empty
 }
 var file_opi_storage_v1_frontend_virtio_blk_proto_depIdxs = []int32{
 	0,  // 0: opi.storage.v1.VirtioBlk.vhost_user:type_name -> opi.storage.v1.VhostUserEndpoint
-	8,  // 1: opi.storage.v1.VirtioBlk.pcie:type_name -> opi.storage.v1.PcieEndpoint
-	9,  // 2: opi.storage.v1.VirtioBlk.status:type_name -> opi.common.v1.ResourceStatus
+	10, // 1: opi.storage.v1.VirtioBlk.pcie:type_name -> opi.storage.v1.PcieEndpoint
+	11, // 2: opi.storage.v1.VirtioBlk.status:type_name -> opi.common.v1.ResourceStatus
 	1,  // 3: opi.storage.v1.CreateVirtioBlkRequest.virtio_blk:type_name -> opi.storage.v1.VirtioBlk
 	1,  // 4: opi.storage.v1.ListVirtioBlksResponse.virtio_blks:type_name -> opi.storage.v1.VirtioBlk
 	1,  // 5: opi.storage.v1.UpdateVirtioBlkRequest.virtio_blk:type_name -> opi.storage.v1.VirtioBlk
-	10, // 6: opi.storage.v1.UpdateVirtioBlkRequest.update_mask:type_name -> google.protobuf.FieldMask
-	2,  // 7: opi.storage.v1.FrontendVirtioBlkService.CreateVirtioBlk:input_type -> opi.storage.v1.CreateVirtioBlkRequest
-	3,  // 8: opi.storage.v1.FrontendVirtioBlkService.GetVirtioBlk:input_type -> opi.storage.v1.GetVirtioBlkRequest
-	4,  // 9: opi.storage.v1.FrontendVirtioBlkService.ListVirtioBlks:input_type -> opi.storage.v1.ListVirtioBlksRequest
-	6,  // 10: opi.storage.v1.FrontendVirtioBlkService.UpdateVirtioBlk:input_type -> opi.storage.v1.UpdateVirtioBlkRequest
-	7,  // 11: opi.storage.v1.FrontendVirtioBlkService.DeleteVirtioBlk:input_type -> opi.storage.v1.DeleteVirtioBlkRequest
-	1,  // 12: opi.storage.v1.FrontendVirtioBlkService.CreateVirtioBlk:output_type -> opi.storage.v1.VirtioBlk
-	1,  // 13: opi.storage.v1.FrontendVirtioBlkService.GetVirtioBlk:output_type -> opi.storage.v1.VirtioBlk
-	5,  // 14: opi.storage.v1.FrontendVirtioBlkService.ListVirtioBlks:output_type -> opi.storage.v1.ListVirtioBlksResponse
-	1,  // 15: opi.storage.v1.FrontendVirtioBlkService.UpdateVirtioBlk:output_type -> opi.storage.v1.VirtioBlk
-	11, // 16: opi.storage.v1.FrontendVirtioBlkService.DeleteVirtioBlk:output_type -> google.protobuf.Empty
-	12, // [12:17] is the sub-list for method output_type
-	7,  // [7:12] is the sub-list for method input_type
-	7,  // [7:7] is the sub-list for extension type_name
-	7,  // [7:7] is the sub-list for extension extendee
-	0,  // [0:7] is the sub-list for field type_name
+	12, // 6: opi.storage.v1.UpdateVirtioBlkRequest.update_mask:type_name -> google.protobuf.FieldMask
+	13, // 7: opi.storage.v1.StatsVirtioBlkResponse.stats:type_name -> opi.storage.v1.VolumeStats
+	2,  // 8: opi.storage.v1.FrontendVirtioBlkService.CreateVirtioBlk:input_type -> opi.storage.v1.CreateVirtioBlkRequest
+	3,  // 9: opi.storage.v1.FrontendVirtioBlkService.GetVirtioBlk:input_type -> opi.storage.v1.GetVirtioBlkRequest
+	4,  // 10: opi.storage.v1.FrontendVirtioBlkService.ListVirtioBlks:input_type -> opi.storage.v1.ListVirtioBlksRequest
+	6,  // 11: opi.storage.v1.FrontendVirtioBlkService.UpdateVirtioBlk:input_type -> opi.storage.v1.UpdateVirtioBlkRequest
+	7,  // 12: opi.storage.v1.FrontendVirtioBlkService.DeleteVirtioBlk:input_type -> opi.storage.v1.DeleteVirtioBlkRequest
+	8,  // 13: opi.storage.v1.FrontendVirtioBlkService.StatsVirtioBlk:input_type -> opi.storage.v1.StatsVirtioBlkRequest
+	1,  // 14: opi.storage.v1.FrontendVirtioBlkService.CreateVirtioBlk:output_type -> opi.storage.v1.VirtioBlk
+	1,  // 15: opi.storage.v1.FrontendVirtioBlkService.GetVirtioBlk:output_type -> opi.storage.v1.VirtioBlk
+	5,  // 16: opi.storage.v1.FrontendVirtioBlkService.ListVirtioBlks:output_type -> opi.storage.v1.ListVirtioBlksResponse
+	1,  // 17: opi.storage.v1.FrontendVirtioBlkService.UpdateVirtioBlk:output_type -> opi.storage.v1.VirtioBlk
+	14, // 18: opi.storage.v1.FrontendVirtioBlkService.DeleteVirtioBlk:output_type -> google.protobuf.Empty
+	9,  // 19: opi.storage.v1.FrontendVirtioBlkService.StatsVirtioBlk:output_type -> opi.storage.v1.StatsVirtioBlkResponse
+	14, // [14:20] is the sub-list for method output_type
+	8,  // [8:14] is the sub-list for method input_type
+	8,  // [8:8] is the sub-list for extension type_name
+	8,  // [8:8] is the sub-list for extension extendee
+	0,  // [0:8] is the sub-list for field type_name
 }
 
 func init() { file_opi_storage_v1_frontend_virtio_blk_proto_init() }
@@ -750,7 +854,7 @@ func file_opi_storage_v1_frontend_virtio_blk_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_opi_storage_v1_frontend_virtio_blk_proto_rawDesc), len(file_opi_storage_v1_frontend_virtio_blk_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   8,
+			NumMessages:   10,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

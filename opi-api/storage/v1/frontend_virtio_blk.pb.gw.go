@@ -284,6 +284,45 @@ func local_request_FrontendVirtioBlkService_DeleteVirtioBlk_0(ctx context.Contex
 	return msg, metadata, err
 }
 
+func request_FrontendVirtioBlkService_StatsVirtioBlk_0(ctx context.Context, marshaler runtime.Marshaler, client FrontendVirtioBlkServiceClient, req *http.Request, pathParams map[string]string) (proto.Message, runtime.ServerMetadata, error) {
+	var (
+		protoReq StatsVirtioBlkRequest
+		metadata runtime.ServerMetadata
+		err      error
+	)
+	val, ok := pathParams["name"]
+	if !ok {
+		return nil, metadata, status.Errorf(codes.InvalidArgument, "missing parameter %s", "name")
+	}
+	protoReq.Name, err = runtime.String(val)
+	if err != nil {
+		return nil, metadata, status.Errorf(codes.InvalidArgument, "type mismatch, parameter: %s, error: %v", "name", err)
+	}
+	if req.Body != nil {
+		_, _ = io.Copy(io.Discard, req.Body)
+	}
+	msg, err := client.StatsVirtioBlk(ctx, &protoReq, grpc.Header(&metadata.HeaderMD), grpc.Trailer(&metadata.TrailerMD))
+	return msg, metadata, err
+}
+
+func local_request_FrontendVirtioBlkService_StatsVirtioBlk_0(ctx context.Context, marshaler runtime.Marshaler, server FrontendVirtioBlkServiceServer, req *http.Request, pathParams map[string]string) (proto.Message, runtime.ServerMetadata, error) {
+	var (
+		protoReq StatsVirtioBlkRequest
+		metadata runtime.ServerMetadata
+		err      error
+	)
+	val, ok := pathParams["name"]
+	if !ok {
+		return nil, metadata, status.Errorf(codes.InvalidArgument, "missing parameter %s", "name")
+	}
+	protoReq.Name, err = runtime.String(val)
+	if err != nil {
+		return nil, metadata, status.Errorf(codes.InvalidArgument, "type mismatch, parameter: %s, error: %v", "name", err)
+	}
+	msg, err := server.StatsVirtioBlk(ctx, &protoReq)
+	return msg, metadata, err
+}
+
 // RegisterFrontendVirtioBlkServiceHandlerServer registers the http handlers for service FrontendVirtioBlkService to "mux".
 // UnaryRPC     :call FrontendVirtioBlkServiceServer directly.
 // StreamingRPC :currently unsupported pending https://github.com/grpc/grpc-go/issues/906.
@@ -389,6 +428,26 @@ func RegisterFrontendVirtioBlkServiceHandlerServer(ctx context.Context, mux *run
 			return
 		}
 		forward_FrontendVirtioBlkService_DeleteVirtioBlk_0(annotatedContext, mux, outboundMarshaler, w, req, resp, mux.GetForwardResponseOptions()...)
+	})
+	mux.Handle(http.MethodGet, pattern_FrontendVirtioBlkService_StatsVirtioBlk_0, func(w http.ResponseWriter, req *http.Request, pathParams map[string]string) {
+		ctx, cancel := context.WithCancel(req.Context())
+		defer cancel()
+		var stream runtime.ServerTransportStream
+		ctx = grpc.NewContextWithServerTransportStream(ctx, &stream)
+		inboundMarshaler, outboundMarshaler := runtime.MarshalerForRequest(mux, req)
+		annotatedContext, err := runtime.AnnotateIncomingContext(ctx, mux, req, "/opi.storage.v1.FrontendVirtioBlkService/StatsVirtioBlk", runtime.WithHTTPPathPattern("/v1/{name=virtioBlks/*}:stats"))
+		if err != nil {
+			runtime.HTTPError(ctx, mux, outboundMarshaler, w, req, err)
+			return
+		}
+		resp, md, err := local_request_FrontendVirtioBlkService_StatsVirtioBlk_0(annotatedContext, inboundMarshaler, server, req, pathParams)
+		md.HeaderMD, md.TrailerMD = metadata.Join(md.HeaderMD, stream.Header()), metadata.Join(md.TrailerMD, stream.Trailer())
+		annotatedContext = runtime.NewServerMetadataContext(annotatedContext, md)
+		if err != nil {
+			runtime.HTTPError(annotatedContext, mux, outboundMarshaler, w, req, err)
+			return
+		}
+		forward_FrontendVirtioBlkService_StatsVirtioBlk_0(annotatedContext, mux, outboundMarshaler, w, req, resp, mux.GetForwardResponseOptions()...)
 	})
 
 	return nil
@@ -515,6 +574,23 @@ func RegisterFrontendVirtioBlkServiceHandlerClient(ctx context.Context, mux *run
 		}
 		forward_FrontendVirtioBlkService_DeleteVirtioBlk_0(annotatedContext, mux, outboundMarshaler, w, req, resp, mux.GetForwardResponseOptions()...)
 	})
+	mux.Handle(http.MethodGet, pattern_FrontendVirtioBlkService_StatsVirtioBlk_0, func(w http.ResponseWriter, req *http.Request, pathParams map[string]string) {
+		ctx, cancel := context.WithCancel(req.Context())
+		defer cancel()
+		inboundMarshaler, outboundMarshaler := runtime.MarshalerForRequest(mux, req)
+		annotatedContext, err := runtime.AnnotateContext(ctx, mux, req, "/opi.storage.v1.FrontendVirtioBlkService/StatsVirtioBlk", runtime.WithHTTPPathPattern("/v1/{name=virtioBlks/*}:stats"))
+		if err != nil {
+			runtime.HTTPError(ctx, mux, outboundMarshaler, w, req, err)
+			return
+		}
+		resp, md, err := request_FrontendVirtioBlkService_StatsVirtioBlk_0(annotatedContext, inboundMarshaler, client, req, pathParams)
+		annotatedContext = runtime.NewServerMetadataContext(annotatedContext, md)
+		if err != nil {
+			runtime.HTTPError(annotatedContext, mux, outboundMarshaler, w, req, err)
+			return
+		}
+		forward_FrontendVirtioBlkService_StatsVirtioBlk_0(annotatedContext, mux, outboundMarshaler, w, req, resp, mux.GetForwardResponseOptions()...)
+	})
 	return nil
 }
 
@@ -524,6 +600,7 @@ var (
 	pattern_FrontendVirtioBlkService_ListVirtioBlks_0  = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1}, []string{"v1", "virtioBlks"}, ""))
 	pattern_FrontendVirtioBlkService_UpdateVirtioBlk_0 = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 4, 2, 5, 2}, []string{"v1", "virtioBlks", "virtio_blk.name"}, ""))
 	pattern_FrontendVirtioBlkService_DeleteVirtioBlk_0 = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 4, 2, 5, 2}, []string{"v1", "virtioBlks", "name"}, ""))
+	pattern_FrontendVirtioBlkService_StatsVirtioBlk_0  = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 4, 2, 5, 2}, []string{"v1", "virtioBlks", "name"}, "stats"))
 )
 
 var (
@@ -532,4 +609,5 @@ var (
 	forward_FrontendVirtioBlkService_ListVirtioBlks_0  = runtime.ForwardResponseMessage
 	forward_FrontendVirtioBlkService_UpdateVirtioBlk_0 = runtime.ForwardResponseMessage
 	forward_FrontendVirtioBlkService_DeleteVirtioBlk_0 = runtime.ForwardResponseMessage
+	forward_FrontendVirtioBlkService_StatsVirtioBlk_0  = runtime.ForwardResponseMessage
 )

@@ -25,6 +25,7 @@ const (
 	FrontendVirtioBlkService_ListVirtioBlks_FullMethodName  = "/opi.storage.v1.FrontendVirtioBlkService/ListVirtioBlks"
 	FrontendVirtioBlkService_UpdateVirtioBlk_FullMethodName = "/opi.storage.v1.FrontendVirtioBlkService/UpdateVirtioBlk"
 	FrontendVirtioBlkService_DeleteVirtioBlk_FullMethodName = "/opi.storage.v1.FrontendVirtioBlkService/DeleteVirtioBlk"
+	FrontendVirtioBlkService_StatsVirtioBlk_FullMethodName  = "/opi.storage.v1.FrontendVirtioBlkService/StatsVirtioBlk"
 )
 
 // FrontendVirtioBlkServiceClient is the client API for FrontendVirtioBlkService service.
@@ -49,6 +50,10 @@ type FrontendVirtioBlkServiceClient interface {
 	// Deletes a virtio-blk device. The device disappears from the host, which
 	// should stop using it first. The volume is left as it is.
 	DeleteVirtioBlk(ctx context.Context, in *DeleteVirtioBlkRequest, opts ...grpc.CallOption) (*emptypb.Empty, error)
+	// Returns the I/O counters of a virtio-blk device: those of its volume,
+	// which count every I/O to the volume (through this device or any other
+	// device on it).
+	StatsVirtioBlk(ctx context.Context, in *StatsVirtioBlkRequest, opts ...grpc.CallOption) (*StatsVirtioBlkResponse, error)
 }
 
 type frontendVirtioBlkServiceClient struct {
@@ -109,6 +114,16 @@ func (c *frontendVirtioBlkServiceClient) DeleteVirtioBlk(ctx context.Context, in
 	return out, nil
 }
 
+func (c *frontendVirtioBlkServiceClient) StatsVirtioBlk(ctx context.Context, in *StatsVirtioBlkRequest, opts ...grpc.CallOption) (*StatsVirtioBlkResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(StatsVirtioBlkResponse)
+	err := c.cc.Invoke(ctx, FrontendVirtioBlkService_StatsVirtioBlk_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 // FrontendVirtioBlkServiceServer is the server API for FrontendVirtioBlkService service.
 // All implementations must embed UnimplementedFrontendVirtioBlkServiceServer
 // for forward compatibility.
@@ -131,6 +146,10 @@ type FrontendVirtioBlkServiceServer interface {
 	// Deletes a virtio-blk device. The device disappears from the host, which
 	// should stop using it first. The volume is left as it is.
 	DeleteVirtioBlk(context.Context, *DeleteVirtioBlkRequest) (*emptypb.Empty, error)
+	// Returns the I/O counters of a virtio-blk device: those of its volume,
+	// which count every I/O to the volume (through this device or any other
+	// device on it).
+	StatsVirtioBlk(context.Context, *StatsVirtioBlkRequest) (*StatsVirtioBlkResponse, error)
 	mustEmbedUnimplementedFrontendVirtioBlkServiceServer()
 }
 
@@ -155,6 +174,9 @@ func (UnimplementedFrontendVirtioBlkServiceServer) UpdateVirtioBlk(context.Conte
 }
 func (UnimplementedFrontendVirtioBlkServiceServer) DeleteVirtioBlk(context.Context, *DeleteVirtioBlkRequest) (*emptypb.Empty, error) {
 	return nil, status.Error(codes.Unimplemented, "method DeleteVirtioBlk not implemented")
+}
+func (UnimplementedFrontendVirtioBlkServiceServer) StatsVirtioBlk(context.Context, *StatsVirtioBlkRequest) (*StatsVirtioBlkResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method StatsVirtioBlk not implemented")
 }
 func (UnimplementedFrontendVirtioBlkServiceServer) mustEmbedUnimplementedFrontendVirtioBlkServiceServer() {
 }
@@ -268,6 +290,24 @@ func _FrontendVirtioBlkService_DeleteVirtioBlk_Handler(srv interface{}, ctx cont
 	return interceptor(ctx, in, info, handler)
 }
 
+func _FrontendVirtioBlkService_StatsVirtioBlk_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(StatsVirtioBlkRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(FrontendVirtioBlkServiceServer).StatsVirtioBlk(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: FrontendVirtioBlkService_StatsVirtioBlk_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(FrontendVirtioBlkServiceServer).StatsVirtioBlk(ctx, req.(*StatsVirtioBlkRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 // FrontendVirtioBlkService_ServiceDesc is the grpc.ServiceDesc for FrontendVirtioBlkService service.
 // It's only intended for direct use with grpc.RegisterService,
 // and not to be introspected or modified (even as a copy)
@@ -294,6 +334,10 @@ var FrontendVirtioBlkService_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "DeleteVirtioBlk",
 			Handler:    _FrontendVirtioBlkService_DeleteVirtioBlk_Handler,
+		},
+		{
+			MethodName: "StatsVirtioBlk",
+			Handler:    _FrontendVirtioBlkService_StatsVirtioBlk_Handler,
 		},
 	},
 	Streams:  []grpc.StreamDesc{},

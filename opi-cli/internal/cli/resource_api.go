@@ -33,6 +33,8 @@ type resourceAPI struct {
 	pattern *names.Pattern
 	// The methods, nil where the API does not offer the verb.
 	create, get, list, update, del, stats protoreflect.MethodDescriptor
+	// reset is Reset<Kind>, an action on a name (a remote controller).
+	reset protoreflect.MethodDescriptor
 }
 
 // newResourceAPI resolves the calls of the kind md. A kind the API does not
@@ -62,6 +64,7 @@ func newResourceAPI(md protoreflect.MessageDescriptor) *resourceAPI {
 	}
 	a.create, a.get, a.list = method("Create"+kind), method("Get"+kind), method("List"+plural)
 	a.update, a.del, a.stats = method("Update"+kind), method("Delete"+kind), method("Stats"+kind)
+	a.reset = method("Reset" + kind)
 	return a
 }
 

@@ -98,6 +98,9 @@ func resourceCommand[T resourceMessage](g *globals, k resourceKind[T]) *cobra.Co
 	if c.api.stats != nil {
 		cmd.AddCommand(c.statsCmd())
 	}
+	if c.api.reset != nil {
+		cmd.AddCommand(c.resetCmd())
+	}
 	return cmd
 }
 
@@ -179,6 +182,23 @@ func (c *kindCmd) statsCmd() *cobra.Command {
 		}
 		return c.send(cmd, false, c.api.stats, nameRequest(c.api.stats, name, false), func(p *printer, resp proto.Message) error {
 			return p.print(resp, func(t *table) { statsTable(t, resp) })
+		})
+	}
+	return cmd
+}
+
+// resetCmd is `reset NAME`, for kinds the API can reset (a remote NVMe
+// controller reconnects): nothing stored changes.
+func (c *kindCmd) resetCmd() *cobra.Command {
+	var n nameArg
+	cmd := c.verb(c.api.reset, "reset NAME", "Reset "+withArticle(c.noun)+" in the backend", oneArg("NAME"), &n, true)
+	cmd.RunE = func(cmd *cobra.Command, args []string) error {
+		name, err := c.resolve(args[0], n.parent)
+		if err != nil {
+			return err
+		}
+		return c.send(cmd, n.dryRun, c.api.reset, nameRequest(c.api.reset, name, false), func(p *printer, resp proto.Message) error {
+			return p.print(resp, func(t *table) { t.row("reset " + name) })
 		})
 	}
 	return cmd

@@ -104,6 +104,12 @@ func (f *fakeResources) handle(_ any, stream grpc.ServerStream) error {
 		if _, err = f.lookup(req); err == nil && resp.Descriptor().Fields().ByName("stats") != nil {
 			resp.Set(field(resp, "stats"), protoreflect.ValueOfMessage((&storagev1.VolumeStats{ReadOps: 7, ReadBytes: 7 << 12}).ProtoReflect()))
 		}
+		if err == nil && resp.Descriptor().Fields().ByName("state") != nil {
+			st := &storagev1.NvmePathState{Path: req.Get(field(req, "name")).String(), Connected: true, Stats: &storagev1.VolumeStats{ReadOps: 9}}
+			resp.Set(field(resp, "state"), protoreflect.ValueOfMessage(st.ProtoReflect()))
+		}
+	case strings.HasPrefix(name, "Reset"):
+		_, err = f.lookup(req)
 	}
 	if err != nil {
 		return err

@@ -86,11 +86,21 @@ func statsTable(t *table, resp proto.Message) {
 			t.row(u64(uint64(c.GetControllerId())), c.GetHostNqn(), c.GetHostId(), u64(uint64(c.GetIoQueuePairs())))
 		}
 	}
+	var ps []*storagev1.NvmePathState
+	show := false
 	if r, ok := resp.(interface {
 		GetPaths() []*storagev1.NvmePathState
 	}); ok {
+		ps, show = r.GetPaths(), true
+	}
+	if r, ok := resp.(interface {
+		GetState() *storagev1.NvmePathState
+	}); ok && r.GetState() != nil {
+		ps, show = []*storagev1.NvmePathState{r.GetState()}, true
+	}
+	if show {
 		t.section("PATHS", "PATH", "ADDRESS", "CONNECTED", "CURRENT", "ACCESSIBLE", "READ OPS", "WRITE OPS")
-		for _, p := range r.GetPaths() {
+		for _, p := range ps {
 			t.row(p.GetPath(), fabricsText(p.GetAddress()), yes(p.GetConnected()), yes(p.GetCurrent()), yes(p.GetAccessible()),
 				u64(p.GetStats().GetReadOps()), u64(p.GetStats().GetWriteOps()))
 		}

@@ -393,9 +393,9 @@ func TestEveryStorageCallIsAMethodOfTheAPI(t *testing.T) {
 		{&storagev1.MallocVolume{}, false, true}, {&storagev1.NullVolume{}, false, true}, {&storagev1.AioVolume{}, false, true},
 		{&storagev1.LogicalVolumeStore{}, false, false}, {&storagev1.LogicalVolume{}, false, true},
 		{&storagev1.EncryptedVolume{}, false, true}, {&storagev1.QosVolume{}, false, true},
-		{&storagev1.NvmeSubsystem{}, false, true}, {&storagev1.NvmeController{}, false, true}, {&storagev1.NvmeNamespace{}, false, false},
-		{&storagev1.VirtioBlk{}, false, false},
-		{&storagev1.NvmeRemoteController{}, false, true}, {&storagev1.NvmePath{}, false, false}, {&storagev1.NvmeRemoteNamespace{}, true, true},
+		{&storagev1.NvmeSubsystem{}, false, true}, {&storagev1.NvmeController{}, false, true}, {&storagev1.NvmeNamespace{}, false, true},
+		{&storagev1.VirtioBlk{}, false, true},
+		{&storagev1.NvmeRemoteController{}, false, true}, {&storagev1.NvmePath{}, false, true}, {&storagev1.NvmeRemoteNamespace{}, true, true},
 	} {
 		t.Run(kindName(tc.kind), func(t *testing.T) {
 			api := newResourceAPI(tc.kind.ProtoReflect().Descriptor())
@@ -415,7 +415,10 @@ func TestEveryStorageCallIsAMethodOfTheAPI(t *testing.T) {
 			} else if api.stats != nil {
 				t.Error("found a Stats method the API table does not list")
 			}
-			methods := map[string]protoreflect.MethodDescriptor{"get": api.get, "list": api.list, "create": api.create, "update": api.update, "delete": api.del, "stats": api.stats}
+			if api.reset != nil {
+				calls["reset"] = nameRequest(api.reset, "x", false)
+			}
+			methods := map[string]protoreflect.MethodDescriptor{"get": api.get, "list": api.list, "create": api.create, "update": api.update, "delete": api.del, "stats": api.stats, "reset": api.reset}
 			for verb, req := range calls {
 				if methods[verb] == nil {
 					t.Errorf("%s: no method", verb)
@@ -434,6 +437,8 @@ func TestStorageStatsAndCompletion(t *testing.T) {
 	f, addr := serveResources(t)
 	f.put(&storagev1.NvmeSubsystem{Name: "nvmeSubsystems/s1"})
 	f.put(&storagev1.NvmeRemoteController{Name: "nvmeRemoteControllers/r1"})
+	f.put(&storagev1.NvmePath{Name: "nvmeRemoteControllers/r1/nvmePaths/p2"})
+	f.put(&storagev1.VirtioBlk{Name: "virtioBlks/b1"})
 	conn := []string{"--insecure", "--addr", addr}
 	for _, tc := range []struct {
 		name string
@@ -444,6 +449,12 @@ func TestStorageStatsAndCompletion(t *testing.T) {
 			[]string{"I/O", "read", "HOST CONNECTIONS", "CONTROLLER ID"}},
 		{"remote controller stats show its paths", append(conn, "storage", "nvme-remote-controller", "stats", "r1"),
 			[]string{"PATHS", "CONNECTED"}},
+		{"path stats show the one path", append(conn, "storage", "nvme-path", "stats", "p2", "--remote-controller", "r1"),
+			[]string{"PATHS", "nvmeRemoteControllers/r1/nvmePaths/p2", "yes", "9"}},
+		{"a virtio-blk's stats show its volume's I/O", append(conn, "storage", "virtio-blk", "stats", "b1"),
+			[]string{"I/O", "read", "28.0 KiB"}},
+		{"a remote controller resets", append(conn, "storage", "nvme-remote-controller", "reset", "r1"),
+			[]string{"reset nvmeRemoteControllers/r1"}},
 		{"names complete from the service", append(append([]string{"__complete"}, conn...), "storage", "nvme-subsystem", "get", ""),
 			[]string{"nvmeSubsystems/s1\n"}},
 		{"enum flags complete with their values", []string{"__complete", "storage", "encrypted-volume", "create", "e1", "--cipher", ""},

@@ -111,3 +111,18 @@ func (a *BackendNvmeService) StatsNvmeRemoteNamespace(ctx context.Context, r *pb
 	}
 	return &pb.StatsNvmeRemoteNamespaceResponse{Stats: st}, nil
 }
+
+// ResetNvmeRemoteController resets a remote controller in the backend.
+func (a *BackendNvmeService) ResetNvmeRemoteController(ctx context.Context, r *pb.ResetNvmeRemoteControllerRequest) (*emptypb.Empty, error) {
+	return &emptypb.Empty{}, a.s.ResetNvmeRemoteController(ctx, r.GetName())
+}
+
+// StatsNvmePath returns one path's state and, where counted, its I/O
+// counters.
+func (a *BackendNvmeService) StatsNvmePath(ctx context.Context, r *pb.StatsNvmePathRequest) (*pb.StatsNvmePathResponse, error) {
+	st, err := a.s.NvmePathStats(ctx, r.GetName())
+	if err != nil {
+		return nil, err
+	}
+	return &pb.StatsNvmePathResponse{State: st}, nil
+}

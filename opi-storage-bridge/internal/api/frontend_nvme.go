@@ -128,3 +128,12 @@ func (a *FrontendNvmeService) UpdateNvmeNamespace(ctx context.Context, r *pb.Upd
 func (a *FrontendNvmeService) DeleteNvmeNamespace(ctx context.Context, r *pb.DeleteNvmeNamespaceRequest) (*emptypb.Empty, error) {
 	return &emptypb.Empty{}, a.s.NvmeNamespaces.Delete(ctx, r.GetName(), r.GetAllowMissing(), false)
 }
+
+// StatsNvmeNamespace returns the I/O counters of the namespace's volume.
+func (a *FrontendNvmeService) StatsNvmeNamespace(ctx context.Context, r *pb.StatsNvmeNamespaceRequest) (*pb.StatsNvmeNamespaceResponse, error) {
+	st, err := a.s.NvmeNamespaceStats(ctx, r.GetName())
+	if err != nil {
+		return nil, err
+	}
+	return &pb.StatsNvmeNamespaceResponse{Stats: st}, nil
+}

@@ -47,3 +47,12 @@ func (a *FrontendVirtioBlkService) UpdateVirtioBlk(ctx context.Context, r *pb.Up
 func (a *FrontendVirtioBlkService) DeleteVirtioBlk(ctx context.Context, r *pb.DeleteVirtioBlkRequest) (*emptypb.Empty, error) {
 	return &emptypb.Empty{}, a.s.VirtioBlks.Delete(ctx, r.GetName(), r.GetAllowMissing(), false)
 }
+
+// StatsVirtioBlk returns the I/O counters of the device's volume.
+func (a *FrontendVirtioBlkService) StatsVirtioBlk(ctx context.Context, r *pb.StatsVirtioBlkRequest) (*pb.StatsVirtioBlkResponse, error) {
+	st, err := a.s.VirtioBlkStats(ctx, r.GetName())
+	if err != nil {
+		return nil, err
+	}
+	return &pb.StatsVirtioBlkResponse{Stats: st}, nil
+}

@@ -205,3 +205,56 @@ func (r Reader) EachVolumeStats(ctx context.Context, volumes []string) (map[stri
 	}
 	return out, nil
 }
+
+// pathIostat is bdev_nvme_get_path_iostat's result: one entry per path of
+// an NVMe bdev.
+type pathIostat struct {
+	Name  string `json:"name"`
+	Stats []struct {
+		Trid struct {
+			Traddr  string `json:"traddr"`
+			Trsvcid string `json:"trsvcid"`
+		} `json:"trid"`
+		Stat spdk.BdevIostat `json:"stat"`
+	} `json:"stats"`
+}
+
+// PathStats sums, over the namespace bdevs of remote controller c, the
+// counters SPDK keeps for the path through a (bdev_nvme_get_path_iostat).
+// SPDK counts per path only when bdev_nvme_set_options set
+// enable_io_path_stat before the first controller was attached; otherwise
+// it answers -1 and the path's stats are nil.
+func (r Reader) PathStats(ctx context.Context, c *storagev1.NvmeRemoteController, a *storagev1.NvmeFabricsAddress) (*storagev1.VolumeStats, error) {
+	nss, err := remoteNamespaces(ctx, r.C, c.GetName())
+	if err != nil {
+		return nil, spdk.Classify(err)
+	}
+	out := &storagev1.VolumeStats{}
+	port := ServiceID(a)
+	for _, ns := range nss {
+		bdev, err := BdevName(ns.GetName())
+		if err != nil {
+			return nil, err
+		}
+		var st pathIostat
+		err = r.C.Call(ctx, "bdev_nvme_get_path_iostat", nameParam{bdev}, &st)
+		if spdk.IsCode(err, spdk.CodeInvalidState) && strings.Contains(err.Error(), "enable_io_path_stat") {
+			return nil, nil // not counting per path
+		}
+		if err != nil {
+			return nil, spdk.Classify(err)
+		}
+		for _, p := range st.Stats {
+			if p.Trid.Traddr != a.GetTraddr() || p.Trid.Trsvcid != port {
+				continue
+			}
+			b := p.Stat
+			addStats(out, &storagev1.VolumeStats{
+				ReadBytes: b.BytesRead, ReadOps: b.NumReadOps, WriteBytes: b.BytesWritten, WriteOps: b.NumWriteOps,
+				UnmapBytes: b.BytesUnmapped, UnmapOps: b.NumUnmapOps, ReadLatencyTicks: b.ReadLatencyTicks,
+				WriteLatencyTicks: b.WriteLatencyTicks, UnmapLatencyTicks: b.UnmapLatencyTicks,
+			})
+		}
+	}
+	return out, nil
+}

@@ -351,3 +351,18 @@ type controllerInfo struct {
 		} `json:"trid"`
 	} `json:"ctrlrs"`
 }
+
+// Reset resets the controller in SPDK (bdev_nvme_reset_controller, every
+// path of it): SPDK disconnects and reconnects, retrying I/O in flight. A
+// controller SPDK has not attached now is FailedPrecondition.
+func (b RemoteControllers) Reset(ctx context.Context, c *storagev1.NvmeRemoteController) error {
+	name, err := ControllerName(c.GetName())
+	if err != nil {
+		return err
+	}
+	err = b.C.Call(ctx, "bdev_nvme_reset_controller", nameParam{name}, nil)
+	if spdk.IsNotFound(err) {
+		return errdefs.FailedPreconditionf("%s is not attached in SPDK now, so there is nothing to reset; see its status (%w)", c.GetName(), err)
+	}
+	return spdk.Classify(err)
+}

@@ -93,6 +93,31 @@ func (s *Sim) registerNvme() {
 		},
 	})
 	s.register(&method{
+		name: "bdev_nvme_reset_controller",
+		handle: func(a contract.Params) (any, error) {
+			// spdk_tgt answers an unknown controller (or cntlid) with -19
+			// before the reset; a reset of a known one reconnects its
+			// paths, which the sim's always-connected paths need not do.
+			c := st.findCtrlr(a.String("name"))
+			if c == nil {
+				return nil, errnoErr(eNODEV)
+			}
+			if a.Has("cntlid") && !slices.ContainsFunc(c.paths, func(p *nvmePath) bool { return uint64(p.cntlid) == a.Uint("cntlid") }) {
+				return nil, errnoErr(eNODEV)
+			}
+			return true, nil
+		},
+	})
+	s.register(&method{
+		name: "bdev_nvme_get_path_iostat",
+		handle: func(contract.Params) (any, error) {
+			// The sim does not count per path, as spdk_tgt does not unless
+			// bdev_nvme_set_options set enable_io_path_stat; spdk_tgt
+			// checks that before it looks the bdev up.
+			return nil, newErr(spdk.CodeInvalidState, "RPC not enabled if enable_io_path_stat is false")
+		},
+	})
+	s.register(&method{
 		name: "bdev_nvme_get_controllers",
 		handle: func(a contract.Params) (any, error) {
 			out := []any{}

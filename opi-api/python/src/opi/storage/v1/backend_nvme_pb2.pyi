@@ -213,6 +213,24 @@ class NvmeRemoteNamespace(_message.Message):
     uuid: str
     def __init__(self, name: _Optional[str] = ..., nsid: _Optional[int] = ..., uuid: _Optional[str] = ..., nguid: _Optional[str] = ..., eui64: _Optional[str] = ..., block_size: _Optional[int] = ..., block_count: _Optional[int] = ..., status: _Optional[_Union[_common_pb2.ResourceStatus, _Mapping]] = ...) -> None: ...
 
+class ResetNvmeRemoteControllerRequest(_message.Message):
+    __slots__ = ["name"]
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    name: str
+    def __init__(self, name: _Optional[str] = ...) -> None: ...
+
+class StatsNvmePathRequest(_message.Message):
+    __slots__ = ["name"]
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    name: str
+    def __init__(self, name: _Optional[str] = ...) -> None: ...
+
+class StatsNvmePathResponse(_message.Message):
+    __slots__ = ["state"]
+    STATE_FIELD_NUMBER: _ClassVar[int]
+    state: NvmePathState
+    def __init__(self, state: _Optional[_Union[NvmePathState, _Mapping]] = ...) -> None: ...
+
 class StatsNvmeRemoteControllerRequest(_message.Message):
     __slots__ = ["name"]
     NAME_FIELD_NUMBER: _ClassVar[int]

@@ -51,6 +51,11 @@ class BackendNvmeServiceStub(object):
                 request_serializer=opi_dot_storage_dot_v1_dot_backend__nvme__pb2.StatsNvmeRemoteControllerRequest.SerializeToString,
                 response_deserializer=opi_dot_storage_dot_v1_dot_backend__nvme__pb2.StatsNvmeRemoteControllerResponse.FromString,
                 )
+        self.ResetNvmeRemoteController = channel.unary_unary(
+                '/opi.storage.v1.BackendNvmeService/ResetNvmeRemoteController',
+                request_serializer=opi_dot_storage_dot_v1_dot_backend__nvme__pb2.ResetNvmeRemoteControllerRequest.SerializeToString,
+                response_deserializer=google_dot_protobuf_dot_empty__pb2.Empty.FromString,
+                )
         self.CreateNvmePath = channel.unary_unary(
                 '/opi.storage.v1.BackendNvmeService/CreateNvmePath',
                 request_serializer=opi_dot_storage_dot_v1_dot_backend__nvme__pb2.CreateNvmePathRequest.SerializeToString,
@@ -75,6 +80,11 @@ class BackendNvmeServiceStub(object):
                 '/opi.storage.v1.BackendNvmeService/DeleteNvmePath',
                 request_serializer=opi_dot_storage_dot_v1_dot_backend__nvme__pb2.DeleteNvmePathRequest.SerializeToString,
                 response_deserializer=google_dot_protobuf_dot_empty__pb2.Empty.FromString,
+                )
+        self.StatsNvmePath = channel.unary_unary(
+                '/opi.storage.v1.BackendNvmeService/StatsNvmePath',
+                request_serializer=opi_dot_storage_dot_v1_dot_backend__nvme__pb2.StatsNvmePathRequest.SerializeToString,
+                response_deserializer=opi_dot_storage_dot_v1_dot_backend__nvme__pb2.StatsNvmePathResponse.FromString,
                 )
         self.GetNvmeRemoteNamespace = channel.unary_unary(
                 '/opi.storage.v1.BackendNvmeService/GetNvmeRemoteNamespace',
@@ -151,6 +161,17 @@ class BackendNvmeServiceServicer(object):
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def ResetNvmeRemoteController(self, request, context):
+        """Resets a remote NVMe controller: every connected path is disconnected
+        and connected again, and I/O in flight is retried once it is back. Use
+        it to recover a controller that stopped answering. The controller must
+        be connected in the backend now (FAILED_PRECONDITION otherwise; its
+        status says why). Nothing stored changes.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
     def CreateNvmePath(self, request, context):
         """Creates an NVMe path. Fails with FAILED_PRECONDITION when the controller's
         `multipath_mode` is DISABLE. The remote subsystem reached through the new
@@ -185,6 +206,15 @@ class BackendNvmeServiceServicer(object):
 
     def DeleteNvmePath(self, request, context):
         """Deletes an NVMe path. I/O moves to the controller's other paths.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def StatsNvmePath(self, request, context):
+        """Returns the state of one NVMe path (as StatsNvmeRemoteController
+        reports it for each path) with the path's own I/O counters where the
+        backend counts per path.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -244,6 +274,11 @@ def add_BackendNvmeServiceServicer_to_server(servicer, server):
                     request_deserializer=opi_dot_storage_dot_v1_dot_backend__nvme__pb2.StatsNvmeRemoteControllerRequest.FromString,
                     response_serializer=opi_dot_storage_dot_v1_dot_backend__nvme__pb2.StatsNvmeRemoteControllerResponse.SerializeToString,
             ),
+            'ResetNvmeRemoteController': grpc.unary_unary_rpc_method_handler(
+                    servicer.ResetNvmeRemoteController,
+                    request_deserializer=opi_dot_storage_dot_v1_dot_backend__nvme__pb2.ResetNvmeRemoteControllerRequest.FromString,
+                    response_serializer=google_dot_protobuf_dot_empty__pb2.Empty.SerializeToString,
+            ),
             'CreateNvmePath': grpc.unary_unary_rpc_method_handler(
                     servicer.CreateNvmePath,
                     request_deserializer=opi_dot_storage_dot_v1_dot_backend__nvme__pb2.CreateNvmePathRequest.FromString,
@@ -268,6 +303,11 @@ def add_BackendNvmeServiceServicer_to_server(servicer, server):
                     servicer.DeleteNvmePath,
                     request_deserializer=opi_dot_storage_dot_v1_dot_backend__nvme__pb2.DeleteNvmePathRequest.FromString,
                     response_serializer=google_dot_protobuf_dot_empty__pb2.Empty.SerializeToString,
+            ),
+            'StatsNvmePath': grpc.unary_unary_rpc_method_handler(
+                    servicer.StatsNvmePath,
+                    request_deserializer=opi_dot_storage_dot_v1_dot_backend__nvme__pb2.StatsNvmePathRequest.FromString,
+                    response_serializer=opi_dot_storage_dot_v1_dot_backend__nvme__pb2.StatsNvmePathResponse.SerializeToString,
             ),
             'GetNvmeRemoteNamespace': grpc.unary_unary_rpc_method_handler(
                     servicer.GetNvmeRemoteNamespace,
@@ -403,6 +443,23 @@ class BackendNvmeService(object):
             insecure, call_credentials, compression, wait_for_ready, timeout, metadata)
 
     @staticmethod
+    def ResetNvmeRemoteController(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(request, target, '/opi.storage.v1.BackendNvmeService/ResetNvmeRemoteController',
+            opi_dot_storage_dot_v1_dot_backend__nvme__pb2.ResetNvmeRemoteControllerRequest.SerializeToString,
+            google_dot_protobuf_dot_empty__pb2.Empty.FromString,
+            options, channel_credentials,
+            insecure, call_credentials, compression, wait_for_ready, timeout, metadata)
+
+    @staticmethod
     def CreateNvmePath(request,
             target,
             options=(),
@@ -484,6 +541,23 @@ class BackendNvmeService(object):
         return grpc.experimental.unary_unary(request, target, '/opi.storage.v1.BackendNvmeService/DeleteNvmePath',
             opi_dot_storage_dot_v1_dot_backend__nvme__pb2.DeleteNvmePathRequest.SerializeToString,
             google_dot_protobuf_dot_empty__pb2.Empty.FromString,
+            options, channel_credentials,
+            insecure, call_credentials, compression, wait_for_ready, timeout, metadata)
+
+    @staticmethod
+    def StatsNvmePath(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(request, target, '/opi.storage.v1.BackendNvmeService/StatsNvmePath',
+            opi_dot_storage_dot_v1_dot_backend__nvme__pb2.StatsNvmePathRequest.SerializeToString,
+            opi_dot_storage_dot_v1_dot_backend__nvme__pb2.StatsNvmePathResponse.FromString,
             options, channel_credentials,
             insecure, call_credentials, compression, wait_for_ready, timeout, metadata)
 

@@ -237,6 +237,18 @@ class StatsNvmeControllerResponse(_message.Message):
     connections: _containers.RepeatedCompositeFieldContainer[NvmeHostConnection]
     def __init__(self, connections: _Optional[_Iterable[_Union[NvmeHostConnection, _Mapping]]] = ...) -> None: ...
 
+class StatsNvmeNamespaceRequest(_message.Message):
+    __slots__ = ["name"]
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    name: str
+    def __init__(self, name: _Optional[str] = ...) -> None: ...
+
+class StatsNvmeNamespaceResponse(_message.Message):
+    __slots__ = ["stats"]
+    STATS_FIELD_NUMBER: _ClassVar[int]
+    stats: _types_pb2.VolumeStats
+    def __init__(self, stats: _Optional[_Union[_types_pb2.VolumeStats, _Mapping]] = ...) -> None: ...
+
 class StatsNvmeSubsystemRequest(_message.Message):
     __slots__ = ["name"]
     NAME_FIELD_NUMBER: _ClassVar[int]

@@ -108,6 +108,11 @@ class FrontendNvmeServiceStub(object):
                 request_serializer=opi_dot_storage_dot_v1_dot_frontend__nvme__pb2.DeleteNvmeNamespaceRequest.SerializeToString,
                 response_deserializer=google_dot_protobuf_dot_empty__pb2.Empty.FromString,
                 )
+        self.StatsNvmeNamespace = channel.unary_unary(
+                '/opi.storage.v1.FrontendNvmeService/StatsNvmeNamespace',
+                request_serializer=opi_dot_storage_dot_v1_dot_frontend__nvme__pb2.StatsNvmeNamespaceRequest.SerializeToString,
+                response_deserializer=opi_dot_storage_dot_v1_dot_frontend__nvme__pb2.StatsNvmeNamespaceResponse.FromString,
+                )
 
 
 class FrontendNvmeServiceServicer(object):
@@ -251,6 +256,15 @@ class FrontendNvmeServiceServicer(object):
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def StatsNvmeNamespace(self, request, context):
+        """Returns the I/O counters of an NVMe namespace: those of its volume,
+        which count every I/O to the volume (through this namespace or any
+        other device on it).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_FrontendNvmeServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -338,6 +352,11 @@ def add_FrontendNvmeServiceServicer_to_server(servicer, server):
                     servicer.DeleteNvmeNamespace,
                     request_deserializer=opi_dot_storage_dot_v1_dot_frontend__nvme__pb2.DeleteNvmeNamespaceRequest.FromString,
                     response_serializer=google_dot_protobuf_dot_empty__pb2.Empty.SerializeToString,
+            ),
+            'StatsNvmeNamespace': grpc.unary_unary_rpc_method_handler(
+                    servicer.StatsNvmeNamespace,
+                    request_deserializer=opi_dot_storage_dot_v1_dot_frontend__nvme__pb2.StatsNvmeNamespaceRequest.FromString,
+                    response_serializer=opi_dot_storage_dot_v1_dot_frontend__nvme__pb2.StatsNvmeNamespaceResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -643,5 +662,22 @@ class FrontendNvmeService(object):
         return grpc.experimental.unary_unary(request, target, '/opi.storage.v1.FrontendNvmeService/DeleteNvmeNamespace',
             opi_dot_storage_dot_v1_dot_frontend__nvme__pb2.DeleteNvmeNamespaceRequest.SerializeToString,
             google_dot_protobuf_dot_empty__pb2.Empty.FromString,
+            options, channel_credentials,
+            insecure, call_credentials, compression, wait_for_ready, timeout, metadata)
+
+    @staticmethod
+    def StatsNvmeNamespace(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(request, target, '/opi.storage.v1.FrontendNvmeService/StatsNvmeNamespace',
+            opi_dot_storage_dot_v1_dot_frontend__nvme__pb2.StatsNvmeNamespaceRequest.SerializeToString,
+            opi_dot_storage_dot_v1_dot_frontend__nvme__pb2.StatsNvmeNamespaceResponse.FromString,
             options, channel_credentials,
             insecure, call_credentials, compression, wait_for_ready, timeout, metadata)

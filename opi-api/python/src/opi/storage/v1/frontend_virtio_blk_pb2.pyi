@@ -50,6 +50,18 @@ class ListVirtioBlksResponse(_message.Message):
     virtio_blks: _containers.RepeatedCompositeFieldContainer[VirtioBlk]
     def __init__(self, virtio_blks: _Optional[_Iterable[_Union[VirtioBlk, _Mapping]]] = ..., next_page_token: _Optional[str] = ...) -> None: ...
 
+class StatsVirtioBlkRequest(_message.Message):
+    __slots__ = ["name"]
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    name: str
+    def __init__(self, name: _Optional[str] = ...) -> None: ...
+
+class StatsVirtioBlkResponse(_message.Message):
+    __slots__ = ["stats"]
+    STATS_FIELD_NUMBER: _ClassVar[int]
+    stats: _types_pb2.VolumeStats
+    def __init__(self, stats: _Optional[_Union[_types_pb2.VolumeStats, _Mapping]] = ...) -> None: ...
+
 class UpdateVirtioBlkRequest(_message.Message):
     __slots__ = ["allow_missing", "update_mask", "virtio_blk"]
     ALLOW_MISSING_FIELD_NUMBER: _ClassVar[int]

@@ -45,6 +45,11 @@ class FrontendVirtioBlkServiceStub(object):
                 request_serializer=opi_dot_storage_dot_v1_dot_frontend__virtio__blk__pb2.DeleteVirtioBlkRequest.SerializeToString,
                 response_deserializer=google_dot_protobuf_dot_empty__pb2.Empty.FromString,
                 )
+        self.StatsVirtioBlk = channel.unary_unary(
+                '/opi.storage.v1.FrontendVirtioBlkService/StatsVirtioBlk',
+                request_serializer=opi_dot_storage_dot_v1_dot_frontend__virtio__blk__pb2.StatsVirtioBlkRequest.SerializeToString,
+                response_deserializer=opi_dot_storage_dot_v1_dot_frontend__virtio__blk__pb2.StatsVirtioBlkResponse.FromString,
+                )
 
 
 class FrontendVirtioBlkServiceServicer(object):
@@ -92,6 +97,15 @@ class FrontendVirtioBlkServiceServicer(object):
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def StatsVirtioBlk(self, request, context):
+        """Returns the I/O counters of a virtio-blk device: those of its volume,
+        which count every I/O to the volume (through this device or any other
+        device on it).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_FrontendVirtioBlkServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -119,6 +133,11 @@ def add_FrontendVirtioBlkServiceServicer_to_server(servicer, server):
                     servicer.DeleteVirtioBlk,
                     request_deserializer=opi_dot_storage_dot_v1_dot_frontend__virtio__blk__pb2.DeleteVirtioBlkRequest.FromString,
                     response_serializer=google_dot_protobuf_dot_empty__pb2.Empty.SerializeToString,
+            ),
+            'StatsVirtioBlk': grpc.unary_unary_rpc_method_handler(
+                    servicer.StatsVirtioBlk,
+                    request_deserializer=opi_dot_storage_dot_v1_dot_frontend__virtio__blk__pb2.StatsVirtioBlkRequest.FromString,
+                    response_serializer=opi_dot_storage_dot_v1_dot_frontend__virtio__blk__pb2.StatsVirtioBlkResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -217,5 +236,22 @@ class FrontendVirtioBlkService(object):
         return grpc.experimental.unary_unary(request, target, '/opi.storage.v1.FrontendVirtioBlkService/DeleteVirtioBlk',
             opi_dot_storage_dot_v1_dot_frontend__virtio__blk__pb2.DeleteVirtioBlkRequest.SerializeToString,
             google_dot_protobuf_dot_empty__pb2.Empty.FromString,
+            options, channel_credentials,
+            insecure, call_credentials, compression, wait_for_ready, timeout, metadata)
+
+    @staticmethod
+    def StatsVirtioBlk(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(request, target, '/opi.storage.v1.FrontendVirtioBlkService/StatsVirtioBlk',
+            opi_dot_storage_dot_v1_dot_frontend__virtio__blk__pb2.StatsVirtioBlkRequest.SerializeToString,
+            opi_dot_storage_dot_v1_dot_frontend__virtio__blk__pb2.StatsVirtioBlkResponse.FromString,
             options, channel_credentials,
             insecure, call_credentials, compression, wait_for_ready, timeout, metadata)
