@@ -55,6 +55,7 @@ func remoteControllers(t *testing.T, c *clients) {
 	if len(l0.GetNvmeRemoteNamespaces()) != 0 {
 		t.Errorf("namespaces before a path: %v, want none", l0)
 	}
+	code[*emptypb.Empty](t, "a reset before a path", codes.FailedPrecondition)(c.remote.ResetNvmeRemoteController(ctx, &up.ResetNvmeRemoteControllerRequest{Name: r.GetName()}))
 	ok[*up.StatsNvmeRemoteControllerResponse](t, "stats before a path")(c.remote.StatsNvmeRemoteController(ctx, &up.StatsNvmeRemoteControllerRequest{Name: r.GetName()}))
 
 	// The first path connects it.
@@ -82,6 +83,9 @@ func remoteControllers(t *testing.T, c *clients) {
 		t.Errorf("get %v, want %v", got, rns)
 	}
 	ok[*up.StatsNvmeRemoteControllerResponse](t, "stats")(c.remote.StatsNvmeRemoteController(ctx, &up.StatsNvmeRemoteControllerRequest{Name: r.GetName()}))
+	ok[*up.StatsNvmePathResponse](t, "stats of the first path")(c.remote.StatsNvmePath(ctx, &up.StatsNvmePathRequest{Name: p.GetName()}))
+	// godpu resets the controller it made; it reconnects.
+	ok[*emptypb.Empty](t, "reset")(c.remote.ResetNvmeRemoteController(ctx, &up.ResetNvmeRemoteControllerRequest{Name: r.GetName()}))
 	gp := ok[*up.NvmePath](t, "get path")(c.remote.GetNvmePath(ctx, &up.GetNvmePathRequest{Name: p.GetName()}))
 	if !proto.Equal(gp, p) {
 		t.Errorf("get path %v, want %v", gp, p)

@@ -454,37 +454,11 @@ func (a *FrontendNvme) GetNvmeNamespace(ctx context.Context, r *up.GetNvmeNamesp
 // StatsNvmeNamespace implements upstream's FrontendNvmeService: the
 // counters of the namespace's volume, which no other device claims.
 func (a *FrontendNvme) StatsNvmeNamespace(ctx context.Context, r *up.StatsNvmeNamespaceRequest) (*up.StatsNvmeNamespaceResponse, error) {
-	ns, err := a.s.NvmeNamespaces.Get(ctx, r.GetName())
-	if err != nil {
-		return nil, err
-	}
-	st, err := volumeStats(ctx, a.s, ns.GetVolume())
+	st, err := a.s.NvmeNamespaceStats(ctx, r.GetName())
 	if err != nil {
 		return nil, err
 	}
 	return &up.StatsNvmeNamespaceResponse{Stats: stats(st)}, nil
-}
-
-// volumeStats reads the counters of the volume a device claims.
-func volumeStats(ctx context.Context, s *storage.Storage, volume string) (*pb.VolumeStats, error) {
-	coll, _, _ := strings.Cut(volume, "/")
-	switch coll {
-	case storage.KindMallocVolumes:
-		return s.MallocVolumeStats(ctx, volume)
-	case storage.KindNullVolumes:
-		return s.NullVolumeStats(ctx, volume)
-	case storage.KindAioVolumes:
-		return s.AioVolumeStats(ctx, volume)
-	case storage.KindEncryptedVolumes:
-		return s.EncryptedVolumeStats(ctx, volume)
-	case storage.KindQosVolumes:
-		return s.QosVolumeStats(ctx, volume)
-	case storage.KindLogicalVolumeStores:
-		return s.LogicalVolumeStats(ctx, volume)
-	case storage.KindNvmeRemoteControllers:
-		return s.NvmeRemoteNamespaceStats(ctx, volume)
-	}
-	return nil, errdefs.Internalf("volume %s is of no kind the bridge knows", volume)
 }
 
 // VirtioBlks implements upstream's FrontendVirtioBlkService.
@@ -593,11 +567,7 @@ func (a *VirtioBlks) GetVirtioBlk(ctx context.Context, r *up.GetVirtioBlkRequest
 // StatsVirtioBlk implements upstream's FrontendVirtioBlkService: the
 // counters of the device's volume, which no other device claims.
 func (a *VirtioBlks) StatsVirtioBlk(ctx context.Context, r *up.StatsVirtioBlkRequest) (*up.StatsVirtioBlkResponse, error) {
-	d, err := a.s.VirtioBlks.Get(ctx, name(storage.KindVirtioBlks, r.GetName()))
-	if err != nil {
-		return nil, err
-	}
-	st, err := volumeStats(ctx, a.s, d.GetVolume())
+	st, err := a.s.VirtioBlkStats(ctx, name(storage.KindVirtioBlks, r.GetName()))
 	if err != nil {
 		return nil, err
 	}

@@ -266,9 +266,22 @@ func (a *Remote) GetNvmeRemoteController(ctx context.Context, r *up.GetNvmeRemot
 }
 
 // ResetNvmeRemoteController implements upstream's
-// NvmeRemoteControllerService.
+// NvmeRemoteControllerService: the native reset (SPDK reconnects every
+// path). A controller without a path has no connection to reset:
+// FAILED_PRECONDITION, as a native controller the backend does not hold.
 func (a *Remote) ResetNvmeRemoteController(ctx context.Context, r *up.ResetNvmeRemoteControllerRequest) (*emptypb.Empty, error) {
-	return nil, errdefs.Unimplementedf("ResetNvmeRemoteController: the native storage domain has no controller reset yet")
+	n := name(storage.KindNvmeRemoteControllers, r.GetName())
+	nat, err := a.native(ctx, n)
+	if err != nil {
+		return nil, err
+	}
+	if nat == nil {
+		if _, err := a.ctrls.Get(ctx, n); err != nil {
+			return nil, err
+		}
+		return nil, errdefs.FailedPreconditionf("%s has no path yet: there is no connection to reset", n)
+	}
+	return &emptypb.Empty{}, a.s.ResetNvmeRemoteController(ctx, n)
 }
 
 // StatsNvmeRemoteController implements upstream's
@@ -597,7 +610,75 @@ func (a *Remote) GetNvmePath(ctx context.Context, r *up.GetNvmePathRequest) (*up
 	return pathFromNative(p.GetName(), p.GetAddress(), nat), nil
 }
 
-// StatsNvmePath implements upstream's NvmeRemoteControllerService.
+// StatsNvmePath implements upstream's NvmeRemoteControllerService: the
+// path's own counters where the backend counts per path. The first path
+// is the native controller's own address: its counters are the
+// controller's, less those of its other paths.
 func (a *Remote) StatsNvmePath(ctx context.Context, r *up.StatsNvmePathRequest) (*up.StatsNvmePathResponse, error) {
-	return nil, errdefs.Unimplementedf("StatsNvmePath: the native storage domain counts I/O per namespace, not per path, yet")
+	n := r.GetName()
+	if _, err := a.firsts.Get(ctx, n); err == nil {
+		parent, err := storage.NvmePathPattern.Parent(n)
+		if err != nil {
+			return nil, err
+		}
+		total, _, err := a.s.NvmeRemoteControllerStats(ctx, parent)
+		if err != nil {
+			return nil, err
+		}
+		total = proto.Clone(total).(*pb.VolumeStats)
+		token := ""
+		for {
+			others, next, err := a.s.NvmePaths.List(ctx, parent, 0, token)
+			if err != nil {
+				return nil, err
+			}
+			for _, o := range others {
+				st, err := a.pathStats(ctx, o.GetName())
+				if err != nil {
+					return nil, err
+				}
+				subtract(total, st)
+			}
+			if token = next; token == "" {
+				break
+			}
+		}
+		return &up.StatsNvmePathResponse{Stats: stats(total)}, nil
+	} else if !errors.Is(err, errdefs.ErrNotFound) {
+		return nil, err
+	}
+	st, err := a.pathStats(ctx, n)
+	if err != nil {
+		return nil, err
+	}
+	return &up.StatsNvmePathResponse{Stats: stats(st)}, nil
+}
+
+// pathStats returns a native path's counters, or FAILED_PRECONDITION
+// when the backend does not count per path now.
+func (a *Remote) pathStats(ctx context.Context, name string) (*pb.VolumeStats, error) {
+	st, err := a.s.NvmePathStats(ctx, name)
+	if err != nil {
+		return nil, err
+	}
+	if st.GetStats() == nil {
+		return nil, errdefs.FailedPreconditionf("%s: the backend does not count I/O per path now (SPDK's enable_io_path_stat is off)", name)
+	}
+	return st.GetStats(), nil
+}
+
+// subtract takes b's counters from a's, stopping at zero.
+func subtract(a, b *pb.VolumeStats) {
+	sub := func(x, y uint64) uint64 {
+		if y > x {
+			return 0
+		}
+		return x - y
+	}
+	a.ReadBytes, a.ReadOps = sub(a.ReadBytes, b.GetReadBytes()), sub(a.ReadOps, b.GetReadOps())
+	a.WriteBytes, a.WriteOps = sub(a.WriteBytes, b.GetWriteBytes()), sub(a.WriteOps, b.GetWriteOps())
+	a.UnmapBytes, a.UnmapOps = sub(a.UnmapBytes, b.GetUnmapBytes()), sub(a.UnmapOps, b.GetUnmapOps())
+	a.ReadLatencyTicks = sub(a.ReadLatencyTicks, b.GetReadLatencyTicks())
+	a.WriteLatencyTicks = sub(a.WriteLatencyTicks, b.GetWriteLatencyTicks())
+	a.UnmapLatencyTicks = sub(a.UnmapLatencyTicks, b.GetUnmapLatencyTicks())
 }
