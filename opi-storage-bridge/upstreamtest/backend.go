@@ -94,22 +94,14 @@ func remoteControllers(t *testing.T, c *clients) {
 		UpdateMask: &fieldmaskpb.FieldMask{Paths: []string{"*"}}, NvmePath: p}))
 	listed := pages(t, "list paths", func(tok string) ([]string, string, error) {
 		r, err := c.remote.ListNvmePaths(ctx, &up.ListNvmePathsRequest{Parent: r.GetName(), PageSize: 1, PageToken: tok})
-		var names []string
-		for _, s := range r.GetNvmePaths() {
-			names = append(names, s.GetName())
-		}
-		return names, r.GetNextPageToken(), err
+		return namesOf(r.GetNvmePaths()), r.GetNextPageToken(), err
 	})
 	if len(listed) != 1 || listed[0] != p.GetName() {
 		t.Errorf("listed paths %v, want [%s]", listed, p.GetName())
 	}
 	ctrls := pages(t, "list controllers", func(tok string) ([]string, string, error) {
 		r, err := c.remote.ListNvmeRemoteControllers(ctx, &up.ListNvmeRemoteControllersRequest{PageSize: 1, PageToken: tok})
-		var names []string
-		for _, s := range r.GetNvmeRemoteControllers() {
-			names = append(names, s.GetName())
-		}
-		return names, r.GetNextPageToken(), err
+		return namesOf(r.GetNvmeRemoteControllers()), r.GetNextPageToken(), err
 	})
 	contains(t, "listed remote controllers", ctrls, r.GetName(), anon.GetName())
 	code[*emptypb.Empty](t, "deleting a controller with a path", codes.FailedPrecondition)(c.remote.DeleteNvmeRemoteController(ctx, &up.DeleteNvmeRemoteControllerRequest{Name: r.GetName()}))
@@ -164,11 +156,7 @@ func mallocVolumes(t *testing.T, c *clients) {
 	made = append(made, mk.GetName())
 	listed := pages(t, "list", func(tok string) ([]string, string, error) {
 		r, err := c.malloc.ListMallocVolumes(ctx, &up.ListMallocVolumesRequest{PageSize: 1, PageToken: tok})
-		var names []string
-		for _, s := range r.GetMallocVolumes() {
-			names = append(names, s.GetName())
-		}
-		return names, r.GetNextPageToken(), err
+		return namesOf(r.GetMallocVolumes()), r.GetNextPageToken(), err
 	})
 	contains(t, "listed", listed, made...)
 	for _, n := range made {
@@ -203,11 +191,7 @@ func nullVolumes(t *testing.T, c *clients) {
 		NullVolume: &up.NullVolume{BlockSize: 512, BlocksCount: -1}}))
 	listed := pages(t, "list", func(tok string) ([]string, string, error) {
 		r, err := c.null.ListNullVolumes(ctx, &up.ListNullVolumesRequest{PageSize: 1, PageToken: tok})
-		var names []string
-		for _, s := range r.GetNullVolumes() {
-			names = append(names, s.GetName())
-		}
-		return names, r.GetNextPageToken(), err
+		return namesOf(r.GetNullVolumes()), r.GetNextPageToken(), err
 	})
 	contains(t, "listed", listed, made...)
 	for _, n := range made {
@@ -247,11 +231,7 @@ func aioVolumes(t *testing.T, c *clients) {
 	}
 	listed := pages(t, "list", func(tok string) ([]string, string, error) {
 		r, err := c.aio.ListAioVolumes(ctx, &up.ListAioVolumesRequest{PageSize: 1, PageToken: tok})
-		var names []string
-		for _, s := range r.GetAioVolumes() {
-			names = append(names, s.GetName())
-		}
-		return names, r.GetNextPageToken(), err
+		return namesOf(r.GetAioVolumes()), r.GetNextPageToken(), err
 	})
 	contains(t, "listed", listed, made...)
 	for _, n := range made {

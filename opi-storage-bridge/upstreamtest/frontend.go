@@ -101,11 +101,7 @@ func nvmeSubsystems(t *testing.T, c *clients) {
 	code[*up.NvmeSubsystem](t, "the refused subsystem", codes.NotFound)(c.nvme.GetNvmeSubsystem(ctx, &up.GetNvmeSubsystemRequest{Name: "nvmeSubsystems/" + c.id("psk")}))
 	listed := pages(t, "list subsystems", func(tok string) ([]string, string, error) {
 		r, err := c.nvme.ListNvmeSubsystems(ctx, &up.ListNvmeSubsystemsRequest{PageSize: 1, PageToken: tok})
-		var names []string
-		for _, s := range r.GetNvmeSubsystems() {
-			names = append(names, s.GetName())
-		}
-		return names, r.GetNextPageToken(), err
+		return namesOf(r.GetNvmeSubsystems()), r.GetNextPageToken(), err
 	})
 	contains(t, "listed subsystems", listed, made...)
 	// A bare id is the same subsystem.
@@ -178,11 +174,7 @@ func nvmeControllers(t *testing.T, c *clients) {
 		Parent: "nvmeSubsystems/" + c.id("nosuch"), NvmeControllerId: c.id("x"), NvmeController: &up.NvmeController{Spec: tcpSpec(c.cfg.Port(t))}}))
 	listed := pages(t, "list controllers", func(tok string) ([]string, string, error) {
 		r, err := c.nvme.ListNvmeControllers(ctx, &up.ListNvmeControllersRequest{Parent: ss, PageSize: 1, PageToken: tok})
-		var names []string
-		for _, s := range r.GetNvmeControllers() {
-			names = append(names, s.GetName())
-		}
-		return names, r.GetNextPageToken(), err
+		return namesOf(r.GetNvmeControllers()), r.GetNextPageToken(), err
 	})
 	if len(listed) != 2 {
 		t.Errorf("listed controllers %v, want the 2 made", listed)
@@ -238,11 +230,7 @@ func nvmeNamespaces(t *testing.T, c *clients) {
 		Parent: ss, NvmeNamespaceId: c.id("novol"), NvmeNamespace: &up.NvmeNamespace{Spec: &up.NvmeNamespaceSpec{VolumeNameRef: c.id("nosuch")}}}))
 	listed := pages(t, "list namespaces", func(tok string) ([]string, string, error) {
 		r, err := c.nvme.ListNvmeNamespaces(ctx, &up.ListNvmeNamespacesRequest{Parent: ss, PageSize: 1, PageToken: tok})
-		var names []string
-		for _, s := range r.GetNvmeNamespaces() {
-			names = append(names, s.GetName())
-		}
-		return names, r.GetNextPageToken(), err
+		return namesOf(r.GetNvmeNamespaces()), r.GetNextPageToken(), err
 	})
 	if len(listed) != 2 {
 		t.Errorf("listed namespaces %v, want the 2 made", listed)
@@ -299,11 +287,7 @@ func virtioBlks(t *testing.T, c *clients) {
 		PcieId: pcie(0, 0, 9), VolumeNameRef: c.id("blkv3"), MaxLimit: &up.QosLimit{RwBandwidthMbs: 1}}}))
 	listed := pages(t, "list devices", func(tok string) ([]string, string, error) {
 		r, err := c.blk.ListVirtioBlks(ctx, &up.ListVirtioBlksRequest{PageSize: 1, PageToken: tok})
-		var names []string
-		for _, s := range r.GetVirtioBlks() {
-			names = append(names, s.GetName())
-		}
-		return names, r.GetNextPageToken(), err
+		return namesOf(r.GetVirtioBlks()), r.GetNextPageToken(), err
 	})
 	contains(t, "listed devices", listed, made...)
 	for _, n := range made {

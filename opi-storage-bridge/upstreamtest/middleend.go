@@ -125,11 +125,7 @@ func qosVolumes(t *testing.T, c *clients) {
 		QosVolume: &up.QosVolume{VolumeNameRef: base, Limits: &up.Limits{Max: &up.QosLimit{RdIopsKiops: 1}}}}))
 	listed := pages(t, "list", func(tok string) ([]string, string, error) {
 		r, err := c.qos.ListQosVolumes(ctx, &up.ListQosVolumesRequest{Parent: "todo", PageSize: 1, PageToken: tok})
-		var names []string
-		for _, s := range r.GetQosVolumes() {
-			names = append(names, s.GetName())
-		}
-		return names, r.GetNextPageToken(), err
+		return namesOf(r.GetQosVolumes()), r.GetNextPageToken(), err
 	})
 	contains(t, "listed", listed, made...)
 	code[*emptypb.Empty](t, "deleting an exported QoS volume", codes.FailedPrecondition)(c.qos.DeleteQosVolume(ctx, &up.DeleteQosVolumeRequest{Name: made[0]}))

@@ -191,3 +191,12 @@ func freePort(t *testing.T) uint32 {
 	defer l.Close()
 	return uint32(l.Addr().(*net.TCPAddr).Port)
 }
+
+// namesOf returns the names of a page's resources.
+func namesOf[T interface{ GetName() string }](items []T) []string {
+	names := make([]string, 0, len(items))
+	for _, it := range items {
+		names = append(names, it.GetName())
+	}
+	return names
+}

@@ -127,6 +127,18 @@ func (a *Remote) native(ctx context.Context, name string) (*pb.NvmeRemoteControl
 	return n, err
 }
 
+// connected returns the native controller of name, nil when name is an
+// upstream controller without a path yet, or NOT_FOUND when it is
+// neither.
+func (a *Remote) connected(ctx context.Context, name string) (*pb.NvmeRemoteController, error) {
+	nat, err := a.native(ctx, name)
+	if err != nil || nat != nil {
+		return nat, err
+	}
+	_, err = a.ctrls.Get(ctx, name)
+	return nil, err
+}
+
 // CreateNvmeRemoteController implements upstream's
 // NvmeRemoteControllerService: it records the controller; the connection
 // is made by its first path.
@@ -271,14 +283,11 @@ func (a *Remote) GetNvmeRemoteController(ctx context.Context, r *up.GetNvmeRemot
 // FAILED_PRECONDITION, as a native controller the backend does not hold.
 func (a *Remote) ResetNvmeRemoteController(ctx context.Context, r *up.ResetNvmeRemoteControllerRequest) (*emptypb.Empty, error) {
 	n := name(storage.KindNvmeRemoteControllers, r.GetName())
-	nat, err := a.native(ctx, n)
+	nat, err := a.connected(ctx, n)
 	if err != nil {
 		return nil, err
 	}
 	if nat == nil {
-		if _, err := a.ctrls.Get(ctx, n); err != nil {
-			return nil, err
-		}
 		return nil, errdefs.FailedPreconditionf("%s has no path yet: there is no connection to reset", n)
 	}
 	return &emptypb.Empty{}, a.s.ResetNvmeRemoteController(ctx, n)
@@ -289,14 +298,11 @@ func (a *Remote) ResetNvmeRemoteController(ctx context.Context, r *up.ResetNvmeR
 // namespaces; zero before its first path.
 func (a *Remote) StatsNvmeRemoteController(ctx context.Context, r *up.StatsNvmeRemoteControllerRequest) (*up.StatsNvmeRemoteControllerResponse, error) {
 	n := name(storage.KindNvmeRemoteControllers, r.GetName())
-	nat, err := a.native(ctx, n)
+	nat, err := a.connected(ctx, n)
 	if err != nil {
 		return nil, err
 	}
 	if nat == nil {
-		if _, err := a.ctrls.Get(ctx, n); err != nil {
-			return nil, err
-		}
 		return &up.StatsNvmeRemoteControllerResponse{Stats: &up.VolumeStats{}}, nil
 	}
 	st, _, err := a.s.NvmeRemoteControllerStats(ctx, n)
@@ -315,14 +321,11 @@ func remoteNsFromNative(in *pb.NvmeRemoteNamespace) *up.NvmeRemoteNamespace {
 // NvmeRemoteControllerService: none before the first path.
 func (a *Remote) ListNvmeRemoteNamespaces(ctx context.Context, r *up.ListNvmeRemoteNamespacesRequest) (*up.ListNvmeRemoteNamespacesResponse, error) {
 	parent := name(storage.KindNvmeRemoteControllers, r.GetParent())
-	nat, err := a.native(ctx, parent)
+	nat, err := a.connected(ctx, parent)
 	if err != nil {
 		return nil, err
 	}
 	if nat == nil {
-		if _, err := a.ctrls.Get(ctx, parent); err != nil {
-			return nil, err
-		}
 		return &up.ListNvmeRemoteNamespacesResponse{}, nil
 	}
 	items, next, err := a.s.ListNvmeRemoteNamespaces(ctx, parent, r.GetPageSize(), r.GetPageToken())
@@ -552,14 +555,11 @@ func (a *Remote) ListNvmePaths(ctx context.Context, r *up.ListNvmePathsRequest) 
 			return nil, errdefs.InvalidArgumentf("page_token is not valid")
 		}
 	}
-	nat, err := a.native(ctx, parent)
+	nat, err := a.connected(ctx, parent)
 	if err != nil {
 		return nil, err
 	}
 	if nat == nil {
-		if _, err := a.ctrls.Get(ctx, parent); err != nil {
-			return nil, err
-		}
 		return out, nil
 	}
 	left := size - len(out.NvmePaths)
