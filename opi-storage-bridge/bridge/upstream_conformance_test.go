@@ -21,7 +21,7 @@ func runUpstream(t *testing.T, target *storagetest.Target) {
 	if err := os.WriteFile(file, make([]byte, 1<<20), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	upstreamtest.Run(t, upstreamtest.Config{Conn: h.Conn, AioFile: file})
+	upstreamtest.Run(t, upstreamtest.Config{Conn: h.Conn, AioFile: file, Port: storagetest.FreePort})
 }
 
 func TestUpstreamConformanceOnSpdkSim(t *testing.T) { runUpstream(t, storagetest.Sim(t)) }

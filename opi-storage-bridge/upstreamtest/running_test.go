@@ -29,5 +29,5 @@ func TestAgainstARunningBridge(t *testing.T) {
 	var next atomic.Uint32
 	next.Store(4600)
 	upstreamtest.Run(t, upstreamtest.Config{Conn: conn, Prefix: "e2e-upt", AioFile: os.Getenv("OPI_UPSTREAM_TEST_AIO_FILE"),
-		Port: func(*testing.T) uint32 { return next.Add(1) }})
+		Port: func(testing.TB) uint32 { return next.Add(1) }})
 }

@@ -12,14 +12,13 @@
 // spdk-sim or a real spdk_tgt (bridge's tests) and against a bridge in a
 // container (the compose end-to-end suite):
 //
-//	upstreamtest.Run(t, upstreamtest.Config{Conn: conn, AioFile: "/var/lib/opi/disk.img"})
+//	upstreamtest.Run(t, upstreamtest.Config{Conn: conn, Port: storagetest.FreePort, AioFile: "/var/lib/opi/disk.img"})
 //
 // Every id it uses starts with Config.Prefix, and it deletes what it made.
 package upstreamtest
 
 import (
 	"context"
-	"net"
 	"regexp"
 	"strings"
 	"testing"
@@ -40,10 +39,10 @@ type Config struct {
 	// AioFile is a file of at least 1 MiB the bridge may open as an AIO
 	// volume (a path on the bridge's machine). Empty skips the AIO flow.
 	AioFile string
-	// Port returns a TCP port free on the bridge's machine, for the
-	// NVMe/TCP listeners the suite makes on 127.0.0.1. Default: a port
-	// free here (the bridge runs on this machine).
-	Port func(t *testing.T) uint32
+	// Port returns a TCP port free on the bridge's SPDK, for the NVMe/TCP
+	// listeners the suite makes on 127.0.0.1 (storagetest.FreePort where
+	// the bridge runs on this machine). Required.
+	Port func(t testing.TB) uint32
 	// NoPCIe skips the flows that need PCIe endpoints (virtio-blk and NVMe
 	// PCIe controllers) on a backend that has none.
 	NoPCIe bool
@@ -67,8 +66,8 @@ func Run(t *testing.T, cfg Config) {
 	if cfg.Prefix == "" {
 		cfg.Prefix = "upt"
 	}
-	if cfg.Port == nil {
-		cfg.Port = freePort
+	if cfg.Port == nil || cfg.Conn == nil {
+		t.Fatal("upstreamtest: Config.Conn and Config.Port are required")
 	}
 	c := &clients{cfg: cfg,
 		nvme: up.NewFrontendNvmeServiceClient(cfg.Conn), blk: up.NewFrontendVirtioBlkServiceClient(cfg.Conn),
@@ -180,16 +179,6 @@ func contains(t *testing.T, what string, got []string, want ...string) {
 			t.Errorf("%s: %v has no %s", what, got, w)
 		}
 	}
-}
-
-func freePort(t *testing.T) uint32 {
-	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Close()
-	return uint32(l.Addr().(*net.TCPAddr).Port)
 }
 
 // namesOf returns the names of a page's resources.
