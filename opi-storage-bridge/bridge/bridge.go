@@ -241,6 +241,8 @@ func (b *Bridge) Services() []server.Service {
 			Gateway: pb.RegisterFrontendNvmeServiceHandler, Probe: b.Probe},
 		{Desc: &pb.FrontendVirtioBlkService_ServiceDesc, Impl: api.NewFrontendVirtioBlkService(s),
 			Gateway: pb.RegisterFrontendVirtioBlkServiceHandler, Probe: b.Probe},
+		{Desc: &pb.FrontendVirtioScsiService_ServiceDesc, Impl: api.NewFrontendVirtioScsiService(s),
+			Gateway: pb.RegisterFrontendVirtioScsiServiceHandler, Probe: b.Probe},
 		// Upstream OPI's storage API over the same domain, gRPC only: its
 		// REST paths are the native ones.
 		{Desc: &upstreampb.FrontendNvmeService_ServiceDesc, Impl: u.FrontendNvme, Probe: b.Probe},

@@ -83,3 +83,42 @@ func TestAPresentFeaturePassesTheCheckOnTheRealTarget(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// An SPDK built without vhost: a virtio-scsi target is FAILED_PRECONDITION
+// naming vhost and the method, and nothing is stored.
+func TestVirtioScsiOnAnSPDKWithoutVhostIsFailedPrecondition(t *testing.T) {
+	dir, err := os.MkdirTemp("", "sbf")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { os.RemoveAll(dir) })
+	sock := filepath.Join(dir, "spdk.sock")
+	s := sim.New(sim.WithPollInterval(0), sim.WithoutMethods("vhost_create_blk_controller", "vhost_controller_set_coalescing",
+		"vhost_delete_controller", "vhost_get_controllers", "vhost_create_scsi_controller", "vhost_scsi_controller_add_target",
+		"vhost_scsi_controller_remove_target"))
+	l, err := net.Listen("unix", sock)
+	if err != nil {
+		t.Fatal(err)
+	}
+	go func() { _ = s.Serve(l) }()
+	t.Cleanup(func() { s.Close() })
+	b, err := New(Config{StateDir: t.TempDir(), SPDKSocket: sock, Interval: time.Hour})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	done := make(chan struct{})
+	go func() { defer close(done); _ = b.Run(ctx) }()
+	t.Cleanup(func() { cancel(); <-done; b.Close() })
+	<-b.Synced()
+	scsi := pb.NewFrontendVirtioScsiServiceClient(servertest.Start(t, b.Services()).Conn)
+	_, err = scsi.CreateVirtioScsiTarget(ctx, &pb.CreateVirtioScsiTargetRequest{VirtioScsiTargetId: "t1",
+		VirtioScsiTarget: &pb.VirtioScsiTarget{Endpoint: &pb.VirtioScsiTarget_VhostUser{VhostUser: &pb.VhostUserEndpoint{}}}})
+	if msg := status.Convert(err).Message(); status.Code(err) != codes.FailedPrecondition || !strings.Contains(msg, "vhost") ||
+		!strings.Contains(msg, "vhost_create_scsi_controller") {
+		t.Fatalf("a virtio-scsi target on an SPDK without vhost: %v, want FailedPrecondition naming vhost and the method", err)
+	}
+	if _, err := scsi.GetVirtioScsiTarget(ctx, &pb.GetVirtioScsiTargetRequest{Name: "virtioScsiTargets/t1"}); status.Code(err) != codes.NotFound {
+		t.Errorf("the refused target is stored: Get = %v, want NotFound", err)
+	}
+}

@@ -49,6 +49,13 @@ func WithVirtioBlkTransport(t storage.Transport, build func(Env) resource.Backen
 	return optionFunc(func(e Env, b *storage.Backends) { setEntry(&b.VirtioBlks, t, build(e)) })
 }
 
+// WithVirtioScsi realises virtio-scsi targets and LUNs with the backends
+// build returns; nil backends take virtio-scsi away (refused as
+// unimplemented).
+func WithVirtioScsi(build func(Env) (resource.Backend[*pb.VirtioScsiTarget], resource.Backend[*pb.VirtioScsiLun])) Option {
+	return optionFunc(func(e Env, b *storage.Backends) { b.VirtioScsiTargets, b.VirtioScsiLuns = build(e) })
+}
+
 // WithRemoteFabric connects to remote NVMe-oF subsystems over transport t
 // (storage.TransportTCP, TransportRDMA) with the fabric build returns; a
 // fabric without controllers takes the transport away.

@@ -18,7 +18,7 @@ const backendName = "the backend"
 //     any other (a store on an encrypted volume on a QoS volume), so a
 //     round repeats while it leaves fewer resources refused;
 //  3. NVMe subsystems (hosts, keys), namespaces, controllers;
-//  4. virtio-blk devices.
+//  4. virtio-blk devices, virtio-scsi targets, then their LUNs.
 //
 // Every backend Create is idempotent, so a pass over a backend that has
 // everything changes nothing. The pass fails (and the loop retries with
@@ -40,5 +40,6 @@ func (b *Bridge) replay() resource.Step {
 		)),
 		kind(s.NvmeSubsystems), kind(s.NvmeNamespaces), kind(s.NvmeControllers),
 		kind(s.VirtioBlks),
+		kind(s.VirtioScsiTargets), kind(s.VirtioScsiLuns),
 	)
 }

@@ -38,6 +38,11 @@ type Backends struct {
 	// VirtioBlks realises virtio-blk devices per endpoint
 	// (TransportVhostUser, TransportPCIe).
 	VirtioBlks map[Transport]resource.Backend[*pb.VirtioBlk]
+	// VirtioScsiTargets and VirtioScsiLuns realise virtio-scsi devices and
+	// the volumes on them. Either may be nil: the kind is then refused as
+	// unimplemented.
+	VirtioScsiTargets resource.Backend[*pb.VirtioScsiTarget]
+	VirtioScsiLuns    resource.Backend[*pb.VirtioScsiLun]
 	// RemoteFabrics connects to remote NVMe-oF subsystems per transport of
 	// the remote address (TransportTCP, TransportRDMA).
 	RemoteFabrics map[Transport]RemoteFabric

@@ -33,7 +33,7 @@ func (s *Storage) claimVolume(ctx context.Context, claimant, volume string, crea
 	// A claimant stored already is a retried create: the collection
 	// answers it (the same object, or AlreadyExists for another spec).
 	if owner != "" && owner != claimant {
-		return errdefs.FailedPreconditionf("volume %s is already claimed by %s; a volume backs one namespace, store, encrypted or QoS volume: delete %s first or use another volume",
+		return errdefs.FailedPreconditionf("volume %s is already claimed by %s; a volume backs one namespace, store, encrypted or QoS volume, or virtio-scsi LUN: delete %s first or use another volume",
 			volume, owner, owner)
 	}
 	return create()
@@ -67,7 +67,7 @@ func (s *Storage) volumeClaimant(ctx context.Context, claimant, volume string) (
 }
 
 // claimantKinds are the kinds whose resources claim their volume.
-var claimantKinds = []*aip.Pattern{NvmeNamespacePattern, LogicalVolumeStorePattern, EncryptedVolumePattern, QosVolumePattern}
+var claimantKinds = []*aip.Pattern{NvmeNamespacePattern, LogicalVolumeStorePattern, EncryptedVolumePattern, QosVolumePattern, VirtioScsiLunPattern}
 
 // claimantKind returns the pattern of the claimant kind name belongs to.
 func claimantKind(name string) *aip.Pattern {
@@ -92,6 +92,8 @@ func (s *Storage) claimantStored(ctx context.Context, claimant string) (bool, er
 		_, err = s.EncryptedVolumes.c.Get(ctx, claimant)
 	case QosVolumePattern:
 		_, err = s.QosVolumes.c.Get(ctx, claimant)
+	case VirtioScsiLunPattern:
+		_, err = s.VirtioScsiLuns.c.Get(ctx, claimant)
 	default:
 		return false, nil
 	}

@@ -29,6 +29,8 @@ var (
 	nvmeController       = names.MustForMessage(&pb.NvmeController{})
 	nvmeNamespace        = names.MustForMessage(&pb.NvmeNamespace{})
 	virtioBlk            = names.MustForMessage(&pb.VirtioBlk{})
+	virtioScsiTarget     = names.MustForMessage(&pb.VirtioScsiTarget{})
+	virtioScsiLun        = names.MustForMessage(&pb.VirtioScsiLun{})
 )
 
 // Collection kinds (store buckets) of the stored resources. References
@@ -47,6 +49,8 @@ var (
 	KindNvmeControllers       = nvmeController.Collection()
 	KindNvmeNamespaces        = nvmeNamespace.Collection()
 	KindVirtioBlks            = virtioBlk.Collection()
+	KindVirtioScsiTargets     = virtioScsiTarget.Collection()
+	KindVirtioScsiLuns        = virtioScsiLun.Collection()
 	// KindNvmeRemoteNamespaces is not a stored collection: remote namespaces
 	// are read from the backend. References to one point at its controller.
 	KindNvmeRemoteNamespaces = nvmeRemoteNamespace.Collection()
@@ -67,6 +71,8 @@ var (
 	NvmeControllerPattern       = aip.FromNames(nvmeController.Pattern)
 	NvmeNamespacePattern        = aip.FromNames(nvmeNamespace.Pattern)
 	VirtioBlkPattern            = aip.FromNames(virtioBlk.Pattern)
+	VirtioScsiTargetPattern     = aip.FromNames(virtioScsiTarget.Pattern)
+	VirtioScsiLunPattern        = aip.FromNames(virtioScsiLun.Pattern)
 )
 
 // NvmeRemoteNamespacePattern is the name pattern of remote namespaces. It

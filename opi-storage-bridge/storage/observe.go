@@ -21,7 +21,7 @@ type VolumeStatsLister interface {
 // by kind (KindMallocVolumes, ...). It reads names only, not the
 // resources.
 func (s *Storage) Counts(ctx context.Context) (map[string]int, error) {
-	out := make(map[string]int, 13)
+	out := make(map[string]int, 15)
 	for _, k := range s.kinds() {
 		names, err := k.names(ctx)
 		if err != nil {
@@ -80,5 +80,7 @@ func (s *Storage) kinds() []storedKind {
 		{KindNvmeNamespaces, s.NvmeNamespaces.c.Names, false},
 		{KindNvmeControllers, s.NvmeControllers.c.Names, false},
 		{KindVirtioBlks, s.VirtioBlks.c.Names, false},
+		{KindVirtioScsiTargets, s.VirtioScsiTargets.c.Names, false},
+		{KindVirtioScsiLuns, s.VirtioScsiLuns.c.Names, false},
 	}
 }

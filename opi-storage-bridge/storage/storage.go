@@ -51,6 +51,8 @@ type Storage struct {
 	NvmeNamespaces        *Kind[*pb.NvmeNamespace]
 	NvmeControllers       *Kind[*pb.NvmeController]
 	VirtioBlks            *Kind[*pb.VirtioBlk]
+	VirtioScsiTargets     *Kind[*pb.VirtioScsiTarget]
+	VirtioScsiLuns        *Kind[*pb.VirtioScsiLun]
 
 	st   store.Store
 	read Reader
@@ -160,6 +162,8 @@ func (s *Storage) Unverify() {
 	s.NvmeNamespaces.c.Unverify()
 	s.NvmeControllers.c.Unverify()
 	s.VirtioBlks.c.Unverify()
+	s.VirtioScsiTargets.c.Unverify()
+	s.VirtioScsiLuns.c.Unverify()
 }
 
 func (s *Storage) newRemote(st store.Store, b Backends) error {
@@ -208,10 +212,12 @@ func (s *Storage) newFrontend(st store.Store, b Backends) error {
 			vb[t] = v
 		}
 	}
-	s.VirtioBlks, err = newKind[*pb.VirtioBlk](st, KindVirtioBlks, VirtioBlkPattern,
+	if s.VirtioBlks, err = newKind[*pb.VirtioBlk](st, KindVirtioBlks, VirtioBlkPattern,
 		byTransport[*pb.VirtioBlk]{what: "virtio-blk devices", of: VirtioBlkTransport, backends: vb},
-		resource.WithReferences(func(m *pb.VirtioBlk) []resource.Ref { return volumeRefs(m.GetVolume()) }))
-	return err
+		resource.WithReferences(func(m *pb.VirtioBlk) []resource.Ref { return volumeRefs(m.GetVolume()) })); err != nil {
+		return err
+	}
+	return s.newVirtioScsi(st, b)
 }
 
 // wireHooks gives the kinds their domain behaviour beyond CRUD: what a

@@ -161,6 +161,16 @@ func (h *Harness) stored(t *testing.T) []string {
 			add(m)
 		}
 	}
+	if l, err := h.VirtioScsi.ListVirtioScsiLuns(ctx, &pb.ListVirtioScsiLunsRequest{}); err == nil {
+		for _, m := range l.GetVirtioScsiLuns() {
+			add(m)
+		}
+	}
+	if l, err := h.VirtioScsi.ListVirtioScsiTargets(ctx, &pb.ListVirtioScsiTargetsRequest{}); err == nil {
+		for _, m := range l.GetVirtioScsiTargets() {
+			add(m)
+		}
+	}
 	return names
 }
 
@@ -173,6 +183,8 @@ func (h *Harness) sweep(t *testing.T) {
 		switch kind {
 		case "virtioBlks":
 			_, _ = h.VirtioBlks.DeleteVirtioBlk(ctx, &pb.DeleteVirtioBlkRequest{Name: name})
+		case "virtioScsiLuns":
+			_, _ = h.VirtioScsi.DeleteVirtioScsiLun(ctx, &pb.DeleteVirtioScsiLunRequest{Name: name})
 		case "nvmeSubsystems":
 			_, _ = h.Nvme.DeleteNvmeSubsystem(ctx, &pb.DeleteNvmeSubsystemRequest{Name: name, Force: true})
 		}
@@ -182,6 +194,8 @@ func (h *Harness) sweep(t *testing.T) {
 		switch kind {
 		case "qosVolumes":
 			_, _ = h.Middleend.DeleteQosVolume(ctx, &pb.DeleteQosVolumeRequest{Name: name})
+		case "virtioScsiTargets":
+			_, _ = h.VirtioScsi.DeleteVirtioScsiTarget(ctx, &pb.DeleteVirtioScsiTargetRequest{Name: name})
 		case "logicalVolumeStores":
 			_, _ = h.Lvols.DeleteLogicalVolumeStore(ctx, &pb.DeleteLogicalVolumeStoreRequest{Name: name, Force: true})
 		}

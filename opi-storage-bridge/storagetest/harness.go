@@ -47,6 +47,8 @@ type Harness struct {
 	Nvme pb.FrontendNvmeServiceClient
 	// VirtioBlks is a client of the FrontendVirtioBlkService.
 	VirtioBlks pb.FrontendVirtioBlkServiceClient
+	// VirtioScsi is a client of the FrontendVirtioScsiService.
+	VirtioScsi pb.FrontendVirtioScsiServiceClient
 
 	t    *testing.T // the test the harness lives as long as
 	cfg  Config
@@ -104,6 +106,7 @@ func (h *Harness) start(t *testing.T) {
 	h.Remote = pb.NewBackendNvmeServiceClient(conn)
 	h.Nvme = pb.NewFrontendNvmeServiceClient(conn)
 	h.VirtioBlks = pb.NewFrontendVirtioBlkServiceClient(conn)
+	h.VirtioScsi = pb.NewFrontendVirtioScsiServiceClient(conn)
 	h.stop = func() {
 		cancel()
 		<-done
@@ -278,6 +281,49 @@ func (h *Harness) VhostControllers(t testing.TB) map[string]bool {
 	return m
 }
 
+// ScsiTargets returns, for each vhost-user SCSI controller of SPDK, the
+// bdev (LUN 0) at each SCSI target number.
+func (h *Harness) ScsiTargets(t testing.TB) map[string]map[uint32]string {
+	t.Helper()
+	m, err := h.scsiTargets()
+	if err != nil {
+		t.Fatalf("vhost_get_controllers on %s: %v", h.Target.Name, err)
+	}
+	return m
+}
+
+func (h *Harness) scsiTargets() (map[string]map[uint32]string, error) {
+	var out []struct {
+		Ctrlr           string `json:"ctrlr"`
+		BackendSpecific struct {
+			Scsi *[]struct {
+				ScsiDevNum uint32 `json:"scsi_dev_num"`
+				Luns       []struct {
+					BdevName string `json:"bdev_name"`
+				} `json:"luns"`
+			} `json:"scsi"`
+		} `json:"backend_specific"`
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	if err := h.SPDK.Call(ctx, "vhost_get_controllers", nil, &out); err != nil {
+		return nil, err
+	}
+	m := map[string]map[uint32]string{}
+	for _, c := range out {
+		if c.BackendSpecific.Scsi == nil {
+			continue
+		}
+		m[c.Ctrlr] = map[uint32]string{}
+		for _, d := range *c.BackendSpecific.Scsi {
+			if len(d.Luns) > 0 {
+				m[c.Ctrlr][d.ScsiDevNum] = d.Luns[0].BdevName
+			}
+		}
+	}
+	return m, nil
+}
+
 // spdkState is everything of SPDK's that a refused request must leave
 // as it was: bdevs, subsystems, vhost controllers, keyring keys.
 func (h *Harness) spdkState(t testing.TB) string {
@@ -292,5 +338,5 @@ func (h *Harness) spdkState(t testing.TB) string {
 		names = append(names, n)
 	}
 	slices.Sort(names)
-	return fmt.Sprintf("bdevs %v subsystems %+v vhost %v keys %+v", names, h.Subsystems(t), h.VhostControllers(t), keys)
+	return fmt.Sprintf("bdevs %v subsystems %+v vhost %v scsi %v keys %+v", names, h.Subsystems(t), h.VhostControllers(t), h.ScsiTargets(t), keys)
 }

@@ -8,7 +8,8 @@
 //
 //   - the lifecycle of every resource kind (volumes, logical volumes,
 //     encrypted and QoS volumes, NVMe subsystems, namespaces and TCP
-//     controllers on 127.0.0.1, remote NVMe-oF controllers, virtio-blk);
+//     controllers on 127.0.0.1, remote NVMe-oF controllers, virtio-blk,
+//     virtio-scsi targets and LUNs);
 //   - idempotency: an identical create twice is the same object;
 //   - dependent deletes: FAILED_PRECONDITION while something uses it;
 //   - bad input: INVALID_ARGUMENT (or NOT_FOUND), nothing stored, SPDK
@@ -130,6 +131,9 @@ func Run(t *testing.T, cfg Config) {
 		{"virtio-blk lifecycle", virtioBlkLifecycle},
 		{"remote controller lifecycle", remoteLifecycle},
 		{"device and path stats, controller reset", statsAndReset},
+		{"virtio-scsi lifecycle", virtioScsiLifecycle},
+		{"virtio-scsi bad input changes nothing", virtioScsiBadInput},
+		{"virtio-scsi replayed after spdk and the bridge restart", virtioScsiRestarts},
 		{"ana state and multipath policy updates", updates},
 		{"identical creates return the same object", idempotency},
 		{"deleting what others use is failed precondition", dependentDeletes},

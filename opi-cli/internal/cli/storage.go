@@ -20,7 +20,8 @@ func newStorageCmd(g *globals) *cobra.Command {
 		Short: "Build volumes and expose them to hosts through the storage bridge",
 		Long: `opi storage manages the resources of the OPI storage API: volumes, what is
 stacked on them (logical volumes, encryption, QoS) and how hosts reach them
-(NVMe subsystems, controllers and namespaces, virtio-blk devices), and the
+(NVMe subsystems, controllers and namespaces, virtio-blk devices,
+virtio-scsi targets and LUNs), and the
 remote NVMe-oF subsystems the DPU imports.
 
 Every kind has the same verbs: create ID, get NAME, list, update NAME,
@@ -60,6 +61,8 @@ never returns them, and --dry-run leaves them out.`,
 		resourceCommand(g, nvmeControllerKind()),
 		resourceCommand(g, nvmeNamespaceKind()),
 		resourceCommand(g, virtioBlkKind()),
+		resourceCommand(g, virtioScsiTargetKind()),
+		resourceCommand(g, virtioScsiLunKind()),
 		resourceCommand(g, nvmeRemoteControllerKind()),
 		resourceCommand(g, nvmePathKind()),
 		resourceCommand(g, nvmeRemoteNamespaceKind()),

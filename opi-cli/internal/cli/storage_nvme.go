@@ -248,3 +248,52 @@ func pickEndpoint(s *specFlags, a, b []string, useA, useB func()) {
 		return nil
 	})
 }
+
+func virtioScsiTargetKind() resourceKind[*storagev1.VirtioScsiTarget] {
+	return resourceKind[*storagev1.VirtioScsiTarget]{
+		use: "virtio-scsi-target", noun: "virtio-scsi target", group: "frontend",
+		example: `  opi storage virtio-scsi-target create vm1-scsi --vhost-user --max-luns 4
+  opi storage virtio-scsi-lun create disk1 --target vm1-scsi --volume mallocVolumes/m1`,
+		columns: []string{"ENDPOINT", "MAX LUNS", "DEVICE PATH"},
+		row: func(v *storagev1.VirtioScsiTarget) []string {
+			ep := ""
+			if v.GetVhostUser() != nil {
+				ep = "vhost-user"
+			}
+			n := v.GetMaxLuns()
+			if n == 0 {
+				n = 8
+			}
+			return []string{ep, u64(uint64(n)), v.GetDevicePath()}
+		},
+		spec: func(s *specFlags, v *storagev1.VirtioScsiTarget) {
+			var vhost bool
+			s.boolean(&vhost, "vhost-user", "vhost_user", "expose a vhost-user socket for a virtual machine monitor (required)")
+			s.then(func(*stdin) error {
+				if vhost {
+					v.Endpoint = &storagev1.VirtioScsiTarget_VhostUser{VhostUser: &storagev1.VhostUserEndpoint{}}
+				}
+				return nil
+			})
+			s.str(&v.Cpumask, "cpumask", "cpumask", `backend cores that serve the queues, such as "0x3" (default: all)`)
+			s.u32(&v.MaxLuns, "max-luns", "max_luns", "how many LUNs the target holds, 1 to 8 (default 8)")
+		},
+	}
+}
+
+func virtioScsiLunKind() resourceKind[*storagev1.VirtioScsiLun] {
+	return resourceKind[*storagev1.VirtioScsiLun]{
+		use: "virtio-scsi-lun", noun: "virtio-scsi LUN", group: "frontend",
+		example: `  opi storage virtio-scsi-lun create disk1 --target vm1-scsi --volume mallocVolumes/m1
+  opi storage virtio-scsi-lun create disk2 --target vm1-scsi --volume mallocVolumes/m2 --target-number 3`,
+		columns: []string{"TARGET", "NUMBER", "VOLUME"},
+		row: func(v *storagev1.VirtioScsiLun) []string {
+			return []string{v.GetTarget(), u64(uint64(v.GetTargetNumber())), v.GetVolume()}
+		},
+		spec: func(s *specFlags, v *storagev1.VirtioScsiLun) {
+			s.ref(&v.Target, "target", "target", "the virtio-scsi target")
+			volumeFlag(s, &v.Volume, "the volume to expose")
+			s.optU32(&v.TargetNumber, "target-number", "target_number", "the SCSI target number hosts see it at, 0 to max_luns-1 (default: the lowest free)")
+		},
+	}
+}

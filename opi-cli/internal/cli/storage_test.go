@@ -127,6 +127,19 @@ func TestStorageCommandsSendWhatTheFlagsSay(t *testing.T) {
 			"", []string{"malloc-volume", "update", "m9", "--allow-missing", "--block-count", "8"},
 			&storagev1.UpdateMallocVolumeRequest{MallocVolume: &storagev1.MallocVolume{Name: "mallocVolumes/m9", BlockCount: 8}, UpdateMask: mask("block_count"), AllowMissing: true},
 			[]string{"mallocVolumes/m9"}},
+		{"a virtio-scsi target over vhost-user",
+			"", []string{"virtio-scsi-target", "create", "t1", "--vhost-user", "--max-luns", "4"},
+			&storagev1.CreateVirtioScsiTargetRequest{VirtioScsiTargetId: "t1", VirtioScsiTarget: &storagev1.VirtioScsiTarget{
+				Endpoint: &storagev1.VirtioScsiTarget_VhostUser{VhostUser: &storagev1.VhostUserEndpoint{}}, MaxLuns: 4}},
+			[]string{"virtioScsiTargets/t1"}},
+		{"a LUN without --target-number leaves the number to the service",
+			"", []string{"virtio-scsi-lun", "create", "l1", "--target", "t1", "--volume", "mallocVolumes/m1"},
+			&storagev1.CreateVirtioScsiLunRequest{VirtioScsiLunId: "l1", VirtioScsiLun: &storagev1.VirtioScsiLun{Target: "virtioScsiTargets/t1", Volume: "mallocVolumes/m1"}},
+			[]string{"virtioScsiLuns/l1"}},
+		{"a LUN at --target-number 0 asks for number 0",
+			"", []string{"virtio-scsi-lun", "create", "l2", "--target", "virtioScsiTargets/t1", "--volume", "mallocVolumes/m2", "--target-number", "0"},
+			&storagev1.CreateVirtioScsiLunRequest{VirtioScsiLunId: "l2", VirtioScsiLun: &storagev1.VirtioScsiLun{Target: "virtioScsiTargets/t1", Volume: "mallocVolumes/m2", TargetNumber: proto.Uint32(0)}},
+			[]string{"virtioScsiLuns/l2"}},
 		{"stats show the volume's counters",
 			"", []string{"malloc-volume", "stats", "m1"},
 			&storagev1.StatsMallocVolumeRequest{Name: "mallocVolumes/m1"},
@@ -394,7 +407,7 @@ func TestEveryStorageCallIsAMethodOfTheAPI(t *testing.T) {
 		{&storagev1.LogicalVolumeStore{}, false, false}, {&storagev1.LogicalVolume{}, false, true},
 		{&storagev1.EncryptedVolume{}, false, true}, {&storagev1.QosVolume{}, false, true},
 		{&storagev1.NvmeSubsystem{}, false, true}, {&storagev1.NvmeController{}, false, true}, {&storagev1.NvmeNamespace{}, false, true},
-		{&storagev1.VirtioBlk{}, false, true},
+		{&storagev1.VirtioBlk{}, false, true}, {&storagev1.VirtioScsiTarget{}, false, true}, {&storagev1.VirtioScsiLun{}, false, true},
 		{&storagev1.NvmeRemoteController{}, false, true}, {&storagev1.NvmePath{}, false, true}, {&storagev1.NvmeRemoteNamespace{}, true, true},
 	} {
 		t.Run(kindName(tc.kind), func(t *testing.T) {
@@ -489,6 +502,7 @@ func unimplementedStorage(t *testing.T) string {
 	storagev1.RegisterMiddleendServiceServer(s, storagev1.UnimplementedMiddleendServiceServer{})
 	storagev1.RegisterFrontendNvmeServiceServer(s, storagev1.UnimplementedFrontendNvmeServiceServer{})
 	storagev1.RegisterFrontendVirtioBlkServiceServer(s, storagev1.UnimplementedFrontendVirtioBlkServiceServer{})
+	storagev1.RegisterFrontendVirtioScsiServiceServer(s, storagev1.UnimplementedFrontendVirtioScsiServiceServer{})
 	storagev1.RegisterBackendNvmeServiceServer(s, storagev1.UnimplementedBackendNvmeServiceServer{})
 	go s.Serve(lis)
 	t.Cleanup(s.Stop)

@@ -60,8 +60,8 @@ func (a *Adapter) Reset() {
 
 // Backends returns every backend of the storage domain realised on SPDK,
 // each transport registered: NVMe controllers over TCP, RDMA and PCIe,
-// virtio-blk over vhost-user and PCIe, remote controllers over TCP and
-// RDMA.
+// virtio-blk over vhost-user and PCIe, virtio-scsi over vhost-user,
+// remote controllers over TCP and RDMA.
 func (a *Adapter) Backends() storage.Backends {
 	ctrls := NewNvmeControllers(a.c, a.transports, a.VfioUserDir())
 	blks := NewVirtioBlks(a.c)
@@ -82,6 +82,8 @@ func (a *Adapter) Backends() storage.Backends {
 		VirtioBlks: map[storage.Transport]resource.Backend[*pb.VirtioBlk]{
 			storage.TransportVhostUser: blks, storage.TransportPCIe: blks,
 		},
+		VirtioScsiTargets: VirtioScsiTargets{C: a.c},
+		VirtioScsiLuns:    VirtioScsiLuns{C: a.c},
 		RemoteFabrics: map[storage.Transport]storage.RemoteFabric{
 			storage.TransportTCP: remote, storage.TransportRDMA: remote,
 		},

@@ -30,6 +30,10 @@ func baseState(t *testing.T, c *client) {
 type fixture struct {
 	setup  [][2]string // method, params
 	params string      // "" omits params
+	// refuses is what the valid request answers where spdk_tgt, in its
+	// default configuration, refuses it before reading the params (the
+	// differential test checks the same answer on spdk_tgt); nil: success.
+	refuses *rpcError
 }
 
 func fixtures(t *testing.T) map[string]fixture {
@@ -102,6 +106,15 @@ func fixtures(t *testing.T) map[string]fixture {
 			params: `{"ctrlr":"vh0","delay_base_us":80,"iops_threshold":100000}`},
 		"vfu_virtio_create_blk_endpoint": {params: `{"name":"vfu0","bdev_name":"Malloc0","num_queues":2}`},
 		"vfu_virtio_delete_endpoint":     {setup: [][2]string{{"vfu_virtio_create_blk_endpoint", `{"name":"vfu0","bdev_name":"Malloc0"}`}}, params: `{"name":"vfu0"}`},
+		"bdev_nvme_reset_controller":     {setup: [][2]string{{"nvmf_subsystem_add_ns", ns}, {"bdev_nvme_attach_controller", attach}}, params: `{"name":"Nvme0"}`},
+		"bdev_nvme_get_path_iostat": {setup: [][2]string{{"nvmf_subsystem_add_ns", ns}, {"bdev_nvme_attach_controller", attach}}, params: `{"name":"Nvme0n1"}`,
+			refuses: &rpcError{Code: -1, Message: "RPC not enabled if enable_io_path_stat is false"}},
+		"vhost_create_scsi_controller": {params: `{"ctrlr":"vs0"}`},
+		"vhost_scsi_controller_add_target": {setup: [][2]string{{"vhost_create_scsi_controller", `{"ctrlr":"vs0"}`}},
+			params: `{"ctrlr":"vs0","scsi_target_num":0,"bdev_name":"Malloc0"}`},
+		"vhost_scsi_controller_remove_target": {setup: [][2]string{{"vhost_create_scsi_controller", `{"ctrlr":"vs0"}`},
+			{"vhost_scsi_controller_add_target", `{"ctrlr":"vs0","scsi_target_num":0,"bdev_name":"Malloc0"}`}},
+			params: `{"ctrlr":"vs0","scsi_target_num":0}`},
 	}
 }
 
@@ -183,6 +196,15 @@ func TestEveryImplementedMethodFollowsTheContract(t *testing.T) {
 				return c
 			}
 			c := fresh()
+			if f.refuses != nil {
+				// Only the valid request: spdk_tgt refuses before it
+				// decodes, the sim decodes every request first, so they
+				// differ on malformed ones, which the bridge never sends.
+				if r := c.call(name, f.params); r.Error == nil || *r.Error != *f.refuses {
+					t.Errorf("request %s: got %+v, want spdk_tgt's default refusal %+v", f.params, r.Error, *f.refuses)
+				}
+				return
+			}
 			if r := c.call(name, f.params); r.Error != nil {
 				t.Fatalf("valid request %s: %v", f.params, r.Error)
 			}

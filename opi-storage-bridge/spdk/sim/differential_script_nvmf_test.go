@@ -125,7 +125,8 @@ func initiatorSteps() []dstep {
 	}
 }
 
-// vhostSteps: vhost-user and vfio-user virtio-blk endpoints.
+// vhostSteps: vhost-user and vfio-user virtio-blk endpoints, vhost-user
+// SCSI controllers and their SCSI targets.
 func vhostSteps() []dstep {
 	return []dstep{
 		{method: "bdev_malloc_create", params: `{"name":"MV","num_blocks":2048,"block_size":512}`, value: true},
@@ -142,6 +143,29 @@ func vhostSteps() []dstep {
 		{method: "vhost_controller_set_coalescing", params: `{"ctrlr":"nope","delay_base_us":100,"iops_threshold":60000}`, msg: true},
 		{method: "vhost_delete_controller", params: `{"ctrlr":"vhost.0"}`},
 		{method: "vhost_delete_controller", params: `{"ctrlr":"vhost.0"}`, msg: true},
+		// vhost-user SCSI: a controller, SCSI targets by number, and the
+		// refusals the adapter tells apart.
+		{method: "bdev_malloc_create", params: `{"name":"MS","num_blocks":2048,"block_size":512}`, value: true},
+		{method: "vhost_create_scsi_controller", params: `{"ctrlr":"scsi.0"}`, value: true},
+		{method: "vhost_create_scsi_controller", params: `{"ctrlr":"scsi.0"}`, msg: true},
+		{method: "vhost_create_scsi_controller", params: `{"ctrlr":"scsi.1","cpumask":"0x10"}`, msg: true},
+		{method: "vhost_create_blk_controller", params: `{"ctrlr":"scsi.0","dev_name":"MV"}`, msg: true},
+		{method: "vhost_scsi_controller_add_target", params: `{"ctrlr":"scsi.0","scsi_target_num":3,"bdev_name":"MV"}`, value: true},
+		{method: "vhost_scsi_controller_add_target", params: `{"ctrlr":"scsi.0","scsi_target_num":3,"bdev_name":"MS"}`, msg: true},
+		{method: "vhost_scsi_controller_add_target", params: `{"ctrlr":"scsi.0","scsi_target_num":-1,"bdev_name":"MS"}`, value: true},
+		{method: "vhost_scsi_controller_add_target", params: `{"ctrlr":"scsi.0","scsi_target_num":8,"bdev_name":"MS"}`, msg: true},
+		{method: "vhost_scsi_controller_add_target", params: `{"ctrlr":"scsi.0","scsi_target_num":5,"bdev_name":"nope"}`, msg: true},
+		{method: "vhost_scsi_controller_add_target", params: `{"ctrlr":"nope","scsi_target_num":5,"bdev_name":"MS"}`, msg: true},
+		{method: "vhost_get_controllers", params: `{"name":"scsi.0"}`},
+		{method: "vhost_scsi_controller_remove_target", params: `{"ctrlr":"scsi.0","scsi_target_num":3}`, value: true},
+		{method: "vhost_scsi_controller_remove_target", params: `{"ctrlr":"scsi.0","scsi_target_num":3}`, msg: true},
+		{method: "vhost_scsi_controller_remove_target", params: `{"ctrlr":"scsi.0","scsi_target_num":6}`, msg: true},
+		{method: "vhost_scsi_controller_remove_target", params: `{"ctrlr":"nope","scsi_target_num":0}`, msg: true},
+		{method: "vhost_scsi_controller_add_target", params: `{"ctrlr":"scsi.0","scsi_target_num":3,"bdev_name":"MS"}`, value: true},
+		{method: "bdev_malloc_delete", params: `{"name":"MS"}`},
+		{method: "vhost_get_controllers", params: `{"name":"scsi.0"}`},
+		{method: "vhost_delete_controller", params: `{"ctrlr":"scsi.0"}`},
+		{method: "vhost_delete_controller", params: `{"ctrlr":"scsi.0"}`, msg: true},
 		{method: "vfu_virtio_create_blk_endpoint", params: `{"name":"vfu.0","bdev_name":"MV"}`},
 		{method: "vfu_virtio_create_blk_endpoint", params: `{"name":"vfu.0","bdev_name":"MV"}`, msg: true},
 		{method: "vfu_virtio_create_blk_endpoint", params: `{"name":"vfu.1","bdev_name":"nope"}`, msg: true},

@@ -232,6 +232,12 @@ func (st *state) removeBdev(b *bdev) {
 		if v.bdev == b {
 			v.bdev = nil
 		}
+		// vhost-scsi hot-removes the SCSI target of a removed bdev.
+		for n, d := range v.scsi {
+			if d != nil && d.bdev == b {
+				v.scsi[n] = nil
+			}
+		}
 	}
 	for _, v := range st.vfuEndpoints {
 		if v.bdev == b {
