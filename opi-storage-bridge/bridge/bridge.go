@@ -247,6 +247,7 @@ func (b *Bridge) Services() []server.Service {
 		// REST paths are the native ones.
 		{Desc: &upstreampb.FrontendNvmeService_ServiceDesc, Impl: u.FrontendNvme, Probe: b.Probe},
 		{Desc: &upstreampb.FrontendVirtioBlkService_ServiceDesc, Impl: u.VirtioBlks, Probe: b.Probe},
+		{Desc: &upstreampb.FrontendVirtioScsiService_ServiceDesc, Impl: u.VirtioScsi, Probe: b.Probe},
 		{Desc: &upstreampb.NvmeRemoteControllerService_ServiceDesc, Impl: u.Remote, Probe: b.Probe},
 		{Desc: &upstreampb.AioVolumeService_ServiceDesc, Impl: u.AioVolumes, Probe: b.Probe},
 		{Desc: &upstreampb.MallocVolumeService_ServiceDesc, Impl: u.MallocVolumes, Probe: b.Probe},

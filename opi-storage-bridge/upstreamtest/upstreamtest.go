@@ -53,6 +53,7 @@ type clients struct {
 	cfg       Config
 	nvme      up.FrontendNvmeServiceClient
 	blk       up.FrontendVirtioBlkServiceClient
+	scsi      up.FrontendVirtioScsiServiceClient
 	remote    up.NvmeRemoteControllerServiceClient
 	malloc    up.MallocVolumeServiceClient
 	null      up.NullVolumeServiceClient
@@ -70,7 +71,7 @@ func Run(t *testing.T, cfg Config) {
 		t.Fatal("upstreamtest: Config.Conn and Config.Port are required")
 	}
 	c := &clients{cfg: cfg,
-		nvme: up.NewFrontendNvmeServiceClient(cfg.Conn), blk: up.NewFrontendVirtioBlkServiceClient(cfg.Conn),
+		nvme: up.NewFrontendNvmeServiceClient(cfg.Conn), blk: up.NewFrontendVirtioBlkServiceClient(cfg.Conn), scsi: up.NewFrontendVirtioScsiServiceClient(cfg.Conn),
 		remote: up.NewNvmeRemoteControllerServiceClient(cfg.Conn), malloc: up.NewMallocVolumeServiceClient(cfg.Conn),
 		null: up.NewNullVolumeServiceClient(cfg.Conn), aio: up.NewAioVolumeServiceClient(cfg.Conn),
 		encrypted: up.NewMiddleendEncryptionServiceClient(cfg.Conn), qos: up.NewMiddleendQosVolumeServiceClient(cfg.Conn),
@@ -83,6 +84,7 @@ func Run(t *testing.T, cfg Config) {
 		{"Frontend/NvmeController", nvmeControllers},
 		{"Frontend/NvmeNamespace", nvmeNamespaces},
 		{"Frontend/VirtioBlk", virtioBlks},
+		{"Frontend/VirtioScsi", virtioScsi},
 		{"Backend/NvmeRemoteController", remoteControllers},
 		{"Backend/MallocVolume", mallocVolumes},
 		{"Backend/NullVolume", nullVolumes},

@@ -230,6 +230,7 @@ func isReady(st *commonv1.ResourceStatus) bool {
 type Facade struct {
 	FrontendNvme     *FrontendNvme
 	VirtioBlks       *VirtioBlks
+	VirtioScsi       *VirtioScsi
 	Remote           *Remote
 	AioVolumes       *AioVolumes
 	MallocVolumes    *MallocVolumes
@@ -247,7 +248,7 @@ func New(s *storage.Storage, st store.Store) (*Facade, error) {
 		return nil, err
 	}
 	return &Facade{
-		FrontendNvme: &FrontendNvme{s: s}, VirtioBlks: &VirtioBlks{s: s}, Remote: remote,
+		FrontendNvme: &FrontendNvme{s: s}, VirtioBlks: &VirtioBlks{s: s}, VirtioScsi: &VirtioScsi{s: s}, Remote: remote,
 		AioVolumes: &AioVolumes{s: s}, MallocVolumes: &MallocVolumes{s: s}, NullVolumes: &NullVolumes{s: s},
 		EncryptedVolumes: &EncryptedVolumes{s: s}, QosVolumes: &QosVolumes{s: s},
 	}, nil
