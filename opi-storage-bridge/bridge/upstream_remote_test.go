@@ -6,6 +6,7 @@ import (
 	"sync"
 	"testing"
 
+	pb "github.com/opi-suite/opi/opi-api/storage/v1"
 	up "github.com/opi-suite/opi/opi-upstream/storage/v1"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
@@ -89,5 +90,24 @@ func TestUpstreamRemoteControllerFirstPathIsOneAndSurvivesARestart(t *testing.T)
 	ns, err := remote.ListNvmeRemoteNamespaces(ctx, &up.ListNvmeRemoteNamespacesRequest{Parent: rc.GetName()})
 	if err != nil || len(ns.GetNvmeRemoteNamespaces()) != 1 {
 		t.Errorf("after a restart the remote namespaces are %v, %v; want the one exported", ns, err)
+	}
+
+	// A path create interrupted between connecting and recording its path
+	// leaves a connected controller with no first path: deleting the
+	// upstream controller disconnects it too.
+	if _, err := remote.CreateNvmeRemoteController(ctx, &up.CreateNvmeRemoteControllerRequest{NvmeRemoteControllerId: "r2",
+		NvmeRemoteController: &up.NvmeRemoteController{Multipath: up.NvmeMultipath_NVME_MULTIPATH_DISABLE}}); err != nil {
+		t.Fatal(err)
+	}
+	native := pb.NewBackendNvmeServiceClient(h.Conn)
+	if _, err := native.CreateNvmeRemoteController(ctx, &pb.CreateNvmeRemoteControllerRequest{NvmeRemoteControllerId: "r2", NvmeRemoteController: &pb.NvmeRemoteController{
+		Address: &pb.NvmeFabricsAddress{Trtype: pb.NvmeTransportType_NVME_TRANSPORT_TYPE_TCP, Traddr: "127.0.0.1", Trsvcid: port}, Subnqn: "nqn.2022-09.io.opi:s"}}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := remote.DeleteNvmeRemoteController(ctx, &up.DeleteNvmeRemoteControllerRequest{Name: "r2"}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := native.GetNvmeRemoteController(ctx, &pb.GetNvmeRemoteControllerRequest{Name: "nvmeRemoteControllers/r2"}); status.Code(err) != codes.NotFound {
+		t.Errorf("after the upstream delete the native controller r2 answers %v, want NotFound", err)
 	}
 }

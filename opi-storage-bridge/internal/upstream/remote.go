@@ -188,6 +188,11 @@ func (a *Remote) DeleteNvmeRemoteController(ctx context.Context, r *up.DeleteNvm
 	if len(firsts) > 0 {
 		return nil, errdefs.FailedPreconditionf("%s has paths: delete them first", n)
 	}
+	// A connection without a first path recorded is a path create that
+	// was interrupted: it goes with the controller.
+	if err := a.s.NvmeRemoteControllers.Delete(ctx, n, true, false); err != nil {
+		return nil, err
+	}
 	return &emptypb.Empty{}, a.ctrls.Delete(ctx, n, r.GetAllowMissing())
 }
 
