@@ -5,6 +5,7 @@ go 1.26.8
 require (
 	github.com/opi-suite/opi/opi-api v0.1.0
 	github.com/opi-suite/opi/opi-kit v0.1.0
+	github.com/opi-suite/opi/opi-upstream v0.1.0
 	github.com/prometheus/client_golang v1.25.0
 	github.com/prometheus/client_model v0.6.3
 	github.com/prometheus/common v0.72.0
@@ -50,4 +51,5 @@ require (
 replace (
 	github.com/opi-suite/opi/opi-api => ../opi-api
 	github.com/opi-suite/opi/opi-kit => ../opi-kit
+	github.com/opi-suite/opi/opi-upstream => ../opi-upstream
 )

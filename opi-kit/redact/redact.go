@@ -21,14 +21,34 @@ import (
 	"google.golang.org/protobuf/reflect/protoreflect"
 )
 
-// IsSecret reports whether fd is marked `(opi.common.v1.secret) = true`.
+// IsSecret reports whether fd is marked `(opi.common.v1.secret) = true`,
+// or was named to MarkSecret.
 func IsSecret(fd protoreflect.FieldDescriptor) bool {
+	if _, ok := marked.Load(fd.FullName()); ok {
+		return true
+	}
 	opts := fd.Options()
 	if opts == nil {
 		return false
 	}
 	secret, _ := proto.GetExtension(opts, commonv1.E_Secret).(bool)
 	return secret
+}
+
+// marked holds the full names of the fields named to MarkSecret.
+var marked sync.Map // protoreflect.FullName -> struct{}
+
+// MarkSecret makes the fields with these full names (for example
+// "opi_api.storage.v1.EncryptedVolume.key") secret, as if their protos
+// carried the option: for the messages of another project's API (a
+// facade's) whose protos have no such annotation. Call it before those
+// messages are served, from the facade's package initialisation.
+func MarkSecret(fields ...protoreflect.FullName) {
+	for _, f := range fields {
+		marked.Store(f, struct{}{})
+	}
+	// A message type checked before may now reach a secret.
+	holdsSecret.Clear()
 }
 
 // Clear clears, in place, every secret field of m and of every message

@@ -24,9 +24,11 @@ import (
 	"github.com/opi-suite/opi/opi-kit/server"
 	"github.com/opi-suite/opi/opi-kit/store"
 	"github.com/opi-suite/opi/opi-storage-bridge/internal/api"
+	"github.com/opi-suite/opi/opi-storage-bridge/internal/upstream"
 	"github.com/opi-suite/opi/opi-storage-bridge/spdk"
 	"github.com/opi-suite/opi/opi-storage-bridge/spdk/adapter"
 	"github.com/opi-suite/opi/opi-storage-bridge/storage"
+	upstreampb "github.com/opi-suite/opi/opi-upstream/storage/v1"
 	"github.com/prometheus/client_golang/prometheus"
 )
 
@@ -79,6 +81,7 @@ type Bridge struct {
 	probeFirst bool
 	adapter    *adapter.Adapter
 	storage    *storage.Storage
+	upstream   *upstream.Facade
 	pass       resource.Step
 	loop       *reconcile.Loop
 	logger     *slog.Logger
@@ -134,6 +137,9 @@ func New(cfg Config, opts ...Option) (*Bridge, error) {
 	var err error
 	if b.storage, err = storage.New(b.store, backends, append([]storage.Option{
 		storage.WithAioDirectories(cfg.AioDirs...), storage.WithPrivateDirectory(cfg.StateDir)}, cfg.storageOptions...)...); err != nil {
+		return nil, errors.Join(err, b.Close())
+	}
+	if b.upstream, err = upstream.New(b.storage, b.store); err != nil {
 		return nil, errors.Join(err, b.Close())
 	}
 	b.pass = b.replay()
@@ -230,7 +236,7 @@ func (b *Bridge) BackendVersion(ctx context.Context) (string, error) { return b.
 
 // Services lists the gRPC services for the server, each probed on SPDK.
 func (b *Bridge) Services() []server.Service {
-	s := b.storage
+	s, u := b.storage, b.upstream
 	return []server.Service{
 		{Desc: &pb.VolumeService_ServiceDesc, Impl: api.NewVolumeService(s),
 			Gateway: pb.RegisterVolumeServiceHandler, Probe: b.Probe},
@@ -246,5 +252,16 @@ func (b *Bridge) Services() []server.Service {
 			Gateway: pb.RegisterFrontendVirtioBlkServiceHandler, Probe: b.Probe},
 		{Desc: &pb.FrontendVirtioScsiService_ServiceDesc, Impl: api.NewFrontendVirtioScsiService(s),
 			Gateway: pb.RegisterFrontendVirtioScsiServiceHandler, Probe: b.Probe},
+		// Upstream OPI's storage API over the same domain, gRPC only: its
+		// REST paths are the native ones.
+		{Desc: &upstreampb.FrontendNvmeService_ServiceDesc, Impl: u.FrontendNvme, Probe: b.Probe},
+		{Desc: &upstreampb.FrontendVirtioBlkService_ServiceDesc, Impl: u.VirtioBlks, Probe: b.Probe},
+		{Desc: &upstreampb.FrontendVirtioScsiService_ServiceDesc, Impl: u.VirtioScsi, Probe: b.Probe},
+		{Desc: &upstreampb.NvmeRemoteControllerService_ServiceDesc, Impl: u.Remote, Probe: b.Probe},
+		{Desc: &upstreampb.AioVolumeService_ServiceDesc, Impl: u.AioVolumes, Probe: b.Probe},
+		{Desc: &upstreampb.MallocVolumeService_ServiceDesc, Impl: u.MallocVolumes, Probe: b.Probe},
+		{Desc: &upstreampb.NullVolumeService_ServiceDesc, Impl: u.NullVolumes, Probe: b.Probe},
+		{Desc: &upstreampb.MiddleendEncryptionService_ServiceDesc, Impl: u.EncryptedVolumes, Probe: b.Probe},
+		{Desc: &upstreampb.MiddleendQosVolumeService_ServiceDesc, Impl: u.QosVolumes, Probe: b.Probe},
 	}
 }

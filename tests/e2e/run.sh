@@ -188,6 +188,24 @@ nvme_tcp_io() {
 
 storage_steps storage-bridge 127.0.0.1
 
+# Upstream OPI's storage API (opi_api.storage.v1) on the same bridge: the
+# conformance client (opi-storage-bridge/upstreamtest), built static here
+# and run from a container on the stack's network.
+step "storage (storage-bridge): upstream OPI's storage API, the conformance client"
+upt_dir=$(mktemp -d)
+chmod 755 "$upt_dir" # the image runs as a user of its own
+(cd opi-storage-bridge && CGO_ENABLED=0 go test -c -o "$upt_dir/upstreamtest" ./upstreamtest/) || fail "building opi-storage-bridge/upstreamtest"
+upt_rc=0
+out=$("$DOCKER" run --rm --network "${COMPOSE_PROJECT_NAME}_default" -v "$upt_dir:/upt:ro" --entrypoint /upt/upstreamtest \
+  -e OPI_UPSTREAM_TEST_ADDR=storage-bridge:50051 "$(sed -n 's/^OPI_IMAGE=//p' .env)" -test.run TestAgainstARunningBridge -test.v 2>&1) || upt_rc=$?
+grep -E -- '^ *--- |\.go:[0-9]+:' <<<"$out" | tail -n 40 || true
+if [ "$upt_rc" -ne 0 ] || ! grep -q -- '^--- PASS: TestAgainstARunningBridge' <<<"$out"; then
+  tail -n 20 <<<"$out"
+  fail "upstream storage conformance against storage-bridge (exit $upt_rc)"
+fi
+rm -rf "$upt_dir"
+passed=$((passed + 1))
+
 if [ -n "$spdk" ]; then
   # Profile spdk, started only now and stopped after its steps: spdk_tgt's
   # reactor keeps a core busy while it runs. From here on every compose

@@ -14,15 +14,14 @@
 package upstream
 
 import (
-	"crypto/rand"
 	"encoding/binary"
-	"fmt"
 	"net"
 	"net/netip"
 	"strings"
 
 	commonv1 "github.com/opi-suite/opi/opi-api/common/v1"
 	networkv1 "github.com/opi-suite/opi/opi-api/network/v1"
+	"github.com/opi-suite/opi/opi-kit/aip"
 	"github.com/opi-suite/opi/opi-kit/errdefs"
 	"github.com/opi-suite/opi/opi-kit/names"
 	evpn "github.com/opi-suite/opi/opi-upstream/network/evpngw/v1alpha1"
@@ -72,21 +71,7 @@ func (k kind) names(in []string) []string {
 }
 
 // newID returns a random (version 4) UUID for a create that named no id.
-// It starts with a letter, because a resource id must (AIP-122): six of
-// sixteen draws do, so a few draws are enough.
-func newID() (string, error) {
-	var b [16]byte
-	for {
-		if _, err := rand.Read(b[:]); err != nil {
-			return "", fmt.Errorf("generating an id: %w", err)
-		}
-		b[6] = b[6]&0x0f | 0x40 // version 4
-		b[8] = b[8]&0x3f | 0x80 // RFC 4122 variant
-		if b[0]>>4 >= 0xa {
-			return fmt.Sprintf("%x-%x-%x-%x-%x", b[0:4], b[4:6], b[6:8], b[8:10], b[10:16]), nil
-		}
-	}
-}
+func newID() (string, error) { return aip.NewID() }
 
 // idOrNew returns id, or a new UUID when it is empty.
 func idOrNew(id string) (string, error) {
