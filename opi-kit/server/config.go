@@ -7,6 +7,8 @@ import (
 	"os"
 	"strings"
 	"sync"
+
+	"github.com/opi-suite/opi/opi-kit/telemetry"
 )
 
 // Config holds the settings every bridge shares. Bridges fill it from the
@@ -28,9 +30,9 @@ type Config struct {
 	// every client must present a certificate it signed (mutual TLS) and
 	// per-method authorization is enforced.
 	TLSCA string
-	// OTLPEndpoint is the OpenTelemetry collector receiving traces over OTLP
-	// gRPC: "host:port" (plaintext, a local collector) or a URL
-	// ("https://host:4317"). Empty disables tracing.
+	// OTLPEndpoint is the OpenTelemetry collector receiving traces and
+	// metrics over OTLP gRPC: "host:port" (plaintext, a local collector) or
+	// a URL ("https://host:4317"). Empty disables both.
 	OTLPEndpoint string
 	// LogLevel is debug, info, warn or error; empty means info.
 	LogLevel string
@@ -55,7 +57,7 @@ var flagSpecs = []flagSpec{
 	{name: "tls-cert", env: "OPI_TLS_CERT", usage: "PEM server certificate; enables TLS together with --tls-key", str: func(c *Config) *string { return &c.TLSCert }},
 	{name: "tls-key", env: "OPI_TLS_KEY", usage: "PEM private key of --tls-cert", str: func(c *Config) *string { return &c.TLSKey }},
 	{name: "tls-ca", env: "OPI_TLS_CA", usage: "PEM CA bundle for client certificates; requires mutual TLS and enables per-method authorization", str: func(c *Config) *string { return &c.TLSCA }},
-	{name: "otlp-endpoint", env: "OPI_OTLP_ENDPOINT", usage: "OTLP gRPC collector for traces, host:port (plaintext) or https://host:port; empty disables tracing", str: func(c *Config) *string { return &c.OTLPEndpoint }},
+	{name: "otlp-endpoint", env: "OPI_OTLP_ENDPOINT", usage: "OTLP gRPC collector for traces and metrics, host:port (plaintext) or http(s)://host:port; empty: OTEL_EXPORTER_OTLP_ENDPOINT, and when that is unset too, no export", str: func(c *Config) *string { return &c.OTLPEndpoint }},
 	{name: "log-level", env: "OPI_LOG_LEVEL", def: "info", usage: "log level: debug, info, warn or error", str: func(c *Config) *string { return &c.LogLevel }},
 	{name: "insecure-plaintext", env: "OPI_INSECURE_PLAINTEXT", usage: "serve without TLS (required when no certificate is given)", boolean: func(c *Config) *bool { return &c.InsecurePlaintext }},
 }
@@ -101,6 +103,11 @@ func (c *Config) Load(fs *flag.FlagSet, args []string) error {
 		if err := fs.Set(name, v); err != nil {
 			return fmt.Errorf("environment variable %s=%q: %w", env, v, err)
 		}
+	}
+	if c.OTLPEndpoint == "" {
+		// The variable every OpenTelemetry SDK reads, for deployments that
+		// set it once for all their programs.
+		c.OTLPEndpoint = os.Getenv(telemetry.EndpointEnv)
 	}
 	return c.Validate()
 }

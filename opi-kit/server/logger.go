@@ -5,16 +5,20 @@ import (
 	"io"
 	"log/slog"
 	"strings"
+
+	"github.com/opi-suite/opi/opi-kit/telemetry"
 )
 
 // NewLogger returns the JSON logger every bridge uses, writing to w (os.Stderr
 // in production) at level (debug, info, warn or error; empty means info).
+// A line logged with a context inside a traced call carries the call's
+// trace_id and span_id.
 func NewLogger(w io.Writer, level string) (*slog.Logger, error) {
 	l, err := parseLevel(level)
 	if err != nil {
 		return nil, err
 	}
-	return slog.New(slog.NewJSONHandler(w, &slog.HandlerOptions{Level: l})), nil
+	return slog.New(telemetry.LogHandler(slog.NewJSONHandler(w, &slog.HandlerOptions{Level: l}))), nil
 }
 
 func parseLevel(level string) (slog.Level, error) {

@@ -5,7 +5,9 @@ import (
 	"time"
 
 	"github.com/opi-suite/opi/opi-kit/authz"
+	"github.com/opi-suite/opi/opi-kit/telemetry"
 	"github.com/prometheus/client_golang/prometheus"
+	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 )
 
 // Option tunes a Server beyond what Config holds.
@@ -20,6 +22,9 @@ type options struct {
 	shutdownTimeout time.Duration
 	authorizer      authz.Authorizer
 	httpReadTimeout time.Duration
+	version         string
+	spanExporter    sdktrace.SpanExporter
+	metricInterval  time.Duration
 }
 
 type optionFunc func(*options)
@@ -34,6 +39,7 @@ func defaultOptions() options {
 		shutdownTimeout: 10 * time.Second,
 		authorizer:      authz.Authorize,
 		httpReadTimeout: httpReadTimeout,
+		version:         telemetry.Version(),
 	}
 }
 
@@ -74,4 +80,23 @@ func WithAuthorizer(a authz.Authorizer) Option {
 // connection.
 func WithHTTPReadTimeout(d time.Duration) Option {
 	return optionFunc(func(o *options) { o.httpReadTimeout = d })
+}
+
+// WithVersion sets the service.version the bridge's spans and metrics
+// carry (default: the program's module version, or "devel").
+func WithVersion(v string) Option { return optionFunc(func(o *options) { o.version = v }) }
+
+// WithSpanExporter turns tracing on with exp receiving each span as it
+// ends (synchronously), beside or instead of --otlp-endpoint's exporter:
+// tests pass an in-memory exporter (go.opentelemetry.io/otel/sdk/trace/
+// tracetest) to read the spans back.
+func WithSpanExporter(exp sdktrace.SpanExporter) Option {
+	return optionFunc(func(o *options) { o.spanExporter = exp })
+}
+
+// WithMetricExportInterval sets how often the metrics are pushed over OTLP
+// when --otlp-endpoint is set (default: OTEL_METRIC_EXPORT_INTERVAL, else
+// 60 s).
+func WithMetricExportInterval(d time.Duration) Option {
+	return optionFunc(func(o *options) { o.metricInterval = d })
 }

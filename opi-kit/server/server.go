@@ -25,9 +25,6 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
-	"go.opentelemetry.io/contrib/instrumentation/google.golang.org/grpc/otelgrpc"
-	"go.opentelemetry.io/otel/propagation"
-	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 	"google.golang.org/grpc"
 	healthpb "google.golang.org/grpc/health/grpc_health_v1"
 	"google.golang.org/grpc/reflection"
@@ -65,7 +62,7 @@ type Server struct {
 	grpc    *grpc.Server
 	health  *healthState
 	metrics *grpcprom.ServerMetrics
-	tracer  *sdktrace.TracerProvider // nil without --otlp-endpoint
+	tel     telemetryState
 	// unvalidated holds "/<service>/" of the services added Unvalidated.
 	unvalidated sync.Map
 
@@ -129,15 +126,13 @@ func New(cfg Config, opts ...Option) (*Server, error) {
 		grpc.ChainUnaryInterceptor(unary...),
 		grpc.ChainStreamInterceptor(stream...),
 	}
-	if cfg.OTLPEndpoint != "" {
-		s.tracer, err = newTracerProvider(context.Background(), cfg.OTLPEndpoint, o.name)
-		if err != nil {
-			return nil, err
-		}
-		serverOpts = append(serverOpts, grpc.StatsHandler(otelgrpc.NewServerHandler(
-			otelgrpc.WithTracerProvider(s.tracer),
-			otelgrpc.WithPropagators(propagation.TraceContext{}),
-		)))
+	if err := s.initTelemetry(context.Background()); err != nil {
+		return nil, err
+	}
+	if s.tracing() {
+		// Outermost, so that every interceptor and the handler see the
+		// call's span in their context (and log lines its trace id).
+		serverOpts = append(serverOpts, grpc.StatsHandler(&s.tel.handler))
 	}
 	// Stop (after the graceful-stop timeout) then also waits for handlers
 	// still running, so that when Run returns no handler can touch what a
@@ -216,10 +211,15 @@ func (s *Server) Run(ctx context.Context) error {
 	services := append([]Service(nil), s.services...)
 	s.mu.Unlock()
 
+	if err := s.startTelemetry(ctx); err != nil {
+		s.markReady("", "")
+		s.flushTelemetry()
+		return errors.Join(err, s.runCleanups())
+	}
 	lis, httpSrv, httpLis, gw, err := s.listen(ctx, services)
 	if err != nil {
 		s.markReady("", "")
-		s.flushTraces()
+		s.flushTelemetry()
 		return errors.Join(err, s.runCleanups())
 	}
 	s.metrics.InitializeMetrics(s.grpc)
@@ -354,7 +354,9 @@ func (s *Server) listen(ctx context.Context, services []Service) (net.Listener, 
 		}
 	}
 	root := http.NewServeMux()
-	root.Handle("/metrics", guard(promhttp.HandlerFor(s.opts.registry, promhttp.HandlerOpts{})))
+	// OpenMetrics when the scraper asks for it (Prometheus does): the
+	// exposition that carries exemplars, the trace ids on histograms.
+	root.Handle("/metrics", guard(promhttp.HandlerFor(s.gatherer(), promhttp.HandlerOpts{EnableOpenMetrics: true})))
 	root.Handle("/healthz", guard(s.health))
 	root.Handle("/", guard(limitBody(mux)))
 	httpSrv := &http.Server{
@@ -396,16 +398,8 @@ func (s *Server) shutdown(httpSrv *http.Server, gw *gateway) {
 		s.grpc.Stop()
 		<-stopped
 	}
-	s.flushTraces()
+	s.flushTelemetry()
 }
 
-func (s *Server) flushTraces() {
-	if s.tracer == nil {
-		return
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-	defer cancel()
-	if err := s.tracer.Shutdown(ctx); err != nil {
-		s.logger.Warn("flushing traces", "error", err)
-	}
-}
+// gatherer is what /metrics serves and OTLP pushes.
+func (s *Server) gatherer() prometheus.Gatherer { return s.opts.registry }

@@ -10,8 +10,11 @@ import (
 	"strings"
 	"time"
 
+	"github.com/opi-suite/opi/opi-kit/telemetry"
 	bolt "go.etcd.io/bbolt"
 	bolterrors "go.etcd.io/bbolt/errors"
+	semconv "go.opentelemetry.io/otel/semconv/v1.43.0"
+	"go.opentelemetry.io/otel/trace"
 )
 
 // DefaultLockTimeout is how long Open waits for another process to release
@@ -142,24 +145,52 @@ func (b *Bolt) Path() string { return b.db.Path() }
 // Close releases the file lock.
 func (b *Bolt) Close() error { return b.db.Close() }
 
+// traceScope is the instrumentation scope of the store's spans.
+const traceScope = "github.com/opi-suite/opi/opi-kit/store"
+
+// span starts the span of one transaction, a child of the call's span
+// when the call is traced (nothing otherwise): db.system.name bbolt, the
+// operation, and the file.
+func (b *Bolt) span(ctx context.Context, op string) (context.Context, trace.Span) {
+	ctx, span := telemetry.Start(ctx, traceScope, "bbolt "+op, trace.SpanKindInternal)
+	if span.IsRecording() {
+		span.SetAttributes(
+			semconv.DBSystemNameKey.String("bbolt"),
+			semconv.DBOperationName(op),
+			semconv.DBNamespace(filepath.Base(b.db.Path())),
+		)
+	}
+	return ctx, span
+}
+
 // View implements Store.
-func (b *Bolt) View(ctx context.Context, fn func(Tx) error) error {
+func (b *Bolt) View(ctx context.Context, fn func(Tx) error) (err error) {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
+	_, span := b.span(ctx, "view")
+	defer func() { telemetry.End(span, err) }()
 	return b.mapErr(b.db.View(func(tx *bolt.Tx) error { return fn(boltTx{tx}) }))
 }
 
 // Update implements Store. Concurrent Updates share commits (group
-// commit, see group.go); each keeps its own all-or-nothing effect.
-func (b *Bolt) Update(ctx context.Context, fn func(Tx) error) error {
+// commit, see group.go); each keeps its own all-or-nothing effect. Its
+// span (when the call is traced) lasts until the write is durable and
+// says how many updates shared the commit (db.operation.batch.size).
+func (b *Bolt) Update(ctx context.Context, fn func(Tx) error) (err error) {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
+	ctx, span := b.span(ctx, "update")
+	defer func() { telemetry.End(span, err) }()
 	if b.solo {
 		return b.mapErr(b.db.Update(func(tx *bolt.Tx) error { return fn(boltTx{tx}) }))
 	}
-	return b.groupUpdate(ctx, fn)
+	batch, err := b.groupUpdate(ctx, fn)
+	if span.IsRecording() {
+		span.SetAttributes(semconv.DBOperationBatchSize(batch))
+	}
+	return err
 }
 
 func (b *Bolt) mapErr(err error) error {

@@ -34,15 +34,17 @@ type groupCommitter struct {
 }
 
 type groupCall struct {
-	ctx  context.Context
-	fn   func(Tx) error
-	err  error
-	pnc  any // a panic of fn, re-raised in its caller's goroutine
-	done chan struct{}
+	ctx   context.Context
+	fn    func(Tx) error
+	err   error
+	pnc   any // a panic of fn, re-raised in its caller's goroutine
+	batch int // how many calls shared the commit
+	done  chan struct{}
 }
 
 // update runs fn in a shared transaction, as described above.
-func (b *Bolt) groupUpdate(ctx context.Context, fn func(Tx) error) error {
+// It returns how many updates shared the commit.
+func (b *Bolt) groupUpdate(ctx context.Context, fn func(Tx) error) (int, error) {
 	call := &groupCall{ctx: ctx, fn: fn, done: make(chan struct{})}
 	g := &b.group
 	g.mu.Lock()
@@ -50,7 +52,7 @@ func (b *Bolt) groupUpdate(ctx context.Context, fn func(Tx) error) error {
 	if g.leading {
 		g.mu.Unlock()
 		<-call.done
-		return call.result()
+		return call.batch, call.result()
 	}
 	g.leading = true
 	for len(g.pending) > 0 {
@@ -63,7 +65,7 @@ func (b *Bolt) groupUpdate(ctx context.Context, fn func(Tx) error) error {
 	g.leading = false
 	g.mu.Unlock()
 	<-call.done
-	return call.result()
+	return call.batch, call.result()
 }
 
 func (c *groupCall) result() error {
@@ -93,6 +95,7 @@ func (b *Bolt) runBatch(batch []*groupCall) {
 		return nil
 	})
 	for _, c := range batch {
+		c.batch = len(batch)
 		if commitErr != nil && c.pnc == nil {
 			c.err = b.mapErr(commitErr)
 		} else if c.err != nil {

@@ -219,6 +219,10 @@ func (b *Bridge) Probe(ctx context.Context) error {
 	return err
 }
 
+// BackendVersion is SPDK's version as spdk_get_version reports it, for the
+// telemetry resource (server.DescribeBackend).
+func (b *Bridge) BackendVersion(ctx context.Context) (string, error) { return b.probe.Version(ctx) }
+
 // Services lists the gRPC services for the server, each probed on SPDK.
 func (b *Bridge) Services() []server.Service {
 	s := b.storage

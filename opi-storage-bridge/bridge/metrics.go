@@ -8,6 +8,7 @@ import (
 
 	"github.com/opi-suite/opi/opi-storage-bridge/spdk"
 	"github.com/prometheus/client_golang/prometheus"
+	"go.opentelemetry.io/otel/trace"
 )
 
 // scrapeTimeout bounds the backend reads of one scrape: a slow SPDK makes
@@ -93,10 +94,19 @@ func newMetrics(b *Bridge) *metrics {
 	return m
 }
 
-// callDone counts one SPDK call (spdk.WithCallDone).
-func (m *metrics) callDone(method string, took time.Duration, err error) {
+// callDone counts one SPDK call (spdk.WithCallDone). A sampled traced
+// call leaves its trace id on the latency histogram as an exemplar, which
+// the OpenMetrics exposition shows: a slow bucket leads to a slow call's
+// trace.
+func (m *metrics) callDone(ctx context.Context, method string, took time.Duration, err error) {
 	m.spdkCalls.WithLabelValues(method, callOutcome(err)).Inc()
-	m.spdkLatency.WithLabelValues(method).Observe(took.Seconds())
+	h := m.spdkLatency.WithLabelValues(method)
+	if sc := trace.SpanContextFromContext(ctx); sc.IsSampled() {
+		h.(prometheus.ExemplarObserver).ObserveWithExemplar(took.Seconds(),
+			prometheus.Labels{"trace_id": sc.TraceID().String(), "span_id": sc.SpanID().String()})
+		return
+	}
+	h.Observe(took.Seconds())
 }
 
 // callOutcome is the outcome label of an SPDK call that returned err.

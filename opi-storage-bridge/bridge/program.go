@@ -51,6 +51,7 @@ func Program(opts ...Option) server.Program {
 				return errors.Join(fmt.Errorf("registering the storage metrics: %w", err), b.Close())
 			}
 			s.Cleanup(b.Close) // after the last call: SPDK's connection, then the store
+			s.DescribeBackend("spdk", b.BackendVersion)
 			for _, svc := range b.Services() {
 				s.AddService(svc)
 			}

@@ -19,10 +19,18 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"strconv"
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/opi-suite/opi/opi-kit/telemetry"
+	semconv "go.opentelemetry.io/otel/semconv/v1.43.0"
+	"go.opentelemetry.io/otel/trace"
 )
+
+// traceScope is the instrumentation scope of the client's spans.
+const traceScope = "github.com/opi-suite/opi/opi-storage-bridge/spdk"
 
 // MaxRequestSize is the largest request SPDK can receive: its per-connection
 // receive buffer is 256 KiB, and a request that does not fit makes SPDK close
@@ -83,16 +91,41 @@ type request struct {
 // the connection's loss. An SPDK error response is returned as *Error;
 // connection failures wrap ErrUnavailable. Pass the error to Status to get a
 // gRPC status.
+//
+// When ctx is traced the call is a client span named after the method, a
+// child of the caller's, with the JSON-RPC semantic-convention attributes
+// (rpc.system.name jsonrpc, rpc.method, jsonrpc.request.id, and SPDK's
+// error code as rpc.response.status_code).
 func (c *Client) Call(ctx context.Context, method string, params, result any) (err error) {
+	ctx, span := telemetry.Start(ctx, traceScope, method, trace.SpanKindClient)
+	if span.IsRecording() {
+		span.SetAttributes(
+			semconv.RPCSystemNameJSONRPC,
+			semconv.RPCMethod(method),
+			semconv.JSONRPCProtocolVersion("2.0"),
+			semconv.ServerAddress(c.path),
+			semconv.NetworkTransportUnix,
+		)
+		defer func() {
+			var spdkErr *Error
+			if errors.As(err, &spdkErr) {
+				span.SetAttributes(semconv.RPCResponseStatusCode(strconv.Itoa(spdkErr.Code)))
+			}
+			telemetry.End(span, err)
+		}()
+	}
 	if c.opts.done != nil {
 		start := time.Now()
-		defer func() { c.opts.done(method, time.Since(start), err) }()
+		defer func() { c.opts.done(ctx, method, time.Since(start), err) }()
 	}
 	raw, err := encodeParams(params)
 	if err != nil {
 		return fmt.Errorf("spdk %s: encode params: %w", method, err)
 	}
 	id := c.ids.Add(1)
+	if span.IsRecording() {
+		span.SetAttributes(semconv.JSONRPCRequestID(strconv.FormatUint(id, 10)))
+	}
 	body, err := json.Marshal(request{JSONRPC: "2.0", Method: method, ID: id, Params: raw})
 	if err != nil {
 		return fmt.Errorf("spdk %s: encode request: %w", method, err)
@@ -164,6 +197,18 @@ func encodeParams(params any) (json.RawMessage, error) {
 // Healthy probes SPDK with spdk_get_version, which works in every RPC state.
 func (c *Client) Healthy(ctx context.Context) error {
 	return c.Call(ctx, "spdk_get_version", nil, nil)
+}
+
+// Version asks SPDK its version (spdk_get_version), as SPDK words it,
+// for example "SPDK v24.09".
+func (c *Client) Version(ctx context.Context) (string, error) {
+	var v struct {
+		Version string `json:"version"`
+	}
+	if err := c.Call(ctx, "spdk_get_version", nil, &v); err != nil {
+		return "", err
+	}
+	return v.Version, nil
 }
 
 // Close closes the connection; calls in flight and later calls fail with

@@ -375,7 +375,7 @@ func TestCallDoneSeesEveryCallWithItsOutcome(t *testing.T) {
 	}
 	var mu sync.Mutex
 	var got []done
-	c := New(f.path, WithCallDone(func(method string, took time.Duration, err error) {
+	c := New(f.path, WithCallDone(func(_ context.Context, method string, took time.Duration, err error) {
 		if took <= 0 {
 			t.Errorf("%s took %v", method, took)
 		}

@@ -1,6 +1,7 @@
 package spdk
 
 import (
+	"context"
 	"encoding/json"
 	"log/slog"
 	"time"
@@ -15,7 +16,7 @@ type options struct {
 	backoffMax  time.Duration
 	logger      *slog.Logger
 	observer    func(method string, params json.RawMessage)
-	done        func(method string, took time.Duration, err error)
+	done        func(ctx context.Context, method string, took time.Duration, err error)
 	onReconnect func()
 }
 
@@ -81,11 +82,12 @@ func WithObserver(f func(method string, params json.RawMessage)) Option {
 }
 
 // WithCallDone registers f, called once for every Call when it returns,
-// with the method, the time from the call to its answer (or failure) and
+// with the call's context (a traced call's span is in it), the method,
+// the time from the call to its answer (or failure) and
 // the error the call returns (nil on success). It runs on the calling
 // goroutine and must be quick; the bridge counts calls and their
 // latencies with it.
-func WithCallDone(f func(method string, took time.Duration, err error)) Option {
+func WithCallDone(f func(ctx context.Context, method string, took time.Duration, err error)) Option {
 	return optionFunc(func(o *options) { o.done = f })
 }
 

@@ -11,10 +11,16 @@ import (
 	"time"
 
 	"github.com/spf13/cobra"
+	"go.opentelemetry.io/contrib/instrumentation/google.golang.org/grpc/otelgrpc"
+	"go.opentelemetry.io/otel/metric/noop"
+	"go.opentelemetry.io/otel/propagation"
+	sdktrace "go.opentelemetry.io/otel/sdk/trace"
+	"go.opentelemetry.io/otel/trace"
 	"golang.org/x/term"
 	"google.golang.org/grpc"
 
 	"github.com/opi-suite/opi/opi-cli/client"
+	"github.com/opi-suite/opi/opi-kit/telemetry"
 )
 
 // Streams are where a command reads and writes.
@@ -38,6 +44,12 @@ type globals struct {
 	conn    client.Options
 	output  string
 	timeout time.Duration
+	// otlpEndpoint, when set, makes each command a trace exported there;
+	// command is the command's path ("opi storage volume create"), the
+	// trace's root span; tracer is built once the flags are parsed.
+	otlpEndpoint string
+	command      string
+	tracer       *sdktrace.TracerProvider
 }
 
 // NewRootCmd returns the `opi` command with every subcommand.
@@ -56,9 +68,18 @@ func newRoot(s Streams) (*cobra.Command, *globals) {
 		Long: `opi talks to the OPI bridge services over gRPC.
 
 Every flag can also come from the environment: OPI_ADDR, OPI_TLS_CA,
-OPI_TLS_CERT, OPI_TLS_KEY, OPI_INSECURE=1, OPI_OUTPUT.`,
+OPI_TLS_CERT, OPI_TLS_KEY, OPI_INSECURE=1, OPI_OUTPUT,
+OTEL_EXPORTER_OTLP_ENDPOINT.
+
+With --otlp-endpoint a command is one OpenTelemetry trace, exported to that
+collector: the command's span, its gRPC call, and (the trace context goes
+with the call) the bridge's spans down to the backend.`,
 		SilenceUsage:  true,
 		SilenceErrors: true,
+		PersistentPreRunE: func(cmd *cobra.Command, _ []string) error {
+			g.command = cmd.CommandPath()
+			return g.startTracing(cmd.Context())
+		},
 	}
 	cmd.SetIn(s.In)
 	cmd.SetOut(s.Out)
@@ -73,6 +94,7 @@ OPI_TLS_CERT, OPI_TLS_KEY, OPI_INSECURE=1, OPI_OUTPUT.`,
 	f.BoolVar(&g.conn.Insecure, "insecure", os.Getenv("OPI_INSECURE") == "1", "connect without TLS (the service must run with --insecure-plaintext)")
 	f.StringVarP(&g.output, "output", "o", os.Getenv("OPI_OUTPUT"), "output format: table, json or yaml (default: table)")
 	f.DurationVar(&g.timeout, "timeout", 10*time.Second, "how long to wait for an answer")
+	f.StringVar(&g.otlpEndpoint, "otlp-endpoint", os.Getenv(telemetry.EndpointEnv), "OTLP gRPC collector (host:port, or http(s)://host:port) to export this command's trace to; empty: no trace")
 	_ = cmd.RegisterFlagCompletionFunc("output", func(*cobra.Command, []string, string) ([]string, cobra.ShellCompDirective) {
 		return []string{"table", "json", "yaml"}, cobra.ShellCompDirectiveNoFileComp
 	})
@@ -95,16 +117,61 @@ OPI_TLS_CERT, OPI_TLS_KEY, OPI_INSECURE=1, OPI_OUTPUT.`,
 func Execute(ctx context.Context, s Streams, args []string) int {
 	cmd, g := newRoot(s)
 	cmd.SetArgs(args)
-	if err := cmd.ExecuteContext(ctx); err != nil {
+	err := cmd.ExecuteContext(ctx)
+	g.stopTracing()
+	if err != nil {
 		fmt.Fprintln(s.ErrOut, "opi:", explain(err, g.conn))
 		return 1
 	}
 	return 0
 }
 
-// call dials the service, runs fn with a deadline, and closes the connection.
-func (g *globals) call(ctx context.Context, fn func(context.Context, *grpc.ClientConn) error) error {
-	conn, err := client.Dial(g.conn)
+// startTracing builds the tracer provider when --otlp-endpoint asks for it.
+func (g *globals) startTracing(ctx context.Context) error {
+	if g.otlpEndpoint == "" || g.tracer != nil {
+		return nil
+	}
+	exp, err := telemetry.TraceExporter(ctx, g.otlpEndpoint)
+	if err != nil {
+		return fmt.Errorf("--otlp-endpoint: %w", err)
+	}
+	res, err := telemetry.Resource(ctx, "opi-cli", telemetry.Version())
+	if err != nil {
+		return err
+	}
+	g.tracer = sdktrace.NewTracerProvider(sdktrace.WithBatcher(exp), sdktrace.WithResource(res))
+	return nil
+}
+
+// stopTracing exports the command's spans before the program exits; a
+// collector that does not answer within two seconds loses them, and the
+// command's outcome is unchanged.
+func (g *globals) stopTracing() {
+	if g.tracer == nil {
+		return
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+	defer cancel()
+	if err := g.tracer.Shutdown(ctx); err != nil {
+		fmt.Fprintln(g.streams.ErrOut, "opi: exporting the trace:", err)
+	}
+}
+
+// call dials the service, runs fn with a deadline, and closes the
+// connection. With tracing on, it runs inside the command's span and its
+// gRPC calls carry the trace to the service (W3C trace context).
+func (g *globals) call(ctx context.Context, fn func(context.Context, *grpc.ClientConn) error) (err error) {
+	var opts []grpc.DialOption
+	if g.tracer != nil {
+		var span trace.Span
+		ctx, span = g.tracer.Tracer("github.com/opi-suite/opi/opi-cli").Start(ctx, g.command)
+		defer func() { telemetry.End(span, err) }()
+		opts = append(opts, grpc.WithStatsHandler(otelgrpc.NewClientHandler(
+			otelgrpc.WithTracerProvider(g.tracer),
+			otelgrpc.WithPropagators(propagation.TraceContext{}),
+			otelgrpc.WithMeterProvider(noop.NewMeterProvider()))))
+	}
+	conn, err := client.Dial(g.conn, opts...)
 	if err != nil {
 		return err
 	}
