@@ -13,6 +13,9 @@
 #   scripts/docker-env.sh base-frr
 #                                make the FRR base image (debootstrap, cached) if missing and
 #                                print its name (scripts/images.sh, for the network bridge's image)
+#   scripts/docker-env.sh base-prometheus
+#                                make the Prometheus base image (debootstrap, cached) if missing
+#                                and print its name (scripts/images.sh, for opi-prometheus)
 #   scripts/docker-env.sh status say whether the engine answers
 #
 # With DOCKER_HOST already set, or OPI_DOCKER=system, the engine you have is
@@ -65,6 +68,13 @@ spdk_base_packages=ca-certificates,libaio1,libfuse3-3,libjson-c5,libkeyutils1,li
 # starts from a pulled debian:bookworm-slim.
 frr_base_image=opi-frr-base:bookworm
 frr_base_packages=ca-certificates,iproute2,frr,frr-pythontools
+# Prometheus's base, a fourth one for the opi-prometheus image (profile
+# observability): Debian's prometheus package (2.42, with promtool) and the
+# JavaScript libraries its web UI depends on. opi-kit/Dockerfile.prometheus
+# installs the same list with apt where it starts from a pulled
+# debian:bookworm-slim.
+prometheus_base_image=opi-prometheus-base:bookworm
+prometheus_base_packages=ca-certificates,prometheus
 
 # The docker.io package's own client (a newer docker first on PATH may lack
 # the legacy builder's defaults or buildx).
@@ -201,6 +211,11 @@ case $cmd in
     make_base "$frr_base_image" "$frr_base_packages"
     echo "$frr_base_image"
     ;;
+  base-prometheus)
+    use_engine
+    make_base "$prometheus_base_image" "$prometheus_base_packages"
+    echo "$prometheus_base_image"
+    ;;
   down)
     if external; then say "external engine: nothing to stop"; else stop_engine; fi
     ;;
@@ -213,6 +228,6 @@ case $cmd in
     else echo "private dockerd not running"; exit 1; fi
     ;;
   *)
-    die "usage: $0 up|down|env|status|base-spdk|base-frr"
+    die "usage: $0 up|down|env|status|base-spdk|base-frr|base-prometheus"
     ;;
 esac
