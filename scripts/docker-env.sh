@@ -75,6 +75,9 @@ frr_base_packages=ca-certificates,iproute2,frr,frr-pythontools
 # debian:bookworm-slim.
 prometheus_base_image=opi-prometheus-base:bookworm
 prometheus_base_packages=ca-certificates,prometheus
+# Left out of it: moment-timezone's source data (about 230 MB of JSON, one
+# file per tz release), which the web UI never reads.
+prometheus_base_drop=usr/share/javascript/moment-timezone/data
 
 # The docker.io package's own client (a newer docker first on PATH may lack
 # the legacy builder's defaults or buildx).
@@ -155,9 +158,12 @@ stop_engine() {
 # where a registry is reachable, `docker pull debian:bookworm-slim`
 # beforehand makes the shared base unnecessary (then the Dockerfiles install
 # their packages with apt as usual).
+#
+# A third argument names paths (relative to the root, space-separated) to
+# leave out of the image; they count in the hash too.
 make_base() {
-  local image=$1 packages=$2 hash tar have
-  hash=$(printf %s "$packages" | sha256sum | cut -c1-12)
+  local image=$1 packages=$2 drop=${3:-} hash tar have p
+  hash=$(printf %s "$packages${drop:+ drop $drop}" | sha256sum | cut -c1-12)
   tar=$cache/debian-bookworm-base-$hash.tar
   if have=$("$DOCKER" image inspect -f '{{index .Config.Labels "opi.base.packages"}}' "$image" 2>/dev/null); then
     # An image without the label was pulled or made elsewhere: use it as it is.
@@ -171,6 +177,7 @@ make_base() {
       { tail -n 20 "$cache/debootstrap.log" >&2; rm -rf "$tmp"; die "debootstrap failed"; }
     # Keep images small: no package cache, no lists, no docs.
     rm -rf "$tmp"/var/cache/apt/archives/*.deb "$tmp"/var/lib/apt/lists/* "$tmp"/usr/share/doc/* "$tmp"/usr/share/man/* "$tmp"/usr/share/locale/*
+    for p in $drop; do rm -rf "${tmp:?}/$p"; done
     tar -C "$tmp" --numeric-owner -cf "$tar.tmp" .
     mv "$tar.tmp" "$tar"
     rm -rf "$tmp"
@@ -213,7 +220,7 @@ case $cmd in
     ;;
   base-prometheus)
     use_engine
-    make_base "$prometheus_base_image" "$prometheus_base_packages"
+    make_base "$prometheus_base_image" "$prometheus_base_packages" "$prometheus_base_drop"
     echo "$prometheus_base_image"
     ;;
   down)
