@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/opi-suite/opi/opi-kit/server"
+	"github.com/opi-suite/opi/opi-kit/telemetry"
 )
 
 // Program is the AI bridge's command for server.Main: the shared flags
@@ -31,6 +32,9 @@ func Program(opts ...Option) server.Program {
 				return err
 			}
 			s.Cleanup(b.Close)
+			// Accelerators and the fabric are read from sysfs and set
+			// through tc: the kernel is the backend.
+			s.DescribeBackend("linux", telemetry.KernelRelease)
 			for _, svc := range b.Services() {
 				s.AddService(svc)
 			}

@@ -3,6 +3,7 @@ package telemetry
 import (
 	"context"
 	"fmt"
+	"os"
 	"runtime/debug"
 	"strings"
 
@@ -79,4 +80,15 @@ func TraceExporter(ctx context.Context, endpoint string) (sdktrace.SpanExporter,
 		return nil, fmt.Errorf("OTLP endpoint %s: %w", endpoint, err)
 	}
 	return exp, nil
+}
+
+// KernelRelease is the running kernel's release (uname -r), the backend
+// version of bridges whose backend is the kernel itself (netlink, XDP,
+// sysfs).
+func KernelRelease(context.Context) (string, error) {
+	b, err := os.ReadFile("/proc/sys/kernel/osrelease")
+	if err != nil {
+		return "", err
+	}
+	return strings.TrimSpace(string(b)), nil
 }

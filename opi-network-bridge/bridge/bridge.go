@@ -85,6 +85,7 @@ type Bridge struct {
 	loop    *reconcile.Loop
 	closers []func() error
 	wg      sync.WaitGroup
+	routing network.Routing // the routing component, unwrapped
 }
 
 // New opens the store and builds the gateway on its components: the ones
@@ -123,8 +124,13 @@ func New(cfg Config, opts ...Option) (_ *Bridge, err error) {
 		}
 		b.ownedSt = true
 	}
+	b.routing = o.routing
+	var routing network.Routing
+	if o.routing != nil {
+		routing = tracedRouting{o.routing}
+	}
 	b.gw, err = network.New(network.Config{
-		Store: b.st, Kernel: o.kernel, Routing: o.routing, DefaultVtepIP: cfg.VtepIP,
+		Store: b.st, Kernel: tracedKernel{o.kernel}, Routing: routing, DefaultVtepIP: cfg.VtepIP,
 		RoutingInterval: cfg.RoutingInterval, Logger: b.logger,
 	})
 	if err != nil {

@@ -104,6 +104,7 @@ func Program(opts ...Option) server.Program {
 				return err
 			}
 			s.Cleanup(b.Close)
+			s.DescribeBackend(b.Backend())
 			for _, svc := range b.Services() {
 				s.AddService(svc)
 			}

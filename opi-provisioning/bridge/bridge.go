@@ -9,6 +9,7 @@ import (
 
 	inventoryv1 "github.com/opi-suite/opi/opi-api/inventory/v1"
 	"github.com/opi-suite/opi/opi-kit/server"
+	"github.com/opi-suite/opi/opi-kit/telemetry"
 	upinv "github.com/opi-suite/opi/opi-upstream/inventory/v1"
 
 	"github.com/opi-suite/opi/opi-provisioning/internal/api"
@@ -49,6 +50,8 @@ func Program(opts ...inventory.Option) server.Program {
 		Name:        "opi-provisioning",
 		Description: "Serves this machine's hardware inventory (SMBIOS/DMI, CPU, memory, PCI).",
 		Setup: func(_ context.Context, s *server.Server, _ server.Config) error {
+			// The inventory is read from the kernel's sysfs and SMBIOS.
+			s.DescribeBackend("linux", telemetry.KernelRelease)
 			for _, svc := range New(append([]inventory.Option{inventory.WithLogger(s.Logger())}, opts...)...).Services() {
 				s.AddService(svc)
 			}

@@ -18,6 +18,7 @@ import (
 	"io"
 	"log/slog"
 	"path/filepath"
+	"strings"
 	"sync"
 	"time"
 
@@ -26,6 +27,7 @@ import (
 	"github.com/opi-suite/opi/opi-kit/resource"
 	"github.com/opi-suite/opi/opi-kit/server"
 	"github.com/opi-suite/opi/opi-kit/store"
+	"github.com/opi-suite/opi/opi-kit/telemetry"
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/opi-suite/opi/opi-security-bridge/firewall"
@@ -107,6 +109,23 @@ type Bridge struct {
 // read from the backends on scrape, for a Prometheus registry; Program
 // registers it on the server's. The README lists them.
 func (b *Bridge) Collector() prometheus.Collector { return newMetrics(b) }
+
+// Backend names the bridge's backend and how to ask its version, for the
+// telemetry resource (server.DescribeBackend): strongSwan's daemon and
+// version over VICI when IPsec is on, else the kernel release the XDP
+// firewall runs on.
+func (b *Bridge) Backend() (string, func(context.Context) (string, error)) {
+	if b.ipsecBackend == nil {
+		return "linux-xdp", telemetry.KernelRelease
+	}
+	return "strongswan", func(ctx context.Context) (string, error) {
+		v, err := b.ipsecBackend.Version(ctx)
+		if err != nil {
+			return "", err
+		}
+		return strings.TrimSpace(v.Daemon + " " + v.Version), nil
+	}
+}
 
 // New opens the store and builds the areas cfg turns on, each on its
 // backend: the one an option gives, or the default (VICI, XDP). It does

@@ -45,6 +45,7 @@ func Program(opts ...Option) server.Program {
 				return errors.Join(fmt.Errorf("registering the security metrics: %w", err), b.Close())
 			}
 			s.Cleanup(b.Close)
+			s.DescribeBackend(b.Backend())
 			for _, svc := range b.Services() {
 				s.AddService(svc)
 			}

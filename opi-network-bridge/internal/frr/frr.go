@@ -451,3 +451,18 @@ func writeFile(path, text string) error {
 	}
 	return nil
 }
+
+// Version is FRR's version as its running configuration states it
+// ("frr version 8.4.4" gives "8.4.4").
+func (f *FRR) Version(ctx context.Context) (string, error) {
+	cfg, err := f.running(ctx)
+	if err != nil {
+		return "", err
+	}
+	for _, line := range strings.Split(cfg, "\n") {
+		if v, ok := strings.CutPrefix(strings.TrimSpace(line), "frr version "); ok {
+			return v, nil
+		}
+	}
+	return "", errdefs.Unavailablef("frr: the running configuration does not state a version")
+}

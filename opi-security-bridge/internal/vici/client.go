@@ -34,7 +34,10 @@ import (
 	"time"
 
 	"github.com/opi-suite/opi/opi-kit/errdefs"
+	"github.com/opi-suite/opi/opi-kit/telemetry"
 	govici "github.com/strongswan/govici/vici"
+	semconv "go.opentelemetry.io/otel/semconv/v1.43.0"
+	"go.opentelemetry.io/otel/trace"
 )
 
 // DefaultSocket is charon's VICI socket in a default installation.
@@ -151,7 +154,9 @@ func (c *Client) dial() (*govici.Session, error) {
 // session that broke (charon restarted) is closed with every idle one, and
 // the command tried once more on a new session: every command sent this way
 // is idempotent.
-func (c *Client) call(ctx context.Context, cmd string, in *govici.Message) (*govici.Message, error) {
+func (c *Client) call(ctx context.Context, cmd string, in *govici.Message) (_ *govici.Message, err error) {
+	ctx, span := c.span(ctx, cmd)
+	defer func() { telemetry.End(span, err) }()
 	select {
 	case c.slots <- struct{}{}:
 		defer func() { <-c.slots }()
@@ -215,7 +220,9 @@ func (c *Client) dropIdle() {
 }
 
 // callOnce runs a command that may block for long on a session of its own.
-func (c *Client) callOnce(ctx context.Context, cmd string, in *govici.Message) (*govici.Message, error) {
+func (c *Client) callOnce(ctx context.Context, cmd string, in *govici.Message) (_ *govici.Message, err error) {
+	ctx, span := c.span(ctx, cmd)
+	defer func() { telemetry.End(span, err) }()
 	s, err := c.dial()
 	if err != nil {
 		return nil, err
@@ -229,6 +236,21 @@ func (c *Client) callOnce(ctx context.Context, cmd string, in *govici.Message) (
 		return nil, ctx.Err()
 	}
 	return nil, errdefs.Unavailablef("strongSwan %s at %s: %v", cmd, c.URI(), err)
+}
+
+// traceScope is the instrumentation scope of the VICI client's spans.
+const traceScope = "github.com/opi-suite/opi/opi-security-bridge/internal/vici"
+
+// span starts the client span of one VICI command when ctx is traced:
+// named after the command, rpc.system.name vici, rpc.method the command,
+// server.address the socket.
+func (c *Client) span(ctx context.Context, cmd string) (context.Context, trace.Span) {
+	ctx, span := telemetry.Start(ctx, traceScope, cmd, trace.SpanKindClient)
+	if span.IsRecording() {
+		span.SetAttributes(semconv.RPCSystemNameKey.String("vici"), semconv.RPCMethod(cmd),
+			semconv.ServerAddress(c.URI()))
+	}
+	return ctx, span
 }
 
 func commandError(cmd string, out *govici.Message) error {
@@ -245,7 +267,9 @@ func commandError(cmd string, out *govici.Message) error {
 // stream runs a streamed command (list-sas, list-conns) and returns the
 // messages of its event, in order. See the package documentation for why
 // this is race-free.
-func (c *Client) stream(ctx context.Context, cmd, event string, in *govici.Message) ([]*govici.Message, error) {
+func (c *Client) stream(ctx context.Context, cmd, event string, in *govici.Message) (_ []*govici.Message, err error) {
+	ctx, span := c.span(ctx, cmd)
+	defer func() { telemetry.End(span, err) }()
 	c.listMu.Lock()
 	defer c.listMu.Unlock()
 	var lastErr error

@@ -4,6 +4,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/opi-suite/opi/opi-kit/telemetry"
+	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/trace"
 	"net"
 	"os"
 	"path/filepath"
@@ -74,19 +77,19 @@ var _ firewall.Backend = (*Host)(nil)
 // p.Interfaces. It loads the tables only when the pinned maps hold a
 // different rule set, so a restarted bridge re-adopts running policies
 // without touching their counters.
-func (h *Host) Apply(_ context.Context, id string, p *firewall.Policy) error {
+func (h *Host) Apply(ctx context.Context, id string, p *firewall.Policy) error {
 	t, err := Compile(p.Rules, p.Default)
 	if err != nil {
 		return errdefs.InvalidArgumentf("rules: %v", err)
 	}
-	err = h.apply(id, t, p.Interfaces, p.Mode)
+	err = h.apply(ctx, id, t, p.Interfaces, p.Mode)
 	if errors.Is(err, ErrNoInterface) {
 		return errdefs.Wrap(errdefs.ErrNotFound, err)
 	}
 	return err
 }
 
-func (h *Host) apply(id string, t *Tables, interfaces []string, mode firewall.Mode) error {
+func (h *Host) apply(ctx context.Context, id string, t *Tables, interfaces []string, mode firewall.Mode) error {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	d, err := h.plane(id)
@@ -98,7 +101,7 @@ func (h *Host) apply(id string, t *Tables, interfaces []string, mode firewall.Mo
 		return err
 	}
 	if fp != t.Fingerprint {
-		if err := d.Load(t); err != nil {
+		if err := traced(ctx, "bpf map update", d.Dir(), func() error { return d.Load(t) }); err != nil {
 			return err
 		}
 	}
@@ -107,7 +110,7 @@ func (h *Host) apply(id string, t *Tables, interfaces []string, mode firewall.Mo
 	// the others (and on a re-created one) while it reports the missing.
 	var missing []error
 	for _, i := range interfaces {
-		err := d.Attach(i, mode)
+		err := traced(ctx, "xdp attach", i, func() error { return d.Attach(i, mode) })
 		if errors.Is(err, ErrNoInterface) {
 			missing = append(missing, err)
 			continue
@@ -204,4 +207,24 @@ func (h *Host) Close() error {
 		delete(h.planes, id)
 	}
 	return errors.Join(errs...)
+}
+
+// traceScope is the instrumentation scope of the XDP backend's spans.
+const traceScope = "github.com/opi-suite/opi/opi-security-bridge/internal/xdp"
+
+// traced runs fn as a span named name when ctx is traced: "bpf map
+// update" (the rule set written into the policy's pinned maps and the
+// generation switched, on the policy's bpffs directory) or "xdp attach"
+// (on an interface).
+func traced(ctx context.Context, name, target string, fn func() error) (err error) {
+	_, span := telemetry.Start(ctx, traceScope, name, trace.SpanKindInternal)
+	if span.IsRecording() {
+		key := "opi.bpf.pin_dir"
+		if name == "xdp attach" {
+			key = "network.interface.name"
+		}
+		span.SetAttributes(attribute.String(key, target))
+	}
+	defer func() { telemetry.End(span, err) }()
+	return fn()
 }
