@@ -137,8 +137,10 @@ metric_positive() {
 }
 # spans: every span the collector wrote, one a line: service.name, trace
 # id, span id, parent span id, kind, name (tab-separated).
+otelcol_id=
 spans() {
-  "$DOCKER" cp "$(compose ps -q otel-collector)":/var/lib/otelcol/traces.jsonl - 2>/dev/null | tar -xO 2>/dev/null |
+  [ -n "$otelcol_id" ] || otelcol_id=$(compose ps -q otel-collector)
+  "$DOCKER" cp "$otelcol_id":/var/lib/otelcol/traces.jsonl - 2>/dev/null | tar -xO 2>/dev/null |
     jq -r '.resourceSpans[]? | ([(.resource.attributes // [])[] | select(.key == "service.name") | .value.stringValue][0] // "") as $svc
       | .scopeSpans[]?.spans[]? | [$svc, .traceId, .spanId, (.parentSpanId // ""), (.kind | tostring), .name] | @tsv'
 }
