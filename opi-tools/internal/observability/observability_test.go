@@ -394,3 +394,59 @@ func TestCollectorManifestOneRelease(t *testing.T) {
 		t.Fatalf("manifest: %d components, dist.version %q", n, m.Dist.Version)
 	}
 }
+
+// TestPrometheusScrapesEveryBridge: every bridge service of
+// docker-compose.yml (the services whose healthcheck is the runtime's
+// `opi health --server-env`) is a scrape target of prometheus.yml on the
+// runtime's HTTP port, so a bridge added to the stack is not left out.
+func TestPrometheusScrapesEveryBridge(t *testing.T) {
+	var compose struct {
+		Services map[string]struct {
+			Healthcheck struct {
+				Test []string `yaml:"test"`
+			} `yaml:"healthcheck"`
+		} `yaml:"services"`
+	}
+	b, err := os.ReadFile(filepath.Join("..", "..", "..", "docker-compose.yml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := yaml.Unmarshal(b, &compose); err != nil {
+		t.Fatalf("docker-compose.yml: %v", err)
+	}
+	var prom struct {
+		ScrapeConfigs []struct {
+			StaticConfigs []struct {
+				Targets []string `yaml:"targets"`
+			} `yaml:"static_configs"`
+		} `yaml:"scrape_configs"`
+	}
+	b, err = os.ReadFile(filepath.Join(dir, "prometheus.yml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := yaml.Unmarshal(b, &prom); err != nil {
+		t.Fatalf("prometheus.yml: %v", err)
+	}
+	targets := map[string]bool{}
+	for _, sc := range prom.ScrapeConfigs {
+		for _, st := range sc.StaticConfigs {
+			for _, tg := range st.Targets {
+				targets[tg] = true
+			}
+		}
+	}
+	bridges := 0
+	for name, svc := range compose.Services {
+		if !slices.Contains(svc.Healthcheck.Test, "--server-env") {
+			continue
+		}
+		bridges++
+		if !targets[name+":8082"] {
+			t.Errorf("docker-compose.yml's bridge %s is not scraped: prometheus.yml has no target %s:8082", name, name)
+		}
+	}
+	if bridges < 4 {
+		t.Fatalf("found %d bridge services in docker-compose.yml; the healthcheck that marks them changed?", bridges)
+	}
+}
