@@ -24,7 +24,6 @@ import (
 	"github.com/opi-suite/opi/opi-kit/validate"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
-	"github.com/prometheus/client_golang/prometheus/promhttp"
 	"google.golang.org/grpc"
 	healthpb "google.golang.org/grpc/health/grpc_health_v1"
 	"google.golang.org/grpc/reflection"
@@ -68,6 +67,7 @@ type Server struct {
 
 	mu       sync.Mutex
 	services []Service
+	extra    []RenderedGatherer
 	started  bool
 	cleanups []func() error
 
@@ -356,7 +356,8 @@ func (s *Server) listen(ctx context.Context, services []Service) (net.Listener, 
 	root := http.NewServeMux()
 	// OpenMetrics when the scraper asks for it (Prometheus does): the
 	// exposition that carries exemplars, the trace ids on histograms.
-	root.Handle("/metrics", guard(promhttp.HandlerFor(s.gatherer(), promhttp.HandlerOpts{EnableOpenMetrics: true})))
+	// Gatherers a bridge added serve pre-rendered families (metrics.go).
+	root.Handle("/metrics", guard(s.metricsHandler()))
 	root.Handle("/healthz", guard(s.health))
 	root.Handle("/", guard(limitBody(mux)))
 	httpSrv := &http.Server{
@@ -400,6 +401,3 @@ func (s *Server) shutdown(httpSrv *http.Server, gw *gateway) {
 	}
 	s.flushTelemetry()
 }
-
-// gatherer is what /metrics serves and OTLP pushes.
-func (s *Server) gatherer() prometheus.Gatherer { return s.opts.registry }

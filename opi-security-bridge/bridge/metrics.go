@@ -26,6 +26,7 @@ type metrics struct {
 
 	fwUp, rulePackets, ruleBytes, defaultPackets, defaultBytes, malformedPackets, malformedBytes, attached *prometheus.Desc
 	ipsecUp, ikeSAs, childBytes, childPackets                                                              *prometheus.Desc
+	ikeRekeys, childRekeys, initiateFailures                                                               *prometheus.Desc
 }
 
 func newMetrics(b *Bridge) *metrics {
@@ -48,6 +49,12 @@ func newMetrics(b *Bridge) *metrics {
 			"Bytes of the malformed packets the policy dropped.", pol, nil),
 		attached: prometheus.NewDesc("opi_security_firewall_interface_attached",
 			"1 when the policy is enforced on the interface (its status is READY), 0 when it is not (ERROR: the interface is gone or the program could not be attached; PENDING: not checked since the bridge started).", []string{"policy", "interface"}, nil),
+		ikeRekeys: prometheus.NewDesc("opi_security_ike_rekeys_total",
+			"IKE SAs of the connection rekeyed, from charon's ike-rekey events since the bridge started.", []string{"connection"}, nil),
+		childRekeys: prometheus.NewDesc("opi_security_child_rekeys_total",
+			"Child SAs of the connection rekeyed, from charon's child-rekey events since the bridge started.", []string{"connection"}, nil),
+		initiateFailures: prometheus.NewDesc("opi_security_ike_initiate_failures_total",
+			"Initiations of the connection that failed to establish it (refused, timed out, no answer from the peer), by the API's Initiate or the bridge's own keep-up and revival tries, since the bridge started.", []string{"connection"}, nil),
 		ipsecUp: prometheus.NewDesc("opi_security_ipsec_up",
 			"1 when this scrape listed charon's SAs, 0 when it could not (the SA series are missing then).", nil, nil),
 		ikeSAs: prometheus.NewDesc("opi_security_ike_sas",
@@ -62,7 +69,8 @@ func newMetrics(b *Bridge) *metrics {
 // Describe implements prometheus.Collector.
 func (m *metrics) Describe(ch chan<- *prometheus.Desc) {
 	for _, d := range []*prometheus.Desc{m.fwUp, m.rulePackets, m.ruleBytes, m.defaultPackets, m.defaultBytes,
-		m.malformedPackets, m.malformedBytes, m.attached, m.ipsecUp, m.ikeSAs, m.childBytes, m.childPackets} {
+		m.malformedPackets, m.malformedBytes, m.attached, m.ipsecUp, m.ikeSAs, m.childBytes, m.childPackets,
+		m.ikeRekeys, m.childRekeys, m.initiateFailures} {
 		ch <- d
 	}
 }
@@ -123,6 +131,24 @@ func (m *metrics) collectFirewall(ctx context.Context, ch chan<- prometheus.Metr
 }
 
 func (m *metrics) collectIPsec(ctx context.Context, ch chan<- prometheus.Metric) {
+	// Only stored connections: an initiation in flight when its connection
+	// was deleted must not bring the deleted one's series back.
+	names, err := m.b.ipsec.Conns.Names(ctx)
+	if err != nil {
+		m.b.logger.Warn("metrics: listing the IKE connections", "error", err)
+	}
+	stored := make(map[string]bool, len(names))
+	for _, n := range names {
+		stored[n] = true
+	}
+	for conn, c := range m.b.ipsec.EventCounts() {
+		if !stored[conn] {
+			continue
+		}
+		ch <- prometheus.MustNewConstMetric(m.ikeRekeys, prometheus.CounterValue, float64(c.IkeRekeys), conn)
+		ch <- prometheus.MustNewConstMetric(m.childRekeys, prometheus.CounterValue, float64(c.ChildRekeys), conn)
+		ch <- prometheus.MustNewConstMetric(m.initiateFailures, prometheus.CounterValue, float64(c.InitiateFailures), conn)
+	}
 	sas, err := m.b.ipsec.ListIkeSas(ctx, "")
 	if err != nil {
 		m.b.logger.Warn("metrics: listing charon's SAs", "error", err)

@@ -2,13 +2,11 @@ package bridge_test
 
 import (
 	"context"
-	"flag"
 	"fmt"
 	"os"
 	"os/exec"
 	"strings"
 	"testing"
-	"time"
 
 	securityv1 "github.com/opi-suite/opi/opi-api/security/v1"
 	"github.com/opi-suite/opi/opi-kit/server"
@@ -23,40 +21,10 @@ import (
 // recorder, and returns a traced client of it.
 func servedProgram(t *testing.T, args ...string) (*telemetrytest.Client, *telemetrytest.Spans) {
 	t.Helper()
-	p := bridge.Program()
-	fs := flag.NewFlagSet("test", flag.ContinueOnError)
-	p.Flags(fs)
-	if err := fs.Parse(args); err != nil {
-		t.Fatal(err)
-	}
 	cfg := servertest.Config()
 	cfg.StateDir = t.TempDir()
-	logger, err := server.NewLogger(t.Output(), "info")
-	if err != nil {
-		t.Fatal(err)
-	}
 	spans := telemetrytest.NewSpans()
-	s, err := server.New(cfg, server.WithName(p.Name), server.WithLogger(logger), server.WithSpanExporter(spans),
-		server.WithShutdownTimeout(2*time.Second))
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	if err := p.Setup(ctx, s, cfg); err != nil {
-		cancel()
-		t.Fatal(err)
-	}
-	done := make(chan error, 1)
-	go func() { done <- s.Run(ctx) }()
-	t.Cleanup(func() {
-		cancel()
-		if err := <-done; err != nil {
-			t.Errorf("Run: %v", err)
-		}
-	})
-	if s.Addr() == "" {
-		t.Fatal("the server did not listen")
-	}
+	s := servertest.StartProgram(t, bridge.Program(), cfg, args, server.WithSpanExporter(spans))
 	return telemetrytest.Dial(t, s.Addr()), spans
 }
 

@@ -72,6 +72,7 @@ func (m *Manager) DeleteConnection(ctx context.Context, name string, allowMissin
 		return err
 	}
 	m.forget(name)
+	m.dropCounts(name)
 	return m.st.Update(context.WithoutCancel(ctx), func(tx store.Tx) error { return tx.Delete(kindDesired, name) })
 }
 

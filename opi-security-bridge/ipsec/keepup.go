@@ -43,6 +43,13 @@ func (m *Manager) initiated(name string, err error) {
 		f = &initFailure{}
 		m.failed[name] = f
 	}
+	if m.counts == nil {
+		m.counts = map[string]*SAEventCounts{}
+	}
+	if m.counts[name] == nil {
+		m.counts[name] = &SAEventCounts{}
+	}
+	m.counts[name].InitiateFailures++
 	f.attempts++
 	wait := FirstInitiateBackoff << min(f.attempts-1, 10)
 	f.last, f.at, f.next = err.Error(), m.now(), m.now().Add(min(wait, MaxInitiateBackoff))

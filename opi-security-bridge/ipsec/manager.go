@@ -69,14 +69,15 @@ type Manager struct {
 
 	hub hub
 
-	mu          sync.Mutex              // guards the fields below
-	lastSince   string                  // charon's start time at the last complete reload
-	forceReload bool                    // set when the event session lost charon
-	kick        func()                  // asks the reconcile loop for a pass
-	failed      map[string]*initFailure // failed initiations, by connection name
-	down        map[string]*revival     // connections whose IKE SA went down (see Revive)
-	busy        map[string]int          // connections an Initiate call is bringing up
-	now         func() time.Time        // the clock of the initiation backoff
+	mu          sync.Mutex                // guards the fields below
+	lastSince   string                    // charon's start time at the last complete reload
+	forceReload bool                      // set when the event session lost charon
+	kick        func()                    // asks the reconcile loop for a pass
+	failed      map[string]*initFailure   // failed initiations, by connection name
+	down        map[string]*revival       // connections whose IKE SA went down (see Revive)
+	busy        map[string]int            // connections an Initiate call is bringing up
+	now         func() time.Time          // the clock of the initiation backoff
+	counts      map[string]*SAEventCounts // rekeys and failed initiations, by connection name
 }
 
 // New builds the domain on st and backend. Run a pass built with Replay

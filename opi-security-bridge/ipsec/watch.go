@@ -83,6 +83,12 @@ func (m *Manager) HandleEvent(e Event) {
 		m.wentDown(e.SA.Conn)
 	}
 	sa := m.ikeSA(context.Background(), e.SA)
+	switch e.Kind {
+	case IkeRekeyed:
+		m.count(sa.GetIkeConnection(), func(c *SAEventCounts) { c.IkeRekeys++ })
+	case ChildRekeyed:
+		m.count(sa.GetIkeConnection(), func(c *SAEventCounts) { c.ChildRekeys++ })
+	}
 	m.hub.publish(&securityv1.SaEvent{Type: types[e.Kind], IkeConnection: sa.GetIkeConnection(), IkeSa: sa, EventTime: timestamppb.New(e.Time)})
 }
 

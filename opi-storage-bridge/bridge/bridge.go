@@ -197,9 +197,14 @@ func (b *Bridge) Reconcile(ctx context.Context) error {
 }
 
 // Collector is the bridge's own metrics (SPDK calls, replay passes, the
-// intent store's size, each volume's I/O counters) for a Prometheus
+// intent store's size; each volume's I/O counters are Gatherer's) for a Prometheus
 // registry; Program registers it on the server's. The README lists them.
 func (b *Bridge) Collector() prometheus.Collector { return b.metrics }
+
+// Gatherer serves the volumes' I/O counters (opi_storage_volume_*), read
+// from SPDK at most once a second and rendered once per read, for
+// server.AddGatherer; Program adds it. The README lists them.
+func (b *Bridge) Gatherer() server.RenderedGatherer { return volumeGatherer{b.metrics} }
 
 // Close releases SPDK's connection and the store (when New opened it).
 func (b *Bridge) Close() error {

@@ -20,7 +20,7 @@ func scrape(t testing.TB, b *Bridge) map[string]float64 {
 	t.Helper()
 	reg := prometheus.NewPedanticRegistry()
 	reg.MustRegister(b.Collector())
-	fams, err := reg.Gather()
+	fams, err := prometheus.Gatherers{b.Gatherer(), reg}.Gather() // as /metrics: the read first
 	if err != nil {
 		t.Fatalf("gathering the storage metrics: %v", err)
 	}
@@ -150,4 +150,48 @@ func seriesOf(samples map[string]float64, name string) []string {
 		}
 	}
 	return out
+}
+
+// TestMetricsCountEachSubsystemsControllersAndQueuePairs: a host (here
+// the bridge's own remote controller, attached over NVMe/TCP to the
+// bridge's exported subsystem in spdk-sim) shows as one controller on
+// that subsystem with its queue pairs; a subsystem with no host shows
+// zero; both read in the volumes' bounded-age read.
+func TestMetricsCountEachSubsystemsControllersAndQueuePairs(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	f.malloc("m1")
+	f.subsystem("idle")
+	s := f.subsystem("busy")
+	if _, err := f.nvme.CreateNvmeNamespace(ctx, &pb.CreateNvmeNamespaceRequest{Parent: s.GetName(), NvmeNamespaceId: "ns",
+		NvmeNamespace: &pb.NvmeNamespace{Volume: "mallocVolumes/m1", Nsid: 1}}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.nvme.CreateNvmeController(ctx, &pb.CreateNvmeControllerRequest{Parent: s.GetName(), NvmeControllerId: "tcp",
+		NvmeController: &pb.NvmeController{Endpoint: &pb.NvmeController_Fabrics{Fabrics: &pb.NvmeFabricsAddress{
+			Trtype: pb.NvmeTransportType_NVME_TRANSPORT_TYPE_TCP, Traddr: "127.0.0.1", Trsvcid: 4420}}}}); err != nil {
+		t.Fatal(err)
+	}
+	// Hosts may connect only where the subsystem allows them.
+	if _, err := f.nvme.UpdateNvmeSubsystem(ctx, &pb.UpdateNvmeSubsystemRequest{NvmeSubsystem: &pb.NvmeSubsystem{Name: s.GetName(),
+		Nqn: s.GetNqn(), AllowAnyHost: true}}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.remote.CreateNvmeRemoteController(ctx, &pb.CreateNvmeRemoteControllerRequest{NvmeRemoteControllerId: "loop",
+		NvmeRemoteController: &pb.NvmeRemoteController{Subnqn: s.GetNqn(), Address: &pb.NvmeFabricsAddress{
+			Trtype: pb.NvmeTransportType_NVME_TRANSPORT_TYPE_TCP, Traddr: "127.0.0.1", Trsvcid: 4420}}}); err != nil {
+		t.Fatal(err)
+	}
+	got := scrape(t, f.b)
+	if c := got["opi_storage_nvme_subsystem_controllers{subsystem=nvmeSubsystems/busy}"]; c != 1 {
+		t.Errorf("busy subsystem: %v controllers, want 1; %v", c, seriesOf(got, "opi_storage_nvme_subsystem_controllers"))
+	}
+	if q := got["opi_storage_nvme_subsystem_queue_pairs{subsystem=nvmeSubsystems/busy}"]; q < 2 {
+		t.Errorf("busy subsystem: %v queue pairs, want the admin queue and at least one I/O queue", q)
+	}
+	for _, name := range []string{"opi_storage_nvme_subsystem_controllers{subsystem=nvmeSubsystems/idle}", "opi_storage_nvme_subsystem_queue_pairs{subsystem=nvmeSubsystems/idle}"} {
+		if v, ok := got[name]; !ok || v != 0 {
+			t.Errorf("%s = %v (present %v), want 0", name, v, ok)
+		}
+	}
 }

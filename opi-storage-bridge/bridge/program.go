@@ -50,6 +50,7 @@ func Program(opts ...Option) server.Program {
 			if err := s.Registerer().Register(b.Collector()); err != nil {
 				return errors.Join(fmt.Errorf("registering the storage metrics: %w", err), b.Close())
 			}
+			s.AddGatherer(b.Gatherer())
 			s.Cleanup(b.Close) // after the last call: SPDK's connection, then the store
 			s.DescribeBackend("spdk", b.BackendVersion)
 			for _, svc := range b.Services() {

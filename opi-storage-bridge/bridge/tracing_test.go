@@ -5,8 +5,10 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"flag"
+	"fmt"
+	"io"
 	"net"
+	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
@@ -19,6 +21,10 @@ import (
 	"github.com/opi-suite/opi/opi-kit/server/servertest"
 	"github.com/opi-suite/opi/opi-kit/telemetry/telemetrytest"
 	"github.com/opi-suite/opi/opi-storage-bridge/spdk/sim"
+	"github.com/prometheus/common/expfmt"
+	"github.com/prometheus/common/model"
+	sdktrace "go.opentelemetry.io/otel/sdk/trace"
+	"go.opentelemetry.io/otel/trace"
 )
 
 // syncBuffer is a log destination the server and the test share.
@@ -66,12 +72,6 @@ func servedProgram(t *testing.T) (*server.Server, *telemetrytest.Spans, *syncBuf
 	go func() { _ = sm.Serve(l) }()
 	t.Cleanup(func() { sm.Close() })
 
-	p := Program()
-	fs := flag.NewFlagSet("test", flag.ContinueOnError)
-	p.Flags(fs)
-	if err := fs.Set("spdk-socket", sock); err != nil {
-		t.Fatal(err)
-	}
 	cfg := servertest.Config()
 	cfg.StateDir = t.TempDir()
 	cfg.LogLevel = "debug"
@@ -81,27 +81,8 @@ func servedProgram(t *testing.T) (*server.Server, *telemetrytest.Spans, *syncBuf
 		t.Fatal(err)
 	}
 	spans := telemetrytest.NewSpans()
-	s, err := server.New(cfg, server.WithName(p.Name), server.WithVersion("v9.9.9-test"), server.WithLogger(logger),
-		server.WithSpanExporter(spans), server.WithShutdownTimeout(2*time.Second))
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	if err := p.Setup(ctx, s, cfg); err != nil {
-		cancel()
-		t.Fatal(err)
-	}
-	done := make(chan error, 1)
-	go func() { done <- s.Run(ctx) }()
-	t.Cleanup(func() {
-		cancel()
-		if err := <-done; err != nil {
-			t.Errorf("Run: %v", err)
-		}
-	})
-	if s.Addr() == "" {
-		t.Fatal("the server did not listen")
-	}
+	s := servertest.StartProgram(t, Program(), cfg, []string{"--spdk-socket", sock},
+		server.WithVersion("v9.9.9-test"), server.WithLogger(logger), server.WithSpanExporter(spans))
 	return s, spans, logs
 }
 
@@ -180,5 +161,142 @@ func TestOneTraceSpansTheClientTheServerTheStoreAndSPDK(t *testing.T) {
 	}
 	if !found {
 		t.Errorf("no log line of the call; logs:\n%v", logs.lines())
+	}
+}
+
+// TestMetricsExpositionIsValidAndCarriesExemplars: /metrics as the
+// Program serves it (the registry's families and the volumes' rendered
+// ones) parses with Prometheus' own text parser, every volume has its six
+// series once, and in OpenMetrics (what Prometheus asks for) the SPDK
+// latency histogram carries the trace id of a traced call as exemplar and
+// the exposition ends with # EOF.
+func TestMetricsExpositionIsValidAndCarriesExemplars(t *testing.T) {
+	s, _, _ := servedProgram(t)
+	client := telemetrytest.Dial(t, s.Addr())
+	vols := pb.NewVolumeServiceClient(client.Conn)
+	const n = 40
+	var id trace.TraceID
+	for i := 0; i < n; i++ {
+		var err error
+		id, err = client.Traced(context.Background(), "create", func(ctx context.Context) error {
+			_, err := vols.CreateMallocVolume(ctx, &pb.CreateMallocVolumeRequest{MallocVolumeId: fmt.Sprintf("m%02d", i),
+				MallocVolume: &pb.MallocVolume{BlockSize: 512, BlockCount: 2048}})
+			return err
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	get := func(accept string) (string, string) {
+		req, _ := http.NewRequest("GET", "http://"+s.HTTPAddr()+"/metrics", nil)
+		if accept != "" {
+			req.Header.Set("Accept", accept)
+		}
+		res, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer res.Body.Close()
+		b, _ := io.ReadAll(res.Body)
+		if res.StatusCode != 200 {
+			t.Fatalf("/metrics: %s: %s", res.Status, b)
+		}
+		return string(b), res.Header.Get("Content-Type")
+	}
+	text, ctype := get("")
+	if !strings.HasPrefix(ctype, "text/plain") {
+		t.Errorf("plain scrape answered %q", ctype)
+	}
+	parser := expfmt.NewTextParser(model.UTF8Validation)
+	fams, err := parser.TextToMetricFamilies(strings.NewReader(text))
+	if err != nil {
+		t.Fatalf("the exposition does not parse: %v", err)
+	}
+	for _, name := range []string{"opi_storage_volume_read_ops_total", "opi_storage_volume_write_ops_total", "opi_storage_volume_read_bytes_total",
+		"opi_storage_volume_write_bytes_total", "opi_storage_volume_read_latency_seconds_total", "opi_storage_volume_write_latency_seconds_total"} {
+		if got := len(fams[name].GetMetric()); got != n {
+			t.Errorf("%s has %d series, want %d", name, got, n)
+		}
+	}
+	for _, name := range []string{"opi_storage_volume_stats_up", "opi_storage_volume_stats_age_seconds", "opi_storage_spdk_requests_total", "grpc_server_handled_total"} {
+		if fams[name] == nil {
+			t.Errorf("%s is missing", name)
+		}
+	}
+	om, ctype := get("application/openmetrics-text;version=1.0.0")
+	if !strings.HasPrefix(ctype, "application/openmetrics-text") || !strings.HasSuffix(om, "# EOF\n") || strings.Count(om, "# EOF") != 1 {
+		t.Errorf("OpenMetrics scrape: %q, ending %q", ctype, om[max(0, len(om)-40):])
+	}
+	var exemplar bool
+	for _, l := range strings.Split(om, "\n") {
+		if strings.HasPrefix(l, `opi_storage_spdk_request_duration_seconds_bucket{method="bdev_malloc_create"`) &&
+			strings.Contains(l, ` # {`) && strings.Contains(l, `trace_id="`+id.String()+`"`) {
+			exemplar = true
+		}
+	}
+	if !exemplar {
+		t.Errorf("no bucket of the SPDK latency histogram carries the last call's trace id %s as exemplar", id)
+	}
+}
+
+// discard is a span exporter that drops what it gets: the cost of
+// recording spans without the cost of shipping them.
+type discard struct{}
+
+func (discard) ExportSpans(context.Context, []sdktrace.ReadOnlySpan) error { return nil }
+func (discard) Shutdown(context.Context) error                             { return nil }
+
+// BenchmarkCreateTracing is one CreateMallocVolume through the runtime
+// (bbolt store on disk, spdk-sim with SPDK's 4 ms poller) with tracing
+// off and on, side by side: "on" records the server span, two store
+// spans and the SPDK call's span, started by a traced client. ratio is
+// on/off of the same run.
+//
+//	go test -run '^$' -bench CreateTracing -benchtime 200x ./bridge/
+func BenchmarkCreateTracing(b *testing.B) {
+	var off, on time.Duration
+	for _, traced := range []bool{false, true} {
+		name := "off"
+		if traced {
+			name = "on"
+		}
+		b.Run(name, func(b *testing.B) {
+			f := newFixture(b, fixtureConfig{pollInterval: spdkPollInterval})
+			opts := []server.Option{server.WithProbeInterval(time.Hour)}
+			if traced {
+				opts = append(opts, server.WithSpanExporter(discard{}))
+			}
+			s := servertest.Start(b, f.b.Services(), opts...)
+			client := telemetrytest.Dial(b, s.Server.Addr())
+			vols := pb.NewVolumeServiceClient(client.Conn)
+			ctx := context.Background()
+			b.ResetTimer()
+			start := time.Now()
+			for i := 0; i < b.N; i++ {
+				create := func(ctx context.Context) error {
+					_, err := vols.CreateMallocVolume(ctx, &pb.CreateMallocVolumeRequest{MallocVolumeId: fmt.Sprintf("t%06d", i),
+						MallocVolume: &pb.MallocVolume{BlockSize: 512, BlockCount: 2048}})
+					return err
+				}
+				var err error
+				if traced {
+					_, err = client.Traced(ctx, "create", create)
+				} else {
+					err = create(ctx)
+				}
+				if err != nil {
+					b.Fatal(err)
+				}
+			}
+			per := time.Since(start) / time.Duration(b.N)
+			if traced {
+				on = per
+				if off > 0 {
+					b.ReportMetric(float64(on)/float64(off), "ratio")
+				}
+			} else {
+				off = per
+			}
+		})
 	}
 }

@@ -7,9 +7,10 @@ import (
 	"testing"
 
 	inventoryv1 "github.com/opi-suite/opi/opi-api/inventory/v1"
-	"github.com/opi-suite/opi/opi-kit/server"
-	"github.com/opi-suite/opi/opi-kit/telemetry/telemetrytest"
-	"go.opentelemetry.io/otel/trace"
+	"go.opentelemetry.io/contrib/instrumentation/google.golang.org/grpc/otelgrpc"
+	"go.opentelemetry.io/otel/propagation"
+	sdktrace "go.opentelemetry.io/otel/sdk/trace"
+	"go.opentelemetry.io/otel/sdk/trace/tracetest"
 	coltracepb "go.opentelemetry.io/proto/otlp/collector/trace/v1"
 	tracepb "go.opentelemetry.io/proto/otlp/trace/v1"
 	"google.golang.org/grpc"
@@ -57,22 +58,23 @@ func startCollector(t *testing.T) (*otlpCollector, string) {
 // TestTheCommandsTraceIsTheBridgesTrace: with --otlp-endpoint, one
 // command is one trace exported (before the command returns) to the
 // collector: the command's span with its gRPC client span under it, and
-// the bridge's server span in the same trace, child of the CLI's call.
+// the server's span (otelgrpc with W3C trace context, as the bridges'
+// runtime serves) in the same trace, child of the CLI's call.
 func TestTheCommandsTraceIsTheBridgesTrace(t *testing.T) {
 	col, endpoint := startCollector(t)
-	spans := telemetrytest.NewSpans()
-	s, err := server.New(server.Config{Listen: "127.0.0.1:0", InsecurePlaintext: true},
-		server.WithName("opi-test-bridge"), server.WithSpanExporter(spans))
+	spans := tracetest.NewInMemoryExporter()
+	tp := sdktrace.NewTracerProvider(sdktrace.WithSyncer(spans))
+	lis, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
-	s.AddService(server.Service{Desc: &inventoryv1.InventoryService_ServiceDesc, Impl: &inventoryServer{}})
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- s.Run(ctx) }()
-	t.Cleanup(func() { cancel(); <-done })
+	gs := grpc.NewServer(grpc.StatsHandler(otelgrpc.NewServerHandler(otelgrpc.WithTracerProvider(tp),
+		otelgrpc.WithPropagators(propagation.TraceContext{}))))
+	inventoryv1.RegisterInventoryServiceServer(gs, &inventoryServer{})
+	go gs.Serve(lis)
+	t.Cleanup(gs.Stop)
 
-	code, _, stderr := run(t, false, "inventory", "get", "--insecure", "--addr", s.Addr(), "--otlp-endpoint", endpoint)
+	code, _, stderr := run(t, false, "inventory", "get", "--insecure", "--addr", lis.Addr().String(), "--otlp-endpoint", endpoint)
 	if code != 0 {
 		t.Fatalf("exit %d: %s", code, stderr)
 	}
@@ -91,12 +93,20 @@ func TestTheCommandsTraceIsTheBridgesTrace(t *testing.T) {
 	if root == nil || call == nil {
 		t.Fatalf("the collector got the CLI spans %v, want the command's and its call's", cli)
 	}
-	const method = "opi.inventory.v1.InventoryService/GetInventory"
-	var id trace.TraceID
-	copy(id[:], root.GetTraceId())
-	srv := spans.One(t, id, method)
-	if got := srv.Parent.SpanID(); string(got[:]) != string(call.GetSpanId()) {
-		t.Errorf("the bridge's span has parent %s, want the CLI's call span %x", got, call.GetSpanId())
+	var srv []tracetest.SpanStub
+	for _, sp := range spans.GetSpans() {
+		if sp.Name == "opi.inventory.v1.InventoryService/GetInventory" {
+			srv = append(srv, sp)
+		}
+	}
+	if len(srv) != 1 {
+		t.Fatalf("the server recorded %d spans of the call, want 1", len(srv))
+	}
+	if got := srv[0].SpanContext.TraceID(); string(got[:]) != string(root.GetTraceId()) {
+		t.Errorf("the server's trace is %s, want the command's %x", got, root.GetTraceId())
+	}
+	if got := srv[0].Parent.SpanID(); string(got[:]) != string(call.GetSpanId()) {
+		t.Errorf("the server's span has parent %s, want the CLI's call span %x", got, call.GetSpanId())
 	}
 	if string(call.GetParentSpanId()) != string(root.GetSpanId()) {
 		t.Errorf("the CLI's call span is not under the command's span")

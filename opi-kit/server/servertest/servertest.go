@@ -7,6 +7,7 @@ package servertest
 
 import (
 	"context"
+	"flag"
 	"testing"
 	"time"
 
@@ -86,4 +87,49 @@ func StartWith(t testing.TB, cfg server.Config, services []server.Service, opts 
 	t.Cleanup(func() { conn.Close() })
 	served.Conn = conn
 	return served
+}
+
+// StartProgram runs p as server.Main would, in the test: p's own flags
+// parsed from args, the server built with cfg (p's name first, then
+// opts), p.Setup, then Run until the test ends, when Run must return nil.
+// It returns the server once it listens; tests that read spans pass
+// server.WithSpanExporter among opts.
+func StartProgram(t testing.TB, p server.Program, cfg server.Config, args []string, opts ...server.Option) *server.Server {
+	t.Helper()
+	fs := flag.NewFlagSet(p.Name, flag.ContinueOnError)
+	if p.Flags != nil {
+		p.Flags(fs)
+	}
+	if err := fs.Parse(args); err != nil {
+		t.Fatal(err)
+	}
+	if cfg.LogLevel == "" {
+		cfg.LogLevel = "info"
+	}
+	logger, err := server.NewLogger(t.Output(), cfg.LogLevel)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defaults := []server.Option{server.WithName(p.Name), server.WithLogger(logger), server.WithShutdownTimeout(2 * time.Second)}
+	s, err := server.New(cfg, append(defaults, opts...)...)
+	if err != nil {
+		t.Fatalf("server.New: %v", err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	if err := p.Setup(ctx, s, cfg); err != nil {
+		cancel()
+		t.Fatalf("setting up %s: %v", p.Name, err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- s.Run(ctx) }()
+	t.Cleanup(func() {
+		cancel()
+		if err := <-done; err != nil {
+			t.Errorf("%s: Run returned %v after shutdown", p.Name, err)
+		}
+	})
+	if s.Addr() == "" {
+		t.Fatalf("%s did not listen: %v", p.Name, <-done)
+	}
+	return s
 }

@@ -205,3 +205,20 @@ func (r Reader) EachVolumeStats(ctx context.Context, volumes []string) (map[stri
 	}
 	return out, nil
 }
+
+// SubsystemLoad counts the host controllers connected to the subsystem
+// nqn (nvmf_subsystem_get_controllers) and their queue pairs, admin and
+// I/O, in every state (nvmf_subsystem_get_qpairs).
+func (r Reader) SubsystemLoad(ctx context.Context, nqn string) (controllers, qpairs int, err error) {
+	var hcs []hostController
+	if err := r.C.Call(ctx, "nvmf_subsystem_get_controllers", map[string]any{"nqn": nqn}, &hcs); err != nil {
+		return 0, 0, spdk.Classify(err)
+	}
+	var qps []struct {
+		State string `json:"state"`
+	}
+	if err := r.C.Call(ctx, "nvmf_subsystem_get_qpairs", map[string]any{"nqn": nqn}, &qps); err != nil {
+		return 0, 0, spdk.Classify(err)
+	}
+	return len(hcs), len(qps), nil
+}
