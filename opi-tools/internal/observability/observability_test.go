@@ -92,8 +92,9 @@ func (e exported) gathered(t *testing.T, from string, g prometheus.Gatherer) {
 // bridgeMetrics collects what the bridges export, in-process:
 //   - the runtime's /metrics (opi-kit's server: gRPC, Go and process
 //     metrics), read over HTTP from a served runtime after one call;
-//   - the storage bridge's collector on a simulated SPDK after a volume is
-//     made (so its SPDK-call histograms have a sample and a type);
+//   - the storage bridge's collector and its volumes' gatherer on a
+//     simulated SPDK after a volume is made (so its SPDK-call histograms
+//     have a sample and a type, and the volume has counters);
 //   - the security and network bridges' collectors, described (their
 //     metrics are read on scrape from charon, XDP and the kernel, which
 //     this test does not need: their names are in the descriptors).
@@ -133,6 +134,25 @@ func bridgeMetrics(t *testing.T) exported {
 		t.Fatalf("CreateMallocVolume: %v", err)
 	}
 	e.gathered(t, "opi-storage-bridge", reg)
+	// The volumes' I/O counters come from a gatherer of their own, read
+	// from SPDK at most once a second: gather until the new volume is in.
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		mfs, err := h.Bridge.Gatherer().Gather()
+		if err != nil {
+			t.Fatalf("gathering the storage bridge's volume counters: %v", err)
+		}
+		if slices.ContainsFunc(mfs, func(mf *dto.MetricFamily) bool { return mf.GetName() == "opi_storage_volume_read_ops_total" }) {
+			for _, mf := range mfs {
+				e.family(mf.GetName(), "opi-storage-bridge volumes", mf.GetType())
+			}
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the storage bridge's volume gatherer has no opi_storage_volume_read_ops_total 10 s after a volume was made: %d families", len(mfs))
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
 
 	e.described(t, "opi-security-bridge", (&securitybridge.Bridge{}).Collector())
 	e.described(t, "opi-network-bridge", (&networkbridge.Bridge{}).Collector())
