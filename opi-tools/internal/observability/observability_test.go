@@ -133,23 +133,32 @@ func bridgeMetrics(t *testing.T) exported {
 	}); err != nil {
 		t.Fatalf("CreateMallocVolume: %v", err)
 	}
+	if _, err := h.Nvme.CreateNvmeSubsystem(ctx, &storagev1.CreateNvmeSubsystemRequest{
+		NvmeSubsystemId: "s1", NvmeSubsystem: &storagev1.NvmeSubsystem{Nqn: "nqn.2022-09.io.opi:s1", AllowAnyHost: true},
+	}); err != nil {
+		t.Fatalf("CreateNvmeSubsystem: %v", err)
+	}
 	e.gathered(t, "opi-storage-bridge", reg)
-	// The volumes' I/O counters come from a gatherer of their own, read
-	// from SPDK at most once a second: gather until the new volume is in.
+	// The volumes' I/O counters and the subsystems' controllers come from
+	// a gatherer of their own, read from SPDK at most once a second: gather
+	// until the new volume and subsystem are in.
 	deadline := time.Now().Add(10 * time.Second)
 	for {
 		mfs, err := h.Bridge.Gatherer().Gather()
 		if err != nil {
 			t.Fatalf("gathering the storage bridge's volume counters: %v", err)
 		}
-		if slices.ContainsFunc(mfs, func(mf *dto.MetricFamily) bool { return mf.GetName() == "opi_storage_volume_read_ops_total" }) {
+		has := func(name string) bool {
+			return slices.ContainsFunc(mfs, func(mf *dto.MetricFamily) bool { return mf.GetName() == name })
+		}
+		if has("opi_storage_volume_read_ops_total") && has("opi_storage_nvme_subsystem_controllers") {
 			for _, mf := range mfs {
 				e.family(mf.GetName(), "opi-storage-bridge volumes", mf.GetType())
 			}
 			break
 		}
 		if time.Now().After(deadline) {
-			t.Fatalf("the storage bridge's volume gatherer has no opi_storage_volume_read_ops_total 10 s after a volume was made: %d families", len(mfs))
+			t.Fatalf("the storage bridge's gatherer lacks the volume or subsystem families 10 s after both were made: %d families", len(mfs))
 		}
 		time.Sleep(100 * time.Millisecond)
 	}
