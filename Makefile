@@ -34,7 +34,7 @@ APT_PACKAGES := protobuf-compiler protobuf-compiler-grpc libprotobuf-dev libgrpc
                 cargo librust-prost-dev librust-prost-types-dev librust-prost-build-dev \
                 strongswan-charon strongswan-swanctl libcharon-extra-plugins libstrongswan-extra-plugins \
                 clang llvm libbpf-dev bpftool nftables iproute2 iputils-ping \
-                frr frr-pythontools \
+                frr frr-pythontools jq \
                 dnsmasq-base xfsprogs
 
 .PHONY: help

@@ -16,6 +16,9 @@
 #   scripts/docker-env.sh base-csi
 #                                make the CSI node base image (debootstrap, cached) if missing and
 #                                print its name (scripts/images.sh, for the opi-csi driver's image)
+#   scripts/docker-env.sh base-prometheus
+#                                make the Prometheus base image (debootstrap, cached) if missing
+#                                and print its name (scripts/images.sh, for opi-prometheus)
 #   scripts/docker-env.sh status say whether the engine answers
 #
 # With DOCKER_HOST already set, or OPI_DOCKER=system, the engine you have is
@@ -75,6 +78,16 @@ frr_base_packages=ca-certificates,iproute2,frr,frr-pythontools
 # it starts from a pulled debian:bookworm-slim.
 csi_base_image=opi-csi-base:bookworm
 csi_base_packages=ca-certificates,nvme-cli,util-linux,mount,e2fsprogs,xfsprogs
+# Prometheus's base, a fourth one for the opi-prometheus image (profile
+# observability): Debian's prometheus package (2.42, with promtool) and the
+# JavaScript libraries its web UI depends on. opi-kit/Dockerfile.prometheus
+# installs the same list with apt where it starts from a pulled
+# debian:bookworm-slim.
+prometheus_base_image=opi-prometheus-base:bookworm
+prometheus_base_packages=ca-certificates,prometheus
+# Left out of it: moment-timezone's source data (about 230 MB of JSON, one
+# file per tz release), which the web UI never reads.
+prometheus_base_drop=usr/share/javascript/moment-timezone/data
 
 # The docker.io package's own client (a newer docker first on PATH may lack
 # the legacy builder's defaults or buildx).
@@ -164,9 +177,12 @@ stop_engine() {
 # where a registry is reachable, `docker pull debian:bookworm-slim`
 # beforehand makes the shared base unnecessary (then the Dockerfiles install
 # their packages with apt as usual).
+#
+# A third argument names paths (relative to the root, space-separated) to
+# leave out of the image; they count in the hash too.
 make_base() {
-  local image=$1 packages=$2 hash tar have
-  hash=$(printf %s "$packages" | sha256sum | cut -c1-12)
+  local image=$1 packages=$2 drop=${3:-} hash tar have p
+  hash=$(printf %s "$packages${drop:+ drop $drop}" | sha256sum | cut -c1-12)
   tar=$cache/debian-bookworm-base-$hash.tar
   if have=$("$DOCKER" image inspect -f '{{index .Config.Labels "opi.base.packages"}}' "$image" 2>/dev/null); then
     # An image without the label was pulled or made elsewhere: use it as it is.
@@ -180,6 +196,7 @@ make_base() {
       { tail -n 20 "$cache/debootstrap.log" >&2; rm -rf "$tmp"; die "debootstrap failed"; }
     # Keep images small: no package cache, no lists, no docs.
     rm -rf "$tmp"/var/cache/apt/archives/*.deb "$tmp"/var/lib/apt/lists/* "$tmp"/usr/share/doc/* "$tmp"/usr/share/man/* "$tmp"/usr/share/locale/*
+    for p in $drop; do rm -rf "${tmp:?}/$p"; done
     tar -C "$tmp" --numeric-owner -cf "$tar.tmp" .
     mv "$tar.tmp" "$tar"
     rm -rf "$tmp"
@@ -225,6 +242,11 @@ case $cmd in
     make_base "$csi_base_image" "$csi_base_packages"
     echo "$csi_base_image"
     ;;
+  base-prometheus)
+    use_engine
+    make_base "$prometheus_base_image" "$prometheus_base_packages" "$prometheus_base_drop"
+    echo "$prometheus_base_image"
+    ;;
   down)
     if external; then say "external engine: nothing to stop"; else stop_engine; fi
     ;;
@@ -237,6 +259,6 @@ case $cmd in
     else echo "private dockerd not running"; exit 1; fi
     ;;
   *)
-    die "usage: $0 up|down|env|status|base-spdk|base-frr|base-csi"
+    die "usage: $0 up|down|env|status|base-spdk|base-frr|base-csi|base-prometheus"
     ;;
 esac

@@ -84,6 +84,15 @@ if spdk_dir=$(scripts/spdk.sh dir 2>/dev/null); then
   cp -a "$spdk_dir"/scripts/rpc.py "$out/spdk/scripts/"
 fi
 
+# The OpenTelemetry collector (scripts/otelcol.sh: the collector builder,
+# modules from the Go module proxy or its cache), for the images whose
+# Dockerfile copies .build/image/otelcol/ (opi-otelcol).
+if grep -q '\.build/image/otelcol/' "${file[@]}"; then
+  t0=$SECONDS
+  scripts/otelcol.sh build "$out/otelcol"
+  say "otelcol-opi built in $((SECONDS - t0))s"
+fi
+
 # build NAME: the image from its Dockerfile; a Dockerfile with an `offline`
 # stage (the Go services) is built at that stage, from the binaries above;
 # one that copies .build/image/spdk/ is built on the SPDK base, or skipped

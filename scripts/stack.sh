@@ -4,6 +4,7 @@
 #   scripts/stack.sh up           engine (scripts/docker-env.sh), images (scripts/images.sh),
 #                                 docker-compose up -d, wait until every service is healthy
 #                                 (COMPOSE_PROFILES=spdk: the real spdk_tgt and storage-bridge-spdk too)
+#                                 (COMPOSE_PROFILES=observability: Prometheus and the collector too)
 #   scripts/stack.sh down         docker-compose down (volumes kept), then stop the private engine
 #   scripts/stack.sh wait SVC...  wait until those services report healthy (45 s each at most)
 #   scripts/stack.sh opi ARGS...  the opi CLI from its image, on the stack's network
@@ -21,6 +22,8 @@ compose() { "${compose_cmd[@]}" "$@"; }
 services=(provisioning spdk-sim storage-bridge strongswan security-bridge network-bridge ai-standin-a ai-standin-b ai-bridge)
 # Profile spdk (COMPOSE_PROFILES=spdk): the real SPDK target and its bridge.
 case ,${COMPOSE_PROFILES:-}, in *,spdk,*) services+=(spdk storage-bridge-spdk) ;; esac
+# Profile observability: Prometheus and the OpenTelemetry collector.
+case ,${COMPOSE_PROFILES:-}, in *,observability,*) services+=(prometheus otel-collector) ;; esac
 
 say() { printf 'stack: %s\n' "$*" >&2; }
 

@@ -19,6 +19,7 @@ import (
 	sdkmetric "go.opentelemetry.io/otel/sdk/metric"
 	"go.opentelemetry.io/otel/sdk/resource"
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
+	"google.golang.org/grpc"
 	"google.golang.org/grpc/stats"
 )
 
@@ -188,6 +189,7 @@ func metricExporter(ctx context.Context, endpoint string) (sdkmetric.Exporter, e
 	if strings.Contains(endpoint, "://") {
 		opts = []otlpmetricgrpc.Option{otlpmetricgrpc.WithEndpointURL(endpoint)}
 	}
+	opts = append(opts, otlpmetricgrpc.WithDialOption(grpc.WithDisableServiceConfig())) // as TraceExporter
 	exp, err := otlpmetricgrpc.New(ctx, opts...)
 	if err != nil {
 		return nil, fmt.Errorf("OTLP endpoint %s: %w", endpoint, err)

@@ -11,6 +11,7 @@ import (
 	"go.opentelemetry.io/otel/exporters/otlp/otlptrace/otlptracegrpc"
 	"go.opentelemetry.io/otel/sdk/resource"
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
+	"google.golang.org/grpc"
 )
 
 // EndpointEnv is the standard variable naming the OTLP collector; the
@@ -75,6 +76,11 @@ func TraceExporter(ctx context.Context, endpoint string) (sdktrace.SpanExporter,
 	if strings.Contains(endpoint, "://") {
 		opts = []otlptracegrpc.Option{otlptracegrpc.WithEndpointURL(endpoint)}
 	}
+	// No service config from DNS, as the opi CLI's own connections: where
+	// the resolver cannot answer a TXT query (a network with no way out,
+	// like the compose stack's) the lookup stalls the dial for seconds,
+	// longer than a command's export at exit may take.
+	opts = append(opts, otlptracegrpc.WithDialOption(grpc.WithDisableServiceConfig()))
 	exp, err := otlptracegrpc.New(ctx, opts...)
 	if err != nil {
 		return nil, fmt.Errorf("OTLP endpoint %s: %w", endpoint, err)

@@ -6,8 +6,6 @@ import (
 	"fmt"
 	"net/netip"
 
-	"github.com/prometheus/client_golang/prometheus"
-
 	"github.com/opi-suite/opi/opi-kit/server"
 
 	"github.com/opi-suite/opi/opi-network-bridge/internal/frr"
@@ -111,10 +109,7 @@ func Program(opts ...Option) server.Program {
 				s.AddService(svc)
 			}
 			b.Start(ctx)
-			s.Registerer().MustRegister(prometheus.NewCounterFunc(prometheus.CounterOpts{
-				Name: "opi_network_drift_events_total",
-				Help: "Changes to managed kernel objects (devices, FDB entries) made behind the bridge's back, each repaired by a replay pass.",
-			}, func() float64 { return float64(b.Gateway().Drifts()) }))
+			s.Registerer().MustRegister(b.Collector())
 			f := b.Gateway().Features()
 			s.Logger().Info("kernel features", "bridge", f.Bridge, "vxlan", f.VXLAN, "vrf", f.VRF, "vlan", f.VLAN, "vlan_filtering", f.VlanFiltering)
 			return nil

@@ -36,6 +36,9 @@ export COMPOSE_PROJECT_NAME=opi-e2e
 # Empty host ports: Docker picks free ones.
 export OPI_PROVISIONING_PORT= OPI_STORAGE_PORT= OPI_SECURITY_PORT= OPI_STORAGE_SPDK_PORT= OPI_NETWORK_PORT= OPI_SZTP_PORT= OPI_SZTP_HTTPS_PORT=
 export OPI_AI_PORT='' OPI_AI_INFERENCE_PORT='' OPI_AI_OIP_PORT=''
+# Profile observability runs with the stack: Prometheus scrapes the bridges,
+# and the bridges send their traces to the collector.
+export OPI_PROMETHEUS_PORT= OPI_OTLP_PORT= COMPOSE_PROFILES=observability OPI_OTLP_ENDPOINT=otel-collector:4317
 t0=$SECONDS
 
 step() { printf '\n\033[1m== e2e: %s\033[0m (%ss)\n' "$*" $((SECONDS - t0)); }
@@ -117,8 +120,45 @@ expect() {
   passed=$((passed + 1))
 }
 
+# Observability (profile observability). Prometheus is asked through its
+# HTTP API by promtool, from the Prometheus image in a one-off container on
+# the compose network; the collector's traces are read from the file its
+# file exporter writes (one OTLP/JSON document a line) with docker cp.
+prom_image=$(sed -n 's/^OPI_PROMETHEUS_IMAGE=//p' .env)
+# promql EXPR: Prometheus's answer to an instant query, as JSON.
+promql() {
+  "$DOCKER" run --rm --network "${COMPOSE_PROJECT_NAME}_default" --cap-drop ALL --security-opt no-new-privileges:true \
+    --entrypoint /usr/bin/promtool "$prom_image" query instant -o json http://prometheus:9090 "$1" </dev/null 2>/dev/null
+}
+# positive EXPR: some series of EXPR has a value above zero.
+positive() { promql "$1" | jq -e 'map(select((.value[1] | tonumber) > 0)) | length > 0' >/dev/null 2>&1; }
+# wait_for WHAT SECONDS CMD...: run CMD every second until it succeeds.
+wait_for() {
+  local what=$1 n=$2 i
+  shift 2
+  for ((i = 0; i < n; i++)); do "$@" && return 0; sleep 1; done
+  fail "$what: not so after $n s"
+}
+# metric_positive WHAT EXPR: wait until Prometheus has scraped EXPR above zero.
+metric_positive() {
+  echo "\$ promtool query instant http://prometheus:9090 '$2'"
+  wait_for "$1: Prometheus answers $2 above zero" 60 positive "$2"
+  promql "$2" | jq -c '.[] | {metric: .metric, value: .value[1]}' | head -n 4
+  passed=$((passed + 1))
+}
+# spans: every span the collector wrote, one a line: service.name, trace
+# id, span id, parent span id, kind, name (tab-separated).
+otelcol_id=
+spans() {
+  [ -n "$otelcol_id" ] || otelcol_id=$(compose ps -q otel-collector)
+  "$DOCKER" cp "$otelcol_id":/var/lib/otelcol/traces.jsonl - 2>/dev/null | tar -xO 2>/dev/null |
+    jq -r '.resourceSpans[]? | ([(.resource.attributes // [])[] | select(.key == "service.name") | .value.stringValue][0] // "") as $svc
+      | .scopeSpans[]?.spans[]? | [$svc, .traceId, .spanId, (.parentSpanId // ""), (.kind | tostring), .name] | @tsv'
+}
+
 step "wait for health"
 wait_healthy provisioning storage-bridge strongswan security-bridge network-bridge ai-standin-a ai-standin-b ai-bridge
+wait_healthy prometheus otel-collector
 
 step "provisioning: inventory"
 expect "inventory" '"hostname"' -- --addr provisioning:50051 inventory get -o json
@@ -205,6 +245,42 @@ if [ "$upt_rc" -ne 0 ] || ! grep -q -- '^--- PASS: TestAgainstARunningBridge' <<
 fi
 rm -rf "$upt_dir"
 passed=$((passed + 1))
+# trace_check: one `opi storage` call, traced by the CLI
+# (--otlp-endpoint), is one trace in the collector: the CLI's root span,
+# the storage bridge's server span under the CLI's call, and the bridge's
+# intent-store spans and SPDK JSON-RPC client span bdev_malloc_create in
+# the same trace.
+# cli_call_trace: the trace id of the bridge's CreateMallocVolume server
+# span whose parent is a span of opi-cli (empty until it is there).
+cli_call_trace() {
+  spans | awk -F'\t' '$1 == "opi-cli" { cli[$3] = 1 }
+    $1 == "opi-storage-bridge" && ($5 == "2" || $5 == "SPAN_KIND_SERVER") && $6 ~ /\/CreateMallocVolume$/ { srv[$4] = $2 }
+    END { for (p in srv) if (p in cli) print srv[p] }' | tail -n 1
+}
+# trace_complete TRACE: the trace holds the CLI's root span, the bridge's
+# intent-store spans (bbolt view/update) and its bdev_malloc_create span.
+trace_complete() {
+  local all
+  all=$(spans | awk -F'\t' -v t="$1" '$2 == t')
+  awk -F'\t' '$1 == "opi-cli" && $4 == ""' <<<"$all" | grep -q . &&
+    awk -F'\t' '$1 == "opi-storage-bridge" && $6 ~ /^bbolt /' <<<"$all" | grep -q . &&
+    awk -F'\t' '$1 == "opi-storage-bridge" && $6 == "bdev_malloc_create"' <<<"$all" | grep -q .
+}
+has_cli_call_trace() { [ -n "$(cli_call_trace)" ]; }
+trace_check() {
+  local trace
+  step "observability: the trace of an opi storage call reaches the collector"
+  expect "malloc volume (traced by the CLI)" mallocVolumes/traced -- --addr storage-bridge:50051 --otlp-endpoint otel-collector:4317 storage malloc-volume create traced --block-count 2048 --block-size 512 -o json
+  opi --addr storage-bridge:50051 storage malloc-volume delete traced </dev/null >/dev/null || fail "malloc-volume delete traced"
+  # The bridge's batch exporter sends within 5 s, the collector's batch within 1 s.
+  wait_for "the bridge's server span for CreateMallocVolume, a child of the CLI's span, in the collector" 30 has_cli_call_trace
+  trace=$(cli_call_trace)
+  wait_for "trace $trace: the CLI's root span, the bridge's store spans and its SPDK span bdev_malloc_create" 30 trace_complete "$trace"
+  echo "trace $trace (service, trace, span, parent, kind, name):"
+  spans | awk -F'\t' -v t="$trace" '$2 == t' | sort -u
+  passed=$((passed + 1))
+}
+trace_check
 
 if [ -n "$spdk" ]; then
   # Profile spdk, started only now and stopped after its steps: spdk_tgt's
@@ -218,7 +294,13 @@ if [ -n "$spdk" ]; then
   # where the one-off perf container reaches it.
   spdk_ip=$("$DOCKER" inspect -f '{{range .NetworkSettings.Networks}}{{.IPAddress}}{{end}}' "$(compose ps -q spdk)")
   [ -n "$spdk_ip" ] || fail "no address for the spdk container"
-  storage_steps storage-bridge-spdk "$spdk_ip" nvme_tcp_io
+  # While the volume exists: I/O from spdk_nvme_perf, then Prometheus has
+  # scraped the volume's read counters above zero.
+  spdk_io_checks() {
+    nvme_tcp_io "$1"
+    metric_positive "storage I/O of mallocVolumes/m1" 'opi_storage_volume_read_bytes_total{job="opi-bridges-spdk", volume="mallocVolumes/m1"}'
+  }
+  storage_steps storage-bridge-spdk "$spdk_ip" spdk_io_checks
   compose stop storage-bridge-spdk spdk
 else
   step "storage (storage-bridge-spdk): skipped, no opi-spdk image (no real SPDK)"
@@ -252,6 +334,9 @@ rules=$(mktemp)
 echo '{"rules": [{"priority": 10, "protocol": "IP_PROTOCOL_TCP", "destination_ports": {"first": 2222}, "action": "FIREWALL_ACTION_DROP"}]}' >"$rules"
 stdin=$rules expect "firewall policy" firewallPolicies/edge -- --addr security-bridge:50051 firewall policy create edge --interface eth0 --attach-mode generic --default-action allow --rules-file - -o json
 expect "firewall policy stats" default_action -- --addr security-bridge:50051 firewall policy stats edge -o json
+# The policy sees the security bridge's own traffic (the CLI's calls,
+# Prometheus's scrapes) and gives it the default action: counted, scraped.
+metric_positive "firewall default action" 'opi_security_firewall_default_action_packets_total{policy="firewallPolicies/edge"}'
 opi --addr security-bridge:50051 firewall policy delete edge </dev/null >/dev/null || fail "firewall policy delete"
 rm -f "$rules"
 
@@ -375,5 +460,14 @@ if [ "$a" -eq 0 ] || [ "$b" -eq 0 ] || [ $((a + b)) -ne 8 ]; then fail "the 8 re
 passed=$((passed + 1))
 expect "fabric port preflight (the image has no iproute2)" 'ip tool is not installed' -- "${ai[@]}" fabric-port preflight --interface eth0 --mtu 1500 -o json
 opi "${ai[@]}" inference-pool delete chat </dev/null >/dev/null || fail "inference-pool delete"
+step "observability: Prometheus after the e2e steps"
+# The resources are gone; their series stay in Prometheus's TSDB.
+if [ -n "$spdk" ]; then
+  metric_positive "storage I/O over the run" 'max_over_time(opi_storage_volume_read_bytes_total{job="opi-bridges-spdk"}[1h])'
+else
+  echo "storage I/O: skipped, no real SPDK (no storage-bridge-spdk)"
+fi
+metric_positive "firewall over the run" 'max_over_time(opi_security_firewall_default_action_packets_total[1h])'
+metric_positive "the bridges' API calls over the run" 'sum(max_over_time(grpc_server_handled_total{job="opi-bridges"}[1h]))'
 
 step "compose down"
