@@ -204,7 +204,7 @@ func metricExporter(ctx context.Context, endpoint string) (sdkmetric.Exporter, e
 // which reads the bridge's backend-derived series through the same
 // bounded-age caches a scrape uses.
 func meterProvider(exp sdkmetric.Exporter, gatherer prometheus.Gatherer, res *resource.Resource, interval time.Duration) *sdkmetric.MeterProvider {
-	opts := []sdkmetric.PeriodicReaderOption{sdkmetric.WithProducer(prombridge.NewMetricProducer(prombridge.WithGatherer(gatherer)))}
+	opts := []sdkmetric.PeriodicReaderOption{sdkmetric.WithProducer(prombridge.NewMetricProducer(prombridge.WithGatherer(otlpExemplars{gatherer})))}
 	if interval > 0 {
 		opts = append(opts, sdkmetric.WithInterval(interval))
 	}
