@@ -25,6 +25,7 @@ require (
 	github.com/json-iterator/go v1.1.12 // indirect
 	github.com/modern-go/concurrent v0.0.0-20180306012644-bacd9c7ef1dd // indirect
 	github.com/modern-go/reflect2 v1.0.3-0.20250322232337-35a7c28c31ee // indirect
+	github.com/opi-suite/opi/opi-upstream v0.1.0 // indirect
 	github.com/x448/float16 v0.8.4 // indirect
 	go.opentelemetry.io/contrib/bridges/prometheus v0.72.0 // indirect
 	go.opentelemetry.io/otel/exporters/otlp/otlpmetric/otlpmetricgrpc v1.47.0 // indirect
@@ -87,4 +88,5 @@ replace (
 	github.com/opi-suite/opi/opi-cli => ../opi-cli
 	github.com/opi-suite/opi/opi-kit => ../opi-kit
 	github.com/opi-suite/opi/opi-storage-bridge => ../opi-storage-bridge
+	github.com/opi-suite/opi/opi-upstream => ../opi-upstream
 )
