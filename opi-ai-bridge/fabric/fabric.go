@@ -44,7 +44,7 @@ type Backend interface {
 type Ports struct {
 	be   Backend
 	coll *resource.Collection[*aiv1.FabricPort]
-	mu   sync.Mutex // serialises the interface claim with creates
+	mu   sync.Mutex // serialises the interface claim and the merge of an update with creates and updates
 }
 
 // New builds the domain on st and be.
@@ -168,6 +168,11 @@ func (p *Ports) List(ctx context.Context, size int32, token string) ([]*aiv1.Fab
 
 // Update changes a port per mask and applies it.
 func (p *Ports) Update(ctx context.Context, m *aiv1.FabricPort, mask *fieldmaskpb.FieldMask, allowMissing bool) (*aiv1.FabricPort, error) {
+	// The merged port is checked and written under one lock, so what is
+	// stored is what was validated: two updates setting the ECN minimum
+	// and maximum at once cannot store a minimum above the maximum.
+	p.mu.Lock()
+	defer p.mu.Unlock()
 	next := m
 	old, err := p.coll.Get(ctx, m.GetName())
 	switch {
@@ -185,8 +190,6 @@ func (p *Ports) Update(ctx context.Context, m *aiv1.FabricPort, mask *fieldmaskp
 	if err := p.refuse(ctx, next); err != nil {
 		return nil, err
 	}
-	p.mu.Lock()
-	defer p.mu.Unlock()
 	if err := p.claimed(ctx, m.GetName(), next.GetInterface()); err != nil {
 		return nil, err
 	}

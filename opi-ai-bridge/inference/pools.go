@@ -64,7 +64,10 @@ type Pools struct {
 	cfg  Config
 	coll *resource.Collection[*aiv1.InferencePool]
 
-	mu      sync.Mutex // serialises mutations (the model-name invariant) and guards live
+	// writes serialises creates and updates from their model-name check
+	// to their store write, so two of them cannot claim one model.
+	writes  sync.Mutex
+	mu      sync.Mutex // guards live (the collection's hooks take it too)
 	live    map[string]*pool
 	ctx     context.Context
 	cancel  context.CancelFunc
@@ -166,10 +169,9 @@ func (p *Pools) Create(ctx context.Context, id string, m *aiv1.InferencePool) (*
 	if err := validate(m); err != nil {
 		return nil, err
 	}
-	p.mu.Lock()
-	err = p.claimable(name, m)
-	p.mu.Unlock()
-	if err != nil {
+	p.writes.Lock()
+	defer p.writes.Unlock()
+	if err := p.claimable(name, m); err != nil {
 		return nil, err
 	}
 	return p.coll.Create(ctx, "", id, m)
@@ -187,6 +189,10 @@ func (p *Pools) List(ctx context.Context, size int32, token string) ([]*aiv1.Inf
 
 // Update changes a pool per mask.
 func (p *Pools) Update(ctx context.Context, m *aiv1.InferencePool, mask *fieldmaskpb.FieldMask, allowMissing bool) (*aiv1.InferencePool, error) {
+	// The merged pool is checked and written under one lock, so what is
+	// stored is what was validated and claimed.
+	p.writes.Lock()
+	defer p.writes.Unlock()
 	next := m
 	old, err := p.coll.Get(ctx, m.GetName())
 	switch {
@@ -195,16 +201,13 @@ func (p *Pools) Update(ctx context.Context, m *aiv1.InferencePool, mask *fieldma
 		if err := aip.ApplyFieldMask(next, m, mask); err != nil {
 			return nil, err
 		}
-	case !allowMissing || !errorsIsNotFound(err):
+	case !allowMissing || !errors.Is(err, errdefs.ErrNotFound):
 		return nil, err
 	}
 	if err := validate(next); err != nil {
 		return nil, err
 	}
-	p.mu.Lock()
-	err = p.claimable(m.GetName(), next)
-	p.mu.Unlock()
-	if err != nil {
+	if err := p.claimable(m.GetName(), next); err != nil {
 		return nil, err
 	}
 	return p.coll.Update(ctx, m, mask, allowMissing)
@@ -216,8 +219,10 @@ func (p *Pools) Delete(ctx context.Context, name string, allowMissing bool) erro
 }
 
 // claimable checks that no other pool serves one of m's model names.
-// Caller holds p.mu.
+// Caller holds p.writes.
 func (p *Pools) claimable(name string, m *aiv1.InferencePool) error {
+	p.mu.Lock()
+	defer p.mu.Unlock()
 	for other, pl := range p.live {
 		if other == name {
 			continue
@@ -678,5 +683,3 @@ func validate(m *aiv1.InferencePool) error {
 	}
 	return nil
 }
-
-func errorsIsNotFound(err error) bool { return errors.Is(err, errdefs.ErrNotFound) }
