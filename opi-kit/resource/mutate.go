@@ -6,6 +6,7 @@ import (
 
 	commonv1 "github.com/opi-suite/opi/opi-api/common/v1"
 	"github.com/opi-suite/opi/opi-kit/aip"
+	"github.com/opi-suite/opi/opi-kit/errdefs"
 	"github.com/opi-suite/opi/opi-kit/store"
 	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/types/known/fieldmaskpb"
@@ -83,6 +84,16 @@ func (c *Collection[T]) create(ctx context.Context, name string, in T) (T, error
 // a missing resource is created from msg (AIP-134). An update that changes
 // nothing writes nothing and does not call the backend.
 func (c *Collection[T]) Update(ctx context.Context, msg T, mask *fieldmaskpb.FieldMask, allowMissing bool) (T, error) {
+	return c.UpdateChecked(ctx, msg, mask, allowMissing, nil)
+}
+
+// UpdateChecked is Update with check run first on the resource the update
+// would leave (the stored one with mask applied, or msg for an
+// allow_missing create), under the resource's lock: a concurrent update of
+// the same resource cannot come between the check and the write, so what
+// is stored is what was checked. check runs outside any store transaction
+// (it may ask the backend); its error is returned and nothing changes.
+func (c *Collection[T]) UpdateChecked(ctx context.Context, msg T, mask *fieldmaskpb.FieldMask, allowMissing bool, check func(next T) error) (T, error) {
 	var zero T
 	name := c.nameOf(msg)
 	if err := c.pattern.Validate(name); err != nil {
@@ -90,6 +101,15 @@ func (c *Collection[T]) Update(ctx context.Context, msg T, mask *fieldmaskpb.Fie
 	}
 	unlock := c.locks.lock(name)
 	defer unlock()
+	if check != nil {
+		next, err := c.merged(ctx, name, msg, mask, allowMissing)
+		if err != nil {
+			return zero, err
+		}
+		if err := check(next); err != nil {
+			return zero, err
+		}
+	}
 
 	var cur, next T
 	var found bool
@@ -151,6 +171,27 @@ func (c *Collection[T]) Update(ctx context.Context, msg T, mask *fieldmaskpb.Fie
 		return zero, err
 	}
 	return c.Get(ctx, name)
+}
+
+// merged returns what an update of name with msg and mask would leave: the
+// stored resource with mask applied, or, for an allow_missing create, msg
+// without its OUTPUT_ONLY fields.
+func (c *Collection[T]) merged(ctx context.Context, name string, msg T, mask *fieldmaskpb.FieldMask, allowMissing bool) (T, error) {
+	var zero T
+	cur, err := c.Get(ctx, name)
+	switch {
+	case err == nil:
+		next := proto.Clone(cur).(T)
+		if err := aip.ApplyFieldMask(next, msg, mask); err != nil {
+			return zero, err
+		}
+		return next, nil
+	case allowMissing && errors.Is(err, errdefs.ErrNotFound):
+		next := proto.Clone(msg).(T)
+		aip.ClearOutputOnly(next)
+		return next, nil
+	}
+	return zero, err
 }
 
 // Delete removes the resource from the backend and then from the store. A

@@ -61,27 +61,21 @@ func (c crud[T]) list(ctx context.Context, size int32, token string) ([]T, strin
 	return items, next, err
 }
 
-// checkedUpdate computes what m's update would leave, checks it with
-// check before anything changes, and updates.
+// checkedUpdate updates m per mask after check accepted what the update
+// leaves. The check runs on the merged resource under the collection's
+// lock for the name (resource.Collection.UpdateChecked), so two updates
+// of one object at once cannot store a combination neither was checked
+// against; the claims are taken for the resource as it will be.
 func (c crud[T]) checkedUpdate(ctx context.Context, m T, mask *fieldmaskpb.FieldMask, allowMissing bool, check func(T) error) (T, error) {
 	next, err := c.next(ctx, m, mask, allowMissing)
-	if err == nil {
-		err = check(next)
-	}
 	if err != nil {
 		var zero T
 		return zero, err
 	}
-	return c.update(ctx, m, next, mask, allowMissing)
-}
-
-// update applies m per mask; next is the resource as it will be (for the
-// claims of an allow_missing create).
-func (c crud[T]) update(ctx context.Context, m, next T, mask *fieldmaskpb.FieldMask, allowMissing bool) (T, error) {
 	var out T
-	err := c.g.withClaims(nameOf(next), c.claims(next), func() error {
+	err = c.g.withClaims(nameOf(next), c.claims(next), func() error {
 		var err error
-		out, err = c.coll.Update(ctx, m, mask, allowMissing)
+		out, err = c.coll.UpdateChecked(ctx, m, mask, allowMissing, check)
 		return err
 	})
 	if err != nil {
