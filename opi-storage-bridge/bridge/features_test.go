@@ -75,6 +75,20 @@ func TestAFeatureMissingFromTheSimIsFailedPreconditionThroughTheBridge(t *testin
 	}
 }
 
+func TestAVirtioScsiPCIeTargetWithoutVfioUserIsFailedPrecondition(t *testing.T) {
+	conn, ctx := bridgeOnSimWithout(t, "vfu_virtio_create_scsi_endpoint", "vfu_virtio_delete_endpoint",
+		"vfu_virtio_scsi_add_target", "vfu_virtio_scsi_remove_target")
+	scsi := pb.NewFrontendVirtioScsiServiceClient(conn)
+	_, err := scsi.CreateVirtioScsiTarget(ctx, &pb.CreateVirtioScsiTargetRequest{VirtioScsiTargetId: "st",
+		VirtioScsiTarget: &pb.VirtioScsiTarget{Endpoint: &pb.VirtioScsiTarget_Pcie{Pcie: &pb.PcieEndpoint{PhysicalFunction: 1}}}})
+	if status.Code(err) != codes.FailedPrecondition || !strings.Contains(status.Convert(err).Message(), "vfu_virtio_create_scsi_endpoint") {
+		t.Fatalf("a virtio-scsi PCIe target on an SPDK without vfio-user: %v, want FailedPrecondition naming the method", err)
+	}
+	if _, err := scsi.GetVirtioScsiTarget(ctx, &pb.GetVirtioScsiTargetRequest{Name: "virtioScsiTargets/st"}); status.Code(err) != codes.NotFound {
+		t.Errorf("the refused target is stored: Get = %v, want NotFound", err)
+	}
+}
+
 func TestAPresentFeaturePassesTheCheckOnTheRealTarget(t *testing.T) {
 	r := newRealBridge(t)
 	ctx := realCtx(t)

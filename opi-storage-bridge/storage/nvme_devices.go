@@ -223,8 +223,8 @@ func samePcie(a, b *pb.PcieEndpoint) bool {
 }
 
 // claimPcie runs create while no other resource can take ep; a resource
-// other than name already on ep (an NVMe controller or a virtio-blk
-// device) is AlreadyExists.
+// other than name already on ep (an NVMe controller, a virtio-blk device
+// or a virtio-scsi target) is AlreadyExists.
 func (s *Storage) claimPcie(ctx context.Context, name string, ep *pb.PcieEndpoint, create func() error) error {
 	if ep == nil {
 		return create()
@@ -244,6 +244,15 @@ func (s *Storage) claimPcie(ctx context.Context, name string, ep *pb.PcieEndpoin
 		err = s.VirtioBlks.c.Walk(ctx, func(v *pb.VirtioBlk) error {
 			if v.GetName() != name && samePcie(v.GetPcie(), ep) {
 				user = v.GetName()
+				return errUsed
+			}
+			return nil
+		})
+	}
+	if err == nil {
+		err = s.VirtioScsiTargets.c.Walk(ctx, func(t *pb.VirtioScsiTarget) error {
+			if t.GetName() != name && samePcie(t.GetPcie(), ep) {
+				user = t.GetName()
 				return errUsed
 			}
 			return nil

@@ -55,9 +55,11 @@ func (u unimplementedBackend[T]) Update(context.Context, T, T) error {
 
 func (u unimplementedBackend[T]) Delete(context.Context, T) error { return nil }
 
-// CreateVirtioScsiTarget validates the target and creates it.
+// CreateVirtioScsiTarget validates the target, checks its PCIe endpoint
+// (if it has one) is free, and creates it.
 func (s *Storage) CreateVirtioScsiTarget(ctx context.Context, id string, in *pb.VirtioScsiTarget) (*pb.VirtioScsiTarget, error) {
-	if _, err := VirtioScsiTargetPattern.Child("", id); err != nil {
+	name, err := VirtioScsiTargetPattern.Child("", id)
+	if err != nil {
 		return nil, err
 	}
 	if in == nil {
@@ -67,13 +69,19 @@ func (s *Storage) CreateVirtioScsiTarget(ctx context.Context, id string, in *pb.
 	if err := validateVirtioScsiTarget(m); err != nil {
 		return nil, err
 	}
-	return s.VirtioScsiTargets.create(ctx, "", id, m)
+	var out *pb.VirtioScsiTarget
+	err = s.claimPcie(ctx, name, m.GetPcie(), func() error {
+		var err error
+		out, err = s.VirtioScsiTargets.create(ctx, "", id, m)
+		return err
+	})
+	return out, err
 }
 
 func validateVirtioScsiTarget(m *pb.VirtioScsiTarget) error {
 	switch {
-	case m.GetVhostUser() == nil:
-		return errdefs.InvalidArgumentf("virtio_scsi_target needs an endpoint: set vhost_user")
+	case m.GetVhostUser() == nil && m.GetPcie() == nil:
+		return errdefs.InvalidArgumentf("virtio_scsi_target needs an endpoint: set vhost_user or pcie")
 	case m.GetCpumask() != "" && (len(m.GetCpumask()) > maxCpumaskLength || !cpumask.MatchString(m.GetCpumask())):
 		return errdefs.InvalidArgumentf("cpumask %q is not a hexadecimal core mask such as \"0x3\"", m.GetCpumask())
 	case m.GetMaxLuns() > MaxVirtioScsiLuns:

@@ -134,6 +134,7 @@ func Run(t *testing.T, cfg Config) {
 		{"virtio-scsi lifecycle", virtioScsiLifecycle},
 		{"virtio-scsi bad input changes nothing", virtioScsiBadInput},
 		{"virtio-scsi replayed after spdk and the bridge restart", virtioScsiRestarts},
+		{"virtio-scsi on a PCIe function", virtioScsiPcie},
 		{"ana state and multipath policy updates", updates},
 		{"identical creates return the same object", idempotency},
 		{"deleting what others use is failed precondition", dependentDeletes},

@@ -1,13 +1,17 @@
 package storagetest
 
 import (
+	"context"
+	"errors"
 	"fmt"
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	commonv1 "github.com/opi-suite/opi/opi-api/common/v1"
 	pb "github.com/opi-suite/opi/opi-api/storage/v1"
+	"github.com/opi-suite/opi/opi-storage-bridge/spdk"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
 	"google.golang.org/protobuf/proto"
@@ -261,6 +265,156 @@ func virtioScsiRestarts(t *testing.T, h *Harness) {
 	}
 	must[*emptypb.Empty](t, "delete the target")(c.DeleteVirtioScsiTarget(ctx, &pb.DeleteVirtioScsiTargetRequest{Name: tg.GetName()}))
 	for _, v := range []string{"rv1", "rv2"} {
+		must[*emptypb.Empty](t, "delete the volume")(h.Volumes.DeleteMallocVolume(ctx, &pb.DeleteMallocVolumeRequest{Name: "mallocVolumes/" + v}))
+	}
+}
+
+func pcieScsi(pf uint32, maxLuns uint32) *pb.VirtioScsiTarget {
+	return &pb.VirtioScsiTarget{Endpoint: &pb.VirtioScsiTarget_Pcie{Pcie: &pb.PcieEndpoint{PhysicalFunction: pf}}, MaxLuns: maxLuns}
+}
+
+// probeBdev names no bdev: vfio-user checks the endpoint, the number and
+// whether the number is taken before it looks for the bdev, so an add of
+// it changes nothing and its refusal tells what is there.
+const probeBdev = "opi-storagetest-no-such-bdev"
+
+// PcieScsiSlots reports whether SPDK has the vfio-user virtio-scsi
+// endpoint, and which of its SCSI target numbers hold a bdev. SPDK lists
+// neither, so each is asked by an add that cannot succeed (probeBdev):
+// "Invalid argument" for number 200 means the endpoint is there, "File
+// exists" that a number is taken, "Bad address" that it is free.
+func (h *Harness) PcieScsiSlots(t testing.TB, endpoint string) (bool, []uint32) {
+	t.Helper()
+	ok, taken, err := h.pcieScsiSlots(endpoint)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return ok, taken
+}
+
+func (h *Harness) pcieScsiSlots(endpoint string) (bool, []uint32, error) {
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	probe := func(n uint32) string {
+		err := h.SPDK.Call(ctx, "vfu_virtio_scsi_add_target", map[string]any{"name": endpoint, "scsi_target_num": n, "bdev_name": probeBdev}, nil)
+		var e *spdk.Error
+		if errors.As(err, &e) {
+			return e.Message
+		}
+		return fmt.Sprint(err)
+	}
+	switch got := probe(200); got {
+	case "No such file or directory":
+		return false, nil, nil
+	case "Invalid argument":
+	default:
+		return false, nil, fmt.Errorf("probing vfio-user endpoint %s on %s: %s", endpoint, h.Target.Name, got)
+	}
+	var taken []uint32
+	for n := range uint32(MaxScsiNumbers) {
+		switch got := probe(n); got {
+		case "File exists":
+			taken = append(taken, n)
+		case "Bad address":
+		default:
+			return false, nil, fmt.Errorf("probing SCSI target number %d of %s on %s: %s", n, endpoint, h.Target.Name, got)
+		}
+	}
+	return true, taken, nil
+}
+
+// MaxScsiNumbers is how many SCSI target numbers a virtio-scsi device of
+// SPDK has.
+const MaxScsiNumbers = 8
+
+// virtioScsiPcie: a PCIe target is a vfio-user virtio-scsi endpoint, its
+// PCIe function is claimed against every other device kind, its LUNs are
+// SCSI target numbers of the endpoint; SPDK restarted empty gets them
+// back, and a bridge restarted over an SPDK that kept them finds them.
+func virtioScsiPcie(t *testing.T, h *Harness) {
+	ctx := ctxT(t)
+	c := h.VirtioScsi
+	for _, v := range []string{"pv1", "pv2", "pv3"} {
+		h.malloc(t, v, 2048)
+	}
+	tg := must[*pb.VirtioScsiTarget](t, "a PCIe target")(c.CreateVirtioScsiTarget(ctx, &pb.CreateVirtioScsiTargetRequest{
+		VirtioScsiTargetId: "pt", VirtioScsiTarget: pcieScsi(3, 4)}))
+	ready(t, tg.GetName(), tg.GetStatus())
+	if tg.GetDevicePath() != "" || tg.GetPcie().GetPhysicalFunction() != 3 {
+		t.Errorf("PCIe target as created: %v; want physical function 3 and no device_path", tg)
+	}
+	if ok, taken := h.PcieScsiSlots(t, "scsi.pt"); !ok || len(taken) != 0 {
+		t.Fatalf("%s: vfio-user endpoint scsi.pt there %v, numbers taken %v; want an empty endpoint", h.Target.Name, ok, taken)
+	}
+	if again := must[*pb.VirtioScsiTarget](t, "the same PCIe target again")(c.CreateVirtioScsiTarget(ctx, &pb.CreateVirtioScsiTargetRequest{
+		VirtioScsiTargetId: "pt", VirtioScsiTarget: pcieScsi(3, 4)})); !proto.Equal(again.GetPcie(), tg.GetPcie()) {
+		t.Errorf("a retried create answered %v; want %v", again, tg)
+	}
+	wantCode[*pb.VirtioScsiTarget](t, "a second target on the same PCIe function", codes.AlreadyExists)(c.CreateVirtioScsiTarget(ctx, &pb.CreateVirtioScsiTargetRequest{
+		VirtioScsiTargetId: "pt2", VirtioScsiTarget: pcieScsi(3, 0)}))
+	wantCode[*pb.VirtioBlk](t, "a virtio-blk device on the target's PCIe function", codes.AlreadyExists)(h.VirtioBlks.CreateVirtioBlk(ctx, &pb.CreateVirtioBlkRequest{
+		VirtioBlkId: "pb3", VirtioBlk: &pb.VirtioBlk{Volume: "mallocVolumes/pv3", Endpoint: &pb.VirtioBlk_Pcie{Pcie: &pb.PcieEndpoint{PhysicalFunction: 3}}}}))
+	blk := must[*pb.VirtioBlk](t, "a virtio-blk device on the next PCIe function")(h.VirtioBlks.CreateVirtioBlk(ctx, &pb.CreateVirtioBlkRequest{
+		VirtioBlkId: "pb4", VirtioBlk: &pb.VirtioBlk{Volume: "mallocVolumes/pv3", Endpoint: &pb.VirtioBlk_Pcie{Pcie: &pb.PcieEndpoint{PhysicalFunction: 4}}}}))
+	wantCode[*pb.VirtioScsiTarget](t, "a target on the virtio-blk device's PCIe function", codes.AlreadyExists)(c.CreateVirtioScsiTarget(ctx, &pb.CreateVirtioScsiTargetRequest{
+		VirtioScsiTargetId: "pt2", VirtioScsiTarget: pcieScsi(4, 0)}))
+
+	l1 := must[*pb.VirtioScsiLun](t, "a LUN on the PCIe target")(h.scsiLun(t, "pl1", tg.GetName(), "mallocVolumes/pv1", nil))
+	ready(t, l1.GetName(), l1.GetStatus())
+	l2 := must[*pb.VirtioScsiLun](t, "a LUN at number 2")(h.scsiLun(t, "pl2", tg.GetName(), "mallocVolumes/pv2", proto.Uint32(2)))
+	ready(t, l2.GetName(), l2.GetStatus())
+	if _, taken := h.PcieScsiSlots(t, "scsi.pt"); fmt.Sprint(taken) != "[0 2]" {
+		t.Errorf("SPDK's SCSI target numbers of scsi.pt: %v; want [0 2]", taken)
+	}
+	wantCode[*pb.VirtioScsiLun](t, "a number past the PCIe target's max_luns", codes.InvalidArgument)(h.scsiLun(t, "pl3", tg.GetName(), "mallocVolumes/pv3", proto.Uint32(4)))
+
+	allReady := func() (bool, string) {
+		ok, taken, err := h.pcieScsiSlots("scsi.pt")
+		if err != nil {
+			return false, err.Error()
+		}
+		if !ok || fmt.Sprint(taken) != "[0 2]" {
+			return false, fmt.Sprintf("scsi.pt there %v, numbers taken %v; want [0 2]", ok, taken)
+		}
+		for _, n := range []string{l1.GetName(), l2.GetName()} {
+			l, err := c.GetVirtioScsiLun(ctx, &pb.GetVirtioScsiLunRequest{Name: n})
+			if err != nil || l.GetStatus().GetState() != commonv1.ResourceState_RESOURCE_STATE_READY {
+				return false, fmt.Sprintf("%s: %v %v", n, l, err)
+			}
+		}
+		for _, n := range []string{tg.GetName()} {
+			g, err := c.GetVirtioScsiTarget(ctx, &pb.GetVirtioScsiTargetRequest{Name: n})
+			if err != nil || g.GetStatus().GetState() != commonv1.ResourceState_RESOURCE_STATE_READY {
+				return false, fmt.Sprintf("%s: %v %v", n, g, err)
+			}
+		}
+		b, err := h.VirtioBlks.GetVirtioBlk(ctx, &pb.GetVirtioBlkRequest{Name: blk.GetName()})
+		if err != nil || b.GetStatus().GetState() != commonv1.ResourceState_RESOURCE_STATE_READY {
+			return false, fmt.Sprintf("%s: %v %v", blk.GetName(), b, err)
+		}
+		return true, ""
+	}
+	h.RestartTarget(t, allReady)
+	// The bridge restarts over an SPDK that has every endpoint: each
+	// create is repeated (SPDK lists no vfio-user endpoints) and must be
+	// taken for what it is, not refused.
+	h.RestartBridge(t)
+	c = h.VirtioScsi
+	h.Eventually(t, time.Minute, allReady)
+
+	for _, l := range []*pb.VirtioScsiLun{l1, l2} {
+		must[*emptypb.Empty](t, "delete "+l.GetName())(c.DeleteVirtioScsiLun(ctx, &pb.DeleteVirtioScsiLunRequest{Name: l.GetName()}))
+	}
+	if _, taken := h.PcieScsiSlots(t, "scsi.pt"); len(taken) != 0 {
+		t.Errorf("SPDK's SCSI target numbers of scsi.pt after every LUN's delete: %v", taken)
+	}
+	must[*emptypb.Empty](t, "delete the PCIe target")(c.DeleteVirtioScsiTarget(ctx, &pb.DeleteVirtioScsiTargetRequest{Name: tg.GetName()}))
+	if ok, _ := h.PcieScsiSlots(t, "scsi.pt"); ok {
+		t.Error("the vfio-user endpoint scsi.pt is still in SPDK after its target's delete")
+	}
+	must[*emptypb.Empty](t, "delete the PCIe target again with allow_missing")(c.DeleteVirtioScsiTarget(ctx, &pb.DeleteVirtioScsiTargetRequest{Name: tg.GetName(), AllowMissing: true}))
+	must[*emptypb.Empty](t, "delete the virtio-blk device")(h.VirtioBlks.DeleteVirtioBlk(ctx, &pb.DeleteVirtioBlkRequest{Name: blk.GetName()}))
+	for _, v := range []string{"pv1", "pv2", "pv3"} {
 		must[*emptypb.Empty](t, "delete the volume")(h.Volumes.DeleteMallocVolume(ctx, &pb.DeleteMallocVolumeRequest{Name: "mallocVolumes/" + v}))
 	}
 }

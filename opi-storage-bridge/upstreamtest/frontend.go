@@ -2,6 +2,7 @@ package upstreamtest
 
 import (
 	"strconv"
+	"strings"
 	"testing"
 
 	up "github.com/opi-suite/opi/opi-upstream/storage/v1"
@@ -302,8 +303,7 @@ func virtioBlks(t *testing.T, c *clients) {
 	}
 }
 
-// virtioScsi drives targets and LUNs as godpu does; its controllers (PCIe
-// functions) have no native counterpart and are UNIMPLEMENTED.
+// virtioScsi drives targets and their LUNs as godpu does.
 func virtioScsi(t *testing.T, c *clients) {
 	ctx := ctxT(t)
 	c.volume(t, c.id("scsiv1"))
@@ -330,8 +330,6 @@ func virtioScsi(t *testing.T, c *clients) {
 	}
 	code[*up.VirtioScsiTarget](t, "too many LUNs", codes.InvalidArgument)(c.scsi.CreateVirtioScsiTarget(ctx, &up.CreateVirtioScsiTargetRequest{VirtioScsiTargetId: c.id("tgtbad"),
 		VirtioScsiTarget: &up.VirtioScsiTarget{MaxLuns: 1000}}))
-	code[*up.VirtioScsiController](t, "a PCIe controller", codes.Unimplemented)(c.scsi.CreateVirtioScsiController(ctx, &up.CreateVirtioScsiControllerRequest{
-		VirtioScsiControllerId: c.id("ctl"), VirtioScsiController: &up.VirtioScsiController{PcieId: pcie(3, 1, 2)}}))
 	var luns []string
 	for i, id := range []string{c.id("lun"), ""} {
 		// godpu names the target and the volume by bare ids.
@@ -387,6 +385,89 @@ func virtioScsi(t *testing.T, c *clients) {
 			return err
 		}, func(am bool) error {
 			_, err := c.scsi.DeleteVirtioScsiTarget(ctx, &up.DeleteVirtioScsiTargetRequest{Name: n, AllowMissing: am})
+			return err
+		})
+	}
+}
+
+// virtioScsiControllers drives controllers (virtio-scsi PCIe functions)
+// and LUNs on them as godpu does: a controller with and without an id,
+// update with "*", list, get, stats and delete, then a LUN naming its
+// controller by bare id.
+func virtioScsiControllers(t *testing.T, c *clients) {
+	if c.cfg.NoPCIe {
+		t.Skip("the backend has no PCIe endpoints (Config.NoPCIe)")
+	}
+	ctx := ctxT(t)
+	var ctrls []string
+	for i, id := range []string{c.id("ctl"), ""} {
+		ctl := ok[*up.VirtioScsiController](t, "create controller")(c.scsi.CreateVirtioScsiController(ctx, &up.CreateVirtioScsiControllerRequest{
+			VirtioScsiControllerId: id, VirtioScsiController: &up.VirtioScsiController{PcieId: pcie(3, 1, int32(i+2))}}))
+		checkName(t, ctl.GetName(), "virtioScsiControllers", id)
+		if ctl.GetPcieId().GetVirtualFunction().GetValue() != int32(i+2) || ctl.GetPcieId().GetPortId().GetValue() != 3 {
+			t.Errorf("created controller %v, want it on port 3, virtual function %d", ctl, i+2)
+		}
+		ctrls = append(ctrls, ctl.GetName())
+		t.Cleanup(func() {
+			_, _ = c.scsi.DeleteVirtioScsiController(ctxT(t), &up.DeleteVirtioScsiControllerRequest{Name: ctl.GetName(), AllowMissing: true})
+		})
+		ok[*up.VirtioScsiController](t, "update controller with *")(c.scsi.UpdateVirtioScsiController(ctx, &up.UpdateVirtioScsiControllerRequest{
+			UpdateMask: &fieldmaskpb.FieldMask{Paths: []string{"*"}}, VirtioScsiController: ctl}))
+		got := ok[*up.VirtioScsiController](t, "get controller")(c.scsi.GetVirtioScsiController(ctx, &up.GetVirtioScsiControllerRequest{Name: ctl.GetName()}))
+		if !proto.Equal(got, ctl) {
+			t.Errorf("get %v, want %v", got, ctl)
+		}
+		ok[*up.StatsVirtioScsiControllerResponse](t, "controller stats")(c.scsi.StatsVirtioScsiController(ctx, &up.StatsVirtioScsiControllerRequest{Name: ctl.GetName()}))
+		code[*up.VirtioScsiTarget](t, "a controller read as a target", codes.NotFound)(c.scsi.GetVirtioScsiTarget(ctx, &up.GetVirtioScsiTargetRequest{
+			Name: "virtioScsiTargets/" + strings.TrimPrefix(ctl.GetName(), "virtioScsiControllers/")}))
+	}
+	for _, bad := range []struct {
+		what string
+		want codes.Code
+		ctl  *up.VirtioScsiController
+	}{
+		{"a controller without a PCIe function", codes.InvalidArgument, &up.VirtioScsiController{}},
+		{"a controller with QoS limits", codes.InvalidArgument, &up.VirtioScsiController{PcieId: pcie(3, 1, 9), MaxLimit: &up.QosLimit{RdIopsKiops: 1}}},
+		{"a controller on a taken PCIe function", codes.AlreadyExists, &up.VirtioScsiController{PcieId: pcie(3, 1, 2)}},
+	} {
+		code[*up.VirtioScsiController](t, bad.what, bad.want)(c.scsi.CreateVirtioScsiController(ctx, &up.CreateVirtioScsiControllerRequest{
+			VirtioScsiControllerId: c.id("ctlbad"), VirtioScsiController: bad.ctl}))
+	}
+	listed := pages(t, "list controllers", func(tok string) ([]string, string, error) {
+		r, err := c.scsi.ListVirtioScsiControllers(ctx, &up.ListVirtioScsiControllersRequest{Parent: "todo", PageSize: 1, PageToken: tok})
+		return namesOf(r.GetVirtioScsiControllers()), r.GetNextPageToken(), err
+	})
+	contains(t, "listed controllers", listed, ctrls...)
+
+	// godpu's LUN flow: the target is the controller's bare id.
+	vol := c.volume(t, c.id("ctlv1"))
+	l := ok[*up.VirtioScsiLun](t, "create LUN on a controller")(c.scsi.CreateVirtioScsiLun(ctx, &up.CreateVirtioScsiLunRequest{VirtioScsiLunId: c.id("ctllun"),
+		VirtioScsiLun: &up.VirtioScsiLun{TargetNameRef: c.id("ctl"), VolumeNameRef: vol}}))
+	if l.GetTargetNameRef() != ctrls[0] {
+		t.Errorf("created LUN %v, want it on %s", l, ctrls[0])
+	}
+	ok[*up.VirtioScsiLun](t, "update LUN with *")(c.scsi.UpdateVirtioScsiLun(ctx, &up.UpdateVirtioScsiLunRequest{
+		UpdateMask: &fieldmaskpb.FieldMask{Paths: []string{"*"}}, VirtioScsiLun: l}))
+	if got := ok[*up.VirtioScsiLun](t, "get LUN")(c.scsi.GetVirtioScsiLun(ctx, &up.GetVirtioScsiLunRequest{Name: l.GetName()})); !proto.Equal(got, l) {
+		t.Errorf("get %v, want %v", got, l)
+	}
+	ok[*up.StatsVirtioScsiLunResponse](t, "LUN stats")(c.scsi.StatsVirtioScsiLun(ctx, &up.StatsVirtioScsiLunRequest{Name: l.GetName()}))
+	listed = pages(t, "list LUNs of a controller", func(tok string) ([]string, string, error) {
+		r, err := c.scsi.ListVirtioScsiLuns(ctx, &up.ListVirtioScsiLunsRequest{Parent: ctrls[0], PageSize: 1, PageToken: tok})
+		return namesOf(r.GetVirtioScsiLuns()), r.GetNextPageToken(), err
+	})
+	if len(listed) != 1 || listed[0] != l.GetName() {
+		t.Errorf("LUNs of %s: %v, want [%s]", ctrls[0], listed, l.GetName())
+	}
+	code[*emptypb.Empty](t, "deleting a controller with a LUN", codes.FailedPrecondition)(c.scsi.DeleteVirtioScsiController(ctx, &up.DeleteVirtioScsiControllerRequest{Name: ctrls[0]}))
+	ok[*emptypb.Empty](t, "delete LUN")(c.scsi.DeleteVirtioScsiLun(ctx, &up.DeleteVirtioScsiLunRequest{Name: l.GetName()}))
+	for _, n := range ctrls {
+		ok[*emptypb.Empty](t, "delete controller")(c.scsi.DeleteVirtioScsiController(ctx, &up.DeleteVirtioScsiControllerRequest{Name: n}))
+		gone(t, n, func() error {
+			_, err := c.scsi.GetVirtioScsiController(ctx, &up.GetVirtioScsiControllerRequest{Name: n})
+			return err
+		}, func(am bool) error {
+			_, err := c.scsi.DeleteVirtioScsiController(ctx, &up.DeleteVirtioScsiControllerRequest{Name: n, AllowMissing: am})
 			return err
 		})
 	}

@@ -43,8 +43,9 @@ type Config struct {
 	// listeners the suite makes on 127.0.0.1 (storagetest.FreePort where
 	// the bridge runs on this machine). Required.
 	Port func(t testing.TB) uint32
-	// NoPCIe skips the flows that need PCIe endpoints (virtio-blk and NVMe
-	// PCIe controllers) on a backend that has none.
+	// NoPCIe skips the flows that need PCIe endpoints (virtio-blk, NVMe
+	// PCIe controllers and virtio-scsi controllers) on a backend that has
+	// none.
 	NoPCIe bool
 }
 
@@ -85,6 +86,7 @@ func Run(t *testing.T, cfg Config) {
 		{"Frontend/NvmeNamespace", nvmeNamespaces},
 		{"Frontend/VirtioBlk", virtioBlks},
 		{"Frontend/VirtioScsi", virtioScsi},
+		{"Frontend/VirtioScsiController", virtioScsiControllers},
 		{"Backend/NvmeRemoteController", remoteControllers},
 		{"Backend/MallocVolume", mallocVolumes},
 		{"Backend/NullVolume", nullVolumes},

@@ -38,17 +38,18 @@ type VirtioScsiTarget struct {
 	// Types that are valid to be assigned to Endpoint:
 	//
 	//	*VirtioScsiTarget_VhostUser
+	//	*VirtioScsiTarget_Pcie
 	Endpoint isVirtioScsiTarget_Endpoint `protobuf_oneof:"endpoint"`
 	// The backend CPU cores that may serve the device's queues, as a
 	// hexadecimal mask such as "0x3" (cores 0 and 1). It must name only cores
 	// the backend runs on. Empty means all of them. Fixed at creation.
 	Cpumask string `protobuf:"bytes,3,opt,name=cpumask,proto3" json:"cpumask,omitempty"`
 	// How many LUNs the device can hold: its SCSI target numbers are 0 to
-	// `max_luns` - 1. 1 to 8; 0 means 8, the most a vhost-user SCSI device
-	// of SPDK offers. Fixed at creation.
+	// `max_luns` - 1. 1 to 8; 0 means 8, the most a virtio-scsi device of
+	// SPDK offers. Fixed at creation.
 	MaxLuns uint32 `protobuf:"varint,4,opt,name=max_luns,json=maxLuns,proto3" json:"max_luns,omitempty"`
 	// Where the backend exposes the device: the path of the vhost-user
-	// socket.
+	// socket; empty for a PCIe function.
 	DevicePath string `protobuf:"bytes,5,opt,name=device_path,json=devicePath,proto3" json:"device_path,omitempty"`
 	// Whether the backend matches this intent.
 	Status        *v1.ResourceStatus `protobuf:"bytes,6,opt,name=status,proto3" json:"status,omitempty"`
@@ -109,6 +110,15 @@ func (x *VirtioScsiTarget) GetVhostUser() *VhostUserEndpoint {
 	return nil
 }
 
+func (x *VirtioScsiTarget) GetPcie() *PcieEndpoint {
+	if x != nil {
+		if x, ok := x.Endpoint.(*VirtioScsiTarget_Pcie); ok {
+			return x.Pcie
+		}
+	}
+	return nil
+}
+
 func (x *VirtioScsiTarget) GetCpumask() string {
 	if x != nil {
 		return x.Cpumask
@@ -148,7 +158,16 @@ type VirtioScsiTarget_VhostUser struct {
 	VhostUser *VhostUserEndpoint `protobuf:"bytes,2,opt,name=vhost_user,json=vhostUser,proto3,oneof"`
 }
 
+type VirtioScsiTarget_Pcie struct {
+	// A virtio-scsi PCIe function the DPU presents to its host. No other
+	// device (virtio-blk, NVMe controller or virtio-scsi target) may use
+	// the same endpoint (ALREADY_EXISTS).
+	Pcie *PcieEndpoint `protobuf:"bytes,7,opt,name=pcie,proto3,oneof"`
+}
+
 func (*VirtioScsiTarget_VhostUser) isVirtioScsiTarget_Endpoint() {}
+
+func (*VirtioScsiTarget_Pcie) isVirtioScsiTarget_Endpoint() {}
 
 // VirtioScsiLun puts one volume on a virtio-scsi target, as LUN 0 of the
 // SCSI target number `target_number`. A volume backs at most one LUN (nor
@@ -1117,11 +1136,12 @@ var File_opi_storage_v1_frontend_virtio_scsi_proto protoreflect.FileDescriptor
 
 const file_opi_storage_v1_frontend_virtio_scsi_proto_rawDesc = "" +
 	"\n" +
-	")opi/storage/v1/frontend_virtio_scsi.proto\x12\x0eopi.storage.v1\x1a\x1cgoogle/api/annotations.proto\x1a\x1fgoogle/api/field_behavior.proto\x1a\x19google/api/resource.proto\x1a\x1bgoogle/protobuf/empty.proto\x1a google/protobuf/field_mask.proto\x1a\x1aopi/common/v1/common.proto\x1a(opi/storage/v1/frontend_virtio_blk.proto\x1a\x1aopi/storage/v1/types.proto\"\x9b\x03\n" +
+	")opi/storage/v1/frontend_virtio_scsi.proto\x12\x0eopi.storage.v1\x1a\x1cgoogle/api/annotations.proto\x1a\x1fgoogle/api/field_behavior.proto\x1a\x19google/api/resource.proto\x1a\x1bgoogle/protobuf/empty.proto\x1a google/protobuf/field_mask.proto\x1a\x1aopi/common/v1/common.proto\x1a(opi/storage/v1/frontend_virtio_blk.proto\x1a\x1aopi/storage/v1/types.proto\"\xd4\x03\n" +
 	"\x10VirtioScsiTarget\x12\x17\n" +
 	"\x04name\x18\x01 \x01(\tB\x03\xe0A\bR\x04name\x12G\n" +
 	"\n" +
-	"vhost_user\x18\x02 \x01(\v2!.opi.storage.v1.VhostUserEndpointB\x03\xe0A\x05H\x00R\tvhostUser\x12 \n" +
+	"vhost_user\x18\x02 \x01(\v2!.opi.storage.v1.VhostUserEndpointB\x03\xe0A\x05H\x00R\tvhostUser\x127\n" +
+	"\x04pcie\x18\a \x01(\v2\x1c.opi.storage.v1.PcieEndpointB\x03\xe0A\x05H\x00R\x04pcie\x12 \n" +
 	"\acpumask\x18\x03 \x01(\tB\x06\xe0A\x01\xe0A\x05R\acpumask\x12!\n" +
 	"\bmax_luns\x18\x04 \x01(\rB\x06\xe0A\x01\xe0A\x05R\amaxLuns\x12$\n" +
 	"\vdevice_path\x18\x05 \x01(\tB\x03\xe0A\x03R\n" +
@@ -1241,54 +1261,56 @@ var file_opi_storage_v1_frontend_virtio_scsi_proto_goTypes = []any{
 	(*StatsVirtioScsiLunRequest)(nil),     // 16: opi.storage.v1.StatsVirtioScsiLunRequest
 	(*StatsVirtioScsiLunResponse)(nil),    // 17: opi.storage.v1.StatsVirtioScsiLunResponse
 	(*VhostUserEndpoint)(nil),             // 18: opi.storage.v1.VhostUserEndpoint
-	(*v1.ResourceStatus)(nil),             // 19: opi.common.v1.ResourceStatus
-	(*fieldmaskpb.FieldMask)(nil),         // 20: google.protobuf.FieldMask
-	(*VolumeStats)(nil),                   // 21: opi.storage.v1.VolumeStats
-	(*emptypb.Empty)(nil),                 // 22: google.protobuf.Empty
+	(*PcieEndpoint)(nil),                  // 19: opi.storage.v1.PcieEndpoint
+	(*v1.ResourceStatus)(nil),             // 20: opi.common.v1.ResourceStatus
+	(*fieldmaskpb.FieldMask)(nil),         // 21: google.protobuf.FieldMask
+	(*VolumeStats)(nil),                   // 22: opi.storage.v1.VolumeStats
+	(*emptypb.Empty)(nil),                 // 23: google.protobuf.Empty
 }
 var file_opi_storage_v1_frontend_virtio_scsi_proto_depIdxs = []int32{
 	18, // 0: opi.storage.v1.VirtioScsiTarget.vhost_user:type_name -> opi.storage.v1.VhostUserEndpoint
-	19, // 1: opi.storage.v1.VirtioScsiTarget.status:type_name -> opi.common.v1.ResourceStatus
-	19, // 2: opi.storage.v1.VirtioScsiLun.status:type_name -> opi.common.v1.ResourceStatus
-	0,  // 3: opi.storage.v1.CreateVirtioScsiTargetRequest.virtio_scsi_target:type_name -> opi.storage.v1.VirtioScsiTarget
-	0,  // 4: opi.storage.v1.ListVirtioScsiTargetsResponse.virtio_scsi_targets:type_name -> opi.storage.v1.VirtioScsiTarget
-	0,  // 5: opi.storage.v1.UpdateVirtioScsiTargetRequest.virtio_scsi_target:type_name -> opi.storage.v1.VirtioScsiTarget
-	20, // 6: opi.storage.v1.UpdateVirtioScsiTargetRequest.update_mask:type_name -> google.protobuf.FieldMask
-	21, // 7: opi.storage.v1.StatsVirtioScsiTargetResponse.stats:type_name -> opi.storage.v1.VolumeStats
-	1,  // 8: opi.storage.v1.CreateVirtioScsiLunRequest.virtio_scsi_lun:type_name -> opi.storage.v1.VirtioScsiLun
-	1,  // 9: opi.storage.v1.ListVirtioScsiLunsResponse.virtio_scsi_luns:type_name -> opi.storage.v1.VirtioScsiLun
-	1,  // 10: opi.storage.v1.UpdateVirtioScsiLunRequest.virtio_scsi_lun:type_name -> opi.storage.v1.VirtioScsiLun
-	20, // 11: opi.storage.v1.UpdateVirtioScsiLunRequest.update_mask:type_name -> google.protobuf.FieldMask
-	21, // 12: opi.storage.v1.StatsVirtioScsiLunResponse.stats:type_name -> opi.storage.v1.VolumeStats
-	2,  // 13: opi.storage.v1.FrontendVirtioScsiService.CreateVirtioScsiTarget:input_type -> opi.storage.v1.CreateVirtioScsiTargetRequest
-	3,  // 14: opi.storage.v1.FrontendVirtioScsiService.GetVirtioScsiTarget:input_type -> opi.storage.v1.GetVirtioScsiTargetRequest
-	4,  // 15: opi.storage.v1.FrontendVirtioScsiService.ListVirtioScsiTargets:input_type -> opi.storage.v1.ListVirtioScsiTargetsRequest
-	6,  // 16: opi.storage.v1.FrontendVirtioScsiService.UpdateVirtioScsiTarget:input_type -> opi.storage.v1.UpdateVirtioScsiTargetRequest
-	7,  // 17: opi.storage.v1.FrontendVirtioScsiService.DeleteVirtioScsiTarget:input_type -> opi.storage.v1.DeleteVirtioScsiTargetRequest
-	8,  // 18: opi.storage.v1.FrontendVirtioScsiService.StatsVirtioScsiTarget:input_type -> opi.storage.v1.StatsVirtioScsiTargetRequest
-	10, // 19: opi.storage.v1.FrontendVirtioScsiService.CreateVirtioScsiLun:input_type -> opi.storage.v1.CreateVirtioScsiLunRequest
-	11, // 20: opi.storage.v1.FrontendVirtioScsiService.GetVirtioScsiLun:input_type -> opi.storage.v1.GetVirtioScsiLunRequest
-	12, // 21: opi.storage.v1.FrontendVirtioScsiService.ListVirtioScsiLuns:input_type -> opi.storage.v1.ListVirtioScsiLunsRequest
-	14, // 22: opi.storage.v1.FrontendVirtioScsiService.UpdateVirtioScsiLun:input_type -> opi.storage.v1.UpdateVirtioScsiLunRequest
-	15, // 23: opi.storage.v1.FrontendVirtioScsiService.DeleteVirtioScsiLun:input_type -> opi.storage.v1.DeleteVirtioScsiLunRequest
-	16, // 24: opi.storage.v1.FrontendVirtioScsiService.StatsVirtioScsiLun:input_type -> opi.storage.v1.StatsVirtioScsiLunRequest
-	0,  // 25: opi.storage.v1.FrontendVirtioScsiService.CreateVirtioScsiTarget:output_type -> opi.storage.v1.VirtioScsiTarget
-	0,  // 26: opi.storage.v1.FrontendVirtioScsiService.GetVirtioScsiTarget:output_type -> opi.storage.v1.VirtioScsiTarget
-	5,  // 27: opi.storage.v1.FrontendVirtioScsiService.ListVirtioScsiTargets:output_type -> opi.storage.v1.ListVirtioScsiTargetsResponse
-	0,  // 28: opi.storage.v1.FrontendVirtioScsiService.UpdateVirtioScsiTarget:output_type -> opi.storage.v1.VirtioScsiTarget
-	22, // 29: opi.storage.v1.FrontendVirtioScsiService.DeleteVirtioScsiTarget:output_type -> google.protobuf.Empty
-	9,  // 30: opi.storage.v1.FrontendVirtioScsiService.StatsVirtioScsiTarget:output_type -> opi.storage.v1.StatsVirtioScsiTargetResponse
-	1,  // 31: opi.storage.v1.FrontendVirtioScsiService.CreateVirtioScsiLun:output_type -> opi.storage.v1.VirtioScsiLun
-	1,  // 32: opi.storage.v1.FrontendVirtioScsiService.GetVirtioScsiLun:output_type -> opi.storage.v1.VirtioScsiLun
-	13, // 33: opi.storage.v1.FrontendVirtioScsiService.ListVirtioScsiLuns:output_type -> opi.storage.v1.ListVirtioScsiLunsResponse
-	1,  // 34: opi.storage.v1.FrontendVirtioScsiService.UpdateVirtioScsiLun:output_type -> opi.storage.v1.VirtioScsiLun
-	22, // 35: opi.storage.v1.FrontendVirtioScsiService.DeleteVirtioScsiLun:output_type -> google.protobuf.Empty
-	17, // 36: opi.storage.v1.FrontendVirtioScsiService.StatsVirtioScsiLun:output_type -> opi.storage.v1.StatsVirtioScsiLunResponse
-	25, // [25:37] is the sub-list for method output_type
-	13, // [13:25] is the sub-list for method input_type
-	13, // [13:13] is the sub-list for extension type_name
-	13, // [13:13] is the sub-list for extension extendee
-	0,  // [0:13] is the sub-list for field type_name
+	19, // 1: opi.storage.v1.VirtioScsiTarget.pcie:type_name -> opi.storage.v1.PcieEndpoint
+	20, // 2: opi.storage.v1.VirtioScsiTarget.status:type_name -> opi.common.v1.ResourceStatus
+	20, // 3: opi.storage.v1.VirtioScsiLun.status:type_name -> opi.common.v1.ResourceStatus
+	0,  // 4: opi.storage.v1.CreateVirtioScsiTargetRequest.virtio_scsi_target:type_name -> opi.storage.v1.VirtioScsiTarget
+	0,  // 5: opi.storage.v1.ListVirtioScsiTargetsResponse.virtio_scsi_targets:type_name -> opi.storage.v1.VirtioScsiTarget
+	0,  // 6: opi.storage.v1.UpdateVirtioScsiTargetRequest.virtio_scsi_target:type_name -> opi.storage.v1.VirtioScsiTarget
+	21, // 7: opi.storage.v1.UpdateVirtioScsiTargetRequest.update_mask:type_name -> google.protobuf.FieldMask
+	22, // 8: opi.storage.v1.StatsVirtioScsiTargetResponse.stats:type_name -> opi.storage.v1.VolumeStats
+	1,  // 9: opi.storage.v1.CreateVirtioScsiLunRequest.virtio_scsi_lun:type_name -> opi.storage.v1.VirtioScsiLun
+	1,  // 10: opi.storage.v1.ListVirtioScsiLunsResponse.virtio_scsi_luns:type_name -> opi.storage.v1.VirtioScsiLun
+	1,  // 11: opi.storage.v1.UpdateVirtioScsiLunRequest.virtio_scsi_lun:type_name -> opi.storage.v1.VirtioScsiLun
+	21, // 12: opi.storage.v1.UpdateVirtioScsiLunRequest.update_mask:type_name -> google.protobuf.FieldMask
+	22, // 13: opi.storage.v1.StatsVirtioScsiLunResponse.stats:type_name -> opi.storage.v1.VolumeStats
+	2,  // 14: opi.storage.v1.FrontendVirtioScsiService.CreateVirtioScsiTarget:input_type -> opi.storage.v1.CreateVirtioScsiTargetRequest
+	3,  // 15: opi.storage.v1.FrontendVirtioScsiService.GetVirtioScsiTarget:input_type -> opi.storage.v1.GetVirtioScsiTargetRequest
+	4,  // 16: opi.storage.v1.FrontendVirtioScsiService.ListVirtioScsiTargets:input_type -> opi.storage.v1.ListVirtioScsiTargetsRequest
+	6,  // 17: opi.storage.v1.FrontendVirtioScsiService.UpdateVirtioScsiTarget:input_type -> opi.storage.v1.UpdateVirtioScsiTargetRequest
+	7,  // 18: opi.storage.v1.FrontendVirtioScsiService.DeleteVirtioScsiTarget:input_type -> opi.storage.v1.DeleteVirtioScsiTargetRequest
+	8,  // 19: opi.storage.v1.FrontendVirtioScsiService.StatsVirtioScsiTarget:input_type -> opi.storage.v1.StatsVirtioScsiTargetRequest
+	10, // 20: opi.storage.v1.FrontendVirtioScsiService.CreateVirtioScsiLun:input_type -> opi.storage.v1.CreateVirtioScsiLunRequest
+	11, // 21: opi.storage.v1.FrontendVirtioScsiService.GetVirtioScsiLun:input_type -> opi.storage.v1.GetVirtioScsiLunRequest
+	12, // 22: opi.storage.v1.FrontendVirtioScsiService.ListVirtioScsiLuns:input_type -> opi.storage.v1.ListVirtioScsiLunsRequest
+	14, // 23: opi.storage.v1.FrontendVirtioScsiService.UpdateVirtioScsiLun:input_type -> opi.storage.v1.UpdateVirtioScsiLunRequest
+	15, // 24: opi.storage.v1.FrontendVirtioScsiService.DeleteVirtioScsiLun:input_type -> opi.storage.v1.DeleteVirtioScsiLunRequest
+	16, // 25: opi.storage.v1.FrontendVirtioScsiService.StatsVirtioScsiLun:input_type -> opi.storage.v1.StatsVirtioScsiLunRequest
+	0,  // 26: opi.storage.v1.FrontendVirtioScsiService.CreateVirtioScsiTarget:output_type -> opi.storage.v1.VirtioScsiTarget
+	0,  // 27: opi.storage.v1.FrontendVirtioScsiService.GetVirtioScsiTarget:output_type -> opi.storage.v1.VirtioScsiTarget
+	5,  // 28: opi.storage.v1.FrontendVirtioScsiService.ListVirtioScsiTargets:output_type -> opi.storage.v1.ListVirtioScsiTargetsResponse
+	0,  // 29: opi.storage.v1.FrontendVirtioScsiService.UpdateVirtioScsiTarget:output_type -> opi.storage.v1.VirtioScsiTarget
+	23, // 30: opi.storage.v1.FrontendVirtioScsiService.DeleteVirtioScsiTarget:output_type -> google.protobuf.Empty
+	9,  // 31: opi.storage.v1.FrontendVirtioScsiService.StatsVirtioScsiTarget:output_type -> opi.storage.v1.StatsVirtioScsiTargetResponse
+	1,  // 32: opi.storage.v1.FrontendVirtioScsiService.CreateVirtioScsiLun:output_type -> opi.storage.v1.VirtioScsiLun
+	1,  // 33: opi.storage.v1.FrontendVirtioScsiService.GetVirtioScsiLun:output_type -> opi.storage.v1.VirtioScsiLun
+	13, // 34: opi.storage.v1.FrontendVirtioScsiService.ListVirtioScsiLuns:output_type -> opi.storage.v1.ListVirtioScsiLunsResponse
+	1,  // 35: opi.storage.v1.FrontendVirtioScsiService.UpdateVirtioScsiLun:output_type -> opi.storage.v1.VirtioScsiLun
+	23, // 36: opi.storage.v1.FrontendVirtioScsiService.DeleteVirtioScsiLun:output_type -> google.protobuf.Empty
+	17, // 37: opi.storage.v1.FrontendVirtioScsiService.StatsVirtioScsiLun:output_type -> opi.storage.v1.StatsVirtioScsiLunResponse
+	26, // [26:38] is the sub-list for method output_type
+	14, // [14:26] is the sub-list for method input_type
+	14, // [14:14] is the sub-list for extension type_name
+	14, // [14:14] is the sub-list for extension extendee
+	0,  // [0:14] is the sub-list for field type_name
 }
 
 func init() { file_opi_storage_v1_frontend_virtio_scsi_proto_init() }
@@ -1300,6 +1322,7 @@ func file_opi_storage_v1_frontend_virtio_scsi_proto_init() {
 	file_opi_storage_v1_types_proto_init()
 	file_opi_storage_v1_frontend_virtio_scsi_proto_msgTypes[0].OneofWrappers = []any{
 		(*VirtioScsiTarget_VhostUser)(nil),
+		(*VirtioScsiTarget_Pcie)(nil),
 	}
 	file_opi_storage_v1_frontend_virtio_scsi_proto_msgTypes[1].OneofWrappers = []any{}
 	type x struct{}

@@ -39,10 +39,11 @@ const (
 // For semantics around ctx use and closing/ending streaming RPCs, please refer to https://pkg.go.dev/google.golang.org/grpc/?tab=doc#ClientConn.NewStream.
 //
 // FrontendVirtioScsiService exposes volumes as SCSI disks of a virtio-scsi
-// device: a VirtioScsiTarget is the device a virtual machine monitor
+// device: a VirtioScsiTarget is either the device a virtual machine monitor
 // reaches through a vhost-user socket (for example QEMU with a
-// vhost-user-scsi-pci device), and each VirtioScsiLun puts one volume on it
-// at a SCSI target number. The host needs only the standard virtio-scsi
+// vhost-user-scsi-pci device) or a virtio-scsi PCIe function the DPU
+// presents to its host, and each VirtioScsiLun puts one volume on it at a
+// SCSI target number. The host needs only the standard virtio-scsi
 // driver; LUNs can be added and removed while it runs (hot-plug).
 type FrontendVirtioScsiServiceClient interface {
 	// Creates a virtio-scsi target (device). It appears, with no disks, once
@@ -214,10 +215,11 @@ func (c *frontendVirtioScsiServiceClient) StatsVirtioScsiLun(ctx context.Context
 // for forward compatibility.
 //
 // FrontendVirtioScsiService exposes volumes as SCSI disks of a virtio-scsi
-// device: a VirtioScsiTarget is the device a virtual machine monitor
+// device: a VirtioScsiTarget is either the device a virtual machine monitor
 // reaches through a vhost-user socket (for example QEMU with a
-// vhost-user-scsi-pci device), and each VirtioScsiLun puts one volume on it
-// at a SCSI target number. The host needs only the standard virtio-scsi
+// vhost-user-scsi-pci device) or a virtio-scsi PCIe function the DPU
+// presents to its host, and each VirtioScsiLun puts one volume on it at a
+// SCSI target number. The host needs only the standard virtio-scsi
 // driver; LUNs can be added and removed while it runs (hot-plug).
 type FrontendVirtioScsiServiceServer interface {
 	// Creates a virtio-scsi target (device). It appears, with no disks, once

@@ -253,10 +253,11 @@ func virtioScsiTargetKind() resourceKind[*storagev1.VirtioScsiTarget] {
 	return resourceKind[*storagev1.VirtioScsiTarget]{
 		use: "virtio-scsi-target", noun: "virtio-scsi target", group: "frontend",
 		example: `  opi storage virtio-scsi-target create vm1-scsi --vhost-user --max-luns 4
+  opi storage virtio-scsi-target create host-scsi --port-id 0 --physical-function 2
   opi storage virtio-scsi-lun create disk1 --target vm1-scsi --volume mallocVolumes/m1`,
 		columns: []string{"ENDPOINT", "MAX LUNS", "DEVICE PATH"},
 		row: func(v *storagev1.VirtioScsiTarget) []string {
-			ep := ""
+			ep := endpointText(nil, v.GetPcie())
 			if v.GetVhostUser() != nil {
 				ep = "vhost-user"
 			}
@@ -268,13 +269,11 @@ func virtioScsiTargetKind() resourceKind[*storagev1.VirtioScsiTarget] {
 		},
 		spec: func(s *specFlags, v *storagev1.VirtioScsiTarget) {
 			var vhost bool
-			s.boolean(&vhost, "vhost-user", "vhost_user", "expose a vhost-user socket for a virtual machine monitor (required)")
-			s.then(func(*stdin) error {
-				if vhost {
-					v.Endpoint = &storagev1.VirtioScsiTarget_VhostUser{VhostUser: &storagev1.VhostUserEndpoint{}}
-				}
-				return nil
-			})
+			s.boolean(&vhost, "vhost-user", "vhost_user", "expose a vhost-user socket for a virtual machine monitor")
+			pcie, pcieFlagNames := pcieFlags(s, "pcie")
+			pickEndpoint(s, []string{"vhost-user"}, pcieFlagNames,
+				func() { v.Endpoint = &storagev1.VirtioScsiTarget_VhostUser{VhostUser: &storagev1.VhostUserEndpoint{}} },
+				func() { v.Endpoint = &storagev1.VirtioScsiTarget_Pcie{Pcie: pcie} })
 			s.str(&v.Cpumask, "cpumask", "cpumask", `backend cores that serve the queues, such as "0x3" (default: all)`)
 			s.u32(&v.MaxLuns, "max-luns", "max_luns", "how many LUNs the target holds, 1 to 8 (default 8)")
 		},

@@ -132,6 +132,11 @@ func TestStorageCommandsSendWhatTheFlagsSay(t *testing.T) {
 			&storagev1.CreateVirtioScsiTargetRequest{VirtioScsiTargetId: "t1", VirtioScsiTarget: &storagev1.VirtioScsiTarget{
 				Endpoint: &storagev1.VirtioScsiTarget_VhostUser{VhostUser: &storagev1.VhostUserEndpoint{}}, MaxLuns: 4}},
 			[]string{"virtioScsiTargets/t1"}},
+		{"a virtio-scsi target on a PCIe function",
+			"", []string{"virtio-scsi-target", "create", "t2", "--port-id", "1", "--physical-function", "2"},
+			&storagev1.CreateVirtioScsiTargetRequest{VirtioScsiTargetId: "t2", VirtioScsiTarget: &storagev1.VirtioScsiTarget{
+				Endpoint: &storagev1.VirtioScsiTarget_Pcie{Pcie: &storagev1.PcieEndpoint{PortId: 1, PhysicalFunction: 2}}}},
+			[]string{"virtioScsiTargets/t2", "pcie 1/2/0"}},
 		{"a LUN without --target-number leaves the number to the service",
 			"", []string{"virtio-scsi-lun", "create", "l1", "--target", "t1", "--volume", "mallocVolumes/m1"},
 			&storagev1.CreateVirtioScsiLunRequest{VirtioScsiLunId: "l1", VirtioScsiLun: &storagev1.VirtioScsiLun{Target: "virtioScsiTargets/t1", Volume: "mallocVolumes/m1"}},

@@ -2,20 +2,25 @@ package upstream
 
 import (
 	"context"
+	"errors"
 	"strings"
 
 	pb "github.com/opi-suite/opi/opi-api/storage/v1"
 	"github.com/opi-suite/opi/opi-kit/errdefs"
 	up "github.com/opi-suite/opi/opi-upstream/storage/v1"
 	"google.golang.org/protobuf/types/known/emptypb"
+	"google.golang.org/protobuf/types/known/fieldmaskpb"
 
 	"github.com/opi-suite/opi/opi-storage-bridge/storage"
 )
 
 // VirtioScsi implements upstream's FrontendVirtioScsiService. Upstream's
-// target is the native target, a vhost-user SCSI controller; its LUN is
-// the native LUN. Upstream's VirtioScsiController (a PCIe function with
-// QoS limits) has no native counterpart: its RPCs answer UNIMPLEMENTED.
+// target and controller are both native targets: a target is one on a
+// vhost-user endpoint, a controller one on a PCIe function (the native
+// target of the same id: "virtioScsiControllers/c" is
+// "virtioScsiTargets/c"). Each kind answers NOT_FOUND for the other's
+// names, as upstream keeps them apart. A LUN is the native LUN, on either.
+// A controller's QoS limits are refused (the bridge has none per device).
 type VirtioScsi struct {
 	up.UnimplementedFrontendVirtioScsiServiceServer
 	s *storage.Storage
@@ -60,7 +65,7 @@ func (a *VirtioScsi) CreateVirtioScsiTarget(ctx context.Context, r *up.CreateVir
 
 // DeleteVirtioScsiTarget implements upstream's FrontendVirtioScsiService.
 func (a *VirtioScsi) DeleteVirtioScsiTarget(ctx context.Context, r *up.DeleteVirtioScsiTargetRequest) (*emptypb.Empty, error) {
-	return &emptypb.Empty{}, a.s.VirtioScsiTargets.Delete(ctx, name(storage.KindVirtioScsiTargets, r.GetName()), r.GetAllowMissing(), false)
+	return &emptypb.Empty{}, a.deleteTarget(ctx, r.GetName(), false, r.GetAllowMissing())
 }
 
 // UpdateVirtioScsiTarget implements upstream's FrontendVirtioScsiService.
@@ -73,7 +78,7 @@ func (a *VirtioScsi) UpdateVirtioScsiTarget(ctx context.Context, r *up.UpdateVir
 	if err != nil {
 		return nil, err
 	}
-	out, err := a.s.UpdateVirtioScsiTarget(ctx, in, m, r.GetAllowMissing())
+	out, err := a.updateTarget(ctx, r.GetVirtioScsiTarget().GetName(), in, m, r.GetAllowMissing())
 	if err != nil {
 		return nil, err
 	}
@@ -83,7 +88,7 @@ func (a *VirtioScsi) UpdateVirtioScsiTarget(ctx context.Context, r *up.UpdateVir
 // ListVirtioScsiTargets implements upstream's FrontendVirtioScsiService;
 // the parent is not read (targets have none).
 func (a *VirtioScsi) ListVirtioScsiTargets(ctx context.Context, r *up.ListVirtioScsiTargetsRequest) (*up.ListVirtioScsiTargetsResponse, error) {
-	items, next, err := a.s.VirtioScsiTargets.List(ctx, "", r.GetPageSize(), r.GetPageToken())
+	items, next, err := a.listTargets(ctx, false, r.GetPageSize(), r.GetPageToken())
 	if err != nil {
 		return nil, err
 	}
@@ -96,7 +101,7 @@ func (a *VirtioScsi) ListVirtioScsiTargets(ctx context.Context, r *up.ListVirtio
 
 // GetVirtioScsiTarget implements upstream's FrontendVirtioScsiService.
 func (a *VirtioScsi) GetVirtioScsiTarget(ctx context.Context, r *up.GetVirtioScsiTargetRequest) (*up.VirtioScsiTarget, error) {
-	out, err := a.s.VirtioScsiTargets.Get(ctx, name(storage.KindVirtioScsiTargets, r.GetName()))
+	out, err := a.target(ctx, r.GetName(), false)
 	if err != nil {
 		return nil, err
 	}
@@ -106,50 +111,203 @@ func (a *VirtioScsi) GetVirtioScsiTarget(ctx context.Context, r *up.GetVirtioScs
 // StatsVirtioScsiTarget implements upstream's FrontendVirtioScsiService:
 // the sum of its LUNs' volumes' counters.
 func (a *VirtioScsi) StatsVirtioScsiTarget(ctx context.Context, r *up.StatsVirtioScsiTargetRequest) (*up.StatsVirtioScsiTargetResponse, error) {
-	st, err := a.s.VirtioScsiTargetStats(ctx, name(storage.KindVirtioScsiTargets, r.GetName()))
+	t, err := a.target(ctx, r.GetName(), false)
+	if err != nil {
+		return nil, err
+	}
+	st, err := a.s.VirtioScsiTargetStats(ctx, t.GetName())
 	if err != nil {
 		return nil, err
 	}
 	return &up.StatsVirtioScsiTargetResponse{Stats: stats(st)}, nil
 }
 
-// noController is the answer of every VirtioScsiController RPC.
-func noController() error {
-	return errdefs.Unimplementedf("virtio-SCSI controllers on PCIe functions have no native counterpart: the bridge's virtio-SCSI targets are vhost-user SCSI controllers (VirtioScsiTarget)")
+// upstreamControllers is the collection of upstream's controller names
+// ("virtioScsiControllers/c"); each is the native target of the same id
+// ("virtioScsiTargets/c") on a PCIe endpoint.
+const upstreamControllers = "virtioScsiControllers"
+
+// targetName turns a target or controller name upstream's clients send
+// into the native target's: a bare id, "virtioScsiTargets/x" or
+// "virtioScsiControllers/x".
+func targetName(s string) string {
+	if id, ok := strings.CutPrefix(s, upstreamControllers+"/"); ok {
+		return storage.KindVirtioScsiTargets + "/" + id
+	}
+	return name(storage.KindVirtioScsiTargets, s)
 }
 
-// CreateVirtioScsiController answers UNIMPLEMENTED (see VirtioScsi).
-func (a *VirtioScsi) CreateVirtioScsiController(context.Context, *up.CreateVirtioScsiControllerRequest) (*up.VirtioScsiController, error) {
-	return nil, noController()
+// upstreamTargetName is the name upstream answers for a native target: a
+// PCIe one is a controller.
+func upstreamTargetName(t *pb.VirtioScsiTarget) string {
+	if t.GetPcie() == nil {
+		return t.GetName()
+	}
+	return upstreamControllers + "/" + strings.TrimPrefix(t.GetName(), storage.KindVirtioScsiTargets+"/")
 }
 
-// DeleteVirtioScsiController answers UNIMPLEMENTED (see VirtioScsi).
-func (a *VirtioScsi) DeleteVirtioScsiController(context.Context, *up.DeleteVirtioScsiControllerRequest) (*emptypb.Empty, error) {
-	return nil, noController()
+// A controller's PCIe function is fixed.
+var scsiCtrlMask = map[string][]string{"pcie_id": {"pcie"}}
+
+func scsiCtrlToNative(in *up.VirtioScsiController) (*pb.VirtioScsiTarget, error) {
+	why := "the bridge has no per-device QoS; stack a QoS volume under each LUN"
+	if err := refuse(limitSet(in.GetMinLimit()), "virtio_scsi_controller.min_limit", why); err != nil {
+		return nil, err
+	}
+	if err := refuse(limitSet(in.GetMaxLimit()), "virtio_scsi_controller.max_limit", why); err != nil {
+		return nil, err
+	}
+	ep, err := pcieToNative("virtio_scsi_controller.pcie_id", in.GetPcieId())
+	if err != nil {
+		return nil, err
+	}
+	return &pb.VirtioScsiTarget{Name: targetName(in.GetName()), Endpoint: &pb.VirtioScsiTarget_Pcie{Pcie: ep}}, nil
 }
 
-// UpdateVirtioScsiController answers UNIMPLEMENTED (see VirtioScsi).
-func (a *VirtioScsi) UpdateVirtioScsiController(context.Context, *up.UpdateVirtioScsiControllerRequest) (*up.VirtioScsiController, error) {
-	return nil, noController()
+func scsiCtrlFromNative(in *pb.VirtioScsiTarget) *up.VirtioScsiController {
+	return &up.VirtioScsiController{Name: upstreamTargetName(in), PcieId: pcieFromNative(in.GetPcie())}
 }
 
-// ListVirtioScsiControllers answers UNIMPLEMENTED (see VirtioScsi).
-func (a *VirtioScsi) ListVirtioScsiControllers(context.Context, *up.ListVirtioScsiControllersRequest) (*up.ListVirtioScsiControllersResponse, error) {
-	return nil, noController()
+// target reads the native target of an upstream target (pcie false) or
+// controller (pcie true) name: the other kind is NotFound, as upstream
+// keeps them apart.
+func (a *VirtioScsi) target(ctx context.Context, upName string, pcie bool) (*pb.VirtioScsiTarget, error) {
+	t, err := a.s.VirtioScsiTargets.Get(ctx, targetName(upName))
+	if err != nil {
+		return nil, err
+	}
+	if (t.GetPcie() != nil) != pcie {
+		return nil, errdefs.NotFoundf("%s not found", upName)
+	}
+	return t, nil
 }
 
-// GetVirtioScsiController answers UNIMPLEMENTED (see VirtioScsi).
-func (a *VirtioScsi) GetVirtioScsiController(context.Context, *up.GetVirtioScsiControllerRequest) (*up.VirtioScsiController, error) {
-	return nil, noController()
+// deleteTarget deletes the native target of an upstream target or
+// controller name, when it is of that kind.
+func (a *VirtioScsi) deleteTarget(ctx context.Context, upName string, pcie, allowMissing bool) error {
+	_, err := a.target(ctx, upName, pcie)
+	switch {
+	case errors.Is(err, errdefs.ErrNotFound) && allowMissing:
+		return nil
+	case err != nil:
+		return err
+	}
+	return a.s.VirtioScsiTargets.Delete(ctx, targetName(upName), allowMissing, false)
 }
 
-// StatsVirtioScsiController answers UNIMPLEMENTED (see VirtioScsi).
-func (a *VirtioScsi) StatsVirtioScsiController(context.Context, *up.StatsVirtioScsiControllerRequest) (*up.StatsVirtioScsiControllerResponse, error) {
-	return nil, noController()
+// updateTarget updates the native target in of an upstream target or
+// controller; one of the other kind is NotFound, a missing one is
+// created with allowMissing.
+func (a *VirtioScsi) updateTarget(ctx context.Context, upName string, in *pb.VirtioScsiTarget, m *fieldmaskpb.FieldMask, allowMissing bool) (*pb.VirtioScsiTarget, error) {
+	if _, err := a.target(ctx, upName, in.GetPcie() != nil); err != nil && !(errors.Is(err, errdefs.ErrNotFound) && allowMissing) {
+		return nil, err
+	}
+	return a.s.UpdateVirtioScsiTarget(ctx, in, m, allowMissing)
 }
 
-// scsiLunToNative reads a LUN: target_name_ref may be a bare target id,
-// volume_name_ref a bare volume id (as godpu sends them).
+// listTargets lists the native targets of one kind, a page of the
+// native list at a time (a page may hold fewer than asked, as AIP-158
+// allows).
+func (a *VirtioScsi) listTargets(ctx context.Context, pcie bool, size int32, token string) ([]*pb.VirtioScsiTarget, string, error) {
+	items, next, err := a.s.VirtioScsiTargets.List(ctx, "", size, token)
+	if err != nil {
+		return nil, "", err
+	}
+	var out []*pb.VirtioScsiTarget
+	for _, it := range items {
+		if (it.GetPcie() != nil) == pcie {
+			out = append(out, it)
+		}
+	}
+	return out, next, nil
+}
+
+// CreateVirtioScsiController implements upstream's
+// FrontendVirtioScsiService: a native target on the controller's PCIe
+// function, with the most LUNs SPDK offers.
+func (a *VirtioScsi) CreateVirtioScsiController(ctx context.Context, r *up.CreateVirtioScsiControllerRequest) (*up.VirtioScsiController, error) {
+	id, err := idOrNew(r.GetVirtioScsiControllerId())
+	if err != nil {
+		return nil, err
+	}
+	in, err := scsiCtrlToNative(r.GetVirtioScsiController())
+	if err != nil {
+		return nil, err
+	}
+	in.Name = ""
+	out, err := a.s.CreateVirtioScsiTarget(ctx, id, in)
+	if err != nil {
+		return nil, err
+	}
+	return scsiCtrlFromNative(out), nil
+}
+
+// DeleteVirtioScsiController implements upstream's
+// FrontendVirtioScsiService. A controller with LUNs is
+// FAILED_PRECONDITION.
+func (a *VirtioScsi) DeleteVirtioScsiController(ctx context.Context, r *up.DeleteVirtioScsiControllerRequest) (*emptypb.Empty, error) {
+	return &emptypb.Empty{}, a.deleteTarget(ctx, r.GetName(), true, r.GetAllowMissing())
+}
+
+// UpdateVirtioScsiController implements upstream's
+// FrontendVirtioScsiService: nothing can change, but allow_missing
+// creates.
+func (a *VirtioScsi) UpdateVirtioScsiController(ctx context.Context, r *up.UpdateVirtioScsiControllerRequest) (*up.VirtioScsiController, error) {
+	m, err := mask(r.GetUpdateMask(), scsiCtrlMask)
+	if err != nil {
+		return nil, err
+	}
+	in, err := scsiCtrlToNative(r.GetVirtioScsiController())
+	if err != nil {
+		return nil, err
+	}
+	out, err := a.updateTarget(ctx, r.GetVirtioScsiController().GetName(), in, m, r.GetAllowMissing())
+	if err != nil {
+		return nil, err
+	}
+	return scsiCtrlFromNative(out), nil
+}
+
+// ListVirtioScsiControllers implements upstream's
+// FrontendVirtioScsiService; the parent is not read.
+func (a *VirtioScsi) ListVirtioScsiControllers(ctx context.Context, r *up.ListVirtioScsiControllersRequest) (*up.ListVirtioScsiControllersResponse, error) {
+	items, next, err := a.listTargets(ctx, true, r.GetPageSize(), r.GetPageToken())
+	if err != nil {
+		return nil, err
+	}
+	out := &up.ListVirtioScsiControllersResponse{NextPageToken: next}
+	for _, it := range items {
+		out.VirtioScsiControllers = append(out.VirtioScsiControllers, scsiCtrlFromNative(it))
+	}
+	return out, nil
+}
+
+// GetVirtioScsiController implements upstream's FrontendVirtioScsiService.
+func (a *VirtioScsi) GetVirtioScsiController(ctx context.Context, r *up.GetVirtioScsiControllerRequest) (*up.VirtioScsiController, error) {
+	out, err := a.target(ctx, r.GetName(), true)
+	if err != nil {
+		return nil, err
+	}
+	return scsiCtrlFromNative(out), nil
+}
+
+// StatsVirtioScsiController implements upstream's
+// FrontendVirtioScsiService: the sum of its LUNs' volumes' counters.
+func (a *VirtioScsi) StatsVirtioScsiController(ctx context.Context, r *up.StatsVirtioScsiControllerRequest) (*up.StatsVirtioScsiControllerResponse, error) {
+	t, err := a.target(ctx, r.GetName(), true)
+	if err != nil {
+		return nil, err
+	}
+	st, err := a.s.VirtioScsiTargetStats(ctx, t.GetName())
+	if err != nil {
+		return nil, err
+	}
+	return &up.StatsVirtioScsiControllerResponse{Stats: stats(st)}, nil
+}
+
+// scsiLunToNative reads a LUN: target_name_ref may be a bare id of a
+// target or controller (as godpu sends it) or either's name,
+// volume_name_ref a bare volume id.
 func (a *VirtioScsi) scsiLunToNative(ctx context.Context, in *up.VirtioScsiLun) (*pb.VirtioScsiLun, error) {
 	if in.GetTargetNameRef() == "" {
 		return nil, errdefs.InvalidArgumentf("virtio_scsi_lun.target_name_ref is required")
@@ -159,11 +317,40 @@ func (a *VirtioScsi) scsiLunToNative(ctx context.Context, in *up.VirtioScsiLun) 
 		return nil, err
 	}
 	return &pb.VirtioScsiLun{Name: name(storage.KindVirtioScsiLuns, in.GetName()),
-		Target: name(storage.KindVirtioScsiTargets, in.GetTargetNameRef()), Volume: vol}, nil
+		Target: targetName(in.GetTargetNameRef()), Volume: vol}, nil
 }
 
-func scsiLunFromNative(in *pb.VirtioScsiLun) *up.VirtioScsiLun {
-	return &up.VirtioScsiLun{Name: in.GetName(), TargetNameRef: in.GetTarget(), VolumeNameRef: in.GetVolume()}
+// lunsFromNative answers LUNs, each naming its target as upstream does:
+// a PCIe one as a controller. Each target is read once.
+func (a *VirtioScsi) lunsFromNative(ctx context.Context, in ...*pb.VirtioScsiLun) ([]*up.VirtioScsiLun, error) {
+	refs := map[string]string{}
+	out := make([]*up.VirtioScsiLun, 0, len(in))
+	for _, l := range in {
+		ref, ok := refs[l.GetTarget()]
+		if !ok {
+			t, err := a.s.VirtioScsiTargets.Get(ctx, l.GetTarget())
+			switch {
+			case errors.Is(err, errdefs.ErrNotFound):
+				ref = l.GetTarget() // deleted since: a LUN holds its target
+			case err != nil:
+				return nil, err
+			default:
+				ref = upstreamTargetName(t)
+			}
+			refs[l.GetTarget()] = ref
+		}
+		out = append(out, &up.VirtioScsiLun{Name: l.GetName(), TargetNameRef: ref, VolumeNameRef: l.GetVolume()})
+	}
+	return out, nil
+}
+
+// lunFromNative is lunsFromNative of one LUN.
+func (a *VirtioScsi) lunFromNative(ctx context.Context, in *pb.VirtioScsiLun) (*up.VirtioScsiLun, error) {
+	out, err := a.lunsFromNative(ctx, in)
+	if err != nil {
+		return nil, err
+	}
+	return out[0], nil
 }
 
 // CreateVirtioScsiLun implements upstream's FrontendVirtioScsiService:
@@ -182,7 +369,7 @@ func (a *VirtioScsi) CreateVirtioScsiLun(ctx context.Context, r *up.CreateVirtio
 	if err != nil {
 		return nil, err
 	}
-	return scsiLunFromNative(out), nil
+	return a.lunFromNative(ctx, out)
 }
 
 // DeleteVirtioScsiLun implements upstream's FrontendVirtioScsiService.
@@ -204,11 +391,11 @@ func (a *VirtioScsi) UpdateVirtioScsiLun(ctx context.Context, r *up.UpdateVirtio
 	if err != nil {
 		return nil, err
 	}
-	return scsiLunFromNative(out), nil
+	return a.lunFromNative(ctx, out)
 }
 
 // ListVirtioScsiLuns implements upstream's FrontendVirtioScsiService: a
-// parent naming a target lists that target's LUNs; any other parent
+// parent naming a target or a controller lists its LUNs; any other parent
 // (godpu sends a LUN's name) lists them all.
 func (a *VirtioScsi) ListVirtioScsiLuns(ctx context.Context, r *up.ListVirtioScsiLunsRequest) (*up.ListVirtioScsiLunsResponse, error) {
 	items, next, err := a.s.VirtioScsiLuns.List(ctx, "", r.GetPageSize(), r.GetPageToken())
@@ -216,16 +403,20 @@ func (a *VirtioScsi) ListVirtioScsiLuns(ctx context.Context, r *up.ListVirtioScs
 		return nil, err
 	}
 	target := ""
-	if p := r.GetParent(); strings.HasPrefix(p, storage.KindVirtioScsiTargets+"/") {
-		target = p
+	if p := r.GetParent(); strings.HasPrefix(p, storage.KindVirtioScsiTargets+"/") || strings.HasPrefix(p, upstreamControllers+"/") {
+		target = targetName(p)
 	}
-	out := &up.ListVirtioScsiLunsResponse{NextPageToken: next}
+	var kept []*pb.VirtioScsiLun
 	for _, it := range items {
 		if target == "" || it.GetTarget() == target {
-			out.VirtioScsiLuns = append(out.VirtioScsiLuns, scsiLunFromNative(it))
+			kept = append(kept, it)
 		}
 	}
-	return out, nil
+	luns, err := a.lunsFromNative(ctx, kept...)
+	if err != nil {
+		return nil, err
+	}
+	return &up.ListVirtioScsiLunsResponse{VirtioScsiLuns: luns, NextPageToken: next}, nil
 }
 
 // GetVirtioScsiLun implements upstream's FrontendVirtioScsiService.
@@ -234,7 +425,7 @@ func (a *VirtioScsi) GetVirtioScsiLun(ctx context.Context, r *up.GetVirtioScsiLu
 	if err != nil {
 		return nil, err
 	}
-	return scsiLunFromNative(out), nil
+	return a.lunFromNative(ctx, out)
 }
 
 // StatsVirtioScsiLun implements upstream's FrontendVirtioScsiService: its

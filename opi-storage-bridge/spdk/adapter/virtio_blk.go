@@ -99,10 +99,12 @@ func (b *VirtioBlks) createPcie(ctx context.Context, m *pb.VirtioBlk, name, bdev
 	}
 	err := b.spdk.Call(ctx, "vfu_virtio_create_blk_endpoint", params, nil)
 	switch {
-	case err == nil, spdk.IsAlreadyExists(err):
+	case err == nil, vfuExists(err):
 		return nil
 	case spdk.IsCode(err, spdk.CodeMethodNotFound):
 		return fmt.Errorf("this SPDK cannot present virtio-blk PCIe functions (no vfio-user virtio support); use a vhost_user endpoint: %w", err)
+	case isMessage(err, "Bad address"):
+		return errVfuSocket(name, err)
 	}
 	return err
 }
@@ -137,7 +139,7 @@ func (b *VirtioBlks) delete(ctx context.Context, m *pb.VirtioBlk) error {
 	ctrlr := VirtioBlkCtrlr(m.GetName())
 	if m.GetPcie() != nil {
 		err := b.spdk.Call(ctx, "vfu_virtio_delete_endpoint", map[string]any{"name": ctrlr}, nil)
-		if err == nil || spdk.IsNotFound(err) || spdk.IsCode(err, spdk.CodeMethodNotFound) {
+		if err == nil || vfuMissing(err) || spdk.IsCode(err, spdk.CodeMethodNotFound) {
 			return nil
 		}
 		return err

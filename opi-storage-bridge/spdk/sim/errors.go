@@ -26,6 +26,8 @@ func strerror(e syscall.Errno) string {
 		return "No such file or directory"
 	case syscall.EIO:
 		return "Input/output error"
+	case syscall.EFAULT:
+		return "Bad address"
 	case syscall.ENXIO:
 		return "No such device or address"
 	case syscall.EAGAIN:
@@ -90,6 +92,7 @@ func errnoOf(err error) syscall.Errno {
 const (
 	ePERM     = syscall.EPERM
 	eNOENT    = syscall.ENOENT
+	eFAULT    = syscall.EFAULT
 	eIO       = syscall.EIO
 	eNXIO     = syscall.ENXIO
 	eBUSY     = syscall.EBUSY

@@ -243,6 +243,11 @@ func (st *state) removeBdev(b *bdev) {
 		if v.bdev == b {
 			v.bdev = nil
 		}
+		for n, d := range v.scsi {
+			if d != nil && d.bdev == b {
+				v.scsi[n] = nil
+			}
+		}
 	}
 }
 

@@ -45,7 +45,8 @@ const (
 	vhostDefaultIopsThreshold = 60000
 )
 
-// vfuEndpoint is a vfio-user virtio-blk endpoint.
+// vfuEndpoint is a vfio-user virtio endpoint: a virtio-blk one over bdev,
+// or (isScsi) a virtio-scsi one whose SCSI targets scsi holds by number.
 type vfuEndpoint struct {
 	name      string
 	bdev      *bdev
@@ -53,6 +54,8 @@ type vfuEndpoint struct {
 	numQueues uint64
 	qsize     uint64
 	packed    bool
+	isScsi    bool
+	scsi      [vhostScsiMaxDevs]*scsiDev
 }
 
 // appCoreMask is the sim's reactor mask: every CPU of the host.
@@ -178,6 +181,7 @@ func (s *Sim) registerVhost() {
 		},
 	})
 	s.registerVhostScsi()
+	s.registerVfuScsi()
 	s.register(&method{
 		name: "vfu_virtio_create_blk_endpoint",
 		handle: func(a contract.Params) (any, error) {
@@ -342,6 +346,94 @@ func (s *Sim) registerVhostScsi() {
 			// spdk_tgt answers "busy" for a number that holds no SCSI
 			// target, removed before or never added.
 			return nil, newErr(spdk.CodeInvalidParams, "%s", strerror(eBUSY))
+		},
+	})
+}
+
+// registerVfuScsi registers the vfio-user virtio-scsi methods as spdk_tgt
+// v26.05 answers them (measured): every refusal is -32602 with strerror's
+// text. Endpoint names are one namespace with the virtio-blk endpoints'.
+// The checks run in spdk_tgt's order (endpoint, number, free slot, bdev),
+// so an add with a bdev that is not there tells a taken number ("File
+// exists") from a free one ("Bad address") without changing anything.
+func (s *Sim) registerVfuScsi() {
+	st := s.st
+	find := func(name string) *vfuEndpoint {
+		for _, v := range st.vfuEndpoints {
+			if v.name == name {
+				return v
+			}
+		}
+		return nil
+	}
+	s.register(&method{
+		name: "vfu_virtio_create_scsi_endpoint",
+		handle: func(a contract.Params) (any, error) {
+			name := a.String("name")
+			if find(name) != nil {
+				return nil, newErr(spdk.CodeInvalidParams, "%s", strerror(eEXIST))
+			}
+			if a.Has("cpumask") && a.String("cpumask") != "" {
+				if _, ok := parseCpumask(a.String("cpumask")); !ok {
+					// spdk_tgt: a core outside its mask is -EPERM.
+					return nil, newErr(spdk.CodeInvalidParams, "%s", strerror(ePERM))
+				}
+			}
+			mask, _ := parseCpumask(a.String("cpumask"))
+			if a.Has("num_io_queues") && a.Uint("num_io_queues") == 0 {
+				return nil, newErr(spdk.CodeInvalidParams, "%s", strerror(eFAULT))
+			}
+			st.vfuEndpoints = append(st.vfuEndpoints, &vfuEndpoint{
+				name: name, cpumask: mask, numQueues: a.Uint("num_io_queues"),
+				qsize: a.Uint("qsize"), packed: a.Bool("packed_ring"), isScsi: true,
+			})
+			return true, nil
+		},
+	})
+	s.register(&method{
+		name: "vfu_virtio_scsi_add_target",
+		handle: func(a contract.Params) (any, error) {
+			v := find(a.String("name"))
+			if v == nil {
+				return nil, newErr(spdk.CodeInvalidParams, "%s", strerror(eNOENT))
+			}
+			n := a.Uint("scsi_target_num")
+			switch {
+			case n >= vhostScsiMaxDevs:
+				return nil, newErr(spdk.CodeInvalidParams, "%s", strerror(eINVAL))
+			case !v.isScsi || v.scsi[n] != nil:
+				// spdk_tgt answers a virtio-blk endpoint so too.
+				return nil, newErr(spdk.CodeInvalidParams, "%s", strerror(eEXIST))
+			}
+			b := st.lookupBdev(a.String("bdev_name"))
+			if b == nil {
+				return nil, newErr(spdk.CodeInvalidParams, "%s", strerror(eFAULT))
+			}
+			v.scsi[n] = &scsiDev{bdev: b}
+			return true, nil
+		},
+	})
+	s.register(&method{
+		name: "vfu_virtio_scsi_remove_target",
+		handle: func(a contract.Params) (any, error) {
+			v := find(a.String("name"))
+			if v == nil {
+				return nil, newErr(spdk.CodeInvalidParams, "%s", strerror(eNOENT))
+			}
+			n := a.Uint("scsi_target_num")
+			switch {
+			case n >= vhostScsiMaxDevs:
+				return nil, newErr(spdk.CodeInvalidParams, "%s", strerror(eINVAL))
+			case !v.isScsi:
+				// spdk_tgt v26.05 takes a virtio-blk endpoint for a
+				// virtio-scsi one here and stops answering (measured); the
+				// sim refuses instead.
+				return nil, newErr(spdk.CodeInvalidParams, "%s", strerror(eINVAL))
+			case v.scsi[n] == nil:
+				return nil, newErr(spdk.CodeInvalidParams, "%s", strerror(eNOENT))
+			}
+			v.scsi[n] = nil
+			return true, nil
 		},
 	})
 }

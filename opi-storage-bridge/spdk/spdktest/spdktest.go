@@ -122,12 +122,19 @@ func (tg *Target) start() {
 	}
 	defer logFile.Close()
 	os.Remove(tg.Socket)
+	// SPDK makes its vhost-user and vfio-user sockets in its working
+	// directory: the test's own, which is cleared of sockets before each
+	// start as a supervisor that gives SPDK a fresh runtime directory does
+	// (spdk_tgt v26.05 cannot make a vfio-user endpoint over a socket that
+	// an earlier run left).
+	removeSockets(filepath.Dir(tg.Socket))
 	// --disable-cpumask-locks: every target here runs on core 0, and SPDK
 	// otherwise locks the core (/var/tmp/spdk_cpu_lock_000), so a second
 	// target (another package's test, another developer's) exits at start.
 	cmd := exec.Command(filepath.Join(tg.Dir, "bin", "spdk_tgt"), "--no-huge", "-s", "2048", "-m", "0x1",
 		"--disable-cpumask-locks", "-r", tg.Socket)
 	cmd.Stdout, cmd.Stderr = logFile, logFile
+	cmd.Dir = filepath.Dir(tg.Socket)
 	// Its own process group, so a test's signals do not reach it, and the
 	// kill below reaches only it.
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
@@ -197,6 +204,16 @@ func (tg *Target) stop() {
 		<-tg.exited
 	}
 	tg.cmd = nil
+}
+
+// removeSockets removes the unix sockets in dir.
+func removeSockets(dir string) {
+	entries, _ := os.ReadDir(dir)
+	for _, e := range entries {
+		if e.Type()&os.ModeSocket != 0 {
+			os.Remove(filepath.Join(dir, e.Name()))
+		}
+	}
 }
 
 // Log returns what spdk_tgt wrote so far, for failure messages.

@@ -148,17 +148,19 @@ class VirtioScsiLun(_message.Message):
     def __init__(self, name: _Optional[str] = ..., target: _Optional[str] = ..., volume: _Optional[str] = ..., target_number: _Optional[int] = ..., status: _Optional[_Union[_common_pb2.ResourceStatus, _Mapping]] = ...) -> None: ...
 
 class VirtioScsiTarget(_message.Message):
-    __slots__ = ["cpumask", "device_path", "max_luns", "name", "status", "vhost_user"]
+    __slots__ = ["cpumask", "device_path", "max_luns", "name", "pcie", "status", "vhost_user"]
     CPUMASK_FIELD_NUMBER: _ClassVar[int]
     DEVICE_PATH_FIELD_NUMBER: _ClassVar[int]
     MAX_LUNS_FIELD_NUMBER: _ClassVar[int]
     NAME_FIELD_NUMBER: _ClassVar[int]
+    PCIE_FIELD_NUMBER: _ClassVar[int]
     STATUS_FIELD_NUMBER: _ClassVar[int]
     VHOST_USER_FIELD_NUMBER: _ClassVar[int]
     cpumask: str
     device_path: str
     max_luns: int
     name: str
+    pcie: _types_pb2.PcieEndpoint
     status: _common_pb2.ResourceStatus
     vhost_user: _frontend_virtio_blk_pb2.VhostUserEndpoint
-    def __init__(self, name: _Optional[str] = ..., vhost_user: _Optional[_Union[_frontend_virtio_blk_pb2.VhostUserEndpoint, _Mapping]] = ..., cpumask: _Optional[str] = ..., max_luns: _Optional[int] = ..., device_path: _Optional[str] = ..., status: _Optional[_Union[_common_pb2.ResourceStatus, _Mapping]] = ...) -> None: ...
+    def __init__(self, name: _Optional[str] = ..., vhost_user: _Optional[_Union[_frontend_virtio_blk_pb2.VhostUserEndpoint, _Mapping]] = ..., pcie: _Optional[_Union[_types_pb2.PcieEndpoint, _Mapping]] = ..., cpumask: _Optional[str] = ..., max_luns: _Optional[int] = ..., device_path: _Optional[str] = ..., status: _Optional[_Union[_common_pb2.ResourceStatus, _Mapping]] = ...) -> None: ...

@@ -8,10 +8,11 @@ from opi.storage.v1 import frontend_virtio_scsi_pb2 as opi_dot_storage_dot_v1_do
 
 class FrontendVirtioScsiServiceStub(object):
     """FrontendVirtioScsiService exposes volumes as SCSI disks of a virtio-scsi
-    device: a VirtioScsiTarget is the device a virtual machine monitor
+    device: a VirtioScsiTarget is either the device a virtual machine monitor
     reaches through a vhost-user socket (for example QEMU with a
-    vhost-user-scsi-pci device), and each VirtioScsiLun puts one volume on it
-    at a SCSI target number. The host needs only the standard virtio-scsi
+    vhost-user-scsi-pci device) or a virtio-scsi PCIe function the DPU
+    presents to its host, and each VirtioScsiLun puts one volume on it at a
+    SCSI target number. The host needs only the standard virtio-scsi
     driver; LUNs can be added and removed while it runs (hot-plug).
     """
 
@@ -85,10 +86,11 @@ class FrontendVirtioScsiServiceStub(object):
 
 class FrontendVirtioScsiServiceServicer(object):
     """FrontendVirtioScsiService exposes volumes as SCSI disks of a virtio-scsi
-    device: a VirtioScsiTarget is the device a virtual machine monitor
+    device: a VirtioScsiTarget is either the device a virtual machine monitor
     reaches through a vhost-user socket (for example QEMU with a
-    vhost-user-scsi-pci device), and each VirtioScsiLun puts one volume on it
-    at a SCSI target number. The host needs only the standard virtio-scsi
+    vhost-user-scsi-pci device) or a virtio-scsi PCIe function the DPU
+    presents to its host, and each VirtioScsiLun puts one volume on it at a
+    SCSI target number. The host needs only the standard virtio-scsi
     driver; LUNs can be added and removed while it runs (hot-plug).
     """
 
@@ -258,10 +260,11 @@ def add_FrontendVirtioScsiServiceServicer_to_server(servicer, server):
  # This class is part of an EXPERIMENTAL API.
 class FrontendVirtioScsiService(object):
     """FrontendVirtioScsiService exposes volumes as SCSI disks of a virtio-scsi
-    device: a VirtioScsiTarget is the device a virtual machine monitor
+    device: a VirtioScsiTarget is either the device a virtual machine monitor
     reaches through a vhost-user socket (for example QEMU with a
-    vhost-user-scsi-pci device), and each VirtioScsiLun puts one volume on it
-    at a SCSI target number. The host needs only the standard virtio-scsi
+    vhost-user-scsi-pci device) or a virtio-scsi PCIe function the DPU
+    presents to its host, and each VirtioScsiLun puts one volume on it at a
+    SCSI target number. The host needs only the standard virtio-scsi
     driver; LUNs can be added and removed while it runs (hot-plug).
     """
 
