@@ -158,21 +158,40 @@ func claimCreate[T interface {
 
 // claimUpdate is k.update for a kind whose resources claim their volume:
 // an update that creates (allowMissing, m not stored) claims the volume as
-// a create does, so allow_missing cannot get around the rule.
+// a create does, so allow_missing cannot get around the rule. The caller
+// validated m as a create if it saw m missing; if m is deleted between
+// that look and the update's lock, validate (the same validation) runs
+// before m is created, with its volume claimed.
 func claimUpdate[T interface {
 	named
 	GetVolume() string
-}](ctx context.Context, s *Storage, k *Kind[T], m T, mask *fieldmaskpb.FieldMask, allowMissing bool) (T, error) {
-	if allowMissing {
-		if err := k.exists(ctx, m.GetName()); errors.Is(err, errdefs.ErrNotFound) {
-			var out T
-			err := s.claimVolume(ctx, m.GetName(), m.GetVolume(), func() error {
-				var err error
-				out, err = k.update(ctx, m, mask, true)
-				return err
-			})
+}](ctx context.Context, s *Storage, k *Kind[T], m T, mask *fieldmaskpb.FieldMask, allowMissing bool, validate func() error) (T, error) {
+	var out T
+	if !allowMissing {
+		return k.update(ctx, m, mask, false)
+	}
+	if err := k.exists(ctx, m.GetName()); !errors.Is(err, errdefs.ErrNotFound) {
+		// Stored (or a bad name, which the update reports): an update,
+		// unless m is gone by the time the update holds its name.
+		errGone := errors.New("deleted since")
+		var err error
+		out, err = k.updateChecked(ctx, m, mask, true, func(T) error {
+			if errors.Is(k.exists(ctx, m.GetName()), errdefs.ErrNotFound) {
+				return errGone
+			}
+			return nil
+		})
+		if !errors.Is(err, errGone) {
+			return out, err
+		}
+		if err := validate(); err != nil {
 			return out, err
 		}
 	}
-	return k.update(ctx, m, mask, allowMissing)
+	err := s.claimVolume(ctx, m.GetName(), m.GetVolume(), func() error {
+		var err error
+		out, err = k.update(ctx, m, mask, true)
+		return err
+	})
+	return out, err
 }

@@ -35,7 +35,7 @@ func (s *Storage) UpdateLogicalVolumeStore(ctx context.Context, st *pb.LogicalVo
 			}
 		}
 	}
-	return claimUpdate(ctx, s, s.LogicalVolumeStores, st, mask, allowMissing)
+	return claimUpdate(ctx, s, s.LogicalVolumeStores, st, mask, allowMissing, func() error { return validateStore(st) })
 }
 
 // CreateLogicalVolume allocates a logical volume in a store.
@@ -58,7 +58,8 @@ func (s *Storage) UpdateLogicalVolume(ctx context.Context, v *pb.LogicalVolume, 
 			return nil, err
 		}
 	}
-	return s.LogicalVolumes.update(ctx, v, mask, allowMissing)
+	return s.LogicalVolumes.updateChecked(ctx, v, mask, allowMissing, s.LogicalVolumes.createCheck(ctx, v.GetName(), allowMissing,
+		func(next *pb.LogicalVolume) error { return validateLvol(next, true) }))
 }
 
 // LogicalVolumeStats returns a logical volume's I/O counters.

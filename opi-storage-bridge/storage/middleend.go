@@ -40,7 +40,7 @@ func (s *Storage) UpdateEncryptedVolume(ctx context.Context, v *pb.EncryptedVolu
 			}
 		}
 	}
-	return claimUpdate(ctx, s, s.EncryptedVolumes, v, mask, allowMissing)
+	return claimUpdate(ctx, s, s.EncryptedVolumes, v, mask, allowMissing, func() error { return validateEncrypted(v) })
 }
 
 // EncryptedVolumeStats returns an encrypted volume's I/O counters.
@@ -76,7 +76,7 @@ func (s *Storage) UpdateQosVolume(ctx context.Context, v *pb.QosVolume, mask *fi
 	if err := validateLimits(v.GetLimits()); err != nil {
 		return nil, err
 	}
-	return claimUpdate(ctx, s, s.QosVolumes, v, mask, allowMissing)
+	return claimUpdate(ctx, s, s.QosVolumes, v, mask, allowMissing, func() error { return validateVolume(v.GetVolume()) })
 }
 
 // QosVolumeStats returns a QoS volume's I/O counters.

@@ -5,7 +5,6 @@ import (
 	"errors"
 
 	pb "github.com/opi-suite/opi/opi-api/storage/v1"
-	"github.com/opi-suite/opi/opi-kit/aip"
 	"github.com/opi-suite/opi/opi-kit/errdefs"
 	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/types/known/fieldmaskpb"
@@ -21,6 +20,11 @@ func (s *Storage) CreateNvmeController(ctx context.Context, parent, id string, i
 	}
 	if in == nil {
 		return nil, errdefs.InvalidArgumentf("nvme_controller is required")
+	}
+	if in.GetSecureChannel() {
+		// Held to the create: the subsystem cannot be made to allow any
+		// host between the check below and the create.
+		defer s.names.lock(hostsKey(parent))()
 	}
 	sub, err := s.NvmeSubsystems.c.Get(ctx, parent)
 	if err != nil {
@@ -91,12 +95,15 @@ func validateController(m *pb.NvmeController, sub *pb.NvmeSubsystem) error {
 }
 
 // UpdateNvmeController changes the ANA state, or creates the controller
-// with allowMissing.
+// with allowMissing. The controller the update leaves is validated
+// against its subsystem under the controller's lock, so what is stored is
+// what was checked even when the controller is updated, or deleted and
+// created again, meanwhile.
 func (s *Storage) UpdateNvmeController(ctx context.Context, m *pb.NvmeController, mask *fieldmaskpb.FieldMask, allowMissing bool) (*pb.NvmeController, error) {
 	if m == nil {
 		return nil, errdefs.InvalidArgumentf("nvme_controller is required")
 	}
-	cur, err := s.NvmeControllers.c.Get(ctx, m.GetName())
+	err := s.NvmeControllers.exists(ctx, m.GetName())
 	parent, _ := NvmeControllerPattern.Parent(m.GetName())
 	if errors.Is(err, errdefs.ErrNotFound) && allowMissing {
 		id, _ := NvmeControllerPattern.ID(m.GetName())
@@ -105,18 +112,13 @@ func (s *Storage) UpdateNvmeController(ctx context.Context, m *pb.NvmeController
 	if err != nil {
 		return nil, err
 	}
-	next := proto.Clone(cur).(*pb.NvmeController)
-	if err := aip.ApplyFieldMask(next, m, mask); err != nil {
-		return nil, err
-	}
-	sub, err := s.NvmeSubsystems.c.Get(ctx, parent)
-	if err != nil {
-		return nil, err
-	}
-	if err := validateController(next, sub); err != nil {
-		return nil, err
-	}
-	return s.NvmeControllers.update(ctx, m, mask, false)
+	return s.NvmeControllers.updateChecked(ctx, m, mask, false, func(next *pb.NvmeController) error {
+		sub, err := s.NvmeSubsystems.c.Get(ctx, parent)
+		if err != nil {
+			return err
+		}
+		return validateController(next, sub)
+	})
 }
 
 // NvmeControllerStats lists the hosts connected through a controller.

@@ -34,6 +34,9 @@ func (s *Storage) CreateNvmeSubsystem(ctx context.Context, id string, in *pb.Nvm
 	if m.ModelNumber == "" {
 		m.ModelNumber = DefaultModelNumber
 	}
+	// A secure-channel controller create that read an earlier subsystem
+	// of this name finishes first (see hostsKey).
+	defer s.names.lock(hostsKey(name))()
 	s.nqns.Lock()
 	defer s.nqns.Unlock()
 	if err := s.nqnFree(ctx, name, m.GetNqn()); err != nil {
@@ -80,12 +83,16 @@ func (s *Storage) nqnFree(ctx context.Context, name, nqn string) error {
 
 // UpdateNvmeSubsystem changes allow_any_host or the host list, or creates
 // the subsystem with allowMissing. Allowing any host is refused while a
-// controller of the subsystem requires a secure channel.
+// controller of the subsystem requires a secure channel; that is checked
+// on the subsystem the update leaves, under its lock and the lock that
+// secure-channel controller creates hold, so neither a concurrent update
+// nor a concurrent controller create can slip between the check and the
+// write.
 func (s *Storage) UpdateNvmeSubsystem(ctx context.Context, m *pb.NvmeSubsystem, mask *fieldmaskpb.FieldMask, allowMissing bool) (*pb.NvmeSubsystem, error) {
 	if m == nil {
 		return nil, errdefs.InvalidArgumentf("nvme_subsystem is required")
 	}
-	cur, err := s.NvmeSubsystems.c.Get(ctx, m.GetName())
+	err := s.NvmeSubsystems.exists(ctx, m.GetName())
 	if errors.Is(err, errdefs.ErrNotFound) && allowMissing {
 		id, _ := NvmeSubsystemPattern.ID(m.GetName())
 		return s.CreateNvmeSubsystem(ctx, id, m)
@@ -96,25 +103,42 @@ func (s *Storage) UpdateNvmeSubsystem(ctx context.Context, m *pb.NvmeSubsystem, 
 	if err := validateHosts(m.GetHosts()); err != nil {
 		return nil, err
 	}
-	next := proto.Clone(cur).(*pb.NvmeSubsystem)
-	if err := aip.ApplyFieldMask(next, m, mask); err != nil {
-		return nil, err
-	}
-	if next.GetAllowAnyHost() && !cur.GetAllowAnyHost() {
-		var user string
-		if err := s.eachController(ctx, m.GetName(), func(c *pb.NvmeController) {
-			if c.GetSecureChannel() && user == "" {
-				user = c.GetName()
-			}
-		}); err != nil {
-			return nil, err
-		}
-		if user != "" {
-			return nil, errdefs.FailedPreconditionf("allow_any_host cannot be set while controller %s requires a secure channel; delete it first", user)
-		}
-	}
-	return s.NvmeSubsystems.update(ctx, m, mask, false)
+	defer s.names.lock(hostsKey(m.GetName()))()
+	return s.NvmeSubsystems.updateChecked(ctx, m, mask, false, func(next *pb.NvmeSubsystem) error {
+		return s.checkAnyHost(ctx, next)
+	})
 }
+
+// checkAnyHost refuses next, what an update of a stored subsystem leaves,
+// when it newly allows any host while a controller of the subsystem
+// requires a secure channel. The caller holds the subsystem's lock, so
+// the stored subsystem is the one the update applies to.
+func (s *Storage) checkAnyHost(ctx context.Context, next *pb.NvmeSubsystem) error {
+	if !next.GetAllowAnyHost() {
+		return nil
+	}
+	cur, err := s.NvmeSubsystems.c.Get(ctx, next.GetName())
+	if err != nil || cur.GetAllowAnyHost() {
+		return err
+	}
+	var user string
+	if err := s.eachController(ctx, next.GetName(), func(c *pb.NvmeController) {
+		if c.GetSecureChannel() && user == "" {
+			user = c.GetName()
+		}
+	}); err != nil {
+		return err
+	}
+	if user != "" {
+		return errdefs.FailedPreconditionf("allow_any_host cannot be set while controller %s requires a secure channel; delete it first", user)
+	}
+	return nil
+}
+
+// hostsKey is the key in Storage.names that a subsystem update and a
+// secure-channel controller create on the subsystem hold, so that
+// allow_any_host and a controller's secure channel are never both stored.
+func hostsKey(subsystem string) string { return "hosts of " + subsystem }
 
 // NvmeSubsystemStats sums the I/O counters of the subsystem's namespaces
 // and lists the hosts connected now.

@@ -38,7 +38,8 @@ func (s *Storage) UpdateNvmeRemoteController(ctx context.Context, c *pb.NvmeRemo
 	if err := validatePolicy(c); err != nil {
 		return nil, err
 	}
-	return s.NvmeRemoteControllers.update(ctx, c, mask, allowMissing)
+	return s.NvmeRemoteControllers.updateChecked(ctx, c, mask, allowMissing,
+		s.NvmeRemoteControllers.createCheck(ctx, c.GetName(), allowMissing, validateRemoteController))
 }
 
 // NvmeRemoteControllerStats sums the counters of the controller's
@@ -90,19 +91,22 @@ func (s *Storage) CreateNvmePath(ctx context.Context, parent, id string, p *pb.N
 // UpdateNvmePath changes nothing (every field is fixed) but creates the
 // path with allowMissing.
 func (s *Storage) UpdateNvmePath(ctx context.Context, p *pb.NvmePath, mask *fieldmaskpb.FieldMask, allowMissing bool) (*pb.NvmePath, error) {
+	validate := func(p *pb.NvmePath) error {
+		parent, perr := NvmePathPattern.Parent(p.GetName())
+		id, ierr := NvmePathPattern.ID(p.GetName())
+		if err := errors.Join(perr, ierr); err != nil {
+			return err
+		}
+		return s.validatePath(ctx, parent, id, p)
+	}
 	if allowMissing {
 		if err := s.NvmePaths.exists(ctx, p.GetName()); errors.Is(err, errdefs.ErrNotFound) {
-			parent, perr := NvmePathPattern.Parent(p.GetName())
-			id, ierr := NvmePathPattern.ID(p.GetName())
-			if err := errors.Join(perr, ierr); err != nil {
-				return nil, err
-			}
-			if err := s.validatePath(ctx, parent, id, p); err != nil {
+			if err := validate(p); err != nil {
 				return nil, err
 			}
 		}
 	}
-	return s.NvmePaths.update(ctx, p, mask, allowMissing)
+	return s.NvmePaths.updateChecked(ctx, p, mask, allowMissing, s.NvmePaths.createCheck(ctx, p.GetName(), allowMissing, validate))
 }
 
 // GetNvmeRemoteNamespace returns one namespace the backend has attached

@@ -385,11 +385,38 @@ func (k *Kind[T]) create(ctx context.Context, parent, id string, m T) (T, error)
 // update applies m onto the stored resource per mask (AIP-134), as
 // clients see it.
 func (k *Kind[T]) update(ctx context.Context, m T, mask *fieldmaskpb.FieldMask, allowMissing bool) (T, error) {
-	out, err := k.c.Update(ctx, m, mask, allowMissing)
+	return k.updateChecked(ctx, m, mask, allowMissing, nil)
+}
+
+// updateChecked is update after check accepted the resource the update
+// leaves (the stored one with mask applied, or m for an allow_missing
+// create). check runs under the collection's lock for the name
+// (resource.Collection.UpdateChecked), so two updates of one resource at
+// once cannot store a combination neither was checked against; nil checks
+// nothing.
+func (k *Kind[T]) updateChecked(ctx context.Context, m T, mask *fieldmaskpb.FieldMask, allowMissing bool, check func(next T) error) (T, error) {
+	out, err := k.c.UpdateChecked(ctx, m, mask, allowMissing, check)
 	if err != nil {
 		return out, err
 	}
 	return k.out(out), nil
+}
+
+// createCheck is a check for updateChecked that runs validate on what an
+// allow_missing update of name creates. Whether name is stored is read
+// under the lock updateChecked holds, so a resource deleted after the
+// caller looked is not created unvalidated. Without allowMissing an
+// update never creates, and createCheck is nil.
+func (k *Kind[T]) createCheck(ctx context.Context, name string, allowMissing bool, validate func(next T) error) func(T) error {
+	if !allowMissing {
+		return nil
+	}
+	return func(next T) error {
+		if err := k.exists(ctx, name); !errors.Is(err, errdefs.ErrNotFound) {
+			return err
+		}
+		return validate(next)
+	}
 }
 
 // exists reports NotFound unless the resource name is stored.

@@ -5,7 +5,6 @@ import (
 	"errors"
 
 	pb "github.com/opi-suite/opi/opi-api/storage/v1"
-	"github.com/opi-suite/opi/opi-kit/aip"
 	"github.com/opi-suite/opi/opi-kit/errdefs"
 	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/types/known/fieldmaskpb"
@@ -70,12 +69,15 @@ func validateVirtioBlk(m *pb.VirtioBlk) error {
 }
 
 // UpdateVirtioBlk changes interrupt coalescing, or creates the device with
-// allowMissing.
+// allowMissing. The device the update leaves is validated under its lock,
+// so two updates at once (one setting coalescing_delay_us, the other
+// clearing coalescing_iops_threshold) cannot store a pair neither was
+// checked against.
 func (s *Storage) UpdateVirtioBlk(ctx context.Context, m *pb.VirtioBlk, mask *fieldmaskpb.FieldMask, allowMissing bool) (*pb.VirtioBlk, error) {
 	if m == nil {
 		return nil, errdefs.InvalidArgumentf("virtio_blk is required")
 	}
-	cur, err := s.VirtioBlks.c.Get(ctx, m.GetName())
+	err := s.VirtioBlks.exists(ctx, m.GetName())
 	if errors.Is(err, errdefs.ErrNotFound) && allowMissing {
 		id, _ := VirtioBlkPattern.ID(m.GetName())
 		return s.CreateVirtioBlk(ctx, id, m)
@@ -83,12 +85,5 @@ func (s *Storage) UpdateVirtioBlk(ctx context.Context, m *pb.VirtioBlk, mask *fi
 	if err != nil {
 		return nil, err
 	}
-	next := proto.Clone(cur).(*pb.VirtioBlk)
-	if err := aip.ApplyFieldMask(next, m, mask); err != nil {
-		return nil, err
-	}
-	if err := validateVirtioBlk(next); err != nil {
-		return nil, err
-	}
-	return s.VirtioBlks.update(ctx, m, mask, false)
+	return s.VirtioBlks.updateChecked(ctx, m, mask, false, validateVirtioBlk)
 }
