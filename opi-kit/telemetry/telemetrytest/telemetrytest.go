@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"strings"
 	"testing"
+	"time"
 
 	"go.opentelemetry.io/contrib/instrumentation/google.golang.org/grpc/otelgrpc"
 	"go.opentelemetry.io/otel/attribute"
@@ -39,13 +40,22 @@ func (s *Spans) Named(name string) []tracetest.SpanStub {
 }
 
 // One returns the one recorded span called name in trace id, failing the
-// test (with the recorded tree) when there is not exactly one.
+// test (with the recorded tree) when there is not exactly one. A span is
+// recorded when it ends, and a server span ends after its response is
+// sent, so the client may see the answer first: One waits up to five
+// seconds for the span to be recorded.
 func (s *Spans) One(t testing.TB, id trace.TraceID, name string) tracetest.SpanStub {
 	t.Helper()
 	var out []tracetest.SpanStub
-	for _, sp := range s.Named(name) {
-		if sp.SpanContext.TraceID() == id {
-			out = append(out, sp)
+	for deadline := time.Now().Add(5 * time.Second); ; time.Sleep(10 * time.Millisecond) {
+		out = out[:0]
+		for _, sp := range s.Named(name) {
+			if sp.SpanContext.TraceID() == id {
+				out = append(out, sp)
+			}
+		}
+		if len(out) != 0 || time.Now().After(deadline) {
+			break
 		}
 	}
 	if len(out) != 1 {
