@@ -54,6 +54,11 @@ type Config struct {
 	// Store, when set, is used instead of opening StateDir/intent.db
 	// (benchmarks use an in-memory store to measure the rest).
 	Store store.Store
+	// UpstreamVolumeNames makes upstream's API answer the names of
+	// volumes, virtio-blk devices and virtio-SCSI targets, controllers
+	// and LUNs as upstream's SPDK bridge does, "volumes/{id}" (godpu's
+	// test expects it), instead of the patterns upstream's protos declare.
+	UpstreamVolumeNames bool
 
 	// storageOptions are added to the domain's (benchmarks replay as the
 	// bridge did before bulk verification).
@@ -139,7 +144,7 @@ func New(cfg Config, opts ...Option) (*Bridge, error) {
 		storage.WithAioDirectories(cfg.AioDirs...), storage.WithPrivateDirectory(cfg.StateDir)}, cfg.storageOptions...)...); err != nil {
 		return nil, errors.Join(err, b.Close())
 	}
-	if b.upstream, err = upstream.New(b.storage, b.store); err != nil {
+	if b.upstream, err = upstream.New(b.storage, b.store, upstream.WithNames(upstreamNames(cfg.UpstreamVolumeNames))); err != nil {
 		return nil, errors.Join(err, b.Close())
 	}
 	b.pass = b.replay()
@@ -234,6 +239,14 @@ func (b *Bridge) Probe(ctx context.Context) error {
 // telemetry resource (server.DescribeBackend).
 func (b *Bridge) BackendVersion(ctx context.Context) (string, error) { return b.probe.Version(ctx) }
 
+// upstreamNames is the facade's name style for Config.UpstreamVolumeNames.
+func upstreamNames(volumes bool) upstream.NameStyle {
+	if volumes {
+		return upstream.VolumeNames
+	}
+	return upstream.ProtoNames
+}
+
 // Services lists the gRPC services for the server, each probed on SPDK.
 func (b *Bridge) Services() []server.Service {
 	s, u := b.storage, b.upstream
@@ -254,14 +267,14 @@ func (b *Bridge) Services() []server.Service {
 			Gateway: pb.RegisterFrontendVirtioScsiServiceHandler, Probe: b.Probe},
 		// Upstream OPI's storage API over the same domain, gRPC only: its
 		// REST paths are the native ones.
-		{Desc: &upstreampb.FrontendNvmeService_ServiceDesc, Impl: u.FrontendNvme, Probe: b.Probe},
-		{Desc: &upstreampb.FrontendVirtioBlkService_ServiceDesc, Impl: u.VirtioBlks, Probe: b.Probe},
-		{Desc: &upstreampb.FrontendVirtioScsiService_ServiceDesc, Impl: u.VirtioScsi, Probe: b.Probe},
-		{Desc: &upstreampb.NvmeRemoteControllerService_ServiceDesc, Impl: u.Remote, Probe: b.Probe},
-		{Desc: &upstreampb.AioVolumeService_ServiceDesc, Impl: u.AioVolumes, Probe: b.Probe},
-		{Desc: &upstreampb.MallocVolumeService_ServiceDesc, Impl: u.MallocVolumes, Probe: b.Probe},
-		{Desc: &upstreampb.NullVolumeService_ServiceDesc, Impl: u.NullVolumes, Probe: b.Probe},
-		{Desc: &upstreampb.MiddleendEncryptionService_ServiceDesc, Impl: u.EncryptedVolumes, Probe: b.Probe},
-		{Desc: &upstreampb.MiddleendQosVolumeService_ServiceDesc, Impl: u.QosVolumes, Probe: b.Probe},
+		{Desc: u.ServiceDesc(&upstreampb.FrontendNvmeService_ServiceDesc), Impl: u.FrontendNvme, Probe: b.Probe},
+		{Desc: u.ServiceDesc(&upstreampb.FrontendVirtioBlkService_ServiceDesc), Impl: u.VirtioBlks, Probe: b.Probe},
+		{Desc: u.ServiceDesc(&upstreampb.FrontendVirtioScsiService_ServiceDesc), Impl: u.VirtioScsi, Probe: b.Probe},
+		{Desc: u.ServiceDesc(&upstreampb.NvmeRemoteControllerService_ServiceDesc), Impl: u.Remote, Probe: b.Probe},
+		{Desc: u.ServiceDesc(&upstreampb.AioVolumeService_ServiceDesc), Impl: u.AioVolumes, Probe: b.Probe},
+		{Desc: u.ServiceDesc(&upstreampb.MallocVolumeService_ServiceDesc), Impl: u.MallocVolumes, Probe: b.Probe},
+		{Desc: u.ServiceDesc(&upstreampb.NullVolumeService_ServiceDesc), Impl: u.NullVolumes, Probe: b.Probe},
+		{Desc: u.ServiceDesc(&upstreampb.MiddleendEncryptionService_ServiceDesc), Impl: u.EncryptedVolumes, Probe: b.Probe},
+		{Desc: u.ServiceDesc(&upstreampb.MiddleendQosVolumeService_ServiceDesc), Impl: u.QosVolumes, Probe: b.Probe},
 	}
 }

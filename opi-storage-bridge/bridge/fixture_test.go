@@ -119,6 +119,8 @@ type fixtureConfig struct {
 	store store.Store
 	// aioDirs are Config.AioDirs.
 	aioDirs []string
+	// upstreamVolumeNames is Config.UpstreamVolumeNames.
+	upstreamVolumeNames bool
 }
 
 func newFixture(t testing.TB, cfgs ...fixtureConfig) *fixture {
@@ -146,6 +148,7 @@ func newFixture(t testing.TB, cfgs ...fixtureConfig) *fixture {
 		cfg.Store = fc.store
 	}
 	cfg.AioDirs = fc.aioDirs
+	cfg.UpstreamVolumeNames = fc.upstreamVolumeNames
 	if f.b, err = New(cfg, fc.opts...); err != nil {
 		t.Fatal(err)
 	}

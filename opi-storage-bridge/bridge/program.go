@@ -14,8 +14,8 @@ import (
 )
 
 // Program is the storage bridge's command for server.Main: the shared
-// flags plus --spdk-socket (OPI_SPDK_SOCKET) and --aio-dirs
-// (OPI_AIO_DIRS); Setup builds the bridge with
+// flags plus --spdk-socket (OPI_SPDK_SOCKET), --aio-dirs (OPI_AIO_DIRS)
+// and --upstream-names (OPI_UPSTREAM_NAMES); Setup builds the bridge with
 // opts, registers its services and starts the reconcile loop, and the
 // bridge serves at once: health and reads answer while the first pass
 // checks the stored intent against SPDK (one listing per kind) and makes
@@ -23,7 +23,7 @@ import (
 // PENDING; a change a client asks for meanwhile is serialized with the
 // pass per resource, as with any other pass.
 func Program(opts ...Option) server.Program {
-	var socket, aioDirs string
+	var socket, aioDirs, upstreamNames string
 	return server.Program{
 		Name:        "opi-storage-bridge",
 		Description: "Serves the storage API on SPDK (NVMe-oF and virtio-blk frontends, volumes, encryption, QoS).",
@@ -32,6 +32,8 @@ func Program(opts ...Option) server.Program {
 			server.EnvVar(fs, "spdk-socket", "OPI_SPDK_SOCKET")
 			fs.StringVar(&aioDirs, "aio-dirs", "", "comma-separated directories whose files AIO volumes may open (empty: any but the state directory)")
 			server.EnvVar(fs, "aio-dirs", "OPI_AIO_DIRS")
+			fs.StringVar(&upstreamNames, "upstream-names", "proto", `names upstream OPI's API answers: "proto" (its protos' patterns) or "volumes" ("volumes/{id}", as upstream's SPDK bridge and godpu's test)`)
+			server.EnvVar(fs, "upstream-names", "OPI_UPSTREAM_NAMES")
 		},
 		Setup: func(ctx context.Context, s *server.Server, cfg server.Config) error {
 			var dirs []string
@@ -43,7 +45,11 @@ func Program(opts ...Option) server.Program {
 					dirs = append(dirs, d)
 				}
 			}
-			b, err := New(Config{StateDir: cfg.StateDir, SPDKSocket: socket, Logger: s.Logger(), AioDirs: dirs, probeFirst: true}, opts...)
+			if upstreamNames != "proto" && upstreamNames != "volumes" {
+				return fmt.Errorf(`--upstream-names: %q is neither "proto" nor "volumes"`, upstreamNames)
+			}
+			b, err := New(Config{StateDir: cfg.StateDir, SPDKSocket: socket, Logger: s.Logger(), AioDirs: dirs,
+				UpstreamVolumeNames: upstreamNames == "volumes", probeFirst: true}, opts...)
 			if err != nil {
 				return err
 			}

@@ -64,13 +64,14 @@ func idOrNew(id string) (string, error) {
 	return aip.NewID()
 }
 
-// name turns a name upstream's clients send into the native name: a bare
-// id of a top-level kind gets the collection in front, and so does the
-// "volumes/x" form upstream's SPDK bridge answers for every volume kind;
-// any other form (the pattern's, which is the native one) is passed on
+// name turns a name upstream's clients send into the native name of a
+// top-level kind coll: a bare id gets the collection in front, and so
+// does the "volumes/x" form upstream's SPDK bridge answers for volumes,
+// virtio devices and LUNs alike (the RPC says which kind is meant); any
+// other form (the pattern's, which is the native one) is passed on
 // unchanged for the domain to check.
 func name(coll, s string) string {
-	if id, ok := strings.CutPrefix(s, upstreamVolumes); ok && strings.HasSuffix(coll, "Volumes") {
+	if id, ok := strings.CutPrefix(s, upstreamVolumes); ok {
 		s = id
 	}
 	if s != "" && !strings.Contains(s, "/") {
@@ -237,19 +238,33 @@ type Facade struct {
 	NullVolumes      *NullVolumes
 	EncryptedVolumes *EncryptedVolumes
 	QosVolumes       *QosVolumes
+
+	names NameStyle
 }
+
+// Option configures a Facade.
+type Option func(*Facade)
+
+// WithNames sets the form of the names the facade answers (ProtoNames by
+// default); register its services with Facade.ServiceDesc for it to
+// apply.
+func WithNames(style NameStyle) Option { return func(f *Facade) { f.names = style } }
 
 // New returns upstream's storage services over s. The remote controllers
 // keep what upstream's API says and the native one has no place for in
 // st, the bridge's intent store.
-func New(s *storage.Storage, st store.Store) (*Facade, error) {
+func New(s *storage.Storage, st store.Store, opts ...Option) (*Facade, error) {
 	remote, err := newRemote(s, st)
 	if err != nil {
 		return nil, err
 	}
-	return &Facade{
+	f := &Facade{
 		FrontendNvme: &FrontendNvme{s: s}, VirtioBlks: &VirtioBlks{s: s}, VirtioScsi: &VirtioScsi{s: s}, Remote: remote,
 		AioVolumes: &AioVolumes{s: s}, MallocVolumes: &MallocVolumes{s: s}, NullVolumes: &NullVolumes{s: s},
 		EncryptedVolumes: &EncryptedVolumes{s: s}, QosVolumes: &QosVolumes{s: s},
-	}, nil
+	}
+	for _, o := range opts {
+		o(f)
+	}
+	return f, nil
 }
