@@ -1,6 +1,7 @@
 package upstreamtest
 
 import (
+	"fmt"
 	"strconv"
 	"strings"
 	"testing"
@@ -470,5 +471,50 @@ func virtioScsiControllers(t *testing.T, c *clients) {
 			_, err := c.scsi.DeleteVirtioScsiController(ctx, &up.DeleteVirtioScsiControllerRequest{Name: n, AllowMissing: am})
 			return err
 		})
+	}
+}
+
+// virtioScsiKinds checks that targets and controllers stay apart although
+// one id names either: a controller's name is no target's, an
+// allow_missing update of an id the other kind holds is ALREADY_EXISTS
+// (the create it asks for), never that resource, and NOT_FOUND names
+// what was asked for in upstream's form.
+func virtioScsiKinds(t *testing.T, c *clients) {
+	if c.cfg.NoPCIe {
+		t.Skip("the backend has no PCIe endpoints (Config.NoPCIe)")
+	}
+	ctx := ctxT(t)
+	tg := ok[*up.VirtioScsiTarget](t, "create target")(c.scsi.CreateVirtioScsiTarget(ctx, &up.CreateVirtioScsiTargetRequest{
+		VirtioScsiTargetId: c.id("kindtgt"), VirtioScsiTarget: &up.VirtioScsiTarget{}}))
+	t.Cleanup(func() {
+		_, _ = c.scsi.DeleteVirtioScsiTarget(ctxT(t), &up.DeleteVirtioScsiTargetRequest{Name: tg.GetName(), AllowMissing: true})
+	})
+	ctl := ok[*up.VirtioScsiController](t, "create controller")(c.scsi.CreateVirtioScsiController(ctx, &up.CreateVirtioScsiControllerRequest{
+		VirtioScsiControllerId: c.id("kindctl"), VirtioScsiController: &up.VirtioScsiController{PcieId: pcie(3, 2, 1)}}))
+	t.Cleanup(func() {
+		_, _ = c.scsi.DeleteVirtioScsiController(ctxT(t), &up.DeleteVirtioScsiControllerRequest{Name: ctl.GetName(), AllowMissing: true})
+	})
+	tgAsCtl := "virtioScsiControllers/" + c.id("kindtgt")
+	ctlAsTg := "virtioScsiTargets/" + c.id("kindctl")
+
+	for _, mask := range []*fieldmaskpb.FieldMask{nil, {Paths: []string{"*"}}} {
+		code[*up.VirtioScsiTarget](t, fmt.Sprintf("an allow_missing target update (mask %v) of a controller's id", mask), codes.AlreadyExists)(
+			c.scsi.UpdateVirtioScsiTarget(ctx, &up.UpdateVirtioScsiTargetRequest{AllowMissing: true, UpdateMask: mask,
+				VirtioScsiTarget: &up.VirtioScsiTarget{Name: ctlAsTg}}))
+		code[*up.VirtioScsiController](t, fmt.Sprintf("an allow_missing controller update (mask %v) of a target's id", mask), codes.AlreadyExists)(
+			c.scsi.UpdateVirtioScsiController(ctx, &up.UpdateVirtioScsiControllerRequest{AllowMissing: true, UpdateMask: mask,
+				VirtioScsiController: &up.VirtioScsiController{Name: tgAsCtl, PcieId: pcie(3, 2, 2)}}))
+	}
+	code[*up.VirtioScsiTarget](t, "a target update of a controller's id", codes.NotFound)(c.scsi.UpdateVirtioScsiTarget(ctx, &up.UpdateVirtioScsiTargetRequest{
+		UpdateMask: &fieldmaskpb.FieldMask{Paths: []string{"*"}}, VirtioScsiTarget: &up.VirtioScsiTarget{Name: ctlAsTg}}))
+
+	code[*up.VirtioScsiTarget](t, "a target read by a controller's name", codes.NotFound)(c.scsi.GetVirtioScsiTarget(ctx, &up.GetVirtioScsiTargetRequest{Name: tgAsCtl}))
+	code[*emptypb.Empty](t, "a target deleted by a controller's name", codes.NotFound)(c.scsi.DeleteVirtioScsiTarget(ctx, &up.DeleteVirtioScsiTargetRequest{Name: tgAsCtl}))
+	ok[*up.VirtioScsiTarget](t, "the target after that delete")(c.scsi.GetVirtioScsiTarget(ctx, &up.GetVirtioScsiTargetRequest{Name: tg.GetName()}))
+
+	missing := "virtioScsiControllers/" + c.id("nosuchctl")
+	_, err := c.scsi.GetVirtioScsiController(ctx, &up.GetVirtioScsiControllerRequest{Name: missing})
+	if status.Code(err) != codes.NotFound || !strings.Contains(err.Error(), missing) {
+		t.Errorf("get missing controller %s: %v, want NotFound naming it", missing, err)
 	}
 }

@@ -87,6 +87,7 @@ func Run(t *testing.T, cfg Config) {
 		{"Frontend/VirtioBlk", virtioBlks},
 		{"Frontend/VirtioScsi", virtioScsi},
 		{"Frontend/VirtioScsiController", virtioScsiControllers},
+		{"Frontend/VirtioScsiKinds", virtioScsiKinds},
 		{"Backend/NvmeRemoteController", remoteControllers},
 		{"Backend/MallocVolume", mallocVolumes},
 		{"Backend/NullVolume", nullVolumes},

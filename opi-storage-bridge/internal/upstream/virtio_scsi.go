@@ -168,18 +168,44 @@ func scsiCtrlFromNative(in *pb.VirtioScsiTarget) *up.VirtioScsiController {
 	return &up.VirtioScsiController{Name: upstreamTargetName(in), PcieId: pcieFromNative(in.GetPcie())}
 }
 
+// errOtherKind marks a name whose native target is of the other upstream
+// kind: reads and deletes answer NotFound, an allow_missing update (which
+// would create one of that id) AlreadyExists.
+var errOtherKind = errors.New("the other kind holds that id")
+
 // target reads the native target of an upstream target (pcie false) or
 // controller (pcie true) name: the other kind is NotFound, as upstream
-// keeps them apart.
+// keeps them apart, and so is a controller's name ("virtioScsiControllers/x")
+// sent for a target. A NotFound names what the client asked for in
+// upstream's form, never the native target.
 func (a *VirtioScsi) target(ctx context.Context, upName string, pcie bool) (*pb.VirtioScsiTarget, error) {
-	t, err := a.s.VirtioScsiTargets.Get(ctx, targetName(upName))
-	if err != nil {
-		return nil, err
+	if !pcie && strings.HasPrefix(upName, upstreamControllers+"/") {
+		return nil, errdefs.NotFoundf("%s not found: it names a controller, not a target", upName)
 	}
-	if (t.GetPcie() != nil) != pcie {
-		return nil, errdefs.NotFoundf("%s not found", upName)
+	t, err := a.s.VirtioScsiTargets.Get(ctx, targetName(upName))
+	switch {
+	case errors.Is(err, errdefs.ErrNotFound):
+		return nil, errdefs.NotFoundf("%s not found", upstreamName(upName, pcie))
+	case err != nil:
+		return nil, err
+	case (t.GetPcie() != nil) != pcie:
+		return nil, errdefs.NotFoundf("%s not found (%w)", upstreamName(upName, pcie), errOtherKind)
 	}
 	return t, nil
+}
+
+// upstreamName is the upstream name of a target (pcie false) or
+// controller given as upName (a bare id or either kind's name); a name
+// of no virtio-scsi form is returned as it is.
+func upstreamName(upName string, pcie bool) string {
+	id, ok := strings.CutPrefix(targetName(upName), storage.KindVirtioScsiTargets+"/")
+	switch {
+	case !ok:
+		return upName
+	case pcie:
+		return upstreamControllers + "/" + id
+	}
+	return storage.KindVirtioScsiTargets + "/" + id
 }
 
 // deleteTarget deletes the native target of an upstream target or
@@ -197,12 +223,30 @@ func (a *VirtioScsi) deleteTarget(ctx context.Context, upName string, pcie, allo
 
 // updateTarget updates the native target in of an upstream target or
 // controller; one of the other kind is NotFound, a missing one is
-// created with allowMissing.
+// created with allowMissing. An allow_missing update of a name the other
+// kind holds is AlreadyExists, as the create it asks for would be: it
+// never answers the other kind's resource, even if that is created
+// meanwhile.
 func (a *VirtioScsi) updateTarget(ctx context.Context, upName string, in *pb.VirtioScsiTarget, m *fieldmaskpb.FieldMask, allowMissing bool) (*pb.VirtioScsiTarget, error) {
-	if _, err := a.target(ctx, upName, in.GetPcie() != nil); err != nil && !(errors.Is(err, errdefs.ErrNotFound) && allowMissing) {
+	pcie := in.GetPcie() != nil
+	_, err := a.target(ctx, upName, pcie)
+	switch {
+	case errors.Is(err, errOtherKind) && allowMissing:
+		return nil, a.otherKind(upName, pcie)
+	case err != nil && !(errors.Is(err, errdefs.ErrNotFound) && allowMissing):
 		return nil, err
 	}
-	return a.s.UpdateVirtioScsiTarget(ctx, in, m, allowMissing)
+	out, err := a.s.UpdateVirtioScsiTarget(ctx, in, m, allowMissing)
+	if err == nil && (out.GetPcie() != nil) != pcie {
+		return nil, a.otherKind(upName, pcie)
+	}
+	return out, err
+}
+
+// otherKind is the AlreadyExists of creating a target (pcie false) or
+// controller whose id the other kind holds.
+func (a *VirtioScsi) otherKind(upName string, pcie bool) error {
+	return errdefs.AlreadyExistsf("%s cannot be created: %s has that id", upName, upstreamName(upName, !pcie))
 }
 
 // listTargets lists the native targets of one kind, a page of the
