@@ -67,17 +67,28 @@ func idOrNew(id string) (string, error) {
 // name turns a name upstream's clients send into the native name of a
 // top-level kind coll: a bare id gets the collection in front, and so
 // does the "volumes/x" form upstream's SPDK bridge answers for volumes,
-// virtio devices and LUNs alike (the RPC says which kind is meant); any
-// other form (the pattern's, which is the native one) is passed on
-// unchanged for the domain to check.
+// virtio-blk devices and virtio-SCSI targets, controllers and LUNs alike
+// (the RPC says which kind is meant); any other form (the pattern's,
+// which is the native one) is passed on unchanged for the domain to
+// check.
 func name(coll, s string) string {
-	if id, ok := strings.CutPrefix(s, upstreamVolumes); ok {
+	if id, ok := strings.CutPrefix(s, upstreamVolumes); ok && volumeNamedColl(coll) {
 		s = id
 	}
 	if s != "" && !strings.Contains(s, "/") {
 		return coll + "/" + s
 	}
 	return s
+}
+
+// volumeNamedColl reports the native collections whose resources
+// upstream's SPDK bridge names "volumes/{id}".
+func volumeNamedColl(coll string) bool {
+	switch coll {
+	case storage.KindVirtioBlks, storage.KindVirtioScsiTargets, storage.KindVirtioScsiLuns:
+		return true
+	}
+	return strings.HasSuffix(coll, "Volumes")
 }
 
 // upstreamVolumes is the collection upstream's SPDK bridge names every

@@ -18,7 +18,11 @@ func TestNamesInUpstreamsFormsBecomeNativeNames(t *testing.T) {
 		{"mallocVolumes", "mallocVolumes/m1", "mallocVolumes/m1"},
 		{"mallocVolumes", "volumes/m1", "mallocVolumes/m1"},
 		{"qosVolumes", "volumes/q", "qosVolumes/q"},
-		// "volumes/" is upstream's form for volume kinds only.
+		// "volumes/" is upstream's SPDK bridge's form for volumes, virtio
+		// devices and LUNs only.
+		{"virtioBlks", "volumes/b", "virtioBlks/b"},
+		{"virtioScsiTargets", "volumes/c", "virtioScsiTargets/c"},
+		{"virtioScsiLuns", "volumes/l", "virtioScsiLuns/l"},
 		{"nvmeSubsystems", "volumes/s", "volumes/s"},
 		{"nvmeSubsystems", "s1", "nvmeSubsystems/s1"},
 		{"nvmeSubsystems", "", ""},
