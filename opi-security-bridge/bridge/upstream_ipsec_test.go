@@ -221,6 +221,10 @@ func TestUpstreamIPsecGodpuFlow(t *testing.T) {
 	if err != nil || rk.GetSuccess() != "yes" || rk.GetMatches() != 1 {
 		t.Fatalf("IPsecRekey = %v, %v; want one match", rk, err)
 	}
+	// The rekey runs on after the call: charon refuses to terminate an
+	// IKE SA being rekeyed (FAILED_PRECONDITION, through either API), so
+	// wait for the new IKE SA, as a client must.
+	rekeyed(t, ctx, up, sa.GetUniqueid())
 	term, err := up.IPsecTerminate(ctx, &upstreampb.IPsecTerminateRequest{Ike: "opi-test"})
 	if err != nil || term.GetSuccess() != "yes" || term.GetTerminated() == 0 {
 		t.Fatalf("IPsecTerminate = %v, %v", term, err)
@@ -242,6 +246,24 @@ func TestUpstreamIPsecGodpuFlow(t *testing.T) {
 	}
 	_, err = up.IPsecUnloadConn(ctx, &upstreampb.IPsecUnloadConnRequest{Name: "opi-test"})
 	wantCode(t, "IPsecUnloadConn of a missing connection", err, codes.NotFound, "opi-test")
+}
+
+// rekeyed waits until opi-test's only IKE SA is an ESTABLISHED one other
+// than old.
+func rekeyed(t *testing.T, ctx context.Context, up upstreampb.IPsecServiceClient, old string) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		sas, err := up.IPsecListSas(ctx, &upstreampb.IPsecListSasRequest{Ike: "opi-test"})
+		if err == nil && len(sas.GetIkesas()) == 1 && sas.GetIkesas()[0].GetUniqueid() != old &&
+			sas.GetIkesas()[0].GetIkestate() == upstreampb.IkeSaState_IKE_SA_STATE_ESTABLISHED {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("no rekeyed IKE SA within 10s: %v, %v", sas, err)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
 }
 
 func itoa(n uint32) string { return strconv.FormatUint(uint64(n), 10) }

@@ -103,9 +103,9 @@ func toAuth(a *securityv1.Authentication) *upstreampb.ListConnAuth {
 func toIkeSa(sa *securityv1.IkeSa) *upstreampb.ListIkeSa {
 	out := &upstreampb.ListIkeSa{
 		Name: upstreamName(sa.GetIkeConnection()), Uniqueid: strconv.FormatUint(uint64(sa.GetUniqueId()), 10),
-		Version:    strings.TrimPrefix(sa.GetVersion().String(), "IKE_VERSION_IKEV"),
-		Ikestate:   upstreampb.IkeSaState(sa.GetState()),
-		LocalHost:  sa.GetLocalHost(), LocalId: sa.GetLocalId(),
+		Version:   strings.TrimPrefix(sa.GetVersion().String(), "IKE_VERSION_IKEV"),
+		Ikestate:  upstreampb.IkeSaState(sa.GetState()),
+		LocalHost: sa.GetLocalHost(), LocalId: sa.GetLocalId(),
 		RemoteHost: sa.GetRemoteHost(), RemoteId: sa.GetRemoteId(),
 		Initiator: yes(sa.GetInitiator()), EncrAlg: sa.GetProposal(),
 		Established: strconv.FormatUint(uint64(seconds(sa.GetEstablished())), 10),

@@ -206,10 +206,11 @@ func (s *IPsec) IPsecListSas(ctx context.Context, r *upstreampb.IPsecListSasRequ
 			continue
 		}
 		u := toIkeSa(sa)
+		all := u.Childsas
 		u.Childsas = nil
 		for i, ch := range sa.GetChildSas() {
 			if (r.GetChild() == "" || ch.GetName() == r.GetChild()) && (r.GetChildId() == 0 || uint64(ch.GetUniqueId()) == r.GetChildId()) {
-				u.Childsas = append(u.Childsas, toIkeSa(sa).GetChildsas()[i])
+				u.Childsas = append(u.Childsas, all[i])
 			}
 		}
 		if (r.GetChild() != "" || r.GetChildId() != 0) && len(u.Childsas) == 0 {
