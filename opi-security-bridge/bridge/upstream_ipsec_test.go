@@ -160,8 +160,21 @@ func TestUpstreamIPsecGodpuFlow(t *testing.T) {
 	if _, err := up.IPsecLoadConn(ctx, &upstreampb.IPsecLoadConnRequest{Connection: flowConnection(p)}); err != nil {
 		t.Fatalf("third IPsecLoadConn: %v", err)
 	}
+	// Concurrent loads of the same connection answer as serial ones.
+	errs := make(chan error, 4)
+	for range cap(errs) {
+		go func() {
+			_, err := up.IPsecLoadConn(ctx, &upstreampb.IPsecLoadConnRequest{Connection: flowConnection(p)})
+			errs <- err
+		}()
+	}
+	for range cap(errs) {
+		if err := <-errs; err != nil {
+			t.Fatalf("concurrent IPsecLoadConn: %v", err)
+		}
+	}
 	if list, _ := native.ListIkeConnections(ctx, &securityv1.ListIkeConnectionsRequest{}); len(list.GetIkeConnections()) != 1 {
-		t.Fatalf("after three loads the native API lists %v, want one connection", list)
+		t.Fatalf("after repeated loads the native API lists %v, want one connection", list)
 	}
 
 	badInput(t, ctx, up, p)
