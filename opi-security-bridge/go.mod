@@ -6,6 +6,7 @@ require (
 	github.com/cilium/ebpf v0.22.0
 	github.com/opi-suite/opi/opi-api v0.1.0
 	github.com/opi-suite/opi/opi-kit v0.1.0
+	github.com/opi-suite/opi/opi-upstream v0.1.0
 	github.com/prometheus/client_golang v1.25.0
 	github.com/strongswan/govici v0.8.0
 	github.com/vishvananda/netlink v1.3.1
@@ -54,4 +55,5 @@ require (
 replace (
 	github.com/opi-suite/opi/opi-api => ../opi-api
 	github.com/opi-suite/opi/opi-kit => ../opi-kit
+	github.com/opi-suite/opi/opi-upstream => ../opi-upstream
 )

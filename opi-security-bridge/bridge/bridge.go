@@ -28,10 +28,12 @@ import (
 	"github.com/opi-suite/opi/opi-kit/server"
 	"github.com/opi-suite/opi/opi-kit/store"
 	"github.com/opi-suite/opi/opi-kit/telemetry"
+	upstreampb "github.com/opi-suite/opi/opi-upstream/security/v1"
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/opi-suite/opi/opi-security-bridge/firewall"
 	"github.com/opi-suite/opi/opi-security-bridge/internal/api"
+	"github.com/opi-suite/opi/opi-security-bridge/internal/upstream"
 	"github.com/opi-suite/opi/opi-security-bridge/internal/vici"
 	"github.com/opi-suite/opi/opi-security-bridge/internal/xdp"
 	"github.com/opi-suite/opi/opi-security-bridge/ipsec"
@@ -216,6 +218,12 @@ func (b *Bridge) Services() []server.Service {
 			Impl:    api.NewIPsec(b.ipsec),
 			Gateway: securityv1.RegisterIpsecServiceHandler,
 			Probe:   b.ipsec.Probe,
+		})
+		// Upstream OPI's IPsec API over the same domain, gRPC only.
+		out = append(out, server.Service{
+			Desc:  &upstreampb.IPsecService_ServiceDesc,
+			Impl:  upstream.NewIPsec(b.ipsec),
+			Probe: b.ipsec.Probe,
 		})
 	}
 	if b.policies != nil {

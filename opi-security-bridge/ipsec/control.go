@@ -9,6 +9,7 @@ import (
 	securityv1 "github.com/opi-suite/opi/opi-api/security/v1"
 	"github.com/opi-suite/opi/opi-kit/errdefs"
 	"github.com/opi-suite/opi/opi-kit/store"
+	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/types/known/durationpb"
 	"google.golang.org/protobuf/types/known/fieldmaskpb"
 	"google.golang.org/protobuf/types/known/timestamppb"
@@ -40,6 +41,29 @@ func (m *Manager) CreateCertificate(ctx context.Context, id string, c *securityv
 		return nil, err
 	}
 	return m.Certs.Create(ctx, "", id, c)
+}
+
+// loadMask replaces every updatable field of a connection.
+var loadMask = &fieldmaskpb.FieldMask{Paths: []string{"*"}}
+
+// LoadConnection creates connection id from c, or replaces the stored one
+// with c if it exists, as charon's load-conn does: validated as a create,
+// then stored and loaded under the connection's lock. A replaced
+// connection keeps its desired up/down state and its SAs.
+func (m *Manager) LoadConnection(ctx context.Context, id string, c *securityv1.IkeConnection) (*securityv1.IkeConnection, error) {
+	name, err := ConnPattern.Format(id)
+	if err != nil {
+		return nil, err
+	}
+	if err := ValidateConnection(c); err != nil {
+		return nil, err
+	}
+	if err := validateValues(c); err != nil {
+		return nil, err
+	}
+	c = proto.CloneOf(c)
+	c.Name = name
+	return m.UpdateConnection(ctx, c, loadMask, true)
 }
 
 // UpdateConnection applies c per mask and reloads the connection.
