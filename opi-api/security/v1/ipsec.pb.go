@@ -589,7 +589,19 @@ type IkeConnection struct {
 	// children with START_ACTION_START) are initiated again.
 	DesiredUp bool `protobuf:"varint,14,opt,name=desired_up,json=desiredUp,proto3" json:"desired_up,omitempty"`
 	// Whether the daemon matches this intent.
-	Status        *v1.ResourceStatus `protobuf:"bytes,15,opt,name=status,proto3" json:"status,omitempty"`
+	Status *v1.ResourceStatus `protobuf:"bytes,15,opt,name=status,proto3" json:"status,omitempty"`
+	// Virtual IP addresses to request from the peer with IKE configuration
+	// payloads, as an initiator (a remote-access client): `0.0.0.0` asks for
+	// any IPv4 address, `::` for any IPv6 address, a specific address asks
+	// for that one. The addresses the peer assigned are the IKE SA's
+	// `local_vips`. Empty means none is requested. A value that is not an IP
+	// address fails with INVALID_ARGUMENT.
+	Vips []string `protobuf:"bytes,16,rep,name=vips,proto3" json:"vips,omitempty"`
+	// Address pools to assign virtual IPs from, as a responder, when the
+	// peer requests them: `addressPools/{address_pool}`, tried in order. A
+	// pool that does not exist fails with NOT_FOUND. Empty means no virtual
+	// IPs are assigned.
+	Pools         []string `protobuf:"bytes,17,rep,name=pools,proto3" json:"pools,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -725,6 +737,20 @@ func (x *IkeConnection) GetDesiredUp() bool {
 func (x *IkeConnection) GetStatus() *v1.ResourceStatus {
 	if x != nil {
 		return x.Status
+	}
+	return nil
+}
+
+func (x *IkeConnection) GetVips() []string {
+	if x != nil {
+		return x.Vips
+	}
+	return nil
+}
+
+func (x *IkeConnection) GetPools() []string {
+	if x != nil {
+		return x.Pools
 	}
 	return nil
 }
@@ -1195,6 +1221,85 @@ func (x *PrivateKey) GetStatus() *v1.ResourceStatus {
 	return nil
 }
 
+// AddressPool is a range of addresses that a responder assigns to its
+// peers as virtual IPs (IKE configuration payloads), with attributes
+// handed out with them. Connections name it in `pools`. Its id is also its
+// name in the daemon (as `swanctl --list-pools` shows).
+type AddressPool struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The resource name, `addressPools/{address_pool}`.
+	Name string `protobuf:"bytes,1,opt,name=name,proto3" json:"name,omitempty"`
+	// The addresses to assign: a CIDR subnet such as "10.3.0.0/24" (its
+	// network and broadcast addresses are not assigned) or a range
+	// "10.3.0.10-10.3.0.20" of one family. Fixed at creation.
+	Addrs string `protobuf:"bytes,2,opt,name=addrs,proto3" json:"addrs,omitempty"`
+	// DNS server addresses handed out with the virtual IPs; empty means
+	// none.
+	Dns []string `protobuf:"bytes,3,rep,name=dns,proto3" json:"dns,omitempty"`
+	// Whether the daemon matches this intent.
+	Status        *v1.ResourceStatus `protobuf:"bytes,4,opt,name=status,proto3" json:"status,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *AddressPool) Reset() {
+	*x = AddressPool{}
+	mi := &file_opi_security_v1_ipsec_proto_msgTypes[6]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *AddressPool) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*AddressPool) ProtoMessage() {}
+
+func (x *AddressPool) ProtoReflect() protoreflect.Message {
+	mi := &file_opi_security_v1_ipsec_proto_msgTypes[6]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use AddressPool.ProtoReflect.Descriptor instead.
+func (*AddressPool) Descriptor() ([]byte, []int) {
+	return file_opi_security_v1_ipsec_proto_rawDescGZIP(), []int{6}
+}
+
+func (x *AddressPool) GetName() string {
+	if x != nil {
+		return x.Name
+	}
+	return ""
+}
+
+func (x *AddressPool) GetAddrs() string {
+	if x != nil {
+		return x.Addrs
+	}
+	return ""
+}
+
+func (x *AddressPool) GetDns() []string {
+	if x != nil {
+		return x.Dns
+	}
+	return nil
+}
+
+func (x *AddressPool) GetStatus() *v1.ResourceStatus {
+	if x != nil {
+		return x.Status
+	}
+	return nil
+}
+
 // IkeSa is a live IKE SA as the daemon reports it.
 type IkeSa struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
@@ -1222,14 +1327,20 @@ type IkeSa struct {
 	// How long the SA has been established.
 	Established *durationpb.Duration `protobuf:"bytes,11,opt,name=established,proto3" json:"established,omitempty"`
 	// The child SAs under it.
-	ChildSas      []*ChildSa `protobuf:"bytes,12,rep,name=child_sas,json=childSas,proto3" json:"child_sas,omitempty"`
+	ChildSas []*ChildSa `protobuf:"bytes,12,rep,name=child_sas,json=childSas,proto3" json:"child_sas,omitempty"`
+	// The virtual IP addresses the peer assigned to this side (the
+	// connection's `vips` requests them).
+	LocalVips []string `protobuf:"bytes,13,rep,name=local_vips,json=localVips,proto3" json:"local_vips,omitempty"`
+	// The virtual IP addresses this side assigned to the peer, from the
+	// connection's `pools`.
+	RemoteVips    []string `protobuf:"bytes,14,rep,name=remote_vips,json=remoteVips,proto3" json:"remote_vips,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
 
 func (x *IkeSa) Reset() {
 	*x = IkeSa{}
-	mi := &file_opi_security_v1_ipsec_proto_msgTypes[6]
+	mi := &file_opi_security_v1_ipsec_proto_msgTypes[7]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1241,7 +1352,7 @@ func (x *IkeSa) String() string {
 func (*IkeSa) ProtoMessage() {}
 
 func (x *IkeSa) ProtoReflect() protoreflect.Message {
-	mi := &file_opi_security_v1_ipsec_proto_msgTypes[6]
+	mi := &file_opi_security_v1_ipsec_proto_msgTypes[7]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1254,7 +1365,7 @@ func (x *IkeSa) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use IkeSa.ProtoReflect.Descriptor instead.
 func (*IkeSa) Descriptor() ([]byte, []int) {
-	return file_opi_security_v1_ipsec_proto_rawDescGZIP(), []int{6}
+	return file_opi_security_v1_ipsec_proto_rawDescGZIP(), []int{7}
 }
 
 func (x *IkeSa) GetIkeConnection() string {
@@ -1341,6 +1452,20 @@ func (x *IkeSa) GetChildSas() []*ChildSa {
 	return nil
 }
 
+func (x *IkeSa) GetLocalVips() []string {
+	if x != nil {
+		return x.LocalVips
+	}
+	return nil
+}
+
+func (x *IkeSa) GetRemoteVips() []string {
+	if x != nil {
+		return x.RemoteVips
+	}
+	return nil
+}
+
 // ChildSa is a live child SA with its counters.
 type ChildSa struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
@@ -1382,7 +1507,7 @@ type ChildSa struct {
 
 func (x *ChildSa) Reset() {
 	*x = ChildSa{}
-	mi := &file_opi_security_v1_ipsec_proto_msgTypes[7]
+	mi := &file_opi_security_v1_ipsec_proto_msgTypes[8]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1394,7 +1519,7 @@ func (x *ChildSa) String() string {
 func (*ChildSa) ProtoMessage() {}
 
 func (x *ChildSa) ProtoReflect() protoreflect.Message {
-	mi := &file_opi_security_v1_ipsec_proto_msgTypes[7]
+	mi := &file_opi_security_v1_ipsec_proto_msgTypes[8]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1407,7 +1532,7 @@ func (x *ChildSa) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ChildSa.ProtoReflect.Descriptor instead.
 func (*ChildSa) Descriptor() ([]byte, []int) {
-	return file_opi_security_v1_ipsec_proto_rawDescGZIP(), []int{7}
+	return file_opi_security_v1_ipsec_proto_rawDescGZIP(), []int{8}
 }
 
 func (x *ChildSa) GetIkeConnection() string {
@@ -1541,7 +1666,7 @@ type IpsecVersion struct {
 
 func (x *IpsecVersion) Reset() {
 	*x = IpsecVersion{}
-	mi := &file_opi_security_v1_ipsec_proto_msgTypes[8]
+	mi := &file_opi_security_v1_ipsec_proto_msgTypes[9]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1553,7 +1678,7 @@ func (x *IpsecVersion) String() string {
 func (*IpsecVersion) ProtoMessage() {}
 
 func (x *IpsecVersion) ProtoReflect() protoreflect.Message {
-	mi := &file_opi_security_v1_ipsec_proto_msgTypes[8]
+	mi := &file_opi_security_v1_ipsec_proto_msgTypes[9]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1566,7 +1691,7 @@ func (x *IpsecVersion) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use IpsecVersion.ProtoReflect.Descriptor instead.
 func (*IpsecVersion) Descriptor() ([]byte, []int) {
-	return file_opi_security_v1_ipsec_proto_rawDescGZIP(), []int{8}
+	return file_opi_security_v1_ipsec_proto_rawDescGZIP(), []int{9}
 }
 
 func (x *IpsecVersion) GetDaemon() string {
@@ -1629,7 +1754,7 @@ type IpsecStats struct {
 
 func (x *IpsecStats) Reset() {
 	*x = IpsecStats{}
-	mi := &file_opi_security_v1_ipsec_proto_msgTypes[9]
+	mi := &file_opi_security_v1_ipsec_proto_msgTypes[10]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1641,7 +1766,7 @@ func (x *IpsecStats) String() string {
 func (*IpsecStats) ProtoMessage() {}
 
 func (x *IpsecStats) ProtoReflect() protoreflect.Message {
-	mi := &file_opi_security_v1_ipsec_proto_msgTypes[9]
+	mi := &file_opi_security_v1_ipsec_proto_msgTypes[10]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1654,7 +1779,7 @@ func (x *IpsecStats) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use IpsecStats.ProtoReflect.Descriptor instead.
 func (*IpsecStats) Descriptor() ([]byte, []int) {
-	return file_opi_security_v1_ipsec_proto_rawDescGZIP(), []int{9}
+	return file_opi_security_v1_ipsec_proto_rawDescGZIP(), []int{10}
 }
 
 func (x *IpsecStats) GetStartTime() *timestamppb.Timestamp {
@@ -1731,7 +1856,7 @@ type SaEvent struct {
 
 func (x *SaEvent) Reset() {
 	*x = SaEvent{}
-	mi := &file_opi_security_v1_ipsec_proto_msgTypes[10]
+	mi := &file_opi_security_v1_ipsec_proto_msgTypes[11]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1743,7 +1868,7 @@ func (x *SaEvent) String() string {
 func (*SaEvent) ProtoMessage() {}
 
 func (x *SaEvent) ProtoReflect() protoreflect.Message {
-	mi := &file_opi_security_v1_ipsec_proto_msgTypes[10]
+	mi := &file_opi_security_v1_ipsec_proto_msgTypes[11]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1756,7 +1881,7 @@ func (x *SaEvent) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SaEvent.ProtoReflect.Descriptor instead.
 func (*SaEvent) Descriptor() ([]byte, []int) {
-	return file_opi_security_v1_ipsec_proto_rawDescGZIP(), []int{10}
+	return file_opi_security_v1_ipsec_proto_rawDescGZIP(), []int{11}
 }
 
 func (x *SaEvent) GetType() SaEventType {
@@ -1802,7 +1927,7 @@ type CreateIkeConnectionRequest struct {
 
 func (x *CreateIkeConnectionRequest) Reset() {
 	*x = CreateIkeConnectionRequest{}
-	mi := &file_opi_security_v1_ipsec_proto_msgTypes[11]
+	mi := &file_opi_security_v1_ipsec_proto_msgTypes[12]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1814,7 +1939,7 @@ func (x *CreateIkeConnectionRequest) String() string {
 func (*CreateIkeConnectionRequest) ProtoMessage() {}
 
 func (x *CreateIkeConnectionRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_opi_security_v1_ipsec_proto_msgTypes[11]
+	mi := &file_opi_security_v1_ipsec_proto_msgTypes[12]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1827,7 +1952,7 @@ func (x *CreateIkeConnectionRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CreateIkeConnectionRequest.ProtoReflect.Descriptor instead.
 func (*CreateIkeConnectionRequest) Descriptor() ([]byte, []int) {
-	return file_opi_security_v1_ipsec_proto_rawDescGZIP(), []int{11}
+	return file_opi_security_v1_ipsec_proto_rawDescGZIP(), []int{12}
 }
 
 func (x *CreateIkeConnectionRequest) GetIkeConnection() *IkeConnection {
@@ -1855,7 +1980,7 @@ type GetIkeConnectionRequest struct {
 
 func (x *GetIkeConnectionRequest) Reset() {
 	*x = GetIkeConnectionRequest{}
-	mi := &file_opi_security_v1_ipsec_proto_msgTypes[12]
+	mi := &file_opi_security_v1_ipsec_proto_msgTypes[13]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1867,7 +1992,7 @@ func (x *GetIkeConnectionRequest) String() string {
 func (*GetIkeConnectionRequest) ProtoMessage() {}
 
 func (x *GetIkeConnectionRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_opi_security_v1_ipsec_proto_msgTypes[12]
+	mi := &file_opi_security_v1_ipsec_proto_msgTypes[13]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1880,7 +2005,7 @@ func (x *GetIkeConnectionRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetIkeConnectionRequest.ProtoReflect.Descriptor instead.
 func (*GetIkeConnectionRequest) Descriptor() ([]byte, []int) {
-	return file_opi_security_v1_ipsec_proto_rawDescGZIP(), []int{12}
+	return file_opi_security_v1_ipsec_proto_rawDescGZIP(), []int{13}
 }
 
 func (x *GetIkeConnectionRequest) GetName() string {
@@ -1905,7 +2030,7 @@ type ListIkeConnectionsRequest struct {
 
 func (x *ListIkeConnectionsRequest) Reset() {
 	*x = ListIkeConnectionsRequest{}
-	mi := &file_opi_security_v1_ipsec_proto_msgTypes[13]
+	mi := &file_opi_security_v1_ipsec_proto_msgTypes[14]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1917,7 +2042,7 @@ func (x *ListIkeConnectionsRequest) String() string {
 func (*ListIkeConnectionsRequest) ProtoMessage() {}
 
 func (x *ListIkeConnectionsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_opi_security_v1_ipsec_proto_msgTypes[13]
+	mi := &file_opi_security_v1_ipsec_proto_msgTypes[14]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1930,7 +2055,7 @@ func (x *ListIkeConnectionsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListIkeConnectionsRequest.ProtoReflect.Descriptor instead.
 func (*ListIkeConnectionsRequest) Descriptor() ([]byte, []int) {
-	return file_opi_security_v1_ipsec_proto_rawDescGZIP(), []int{13}
+	return file_opi_security_v1_ipsec_proto_rawDescGZIP(), []int{14}
 }
 
 func (x *ListIkeConnectionsRequest) GetPageSize() int32 {
@@ -1960,7 +2085,7 @@ type ListIkeConnectionsResponse struct {
 
 func (x *ListIkeConnectionsResponse) Reset() {
 	*x = ListIkeConnectionsResponse{}
-	mi := &file_opi_security_v1_ipsec_proto_msgTypes[14]
+	mi := &file_opi_security_v1_ipsec_proto_msgTypes[15]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1972,7 +2097,7 @@ func (x *ListIkeConnectionsResponse) String() string {
 func (*ListIkeConnectionsResponse) ProtoMessage() {}
 
 func (x *ListIkeConnectionsResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_opi_security_v1_ipsec_proto_msgTypes[14]
+	mi := &file_opi_security_v1_ipsec_proto_msgTypes[15]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1985,7 +2110,7 @@ func (x *ListIkeConnectionsResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListIkeConnectionsResponse.ProtoReflect.Descriptor instead.
 func (*ListIkeConnectionsResponse) Descriptor() ([]byte, []int) {
-	return file_opi_security_v1_ipsec_proto_rawDescGZIP(), []int{14}
+	return file_opi_security_v1_ipsec_proto_rawDescGZIP(), []int{15}
 }
 
 func (x *ListIkeConnectionsResponse) GetIkeConnections() []*IkeConnection {
@@ -2021,7 +2146,7 @@ type UpdateIkeConnectionRequest struct {
 
 func (x *UpdateIkeConnectionRequest) Reset() {
 	*x = UpdateIkeConnectionRequest{}
-	mi := &file_opi_security_v1_ipsec_proto_msgTypes[15]
+	mi := &file_opi_security_v1_ipsec_proto_msgTypes[16]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2033,7 +2158,7 @@ func (x *UpdateIkeConnectionRequest) String() string {
 func (*UpdateIkeConnectionRequest) ProtoMessage() {}
 
 func (x *UpdateIkeConnectionRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_opi_security_v1_ipsec_proto_msgTypes[15]
+	mi := &file_opi_security_v1_ipsec_proto_msgTypes[16]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2046,7 +2171,7 @@ func (x *UpdateIkeConnectionRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use UpdateIkeConnectionRequest.ProtoReflect.Descriptor instead.
 func (*UpdateIkeConnectionRequest) Descriptor() ([]byte, []int) {
-	return file_opi_security_v1_ipsec_proto_rawDescGZIP(), []int{15}
+	return file_opi_security_v1_ipsec_proto_rawDescGZIP(), []int{16}
 }
 
 func (x *UpdateIkeConnectionRequest) GetIkeConnection() *IkeConnection {
@@ -2083,7 +2208,7 @@ type DeleteIkeConnectionRequest struct {
 
 func (x *DeleteIkeConnectionRequest) Reset() {
 	*x = DeleteIkeConnectionRequest{}
-	mi := &file_opi_security_v1_ipsec_proto_msgTypes[16]
+	mi := &file_opi_security_v1_ipsec_proto_msgTypes[17]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2095,7 +2220,7 @@ func (x *DeleteIkeConnectionRequest) String() string {
 func (*DeleteIkeConnectionRequest) ProtoMessage() {}
 
 func (x *DeleteIkeConnectionRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_opi_security_v1_ipsec_proto_msgTypes[16]
+	mi := &file_opi_security_v1_ipsec_proto_msgTypes[17]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2108,7 +2233,7 @@ func (x *DeleteIkeConnectionRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use DeleteIkeConnectionRequest.ProtoReflect.Descriptor instead.
 func (*DeleteIkeConnectionRequest) Descriptor() ([]byte, []int) {
-	return file_opi_security_v1_ipsec_proto_rawDescGZIP(), []int{16}
+	return file_opi_security_v1_ipsec_proto_rawDescGZIP(), []int{17}
 }
 
 func (x *DeleteIkeConnectionRequest) GetName() string {
@@ -2140,7 +2265,7 @@ type InitiateIkeConnectionRequest struct {
 
 func (x *InitiateIkeConnectionRequest) Reset() {
 	*x = InitiateIkeConnectionRequest{}
-	mi := &file_opi_security_v1_ipsec_proto_msgTypes[17]
+	mi := &file_opi_security_v1_ipsec_proto_msgTypes[18]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2152,7 +2277,7 @@ func (x *InitiateIkeConnectionRequest) String() string {
 func (*InitiateIkeConnectionRequest) ProtoMessage() {}
 
 func (x *InitiateIkeConnectionRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_opi_security_v1_ipsec_proto_msgTypes[17]
+	mi := &file_opi_security_v1_ipsec_proto_msgTypes[18]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2165,7 +2290,7 @@ func (x *InitiateIkeConnectionRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use InitiateIkeConnectionRequest.ProtoReflect.Descriptor instead.
 func (*InitiateIkeConnectionRequest) Descriptor() ([]byte, []int) {
-	return file_opi_security_v1_ipsec_proto_rawDescGZIP(), []int{17}
+	return file_opi_security_v1_ipsec_proto_rawDescGZIP(), []int{18}
 }
 
 func (x *InitiateIkeConnectionRequest) GetName() string {
@@ -2200,7 +2325,7 @@ type InitiateIkeConnectionResponse struct {
 
 func (x *InitiateIkeConnectionResponse) Reset() {
 	*x = InitiateIkeConnectionResponse{}
-	mi := &file_opi_security_v1_ipsec_proto_msgTypes[18]
+	mi := &file_opi_security_v1_ipsec_proto_msgTypes[19]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2212,7 +2337,7 @@ func (x *InitiateIkeConnectionResponse) String() string {
 func (*InitiateIkeConnectionResponse) ProtoMessage() {}
 
 func (x *InitiateIkeConnectionResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_opi_security_v1_ipsec_proto_msgTypes[18]
+	mi := &file_opi_security_v1_ipsec_proto_msgTypes[19]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2225,7 +2350,7 @@ func (x *InitiateIkeConnectionResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use InitiateIkeConnectionResponse.ProtoReflect.Descriptor instead.
 func (*InitiateIkeConnectionResponse) Descriptor() ([]byte, []int) {
-	return file_opi_security_v1_ipsec_proto_rawDescGZIP(), []int{18}
+	return file_opi_security_v1_ipsec_proto_rawDescGZIP(), []int{19}
 }
 
 func (x *InitiateIkeConnectionResponse) GetIkeSas() []*IkeSa {
@@ -2250,7 +2375,7 @@ type TerminateIkeConnectionRequest struct {
 
 func (x *TerminateIkeConnectionRequest) Reset() {
 	*x = TerminateIkeConnectionRequest{}
-	mi := &file_opi_security_v1_ipsec_proto_msgTypes[19]
+	mi := &file_opi_security_v1_ipsec_proto_msgTypes[20]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2262,7 +2387,7 @@ func (x *TerminateIkeConnectionRequest) String() string {
 func (*TerminateIkeConnectionRequest) ProtoMessage() {}
 
 func (x *TerminateIkeConnectionRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_opi_security_v1_ipsec_proto_msgTypes[19]
+	mi := &file_opi_security_v1_ipsec_proto_msgTypes[20]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2275,7 +2400,7 @@ func (x *TerminateIkeConnectionRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use TerminateIkeConnectionRequest.ProtoReflect.Descriptor instead.
 func (*TerminateIkeConnectionRequest) Descriptor() ([]byte, []int) {
-	return file_opi_security_v1_ipsec_proto_rawDescGZIP(), []int{19}
+	return file_opi_security_v1_ipsec_proto_rawDescGZIP(), []int{20}
 }
 
 func (x *TerminateIkeConnectionRequest) GetName() string {
@@ -2310,7 +2435,7 @@ type TerminateIkeConnectionResponse struct {
 
 func (x *TerminateIkeConnectionResponse) Reset() {
 	*x = TerminateIkeConnectionResponse{}
-	mi := &file_opi_security_v1_ipsec_proto_msgTypes[20]
+	mi := &file_opi_security_v1_ipsec_proto_msgTypes[21]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2322,7 +2447,7 @@ func (x *TerminateIkeConnectionResponse) String() string {
 func (*TerminateIkeConnectionResponse) ProtoMessage() {}
 
 func (x *TerminateIkeConnectionResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_opi_security_v1_ipsec_proto_msgTypes[20]
+	mi := &file_opi_security_v1_ipsec_proto_msgTypes[21]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2335,7 +2460,7 @@ func (x *TerminateIkeConnectionResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use TerminateIkeConnectionResponse.ProtoReflect.Descriptor instead.
 func (*TerminateIkeConnectionResponse) Descriptor() ([]byte, []int) {
-	return file_opi_security_v1_ipsec_proto_rawDescGZIP(), []int{20}
+	return file_opi_security_v1_ipsec_proto_rawDescGZIP(), []int{21}
 }
 
 func (x *TerminateIkeConnectionResponse) GetTerminated() uint32 {
@@ -2360,7 +2485,7 @@ type RekeyIkeConnectionRequest struct {
 
 func (x *RekeyIkeConnectionRequest) Reset() {
 	*x = RekeyIkeConnectionRequest{}
-	mi := &file_opi_security_v1_ipsec_proto_msgTypes[21]
+	mi := &file_opi_security_v1_ipsec_proto_msgTypes[22]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2372,7 +2497,7 @@ func (x *RekeyIkeConnectionRequest) String() string {
 func (*RekeyIkeConnectionRequest) ProtoMessage() {}
 
 func (x *RekeyIkeConnectionRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_opi_security_v1_ipsec_proto_msgTypes[21]
+	mi := &file_opi_security_v1_ipsec_proto_msgTypes[22]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2385,7 +2510,7 @@ func (x *RekeyIkeConnectionRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RekeyIkeConnectionRequest.ProtoReflect.Descriptor instead.
 func (*RekeyIkeConnectionRequest) Descriptor() ([]byte, []int) {
-	return file_opi_security_v1_ipsec_proto_rawDescGZIP(), []int{21}
+	return file_opi_security_v1_ipsec_proto_rawDescGZIP(), []int{22}
 }
 
 func (x *RekeyIkeConnectionRequest) GetName() string {
@@ -2420,7 +2545,7 @@ type RekeyIkeConnectionResponse struct {
 
 func (x *RekeyIkeConnectionResponse) Reset() {
 	*x = RekeyIkeConnectionResponse{}
-	mi := &file_opi_security_v1_ipsec_proto_msgTypes[22]
+	mi := &file_opi_security_v1_ipsec_proto_msgTypes[23]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2432,7 +2557,7 @@ func (x *RekeyIkeConnectionResponse) String() string {
 func (*RekeyIkeConnectionResponse) ProtoMessage() {}
 
 func (x *RekeyIkeConnectionResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_opi_security_v1_ipsec_proto_msgTypes[22]
+	mi := &file_opi_security_v1_ipsec_proto_msgTypes[23]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2445,7 +2570,7 @@ func (x *RekeyIkeConnectionResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RekeyIkeConnectionResponse.ProtoReflect.Descriptor instead.
 func (*RekeyIkeConnectionResponse) Descriptor() ([]byte, []int) {
-	return file_opi_security_v1_ipsec_proto_rawDescGZIP(), []int{22}
+	return file_opi_security_v1_ipsec_proto_rawDescGZIP(), []int{23}
 }
 
 func (x *RekeyIkeConnectionResponse) GetRekeyed() uint32 {
@@ -2469,7 +2594,7 @@ type CreatePreSharedKeyRequest struct {
 
 func (x *CreatePreSharedKeyRequest) Reset() {
 	*x = CreatePreSharedKeyRequest{}
-	mi := &file_opi_security_v1_ipsec_proto_msgTypes[23]
+	mi := &file_opi_security_v1_ipsec_proto_msgTypes[24]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2481,7 +2606,7 @@ func (x *CreatePreSharedKeyRequest) String() string {
 func (*CreatePreSharedKeyRequest) ProtoMessage() {}
 
 func (x *CreatePreSharedKeyRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_opi_security_v1_ipsec_proto_msgTypes[23]
+	mi := &file_opi_security_v1_ipsec_proto_msgTypes[24]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2494,7 +2619,7 @@ func (x *CreatePreSharedKeyRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CreatePreSharedKeyRequest.ProtoReflect.Descriptor instead.
 func (*CreatePreSharedKeyRequest) Descriptor() ([]byte, []int) {
-	return file_opi_security_v1_ipsec_proto_rawDescGZIP(), []int{23}
+	return file_opi_security_v1_ipsec_proto_rawDescGZIP(), []int{24}
 }
 
 func (x *CreatePreSharedKeyRequest) GetPreSharedKey() *PreSharedKey {
@@ -2522,7 +2647,7 @@ type GetPreSharedKeyRequest struct {
 
 func (x *GetPreSharedKeyRequest) Reset() {
 	*x = GetPreSharedKeyRequest{}
-	mi := &file_opi_security_v1_ipsec_proto_msgTypes[24]
+	mi := &file_opi_security_v1_ipsec_proto_msgTypes[25]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2534,7 +2659,7 @@ func (x *GetPreSharedKeyRequest) String() string {
 func (*GetPreSharedKeyRequest) ProtoMessage() {}
 
 func (x *GetPreSharedKeyRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_opi_security_v1_ipsec_proto_msgTypes[24]
+	mi := &file_opi_security_v1_ipsec_proto_msgTypes[25]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2547,7 +2672,7 @@ func (x *GetPreSharedKeyRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetPreSharedKeyRequest.ProtoReflect.Descriptor instead.
 func (*GetPreSharedKeyRequest) Descriptor() ([]byte, []int) {
-	return file_opi_security_v1_ipsec_proto_rawDescGZIP(), []int{24}
+	return file_opi_security_v1_ipsec_proto_rawDescGZIP(), []int{25}
 }
 
 func (x *GetPreSharedKeyRequest) GetName() string {
@@ -2572,7 +2697,7 @@ type ListPreSharedKeysRequest struct {
 
 func (x *ListPreSharedKeysRequest) Reset() {
 	*x = ListPreSharedKeysRequest{}
-	mi := &file_opi_security_v1_ipsec_proto_msgTypes[25]
+	mi := &file_opi_security_v1_ipsec_proto_msgTypes[26]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2584,7 +2709,7 @@ func (x *ListPreSharedKeysRequest) String() string {
 func (*ListPreSharedKeysRequest) ProtoMessage() {}
 
 func (x *ListPreSharedKeysRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_opi_security_v1_ipsec_proto_msgTypes[25]
+	mi := &file_opi_security_v1_ipsec_proto_msgTypes[26]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2597,7 +2722,7 @@ func (x *ListPreSharedKeysRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListPreSharedKeysRequest.ProtoReflect.Descriptor instead.
 func (*ListPreSharedKeysRequest) Descriptor() ([]byte, []int) {
-	return file_opi_security_v1_ipsec_proto_rawDescGZIP(), []int{25}
+	return file_opi_security_v1_ipsec_proto_rawDescGZIP(), []int{26}
 }
 
 func (x *ListPreSharedKeysRequest) GetPageSize() int32 {
@@ -2627,7 +2752,7 @@ type ListPreSharedKeysResponse struct {
 
 func (x *ListPreSharedKeysResponse) Reset() {
 	*x = ListPreSharedKeysResponse{}
-	mi := &file_opi_security_v1_ipsec_proto_msgTypes[26]
+	mi := &file_opi_security_v1_ipsec_proto_msgTypes[27]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2639,7 +2764,7 @@ func (x *ListPreSharedKeysResponse) String() string {
 func (*ListPreSharedKeysResponse) ProtoMessage() {}
 
 func (x *ListPreSharedKeysResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_opi_security_v1_ipsec_proto_msgTypes[26]
+	mi := &file_opi_security_v1_ipsec_proto_msgTypes[27]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2652,7 +2777,7 @@ func (x *ListPreSharedKeysResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListPreSharedKeysResponse.ProtoReflect.Descriptor instead.
 func (*ListPreSharedKeysResponse) Descriptor() ([]byte, []int) {
-	return file_opi_security_v1_ipsec_proto_rawDescGZIP(), []int{26}
+	return file_opi_security_v1_ipsec_proto_rawDescGZIP(), []int{27}
 }
 
 func (x *ListPreSharedKeysResponse) GetPreSharedKeys() []*PreSharedKey {
@@ -2687,7 +2812,7 @@ type UpdatePreSharedKeyRequest struct {
 
 func (x *UpdatePreSharedKeyRequest) Reset() {
 	*x = UpdatePreSharedKeyRequest{}
-	mi := &file_opi_security_v1_ipsec_proto_msgTypes[27]
+	mi := &file_opi_security_v1_ipsec_proto_msgTypes[28]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2699,7 +2824,7 @@ func (x *UpdatePreSharedKeyRequest) String() string {
 func (*UpdatePreSharedKeyRequest) ProtoMessage() {}
 
 func (x *UpdatePreSharedKeyRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_opi_security_v1_ipsec_proto_msgTypes[27]
+	mi := &file_opi_security_v1_ipsec_proto_msgTypes[28]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2712,7 +2837,7 @@ func (x *UpdatePreSharedKeyRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use UpdatePreSharedKeyRequest.ProtoReflect.Descriptor instead.
 func (*UpdatePreSharedKeyRequest) Descriptor() ([]byte, []int) {
-	return file_opi_security_v1_ipsec_proto_rawDescGZIP(), []int{27}
+	return file_opi_security_v1_ipsec_proto_rawDescGZIP(), []int{28}
 }
 
 func (x *UpdatePreSharedKeyRequest) GetPreSharedKey() *PreSharedKey {
@@ -2749,7 +2874,7 @@ type DeletePreSharedKeyRequest struct {
 
 func (x *DeletePreSharedKeyRequest) Reset() {
 	*x = DeletePreSharedKeyRequest{}
-	mi := &file_opi_security_v1_ipsec_proto_msgTypes[28]
+	mi := &file_opi_security_v1_ipsec_proto_msgTypes[29]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2761,7 +2886,7 @@ func (x *DeletePreSharedKeyRequest) String() string {
 func (*DeletePreSharedKeyRequest) ProtoMessage() {}
 
 func (x *DeletePreSharedKeyRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_opi_security_v1_ipsec_proto_msgTypes[28]
+	mi := &file_opi_security_v1_ipsec_proto_msgTypes[29]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2774,7 +2899,7 @@ func (x *DeletePreSharedKeyRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use DeletePreSharedKeyRequest.ProtoReflect.Descriptor instead.
 func (*DeletePreSharedKeyRequest) Descriptor() ([]byte, []int) {
-	return file_opi_security_v1_ipsec_proto_rawDescGZIP(), []int{28}
+	return file_opi_security_v1_ipsec_proto_rawDescGZIP(), []int{29}
 }
 
 func (x *DeletePreSharedKeyRequest) GetName() string {
@@ -2805,7 +2930,7 @@ type CreateCertificateRequest struct {
 
 func (x *CreateCertificateRequest) Reset() {
 	*x = CreateCertificateRequest{}
-	mi := &file_opi_security_v1_ipsec_proto_msgTypes[29]
+	mi := &file_opi_security_v1_ipsec_proto_msgTypes[30]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2817,7 +2942,7 @@ func (x *CreateCertificateRequest) String() string {
 func (*CreateCertificateRequest) ProtoMessage() {}
 
 func (x *CreateCertificateRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_opi_security_v1_ipsec_proto_msgTypes[29]
+	mi := &file_opi_security_v1_ipsec_proto_msgTypes[30]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2830,7 +2955,7 @@ func (x *CreateCertificateRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CreateCertificateRequest.ProtoReflect.Descriptor instead.
 func (*CreateCertificateRequest) Descriptor() ([]byte, []int) {
-	return file_opi_security_v1_ipsec_proto_rawDescGZIP(), []int{29}
+	return file_opi_security_v1_ipsec_proto_rawDescGZIP(), []int{30}
 }
 
 func (x *CreateCertificateRequest) GetCertificate() *Certificate {
@@ -2858,7 +2983,7 @@ type GetCertificateRequest struct {
 
 func (x *GetCertificateRequest) Reset() {
 	*x = GetCertificateRequest{}
-	mi := &file_opi_security_v1_ipsec_proto_msgTypes[30]
+	mi := &file_opi_security_v1_ipsec_proto_msgTypes[31]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2870,7 +2995,7 @@ func (x *GetCertificateRequest) String() string {
 func (*GetCertificateRequest) ProtoMessage() {}
 
 func (x *GetCertificateRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_opi_security_v1_ipsec_proto_msgTypes[30]
+	mi := &file_opi_security_v1_ipsec_proto_msgTypes[31]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2883,7 +3008,7 @@ func (x *GetCertificateRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetCertificateRequest.ProtoReflect.Descriptor instead.
 func (*GetCertificateRequest) Descriptor() ([]byte, []int) {
-	return file_opi_security_v1_ipsec_proto_rawDescGZIP(), []int{30}
+	return file_opi_security_v1_ipsec_proto_rawDescGZIP(), []int{31}
 }
 
 func (x *GetCertificateRequest) GetName() string {
@@ -2908,7 +3033,7 @@ type ListCertificatesRequest struct {
 
 func (x *ListCertificatesRequest) Reset() {
 	*x = ListCertificatesRequest{}
-	mi := &file_opi_security_v1_ipsec_proto_msgTypes[31]
+	mi := &file_opi_security_v1_ipsec_proto_msgTypes[32]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2920,7 +3045,7 @@ func (x *ListCertificatesRequest) String() string {
 func (*ListCertificatesRequest) ProtoMessage() {}
 
 func (x *ListCertificatesRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_opi_security_v1_ipsec_proto_msgTypes[31]
+	mi := &file_opi_security_v1_ipsec_proto_msgTypes[32]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2933,7 +3058,7 @@ func (x *ListCertificatesRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListCertificatesRequest.ProtoReflect.Descriptor instead.
 func (*ListCertificatesRequest) Descriptor() ([]byte, []int) {
-	return file_opi_security_v1_ipsec_proto_rawDescGZIP(), []int{31}
+	return file_opi_security_v1_ipsec_proto_rawDescGZIP(), []int{32}
 }
 
 func (x *ListCertificatesRequest) GetPageSize() int32 {
@@ -2963,7 +3088,7 @@ type ListCertificatesResponse struct {
 
 func (x *ListCertificatesResponse) Reset() {
 	*x = ListCertificatesResponse{}
-	mi := &file_opi_security_v1_ipsec_proto_msgTypes[32]
+	mi := &file_opi_security_v1_ipsec_proto_msgTypes[33]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2975,7 +3100,7 @@ func (x *ListCertificatesResponse) String() string {
 func (*ListCertificatesResponse) ProtoMessage() {}
 
 func (x *ListCertificatesResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_opi_security_v1_ipsec_proto_msgTypes[32]
+	mi := &file_opi_security_v1_ipsec_proto_msgTypes[33]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2988,7 +3113,7 @@ func (x *ListCertificatesResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListCertificatesResponse.ProtoReflect.Descriptor instead.
 func (*ListCertificatesResponse) Descriptor() ([]byte, []int) {
-	return file_opi_security_v1_ipsec_proto_rawDescGZIP(), []int{32}
+	return file_opi_security_v1_ipsec_proto_rawDescGZIP(), []int{33}
 }
 
 func (x *ListCertificatesResponse) GetCertificates() []*Certificate {
@@ -3022,7 +3147,7 @@ type UpdateCertificateRequest struct {
 
 func (x *UpdateCertificateRequest) Reset() {
 	*x = UpdateCertificateRequest{}
-	mi := &file_opi_security_v1_ipsec_proto_msgTypes[33]
+	mi := &file_opi_security_v1_ipsec_proto_msgTypes[34]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3034,7 +3159,7 @@ func (x *UpdateCertificateRequest) String() string {
 func (*UpdateCertificateRequest) ProtoMessage() {}
 
 func (x *UpdateCertificateRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_opi_security_v1_ipsec_proto_msgTypes[33]
+	mi := &file_opi_security_v1_ipsec_proto_msgTypes[34]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3047,7 +3172,7 @@ func (x *UpdateCertificateRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use UpdateCertificateRequest.ProtoReflect.Descriptor instead.
 func (*UpdateCertificateRequest) Descriptor() ([]byte, []int) {
-	return file_opi_security_v1_ipsec_proto_rawDescGZIP(), []int{33}
+	return file_opi_security_v1_ipsec_proto_rawDescGZIP(), []int{34}
 }
 
 func (x *UpdateCertificateRequest) GetCertificate() *Certificate {
@@ -3084,7 +3209,7 @@ type DeleteCertificateRequest struct {
 
 func (x *DeleteCertificateRequest) Reset() {
 	*x = DeleteCertificateRequest{}
-	mi := &file_opi_security_v1_ipsec_proto_msgTypes[34]
+	mi := &file_opi_security_v1_ipsec_proto_msgTypes[35]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3096,7 +3221,7 @@ func (x *DeleteCertificateRequest) String() string {
 func (*DeleteCertificateRequest) ProtoMessage() {}
 
 func (x *DeleteCertificateRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_opi_security_v1_ipsec_proto_msgTypes[34]
+	mi := &file_opi_security_v1_ipsec_proto_msgTypes[35]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3109,7 +3234,7 @@ func (x *DeleteCertificateRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use DeleteCertificateRequest.ProtoReflect.Descriptor instead.
 func (*DeleteCertificateRequest) Descriptor() ([]byte, []int) {
-	return file_opi_security_v1_ipsec_proto_rawDescGZIP(), []int{34}
+	return file_opi_security_v1_ipsec_proto_rawDescGZIP(), []int{35}
 }
 
 func (x *DeleteCertificateRequest) GetName() string {
@@ -3140,7 +3265,7 @@ type CreatePrivateKeyRequest struct {
 
 func (x *CreatePrivateKeyRequest) Reset() {
 	*x = CreatePrivateKeyRequest{}
-	mi := &file_opi_security_v1_ipsec_proto_msgTypes[35]
+	mi := &file_opi_security_v1_ipsec_proto_msgTypes[36]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3152,7 +3277,7 @@ func (x *CreatePrivateKeyRequest) String() string {
 func (*CreatePrivateKeyRequest) ProtoMessage() {}
 
 func (x *CreatePrivateKeyRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_opi_security_v1_ipsec_proto_msgTypes[35]
+	mi := &file_opi_security_v1_ipsec_proto_msgTypes[36]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3165,7 +3290,7 @@ func (x *CreatePrivateKeyRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CreatePrivateKeyRequest.ProtoReflect.Descriptor instead.
 func (*CreatePrivateKeyRequest) Descriptor() ([]byte, []int) {
-	return file_opi_security_v1_ipsec_proto_rawDescGZIP(), []int{35}
+	return file_opi_security_v1_ipsec_proto_rawDescGZIP(), []int{36}
 }
 
 func (x *CreatePrivateKeyRequest) GetPrivateKey() *PrivateKey {
@@ -3193,7 +3318,7 @@ type GetPrivateKeyRequest struct {
 
 func (x *GetPrivateKeyRequest) Reset() {
 	*x = GetPrivateKeyRequest{}
-	mi := &file_opi_security_v1_ipsec_proto_msgTypes[36]
+	mi := &file_opi_security_v1_ipsec_proto_msgTypes[37]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3205,7 +3330,7 @@ func (x *GetPrivateKeyRequest) String() string {
 func (*GetPrivateKeyRequest) ProtoMessage() {}
 
 func (x *GetPrivateKeyRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_opi_security_v1_ipsec_proto_msgTypes[36]
+	mi := &file_opi_security_v1_ipsec_proto_msgTypes[37]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3218,7 +3343,7 @@ func (x *GetPrivateKeyRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetPrivateKeyRequest.ProtoReflect.Descriptor instead.
 func (*GetPrivateKeyRequest) Descriptor() ([]byte, []int) {
-	return file_opi_security_v1_ipsec_proto_rawDescGZIP(), []int{36}
+	return file_opi_security_v1_ipsec_proto_rawDescGZIP(), []int{37}
 }
 
 func (x *GetPrivateKeyRequest) GetName() string {
@@ -3243,7 +3368,7 @@ type ListPrivateKeysRequest struct {
 
 func (x *ListPrivateKeysRequest) Reset() {
 	*x = ListPrivateKeysRequest{}
-	mi := &file_opi_security_v1_ipsec_proto_msgTypes[37]
+	mi := &file_opi_security_v1_ipsec_proto_msgTypes[38]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3255,7 +3380,7 @@ func (x *ListPrivateKeysRequest) String() string {
 func (*ListPrivateKeysRequest) ProtoMessage() {}
 
 func (x *ListPrivateKeysRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_opi_security_v1_ipsec_proto_msgTypes[37]
+	mi := &file_opi_security_v1_ipsec_proto_msgTypes[38]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3268,7 +3393,7 @@ func (x *ListPrivateKeysRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListPrivateKeysRequest.ProtoReflect.Descriptor instead.
 func (*ListPrivateKeysRequest) Descriptor() ([]byte, []int) {
-	return file_opi_security_v1_ipsec_proto_rawDescGZIP(), []int{37}
+	return file_opi_security_v1_ipsec_proto_rawDescGZIP(), []int{38}
 }
 
 func (x *ListPrivateKeysRequest) GetPageSize() int32 {
@@ -3298,7 +3423,7 @@ type ListPrivateKeysResponse struct {
 
 func (x *ListPrivateKeysResponse) Reset() {
 	*x = ListPrivateKeysResponse{}
-	mi := &file_opi_security_v1_ipsec_proto_msgTypes[38]
+	mi := &file_opi_security_v1_ipsec_proto_msgTypes[39]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3310,7 +3435,7 @@ func (x *ListPrivateKeysResponse) String() string {
 func (*ListPrivateKeysResponse) ProtoMessage() {}
 
 func (x *ListPrivateKeysResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_opi_security_v1_ipsec_proto_msgTypes[38]
+	mi := &file_opi_security_v1_ipsec_proto_msgTypes[39]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3323,7 +3448,7 @@ func (x *ListPrivateKeysResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListPrivateKeysResponse.ProtoReflect.Descriptor instead.
 func (*ListPrivateKeysResponse) Descriptor() ([]byte, []int) {
-	return file_opi_security_v1_ipsec_proto_rawDescGZIP(), []int{38}
+	return file_opi_security_v1_ipsec_proto_rawDescGZIP(), []int{39}
 }
 
 func (x *ListPrivateKeysResponse) GetPrivateKeys() []*PrivateKey {
@@ -3357,7 +3482,7 @@ type UpdatePrivateKeyRequest struct {
 
 func (x *UpdatePrivateKeyRequest) Reset() {
 	*x = UpdatePrivateKeyRequest{}
-	mi := &file_opi_security_v1_ipsec_proto_msgTypes[39]
+	mi := &file_opi_security_v1_ipsec_proto_msgTypes[40]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3369,7 +3494,7 @@ func (x *UpdatePrivateKeyRequest) String() string {
 func (*UpdatePrivateKeyRequest) ProtoMessage() {}
 
 func (x *UpdatePrivateKeyRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_opi_security_v1_ipsec_proto_msgTypes[39]
+	mi := &file_opi_security_v1_ipsec_proto_msgTypes[40]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3382,7 +3507,7 @@ func (x *UpdatePrivateKeyRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use UpdatePrivateKeyRequest.ProtoReflect.Descriptor instead.
 func (*UpdatePrivateKeyRequest) Descriptor() ([]byte, []int) {
-	return file_opi_security_v1_ipsec_proto_rawDescGZIP(), []int{39}
+	return file_opi_security_v1_ipsec_proto_rawDescGZIP(), []int{40}
 }
 
 func (x *UpdatePrivateKeyRequest) GetPrivateKey() *PrivateKey {
@@ -3419,7 +3544,7 @@ type DeletePrivateKeyRequest struct {
 
 func (x *DeletePrivateKeyRequest) Reset() {
 	*x = DeletePrivateKeyRequest{}
-	mi := &file_opi_security_v1_ipsec_proto_msgTypes[40]
+	mi := &file_opi_security_v1_ipsec_proto_msgTypes[41]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3431,7 +3556,7 @@ func (x *DeletePrivateKeyRequest) String() string {
 func (*DeletePrivateKeyRequest) ProtoMessage() {}
 
 func (x *DeletePrivateKeyRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_opi_security_v1_ipsec_proto_msgTypes[40]
+	mi := &file_opi_security_v1_ipsec_proto_msgTypes[41]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3444,7 +3569,7 @@ func (x *DeletePrivateKeyRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use DeletePrivateKeyRequest.ProtoReflect.Descriptor instead.
 func (*DeletePrivateKeyRequest) Descriptor() ([]byte, []int) {
-	return file_opi_security_v1_ipsec_proto_rawDescGZIP(), []int{40}
+	return file_opi_security_v1_ipsec_proto_rawDescGZIP(), []int{41}
 }
 
 func (x *DeletePrivateKeyRequest) GetName() string {
@@ -3455,6 +3580,342 @@ func (x *DeletePrivateKeyRequest) GetName() string {
 }
 
 func (x *DeletePrivateKeyRequest) GetAllowMissing() bool {
+	if x != nil {
+		return x.AllowMissing
+	}
+	return false
+}
+
+// Request message for CreateAddressPool.
+type CreateAddressPoolRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The address pool to create. Its `name` is ignored.
+	AddressPool *AddressPool `protobuf:"bytes,1,opt,name=address_pool,json=addressPool,proto3" json:"address_pool,omitempty"`
+	// The id of the new address pool, which becomes the last segment of its
+	// name and its name in the daemon (`[a-z]([a-z0-9-]{0,61}[a-z0-9])?`).
+	AddressPoolId string `protobuf:"bytes,2,opt,name=address_pool_id,json=addressPoolId,proto3" json:"address_pool_id,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *CreateAddressPoolRequest) Reset() {
+	*x = CreateAddressPoolRequest{}
+	mi := &file_opi_security_v1_ipsec_proto_msgTypes[42]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *CreateAddressPoolRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*CreateAddressPoolRequest) ProtoMessage() {}
+
+func (x *CreateAddressPoolRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_opi_security_v1_ipsec_proto_msgTypes[42]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use CreateAddressPoolRequest.ProtoReflect.Descriptor instead.
+func (*CreateAddressPoolRequest) Descriptor() ([]byte, []int) {
+	return file_opi_security_v1_ipsec_proto_rawDescGZIP(), []int{42}
+}
+
+func (x *CreateAddressPoolRequest) GetAddressPool() *AddressPool {
+	if x != nil {
+		return x.AddressPool
+	}
+	return nil
+}
+
+func (x *CreateAddressPoolRequest) GetAddressPoolId() string {
+	if x != nil {
+		return x.AddressPoolId
+	}
+	return ""
+}
+
+// Request message for GetAddressPool.
+type GetAddressPoolRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The name of the address pool.
+	Name          string `protobuf:"bytes,1,opt,name=name,proto3" json:"name,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *GetAddressPoolRequest) Reset() {
+	*x = GetAddressPoolRequest{}
+	mi := &file_opi_security_v1_ipsec_proto_msgTypes[43]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *GetAddressPoolRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*GetAddressPoolRequest) ProtoMessage() {}
+
+func (x *GetAddressPoolRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_opi_security_v1_ipsec_proto_msgTypes[43]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use GetAddressPoolRequest.ProtoReflect.Descriptor instead.
+func (*GetAddressPoolRequest) Descriptor() ([]byte, []int) {
+	return file_opi_security_v1_ipsec_proto_rawDescGZIP(), []int{43}
+}
+
+func (x *GetAddressPoolRequest) GetName() string {
+	if x != nil {
+		return x.Name
+	}
+	return ""
+}
+
+// Request message for ListAddressPools.
+type ListAddressPoolsRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The most items to return. 0 means the server's default of 50; larger
+	// values than 1000 are treated as 1000.
+	PageSize int32 `protobuf:"varint,1,opt,name=page_size,json=pageSize,proto3" json:"page_size,omitempty"`
+	// The `next_page_token` of the previous response; empty for the first
+	// page.
+	PageToken     string `protobuf:"bytes,2,opt,name=page_token,json=pageToken,proto3" json:"page_token,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListAddressPoolsRequest) Reset() {
+	*x = ListAddressPoolsRequest{}
+	mi := &file_opi_security_v1_ipsec_proto_msgTypes[44]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListAddressPoolsRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListAddressPoolsRequest) ProtoMessage() {}
+
+func (x *ListAddressPoolsRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_opi_security_v1_ipsec_proto_msgTypes[44]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListAddressPoolsRequest.ProtoReflect.Descriptor instead.
+func (*ListAddressPoolsRequest) Descriptor() ([]byte, []int) {
+	return file_opi_security_v1_ipsec_proto_rawDescGZIP(), []int{44}
+}
+
+func (x *ListAddressPoolsRequest) GetPageSize() int32 {
+	if x != nil {
+		return x.PageSize
+	}
+	return 0
+}
+
+func (x *ListAddressPoolsRequest) GetPageToken() string {
+	if x != nil {
+		return x.PageToken
+	}
+	return ""
+}
+
+// Response message for ListAddressPools.
+type ListAddressPoolsResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The address pools of this page.
+	AddressPools []*AddressPool `protobuf:"bytes,1,rep,name=address_pools,json=addressPools,proto3" json:"address_pools,omitempty"`
+	// Pass as `page_token` to get the next page; empty on the last page.
+	NextPageToken string `protobuf:"bytes,2,opt,name=next_page_token,json=nextPageToken,proto3" json:"next_page_token,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListAddressPoolsResponse) Reset() {
+	*x = ListAddressPoolsResponse{}
+	mi := &file_opi_security_v1_ipsec_proto_msgTypes[45]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListAddressPoolsResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListAddressPoolsResponse) ProtoMessage() {}
+
+func (x *ListAddressPoolsResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_opi_security_v1_ipsec_proto_msgTypes[45]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListAddressPoolsResponse.ProtoReflect.Descriptor instead.
+func (*ListAddressPoolsResponse) Descriptor() ([]byte, []int) {
+	return file_opi_security_v1_ipsec_proto_rawDescGZIP(), []int{45}
+}
+
+func (x *ListAddressPoolsResponse) GetAddressPools() []*AddressPool {
+	if x != nil {
+		return x.AddressPools
+	}
+	return nil
+}
+
+func (x *ListAddressPoolsResponse) GetNextPageToken() string {
+	if x != nil {
+		return x.NextPageToken
+	}
+	return ""
+}
+
+// Request message for UpdateAddressPool.
+type UpdateAddressPoolRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The address pool with its new values. Its `name` says which one to
+	// update.
+	AddressPool *AddressPool `protobuf:"bytes,1,opt,name=address_pool,json=addressPool,proto3" json:"address_pool,omitempty"`
+	// The fields to change, as paths relative to the resource. Empty means
+	// every field that is set in the request.
+	UpdateMask *fieldmaskpb.FieldMask `protobuf:"bytes,2,opt,name=update_mask,json=updateMask,proto3" json:"update_mask,omitempty"`
+	// If true and the address pool does not exist, it is created from the
+	// request instead of failing with NOT_FOUND.
+	AllowMissing  bool `protobuf:"varint,3,opt,name=allow_missing,json=allowMissing,proto3" json:"allow_missing,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *UpdateAddressPoolRequest) Reset() {
+	*x = UpdateAddressPoolRequest{}
+	mi := &file_opi_security_v1_ipsec_proto_msgTypes[46]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *UpdateAddressPoolRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*UpdateAddressPoolRequest) ProtoMessage() {}
+
+func (x *UpdateAddressPoolRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_opi_security_v1_ipsec_proto_msgTypes[46]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use UpdateAddressPoolRequest.ProtoReflect.Descriptor instead.
+func (*UpdateAddressPoolRequest) Descriptor() ([]byte, []int) {
+	return file_opi_security_v1_ipsec_proto_rawDescGZIP(), []int{46}
+}
+
+func (x *UpdateAddressPoolRequest) GetAddressPool() *AddressPool {
+	if x != nil {
+		return x.AddressPool
+	}
+	return nil
+}
+
+func (x *UpdateAddressPoolRequest) GetUpdateMask() *fieldmaskpb.FieldMask {
+	if x != nil {
+		return x.UpdateMask
+	}
+	return nil
+}
+
+func (x *UpdateAddressPoolRequest) GetAllowMissing() bool {
+	if x != nil {
+		return x.AllowMissing
+	}
+	return false
+}
+
+// Request message for DeleteAddressPool.
+type DeleteAddressPoolRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The name of the address pool to delete.
+	Name string `protobuf:"bytes,1,opt,name=name,proto3" json:"name,omitempty"`
+	// If true, deleting an address pool that does not exist succeeds.
+	AllowMissing  bool `protobuf:"varint,2,opt,name=allow_missing,json=allowMissing,proto3" json:"allow_missing,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *DeleteAddressPoolRequest) Reset() {
+	*x = DeleteAddressPoolRequest{}
+	mi := &file_opi_security_v1_ipsec_proto_msgTypes[47]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *DeleteAddressPoolRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*DeleteAddressPoolRequest) ProtoMessage() {}
+
+func (x *DeleteAddressPoolRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_opi_security_v1_ipsec_proto_msgTypes[47]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use DeleteAddressPoolRequest.ProtoReflect.Descriptor instead.
+func (*DeleteAddressPoolRequest) Descriptor() ([]byte, []int) {
+	return file_opi_security_v1_ipsec_proto_rawDescGZIP(), []int{47}
+}
+
+func (x *DeleteAddressPoolRequest) GetName() string {
+	if x != nil {
+		return x.Name
+	}
+	return ""
+}
+
+func (x *DeleteAddressPoolRequest) GetAllowMissing() bool {
 	if x != nil {
 		return x.AllowMissing
 	}
@@ -3481,7 +3942,7 @@ type ListIkeSasRequest struct {
 
 func (x *ListIkeSasRequest) Reset() {
 	*x = ListIkeSasRequest{}
-	mi := &file_opi_security_v1_ipsec_proto_msgTypes[41]
+	mi := &file_opi_security_v1_ipsec_proto_msgTypes[48]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3493,7 +3954,7 @@ func (x *ListIkeSasRequest) String() string {
 func (*ListIkeSasRequest) ProtoMessage() {}
 
 func (x *ListIkeSasRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_opi_security_v1_ipsec_proto_msgTypes[41]
+	mi := &file_opi_security_v1_ipsec_proto_msgTypes[48]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3506,7 +3967,7 @@ func (x *ListIkeSasRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListIkeSasRequest.ProtoReflect.Descriptor instead.
 func (*ListIkeSasRequest) Descriptor() ([]byte, []int) {
-	return file_opi_security_v1_ipsec_proto_rawDescGZIP(), []int{41}
+	return file_opi_security_v1_ipsec_proto_rawDescGZIP(), []int{48}
 }
 
 func (x *ListIkeSasRequest) GetIkeConnection() string {
@@ -3543,7 +4004,7 @@ type ListIkeSasResponse struct {
 
 func (x *ListIkeSasResponse) Reset() {
 	*x = ListIkeSasResponse{}
-	mi := &file_opi_security_v1_ipsec_proto_msgTypes[42]
+	mi := &file_opi_security_v1_ipsec_proto_msgTypes[49]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3555,7 +4016,7 @@ func (x *ListIkeSasResponse) String() string {
 func (*ListIkeSasResponse) ProtoMessage() {}
 
 func (x *ListIkeSasResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_opi_security_v1_ipsec_proto_msgTypes[42]
+	mi := &file_opi_security_v1_ipsec_proto_msgTypes[49]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3568,7 +4029,7 @@ func (x *ListIkeSasResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListIkeSasResponse.ProtoReflect.Descriptor instead.
 func (*ListIkeSasResponse) Descriptor() ([]byte, []int) {
-	return file_opi_security_v1_ipsec_proto_rawDescGZIP(), []int{42}
+	return file_opi_security_v1_ipsec_proto_rawDescGZIP(), []int{49}
 }
 
 func (x *ListIkeSasResponse) GetIkeSas() []*IkeSa {
@@ -3604,7 +4065,7 @@ type ListChildSasRequest struct {
 
 func (x *ListChildSasRequest) Reset() {
 	*x = ListChildSasRequest{}
-	mi := &file_opi_security_v1_ipsec_proto_msgTypes[43]
+	mi := &file_opi_security_v1_ipsec_proto_msgTypes[50]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3616,7 +4077,7 @@ func (x *ListChildSasRequest) String() string {
 func (*ListChildSasRequest) ProtoMessage() {}
 
 func (x *ListChildSasRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_opi_security_v1_ipsec_proto_msgTypes[43]
+	mi := &file_opi_security_v1_ipsec_proto_msgTypes[50]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3629,7 +4090,7 @@ func (x *ListChildSasRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListChildSasRequest.ProtoReflect.Descriptor instead.
 func (*ListChildSasRequest) Descriptor() ([]byte, []int) {
-	return file_opi_security_v1_ipsec_proto_rawDescGZIP(), []int{43}
+	return file_opi_security_v1_ipsec_proto_rawDescGZIP(), []int{50}
 }
 
 func (x *ListChildSasRequest) GetIkeConnection() string {
@@ -3667,7 +4128,7 @@ type ListChildSasResponse struct {
 
 func (x *ListChildSasResponse) Reset() {
 	*x = ListChildSasResponse{}
-	mi := &file_opi_security_v1_ipsec_proto_msgTypes[44]
+	mi := &file_opi_security_v1_ipsec_proto_msgTypes[51]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3679,7 +4140,7 @@ func (x *ListChildSasResponse) String() string {
 func (*ListChildSasResponse) ProtoMessage() {}
 
 func (x *ListChildSasResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_opi_security_v1_ipsec_proto_msgTypes[44]
+	mi := &file_opi_security_v1_ipsec_proto_msgTypes[51]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3692,7 +4153,7 @@ func (x *ListChildSasResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListChildSasResponse.ProtoReflect.Descriptor instead.
 func (*ListChildSasResponse) Descriptor() ([]byte, []int) {
-	return file_opi_security_v1_ipsec_proto_rawDescGZIP(), []int{44}
+	return file_opi_security_v1_ipsec_proto_rawDescGZIP(), []int{51}
 }
 
 func (x *ListChildSasResponse) GetChildSas() []*ChildSa {
@@ -3718,7 +4179,7 @@ type GetIpsecVersionRequest struct {
 
 func (x *GetIpsecVersionRequest) Reset() {
 	*x = GetIpsecVersionRequest{}
-	mi := &file_opi_security_v1_ipsec_proto_msgTypes[45]
+	mi := &file_opi_security_v1_ipsec_proto_msgTypes[52]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3730,7 +4191,7 @@ func (x *GetIpsecVersionRequest) String() string {
 func (*GetIpsecVersionRequest) ProtoMessage() {}
 
 func (x *GetIpsecVersionRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_opi_security_v1_ipsec_proto_msgTypes[45]
+	mi := &file_opi_security_v1_ipsec_proto_msgTypes[52]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3743,7 +4204,7 @@ func (x *GetIpsecVersionRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetIpsecVersionRequest.ProtoReflect.Descriptor instead.
 func (*GetIpsecVersionRequest) Descriptor() ([]byte, []int) {
-	return file_opi_security_v1_ipsec_proto_rawDescGZIP(), []int{45}
+	return file_opi_security_v1_ipsec_proto_rawDescGZIP(), []int{52}
 }
 
 // Request message for GetIpsecStats.
@@ -3755,7 +4216,7 @@ type GetIpsecStatsRequest struct {
 
 func (x *GetIpsecStatsRequest) Reset() {
 	*x = GetIpsecStatsRequest{}
-	mi := &file_opi_security_v1_ipsec_proto_msgTypes[46]
+	mi := &file_opi_security_v1_ipsec_proto_msgTypes[53]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3767,7 +4228,7 @@ func (x *GetIpsecStatsRequest) String() string {
 func (*GetIpsecStatsRequest) ProtoMessage() {}
 
 func (x *GetIpsecStatsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_opi_security_v1_ipsec_proto_msgTypes[46]
+	mi := &file_opi_security_v1_ipsec_proto_msgTypes[53]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3780,7 +4241,7 @@ func (x *GetIpsecStatsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetIpsecStatsRequest.ProtoReflect.Descriptor instead.
 func (*GetIpsecStatsRequest) Descriptor() ([]byte, []int) {
-	return file_opi_security_v1_ipsec_proto_rawDescGZIP(), []int{46}
+	return file_opi_security_v1_ipsec_proto_rawDescGZIP(), []int{53}
 }
 
 // Request message for WatchSaEvents.
@@ -3795,7 +4256,7 @@ type WatchSaEventsRequest struct {
 
 func (x *WatchSaEventsRequest) Reset() {
 	*x = WatchSaEventsRequest{}
-	mi := &file_opi_security_v1_ipsec_proto_msgTypes[47]
+	mi := &file_opi_security_v1_ipsec_proto_msgTypes[54]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3807,7 +4268,7 @@ func (x *WatchSaEventsRequest) String() string {
 func (*WatchSaEventsRequest) ProtoMessage() {}
 
 func (x *WatchSaEventsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_opi_security_v1_ipsec_proto_msgTypes[47]
+	mi := &file_opi_security_v1_ipsec_proto_msgTypes[54]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3820,7 +4281,7 @@ func (x *WatchSaEventsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use WatchSaEventsRequest.ProtoReflect.Descriptor instead.
 func (*WatchSaEventsRequest) Descriptor() ([]byte, []int) {
-	return file_opi_security_v1_ipsec_proto_rawDescGZIP(), []int{47}
+	return file_opi_security_v1_ipsec_proto_rawDescGZIP(), []int{54}
 }
 
 func (x *WatchSaEventsRequest) GetIkeConnection() string {
@@ -3834,7 +4295,7 @@ var File_opi_security_v1_ipsec_proto protoreflect.FileDescriptor
 
 const file_opi_security_v1_ipsec_proto_rawDesc = "" +
 	"\n" +
-	"\x1bopi/security/v1/ipsec.proto\x12\x0fopi.security.v1\x1a\x1cgoogle/api/annotations.proto\x1a\x1fgoogle/api/field_behavior.proto\x1a\x19google/api/resource.proto\x1a\x1egoogle/protobuf/duration.proto\x1a\x1bgoogle/protobuf/empty.proto\x1a google/protobuf/field_mask.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x1aopi/common/v1/common.proto\"\xea\x06\n" +
+	"\x1bopi/security/v1/ipsec.proto\x12\x0fopi.security.v1\x1a\x1cgoogle/api/annotations.proto\x1a\x1fgoogle/api/field_behavior.proto\x1a\x19google/api/resource.proto\x1a\x1egoogle/protobuf/duration.proto\x1a\x1bgoogle/protobuf/empty.proto\x1a google/protobuf/field_mask.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x1aopi/common/v1/common.proto\"\xbf\a\n" +
 	"\rIkeConnection\x12\x17\n" +
 	"\x04name\x18\x01 \x01(\tB\x03\xe0A\bR\x04name\x12:\n" +
 	"\aversion\x18\x02 \x01(\x0e2\x1b.opi.security.v1.IkeVersionB\x03\xe0A\x01R\aversion\x12$\n" +
@@ -3858,7 +4319,10 @@ const file_opi_security_v1_ipsec_proto_rawDesc = "" +
 	"rekey_time\x18\r \x01(\v2\x19.google.protobuf.DurationB\x03\xe0A\x01R\trekeyTime\x12\"\n" +
 	"\n" +
 	"desired_up\x18\x0e \x01(\bB\x03\xe0A\x03R\tdesiredUp\x12:\n" +
-	"\x06status\x18\x0f \x01(\v2\x1d.opi.common.v1.ResourceStatusB\x03\xe0A\x03R\x06status:c\xeaA`\n" +
+	"\x06status\x18\x0f \x01(\v2\x1d.opi.common.v1.ResourceStatusB\x03\xe0A\x03R\x06status\x12\x17\n" +
+	"\x04vips\x18\x10 \x03(\tB\x03\xe0A\x01R\x04vips\x12:\n" +
+	"\x05pools\x18\x11 \x03(\tB$\xe0A\x01\xfaA\x1e\n" +
+	"\x1csecurity.opi.dev/AddressPoolR\x05pools:c\xeaA`\n" +
 	"\x1esecurity.opi.dev/IkeConnection\x12\x1fikeConnections/{ike_connection}*\x0eikeConnections2\rikeConnection\"\x87\x03\n" +
 	"\x0eAuthentication\x128\n" +
 	"\x06method\x18\x01 \x01(\x0e2\x1b.opi.security.v1.AuthMethodB\x03\xe0A\x02R\x06method\x12\x13\n" +
@@ -3906,7 +4370,13 @@ const file_opi_security_v1_ipsec_proto_rawDesc = "" +
 	"\x06key_id\x18\x04 \x01(\tB\x03\xe0A\x03R\x05keyId\x12:\n" +
 	"\x06status\x18\x05 \x01(\v2\x1d.opi.common.v1.ResourceStatusB\x03\xe0A\x03R\x06status:T\xeaAQ\n" +
 	"\x1bsecurity.opi.dev/PrivateKey\x12\x19privateKeys/{private_key}*\vprivateKeys2\n" +
-	"privateKey\"\x97\x04\n" +
+	"privateKey\"\xf2\x01\n" +
+	"\vAddressPool\x12\x17\n" +
+	"\x04name\x18\x01 \x01(\tB\x03\xe0A\bR\x04name\x12\x1c\n" +
+	"\x05addrs\x18\x02 \x01(\tB\x06\xe0A\x02\xe0A\x05R\x05addrs\x12\x15\n" +
+	"\x03dns\x18\x03 \x03(\tB\x03\xe0A\x01R\x03dns\x12:\n" +
+	"\x06status\x18\x04 \x01(\v2\x1d.opi.common.v1.ResourceStatusB\x03\xe0A\x03R\x06status:Y\xeaAV\n" +
+	"\x1csecurity.opi.dev/AddressPool\x12\x1baddressPools/{address_pool}*\faddressPools2\vaddressPool\"\xe1\x04\n" +
 	"\x05IkeSa\x12*\n" +
 	"\x0eike_connection\x18\x01 \x01(\tB\x03\xe0A\x03R\rikeConnection\x12 \n" +
 	"\tunique_id\x18\x02 \x01(\rB\x03\xe0A\x03R\buniqueId\x126\n" +
@@ -3922,7 +4392,11 @@ const file_opi_security_v1_ipsec_proto_rawDesc = "" +
 	"\bproposal\x18\n" +
 	" \x01(\tB\x03\xe0A\x03R\bproposal\x12@\n" +
 	"\vestablished\x18\v \x01(\v2\x19.google.protobuf.DurationB\x03\xe0A\x03R\vestablished\x12:\n" +
-	"\tchild_sas\x18\f \x03(\v2\x18.opi.security.v1.ChildSaB\x03\xe0A\x03R\bchildSas\"\xf4\x04\n" +
+	"\tchild_sas\x18\f \x03(\v2\x18.opi.security.v1.ChildSaB\x03\xe0A\x03R\bchildSas\x12\"\n" +
+	"\n" +
+	"local_vips\x18\r \x03(\tB\x03\xe0A\x03R\tlocalVips\x12$\n" +
+	"\vremote_vips\x18\x0e \x03(\tB\x03\xe0A\x03R\n" +
+	"remoteVips\"\xf4\x04\n" +
 	"\aChildSa\x12*\n" +
 	"\x0eike_connection\x18\x01 \x01(\tB\x03\xe0A\x03R\rikeConnection\x12\x17\n" +
 	"\x04name\x18\x02 \x01(\tB\x03\xe0A\x03R\x04name\x12 \n" +
@@ -4078,6 +4552,28 @@ const file_opi_security_v1_ipsec_proto_rawDesc = "" +
 	"\x17DeletePrivateKeyRequest\x127\n" +
 	"\x04name\x18\x01 \x01(\tB#\xe0A\x02\xfaA\x1d\n" +
 	"\x1bsecurity.opi.dev/PrivateKeyR\x04name\x12(\n" +
+	"\rallow_missing\x18\x02 \x01(\bB\x03\xe0A\x01R\fallowMissing\"\x8d\x01\n" +
+	"\x18CreateAddressPoolRequest\x12D\n" +
+	"\faddress_pool\x18\x01 \x01(\v2\x1c.opi.security.v1.AddressPoolB\x03\xe0A\x02R\vaddressPool\x12+\n" +
+	"\x0faddress_pool_id\x18\x02 \x01(\tB\x03\xe0A\x02R\raddressPoolId\"Q\n" +
+	"\x15GetAddressPoolRequest\x128\n" +
+	"\x04name\x18\x01 \x01(\tB$\xe0A\x02\xfaA\x1e\n" +
+	"\x1csecurity.opi.dev/AddressPoolR\x04name\"_\n" +
+	"\x17ListAddressPoolsRequest\x12 \n" +
+	"\tpage_size\x18\x01 \x01(\x05B\x03\xe0A\x01R\bpageSize\x12\"\n" +
+	"\n" +
+	"page_token\x18\x02 \x01(\tB\x03\xe0A\x01R\tpageToken\"\x8f\x01\n" +
+	"\x18ListAddressPoolsResponse\x12F\n" +
+	"\raddress_pools\x18\x01 \x03(\v2\x1c.opi.security.v1.AddressPoolB\x03\xe0A\x03R\faddressPools\x12+\n" +
+	"\x0fnext_page_token\x18\x02 \x01(\tB\x03\xe0A\x03R\rnextPageToken\"\xcc\x01\n" +
+	"\x18UpdateAddressPoolRequest\x12D\n" +
+	"\faddress_pool\x18\x01 \x01(\v2\x1c.opi.security.v1.AddressPoolB\x03\xe0A\x02R\vaddressPool\x12@\n" +
+	"\vupdate_mask\x18\x02 \x01(\v2\x1a.google.protobuf.FieldMaskB\x03\xe0A\x01R\n" +
+	"updateMask\x12(\n" +
+	"\rallow_missing\x18\x03 \x01(\bB\x03\xe0A\x01R\fallowMissing\"~\n" +
+	"\x18DeleteAddressPoolRequest\x128\n" +
+	"\x04name\x18\x01 \x01(\tB$\xe0A\x02\xfaA\x1e\n" +
+	"\x1csecurity.opi.dev/AddressPoolR\x04name\x12(\n" +
 	"\rallow_missing\x18\x02 \x01(\bB\x03\xe0A\x01R\fallowMissing\"\xa8\x01\n" +
 	"\x11ListIkeSasRequest\x12M\n" +
 	"\x0eike_connection\x18\x01 \x01(\tB&\xe0A\x01\xfaA \n" +
@@ -4158,7 +4654,7 @@ const file_opi_security_v1_ipsec_proto_rawDesc = "" +
 	"\x18SA_EVENT_TYPE_CHILD_DOWN\x10\x04\x12\x1d\n" +
 	"\x19SA_EVENT_TYPE_IKE_REKEYED\x10\x05\x12\x1f\n" +
 	"\x1bSA_EVENT_TYPE_CHILD_REKEYED\x10\x06\x12$\n" +
-	" SA_EVENT_TYPE_DAEMON_RECONNECTED\x10\a2\xd7\x1d\n" +
+	" SA_EVENT_TYPE_DAEMON_RECONNECTED\x10\a2\xf5\"\n" +
 	"\fIpsecService\x12\x8e\x01\n" +
 	"\x13CreateIkeConnection\x12+.opi.security.v1.CreateIkeConnectionRequest\x1a\x1e.opi.security.v1.IkeConnection\"*\x82\xd3\xe4\x93\x02$:\x0eike_connection\"\x12/v1/ikeConnections\x12\x81\x01\n" +
 	"\x10GetIkeConnection\x12(.opi.security.v1.GetIkeConnectionRequest\x1a\x1e.opi.security.v1.IkeConnection\"#\x82\xd3\xe4\x93\x02\x1d\x12\x1b/v1/{name=ikeConnections/*}\x12\x89\x01\n" +
@@ -4182,7 +4678,12 @@ const file_opi_security_v1_ipsec_proto_rawDesc = "" +
 	"\rGetPrivateKey\x12%.opi.security.v1.GetPrivateKeyRequest\x1a\x1b.opi.security.v1.PrivateKey\" \x82\xd3\xe4\x93\x02\x1a\x12\x18/v1/{name=privateKeys/*}\x12}\n" +
 	"\x0fListPrivateKeys\x12'.opi.security.v1.ListPrivateKeysRequest\x1a(.opi.security.v1.ListPrivateKeysResponse\"\x17\x82\xd3\xe4\x93\x02\x11\x12\x0f/v1/privateKeys\x12\x94\x01\n" +
 	"\x10UpdatePrivateKey\x12(.opi.security.v1.UpdatePrivateKeyRequest\x1a\x1b.opi.security.v1.PrivateKey\"9\x82\xd3\xe4\x93\x023:\vprivate_key2$/v1/{private_key.name=privateKeys/*}\x12v\n" +
-	"\x10DeletePrivateKey\x12(.opi.security.v1.DeletePrivateKeyRequest\x1a\x16.google.protobuf.Empty\" \x82\xd3\xe4\x93\x02\x1a*\x18/v1/{name=privateKeys/*}\x12i\n" +
+	"\x10DeletePrivateKey\x12(.opi.security.v1.DeletePrivateKeyRequest\x1a\x16.google.protobuf.Empty\" \x82\xd3\xe4\x93\x02\x1a*\x18/v1/{name=privateKeys/*}\x12\x84\x01\n" +
+	"\x11CreateAddressPool\x12).opi.security.v1.CreateAddressPoolRequest\x1a\x1c.opi.security.v1.AddressPool\"&\x82\xd3\xe4\x93\x02 :\faddress_pool\"\x10/v1/addressPools\x12y\n" +
+	"\x0eGetAddressPool\x12&.opi.security.v1.GetAddressPoolRequest\x1a\x1c.opi.security.v1.AddressPool\"!\x82\xd3\xe4\x93\x02\x1b\x12\x19/v1/{name=addressPools/*}\x12\x81\x01\n" +
+	"\x10ListAddressPools\x12(.opi.security.v1.ListAddressPoolsRequest\x1a).opi.security.v1.ListAddressPoolsResponse\"\x18\x82\xd3\xe4\x93\x02\x12\x12\x10/v1/addressPools\x12\x9a\x01\n" +
+	"\x11UpdateAddressPool\x12).opi.security.v1.UpdateAddressPoolRequest\x1a\x1c.opi.security.v1.AddressPool\"<\x82\xd3\xe4\x93\x026:\faddress_pool2&/v1/{address_pool.name=addressPools/*}\x12y\n" +
+	"\x11DeleteAddressPool\x12).opi.security.v1.DeleteAddressPoolRequest\x1a\x16.google.protobuf.Empty\"!\x82\xd3\xe4\x93\x02\x1b*\x19/v1/{name=addressPools/*}\x12i\n" +
 	"\n" +
 	"ListIkeSas\x12\".opi.security.v1.ListIkeSasRequest\x1a#.opi.security.v1.ListIkeSasResponse\"\x12\x82\xd3\xe4\x93\x02\f\x12\n" +
 	"/v1/ikeSas\x12q\n" +
@@ -4204,7 +4705,7 @@ func file_opi_security_v1_ipsec_proto_rawDescGZIP() []byte {
 }
 
 var file_opi_security_v1_ipsec_proto_enumTypes = make([]protoimpl.EnumInfo, 8)
-var file_opi_security_v1_ipsec_proto_msgTypes = make([]protoimpl.MessageInfo, 48)
+var file_opi_security_v1_ipsec_proto_msgTypes = make([]protoimpl.MessageInfo, 55)
 var file_opi_security_v1_ipsec_proto_goTypes = []any{
 	(IkeVersion)(0),                        // 0: opi.security.v1.IkeVersion
 	(AuthMethod)(0),                        // 1: opi.security.v1.AuthMethod
@@ -4220,164 +4721,186 @@ var file_opi_security_v1_ipsec_proto_goTypes = []any{
 	(*PreSharedKey)(nil),                   // 11: opi.security.v1.PreSharedKey
 	(*Certificate)(nil),                    // 12: opi.security.v1.Certificate
 	(*PrivateKey)(nil),                     // 13: opi.security.v1.PrivateKey
-	(*IkeSa)(nil),                          // 14: opi.security.v1.IkeSa
-	(*ChildSa)(nil),                        // 15: opi.security.v1.ChildSa
-	(*IpsecVersion)(nil),                   // 16: opi.security.v1.IpsecVersion
-	(*IpsecStats)(nil),                     // 17: opi.security.v1.IpsecStats
-	(*SaEvent)(nil),                        // 18: opi.security.v1.SaEvent
-	(*CreateIkeConnectionRequest)(nil),     // 19: opi.security.v1.CreateIkeConnectionRequest
-	(*GetIkeConnectionRequest)(nil),        // 20: opi.security.v1.GetIkeConnectionRequest
-	(*ListIkeConnectionsRequest)(nil),      // 21: opi.security.v1.ListIkeConnectionsRequest
-	(*ListIkeConnectionsResponse)(nil),     // 22: opi.security.v1.ListIkeConnectionsResponse
-	(*UpdateIkeConnectionRequest)(nil),     // 23: opi.security.v1.UpdateIkeConnectionRequest
-	(*DeleteIkeConnectionRequest)(nil),     // 24: opi.security.v1.DeleteIkeConnectionRequest
-	(*InitiateIkeConnectionRequest)(nil),   // 25: opi.security.v1.InitiateIkeConnectionRequest
-	(*InitiateIkeConnectionResponse)(nil),  // 26: opi.security.v1.InitiateIkeConnectionResponse
-	(*TerminateIkeConnectionRequest)(nil),  // 27: opi.security.v1.TerminateIkeConnectionRequest
-	(*TerminateIkeConnectionResponse)(nil), // 28: opi.security.v1.TerminateIkeConnectionResponse
-	(*RekeyIkeConnectionRequest)(nil),      // 29: opi.security.v1.RekeyIkeConnectionRequest
-	(*RekeyIkeConnectionResponse)(nil),     // 30: opi.security.v1.RekeyIkeConnectionResponse
-	(*CreatePreSharedKeyRequest)(nil),      // 31: opi.security.v1.CreatePreSharedKeyRequest
-	(*GetPreSharedKeyRequest)(nil),         // 32: opi.security.v1.GetPreSharedKeyRequest
-	(*ListPreSharedKeysRequest)(nil),       // 33: opi.security.v1.ListPreSharedKeysRequest
-	(*ListPreSharedKeysResponse)(nil),      // 34: opi.security.v1.ListPreSharedKeysResponse
-	(*UpdatePreSharedKeyRequest)(nil),      // 35: opi.security.v1.UpdatePreSharedKeyRequest
-	(*DeletePreSharedKeyRequest)(nil),      // 36: opi.security.v1.DeletePreSharedKeyRequest
-	(*CreateCertificateRequest)(nil),       // 37: opi.security.v1.CreateCertificateRequest
-	(*GetCertificateRequest)(nil),          // 38: opi.security.v1.GetCertificateRequest
-	(*ListCertificatesRequest)(nil),        // 39: opi.security.v1.ListCertificatesRequest
-	(*ListCertificatesResponse)(nil),       // 40: opi.security.v1.ListCertificatesResponse
-	(*UpdateCertificateRequest)(nil),       // 41: opi.security.v1.UpdateCertificateRequest
-	(*DeleteCertificateRequest)(nil),       // 42: opi.security.v1.DeleteCertificateRequest
-	(*CreatePrivateKeyRequest)(nil),        // 43: opi.security.v1.CreatePrivateKeyRequest
-	(*GetPrivateKeyRequest)(nil),           // 44: opi.security.v1.GetPrivateKeyRequest
-	(*ListPrivateKeysRequest)(nil),         // 45: opi.security.v1.ListPrivateKeysRequest
-	(*ListPrivateKeysResponse)(nil),        // 46: opi.security.v1.ListPrivateKeysResponse
-	(*UpdatePrivateKeyRequest)(nil),        // 47: opi.security.v1.UpdatePrivateKeyRequest
-	(*DeletePrivateKeyRequest)(nil),        // 48: opi.security.v1.DeletePrivateKeyRequest
-	(*ListIkeSasRequest)(nil),              // 49: opi.security.v1.ListIkeSasRequest
-	(*ListIkeSasResponse)(nil),             // 50: opi.security.v1.ListIkeSasResponse
-	(*ListChildSasRequest)(nil),            // 51: opi.security.v1.ListChildSasRequest
-	(*ListChildSasResponse)(nil),           // 52: opi.security.v1.ListChildSasResponse
-	(*GetIpsecVersionRequest)(nil),         // 53: opi.security.v1.GetIpsecVersionRequest
-	(*GetIpsecStatsRequest)(nil),           // 54: opi.security.v1.GetIpsecStatsRequest
-	(*WatchSaEventsRequest)(nil),           // 55: opi.security.v1.WatchSaEventsRequest
-	(*durationpb.Duration)(nil),            // 56: google.protobuf.Duration
-	(*v1.ResourceStatus)(nil),              // 57: opi.common.v1.ResourceStatus
-	(*timestamppb.Timestamp)(nil),          // 58: google.protobuf.Timestamp
-	(*fieldmaskpb.FieldMask)(nil),          // 59: google.protobuf.FieldMask
-	(*emptypb.Empty)(nil),                  // 60: google.protobuf.Empty
+	(*AddressPool)(nil),                    // 14: opi.security.v1.AddressPool
+	(*IkeSa)(nil),                          // 15: opi.security.v1.IkeSa
+	(*ChildSa)(nil),                        // 16: opi.security.v1.ChildSa
+	(*IpsecVersion)(nil),                   // 17: opi.security.v1.IpsecVersion
+	(*IpsecStats)(nil),                     // 18: opi.security.v1.IpsecStats
+	(*SaEvent)(nil),                        // 19: opi.security.v1.SaEvent
+	(*CreateIkeConnectionRequest)(nil),     // 20: opi.security.v1.CreateIkeConnectionRequest
+	(*GetIkeConnectionRequest)(nil),        // 21: opi.security.v1.GetIkeConnectionRequest
+	(*ListIkeConnectionsRequest)(nil),      // 22: opi.security.v1.ListIkeConnectionsRequest
+	(*ListIkeConnectionsResponse)(nil),     // 23: opi.security.v1.ListIkeConnectionsResponse
+	(*UpdateIkeConnectionRequest)(nil),     // 24: opi.security.v1.UpdateIkeConnectionRequest
+	(*DeleteIkeConnectionRequest)(nil),     // 25: opi.security.v1.DeleteIkeConnectionRequest
+	(*InitiateIkeConnectionRequest)(nil),   // 26: opi.security.v1.InitiateIkeConnectionRequest
+	(*InitiateIkeConnectionResponse)(nil),  // 27: opi.security.v1.InitiateIkeConnectionResponse
+	(*TerminateIkeConnectionRequest)(nil),  // 28: opi.security.v1.TerminateIkeConnectionRequest
+	(*TerminateIkeConnectionResponse)(nil), // 29: opi.security.v1.TerminateIkeConnectionResponse
+	(*RekeyIkeConnectionRequest)(nil),      // 30: opi.security.v1.RekeyIkeConnectionRequest
+	(*RekeyIkeConnectionResponse)(nil),     // 31: opi.security.v1.RekeyIkeConnectionResponse
+	(*CreatePreSharedKeyRequest)(nil),      // 32: opi.security.v1.CreatePreSharedKeyRequest
+	(*GetPreSharedKeyRequest)(nil),         // 33: opi.security.v1.GetPreSharedKeyRequest
+	(*ListPreSharedKeysRequest)(nil),       // 34: opi.security.v1.ListPreSharedKeysRequest
+	(*ListPreSharedKeysResponse)(nil),      // 35: opi.security.v1.ListPreSharedKeysResponse
+	(*UpdatePreSharedKeyRequest)(nil),      // 36: opi.security.v1.UpdatePreSharedKeyRequest
+	(*DeletePreSharedKeyRequest)(nil),      // 37: opi.security.v1.DeletePreSharedKeyRequest
+	(*CreateCertificateRequest)(nil),       // 38: opi.security.v1.CreateCertificateRequest
+	(*GetCertificateRequest)(nil),          // 39: opi.security.v1.GetCertificateRequest
+	(*ListCertificatesRequest)(nil),        // 40: opi.security.v1.ListCertificatesRequest
+	(*ListCertificatesResponse)(nil),       // 41: opi.security.v1.ListCertificatesResponse
+	(*UpdateCertificateRequest)(nil),       // 42: opi.security.v1.UpdateCertificateRequest
+	(*DeleteCertificateRequest)(nil),       // 43: opi.security.v1.DeleteCertificateRequest
+	(*CreatePrivateKeyRequest)(nil),        // 44: opi.security.v1.CreatePrivateKeyRequest
+	(*GetPrivateKeyRequest)(nil),           // 45: opi.security.v1.GetPrivateKeyRequest
+	(*ListPrivateKeysRequest)(nil),         // 46: opi.security.v1.ListPrivateKeysRequest
+	(*ListPrivateKeysResponse)(nil),        // 47: opi.security.v1.ListPrivateKeysResponse
+	(*UpdatePrivateKeyRequest)(nil),        // 48: opi.security.v1.UpdatePrivateKeyRequest
+	(*DeletePrivateKeyRequest)(nil),        // 49: opi.security.v1.DeletePrivateKeyRequest
+	(*CreateAddressPoolRequest)(nil),       // 50: opi.security.v1.CreateAddressPoolRequest
+	(*GetAddressPoolRequest)(nil),          // 51: opi.security.v1.GetAddressPoolRequest
+	(*ListAddressPoolsRequest)(nil),        // 52: opi.security.v1.ListAddressPoolsRequest
+	(*ListAddressPoolsResponse)(nil),       // 53: opi.security.v1.ListAddressPoolsResponse
+	(*UpdateAddressPoolRequest)(nil),       // 54: opi.security.v1.UpdateAddressPoolRequest
+	(*DeleteAddressPoolRequest)(nil),       // 55: opi.security.v1.DeleteAddressPoolRequest
+	(*ListIkeSasRequest)(nil),              // 56: opi.security.v1.ListIkeSasRequest
+	(*ListIkeSasResponse)(nil),             // 57: opi.security.v1.ListIkeSasResponse
+	(*ListChildSasRequest)(nil),            // 58: opi.security.v1.ListChildSasRequest
+	(*ListChildSasResponse)(nil),           // 59: opi.security.v1.ListChildSasResponse
+	(*GetIpsecVersionRequest)(nil),         // 60: opi.security.v1.GetIpsecVersionRequest
+	(*GetIpsecStatsRequest)(nil),           // 61: opi.security.v1.GetIpsecStatsRequest
+	(*WatchSaEventsRequest)(nil),           // 62: opi.security.v1.WatchSaEventsRequest
+	(*durationpb.Duration)(nil),            // 63: google.protobuf.Duration
+	(*v1.ResourceStatus)(nil),              // 64: opi.common.v1.ResourceStatus
+	(*timestamppb.Timestamp)(nil),          // 65: google.protobuf.Timestamp
+	(*fieldmaskpb.FieldMask)(nil),          // 66: google.protobuf.FieldMask
+	(*emptypb.Empty)(nil),                  // 67: google.protobuf.Empty
 }
 var file_opi_security_v1_ipsec_proto_depIdxs = []int32{
 	0,  // 0: opi.security.v1.IkeConnection.version:type_name -> opi.security.v1.IkeVersion
 	9,  // 1: opi.security.v1.IkeConnection.local_auth:type_name -> opi.security.v1.Authentication
 	9,  // 2: opi.security.v1.IkeConnection.remote_auth:type_name -> opi.security.v1.Authentication
 	10, // 3: opi.security.v1.IkeConnection.children:type_name -> opi.security.v1.ChildSaConfig
-	56, // 4: opi.security.v1.IkeConnection.dpd_delay:type_name -> google.protobuf.Duration
-	56, // 5: opi.security.v1.IkeConnection.rekey_time:type_name -> google.protobuf.Duration
-	57, // 6: opi.security.v1.IkeConnection.status:type_name -> opi.common.v1.ResourceStatus
+	63, // 4: opi.security.v1.IkeConnection.dpd_delay:type_name -> google.protobuf.Duration
+	63, // 5: opi.security.v1.IkeConnection.rekey_time:type_name -> google.protobuf.Duration
+	64, // 6: opi.security.v1.IkeConnection.status:type_name -> opi.common.v1.ResourceStatus
 	1,  // 7: opi.security.v1.Authentication.method:type_name -> opi.security.v1.AuthMethod
 	2,  // 8: opi.security.v1.ChildSaConfig.mode:type_name -> opi.security.v1.IpsecMode
 	3,  // 9: opi.security.v1.ChildSaConfig.start_action:type_name -> opi.security.v1.StartAction
 	4,  // 10: opi.security.v1.ChildSaConfig.dpd_action:type_name -> opi.security.v1.DpdAction
-	56, // 11: opi.security.v1.ChildSaConfig.rekey_time:type_name -> google.protobuf.Duration
-	57, // 12: opi.security.v1.PreSharedKey.status:type_name -> opi.common.v1.ResourceStatus
-	58, // 13: opi.security.v1.Certificate.not_after:type_name -> google.protobuf.Timestamp
-	57, // 14: opi.security.v1.Certificate.status:type_name -> opi.common.v1.ResourceStatus
-	57, // 15: opi.security.v1.PrivateKey.status:type_name -> opi.common.v1.ResourceStatus
-	5,  // 16: opi.security.v1.IkeSa.state:type_name -> opi.security.v1.IkeSaState
-	0,  // 17: opi.security.v1.IkeSa.version:type_name -> opi.security.v1.IkeVersion
-	56, // 18: opi.security.v1.IkeSa.established:type_name -> google.protobuf.Duration
-	15, // 19: opi.security.v1.IkeSa.child_sas:type_name -> opi.security.v1.ChildSa
-	6,  // 20: opi.security.v1.ChildSa.state:type_name -> opi.security.v1.ChildSaState
-	2,  // 21: opi.security.v1.ChildSa.mode:type_name -> opi.security.v1.IpsecMode
-	56, // 22: opi.security.v1.ChildSa.installed:type_name -> google.protobuf.Duration
-	58, // 23: opi.security.v1.IpsecStats.start_time:type_name -> google.protobuf.Timestamp
-	56, // 24: opi.security.v1.IpsecStats.uptime:type_name -> google.protobuf.Duration
-	7,  // 25: opi.security.v1.SaEvent.type:type_name -> opi.security.v1.SaEventType
-	14, // 26: opi.security.v1.SaEvent.ike_sa:type_name -> opi.security.v1.IkeSa
-	58, // 27: opi.security.v1.SaEvent.event_time:type_name -> google.protobuf.Timestamp
-	8,  // 28: opi.security.v1.CreateIkeConnectionRequest.ike_connection:type_name -> opi.security.v1.IkeConnection
-	8,  // 29: opi.security.v1.ListIkeConnectionsResponse.ike_connections:type_name -> opi.security.v1.IkeConnection
-	8,  // 30: opi.security.v1.UpdateIkeConnectionRequest.ike_connection:type_name -> opi.security.v1.IkeConnection
-	59, // 31: opi.security.v1.UpdateIkeConnectionRequest.update_mask:type_name -> google.protobuf.FieldMask
-	56, // 32: opi.security.v1.InitiateIkeConnectionRequest.timeout:type_name -> google.protobuf.Duration
-	14, // 33: opi.security.v1.InitiateIkeConnectionResponse.ike_sas:type_name -> opi.security.v1.IkeSa
-	11, // 34: opi.security.v1.CreatePreSharedKeyRequest.pre_shared_key:type_name -> opi.security.v1.PreSharedKey
-	11, // 35: opi.security.v1.ListPreSharedKeysResponse.pre_shared_keys:type_name -> opi.security.v1.PreSharedKey
-	11, // 36: opi.security.v1.UpdatePreSharedKeyRequest.pre_shared_key:type_name -> opi.security.v1.PreSharedKey
-	59, // 37: opi.security.v1.UpdatePreSharedKeyRequest.update_mask:type_name -> google.protobuf.FieldMask
-	12, // 38: opi.security.v1.CreateCertificateRequest.certificate:type_name -> opi.security.v1.Certificate
-	12, // 39: opi.security.v1.ListCertificatesResponse.certificates:type_name -> opi.security.v1.Certificate
-	12, // 40: opi.security.v1.UpdateCertificateRequest.certificate:type_name -> opi.security.v1.Certificate
-	59, // 41: opi.security.v1.UpdateCertificateRequest.update_mask:type_name -> google.protobuf.FieldMask
-	13, // 42: opi.security.v1.CreatePrivateKeyRequest.private_key:type_name -> opi.security.v1.PrivateKey
-	13, // 43: opi.security.v1.ListPrivateKeysResponse.private_keys:type_name -> opi.security.v1.PrivateKey
-	13, // 44: opi.security.v1.UpdatePrivateKeyRequest.private_key:type_name -> opi.security.v1.PrivateKey
-	59, // 45: opi.security.v1.UpdatePrivateKeyRequest.update_mask:type_name -> google.protobuf.FieldMask
-	14, // 46: opi.security.v1.ListIkeSasResponse.ike_sas:type_name -> opi.security.v1.IkeSa
-	15, // 47: opi.security.v1.ListChildSasResponse.child_sas:type_name -> opi.security.v1.ChildSa
-	19, // 48: opi.security.v1.IpsecService.CreateIkeConnection:input_type -> opi.security.v1.CreateIkeConnectionRequest
-	20, // 49: opi.security.v1.IpsecService.GetIkeConnection:input_type -> opi.security.v1.GetIkeConnectionRequest
-	21, // 50: opi.security.v1.IpsecService.ListIkeConnections:input_type -> opi.security.v1.ListIkeConnectionsRequest
-	23, // 51: opi.security.v1.IpsecService.UpdateIkeConnection:input_type -> opi.security.v1.UpdateIkeConnectionRequest
-	24, // 52: opi.security.v1.IpsecService.DeleteIkeConnection:input_type -> opi.security.v1.DeleteIkeConnectionRequest
-	25, // 53: opi.security.v1.IpsecService.InitiateIkeConnection:input_type -> opi.security.v1.InitiateIkeConnectionRequest
-	27, // 54: opi.security.v1.IpsecService.TerminateIkeConnection:input_type -> opi.security.v1.TerminateIkeConnectionRequest
-	29, // 55: opi.security.v1.IpsecService.RekeyIkeConnection:input_type -> opi.security.v1.RekeyIkeConnectionRequest
-	31, // 56: opi.security.v1.IpsecService.CreatePreSharedKey:input_type -> opi.security.v1.CreatePreSharedKeyRequest
-	32, // 57: opi.security.v1.IpsecService.GetPreSharedKey:input_type -> opi.security.v1.GetPreSharedKeyRequest
-	33, // 58: opi.security.v1.IpsecService.ListPreSharedKeys:input_type -> opi.security.v1.ListPreSharedKeysRequest
-	35, // 59: opi.security.v1.IpsecService.UpdatePreSharedKey:input_type -> opi.security.v1.UpdatePreSharedKeyRequest
-	36, // 60: opi.security.v1.IpsecService.DeletePreSharedKey:input_type -> opi.security.v1.DeletePreSharedKeyRequest
-	37, // 61: opi.security.v1.IpsecService.CreateCertificate:input_type -> opi.security.v1.CreateCertificateRequest
-	38, // 62: opi.security.v1.IpsecService.GetCertificate:input_type -> opi.security.v1.GetCertificateRequest
-	39, // 63: opi.security.v1.IpsecService.ListCertificates:input_type -> opi.security.v1.ListCertificatesRequest
-	41, // 64: opi.security.v1.IpsecService.UpdateCertificate:input_type -> opi.security.v1.UpdateCertificateRequest
-	42, // 65: opi.security.v1.IpsecService.DeleteCertificate:input_type -> opi.security.v1.DeleteCertificateRequest
-	43, // 66: opi.security.v1.IpsecService.CreatePrivateKey:input_type -> opi.security.v1.CreatePrivateKeyRequest
-	44, // 67: opi.security.v1.IpsecService.GetPrivateKey:input_type -> opi.security.v1.GetPrivateKeyRequest
-	45, // 68: opi.security.v1.IpsecService.ListPrivateKeys:input_type -> opi.security.v1.ListPrivateKeysRequest
-	47, // 69: opi.security.v1.IpsecService.UpdatePrivateKey:input_type -> opi.security.v1.UpdatePrivateKeyRequest
-	48, // 70: opi.security.v1.IpsecService.DeletePrivateKey:input_type -> opi.security.v1.DeletePrivateKeyRequest
-	49, // 71: opi.security.v1.IpsecService.ListIkeSas:input_type -> opi.security.v1.ListIkeSasRequest
-	51, // 72: opi.security.v1.IpsecService.ListChildSas:input_type -> opi.security.v1.ListChildSasRequest
-	53, // 73: opi.security.v1.IpsecService.GetIpsecVersion:input_type -> opi.security.v1.GetIpsecVersionRequest
-	54, // 74: opi.security.v1.IpsecService.GetIpsecStats:input_type -> opi.security.v1.GetIpsecStatsRequest
-	55, // 75: opi.security.v1.IpsecService.WatchSaEvents:input_type -> opi.security.v1.WatchSaEventsRequest
-	8,  // 76: opi.security.v1.IpsecService.CreateIkeConnection:output_type -> opi.security.v1.IkeConnection
-	8,  // 77: opi.security.v1.IpsecService.GetIkeConnection:output_type -> opi.security.v1.IkeConnection
-	22, // 78: opi.security.v1.IpsecService.ListIkeConnections:output_type -> opi.security.v1.ListIkeConnectionsResponse
-	8,  // 79: opi.security.v1.IpsecService.UpdateIkeConnection:output_type -> opi.security.v1.IkeConnection
-	60, // 80: opi.security.v1.IpsecService.DeleteIkeConnection:output_type -> google.protobuf.Empty
-	26, // 81: opi.security.v1.IpsecService.InitiateIkeConnection:output_type -> opi.security.v1.InitiateIkeConnectionResponse
-	28, // 82: opi.security.v1.IpsecService.TerminateIkeConnection:output_type -> opi.security.v1.TerminateIkeConnectionResponse
-	30, // 83: opi.security.v1.IpsecService.RekeyIkeConnection:output_type -> opi.security.v1.RekeyIkeConnectionResponse
-	11, // 84: opi.security.v1.IpsecService.CreatePreSharedKey:output_type -> opi.security.v1.PreSharedKey
-	11, // 85: opi.security.v1.IpsecService.GetPreSharedKey:output_type -> opi.security.v1.PreSharedKey
-	34, // 86: opi.security.v1.IpsecService.ListPreSharedKeys:output_type -> opi.security.v1.ListPreSharedKeysResponse
-	11, // 87: opi.security.v1.IpsecService.UpdatePreSharedKey:output_type -> opi.security.v1.PreSharedKey
-	60, // 88: opi.security.v1.IpsecService.DeletePreSharedKey:output_type -> google.protobuf.Empty
-	12, // 89: opi.security.v1.IpsecService.CreateCertificate:output_type -> opi.security.v1.Certificate
-	12, // 90: opi.security.v1.IpsecService.GetCertificate:output_type -> opi.security.v1.Certificate
-	40, // 91: opi.security.v1.IpsecService.ListCertificates:output_type -> opi.security.v1.ListCertificatesResponse
-	12, // 92: opi.security.v1.IpsecService.UpdateCertificate:output_type -> opi.security.v1.Certificate
-	60, // 93: opi.security.v1.IpsecService.DeleteCertificate:output_type -> google.protobuf.Empty
-	13, // 94: opi.security.v1.IpsecService.CreatePrivateKey:output_type -> opi.security.v1.PrivateKey
-	13, // 95: opi.security.v1.IpsecService.GetPrivateKey:output_type -> opi.security.v1.PrivateKey
-	46, // 96: opi.security.v1.IpsecService.ListPrivateKeys:output_type -> opi.security.v1.ListPrivateKeysResponse
-	13, // 97: opi.security.v1.IpsecService.UpdatePrivateKey:output_type -> opi.security.v1.PrivateKey
-	60, // 98: opi.security.v1.IpsecService.DeletePrivateKey:output_type -> google.protobuf.Empty
-	50, // 99: opi.security.v1.IpsecService.ListIkeSas:output_type -> opi.security.v1.ListIkeSasResponse
-	52, // 100: opi.security.v1.IpsecService.ListChildSas:output_type -> opi.security.v1.ListChildSasResponse
-	16, // 101: opi.security.v1.IpsecService.GetIpsecVersion:output_type -> opi.security.v1.IpsecVersion
-	17, // 102: opi.security.v1.IpsecService.GetIpsecStats:output_type -> opi.security.v1.IpsecStats
-	18, // 103: opi.security.v1.IpsecService.WatchSaEvents:output_type -> opi.security.v1.SaEvent
-	76, // [76:104] is the sub-list for method output_type
-	48, // [48:76] is the sub-list for method input_type
-	48, // [48:48] is the sub-list for extension type_name
-	48, // [48:48] is the sub-list for extension extendee
-	0,  // [0:48] is the sub-list for field type_name
+	63, // 11: opi.security.v1.ChildSaConfig.rekey_time:type_name -> google.protobuf.Duration
+	64, // 12: opi.security.v1.PreSharedKey.status:type_name -> opi.common.v1.ResourceStatus
+	65, // 13: opi.security.v1.Certificate.not_after:type_name -> google.protobuf.Timestamp
+	64, // 14: opi.security.v1.Certificate.status:type_name -> opi.common.v1.ResourceStatus
+	64, // 15: opi.security.v1.PrivateKey.status:type_name -> opi.common.v1.ResourceStatus
+	64, // 16: opi.security.v1.AddressPool.status:type_name -> opi.common.v1.ResourceStatus
+	5,  // 17: opi.security.v1.IkeSa.state:type_name -> opi.security.v1.IkeSaState
+	0,  // 18: opi.security.v1.IkeSa.version:type_name -> opi.security.v1.IkeVersion
+	63, // 19: opi.security.v1.IkeSa.established:type_name -> google.protobuf.Duration
+	16, // 20: opi.security.v1.IkeSa.child_sas:type_name -> opi.security.v1.ChildSa
+	6,  // 21: opi.security.v1.ChildSa.state:type_name -> opi.security.v1.ChildSaState
+	2,  // 22: opi.security.v1.ChildSa.mode:type_name -> opi.security.v1.IpsecMode
+	63, // 23: opi.security.v1.ChildSa.installed:type_name -> google.protobuf.Duration
+	65, // 24: opi.security.v1.IpsecStats.start_time:type_name -> google.protobuf.Timestamp
+	63, // 25: opi.security.v1.IpsecStats.uptime:type_name -> google.protobuf.Duration
+	7,  // 26: opi.security.v1.SaEvent.type:type_name -> opi.security.v1.SaEventType
+	15, // 27: opi.security.v1.SaEvent.ike_sa:type_name -> opi.security.v1.IkeSa
+	65, // 28: opi.security.v1.SaEvent.event_time:type_name -> google.protobuf.Timestamp
+	8,  // 29: opi.security.v1.CreateIkeConnectionRequest.ike_connection:type_name -> opi.security.v1.IkeConnection
+	8,  // 30: opi.security.v1.ListIkeConnectionsResponse.ike_connections:type_name -> opi.security.v1.IkeConnection
+	8,  // 31: opi.security.v1.UpdateIkeConnectionRequest.ike_connection:type_name -> opi.security.v1.IkeConnection
+	66, // 32: opi.security.v1.UpdateIkeConnectionRequest.update_mask:type_name -> google.protobuf.FieldMask
+	63, // 33: opi.security.v1.InitiateIkeConnectionRequest.timeout:type_name -> google.protobuf.Duration
+	15, // 34: opi.security.v1.InitiateIkeConnectionResponse.ike_sas:type_name -> opi.security.v1.IkeSa
+	11, // 35: opi.security.v1.CreatePreSharedKeyRequest.pre_shared_key:type_name -> opi.security.v1.PreSharedKey
+	11, // 36: opi.security.v1.ListPreSharedKeysResponse.pre_shared_keys:type_name -> opi.security.v1.PreSharedKey
+	11, // 37: opi.security.v1.UpdatePreSharedKeyRequest.pre_shared_key:type_name -> opi.security.v1.PreSharedKey
+	66, // 38: opi.security.v1.UpdatePreSharedKeyRequest.update_mask:type_name -> google.protobuf.FieldMask
+	12, // 39: opi.security.v1.CreateCertificateRequest.certificate:type_name -> opi.security.v1.Certificate
+	12, // 40: opi.security.v1.ListCertificatesResponse.certificates:type_name -> opi.security.v1.Certificate
+	12, // 41: opi.security.v1.UpdateCertificateRequest.certificate:type_name -> opi.security.v1.Certificate
+	66, // 42: opi.security.v1.UpdateCertificateRequest.update_mask:type_name -> google.protobuf.FieldMask
+	13, // 43: opi.security.v1.CreatePrivateKeyRequest.private_key:type_name -> opi.security.v1.PrivateKey
+	13, // 44: opi.security.v1.ListPrivateKeysResponse.private_keys:type_name -> opi.security.v1.PrivateKey
+	13, // 45: opi.security.v1.UpdatePrivateKeyRequest.private_key:type_name -> opi.security.v1.PrivateKey
+	66, // 46: opi.security.v1.UpdatePrivateKeyRequest.update_mask:type_name -> google.protobuf.FieldMask
+	14, // 47: opi.security.v1.CreateAddressPoolRequest.address_pool:type_name -> opi.security.v1.AddressPool
+	14, // 48: opi.security.v1.ListAddressPoolsResponse.address_pools:type_name -> opi.security.v1.AddressPool
+	14, // 49: opi.security.v1.UpdateAddressPoolRequest.address_pool:type_name -> opi.security.v1.AddressPool
+	66, // 50: opi.security.v1.UpdateAddressPoolRequest.update_mask:type_name -> google.protobuf.FieldMask
+	15, // 51: opi.security.v1.ListIkeSasResponse.ike_sas:type_name -> opi.security.v1.IkeSa
+	16, // 52: opi.security.v1.ListChildSasResponse.child_sas:type_name -> opi.security.v1.ChildSa
+	20, // 53: opi.security.v1.IpsecService.CreateIkeConnection:input_type -> opi.security.v1.CreateIkeConnectionRequest
+	21, // 54: opi.security.v1.IpsecService.GetIkeConnection:input_type -> opi.security.v1.GetIkeConnectionRequest
+	22, // 55: opi.security.v1.IpsecService.ListIkeConnections:input_type -> opi.security.v1.ListIkeConnectionsRequest
+	24, // 56: opi.security.v1.IpsecService.UpdateIkeConnection:input_type -> opi.security.v1.UpdateIkeConnectionRequest
+	25, // 57: opi.security.v1.IpsecService.DeleteIkeConnection:input_type -> opi.security.v1.DeleteIkeConnectionRequest
+	26, // 58: opi.security.v1.IpsecService.InitiateIkeConnection:input_type -> opi.security.v1.InitiateIkeConnectionRequest
+	28, // 59: opi.security.v1.IpsecService.TerminateIkeConnection:input_type -> opi.security.v1.TerminateIkeConnectionRequest
+	30, // 60: opi.security.v1.IpsecService.RekeyIkeConnection:input_type -> opi.security.v1.RekeyIkeConnectionRequest
+	32, // 61: opi.security.v1.IpsecService.CreatePreSharedKey:input_type -> opi.security.v1.CreatePreSharedKeyRequest
+	33, // 62: opi.security.v1.IpsecService.GetPreSharedKey:input_type -> opi.security.v1.GetPreSharedKeyRequest
+	34, // 63: opi.security.v1.IpsecService.ListPreSharedKeys:input_type -> opi.security.v1.ListPreSharedKeysRequest
+	36, // 64: opi.security.v1.IpsecService.UpdatePreSharedKey:input_type -> opi.security.v1.UpdatePreSharedKeyRequest
+	37, // 65: opi.security.v1.IpsecService.DeletePreSharedKey:input_type -> opi.security.v1.DeletePreSharedKeyRequest
+	38, // 66: opi.security.v1.IpsecService.CreateCertificate:input_type -> opi.security.v1.CreateCertificateRequest
+	39, // 67: opi.security.v1.IpsecService.GetCertificate:input_type -> opi.security.v1.GetCertificateRequest
+	40, // 68: opi.security.v1.IpsecService.ListCertificates:input_type -> opi.security.v1.ListCertificatesRequest
+	42, // 69: opi.security.v1.IpsecService.UpdateCertificate:input_type -> opi.security.v1.UpdateCertificateRequest
+	43, // 70: opi.security.v1.IpsecService.DeleteCertificate:input_type -> opi.security.v1.DeleteCertificateRequest
+	44, // 71: opi.security.v1.IpsecService.CreatePrivateKey:input_type -> opi.security.v1.CreatePrivateKeyRequest
+	45, // 72: opi.security.v1.IpsecService.GetPrivateKey:input_type -> opi.security.v1.GetPrivateKeyRequest
+	46, // 73: opi.security.v1.IpsecService.ListPrivateKeys:input_type -> opi.security.v1.ListPrivateKeysRequest
+	48, // 74: opi.security.v1.IpsecService.UpdatePrivateKey:input_type -> opi.security.v1.UpdatePrivateKeyRequest
+	49, // 75: opi.security.v1.IpsecService.DeletePrivateKey:input_type -> opi.security.v1.DeletePrivateKeyRequest
+	50, // 76: opi.security.v1.IpsecService.CreateAddressPool:input_type -> opi.security.v1.CreateAddressPoolRequest
+	51, // 77: opi.security.v1.IpsecService.GetAddressPool:input_type -> opi.security.v1.GetAddressPoolRequest
+	52, // 78: opi.security.v1.IpsecService.ListAddressPools:input_type -> opi.security.v1.ListAddressPoolsRequest
+	54, // 79: opi.security.v1.IpsecService.UpdateAddressPool:input_type -> opi.security.v1.UpdateAddressPoolRequest
+	55, // 80: opi.security.v1.IpsecService.DeleteAddressPool:input_type -> opi.security.v1.DeleteAddressPoolRequest
+	56, // 81: opi.security.v1.IpsecService.ListIkeSas:input_type -> opi.security.v1.ListIkeSasRequest
+	58, // 82: opi.security.v1.IpsecService.ListChildSas:input_type -> opi.security.v1.ListChildSasRequest
+	60, // 83: opi.security.v1.IpsecService.GetIpsecVersion:input_type -> opi.security.v1.GetIpsecVersionRequest
+	61, // 84: opi.security.v1.IpsecService.GetIpsecStats:input_type -> opi.security.v1.GetIpsecStatsRequest
+	62, // 85: opi.security.v1.IpsecService.WatchSaEvents:input_type -> opi.security.v1.WatchSaEventsRequest
+	8,  // 86: opi.security.v1.IpsecService.CreateIkeConnection:output_type -> opi.security.v1.IkeConnection
+	8,  // 87: opi.security.v1.IpsecService.GetIkeConnection:output_type -> opi.security.v1.IkeConnection
+	23, // 88: opi.security.v1.IpsecService.ListIkeConnections:output_type -> opi.security.v1.ListIkeConnectionsResponse
+	8,  // 89: opi.security.v1.IpsecService.UpdateIkeConnection:output_type -> opi.security.v1.IkeConnection
+	67, // 90: opi.security.v1.IpsecService.DeleteIkeConnection:output_type -> google.protobuf.Empty
+	27, // 91: opi.security.v1.IpsecService.InitiateIkeConnection:output_type -> opi.security.v1.InitiateIkeConnectionResponse
+	29, // 92: opi.security.v1.IpsecService.TerminateIkeConnection:output_type -> opi.security.v1.TerminateIkeConnectionResponse
+	31, // 93: opi.security.v1.IpsecService.RekeyIkeConnection:output_type -> opi.security.v1.RekeyIkeConnectionResponse
+	11, // 94: opi.security.v1.IpsecService.CreatePreSharedKey:output_type -> opi.security.v1.PreSharedKey
+	11, // 95: opi.security.v1.IpsecService.GetPreSharedKey:output_type -> opi.security.v1.PreSharedKey
+	35, // 96: opi.security.v1.IpsecService.ListPreSharedKeys:output_type -> opi.security.v1.ListPreSharedKeysResponse
+	11, // 97: opi.security.v1.IpsecService.UpdatePreSharedKey:output_type -> opi.security.v1.PreSharedKey
+	67, // 98: opi.security.v1.IpsecService.DeletePreSharedKey:output_type -> google.protobuf.Empty
+	12, // 99: opi.security.v1.IpsecService.CreateCertificate:output_type -> opi.security.v1.Certificate
+	12, // 100: opi.security.v1.IpsecService.GetCertificate:output_type -> opi.security.v1.Certificate
+	41, // 101: opi.security.v1.IpsecService.ListCertificates:output_type -> opi.security.v1.ListCertificatesResponse
+	12, // 102: opi.security.v1.IpsecService.UpdateCertificate:output_type -> opi.security.v1.Certificate
+	67, // 103: opi.security.v1.IpsecService.DeleteCertificate:output_type -> google.protobuf.Empty
+	13, // 104: opi.security.v1.IpsecService.CreatePrivateKey:output_type -> opi.security.v1.PrivateKey
+	13, // 105: opi.security.v1.IpsecService.GetPrivateKey:output_type -> opi.security.v1.PrivateKey
+	47, // 106: opi.security.v1.IpsecService.ListPrivateKeys:output_type -> opi.security.v1.ListPrivateKeysResponse
+	13, // 107: opi.security.v1.IpsecService.UpdatePrivateKey:output_type -> opi.security.v1.PrivateKey
+	67, // 108: opi.security.v1.IpsecService.DeletePrivateKey:output_type -> google.protobuf.Empty
+	14, // 109: opi.security.v1.IpsecService.CreateAddressPool:output_type -> opi.security.v1.AddressPool
+	14, // 110: opi.security.v1.IpsecService.GetAddressPool:output_type -> opi.security.v1.AddressPool
+	53, // 111: opi.security.v1.IpsecService.ListAddressPools:output_type -> opi.security.v1.ListAddressPoolsResponse
+	14, // 112: opi.security.v1.IpsecService.UpdateAddressPool:output_type -> opi.security.v1.AddressPool
+	67, // 113: opi.security.v1.IpsecService.DeleteAddressPool:output_type -> google.protobuf.Empty
+	57, // 114: opi.security.v1.IpsecService.ListIkeSas:output_type -> opi.security.v1.ListIkeSasResponse
+	59, // 115: opi.security.v1.IpsecService.ListChildSas:output_type -> opi.security.v1.ListChildSasResponse
+	17, // 116: opi.security.v1.IpsecService.GetIpsecVersion:output_type -> opi.security.v1.IpsecVersion
+	18, // 117: opi.security.v1.IpsecService.GetIpsecStats:output_type -> opi.security.v1.IpsecStats
+	19, // 118: opi.security.v1.IpsecService.WatchSaEvents:output_type -> opi.security.v1.SaEvent
+	86, // [86:119] is the sub-list for method output_type
+	53, // [53:86] is the sub-list for method input_type
+	53, // [53:53] is the sub-list for extension type_name
+	53, // [53:53] is the sub-list for extension extendee
+	0,  // [0:53] is the sub-list for field type_name
 }
 
 func init() { file_opi_security_v1_ipsec_proto_init() }
@@ -4391,7 +4914,7 @@ func file_opi_security_v1_ipsec_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_opi_security_v1_ipsec_proto_rawDesc), len(file_opi_security_v1_ipsec_proto_rawDesc)),
 			NumEnums:      8,
-			NumMessages:   48,
+			NumMessages:   55,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

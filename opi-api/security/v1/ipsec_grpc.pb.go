@@ -43,6 +43,11 @@ const (
 	IpsecService_ListPrivateKeys_FullMethodName        = "/opi.security.v1.IpsecService/ListPrivateKeys"
 	IpsecService_UpdatePrivateKey_FullMethodName       = "/opi.security.v1.IpsecService/UpdatePrivateKey"
 	IpsecService_DeletePrivateKey_FullMethodName       = "/opi.security.v1.IpsecService/DeletePrivateKey"
+	IpsecService_CreateAddressPool_FullMethodName      = "/opi.security.v1.IpsecService/CreateAddressPool"
+	IpsecService_GetAddressPool_FullMethodName         = "/opi.security.v1.IpsecService/GetAddressPool"
+	IpsecService_ListAddressPools_FullMethodName       = "/opi.security.v1.IpsecService/ListAddressPools"
+	IpsecService_UpdateAddressPool_FullMethodName      = "/opi.security.v1.IpsecService/UpdateAddressPool"
+	IpsecService_DeleteAddressPool_FullMethodName      = "/opi.security.v1.IpsecService/DeleteAddressPool"
 	IpsecService_ListIkeSas_FullMethodName             = "/opi.security.v1.IpsecService/ListIkeSas"
 	IpsecService_ListChildSas_FullMethodName           = "/opi.security.v1.IpsecService/ListChildSas"
 	IpsecService_GetIpsecVersion_FullMethodName        = "/opi.security.v1.IpsecService/GetIpsecVersion"
@@ -57,11 +62,12 @@ const (
 // IpsecService manages IPsec on an IKE daemon (strongSwan's charon, driven
 // through its VICI interface): IKE connections with their child SAs, the
 // credentials they use (pre-shared keys, certificates, private keys), the
-// live security associations, and a stream of SA up/down events.
+// address pools responders assign virtual IPs from, the live security
+// associations, and a stream of SA up/down events.
 //
-// Connections and credentials are intent: the server stores them and keeps
-// the daemon in line with them. When the daemon restarts empty, the server
-// loads every connection and credential again and re-initiates the
+// Connections, credentials and address pools are intent: the server stores
+// them and keeps the daemon in line with them. When the daemon restarts
+// empty, the server loads every pool, connection and credential again and re-initiates the
 // connections that should be up. Connections loaded into the daemon by other
 // means (for example `swanctl --load-conns`) are left alone.
 //
@@ -69,7 +75,7 @@ const (
 // accepted on create and update and never returned or logged.
 type IpsecServiceClient interface {
 	// Creates an IKE connection and loads it into the daemon. The credentials
-	// it names must exist (NOT_FOUND otherwise). A configuration the daemon
+	// and address pools it names must exist (NOT_FOUND otherwise). A configuration the daemon
 	// refuses fails with INVALID_ARGUMENT carrying the daemon's message, and
 	// nothing is stored or loaded.
 	CreateIkeConnection(ctx context.Context, in *CreateIkeConnectionRequest, opts ...grpc.CallOption) (*IkeConnection, error)
@@ -135,6 +141,20 @@ type IpsecServiceClient interface {
 	// Deletes a private key and unloads it from the daemon. Fails with
 	// FAILED_PRECONDITION while a connection uses it.
 	DeletePrivateKey(ctx context.Context, in *DeletePrivateKeyRequest, opts ...grpc.CallOption) (*emptypb.Empty, error)
+	// Creates an address pool and loads it into the daemon. A malformed
+	// `addrs` or `dns` fails with INVALID_ARGUMENT before the daemon is
+	// asked.
+	CreateAddressPool(ctx context.Context, in *CreateAddressPoolRequest, opts ...grpc.CallOption) (*AddressPool, error)
+	// Returns one address pool.
+	GetAddressPool(ctx context.Context, in *GetAddressPoolRequest, opts ...grpc.CallOption) (*AddressPool, error)
+	// Lists address pools, ordered by name.
+	ListAddressPools(ctx context.Context, in *ListAddressPoolsRequest, opts ...grpc.CallOption) (*ListAddressPoolsResponse, error)
+	// Updates an address pool's DNS servers and reloads it; the addresses
+	// already assigned stay assigned. `addrs` is fixed at creation.
+	UpdateAddressPool(ctx context.Context, in *UpdateAddressPoolRequest, opts ...grpc.CallOption) (*AddressPool, error)
+	// Deletes an address pool and unloads it from the daemon. Fails with
+	// FAILED_PRECONDITION while a connection names it.
+	DeleteAddressPool(ctx context.Context, in *DeleteAddressPoolRequest, opts ...grpc.CallOption) (*emptypb.Empty, error)
 	// Lists the live IKE SAs with their child SAs, state and counters: those
 	// of one connection, or all the daemon has (including SAs of connections
 	// loaded outside this API).
@@ -390,6 +410,56 @@ func (c *ipsecServiceClient) DeletePrivateKey(ctx context.Context, in *DeletePri
 	return out, nil
 }
 
+func (c *ipsecServiceClient) CreateAddressPool(ctx context.Context, in *CreateAddressPoolRequest, opts ...grpc.CallOption) (*AddressPool, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(AddressPool)
+	err := c.cc.Invoke(ctx, IpsecService_CreateAddressPool_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *ipsecServiceClient) GetAddressPool(ctx context.Context, in *GetAddressPoolRequest, opts ...grpc.CallOption) (*AddressPool, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(AddressPool)
+	err := c.cc.Invoke(ctx, IpsecService_GetAddressPool_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *ipsecServiceClient) ListAddressPools(ctx context.Context, in *ListAddressPoolsRequest, opts ...grpc.CallOption) (*ListAddressPoolsResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(ListAddressPoolsResponse)
+	err := c.cc.Invoke(ctx, IpsecService_ListAddressPools_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *ipsecServiceClient) UpdateAddressPool(ctx context.Context, in *UpdateAddressPoolRequest, opts ...grpc.CallOption) (*AddressPool, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(AddressPool)
+	err := c.cc.Invoke(ctx, IpsecService_UpdateAddressPool_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *ipsecServiceClient) DeleteAddressPool(ctx context.Context, in *DeleteAddressPoolRequest, opts ...grpc.CallOption) (*emptypb.Empty, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(emptypb.Empty)
+	err := c.cc.Invoke(ctx, IpsecService_DeleteAddressPool_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 func (c *ipsecServiceClient) ListIkeSas(ctx context.Context, in *ListIkeSasRequest, opts ...grpc.CallOption) (*ListIkeSasResponse, error) {
 	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
 	out := new(ListIkeSasResponse)
@@ -456,11 +526,12 @@ type IpsecService_WatchSaEventsClient = grpc.ServerStreamingClient[SaEvent]
 // IpsecService manages IPsec on an IKE daemon (strongSwan's charon, driven
 // through its VICI interface): IKE connections with their child SAs, the
 // credentials they use (pre-shared keys, certificates, private keys), the
-// live security associations, and a stream of SA up/down events.
+// address pools responders assign virtual IPs from, the live security
+// associations, and a stream of SA up/down events.
 //
-// Connections and credentials are intent: the server stores them and keeps
-// the daemon in line with them. When the daemon restarts empty, the server
-// loads every connection and credential again and re-initiates the
+// Connections, credentials and address pools are intent: the server stores
+// them and keeps the daemon in line with them. When the daemon restarts
+// empty, the server loads every pool, connection and credential again and re-initiates the
 // connections that should be up. Connections loaded into the daemon by other
 // means (for example `swanctl --load-conns`) are left alone.
 //
@@ -468,7 +539,7 @@ type IpsecService_WatchSaEventsClient = grpc.ServerStreamingClient[SaEvent]
 // accepted on create and update and never returned or logged.
 type IpsecServiceServer interface {
 	// Creates an IKE connection and loads it into the daemon. The credentials
-	// it names must exist (NOT_FOUND otherwise). A configuration the daemon
+	// and address pools it names must exist (NOT_FOUND otherwise). A configuration the daemon
 	// refuses fails with INVALID_ARGUMENT carrying the daemon's message, and
 	// nothing is stored or loaded.
 	CreateIkeConnection(context.Context, *CreateIkeConnectionRequest) (*IkeConnection, error)
@@ -534,6 +605,20 @@ type IpsecServiceServer interface {
 	// Deletes a private key and unloads it from the daemon. Fails with
 	// FAILED_PRECONDITION while a connection uses it.
 	DeletePrivateKey(context.Context, *DeletePrivateKeyRequest) (*emptypb.Empty, error)
+	// Creates an address pool and loads it into the daemon. A malformed
+	// `addrs` or `dns` fails with INVALID_ARGUMENT before the daemon is
+	// asked.
+	CreateAddressPool(context.Context, *CreateAddressPoolRequest) (*AddressPool, error)
+	// Returns one address pool.
+	GetAddressPool(context.Context, *GetAddressPoolRequest) (*AddressPool, error)
+	// Lists address pools, ordered by name.
+	ListAddressPools(context.Context, *ListAddressPoolsRequest) (*ListAddressPoolsResponse, error)
+	// Updates an address pool's DNS servers and reloads it; the addresses
+	// already assigned stay assigned. `addrs` is fixed at creation.
+	UpdateAddressPool(context.Context, *UpdateAddressPoolRequest) (*AddressPool, error)
+	// Deletes an address pool and unloads it from the daemon. Fails with
+	// FAILED_PRECONDITION while a connection names it.
+	DeleteAddressPool(context.Context, *DeleteAddressPoolRequest) (*emptypb.Empty, error)
 	// Lists the live IKE SAs with their child SAs, state and counters: those
 	// of one connection, or all the daemon has (including SAs of connections
 	// loaded outside this API).
@@ -627,6 +712,21 @@ func (UnimplementedIpsecServiceServer) UpdatePrivateKey(context.Context, *Update
 }
 func (UnimplementedIpsecServiceServer) DeletePrivateKey(context.Context, *DeletePrivateKeyRequest) (*emptypb.Empty, error) {
 	return nil, status.Error(codes.Unimplemented, "method DeletePrivateKey not implemented")
+}
+func (UnimplementedIpsecServiceServer) CreateAddressPool(context.Context, *CreateAddressPoolRequest) (*AddressPool, error) {
+	return nil, status.Error(codes.Unimplemented, "method CreateAddressPool not implemented")
+}
+func (UnimplementedIpsecServiceServer) GetAddressPool(context.Context, *GetAddressPoolRequest) (*AddressPool, error) {
+	return nil, status.Error(codes.Unimplemented, "method GetAddressPool not implemented")
+}
+func (UnimplementedIpsecServiceServer) ListAddressPools(context.Context, *ListAddressPoolsRequest) (*ListAddressPoolsResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method ListAddressPools not implemented")
+}
+func (UnimplementedIpsecServiceServer) UpdateAddressPool(context.Context, *UpdateAddressPoolRequest) (*AddressPool, error) {
+	return nil, status.Error(codes.Unimplemented, "method UpdateAddressPool not implemented")
+}
+func (UnimplementedIpsecServiceServer) DeleteAddressPool(context.Context, *DeleteAddressPoolRequest) (*emptypb.Empty, error) {
+	return nil, status.Error(codes.Unimplemented, "method DeleteAddressPool not implemented")
 }
 func (UnimplementedIpsecServiceServer) ListIkeSas(context.Context, *ListIkeSasRequest) (*ListIkeSasResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method ListIkeSas not implemented")
@@ -1078,6 +1178,96 @@ func _IpsecService_DeletePrivateKey_Handler(srv interface{}, ctx context.Context
 	return interceptor(ctx, in, info, handler)
 }
 
+func _IpsecService_CreateAddressPool_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(CreateAddressPoolRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(IpsecServiceServer).CreateAddressPool(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: IpsecService_CreateAddressPool_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(IpsecServiceServer).CreateAddressPool(ctx, req.(*CreateAddressPoolRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _IpsecService_GetAddressPool_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(GetAddressPoolRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(IpsecServiceServer).GetAddressPool(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: IpsecService_GetAddressPool_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(IpsecServiceServer).GetAddressPool(ctx, req.(*GetAddressPoolRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _IpsecService_ListAddressPools_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(ListAddressPoolsRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(IpsecServiceServer).ListAddressPools(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: IpsecService_ListAddressPools_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(IpsecServiceServer).ListAddressPools(ctx, req.(*ListAddressPoolsRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _IpsecService_UpdateAddressPool_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(UpdateAddressPoolRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(IpsecServiceServer).UpdateAddressPool(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: IpsecService_UpdateAddressPool_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(IpsecServiceServer).UpdateAddressPool(ctx, req.(*UpdateAddressPoolRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _IpsecService_DeleteAddressPool_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(DeleteAddressPoolRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(IpsecServiceServer).DeleteAddressPool(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: IpsecService_DeleteAddressPool_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(IpsecServiceServer).DeleteAddressPool(ctx, req.(*DeleteAddressPoolRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 func _IpsecService_ListIkeSas_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
 	in := new(ListIkeSasRequest)
 	if err := dec(in); err != nil {
@@ -1259,6 +1449,26 @@ var IpsecService_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "DeletePrivateKey",
 			Handler:    _IpsecService_DeletePrivateKey_Handler,
+		},
+		{
+			MethodName: "CreateAddressPool",
+			Handler:    _IpsecService_CreateAddressPool_Handler,
+		},
+		{
+			MethodName: "GetAddressPool",
+			Handler:    _IpsecService_GetAddressPool_Handler,
+		},
+		{
+			MethodName: "ListAddressPools",
+			Handler:    _IpsecService_ListAddressPools_Handler,
+		},
+		{
+			MethodName: "UpdateAddressPool",
+			Handler:    _IpsecService_UpdateAddressPool_Handler,
+		},
+		{
+			MethodName: "DeleteAddressPool",
+			Handler:    _IpsecService_DeleteAddressPool_Handler,
 		},
 		{
 			MethodName: "ListIkeSas",

@@ -59,6 +59,18 @@ START_ACTION_START: StartAction
 START_ACTION_TRAP: StartAction
 START_ACTION_UNSPECIFIED: StartAction
 
+class AddressPool(_message.Message):
+    __slots__ = ["addrs", "dns", "name", "status"]
+    ADDRS_FIELD_NUMBER: _ClassVar[int]
+    DNS_FIELD_NUMBER: _ClassVar[int]
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    STATUS_FIELD_NUMBER: _ClassVar[int]
+    addrs: str
+    dns: _containers.RepeatedScalarFieldContainer[str]
+    name: str
+    status: _common_pb2.ResourceStatus
+    def __init__(self, name: _Optional[str] = ..., addrs: _Optional[str] = ..., dns: _Optional[_Iterable[str]] = ..., status: _Optional[_Union[_common_pb2.ResourceStatus, _Mapping]] = ...) -> None: ...
+
 class Authentication(_message.Message):
     __slots__ = ["ca_certificate", "certificate", "id", "method", "pre_shared_key", "private_key"]
     CA_CERTIFICATE_FIELD_NUMBER: _ClassVar[int]
@@ -149,6 +161,14 @@ class ChildSaConfig(_message.Message):
     start_action: StartAction
     def __init__(self, name: _Optional[str] = ..., local_ts: _Optional[_Iterable[str]] = ..., remote_ts: _Optional[_Iterable[str]] = ..., esp_proposals: _Optional[_Iterable[str]] = ..., mode: _Optional[_Union[IpsecMode, str]] = ..., start_action: _Optional[_Union[StartAction, str]] = ..., dpd_action: _Optional[_Union[DpdAction, str]] = ..., rekey_time: _Optional[_Union[_duration_pb2.Duration, _Mapping]] = ...) -> None: ...
 
+class CreateAddressPoolRequest(_message.Message):
+    __slots__ = ["address_pool", "address_pool_id"]
+    ADDRESS_POOL_FIELD_NUMBER: _ClassVar[int]
+    ADDRESS_POOL_ID_FIELD_NUMBER: _ClassVar[int]
+    address_pool: AddressPool
+    address_pool_id: str
+    def __init__(self, address_pool: _Optional[_Union[AddressPool, _Mapping]] = ..., address_pool_id: _Optional[str] = ...) -> None: ...
+
 class CreateCertificateRequest(_message.Message):
     __slots__ = ["certificate", "certificate_id"]
     CERTIFICATE_FIELD_NUMBER: _ClassVar[int]
@@ -181,6 +201,14 @@ class CreatePrivateKeyRequest(_message.Message):
     private_key_id: str
     def __init__(self, private_key: _Optional[_Union[PrivateKey, _Mapping]] = ..., private_key_id: _Optional[str] = ...) -> None: ...
 
+class DeleteAddressPoolRequest(_message.Message):
+    __slots__ = ["allow_missing", "name"]
+    ALLOW_MISSING_FIELD_NUMBER: _ClassVar[int]
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    allow_missing: bool
+    name: str
+    def __init__(self, name: _Optional[str] = ..., allow_missing: bool = ...) -> None: ...
+
 class DeleteCertificateRequest(_message.Message):
     __slots__ = ["allow_missing", "name"]
     ALLOW_MISSING_FIELD_NUMBER: _ClassVar[int]
@@ -212,6 +240,12 @@ class DeletePrivateKeyRequest(_message.Message):
     allow_missing: bool
     name: str
     def __init__(self, name: _Optional[str] = ..., allow_missing: bool = ...) -> None: ...
+
+class GetAddressPoolRequest(_message.Message):
+    __slots__ = ["name"]
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    name: str
+    def __init__(self, name: _Optional[str] = ...) -> None: ...
 
 class GetCertificateRequest(_message.Message):
     __slots__ = ["name"]
@@ -246,7 +280,7 @@ class GetPrivateKeyRequest(_message.Message):
     def __init__(self, name: _Optional[str] = ...) -> None: ...
 
 class IkeConnection(_message.Message):
-    __slots__ = ["children", "desired_up", "dpd_delay", "force_udp_encapsulation", "local_addrs", "local_auth", "local_port", "name", "proposals", "rekey_time", "remote_addrs", "remote_auth", "remote_port", "status", "version"]
+    __slots__ = ["children", "desired_up", "dpd_delay", "force_udp_encapsulation", "local_addrs", "local_auth", "local_port", "name", "pools", "proposals", "rekey_time", "remote_addrs", "remote_auth", "remote_port", "status", "version", "vips"]
     CHILDREN_FIELD_NUMBER: _ClassVar[int]
     DESIRED_UP_FIELD_NUMBER: _ClassVar[int]
     DPD_DELAY_FIELD_NUMBER: _ClassVar[int]
@@ -255,6 +289,7 @@ class IkeConnection(_message.Message):
     LOCAL_AUTH_FIELD_NUMBER: _ClassVar[int]
     LOCAL_PORT_FIELD_NUMBER: _ClassVar[int]
     NAME_FIELD_NUMBER: _ClassVar[int]
+    POOLS_FIELD_NUMBER: _ClassVar[int]
     PROPOSALS_FIELD_NUMBER: _ClassVar[int]
     REKEY_TIME_FIELD_NUMBER: _ClassVar[int]
     REMOTE_ADDRS_FIELD_NUMBER: _ClassVar[int]
@@ -262,6 +297,7 @@ class IkeConnection(_message.Message):
     REMOTE_PORT_FIELD_NUMBER: _ClassVar[int]
     STATUS_FIELD_NUMBER: _ClassVar[int]
     VERSION_FIELD_NUMBER: _ClassVar[int]
+    VIPS_FIELD_NUMBER: _ClassVar[int]
     children: _containers.RepeatedCompositeFieldContainer[ChildSaConfig]
     desired_up: bool
     dpd_delay: _duration_pb2.Duration
@@ -270,6 +306,7 @@ class IkeConnection(_message.Message):
     local_auth: Authentication
     local_port: int
     name: str
+    pools: _containers.RepeatedScalarFieldContainer[str]
     proposals: _containers.RepeatedScalarFieldContainer[str]
     rekey_time: _duration_pb2.Duration
     remote_addrs: _containers.RepeatedScalarFieldContainer[str]
@@ -277,19 +314,22 @@ class IkeConnection(_message.Message):
     remote_port: int
     status: _common_pb2.ResourceStatus
     version: IkeVersion
-    def __init__(self, name: _Optional[str] = ..., version: _Optional[_Union[IkeVersion, str]] = ..., local_addrs: _Optional[_Iterable[str]] = ..., remote_addrs: _Optional[_Iterable[str]] = ..., local_port: _Optional[int] = ..., remote_port: _Optional[int] = ..., proposals: _Optional[_Iterable[str]] = ..., local_auth: _Optional[_Union[Authentication, _Mapping]] = ..., remote_auth: _Optional[_Union[Authentication, _Mapping]] = ..., children: _Optional[_Iterable[_Union[ChildSaConfig, _Mapping]]] = ..., dpd_delay: _Optional[_Union[_duration_pb2.Duration, _Mapping]] = ..., force_udp_encapsulation: bool = ..., rekey_time: _Optional[_Union[_duration_pb2.Duration, _Mapping]] = ..., desired_up: bool = ..., status: _Optional[_Union[_common_pb2.ResourceStatus, _Mapping]] = ...) -> None: ...
+    vips: _containers.RepeatedScalarFieldContainer[str]
+    def __init__(self, name: _Optional[str] = ..., version: _Optional[_Union[IkeVersion, str]] = ..., local_addrs: _Optional[_Iterable[str]] = ..., remote_addrs: _Optional[_Iterable[str]] = ..., local_port: _Optional[int] = ..., remote_port: _Optional[int] = ..., proposals: _Optional[_Iterable[str]] = ..., local_auth: _Optional[_Union[Authentication, _Mapping]] = ..., remote_auth: _Optional[_Union[Authentication, _Mapping]] = ..., children: _Optional[_Iterable[_Union[ChildSaConfig, _Mapping]]] = ..., dpd_delay: _Optional[_Union[_duration_pb2.Duration, _Mapping]] = ..., force_udp_encapsulation: bool = ..., rekey_time: _Optional[_Union[_duration_pb2.Duration, _Mapping]] = ..., desired_up: bool = ..., status: _Optional[_Union[_common_pb2.ResourceStatus, _Mapping]] = ..., vips: _Optional[_Iterable[str]] = ..., pools: _Optional[_Iterable[str]] = ...) -> None: ...
 
 class IkeSa(_message.Message):
-    __slots__ = ["child_sas", "established", "ike_connection", "initiator", "local_host", "local_id", "proposal", "remote_host", "remote_id", "state", "unique_id", "version"]
+    __slots__ = ["child_sas", "established", "ike_connection", "initiator", "local_host", "local_id", "local_vips", "proposal", "remote_host", "remote_id", "remote_vips", "state", "unique_id", "version"]
     CHILD_SAS_FIELD_NUMBER: _ClassVar[int]
     ESTABLISHED_FIELD_NUMBER: _ClassVar[int]
     IKE_CONNECTION_FIELD_NUMBER: _ClassVar[int]
     INITIATOR_FIELD_NUMBER: _ClassVar[int]
     LOCAL_HOST_FIELD_NUMBER: _ClassVar[int]
     LOCAL_ID_FIELD_NUMBER: _ClassVar[int]
+    LOCAL_VIPS_FIELD_NUMBER: _ClassVar[int]
     PROPOSAL_FIELD_NUMBER: _ClassVar[int]
     REMOTE_HOST_FIELD_NUMBER: _ClassVar[int]
     REMOTE_ID_FIELD_NUMBER: _ClassVar[int]
+    REMOTE_VIPS_FIELD_NUMBER: _ClassVar[int]
     STATE_FIELD_NUMBER: _ClassVar[int]
     UNIQUE_ID_FIELD_NUMBER: _ClassVar[int]
     VERSION_FIELD_NUMBER: _ClassVar[int]
@@ -299,13 +339,15 @@ class IkeSa(_message.Message):
     initiator: bool
     local_host: str
     local_id: str
+    local_vips: _containers.RepeatedScalarFieldContainer[str]
     proposal: str
     remote_host: str
     remote_id: str
+    remote_vips: _containers.RepeatedScalarFieldContainer[str]
     state: IkeSaState
     unique_id: int
     version: IkeVersion
-    def __init__(self, ike_connection: _Optional[str] = ..., unique_id: _Optional[int] = ..., state: _Optional[_Union[IkeSaState, str]] = ..., version: _Optional[_Union[IkeVersion, str]] = ..., local_host: _Optional[str] = ..., remote_host: _Optional[str] = ..., local_id: _Optional[str] = ..., remote_id: _Optional[str] = ..., initiator: bool = ..., proposal: _Optional[str] = ..., established: _Optional[_Union[_duration_pb2.Duration, _Mapping]] = ..., child_sas: _Optional[_Iterable[_Union[ChildSa, _Mapping]]] = ...) -> None: ...
+    def __init__(self, ike_connection: _Optional[str] = ..., unique_id: _Optional[int] = ..., state: _Optional[_Union[IkeSaState, str]] = ..., version: _Optional[_Union[IkeVersion, str]] = ..., local_host: _Optional[str] = ..., remote_host: _Optional[str] = ..., local_id: _Optional[str] = ..., remote_id: _Optional[str] = ..., initiator: bool = ..., proposal: _Optional[str] = ..., established: _Optional[_Union[_duration_pb2.Duration, _Mapping]] = ..., child_sas: _Optional[_Iterable[_Union[ChildSa, _Mapping]]] = ..., local_vips: _Optional[_Iterable[str]] = ..., remote_vips: _Optional[_Iterable[str]] = ...) -> None: ...
 
 class InitiateIkeConnectionRequest(_message.Message):
     __slots__ = ["child", "name", "timeout"]
@@ -356,6 +398,22 @@ class IpsecVersion(_message.Message):
     sysname: str
     version: str
     def __init__(self, daemon: _Optional[str] = ..., version: _Optional[str] = ..., sysname: _Optional[str] = ..., release: _Optional[str] = ..., machine: _Optional[str] = ...) -> None: ...
+
+class ListAddressPoolsRequest(_message.Message):
+    __slots__ = ["page_size", "page_token"]
+    PAGE_SIZE_FIELD_NUMBER: _ClassVar[int]
+    PAGE_TOKEN_FIELD_NUMBER: _ClassVar[int]
+    page_size: int
+    page_token: str
+    def __init__(self, page_size: _Optional[int] = ..., page_token: _Optional[str] = ...) -> None: ...
+
+class ListAddressPoolsResponse(_message.Message):
+    __slots__ = ["address_pools", "next_page_token"]
+    ADDRESS_POOLS_FIELD_NUMBER: _ClassVar[int]
+    NEXT_PAGE_TOKEN_FIELD_NUMBER: _ClassVar[int]
+    address_pools: _containers.RepeatedCompositeFieldContainer[AddressPool]
+    next_page_token: str
+    def __init__(self, address_pools: _Optional[_Iterable[_Union[AddressPool, _Mapping]]] = ..., next_page_token: _Optional[str] = ...) -> None: ...
 
 class ListCertificatesRequest(_message.Message):
     __slots__ = ["page_size", "page_token"]
@@ -524,6 +582,16 @@ class TerminateIkeConnectionResponse(_message.Message):
     TERMINATED_FIELD_NUMBER: _ClassVar[int]
     terminated: int
     def __init__(self, terminated: _Optional[int] = ...) -> None: ...
+
+class UpdateAddressPoolRequest(_message.Message):
+    __slots__ = ["address_pool", "allow_missing", "update_mask"]
+    ADDRESS_POOL_FIELD_NUMBER: _ClassVar[int]
+    ALLOW_MISSING_FIELD_NUMBER: _ClassVar[int]
+    UPDATE_MASK_FIELD_NUMBER: _ClassVar[int]
+    address_pool: AddressPool
+    allow_missing: bool
+    update_mask: _field_mask_pb2.FieldMask
+    def __init__(self, address_pool: _Optional[_Union[AddressPool, _Mapping]] = ..., update_mask: _Optional[_Union[_field_mask_pb2.FieldMask, _Mapping]] = ..., allow_missing: bool = ...) -> None: ...
 
 class UpdateCertificateRequest(_message.Message):
     __slots__ = ["allow_missing", "certificate", "update_mask"]

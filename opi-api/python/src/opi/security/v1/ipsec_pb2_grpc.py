@@ -10,11 +10,12 @@ class IpsecServiceStub(object):
     """IpsecService manages IPsec on an IKE daemon (strongSwan's charon, driven
     through its VICI interface): IKE connections with their child SAs, the
     credentials they use (pre-shared keys, certificates, private keys), the
-    live security associations, and a stream of SA up/down events.
+    address pools responders assign virtual IPs from, the live security
+    associations, and a stream of SA up/down events.
 
-    Connections and credentials are intent: the server stores them and keeps
-    the daemon in line with them. When the daemon restarts empty, the server
-    loads every connection and credential again and re-initiates the
+    Connections, credentials and address pools are intent: the server stores
+    them and keeps the daemon in line with them. When the daemon restarts
+    empty, the server loads every pool, connection and credential again and re-initiates the
     connections that should be up. Connections loaded into the daemon by other
     means (for example `swanctl --load-conns`) are left alone.
 
@@ -143,6 +144,31 @@ class IpsecServiceStub(object):
                 request_serializer=opi_dot_security_dot_v1_dot_ipsec__pb2.DeletePrivateKeyRequest.SerializeToString,
                 response_deserializer=google_dot_protobuf_dot_empty__pb2.Empty.FromString,
                 )
+        self.CreateAddressPool = channel.unary_unary(
+                '/opi.security.v1.IpsecService/CreateAddressPool',
+                request_serializer=opi_dot_security_dot_v1_dot_ipsec__pb2.CreateAddressPoolRequest.SerializeToString,
+                response_deserializer=opi_dot_security_dot_v1_dot_ipsec__pb2.AddressPool.FromString,
+                )
+        self.GetAddressPool = channel.unary_unary(
+                '/opi.security.v1.IpsecService/GetAddressPool',
+                request_serializer=opi_dot_security_dot_v1_dot_ipsec__pb2.GetAddressPoolRequest.SerializeToString,
+                response_deserializer=opi_dot_security_dot_v1_dot_ipsec__pb2.AddressPool.FromString,
+                )
+        self.ListAddressPools = channel.unary_unary(
+                '/opi.security.v1.IpsecService/ListAddressPools',
+                request_serializer=opi_dot_security_dot_v1_dot_ipsec__pb2.ListAddressPoolsRequest.SerializeToString,
+                response_deserializer=opi_dot_security_dot_v1_dot_ipsec__pb2.ListAddressPoolsResponse.FromString,
+                )
+        self.UpdateAddressPool = channel.unary_unary(
+                '/opi.security.v1.IpsecService/UpdateAddressPool',
+                request_serializer=opi_dot_security_dot_v1_dot_ipsec__pb2.UpdateAddressPoolRequest.SerializeToString,
+                response_deserializer=opi_dot_security_dot_v1_dot_ipsec__pb2.AddressPool.FromString,
+                )
+        self.DeleteAddressPool = channel.unary_unary(
+                '/opi.security.v1.IpsecService/DeleteAddressPool',
+                request_serializer=opi_dot_security_dot_v1_dot_ipsec__pb2.DeleteAddressPoolRequest.SerializeToString,
+                response_deserializer=google_dot_protobuf_dot_empty__pb2.Empty.FromString,
+                )
         self.ListIkeSas = channel.unary_unary(
                 '/opi.security.v1.IpsecService/ListIkeSas',
                 request_serializer=opi_dot_security_dot_v1_dot_ipsec__pb2.ListIkeSasRequest.SerializeToString,
@@ -174,11 +200,12 @@ class IpsecServiceServicer(object):
     """IpsecService manages IPsec on an IKE daemon (strongSwan's charon, driven
     through its VICI interface): IKE connections with their child SAs, the
     credentials they use (pre-shared keys, certificates, private keys), the
-    live security associations, and a stream of SA up/down events.
+    address pools responders assign virtual IPs from, the live security
+    associations, and a stream of SA up/down events.
 
-    Connections and credentials are intent: the server stores them and keeps
-    the daemon in line with them. When the daemon restarts empty, the server
-    loads every connection and credential again and re-initiates the
+    Connections, credentials and address pools are intent: the server stores
+    them and keeps the daemon in line with them. When the daemon restarts
+    empty, the server loads every pool, connection and credential again and re-initiates the
     connections that should be up. Connections loaded into the daemon by other
     means (for example `swanctl --load-conns`) are left alone.
 
@@ -188,7 +215,7 @@ class IpsecServiceServicer(object):
 
     def CreateIkeConnection(self, request, context):
         """Creates an IKE connection and loads it into the daemon. The credentials
-        it names must exist (NOT_FOUND otherwise). A configuration the daemon
+        and address pools it names must exist (NOT_FOUND otherwise). A configuration the daemon
         refuses fails with INVALID_ARGUMENT carrying the daemon's message, and
         nothing is stored or loaded.
         """
@@ -368,6 +395,45 @@ class IpsecServiceServicer(object):
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def CreateAddressPool(self, request, context):
+        """Creates an address pool and loads it into the daemon. A malformed
+        `addrs` or `dns` fails with INVALID_ARGUMENT before the daemon is
+        asked.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def GetAddressPool(self, request, context):
+        """Returns one address pool.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ListAddressPools(self, request, context):
+        """Lists address pools, ordered by name.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def UpdateAddressPool(self, request, context):
+        """Updates an address pool's DNS servers and reloads it; the addresses
+        already assigned stay assigned. `addrs` is fixed at creation.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def DeleteAddressPool(self, request, context):
+        """Deletes an address pool and unloads it from the daemon. Fails with
+        FAILED_PRECONDITION while a connection names it.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
     def ListIkeSas(self, request, context):
         """Lists the live IKE SAs with their child SAs, state and counters: those
         of one connection, or all the daemon has (including SAs of connections
@@ -526,6 +592,31 @@ def add_IpsecServiceServicer_to_server(servicer, server):
                     request_deserializer=opi_dot_security_dot_v1_dot_ipsec__pb2.DeletePrivateKeyRequest.FromString,
                     response_serializer=google_dot_protobuf_dot_empty__pb2.Empty.SerializeToString,
             ),
+            'CreateAddressPool': grpc.unary_unary_rpc_method_handler(
+                    servicer.CreateAddressPool,
+                    request_deserializer=opi_dot_security_dot_v1_dot_ipsec__pb2.CreateAddressPoolRequest.FromString,
+                    response_serializer=opi_dot_security_dot_v1_dot_ipsec__pb2.AddressPool.SerializeToString,
+            ),
+            'GetAddressPool': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetAddressPool,
+                    request_deserializer=opi_dot_security_dot_v1_dot_ipsec__pb2.GetAddressPoolRequest.FromString,
+                    response_serializer=opi_dot_security_dot_v1_dot_ipsec__pb2.AddressPool.SerializeToString,
+            ),
+            'ListAddressPools': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListAddressPools,
+                    request_deserializer=opi_dot_security_dot_v1_dot_ipsec__pb2.ListAddressPoolsRequest.FromString,
+                    response_serializer=opi_dot_security_dot_v1_dot_ipsec__pb2.ListAddressPoolsResponse.SerializeToString,
+            ),
+            'UpdateAddressPool': grpc.unary_unary_rpc_method_handler(
+                    servicer.UpdateAddressPool,
+                    request_deserializer=opi_dot_security_dot_v1_dot_ipsec__pb2.UpdateAddressPoolRequest.FromString,
+                    response_serializer=opi_dot_security_dot_v1_dot_ipsec__pb2.AddressPool.SerializeToString,
+            ),
+            'DeleteAddressPool': grpc.unary_unary_rpc_method_handler(
+                    servicer.DeleteAddressPool,
+                    request_deserializer=opi_dot_security_dot_v1_dot_ipsec__pb2.DeleteAddressPoolRequest.FromString,
+                    response_serializer=google_dot_protobuf_dot_empty__pb2.Empty.SerializeToString,
+            ),
             'ListIkeSas': grpc.unary_unary_rpc_method_handler(
                     servicer.ListIkeSas,
                     request_deserializer=opi_dot_security_dot_v1_dot_ipsec__pb2.ListIkeSasRequest.FromString,
@@ -562,11 +653,12 @@ class IpsecService(object):
     """IpsecService manages IPsec on an IKE daemon (strongSwan's charon, driven
     through its VICI interface): IKE connections with their child SAs, the
     credentials they use (pre-shared keys, certificates, private keys), the
-    live security associations, and a stream of SA up/down events.
+    address pools responders assign virtual IPs from, the live security
+    associations, and a stream of SA up/down events.
 
-    Connections and credentials are intent: the server stores them and keeps
-    the daemon in line with them. When the daemon restarts empty, the server
-    loads every connection and credential again and re-initiates the
+    Connections, credentials and address pools are intent: the server stores
+    them and keeps the daemon in line with them. When the daemon restarts
+    empty, the server loads every pool, connection and credential again and re-initiates the
     connections that should be up. Connections loaded into the daemon by other
     means (for example `swanctl --load-conns`) are left alone.
 
@@ -961,6 +1053,91 @@ class IpsecService(object):
             metadata=None):
         return grpc.experimental.unary_unary(request, target, '/opi.security.v1.IpsecService/DeletePrivateKey',
             opi_dot_security_dot_v1_dot_ipsec__pb2.DeletePrivateKeyRequest.SerializeToString,
+            google_dot_protobuf_dot_empty__pb2.Empty.FromString,
+            options, channel_credentials,
+            insecure, call_credentials, compression, wait_for_ready, timeout, metadata)
+
+    @staticmethod
+    def CreateAddressPool(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(request, target, '/opi.security.v1.IpsecService/CreateAddressPool',
+            opi_dot_security_dot_v1_dot_ipsec__pb2.CreateAddressPoolRequest.SerializeToString,
+            opi_dot_security_dot_v1_dot_ipsec__pb2.AddressPool.FromString,
+            options, channel_credentials,
+            insecure, call_credentials, compression, wait_for_ready, timeout, metadata)
+
+    @staticmethod
+    def GetAddressPool(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(request, target, '/opi.security.v1.IpsecService/GetAddressPool',
+            opi_dot_security_dot_v1_dot_ipsec__pb2.GetAddressPoolRequest.SerializeToString,
+            opi_dot_security_dot_v1_dot_ipsec__pb2.AddressPool.FromString,
+            options, channel_credentials,
+            insecure, call_credentials, compression, wait_for_ready, timeout, metadata)
+
+    @staticmethod
+    def ListAddressPools(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(request, target, '/opi.security.v1.IpsecService/ListAddressPools',
+            opi_dot_security_dot_v1_dot_ipsec__pb2.ListAddressPoolsRequest.SerializeToString,
+            opi_dot_security_dot_v1_dot_ipsec__pb2.ListAddressPoolsResponse.FromString,
+            options, channel_credentials,
+            insecure, call_credentials, compression, wait_for_ready, timeout, metadata)
+
+    @staticmethod
+    def UpdateAddressPool(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(request, target, '/opi.security.v1.IpsecService/UpdateAddressPool',
+            opi_dot_security_dot_v1_dot_ipsec__pb2.UpdateAddressPoolRequest.SerializeToString,
+            opi_dot_security_dot_v1_dot_ipsec__pb2.AddressPool.FromString,
+            options, channel_credentials,
+            insecure, call_credentials, compression, wait_for_ready, timeout, metadata)
+
+    @staticmethod
+    def DeleteAddressPool(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(request, target, '/opi.security.v1.IpsecService/DeleteAddressPool',
+            opi_dot_security_dot_v1_dot_ipsec__pb2.DeleteAddressPoolRequest.SerializeToString,
             google_dot_protobuf_dot_empty__pb2.Empty.FromString,
             options, channel_credentials,
             insecure, call_credentials, compression, wait_for_ready, timeout, metadata)
