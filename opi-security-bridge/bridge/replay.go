@@ -12,17 +12,19 @@ import (
 // intent again, kind by kind, recording each resource's status; it stops
 // only when the backend cannot be reached.
 
-// ipsecReplay is the IPsec area's pass. Credentials come before the
-// connections that name them (a connection is loaded with its certificates
-// inline and its pre-shared key); connections that should be up are
+// ipsecReplay is the IPsec area's pass. Credentials and address pools come
+// before the connections that name them (a connection is loaded with its
+// certificates inline and its pre-shared key, and assigns virtual IPs from
+// the pools it names); connections that should be up are
 // initiated last, once everything they need is loaded.
 func ipsecReplay(m *ipsec.Manager, report func(error)) resource.Step {
 	return resource.Sequence(
-		resource.RecoverStep(report, m.Keys, m.Certs, m.PSKs, m.Conns),
+		resource.RecoverStep(report, m.Keys, m.Certs, m.PSKs, m.Pools, m.Conns),
 		m.Replay(func(p ipsec.Pass) resource.Step {
 			return resource.Sequence(
 				resource.ReplayStep(m.Certs, p.Certs),
 				resource.ReplayStep(m.Keys, p.Keys),
+				resource.ReplayStep(m.Pools, p.Pools),
 				resource.ReplayStep(m.Conns, p.Conns),
 				p.KeepUp,
 			)

@@ -39,6 +39,13 @@ type Backend interface {
 	UnloadKey(ctx context.Context, keyID string) error
 	// Keys lists the ids of the private keys the daemon holds.
 	Keys(ctx context.Context) ([]string, error)
+	// LoadPool loads a virtual IP address pool, or replaces the attributes
+	// of one with the same name and addresses (its leases are kept).
+	LoadPool(ctx context.Context, pool Pool) error
+	// UnloadPool unloads the address pool of that name.
+	UnloadPool(ctx context.Context, name string) error
+	// Pools lists the names of the address pools the daemon holds.
+	Pools(ctx context.Context) ([]string, error)
 	// Initiate brings up child (or, empty, every child) of connection ike
 	// and waits up to timeout for it.
 	Initiate(ctx context.Context, ike, child string, timeout time.Duration) error
@@ -104,6 +111,16 @@ type Conn struct {
 	// after one attempt (strongSwan: keyingtries = 0).
 	KeepTrying   bool
 	RekeySeconds int64
+	VIPs         []string // virtual IPs to request from the peer; 0.0.0.0 or :: for any
+	Pools        []string // daemon names of the pools to assign peers' virtual IPs from
+}
+
+// Pool is an address pool virtual IPs are assigned from. Name is the
+// pool's resource id.
+type Pool struct {
+	Name  string
+	Addrs string   // a CIDR subnet or a range "a-b"
+	DNS   []string // DNS server addresses handed out with the addresses
 }
 
 // SharedKey is an IKE pre-shared key.
@@ -127,6 +144,8 @@ type IkeSA struct {
 	Proposal    string
 	Established time.Duration
 	Children    []ChildSA
+	LocalVIPs   []string // virtual IPs the peer assigned to this side
+	RemoteVIPs  []string // virtual IPs this side assigned to the peer
 }
 
 // ChildSA is a live CHILD_SA with its counters.

@@ -262,6 +262,7 @@ func (m *Manager) ikeSA(ctx context.Context, sa IkeSA) *securityv1.IkeSa {
 		Version:   securityv1.IkeVersion(sa.Version),
 		LocalHost: sa.LocalHost, RemoteHost: sa.RemoteHost, LocalId: sa.LocalID, RemoteId: sa.RemoteID,
 		Initiator: sa.Initiator, Proposal: sa.Proposal, Established: durationpb.New(sa.Established),
+		LocalVips: sa.LocalVIPs, RemoteVips: sa.RemoteVIPs,
 	}
 	for _, ch := range sa.Children {
 		out.ChildSas = append(out.ChildSas, &securityv1.ChildSa{

@@ -54,6 +54,21 @@ func ValidateConnection(c *securityv1.IkeConnection) error {
 	if (local.GetMethod() == securityv1.AuthMethod_AUTH_METHOD_PSK || remote.GetMethod() == securityv1.AuthMethod_AUTH_METHOD_PSK) && lp == "" && rp == "" {
 		return errdefs.InvalidArgumentf("local_auth.pre_shared_key: PSK authentication needs a pre-shared key")
 	}
+	return validatePoolNames(c.GetPools())
+}
+
+// validatePoolNames checks the names of a connection's address pools.
+func validatePoolNames(pools []string) error {
+	seen := map[string]bool{}
+	for i, p := range pools {
+		if err := PoolPattern.Validate(p); err != nil {
+			return errdefs.InvalidArgumentf("pools[%d]: %v", i, err)
+		}
+		if seen[p] {
+			return errdefs.InvalidArgumentf("pools[%d]: %q appears twice", i, p)
+		}
+		seen[p] = true
+	}
 	return nil
 }
 
@@ -120,6 +135,10 @@ func (m *Manager) toBackend(ctx context.Context, c *securityv1.IkeConnection) (C
 		Proposals: c.GetProposals(), Encap: c.GetForceUdpEncapsulation(),
 		DPDSeconds:   dpdSeconds(c),
 		RekeySeconds: int64(c.GetRekeyTime().AsDuration().Seconds()),
+		VIPs:         c.GetVips(),
+	}
+	if vc.Pools, err = m.poolIDs(ctx, c.GetPools()); err != nil {
+		return vc, nil, err
 	}
 	if vc.Local, err = m.auth(ctx, c.GetLocalAuth()); err != nil {
 		return vc, nil, err

@@ -1,5 +1,6 @@
 // Package ipsec is the IPsec bridge's domain: the stored intent (IKE
-// connections, pre-shared keys, certificates, private keys) in opi-kit
+// connections, pre-shared keys, certificates, private keys, address pools)
+// in opi-kit
 // resource collections, their validation and references, the Backend
 // calls that make the IKE daemon hold it (the bridge's own Backend is
 // strongSwan's charon over VICI), the pieces of the replay pass that
@@ -9,8 +10,9 @@
 // Daemon names: a connection is loaded under its resource id (what
 // `swanctl --list-conns` shows); the pre-shared key of a connection is
 // loaded as shared key "opi-<connection id>" for exactly that connection's
-// identities. Connections whose names are not in the store were loaded by
-// someone else and are never touched.
+// identities; an address pool is loaded under its resource id. Connections
+// whose names are not in the store were loaded by someone else and are
+// never touched.
 package ipsec
 
 import (
@@ -33,6 +35,7 @@ var (
 	pskKind  = names.MustForMessage(&securityv1.PreSharedKey{})
 	certKind = names.MustForMessage(&securityv1.Certificate{})
 	keyKind  = names.MustForMessage(&securityv1.PrivateKey{})
+	poolKind = names.MustForMessage(&securityv1.AddressPool{})
 )
 
 // Collection kinds in the store (the kinds' collection ids).
@@ -41,6 +44,7 @@ var (
 	KindPreShared    = pskKind.Collection()
 	KindCertificates = certKind.Collection()
 	KindPrivateKeys  = keyKind.Collection()
+	KindPools        = poolKind.Collection()
 )
 
 // kindDesired holds the desired up/down records of connections.
@@ -52,6 +56,7 @@ var (
 	PSKPattern  = aip.FromNames(pskKind.Pattern)
 	CertPattern = aip.FromNames(certKind.Pattern)
 	KeyPattern  = aip.FromNames(keyKind.Pattern)
+	PoolPattern = aip.FromNames(poolKind.Pattern)
 )
 
 // Manager is the IPsec domain: it owns the collections and the backend.
@@ -66,6 +71,7 @@ type Manager struct {
 	PSKs  *resource.Collection[*securityv1.PreSharedKey]
 	Certs *resource.Collection[*securityv1.Certificate]
 	Keys  *resource.Collection[*securityv1.PrivateKey]
+	Pools *resource.Collection[*securityv1.AddressPool]
 
 	hub hub
 
@@ -101,6 +107,10 @@ func New(st store.Store, backend Backend, logger *slog.Logger) (*Manager, error)
 		resource.WithBackend[*securityv1.PrivateKey](keyBackend{m})); err != nil {
 		return nil, err
 	}
+	if m.Pools, err = resource.New[*securityv1.AddressPool](st, KindPools, PoolPattern,
+		resource.WithBackend[*securityv1.AddressPool](poolBackend{m})); err != nil {
+		return nil, err
+	}
 	if m.Conns, err = resource.New[*securityv1.IkeConnection](st, KindConnections, ConnPattern,
 		resource.WithReferences(connRefs),
 		resource.WithBackend[*securityv1.IkeConnection](connBackend{m})); err != nil {
@@ -124,8 +134,9 @@ func (m *Manager) Probe(ctx context.Context) error {
 	return err
 }
 
-// connRefs lists the credentials a connection uses, so that they cannot be
-// deleted while it exists and it cannot be created without them.
+// connRefs lists the credentials and address pools a connection uses, so
+// that they cannot be deleted while it exists and it cannot be created
+// without them.
 func connRefs(c *securityv1.IkeConnection) []resource.Ref {
 	var refs []resource.Ref
 	for _, a := range []*securityv1.Authentication{c.GetLocalAuth(), c.GetRemoteAuth()} {
@@ -140,6 +151,9 @@ func connRefs(c *securityv1.IkeConnection) []resource.Ref {
 		if a.GetPrivateKey() != "" {
 			refs = append(refs, resource.Ref{Kind: KindPrivateKeys, Name: a.GetPrivateKey()})
 		}
+	}
+	for _, p := range c.GetPools() {
+		refs = append(refs, resource.Ref{Kind: KindPools, Name: p})
 	}
 	return uniqueRefs(refs)
 }

@@ -21,6 +21,10 @@ type Pass struct {
 	Certs resource.Replayer[*securityv1.Certificate]
 	// Keys loads the private keys the daemon lacks.
 	Keys resource.Replayer[*securityv1.PrivateKey]
+	// Pools loads address pools: every one after a restart, otherwise
+	// those the daemon lacks. They come before the connections that name
+	// them.
+	Pools resource.Replayer[*securityv1.AddressPool]
 	// Conns loads connections with their pre-shared keys: every one after
 	// a restart, otherwise those the daemon lacks (someone unloaded them,
 	// for example `swanctl --load-conns`).
@@ -52,6 +56,11 @@ func (m *Manager) Replay(build func(Pass) resource.Step) resource.Step {
 			m.retryFull(full)
 			return 0, err
 		}
+		pools, err := m.backend.Pools(ctx)
+		if err != nil {
+			m.retryFull(full)
+			return 0, err
+		}
 		var keys []string
 		if full {
 			m.log.Info("loading every IPsec credential and connection into strongSwan", "charon_started", stats.Since)
@@ -60,7 +69,7 @@ func (m *Manager) Replay(build func(Pass) resource.Step) resource.Step {
 				return 0, err
 			}
 		}
-		refused, err := build(m.pass(full, loaded, keys))(ctx)
+		refused, err := build(m.pass(full, loaded, keys, pools))(ctx)
 		if err != nil || refused > 0 {
 			m.retryFull(full)
 			return refused, err
@@ -79,7 +88,7 @@ func (m *Manager) retryFull(full bool) {
 	m.mu.Unlock()
 }
 
-func (m *Manager) pass(full bool, loaded, keys []string) Pass {
+func (m *Manager) pass(full bool, loaded, keys, pools []string) Pass {
 	return Pass{
 		Certs: resource.Replayer[*securityv1.Certificate]{
 			Backend: backendName,
@@ -95,6 +104,14 @@ func (m *Manager) pass(full bool, loaded, keys []string) Pass {
 				_, err := m.backend.LoadKey(ctx, k.GetPem())
 				return loading(k.GetName(), err)
 			},
+		},
+		Pools: resource.Replayer[*securityv1.AddressPool]{
+			Backend: backendName,
+			Present: func(p *securityv1.AddressPool) bool {
+				id, _ := PoolPattern.ID(p.GetName())
+				return !full && slices.Contains(pools, id)
+			},
+			Apply: m.loadPool,
 		},
 		Conns: resource.Replayer[*securityv1.IkeConnection]{
 			Backend: backendName,

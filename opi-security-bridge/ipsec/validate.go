@@ -44,6 +44,11 @@ func validateValues(c *securityv1.IkeConnection) error {
 			}
 		}
 	}
+	for i, v := range c.GetVips() {
+		if a, err := netip.ParseAddr(v); err != nil || a.Zone() != "" {
+			return errdefs.InvalidArgumentf("vips[%d]: %q is not an IP address (0.0.0.0 or :: requests any address)", i, v)
+		}
+	}
 	for i, ch := range c.GetChildren() {
 		f := fmt.Sprintf("children[%d].", i)
 		for _, e := range []struct {

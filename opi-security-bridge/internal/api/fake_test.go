@@ -21,6 +21,7 @@ type fakeIKE struct {
 	conns  map[string]ipsec.Conn
 	shared map[string]ipsec.SharedKey
 	keys   []string
+	pools  map[string]ipsec.Pool
 	up     map[string]bool
 	since  string // changes when the fake daemon "restarts"
 	down   bool   // unreachable
@@ -28,7 +29,7 @@ type fakeIKE struct {
 }
 
 func newFakeIKE() *fakeIKE {
-	return &fakeIKE{conns: map[string]ipsec.Conn{}, shared: map[string]ipsec.SharedKey{}, up: map[string]bool{},
+	return &fakeIKE{conns: map[string]ipsec.Conn{}, shared: map[string]ipsec.SharedKey{}, up: map[string]bool{}, pools: map[string]ipsec.Pool{},
 		since: "boot 1", events: make(chan ipsec.Event, 4)}
 }
 
@@ -37,6 +38,7 @@ func newFakeIKE() *fakeIKE {
 func (f *fakeIKE) restart() {
 	f.mu.Lock()
 	f.conns, f.shared, f.up, f.keys = map[string]ipsec.Conn{}, map[string]ipsec.SharedKey{}, map[string]bool{}, nil
+	f.pools = map[string]ipsec.Pool{}
 	f.since = "boot 2"
 	f.mu.Unlock()
 	f.events <- ipsec.Event{Kind: ipsec.Connected, Time: time.Now(), Reconnect: true}
@@ -124,6 +126,36 @@ func (f *fakeIKE) Keys(context.Context) ([]string, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	return slices.Clone(f.keys), f.reach()
+}
+
+func (f *fakeIKE) LoadPool(_ context.Context, p ipsec.Pool) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if err := f.reach(); err != nil {
+		return err
+	}
+	f.pools[p.Name] = p
+	return nil
+}
+
+func (f *fakeIKE) UnloadPool(_ context.Context, name string) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if err := f.reach(); err != nil {
+		return err
+	}
+	delete(f.pools, name)
+	return nil
+}
+
+func (f *fakeIKE) Pools(context.Context) ([]string, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	var names []string
+	for n := range f.pools {
+		names = append(names, n)
+	}
+	return names, f.reach()
 }
 
 func (f *fakeIKE) Initiate(_ context.Context, ike, _ string, _ time.Duration) error {

@@ -162,6 +162,32 @@ func (s *IPsec) DeletePrivateKey(ctx context.Context, r *securityv1.DeletePrivat
 	return empty(s.m.Keys.Delete(ctx, r.GetName(), r.GetAllowMissing()))
 }
 
+// CreateAddressPool stores and loads an address pool.
+func (s *IPsec) CreateAddressPool(ctx context.Context, r *securityv1.CreateAddressPoolRequest) (*securityv1.AddressPool, error) {
+	return out(s.m.CreatePool(ctx, r.GetAddressPoolId(), r.GetAddressPool()))
+}
+
+// GetAddressPool returns an address pool.
+func (s *IPsec) GetAddressPool(ctx context.Context, r *securityv1.GetAddressPoolRequest) (*securityv1.AddressPool, error) {
+	return out(s.m.Pools.Get(ctx, r.GetName()))
+}
+
+// ListAddressPools lists address pools.
+func (s *IPsec) ListAddressPools(ctx context.Context, r *securityv1.ListAddressPoolsRequest) (*securityv1.ListAddressPoolsResponse, error) {
+	items, next, err := s.m.Pools.List(ctx, "", r.GetPageSize(), r.GetPageToken())
+	return out(&securityv1.ListAddressPoolsResponse{AddressPools: items, NextPageToken: next}, err)
+}
+
+// UpdateAddressPool changes an address pool's DNS servers and reloads it.
+func (s *IPsec) UpdateAddressPool(ctx context.Context, r *securityv1.UpdateAddressPoolRequest) (*securityv1.AddressPool, error) {
+	return out(s.m.Pools.Update(ctx, r.GetAddressPool(), r.GetUpdateMask(), r.GetAllowMissing()))
+}
+
+// DeleteAddressPool unloads and deletes an unused address pool.
+func (s *IPsec) DeleteAddressPool(ctx context.Context, r *securityv1.DeleteAddressPoolRequest) (*emptypb.Empty, error) {
+	return empty(s.m.Pools.Delete(ctx, r.GetName(), r.GetAllowMissing()))
+}
+
 // ListIkeSas lists a page of live IKE SAs.
 func (s *IPsec) ListIkeSas(ctx context.Context, r *securityv1.ListIkeSasRequest) (*securityv1.ListIkeSasResponse, error) {
 	sas, next, err := s.m.ListIkeSaPage(ctx, r.GetIkeConnection(), r.GetPageSize(), r.GetPageToken())

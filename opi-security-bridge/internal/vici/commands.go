@@ -79,6 +79,12 @@ func connMessage(c ipsec.Conn) (*govici.Message, error) {
 	if c.KeepTrying {
 		set("keyingtries", "0")
 	}
+	if len(c.VIPs) > 0 {
+		set("vips", c.VIPs)
+	}
+	if len(c.Pools) > 0 {
+		set("pools", c.Pools)
+	}
 	local, _ := authMessage(c.Local)
 	remote, _ := authMessage(c.Remote)
 	set("local", local)
@@ -219,6 +225,37 @@ func (c *Client) Keys(ctx context.Context) ([]string, error) {
 	}
 	keys, _ := out.Get("keys").([]string)
 	return keys, nil
+}
+
+// LoadPool loads (or updates) a virtual IP address pool. Charon keeps the
+// leases of a pool reloaded with the same addresses.
+func (c *Client) LoadPool(ctx context.Context, pool ipsec.Pool) error {
+	m := msg("addrs", pool.Addrs)
+	if len(pool.DNS) > 0 {
+		if err := m.Set("dns", pool.DNS); err != nil {
+			return err
+		}
+	}
+	_, err := c.call(ctx, "load-pool", msg(pool.Name, m))
+	return err
+}
+
+// UnloadPool unloads an address pool by name; a missing pool is success.
+func (c *Client) UnloadPool(ctx context.Context, name string) error {
+	_, err := c.call(ctx, "unload-pool", msg("name", name))
+	if missing(err) {
+		return nil
+	}
+	return err
+}
+
+// Pools returns the names of the address pools loaded over VICI.
+func (c *Client) Pools(ctx context.Context) ([]string, error) {
+	out, err := c.call(ctx, "get-pools", nil)
+	if err != nil {
+		return nil, err
+	}
+	return out.Keys(), nil
 }
 
 // Initiate initiates a child SA (or, with child empty, every child of the

@@ -47,6 +47,8 @@ func parseIkeSA(name string, m *govici.Message) ipsec.IkeSA {
 		Initiator:   str(m, "initiator") == "yes",
 		Established: seconds(m, "established"),
 		Proposal:    proposal(m, "encr-alg", "encr-keysize", "integ-alg", "prf-alg", "dh-group"),
+		LocalVIPs:   list(m, "local-vips"),
+		RemoteVIPs:  list(m, "remote-vips"),
 	}
 	sa.Version, _ = strconv.Atoi(str(m, "version"))
 	if children, ok := m.Get("child-sas").(*govici.Message); ok {
