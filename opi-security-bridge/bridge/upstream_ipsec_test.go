@@ -40,24 +40,28 @@ func godpuConnection() *upstreampb.Connection {
 }
 
 // flowConnection is godpu's connection on the test pair: the pair's
-// addresses and inner networks, no virtual IP (the native connection has
-// none: the inner address is a local traffic selector instead), and ESP
-// in UDP (the test charons' ESP is kernel-libipsec, userspace).
+// addresses and B's inner network, and ESP in UDP (the test charons' ESP
+// is kernel-libipsec, userspace). Its virtual IP request (vips 0.0.0.0)
+// and its local traffic selector (none: the virtual IP) are godpu's.
 func flowConnection(p *vicitest.Pair) *upstreampb.Connection {
 	c := godpuConnection()
-	c.Vips = nil
 	c.Encap = "yes"
 	c.LocalAddrs = []*upstreampb.Addrs{{Addr: p.AddrA}}
 	c.RemoteAddrs = []*upstreampb.Addrs{{Addr: p.AddrB}}
-	c.Children[0].LocalTs = &upstreampb.TrafficSelectors{Ts: []*upstreampb.TrafficSelectors_TrafficSelector{{Cidr: p.InnerA + "/32"}}}
 	c.Children[0].RemoteTs = &upstreampb.TrafficSelectors{Ts: []*upstreampb.TrafficSelectors_TrafficSelector{{Cidr: "10.2.0.0/16"}}}
 	return c
 }
 
 // godpuResponder loads, through the native API on b, the peer of
-// godpu's connection: the same identities, key and ESP proposal.
+// godpu's connection: the same identities, key and ESP proposal, and the
+// address pool vipPool it assigns godpu's virtual IP from.
 func godpuResponder(t *testing.T, ctx context.Context, b securityv1.IpsecServiceClient, p *vicitest.Pair) {
 	t.Helper()
+	if _, err := b.CreateAddressPool(ctx, &securityv1.CreateAddressPoolRequest{
+		AddressPoolId: "clients", AddressPool: &securityv1.AddressPool{Addrs: vipPool},
+	}); err != nil {
+		t.Fatal(err)
+	}
 	if _, err := b.CreatePreSharedKey(ctx, &securityv1.CreatePreSharedKeyRequest{
 		PreSharedKeyId: "server", PreSharedKey: &securityv1.PreSharedKey{Secret: []byte("a-shared-secret-of-32-bytes-long")},
 	}); err != nil {
@@ -70,7 +74,8 @@ func godpuResponder(t *testing.T, ctx context.Context, b securityv1.IpsecService
 		Version: securityv1.IkeVersion_IKE_VERSION_IKEV2, LocalAddrs: []string{p.AddrB}, RemoteAddrs: []string{p.AddrA},
 		ForceUdpEncapsulation: true,
 		LocalAuth:             psk("server.strongswan.org"), RemoteAuth: psk("hacker@strongswan.org"),
-		Children: []*securityv1.ChildSaConfig{{Name: "opi-child", LocalTs: []string{"10.2.0.0/16"}, RemoteTs: []string{p.InnerA + "/32"},
+		Pools: []string{"addressPools/clients"},
+		Children: []*securityv1.ChildSaConfig{{Name: "opi-child", LocalTs: []string{"10.2.0.0/16"}, RemoteTs: []string{vipPool},
 			EspProposals: []string{"aes256gcm128-sha512-curve25519"}}},
 	}}); err != nil {
 		t.Fatal(err)
@@ -108,9 +113,6 @@ func TestUpstreamIPsecGodpuFlow(t *testing.T) {
 		t.Fatalf("IPsecStats = %q, %v; want no IKE SA and the vici plugin", st.GetStatus(), err)
 	}
 
-	// godpu's connection as it is asks for a virtual IP: refused.
-	_, err = up.IPsecLoadConn(ctx, &upstreampb.IPsecLoadConnRequest{Connection: godpuConnection()})
-	wantCode(t, "LoadConn with vips", err, codes.InvalidArgument, "connection.vips")
 	// Without the native pre-shared key of the connection: NOT_FOUND,
 	// naming the key to create.
 	_, err = up.IPsecLoadConn(ctx, &upstreampb.IPsecLoadConnRequest{Connection: flowConnection(p)})
@@ -133,9 +135,10 @@ func TestUpstreamIPsecGodpuFlow(t *testing.T) {
 	want := &securityv1.IkeConnection{
 		Name: "ikeConnections/opi-test", Version: securityv1.IkeVersion_IKE_VERSION_IKEV2,
 		LocalAddrs: []string{p.AddrA}, RemoteAddrs: []string{p.AddrB}, ForceUdpEncapsulation: true,
+		Vips:       []string{"0.0.0.0"},
 		LocalAuth:  &securityv1.Authentication{Method: securityv1.AuthMethod_AUTH_METHOD_PSK, Id: "hacker@strongswan.org", PreSharedKey: "preSharedKeys/opi-test"},
 		RemoteAuth: &securityv1.Authentication{Method: securityv1.AuthMethod_AUTH_METHOD_PSK, Id: "server.strongswan.org", PreSharedKey: "preSharedKeys/opi-test"},
-		Children: []*securityv1.ChildSaConfig{{Name: "opi-child", LocalTs: []string{p.InnerA + "/32"}, RemoteTs: []string{"10.2.0.0/16"},
+		Children: []*securityv1.ChildSaConfig{{Name: "opi-child", RemoteTs: []string{"10.2.0.0/16"},
 			EspProposals: []string{"aes256gcm128-sha512-curve25519"}}},
 	}
 	got := proto.CloneOf(nc)
@@ -195,6 +198,11 @@ func TestUpstreamIPsecGodpuFlow(t *testing.T) {
 		len(sa.GetChildsas()) != 1 || sa.GetChildsas()[0].GetName() != "opi-child" || sa.GetChildsas()[0].GetSpiIn() != nsa.GetChildSas()[0].GetSpiIn() {
 		t.Fatalf("IPsecListSas answers %v; native %v", sa, nsa)
 	}
+	// The virtual IP godpu asked for, from B's pool, in both answers.
+	vip := inPool(t, "the native IKE SA's local_vips", nsa.GetLocalVips())
+	if got := sa.GetLocalVips(); len(got) != 1 || got[0] != vip.String() {
+		t.Fatalf("IPsecListSas local_vips = %v; want %s", got, vip)
+	}
 	if other, err := up.IPsecListSas(ctx, &upstreampb.IPsecListSasRequest{Ike: "opi-test", Child: "other"}); err != nil || len(other.GetIkesas()) != 0 {
 		t.Fatalf("IPsecListSas of a child with no SA = %v, %v; want none", other, err)
 	}
@@ -226,8 +234,8 @@ func TestUpstreamIPsecGodpuFlow(t *testing.T) {
 		t.Fatalf("IPsecListCerts(X509_CRL) = %v, %v; want none", crls, err)
 	}
 
-	// Ping across the tunnel.
-	ping(t, side{d: p.A, inner: p.InnerA, innerTo: p.InnerB})
+	// Ping across the tunnel, from the virtual IP.
+	ping(t, side{d: p.A, inner: vip.String(), innerTo: p.InnerB})
 
 	// IPsecRekey(ike), IPsecTerminate(ike), IPsecUnloadConn(name).
 	rk, err := up.IPsecRekey(ctx, &upstreampb.IPsecRekeyRequest{Ike: "opi-test"})
@@ -301,7 +309,9 @@ func badInput(t *testing.T, ctx context.Context, up upstreampb.IPsecServiceClien
 		{"LoadConn without a name", load(func(c *upstreampb.Connection) { c.Name = "" }), codes.InvalidArgument, "connection.name"},
 		{"LoadConn without a connection", func() error { _, err := up.IPsecLoadConn(ctx, &upstreampb.IPsecLoadConnRequest{}); return err }(), codes.InvalidArgument, "connection"},
 		{"LoadConn with a name that is no id", load(func(c *upstreampb.Connection) { c.Name = "Opi_Test" }), codes.InvalidArgument, "connection.name"},
-		{"LoadConn with pools", load(func(c *upstreampb.Connection) { c.Pools = &upstreampb.Pools{Pool: []string{"p"}} }), codes.InvalidArgument, "connection.pools"},
+		{"LoadConn naming a pool that does not exist", load(func(c *upstreampb.Connection) { c.Pools = &upstreampb.Pools{Pool: []string{"p"}} }), codes.NotFound, "addressPools/p"},
+		{"LoadConn naming a pool that is no id", load(func(c *upstreampb.Connection) { c.Pools = &upstreampb.Pools{Pool: []string{"P_1"}} }), codes.InvalidArgument, "connection.pools.pool[0]"},
+		{"LoadConn with vips that are not addresses", load(func(c *upstreampb.Connection) { c.Vips = &upstreampb.Vips{Vip: []string{"any"}} }), codes.InvalidArgument, "vips[0]"},
 		{"LoadConn with EAP", load(func(c *upstreampb.Connection) { c.RemoteAuth.Auth = upstreampb.AuthType_AUTH_TYPE_EAP }), codes.InvalidArgument, "connection.remote_auth.auth"},
 		{"LoadConn with a child's updown", load(func(c *upstreampb.Connection) { c.Children[0].Updown = "/bin/true" }), codes.InvalidArgument, "connection.children[0].updown"},
 		{"LoadConn with version 3", load(func(c *upstreampb.Connection) { c.Version = "3" }), codes.InvalidArgument, "connection.version"},

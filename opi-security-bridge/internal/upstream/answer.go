@@ -109,6 +109,7 @@ func toIkeSa(sa *securityv1.IkeSa) *upstreampb.ListIkeSa {
 		RemoteHost: sa.GetRemoteHost(), RemoteId: sa.GetRemoteId(),
 		Initiator: yes(sa.GetInitiator()), EncrAlg: sa.GetProposal(),
 		Established: strconv.FormatUint(uint64(seconds(sa.GetEstablished())), 10),
+		LocalVips:   sa.GetLocalVips(), RemoteVips: sa.GetRemoteVips(),
 	}
 	for _, ch := range sa.GetChildSas() {
 		out.Childsas = append(out.Childsas, &upstreampb.ListChildSa{

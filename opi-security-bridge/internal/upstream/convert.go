@@ -6,6 +6,7 @@ import (
 	"time"
 
 	securityv1 "github.com/opi-suite/opi/opi-api/security/v1"
+	"github.com/opi-suite/opi/opi-kit/aip"
 	"github.com/opi-suite/opi/opi-kit/errdefs"
 	upstreampb "github.com/opi-suite/opi/opi-upstream/security/v1"
 	"google.golang.org/protobuf/types/known/durationpb"
@@ -37,6 +38,10 @@ func toNative(c *upstreampb.Connection) (*securityv1.IkeConnection, error) {
 	}
 	var err error
 	if out.Version, err = version(c.GetVersion()); err != nil {
+		return nil, err
+	}
+	out.Vips = c.GetVips().GetVip()
+	if out.Pools, err = pools(c.GetPools().GetPool()); err != nil {
 		return nil, err
 	}
 	if out.ForceUdpEncapsulation, err = yesNo("connection.encap", c.GetEncap()); err != nil {
@@ -74,8 +79,6 @@ func unmappedConn(c *upstreampb.Connection) error {
 		field string
 		set   bool
 	}{
-		{"connection.vips", len(c.GetVips().GetVip()) > 0},
-		{"connection.pools", len(c.GetPools().GetPool()) > 0},
 		{"connection.dscp", c.GetDscp() != 0},
 		{"connection.mobike", c.GetMobike() != ""},
 		{"connection.dpd_timeout", c.GetDpdTimeout() != 0},
@@ -86,6 +89,25 @@ func unmappedConn(c *upstreampb.Connection) error {
 		}
 	}
 	return nil
+}
+
+// PoolName is the native address pool an upstream connection's pool name
+// stands for: `addressPools/{pool}`. Upstream has no pool API (its pools
+// are loaded into charon by other means), so the pool is created through
+// the native API beforehand; a connection naming one that does not exist
+// is NOT_FOUND naming it.
+func PoolName(pool string) string { return "addressPools/" + pool }
+
+// pools maps upstream's pool names onto native pool names.
+func pools(in []string) ([]string, error) {
+	var out []string
+	for i, p := range in {
+		if err := aip.ValidateID(p); err != nil {
+			return nil, errdefs.InvalidArgumentf("connection.pools.pool[%d]: %q: %v", i, p, err)
+		}
+		out = append(out, PoolName(p))
+	}
+	return out, nil
 }
 
 func addrs(in []*upstreampb.Addrs) []string {

@@ -50,6 +50,22 @@ func TestSelectorsRoundTrip(t *testing.T) {
 	}
 }
 
+// Upstream's vips pass through; its pool names become native pool names.
+func TestVipsAndPoolsMap(t *testing.T) {
+	c := &upstreampb.Connection{
+		Name:       "c",
+		Vips:       &upstreampb.Vips{Vip: []string{"0.0.0.0", "::"}},
+		Pools:      &upstreampb.Pools{Pool: []string{"v4", "v6"}},
+		LocalAuth:  &upstreampb.LocalAuth{Auth: upstreampb.AuthType_AUTH_TYPE_PSK},
+		RemoteAuth: &upstreampb.RemoteAuth{Auth: upstreampb.AuthType_AUTH_TYPE_PSK},
+		Children:   []*upstreampb.Child{{Name: "x"}},
+	}
+	n, err := toNative(c)
+	if err != nil || strings.Join(n.GetVips(), " ") != "0.0.0.0 ::" || strings.Join(n.GetPools(), " ") != "addressPools/v4 addressPools/v6" {
+		t.Fatalf("toNative = vips %v, pools %v, %v", n.GetVips(), n.GetPools(), err)
+	}
+}
+
 // Every field without a native counterpart is refused, naming it.
 func TestUnmappedFieldsAreRefusedByName(t *testing.T) {
 	base := func() *upstreampb.Connection {
@@ -64,8 +80,7 @@ func TestUnmappedFieldsAreRefusedByName(t *testing.T) {
 		t.Fatalf("the base connection: %v", err)
 	}
 	for field, set := range map[string]func(c *upstreampb.Connection){
-		"connection.vips":                   func(c *upstreampb.Connection) { c.Vips = &upstreampb.Vips{Vip: []string{"0.0.0.0"}} },
-		"connection.pools":                  func(c *upstreampb.Connection) { c.Pools = &upstreampb.Pools{Pool: []string{"p"}} },
+		"connection.pools.pool[1]":          func(c *upstreampb.Connection) { c.Pools = &upstreampb.Pools{Pool: []string{"p", "Not_An_Id"}} },
 		"connection.dscp":                   func(c *upstreampb.Connection) { c.Dscp = 1 },
 		"connection.mobike":                 func(c *upstreampb.Connection) { c.Mobike = "no" },
 		"connection.dpd_timeout":            func(c *upstreampb.Connection) { c.DpdTimeout = 1 },
