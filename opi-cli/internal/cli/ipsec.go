@@ -22,14 +22,14 @@ import (
 	"github.com/opi-suite/opi/opi-cli/client"
 )
 
-// newIPsecCmd returns `opi ipsec`: IKE connections and their credentials
-// through the same CRUD verbs as the storage kinds, plus initiate,
+// newIPsecCmd returns `opi ipsec`: IKE connections, their credentials and
+// the address pools of their virtual IPs through the same CRUD verbs as the storage kinds, plus initiate,
 // terminate, rekey, the live SAs, charon's version and stats, and a watch
 // of SA events.
 func newIPsecCmd(g *globals) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "ipsec",
-		Short: "Manage IPsec on strongSwan: connections, keys, certificates, SAs (security bridge)",
+		Short: "Manage IPsec on strongSwan: connections, keys, certificates, address pools, SAs (security bridge)",
 	}
 	conn := resourceCommand(g, ikeConnectionKind())
 	for _, sub := range conn.Commands() {
@@ -39,7 +39,8 @@ func newIPsecCmd(g *globals) *cobra.Command {
 	}
 	conn.AddCommand(newIPsecConnUpdateCmd(g),
 		newIPsecControlCmd(g, "initiate"), newIPsecControlCmd(g, "terminate"), newIPsecControlCmd(g, "rekey"))
-	cmd.AddCommand(conn, resourceCommand(g, preSharedKeyKind()), resourceCommand(g, certificateKind()), resourceCommand(g, privateKeyKind()))
+	cmd.AddCommand(conn, resourceCommand(g, preSharedKeyKind()), resourceCommand(g, certificateKind()), resourceCommand(g, privateKeyKind()),
+		resourceCommand(g, addressPoolKind()))
 	cmd.AddCommand(newIPsecSAsCmd(g), newIPsecVersionCmd(g), newIPsecStatsCmd(g), newIPsecWatchCmd(g))
 	return cmd
 }
@@ -141,6 +142,25 @@ func privateKeyKind() resourceKind[*securityv1.PrivateKey] {
 		row:     func(k *securityv1.PrivateKey) []string { return []string{k.GetAlgorithm(), k.GetKeyId()} },
 		spec: func(s *specFlags, k *securityv1.PrivateKey) {
 			s.secretFile("pem-file", "pem", "the PEM private key", func(b []byte) { k.Pem = b })
+		},
+	}
+}
+
+func addressPoolKind() resourceKind[*securityv1.AddressPool] {
+	return resourceKind[*securityv1.AddressPool]{
+		use: "address-pool", noun: "address pool",
+		example: `  opi ipsec address-pool create clients --addrs 10.3.0.0/24 --dns 10.3.0.53
+  opi ipsec address-pool update clients --dns 10.3.0.53,10.3.0.54
+
+A connection assigns virtual IPs from it with pools: [addressPools/clients];
+its peer requests one with vips: [0.0.0.0].`,
+		columns: []string{"ADDRS", "DNS"},
+		row: func(p *securityv1.AddressPool) []string {
+			return []string{p.GetAddrs(), strings.Join(p.GetDns(), ",")}
+		},
+		spec: func(s *specFlags, p *securityv1.AddressPool) {
+			s.str(&p.Addrs, "addrs", "addrs", "the addresses to assign: a CIDR subnet (10.3.0.0/24) or a range (10.3.0.10-10.3.0.20); fixed at creation")
+			s.strs(&p.Dns, "dns", "dns", "DNS server address handed out with the virtual IPs (update replaces the list)")
 		},
 	}
 }

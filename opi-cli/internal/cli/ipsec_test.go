@@ -40,10 +40,16 @@ children:
 			want: []string{`update_mask`, `"secret"`}, never: []string{"another-secret"}},
 		{name: "a pre-shared key cannot be given as a flag value", args: []string{"ipsec", "psk", "create", "site", "--secret", "x"}, code: 1,
 			want: []string{"unknown flag"}},
+		{name: "an address pool is created from its addresses and DNS servers", args: []string{"ipsec", "address-pool", "create", "clients", "--addrs", "10.3.0.0/24", "--dns", "10.3.0.53,10.3.0.54", "--dry-run"},
+			want: []string{`"address_pool_id": "clients"`, `"addrs": "10.3.0.0/24"`, `"10.3.0.53"`, `"10.3.0.54"`}},
+		{name: "an address pool needs its addresses", args: []string{"ipsec", "address-pool", "create", "clients", "--dry-run"}, code: 1,
+			want: []string{"addrs"}},
+		{name: "updating an address pool's DNS servers sends only them", args: []string{"ipsec", "address-pool", "update", "clients", "--dns", "10.3.0.1", "--dry-run", "-o", "json"},
+			want: []string{`"name": "addressPools/clients"`, `"update_mask": "dns"`}, never: []string{"addrs"}},
 		{name: "initiate, terminate and rekey are verbs of a connection", args: []string{"ipsec", "connection", "--help"},
 			want: []string{"initiate", "terminate", "rekey", "create", "delete"}},
 		{name: "the SA listing, version, stats and watch are offered", args: []string{"ipsec", "--help"},
-			want: []string{"sas", "version", "stats", "watch", "private-key", "certificate", "psk"}},
+			want: []string{"sas", "version", "stats", "watch", "private-key", "certificate", "psk", "address-pool"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			code, out, errOut := runWith(t, tc.stdin, false, tc.args...)
