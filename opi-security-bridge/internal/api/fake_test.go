@@ -14,14 +14,17 @@ import (
 )
 
 // fakeIKE is an in-process ipsec.Backend: it holds what it was loaded with,
-// refuses proposals containing "bogus" as charon would, and brings up an
-// IKE SA for every initiated connection.
+// refuses proposals containing "bogus" as charon would, refuses a
+// connection naming an address pool it does not hold (stricter than
+// charon, which only fails the assignment later, so that the replay order
+// shows), and brings up an IKE SA for every initiated connection.
 type fakeIKE struct {
 	mu     sync.Mutex
 	conns  map[string]ipsec.Conn
 	shared map[string]ipsec.SharedKey
 	keys   []string
 	pools  map[string]ipsec.Pool
+	noPool int // connections refused for naming a pool not loaded
 	up     map[string]bool
 	since  string // changes when the fake daemon "restarts"
 	down   bool   // unreachable
@@ -76,6 +79,12 @@ func (f *fakeIKE) LoadConn(_ context.Context, c ipsec.Conn) error {
 	for _, p := range c.Proposals {
 		if strings.Contains(p, "bogus") {
 			return errdefs.InvalidArgumentf("fake refused load-conn: invalid value for: proposals")
+		}
+	}
+	for _, p := range c.Pools {
+		if _, ok := f.pools[p]; !ok {
+			f.noPool++
+			return errdefs.InvalidArgumentf("fake refused load-conn: no pool %s", p)
 		}
 	}
 	f.conns[c.Name] = c
@@ -156,6 +165,30 @@ func (f *fakeIKE) Pools(context.Context) ([]string, error) {
 		names = append(names, n)
 	}
 	return names, f.reach()
+}
+
+// pool returns the address pool the fake daemon holds under name.
+func (f *fakeIKE) pool(name string) (ipsec.Pool, bool) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	p, ok := f.pools[name]
+	return p, ok
+}
+
+// poolRefusals says how many connections were refused for naming a pool
+// the fake daemon did not hold.
+func (f *fakeIKE) poolRefusals() int {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.noPool
+}
+
+// conn returns the connection the fake daemon holds under name.
+func (f *fakeIKE) conn(name string) (ipsec.Conn, bool) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	c, ok := f.conns[name]
+	return c, ok
 }
 
 func (f *fakeIKE) Initiate(_ context.Context, ike, _ string, _ time.Duration) error {
